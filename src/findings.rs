@@ -1,0 +1,398 @@
+//! Unused-permission findings: what IAM Access Analyzer says a role did not use.
+//!
+//! Accepted shapes (all may be mixed in one top-level array):
+//! - `[{"serviceNamespace": "s3", "actions": ["GetBucketPolicy", ...]}]`;
+//! - the output of `aws accessanalyzer get-finding-v2`: `findingDetails[].unusedPermissionDetails`
+//!   with `actions: [{"action": "s3:GetObject", "lastAccessed": ...}]`, the action bare or
+//!   prefixed;
+//! - an entry without `actions`: the whole service is unused, including actions the
+//!   catalog does not know yet. An empty `actions` list names nothing.
+//!
+//! [`Findings::resolve`] turns the names into catalog positions once, so that many
+//! policies of one role can be refined against them.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use serde_json::{Map, Value};
+
+use crate::catalog::{json_kind, Catalog};
+use crate::policy::{parse_json_text, PolicyError};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FindingsError {
+    #[error("{0}")]
+    Text(PolicyError),
+    #[error("finding type `{0}` is not about unused permissions (expected `UnusedPermission`)")]
+    FindingType(String),
+    #[error("expected unused-permission findings (an array of {{serviceNamespace, actions}} or get-finding-v2 output), found {0}")]
+    Shape(String),
+    #[error("finding {0}: `serviceNamespace` must be a non-empty string without `:`, `*` or `?`, found {1}")]
+    Namespace(usize, String),
+    #[error("finding {0} ({1}): `actions` must be an array, found {2}")]
+    ActionsType(usize, String, &'static str),
+    #[error("finding {0} ({1}): expected an action name or an object with `action`, found {2}")]
+    ActionType(usize, String, &'static str),
+    #[error("finding {0} ({1}): `{2}` is not an action of `{1}`")]
+    OtherService(usize, String, String),
+    #[error(
+        "finding {0} ({1}): `{2}` is not an action name (findings name actions, not patterns)"
+    )]
+    BadAction(usize, String, String),
+}
+
+/// Unused actions and wholly unused services, as named (lower-cased for matching).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// `(lower-cased full name, full name as written)`, sorted, de-duplicated.
+    actions: Vec<(String, String)>,
+    /// Lower-cased service prefixes with no action used at all.
+    services: BTreeSet<String>,
+}
+
+impl Findings {
+    pub fn parse(text: &str) -> Result<Findings, FindingsError> {
+        let value = parse_json_text(text).map_err(FindingsError::Text)?;
+        let mut entries: Vec<Map<String, Value>> = Vec::new();
+        collect(value, &mut entries, 0)?;
+        let mut actions = Vec::new();
+        let mut services = BTreeSet::new();
+        for (n, entry) in entries.iter().enumerate() {
+            let n = n + 1;
+            let namespace = match entry.get("serviceNamespace") {
+                Some(Value::String(s)) if valid_part(s) => s.clone(),
+                Some(other) => return Err(FindingsError::Namespace(n, other.to_string())),
+                None => return Err(FindingsError::Namespace(n, "nothing".to_string())),
+            };
+            let lower_ns = namespace.to_ascii_lowercase();
+            let list = match entry.get("actions") {
+                None | Some(Value::Null) => {
+                    services.insert(lower_ns);
+                    continue;
+                }
+                Some(Value::Array(list)) => list,
+                Some(other) => {
+                    return Err(FindingsError::ActionsType(n, namespace, json_kind(other)))
+                }
+            };
+            for item in list {
+                let name = match item {
+                    Value::String(s) => s,
+                    Value::Object(o) => match o.get("action") {
+                        Some(Value::String(s)) => s,
+                        Some(other) => {
+                            return Err(FindingsError::ActionType(n, namespace, json_kind(other)))
+                        }
+                        None => {
+                            return Err(FindingsError::ActionType(
+                                n,
+                                namespace,
+                                "an object without `action`",
+                            ))
+                        }
+                    },
+                    other => return Err(FindingsError::ActionType(n, namespace, json_kind(other))),
+                };
+                let bare = match name.split_once(':') {
+                    Some((svc, rest)) if svc.eq_ignore_ascii_case(&namespace) => rest,
+                    Some(_) => return Err(FindingsError::OtherService(n, namespace, name.clone())),
+                    None => name.as_str(),
+                };
+                if !valid_part(bare) {
+                    return Err(FindingsError::BadAction(n, namespace, name.clone()));
+                }
+                let full = format!("{namespace}:{bare}");
+                actions.push((full.to_ascii_lowercase(), full));
+            }
+        }
+        actions.sort();
+        actions.dedup_by(|b, a| a.0 == b.0);
+        Ok(Findings { actions, services })
+    }
+
+    /// Findings naming these full action names (`s3:GetObject`) and wholly unused services.
+    pub fn from_names<S: AsRef<str>>(actions: &[S], services: &[S]) -> Findings {
+        let mut actions: Vec<(String, String)> = actions
+            .iter()
+            .map(|a| (a.as_ref().to_ascii_lowercase(), a.as_ref().to_string()))
+            .collect();
+        actions.sort();
+        actions.dedup_by(|b, a| a.0 == b.0);
+        Findings {
+            actions,
+            services: services
+                .iter()
+                .map(|s| s.as_ref().to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// The unused full action names as written.
+    pub fn actions(&self) -> impl Iterator<Item = &str> {
+        self.actions.iter().map(|(_, a)| a.as_str())
+    }
+
+    /// The wholly unused services (lower-cased).
+    pub fn services(&self) -> impl Iterator<Item = &str> {
+        self.services.iter().map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.services.is_empty()
+    }
+
+    /// Locates the findings in the catalog.
+    pub fn resolve<'c>(&self, catalog: &'c Catalog) -> Unused<'c> {
+        let mut indices = Vec::new();
+        let mut extras = Vec::new();
+        for (lower, written) in &self.actions {
+            let service = lower.split_once(':').map_or("", |(s, _)| s);
+            if self.services.contains(service) {
+                continue;
+            }
+            match catalog.find(lower) {
+                Some(i) => indices.push(i),
+                None => extras.push(Extra {
+                    lower: lower.clone(),
+                    written: written.clone(),
+                    service_marker: false,
+                }),
+            }
+        }
+        for service in &self.services {
+            let marker = format!("{service}:");
+            indices.extend(catalog.prefix_range(&marker));
+            extras.push(Extra {
+                lower: marker,
+                written: format!("{service}:*"),
+                service_marker: true,
+            });
+        }
+        indices.sort_unstable();
+        indices.dedup();
+        extras.sort_by(|a, b| a.lower.cmp(&b.lower));
+        Unused {
+            catalog,
+            indices,
+            extras,
+            services: self.services.clone(),
+            known_actions: self.actions.len(),
+        }
+    }
+}
+
+/// Walks the accepted shapes down to `{serviceNamespace, actions}` objects.
+fn collect(
+    value: Value,
+    out: &mut Vec<Map<String, Value>>,
+    depth: usize,
+) -> Result<(), FindingsError> {
+    if depth > 4 {
+        return Err(FindingsError::Shape(
+            "findings nested too deeply".to_string(),
+        ));
+    }
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                collect(item, out, depth + 1)?;
+            }
+            Ok(())
+        }
+        Value::Object(mut map) => {
+            if let Some(Value::String(t)) = map.get("findingType") {
+                if t != "UnusedPermission" {
+                    return Err(FindingsError::FindingType(t.clone()));
+                }
+            }
+            if map.contains_key("serviceNamespace") || map.contains_key("actions") {
+                out.push(map);
+                return Ok(());
+            }
+            for key in ["findingDetails", "unusedPermissionDetails", "findings"] {
+                if let Some(inner) = map.remove(key) {
+                    return collect(inner, out, depth + 1);
+                }
+            }
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
+            Err(FindingsError::Shape(format!(
+                "an object with keys {}",
+                keys.join(", ")
+            )))
+        }
+        other => Err(FindingsError::Shape(json_kind(&other).to_string())),
+    }
+}
+
+fn valid_part(s: &str) -> bool {
+    !s.is_empty()
+        && !s
+            .chars()
+            .any(|c| matches!(c, ':' | '*' | '?') || c.is_whitespace())
+}
+
+/// An unused name the catalog does not know, or a whole unused service's marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extra {
+    /// Lower-cased full name, or `svc:` for a service marker.
+    pub lower: String,
+    /// As written in the findings, or `svc:*` for a service marker.
+    pub written: String,
+    pub service_marker: bool,
+}
+
+/// Findings located in one catalog.
+#[derive(Debug, Clone)]
+pub struct Unused<'c> {
+    pub catalog: &'c Catalog,
+    /// Catalog positions of unused actions (including every action of an unused
+    /// service), ascending.
+    indices: Vec<usize>,
+    /// Unknown unused actions and unused-service markers, sorted by `lower`. A marker
+    /// `svc:` sorts where every name of that service would, so a prefix range over the
+    /// extras tells whether a wildcard would reach into an unused service.
+    extras: Vec<Extra>,
+    services: BTreeSet<String>,
+    known_actions: usize,
+}
+
+impl<'c> Unused<'c> {
+    /// Unused catalog positions, ascending.
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
+
+    /// The unused catalog positions within `range`.
+    pub fn indices_in(&self, range: Range<usize>) -> &[usize] {
+        let lo = self.indices.partition_point(|&i| i < range.start);
+        let hi = self.indices.partition_point(|&i| i < range.end);
+        &self.indices[lo..hi]
+    }
+
+    pub fn count_in(&self, range: Range<usize>) -> usize {
+        self.indices_in(range).len()
+    }
+
+    pub fn extras(&self) -> &[Extra] {
+        &self.extras
+    }
+
+    /// Extras whose lower-cased name starts with `prefix`.
+    pub fn extras_with_prefix(&self, prefix: &str) -> &[Extra] {
+        let lo = self.extras.partition_point(|e| e.lower.as_str() < prefix);
+        let len = self.extras[lo..].partition_point(|e| e.lower.starts_with(prefix));
+        &self.extras[lo..lo + len]
+    }
+
+    /// Is the (lower-cased) full action name unused?
+    pub fn contains(&self, lower: &str) -> bool {
+        if let Some((service, _)) = lower.split_once(':') {
+            if self.services.contains(service) {
+                return true;
+            }
+        }
+        match self.catalog.find(lower) {
+            Some(i) => self.indices.binary_search(&i).is_ok(),
+            None => self
+                .extras
+                .binary_search_by(|e| e.lower.as_str().cmp(lower))
+                .is_ok_and(|k| !self.extras[k].service_marker),
+        }
+    }
+
+    /// Is every action of `service` (lower-cased) unused?
+    pub fn service_unused(&self, service: &str) -> bool {
+        self.services.contains(service)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty() && self.extras.is_empty()
+    }
+
+    /// How many actions the findings named one by one.
+    pub fn named_actions(&self) -> usize {
+        self.known_actions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_shape() {
+        let f = Findings::parse(r#"[{"serviceNamespace": "s3", "actions": ["GetBucketPolicy", "s3:GetBucketAcl"]}, {"serviceNamespace": "sqs"}]"#)
+            .expect("valid");
+        assert_eq!(
+            f.actions().collect::<Vec<_>>(),
+            ["s3:GetBucketAcl", "s3:GetBucketPolicy"]
+        );
+        assert_eq!(f.services().collect::<Vec<_>>(), ["sqs"]);
+    }
+
+    #[test]
+    fn get_finding_v2_shape() {
+        let text = r#"{
+            "analyzedAt": "2024-06-01T00:00:00Z", "findingType": "UnusedPermission", "status": "ACTIVE",
+            "resource": "arn:aws:iam::123456789012:role/MyRole",
+            "findingDetails": [
+                {"unusedPermissionDetails": {"serviceNamespace": "lambda", "actions": [
+                    {"action": "lambda:AddPermission", "lastAccessed": "2024-01-01T00:00:00Z"},
+                    {"action": "CreateFunction"}], "lastAccessed": "2024-01-01T00:00:00Z"}},
+                {"unusedPermissionDetails": {"serviceNamespace": "dynamodb"}}
+            ]}"#;
+        let f = Findings::parse(text).expect("valid");
+        assert_eq!(
+            f.actions().collect::<Vec<_>>(),
+            ["lambda:AddPermission", "lambda:CreateFunction"]
+        );
+        assert_eq!(f.services().collect::<Vec<_>>(), ["dynamodb"]);
+    }
+
+    #[test]
+    fn errors_are_specific() {
+        let e = |t: &str| Findings::parse(t).unwrap_err().to_string();
+        assert_eq!(
+            e(r#"{"findingType": "UnusedIAMRole", "findingDetails": []}"#),
+            "finding type `UnusedIAMRole` is not about unused permissions (expected `UnusedPermission`)"
+        );
+        assert_eq!(
+            e(r#"[{"serviceNamespace": "s3", "actions": ["ec2:RunInstances"]}]"#),
+            "finding 1 (s3): `ec2:RunInstances` is not an action of `s3`"
+        );
+        assert_eq!(
+            e(r#"[{"serviceNamespace": "s3", "actions": ["Get*"]}]"#),
+            "finding 1 (s3): `Get*` is not an action name (findings name actions, not patterns)"
+        );
+        assert_eq!(
+            e(r#"[{"actions": []}]"#),
+            "finding 1: `serviceNamespace` must be a non-empty string without `:`, `*` or `?`, found nothing"
+        );
+        assert!(
+            e("[1,]").starts_with("invalid JSON at line 1, column 4"),
+            "{}",
+            e("[1,]")
+        );
+    }
+
+    #[test]
+    fn resolve_against_the_catalog() {
+        let catalog = Catalog::embedded();
+        let f = Findings::parse(
+            r#"[{"serviceNamespace": "s3", "actions": ["GetObject", "GetNotARealAction"]}, {"serviceNamespace": "sqs"}, {"serviceNamespace": "brandnew"}]"#,
+        )
+        .expect("valid");
+        let u = f.resolve(&catalog);
+        let sqs = catalog.prefix_range("sqs:");
+        assert_eq!(u.indices().len(), 1 + sqs.len());
+        assert!(u.contains("s3:getobject"));
+        assert!(u.contains("s3:getnotarealaction"));
+        assert!(u.contains("sqs:sendmessage"));
+        assert!(u.contains("brandnew:anything"));
+        assert!(!u.contains("s3:putobject"));
+        let markers: Vec<&str> = u.extras().iter().map(|e| e.lower.as_str()).collect();
+        assert_eq!(markers, ["brandnew:", "s3:getnotarealaction", "sqs:"]);
+        assert_eq!(u.extras_with_prefix("s3:get").len(), 1);
+        assert_eq!(u.extras_with_prefix("").len(), 3);
+    }
+}

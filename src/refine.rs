@@ -1,0 +1,597 @@
+//! Refinement: a policy and its role's unused actions in, the least-privilege policy out.
+//!
+//! Rules, in the order the code applies them to each statement:
+//! - Deny statements are never changed.
+//! - In an Allow statement with `Action`, every entry is refined on its own against the
+//!   catalog actions it allows minus the unused ones. An entry that allows no unused
+//!   action stays as written; one that allows only unused actions goes; a wildcard that
+//!   allows both is replaced by the shortest safe prefixes from the CamelCase trie
+//!   ([`crate::trie`]), each of which stays inside the original pattern over all strings.
+//! - In an Allow statement with `NotAction`, the unused actions it allows are added to
+//!   `NotAction`, as wildcards where every catalog action a wildcard covers is unused and
+//!   allowed by the statement, and as `svc:*` for a wholly unused service.
+//! - Entries are de-duplicated and an entry covered by another of the same statement is
+//!   dropped; a statement left with no action is removed; a policy left with no statement
+//!   is to be detached.
+//! - Names the catalog does not know are kept (with a warning) unless the findings name
+//!   them, in which case they go where they are written literally, and no new wildcard is
+//!   allowed to reach them.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::catalog::{AccessLevel, Catalog};
+use crate::findings::Unused;
+use crate::pattern::{Pattern, Shape};
+use crate::policy::{ActionKey, Effect, Policy, Statement};
+use crate::trie::{self, Choice};
+
+/// What refining one policy did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Entries in all Allow statements before and after.
+    pub entries_before: usize,
+    pub entries_after: usize,
+    /// Wildcard entries rewritten into narrower entries.
+    pub entries_replaced: usize,
+    /// Entries removed because everything they allowed is unused.
+    pub entries_removed: usize,
+    /// Entries removed as duplicates of, or covered by, another entry.
+    pub entries_redundant: usize,
+    /// Entries added to `NotAction` lists.
+    pub not_action_added: usize,
+    pub statements_removed: usize,
+    /// Catalog actions the policy allowed and no longer allows, per access level.
+    pub removed: BTreeMap<AccessLevel, usize>,
+    /// Unused names the catalog does not know, removed where written literally.
+    pub removed_unknown: usize,
+}
+
+impl Stats {
+    pub fn removed_total(&self) -> usize {
+        self.removed.values().sum::<usize>() + self.removed_unknown
+    }
+}
+
+/// The outcome for one policy.
+#[derive(Debug, Clone)]
+pub struct Refinement {
+    /// The refined policy; with no statements when `detach` is set.
+    pub policy: Policy,
+    /// Every action of the policy is unused: detach it rather than write it.
+    pub detach: bool,
+    pub stats: Stats,
+    /// Things the user should know, one line each (`statement 2: ...`).
+    pub warnings: Vec<String>,
+}
+
+impl Refinement {
+    /// Did anything change?
+    pub fn changed(&self, original: &Policy) -> bool {
+        self.detach || self.policy != *original
+    }
+}
+
+/// What becomes of one entry.
+enum Outcome {
+    Keep,
+    Drop,
+    Replace(Vec<String>),
+}
+
+struct Refiner<'a, 'c> {
+    catalog: &'c Catalog,
+    unused: &'a Unused<'c>,
+    /// Catalog positions no longer allowed (may repeat; counted at the end).
+    removed: Vec<usize>,
+    removed_unknown: HashSet<String>,
+    warnings: Vec<String>,
+}
+
+/// Refines `policy` against `unused` (findings resolved in a catalog).
+pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
+    let mut r = Refiner {
+        catalog: unused.catalog,
+        unused,
+        removed: Vec::new(),
+        removed_unknown: HashSet::new(),
+        warnings: Vec::new(),
+    };
+    let mut stats = Stats::default();
+    let mut statements = Vec::with_capacity(policy.statements.len());
+    for (n, stmt) in policy.statements.iter().enumerate() {
+        let n = n + 1;
+        if stmt.effect == Effect::Deny {
+            statements.push(stmt.clone());
+            continue;
+        }
+        stats.entries_before += stmt.patterns.len();
+        let refined = match stmt.key {
+            ActionKey::Action => r.refine_action(n, stmt, &mut stats),
+            ActionKey::NotAction => Some(r.refine_not_action(stmt, &mut stats)),
+        };
+        match refined {
+            Some(s) => {
+                stats.entries_after += s.patterns.len();
+                statements.push(s);
+            }
+            None => stats.statements_removed += 1,
+        }
+    }
+    r.removed.sort_unstable();
+    r.removed.dedup();
+    for &i in &r.removed {
+        *stats.removed.entry(r.catalog.level(i)).or_insert(0) += 1;
+    }
+    stats.removed_unknown = r.removed_unknown.len();
+    let detach = statements.is_empty();
+    Refinement {
+        policy: policy.with_statements(statements),
+        detach,
+        stats,
+        warnings: r.warnings,
+    }
+}
+
+impl Refiner<'_, '_> {
+    fn refine_action(
+        &mut self,
+        n: usize,
+        stmt: &Statement,
+        stats: &mut Stats,
+    ) -> Option<Statement> {
+        let mut out = Vec::with_capacity(stmt.patterns.len());
+        for raw in &stmt.patterns {
+            let pattern = Pattern::new(raw);
+            match self.refine_entry(n, &pattern) {
+                Outcome::Keep => out.push(raw.clone()),
+                Outcome::Drop => stats.entries_removed += 1,
+                Outcome::Replace(entries) => {
+                    stats.entries_replaced += 1;
+                    out.extend(entries);
+                }
+            }
+        }
+        let before = out.len();
+        let out = dedupe(out);
+        stats.entries_redundant += before - out.len();
+        (!out.is_empty()).then(|| stmt.with_patterns(out))
+    }
+
+    fn refine_entry(&mut self, n: usize, pattern: &Pattern) -> Outcome {
+        let catalog = self.catalog;
+        let unused = self.unused;
+        if pattern.shape() == Shape::Literal {
+            let name = pattern.normalized();
+            if unused.contains(name) {
+                match catalog.find(name) {
+                    Some(i) => self.removed.push(i),
+                    None => {
+                        self.removed_unknown.insert(name.to_string());
+                    }
+                }
+                return Outcome::Drop;
+            }
+            if catalog.find(name).is_none() {
+                self.warnings.push(format!(
+                    "statement {n}: `{pattern}` is not in the catalog; kept as written"
+                ));
+            }
+            return Outcome::Keep;
+        }
+
+        let range = catalog.prefix_range(pattern.literal_prefix());
+        let general = pattern.shape() == Shape::General;
+        let matches = |i: usize| !general || pattern.matches(catalog.lower(i));
+        let unused_hit: Vec<usize> = unused
+            .indices_in(range.clone())
+            .iter()
+            .copied()
+            .filter(|&i| matches(i))
+            .collect();
+        let extras_hit: Vec<&str> = unused
+            .extras_with_prefix(if general {
+                ""
+            } else {
+                pattern.literal_prefix()
+            })
+            .iter()
+            .filter(|e| {
+                if e.service_marker {
+                    pattern.may_match_prefix(&e.lower)
+                } else {
+                    pattern.matches(&e.lower)
+                }
+            })
+            .map(|e| e.lower.as_str())
+            .collect();
+        // Service markers also sort before their service's names, so a prefix pattern
+        // inside an unused service must be caught by its service, not by the range.
+        let in_unused_service = pattern
+            .fixed_service()
+            .is_some_and(|s| unused.service_unused(s));
+        if unused_hit.is_empty() && extras_hit.is_empty() && !in_unused_service {
+            if !range.clone().any(matches) {
+                self.warnings.push(format!(
+                    "statement {n}: `{pattern}` matches no action in the catalog; kept as written"
+                ));
+            }
+            return Outcome::Keep;
+        }
+        self.removed.extend(&unused_hit);
+        for e in &extras_hit {
+            if !e.ends_with(':') {
+                self.removed_unknown.insert(e.to_string());
+            }
+        }
+        if in_unused_service {
+            return Outcome::Drop;
+        }
+
+        // Kept = matched minus unused, merged in catalog order.
+        let mut wanted = Vec::with_capacity(range.len().saturating_sub(unused_hit.len()));
+        let mut hits = unused_hit.iter().peekable();
+        for i in range.clone() {
+            if hits.peek() == Some(&&i) {
+                hits.next();
+                continue;
+            }
+            if matches(i) {
+                wanted.push(i);
+            }
+        }
+        if wanted.is_empty() {
+            if range.is_empty() || !range.clone().any(matches) {
+                self.warnings.push(format!(
+                    "statement {n}: `{pattern}` allows only unused actions the catalog does not know; removed"
+                ));
+            }
+            return Outcome::Drop;
+        }
+        let lit = pattern.literal_prefix();
+        let choices = trie::select(
+            catalog,
+            wanted,
+            |prefix| {
+                if general {
+                    pattern.contains_prefix(prefix)
+                } else {
+                    prefix.starts_with(lit)
+                }
+            },
+            |prefix, range| {
+                unused.count_in(range).eq(&0) && unused.extras_with_prefix(prefix).is_empty()
+            },
+        );
+        Outcome::Replace(choices.iter().map(|c| c.render(catalog)).collect())
+    }
+
+    fn refine_not_action(&mut self, stmt: &Statement, stats: &mut Stats) -> Statement {
+        let catalog = self.catalog;
+        let unused = self.unused;
+        let excluded: Vec<Pattern> = stmt.patterns.iter().map(|p| Pattern::new(p)).collect();
+        let allowed = |name: &str| !excluded.iter().any(|p| p.matches(name));
+
+        // A wholly unused service goes as `svc:*`, even where part of it is excluded
+        // already: the finding covers actions the catalog does not know yet.
+        let mut additions: Vec<(String, String)> = Vec::new();
+        for e in unused.extras() {
+            if e.service_marker {
+                if !excluded.iter().any(|p| p.contains_prefix(&e.lower)) {
+                    additions.push((e.lower.clone(), e.written.clone()));
+                    self.removed.extend(
+                        catalog
+                            .prefix_range(&e.lower)
+                            .filter(|&i| allowed(catalog.lower(i))),
+                    );
+                }
+            } else if allowed(&e.lower) {
+                self.removed_unknown.insert(e.lower.clone());
+                additions.push((e.lower.clone(), e.written.clone()));
+            }
+        }
+        let wanted: Vec<usize> = unused
+            .indices()
+            .iter()
+            .copied()
+            .filter(|&i| !unused.service_unused(&catalog.service(i).to_ascii_lowercase()))
+            .filter(|&i| allowed(catalog.lower(i)))
+            .collect();
+        self.removed.extend(&wanted);
+        let choices = trie::select(
+            catalog,
+            wanted.iter().copied(),
+            |_| true,
+            |_, range| {
+                let lo = wanted.partition_point(|&i| i < range.start);
+                let hi = wanted.partition_point(|&i| i < range.end);
+                hi - lo == range.len()
+            },
+        );
+        for c in choices {
+            let text = c.render(catalog);
+            let key = match c {
+                Choice::Exact(i) => catalog.lower(i).to_string(),
+                Choice::Prefix { action, len } => catalog.lower(action)[..len].to_string(),
+            };
+            additions.push((key, text));
+        }
+        if additions.is_empty() {
+            return stmt.clone();
+        }
+        additions.sort();
+        stats.not_action_added += additions.len();
+        let mut patterns = stmt.patterns.clone();
+        patterns.extend(additions.into_iter().map(|(_, t)| t));
+        let before = patterns.len();
+        let patterns = dedupe(patterns);
+        stats.entries_redundant += before - patterns.len();
+        stmt.with_patterns(patterns)
+    }
+}
+
+/// Drops entries that repeat an earlier one (case-insensitively) or that another entry of
+/// the list covers; keeps the order of the rest.
+pub fn dedupe(entries: Vec<String>) -> Vec<String> {
+    let patterns: Vec<Pattern> = entries.iter().map(|e| Pattern::new(e)).collect();
+    let mut seen = HashSet::new();
+    let distinct: Vec<usize> = (0..patterns.len())
+        .filter(|&i| seen.insert(patterns[i].normalized()))
+        .collect();
+    // `p*` entries by their literal prefix: an entry whose own literal prefix extends one
+    // of them is covered. Other shapes are compared pairwise; they are rare.
+    let prefixes: HashSet<&str> = distinct
+        .iter()
+        .map(|&i| &patterns[i])
+        .filter(|p| p.shape() == Shape::Prefix)
+        .map(|p| p.literal_prefix())
+        .collect();
+    let general: Vec<usize> = distinct
+        .iter()
+        .copied()
+        .filter(|&i| patterns[i].shape() == Shape::General)
+        .collect();
+    let covered = |i: usize| {
+        let p = &patterns[i];
+        let lit = p.literal_prefix();
+        let own = p.shape() == Shape::Prefix;
+        let by_prefix = lit
+            .char_indices()
+            .map(|(k, _)| k)
+            .chain(std::iter::once(lit.len()))
+            .any(|k| !(own && k == lit.len()) && prefixes.contains(&lit[..k]));
+        by_prefix
+            || general
+                .iter()
+                .any(|&j| j != i && patterns[j].covers(p) && !(j > i && p.covers(&patterns[j])))
+    };
+    distinct
+        .iter()
+        .copied()
+        .filter(|&i| !covered(i))
+        .map(|i| entries[i].clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Findings;
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn dedupe_rules() {
+        assert_eq!(
+            dedupe(strs(&[
+                "s3:GetObject",
+                "s3:Get*",
+                "S3:GET*",
+                "s3:GetObject*",
+                "ec2:*",
+                "ec2:Describe*"
+            ])),
+            ["s3:Get*", "ec2:*"]
+        );
+        assert_eq!(
+            dedupe(strs(&[
+                "iam:*AccessKey*",
+                "iam:CreateAccessKey",
+                "iam:Get*"
+            ])),
+            ["iam:*AccessKey*", "iam:Get*"]
+        );
+        assert_eq!(
+            dedupe(strs(&["a:b*?", "a:b?*"])),
+            ["a:b*?", "a:b?*"],
+            "not provably covered: both stay"
+        );
+        assert_eq!(dedupe(strs(&["*", "s3:Get*", "x"])), ["*"]);
+    }
+
+    fn run(policy: &str, findings: &str) -> Refinement {
+        let catalog = Box::leak(Box::new(Catalog::embedded()));
+        let f = Findings::parse(findings).expect("findings");
+        let u = f.resolve(catalog);
+        refine(&Policy::parse(policy).expect("policy"), &u)
+    }
+
+    fn actions(r: &Refinement, stmt: usize) -> Vec<String> {
+        r.policy.statements[stmt].patterns.clone()
+    }
+
+    #[test]
+    fn entry_without_unused_action_stays_as_written() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": ["S3:get*", "ec2:DescribeInstances"], "Resource": "*"}}"#,
+            r#"[{"serviceNamespace": "iam", "actions": ["CreateUser"]}]"#,
+        );
+        assert_eq!(actions(&r, 0), ["S3:get*", "ec2:DescribeInstances"]);
+        assert_eq!(r.stats.removed_total(), 0);
+    }
+
+    #[test]
+    fn literal_unused_entries_go_and_empty_statements_with_them() {
+        let r = run(
+            r#"{"Statement": [{"Effect": "Allow", "Action": "iam:CreateUser"}, {"Effect": "Allow", "Action": ["s3:GetObject", "S3:PUTOBJECT"]}]}"#,
+            r#"[{"serviceNamespace": "iam", "actions": ["CreateUser"]}, {"serviceNamespace": "s3", "actions": ["PutObject"]}]"#,
+        );
+        assert_eq!(r.policy.statements.len(), 1);
+        assert_eq!(actions(&r, 0), ["s3:GetObject"]);
+        assert_eq!(r.stats.statements_removed, 1);
+        assert_eq!(r.stats.removed_total(), 2);
+        assert!(!r.detach);
+    }
+
+    #[test]
+    fn everything_unused_means_detach() {
+        let r = run(
+            r#"{"Statement": [{"Effect": "Allow", "Action": "sqs:*"}]}"#,
+            r#"[{"serviceNamespace": "sqs"}]"#,
+        );
+        assert!(r.detach);
+        assert!(r.stats.removed_total() > 10);
+    }
+
+    #[test]
+    fn wildcard_becomes_safe_prefixes_inside_the_original() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": "s3:List*"}}"#,
+            r#"[{"serviceNamespace": "s3", "actions": ["ListBucket"]}]"#,
+        );
+        let out = actions(&r, 0);
+        assert!(!out
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case("s3:ListBucket")
+                || e.eq_ignore_ascii_case("s3:ListBucket*")));
+        assert!(
+            out.iter()
+                .all(|e| e.to_ascii_lowercase().starts_with("s3:list")),
+            "{out:?}"
+        );
+        // s3:ListBucket is unused but s3:ListBucketVersions etc. are not: the node
+        // s3:ListBucket is unsafe, so its children appear.
+        assert!(
+            out.iter()
+                .any(|e| e.starts_with("s3:ListBucket") && e.len() > "s3:ListBucket".len()),
+            "{out:?}"
+        );
+        assert!(
+            out.contains(&"s3:ListAccess*".to_string())
+                || out.iter().any(|e| e.starts_with("s3:ListAccess")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn kept_action_on_an_unsafe_node_is_written_exactly() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject*"}}"#,
+            r#"[{"serviceNamespace": "s3", "actions": ["GetObjectAcl"]}]"#,
+        );
+        let out = actions(&r, 0);
+        assert!(out.contains(&"s3:GetObject".to_string()), "{out:?}");
+        assert!(out.contains(&"s3:GetObjectVersion*".to_string()), "{out:?}");
+        assert!(
+            !out.iter().any(|e| e.starts_with("s3:GetObjectAcl")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn inner_wildcards_get_wildcards_only_where_contained() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": "iam:*AccessKey*"}}"#,
+            r#"[{"serviceNamespace": "iam", "actions": ["DeleteAccessKey"]}]"#,
+        );
+        let out = actions(&r, 0);
+        let p = Pattern::new("iam:*AccessKey*");
+        for e in &out {
+            let q = Pattern::new(e);
+            assert!(p.covers(&q), "{e} escapes the original");
+        }
+        assert!(out.contains(&"iam:CreateAccessKey".to_string()), "{out:?}");
+        assert!(
+            !out.iter().any(|e| e.contains("DeleteAccessKey")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn deny_statements_are_never_changed() {
+        let text = r#"{"Statement": [{"Effect": "Deny", "Action": ["s3:*", "s3:GetObject"]}, {"Effect": "Allow", "Action": "s3:Get*"}]}"#;
+        let r = run(
+            text,
+            r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+        );
+        assert_eq!(actions(&r, 0), ["s3:*", "s3:GetObject"]);
+    }
+
+    #[test]
+    fn not_action_gains_the_unused_actions_it_allows() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}}"#,
+            r#"[{"serviceNamespace": "iam", "actions": ["CreateUser"]}, {"serviceNamespace": "sqs"}, {"serviceNamespace": "s3", "actions": ["GetObject", "GetObjectAcl"]}]"#,
+        );
+        let out = actions(&r, 0);
+        assert_eq!(out[0], "iam:*");
+        assert!(out.contains(&"sqs:*".to_string()), "{out:?}");
+        assert!(out.contains(&"s3:GetObject".to_string()), "{out:?}");
+        assert!(out.contains(&"s3:GetObjectAcl".to_string()), "{out:?}");
+        assert!(
+            !out.iter().any(|e| e.eq_ignore_ascii_case("iam:CreateUser")),
+            "already excluded: {out:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_kept_with_a_warning_unless_unused() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": ["s3:GetFutureThing", "newsvc:Do", "newsvc:*", "s3:List*"]}}"#,
+            r#"[{"serviceNamespace": "newsvc", "actions": ["Do"]}]"#,
+        );
+        let out = actions(&r, 0);
+        assert_eq!(
+            out,
+            ["s3:GetFutureThing", "s3:List*"],
+            "newsvc:* allowed only unused actions"
+        );
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("`s3:GetFutureThing` is not in the catalog")),
+            "{:?}",
+            r.warnings
+        );
+        assert_eq!(r.stats.removed_unknown, 1);
+    }
+
+    #[test]
+    fn unknown_unused_actions_make_prefixes_unsafe() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject*"}}"#,
+            r#"[{"serviceNamespace": "s3", "actions": ["GetObjectFuture"]}]"#,
+        );
+        let out = actions(&r, 0);
+        assert!(!out.contains(&"s3:GetObject*".to_string()), "{out:?}");
+        assert!(
+            out.iter()
+                .all(|e| !Pattern::new(e).matches("s3:getobjectfuture")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn star_excludes_an_unknown_unused_service() {
+        let r = run(
+            r#"{"Statement": {"Effect": "Allow", "Action": "*"}}"#,
+            r#"[{"serviceNamespace": "brandnew"}]"#,
+        );
+        let out = actions(&r, 0);
+        assert!(out
+            .iter()
+            .all(|e| !Pattern::new(e).matches("brandnew:anything")));
+        assert!(out.contains(&"s3:*".to_string()));
+    }
+}

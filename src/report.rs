@@ -1,0 +1,136 @@
+//! The per-policy summary printed on stderr: entries replaced, actions removed by access
+//! level, and size before and after against IAM's quotas.
+
+use std::fmt::Write;
+
+use crate::catalog::AccessLevel;
+use crate::policy::Policy;
+use crate::refine::Refinement;
+
+/// `22321` as `22,321`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Sizes of one refinement against the quota that applies to the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    pub before: usize,
+    /// `None` when the policy is to be detached.
+    pub after: Option<usize>,
+    pub quota: usize,
+}
+
+impl Sizes {
+    pub fn of(original: &Policy, refinement: &Refinement) -> Sizes {
+        Sizes {
+            before: original.size(),
+            after: (!refinement.detach).then(|| refinement.policy.size()),
+            quota: original.kind.quota(),
+        }
+    }
+}
+
+/// The summary lines for one policy, without trailing newline.
+pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String {
+    let stats = &refinement.stats;
+    let sizes = Sizes::of(original, refinement);
+    let mut s = String::new();
+    let verdict = if refinement.detach {
+        "every action is unused: detach this policy"
+    } else if refinement.changed(original) {
+        "refined"
+    } else {
+        "unchanged"
+    };
+    let _ = writeln!(s, "{name}: {verdict}");
+    let _ = writeln!(
+        s,
+        "  entries: {} -> {} ({} wildcards replaced, {} removed as unused, {} redundant{})",
+        stats.entries_before,
+        stats.entries_after,
+        stats.entries_replaced,
+        stats.entries_removed,
+        stats.entries_redundant,
+        if stats.not_action_added > 0 {
+            format!(", {} added to NotAction", stats.not_action_added)
+        } else {
+            String::new()
+        }
+    );
+    let mut levels: Vec<String> = AccessLevel::ALL
+        .iter()
+        .filter_map(|l| {
+            stats
+                .removed
+                .get(l)
+                .map(|n| format!("{} {}", l.name(), thousands(*n)))
+        })
+        .collect();
+    if stats.removed_unknown > 0 {
+        levels.push(format!("not in catalog {}", stats.removed_unknown));
+    }
+    let _ = writeln!(
+        s,
+        "  actions removed: {}{}",
+        thousands(stats.removed_total()),
+        if levels.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", levels.join(", "))
+        }
+    );
+    let kind = original.kind.describe();
+    let _ = match sizes.after {
+        Some(after) => write!(
+            s,
+            "  size: {} -> {} characters (quota {} for a {kind})",
+            thousands(sizes.before),
+            thousands(after),
+            thousands(sizes.quota)
+        ),
+        None => write!(s, "  size: {} -> 0 characters", thousands(sizes.before)),
+    };
+    s
+}
+
+/// A warning when the refined policy does not fit its quota.
+pub fn quota_warning(original: &Policy, refinement: &Refinement) -> Option<String> {
+    let sizes = Sizes::of(original, refinement);
+    let after = sizes.after?;
+    (after > sizes.quota).then(|| {
+        format!(
+            "the refined policy is {} characters, over the {}-character quota for a {}{}",
+            thousands(after),
+            thousands(sizes.quota),
+            original.kind.describe(),
+            if sizes.before > sizes.quota {
+                format!(" (the original was {})", thousands(sizes.before))
+            } else {
+                String::new()
+            }
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(22321), "22,321");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

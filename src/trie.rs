@@ -1,0 +1,185 @@
+//! The CamelCase trie and the least-general safe generalization over it.
+//!
+//! # Words
+//! An action name is split into words where a new CamelCase word begins
+//! ([`word_starts`]):
+//! - before an upper-case letter that follows a character that is not upper-case
+//!   (`GetObject` is Get|Object, `ListObjectsV2` is List|Objects|V2, `Ec2Instance`
+//!   is Ec2|Instance, `uploadFiles` is upload|Files);
+//! - before the last letter of a run of capitals when a lower-case letter follows it, so
+//!   acronyms stay whole (`CreateDBInstance` is Create|DB|Instance, `ListIPSets` is
+//!   List|IP|Sets).
+//! Digits stay with the word before them (`V2`, `EC2`). The trie's levels are: the root
+//! (the empty prefix, written `*`), the service (`s3:`, written `s3:*`), then one level per
+//! word (`s3:Get`, `s3:GetObject`, `s3:GetObjectAcl`).
+//!
+//! # Nodes, safety and the selection
+//! A node is identified by its prefix string. It is *safe* when every catalog action whose
+//! name starts with that prefix, as a string and not only as words (`ec2:DescribeInstance`
+//! also covers `DescribeInstances`), is one we want to allow. The refiner writes the safe
+//! nodes whose parent is unsafe: the shortest prefixes that allow nothing unwanted.
+//!
+//! The trie is never materialized. In the catalog's sorted order the actions under any
+//! prefix form one contiguous run ([`Catalog::prefix_range`]), so a node is a binary search
+//! away and its safety is a range question answered by the caller. Walking the wanted
+//! actions in that order, the first wanted action not yet covered by an emitted node
+//! determines the next node: the shortest of its word prefixes that is both *eligible*
+//! (the caller's containment rule) and safe. Safety and eligibility are monotone along a
+//! path (a longer prefix covers a subset), so that node's parent is unsafe or ineligible,
+//! and every wanted action in the node's run is covered by it and skipped. A wanted action
+//! none of whose prefixes is safe (`s3:GetObject` when `s3:GetObjectAcl` must go) is
+//! written exactly, as is a safe node covering one action.
+
+use std::ops::Range;
+
+use crate::catalog::Catalog;
+
+/// Byte offsets in `name` (an action name without service) where a word starts, after 0.
+pub fn word_starts(name: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = name.as_bytes();
+    (1..b.len()).filter(move |&i| {
+        let (prev, cur) = (b[i - 1], b[i]);
+        if !cur.is_ascii_uppercase() {
+            return false;
+        }
+        if !prev.is_ascii_uppercase() {
+            return true;
+        }
+        b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())
+    })
+}
+
+/// Splits an action name into its words, for documentation and tests.
+pub fn words(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in word_starts(name) {
+        out.push(&name[start..i]);
+        start = i;
+    }
+    if start < name.len() {
+        out.push(&name[start..]);
+    }
+    out
+}
+
+/// The prefix lengths of a full name `svc:Action`, shortest first: the root (0), the
+/// service (`svc:`), then each word boundary, ending with the whole name.
+pub fn node_lengths(full: &str) -> impl Iterator<Item = usize> + '_ {
+    let service = full.find(':').map(|c| c + 1);
+    let action_start = service.unwrap_or(0);
+    std::iter::once(0)
+        .chain(service)
+        .chain(word_starts(&full[action_start..]).map(move |i| action_start + i))
+        .chain(std::iter::once(full.len()))
+}
+
+/// One entry the selection writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// Catalog action `i`, written exactly.
+    Exact(usize),
+    /// The first `len` bytes of catalog action `i`'s name, followed by `*`.
+    Prefix { action: usize, len: usize },
+}
+
+impl Choice {
+    /// The entry text, in catalog casing.
+    pub fn render(&self, catalog: &Catalog) -> String {
+        match *self {
+            Choice::Exact(i) => catalog.name(i).to_string(),
+            Choice::Prefix { action, len } => format!("{}*", &catalog.name(action)[..len]),
+        }
+    }
+}
+
+/// Chooses the shortest safe prefixes covering `wanted` (catalog indices, ascending).
+///
+/// `eligible(prefix)` says whether `prefix*` may be written at all (containment in the
+/// original pattern); `safe(prefix, range)` whether every catalog action in `range`, the
+/// actions under `prefix`, may be allowed. Both take lower-cased prefixes and must be
+/// monotone: true for a prefix implies true for its extensions.
+pub fn select(
+    catalog: &Catalog,
+    wanted: impl IntoIterator<Item = usize>,
+    mut eligible: impl FnMut(&str) -> bool,
+    mut safe: impl FnMut(&str, Range<usize>) -> bool,
+) -> Vec<Choice> {
+    let mut out = Vec::new();
+    let mut covered_until = 0usize;
+    for i in wanted {
+        if i < covered_until {
+            continue;
+        }
+        // Word boundaries come from the canonical casing; the lower-cased name has the
+        // same byte offsets because case folding is ASCII.
+        let name = catalog.lower(i);
+        let mut chosen = None;
+        for len in node_lengths(catalog.name(i)) {
+            let prefix = &name[..len];
+            if !eligible(prefix) {
+                continue;
+            }
+            let range = catalog.prefix_range(prefix);
+            if safe(prefix, range.clone()) {
+                chosen = Some((len, range));
+                break;
+            }
+        }
+        match chosen {
+            Some((len, range)) if range.len() > 1 => {
+                covered_until = range.end;
+                out.push(Choice::Prefix { action: i, len });
+            }
+            _ => out.push(Choice::Exact(i)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_words() {
+        assert_eq!(words("GetObject"), ["Get", "Object"]);
+        assert_eq!(words("CreateDBInstance"), ["Create", "DB", "Instance"]);
+        assert_eq!(
+            words("DescribeDBClusterSnapshots"),
+            ["Describe", "DB", "Cluster", "Snapshots"]
+        );
+        assert_eq!(words("ListIPSets"), ["List", "IP", "Sets"]);
+        assert_eq!(words("ListObjectsV2"), ["List", "Objects", "V2"]);
+        assert_eq!(words("GetS3Object"), ["Get", "S3", "Object"]);
+        assert_eq!(words("EC2Instance"), ["EC2", "Instance"]);
+        assert_eq!(words("uploadFiles"), ["upload", "Files"]);
+        assert_eq!(words("connect"), ["connect"]);
+        assert_eq!(words("GetBucketCORS"), ["Get", "Bucket", "CORS"]);
+        assert_eq!(
+            words("AssociateViaAWSService-EventsAndStates"),
+            [
+                "Associate",
+                "Via",
+                "AWS",
+                "Service-",
+                "Events",
+                "And",
+                "States"
+            ]
+        );
+        assert_eq!(words(""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn node_lengths_of_a_full_name() {
+        let full = "s3:getobjectacl"; // lower-cased names have no capitals: words come from casing
+        assert_eq!(node_lengths(full).collect::<Vec<_>>(), [0, 3, 15]);
+        let full = "s3:GetObjectAcl";
+        let prefixes: Vec<&str> = node_lengths(full).map(|n| &full[..n]).collect();
+        assert_eq!(
+            prefixes,
+            ["", "s3:", "s3:Get", "s3:GetObject", "s3:GetObjectAcl"]
+        );
+    }
+}
