@@ -1,0 +1,258 @@
+//! Timing harness (not a benchmark framework): verifies the brief's lambda + s3 example, or a
+//! corpus policy against a naive refinement of itself, and prints the report and the slowest
+//! solver queries.
+//!
+//! ```text
+//! cargo run --release -p iam-refine-verify --example measure -- example
+//! cargo run --release -p iam-refine-verify --example measure -- policy FILE [EVERY]
+//! ```
+//! `policy FILE EVERY`: marks every EVERY-th catalog action the policy allows as unused
+//! (0 = none) and refines with a naive rule (see `naive_refine`).
+
+use std::time::{Duration, Instant};
+
+use iam_refine_verify::regex::Re;
+use iam_refine_verify::{
+    glob_match, verify_with, Answer, Listed, Solver, Unused, Z3Context, Z3Solver,
+};
+use serde_json::{json, Value};
+
+struct Timed<'c> {
+    inner: Z3Solver<'c>,
+    log: Vec<(Duration, usize, String)>,
+}
+
+impl Solver for Timed<'_> {
+    fn find_member(&mut self, language: &Re) -> Answer {
+        let start = Instant::now();
+        let answer = self.inner.find_member(language);
+        let mut text = language.to_string();
+        if std::env::var_os("FULL").is_none() {
+            text.truncate(160);
+        }
+        self.log.push((start.elapsed(), language.size(), text));
+        answer
+    }
+
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer {
+        let start = Instant::now();
+        let answer = self.inner.find_listed(groups);
+        let names: usize = groups.iter().map(|g| g.candidates.len()).sum();
+        let size: usize = groups.iter().map(|g| g.language.size()).sum();
+        let mut text = format!("listed: {names} names in {} groups", groups.len());
+        if let Some(g) = groups.first() {
+            text.push_str(&format!(", first {}", g.language));
+        }
+        if std::env::var_os("FULL").is_none() {
+            text.truncate(160);
+        }
+        self.log.push((start.elapsed(), size, text));
+        answer
+    }
+}
+
+fn catalog() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/catalog.tsv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            format!("{}:{}", f[0], f[1])
+        })
+        .collect()
+}
+
+fn statements(doc: &Value) -> Vec<Value> {
+    match &doc["Statement"] {
+        Value::Array(v) => v.clone(),
+        Value::Null => vec![],
+        one => vec![one.clone()],
+    }
+}
+
+fn action_list(stmt: &Value) -> Vec<String> {
+    match &stmt["Action"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(v) => v
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Pick findings: every `every`-th catalog action some Allow statement allows.
+fn pick_unused(doc: &Value, catalog: &[String], every: usize) -> Unused {
+    let mut actions = Vec::new();
+    if every == 0 {
+        return Unused::default();
+    }
+    let mut n = 0;
+    for x in catalog {
+        let allowed = statements(doc)
+            .iter()
+            .any(|s| s["Effect"] == "Allow" && action_list(s).iter().any(|p| glob_match(p, x)));
+        if allowed {
+            if n % every == 0 {
+                actions.push(x.clone());
+            }
+            n += 1;
+        }
+    }
+    Unused {
+        actions,
+        services: vec![],
+    }
+}
+
+/// The naive refinement: in each Allow statement with `Action`, a pattern that allows no
+/// unused catalog action is kept; a wildcard pattern `prefix*` that does is replaced by the
+/// highest `q*` (q extending prefix, cut at any character) whose catalog actions are all
+/// kept, or by literal names; other wildcards become literal lists. Statements left empty
+/// are dropped. (Stand-in for the real refiner, which cuts at CamelCase boundaries.)
+fn naive_refine(doc: &Value, catalog: &[String], unused: &Unused) -> Value {
+    let is_unused = |x: &str| unused.actions.iter().any(|u| u.eq_ignore_ascii_case(x));
+    let mut out = Vec::new();
+    for stmt in statements(doc) {
+        if stmt["Effect"] != "Allow" || stmt.get("Action").is_none() {
+            out.push(stmt);
+            continue;
+        }
+        let mut new = Vec::<String>::new();
+        for p in action_list(&stmt) {
+            let matched: Vec<&String> = catalog.iter().filter(|x| glob_match(&p, x)).collect();
+            if !matched.iter().any(|x| is_unused(x)) {
+                new.push(p);
+                continue;
+            }
+            let kept: Vec<&String> = matched.iter().copied().filter(|x| !is_unused(x)).collect();
+            if p.ends_with('*') && !p[..p.len() - 1].contains(['*', '?']) {
+                compress(&p[..p.len() - 1], &matched, &is_unused, &mut new);
+            } else {
+                new.extend(kept.iter().map(|s| s.to_string()));
+            }
+        }
+        if new.is_empty() {
+            continue;
+        }
+        let mut stmt = stmt.clone();
+        stmt["Action"] = json!(new);
+        out.push(stmt);
+    }
+    json!({"Version": "2012-10-17", "Statement": out})
+}
+
+fn compress(
+    prefix: &str,
+    matched: &[&String],
+    is_unused: &dyn Fn(&str) -> bool,
+    out: &mut Vec<String>,
+) {
+    let lp = prefix.to_ascii_lowercase();
+    let under: Vec<&String> = matched
+        .iter()
+        .copied()
+        .filter(|x| x.to_ascii_lowercase().starts_with(&lp))
+        .collect();
+    if under.is_empty() {
+        return;
+    }
+    if !under.iter().any(|x| is_unused(x)) {
+        out.push(format!("{prefix}*"));
+        return;
+    }
+    // exact name equal to the prefix
+    for x in &under {
+        if x.len() == prefix.len() && !is_unused(x) {
+            out.push(x.to_string());
+        }
+    }
+    let mut next: Vec<String> = under
+        .iter()
+        .filter(|x| x.len() > prefix.len())
+        .map(|x| format!("{prefix}{}", &x[prefix.len()..prefix.len() + 1]))
+        .collect();
+    next.sort_by_key(|s| s.to_ascii_lowercase());
+    next.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    for n in next {
+        compress(&n, &under, is_unused, out);
+    }
+}
+
+fn report(
+    solver: &mut Timed<'_>,
+    original: &Value,
+    refined: &Value,
+    unused: &Unused,
+    catalog: &[String],
+) {
+    let r = verify_with(solver, original, refined, unused, catalog).expect("verify");
+    println!(
+        "verdict: {:?}\nqueries: {}  catalog actions: {}  elapsed: {:?}",
+        r.verdict, r.queries, r.catalog_actions, r.elapsed
+    );
+    let total: Duration = solver.log.iter().map(|l| l.0).sum();
+    println!("solver time: {total:?}");
+    if std::env::var_os("ORDER").is_none() {
+        solver.log.sort_by(|a, b| b.0.cmp(&a.0));
+    }
+    for (d, size, text) in solver.log.iter().take(5) {
+        println!("  {d:>10.2?} size {size:>6}  {text}");
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let catalog = catalog();
+    let ctx = Z3Context::new();
+    let mut solver = Timed {
+        inner: Z3Solver::new(&ctx, None),
+        log: vec![],
+    };
+    println!("{}", iam_refine_verify::z3_version());
+    match args.first().map(String::as_str) {
+        Some("policy") => {
+            let text = std::fs::read_to_string(&args[1]).unwrap();
+            let mut doc: Value = serde_json::from_str(&text).unwrap();
+            if let Some(d) = doc.pointer("/PolicyVersion/Document") {
+                doc = d.clone();
+            }
+            let every: usize = args.get(2).map_or(0, |s| s.parse().unwrap());
+            let unused = pick_unused(&doc, &catalog, every);
+            let refined = naive_refine(&doc, &catalog, &unused);
+            let n = |d: &Value| {
+                statements(d)
+                    .iter()
+                    .map(|s| action_list(s).len())
+                    .sum::<usize>()
+            };
+            println!(
+                "unused: {}  patterns: original {} refined {}",
+                unused.actions.len(),
+                n(&doc),
+                n(&refined)
+            );
+            if std::env::var_os("SHOW").is_some() {
+                println!("{}", serde_json::to_string_pretty(&refined).unwrap());
+            }
+            report(&mut solver, &doc, &refined, &unused, &catalog);
+        }
+        _ => {
+            let text = include_str!("example.json");
+            let v: Value = serde_json::from_str(text).unwrap();
+            let unused = Unused {
+                actions: serde_json::from_value(v["unused"].clone()).unwrap(),
+                services: vec![],
+            };
+            report(
+                &mut solver,
+                &v["original"],
+                &v["refined"],
+                &unused,
+                &catalog,
+            );
+        }
+    }
+}

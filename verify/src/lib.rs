@@ -1,0 +1,925 @@
+//! (crate docs written below, after measuring)
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod glob;
+mod policy;
+pub mod regex;
+mod solver;
+
+pub use glob::glob_match;
+pub use solver::{z3_version, Answer, Listed, Solver, Z3Context, Z3Solver};
+
+use policy::{Effect, Statement};
+use regex::{in_sigma, Re, TrieBuilder};
+
+/// Access Analyzer's unused-permission findings as plain data.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unused {
+    /// Unused actions, `service:Action`, any casing, possibly unknown to the catalog.
+    pub actions: Vec<String>,
+    /// Wholly unused service prefixes (`s3`): every `s3:...` string, known or not.
+    pub services: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Time limit for each solver query; `None` = no limit.
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub verdict: Verdict,
+    /// Distinct (case-insensitive) actions T1 was checked over: the catalog plus the
+    /// wildcard-free names written in the original policy that it does not know.
+    pub catalog_actions: usize,
+    /// Solver queries asked (a query whose language is syntactically empty is not asked).
+    pub queries: usize,
+    pub elapsed: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every theorem holds.
+    Proved,
+    /// A theorem fails; the witness passed the plain glob re-check.
+    Counterexample(Counterexample),
+    /// No counterexample was found but some query was not decided (timeout, resource
+    /// limit, ...). Never a pass.
+    Unknown { reason: String },
+}
+
+/// What a counterexample refutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Theorem {
+    /// T1: over the catalog, a refined Allow statement allows `x` iff its original statement
+    /// allows `x` and `x` is not unused.
+    Exactness,
+    /// T2: a refined Allow statement allows only strings its original statement allows.
+    Containment,
+    /// T3: a refined Allow statement allows no unused action (any casing, any string in a
+    /// wholly unused service).
+    NoUnused,
+    /// A Deny statement matches a different set of strings than its original.
+    DenyChanged,
+    /// An original Deny statement has no counterpart in the refined policy.
+    DenyRemoved,
+    /// An original Allow statement was removed although it still allows a catalog action
+    /// that is not unused.
+    StatementDropped,
+    /// A refined statement has no counterpart (same Effect, Sid, Resource, Condition, ...)
+    /// in the original policy.
+    Unpaired,
+}
+
+impl fmt::Display for Theorem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Theorem::Exactness => "T1 (exactness over the catalog)",
+            Theorem::Containment => "T2 (containment)",
+            Theorem::NoUnused => "T3 (no unused action)",
+            Theorem::DenyChanged => "deny statement changed",
+            Theorem::DenyRemoved => "deny statement removed",
+            Theorem::StatementDropped => "statement dropped with kept actions",
+            Theorem::Unpaired => "statement without counterpart",
+        })
+    }
+}
+
+/// A refutation with a concrete witness. Statement indices are 0-based positions in the
+/// `Statement` array (a single-object `Statement` is index 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    pub theorem: Theorem,
+    /// The refined statement involved, if any (none for a removed original statement).
+    pub refined_statement: Option<usize>,
+    /// The original statement involved, if any (none for an unpaired refined statement).
+    pub original_statement: Option<usize>,
+    /// The witness: an action string (lower-case; matching is case-insensitive). Empty only
+    /// for a removed or unpaired statement whose action set is empty.
+    pub action: String,
+    /// One line, e.g. "refined statement 1 allows `s3:getbucketpolicy`, which is unused".
+    pub detail: String,
+}
+
+/// Which of the two documents an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Document {
+    Original,
+    Refined,
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Document::Original => "original",
+            Document::Refined => "refined",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The document as a whole is not a policy.
+    #[error("{document} policy: {message}")]
+    Malformed { document: Document, message: String },
+    /// A statement is malformed (0-based index).
+    #[error("{document} statement {index}: {message}")]
+    Statement {
+        document: Document,
+        index: usize,
+        message: String,
+    },
+    /// A pattern, finding or catalog entry contains a character outside printable ASCII or a
+    /// backslash.
+    #[error("{what} `{text}` contains {character:?}: only printable ascii without backslash is supported")]
+    UnsupportedCharacter {
+        what: String,
+        text: String,
+        character: char,
+    },
+    /// An unused-service finding or a catalog entry of the wrong shape.
+    #[error("{what} `{text}`: {reason}")]
+    InvalidInput {
+        what: &'static str,
+        text: String,
+        reason: &'static str,
+    },
+    /// The solver's witness did not survive the glob re-check: a bug in the encoding or in
+    /// the solver, never a pass.
+    #[error("solver witness `{witness}` failed the glob re-check of the claim: {claim}")]
+    WitnessRejected { witness: String, claim: String },
+}
+
+/// Verify `refined` against `original` with Z3.
+pub fn verify(
+    original: &Value,
+    refined: &Value,
+    unused: &Unused,
+    catalog: &[String],
+    options: &Options,
+) -> Result<Report, VerifyError> {
+    let ctx = Z3Context::new();
+    let mut solver = Z3Solver::new(&ctx, options.timeout);
+    verify_with(&mut solver, original, refined, unused, catalog)
+}
+
+/// [`verify`] with another [`Solver`] (a stub in tests, or a Z3 solver reused across calls).
+pub fn verify_with(
+    solver: &mut dyn Solver,
+    original: &Value,
+    refined: &Value,
+    unused: &Unused,
+    catalog: &[String],
+) -> Result<Report, VerifyError> {
+    let start = Instant::now();
+    let original = policy::parse(original, Document::Original)?;
+    let refined = policy::parse(refined, Document::Refined)?;
+    let unused = UnusedSet::new(unused)?;
+    let catalog = Catalog::new(catalog, &original)?;
+    let catalog_actions = catalog.total;
+    let alphabet_left = alphabet_has_spare(&original, &refined, &unused);
+    let mut verifier = Verifier {
+        solver,
+        queries: 0,
+        unknown: None,
+        original,
+        refined,
+        unused,
+        catalog,
+    };
+    let verdict = match verifier.run() {
+        Ok(()) => match verifier.unknown.take() {
+            Some(reason) => Verdict::Unknown { reason },
+            None if !alphabet_left => Verdict::Unknown {
+                reason: "the patterns use every character of the search alphabet, so the \
+                         proof over all strings does not carry over"
+                    .to_string(),
+            },
+            None => Verdict::Proved,
+        },
+        Err(Stop::Found(cx)) => Verdict::Counterexample(cx),
+        Err(Stop::Error(e)) => return Err(e),
+    };
+    Ok(Report {
+        verdict,
+        catalog_actions,
+        queries: verifier.queries,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// The reduction from all strings to strings over Σ needs one character of Σ that no pattern
+/// or finding uses literally (see the crate docs).
+fn alphabet_has_spare(original: &[Statement], refined: &[Statement], unused: &UnusedSet) -> bool {
+    let mut used = BTreeSet::new();
+    for s in original.iter().chain(refined) {
+        for p in &s.patterns {
+            used.extend(p.low.chars().filter(|&c| c != '*' && c != '?'));
+        }
+    }
+    for n in &unused.names {
+        used.extend(n.chars());
+    }
+    for s in &unused.services {
+        used.extend(s.chars());
+        used.insert(':');
+    }
+    regex::sigma().any(|c| !used.contains(&c))
+}
+
+/// The namespace of a lower-cased name: the text before its first `:`.
+fn namespace_of(name: &str) -> Option<&str> {
+    name.split_once(':').map(|(ns, _)| ns)
+}
+
+struct UnusedSet {
+    /// Lower-cased, deduplicated.
+    names: BTreeSet<String>,
+    /// Lower-cased service prefixes, no `:`.
+    services: BTreeSet<String>,
+}
+
+impl UnusedSet {
+    fn new(unused: &Unused) -> Result<UnusedSet, VerifyError> {
+        let mut names = BTreeSet::new();
+        for a in &unused.actions {
+            if let Some(c) = policy::first_unsupported(a) {
+                return Err(VerifyError::UnsupportedCharacter {
+                    what: "unused action".to_string(),
+                    text: a.clone(),
+                    character: c,
+                });
+            }
+            names.insert(a.to_ascii_lowercase());
+        }
+        let mut services = BTreeSet::new();
+        for s in &unused.services {
+            if let Some(c) = policy::first_unsupported(s) {
+                return Err(VerifyError::UnsupportedCharacter {
+                    what: "unused service".to_string(),
+                    text: s.clone(),
+                    character: c,
+                });
+            }
+            if s.is_empty() || s.contains([':', '*', '?']) {
+                return Err(VerifyError::InvalidInput {
+                    what: "unused service",
+                    text: s.clone(),
+                    reason: "a service prefix must be non-empty and contain no `:`, `*` or `?`",
+                });
+            }
+            services.insert(s.to_ascii_lowercase());
+        }
+        Ok(UnusedSet { names, services })
+    }
+
+    /// Reference semantics, for re-checks: plain string comparisons.
+    fn contains(&self, action: &str) -> bool {
+        let low = action.to_ascii_lowercase();
+        self.names.contains(&low) || namespace_of(&low).is_some_and(|ns| self.services.contains(ns))
+    }
+
+    /// Namespaces of the findings (names with a `:`, and the services).
+    fn namespaces(&self) -> BTreeSet<&str> {
+        self.names
+            .iter()
+            .filter_map(|n| namespace_of(n))
+            .chain(self.services.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The findings in `scope`; unused names the statements cannot match at all (see
+    /// [`could_match`]) are left out.
+    fn lang(&self, scope: Scope, statements: &[&Statement]) -> Re {
+        let mut trie = TrieBuilder::new();
+        for n in &self.names {
+            if scope.admits_name(n) && could_match(statements, n) {
+                trie.add_literal(n);
+            }
+        }
+        for s in &self.services {
+            if scope.admits_namespace(s) {
+                trie.add_prefix(&format!("{s}:"));
+            }
+        }
+        trie.build()
+    }
+}
+
+/// Which strings a language is restricted to (see [`lang`]).
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    All,
+    /// Strings starting with `namespace:`.
+    Namespace(&'a str),
+}
+
+impl Scope<'_> {
+    fn admits_name(&self, lower_name: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Namespace(ns) => namespace_of(lower_name) == Some(ns),
+        }
+    }
+    fn admits_namespace(&self, namespace: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Namespace(ns) => *ns == namespace,
+        }
+    }
+}
+
+/// The language of a statement, restricted to `scope`.
+///
+/// `Scope::All`: exactly the statement's language (over Σ). `Scope::Namespace(ns)`: a language
+/// that agrees with the statement on every string starting with `ns:` (it may contain more
+/// strings outside `ns:`, which every caller intersects away): only patterns that can touch
+/// `ns` are kept, and a `NotAction` complement is taken inside `ns:Σ*`.
+fn lang(stmt: &Statement, scope: Scope) -> Re {
+    let patterns = stmt.patterns.iter().filter(|p| match scope {
+        Scope::All => true,
+        Scope::Namespace(ns) => p.touches(ns),
+    });
+    let set = regex::glob_set(patterns.map(|p| p.low.as_str()));
+    if !stmt.not_action {
+        return set;
+    }
+    let universe = match scope {
+        Scope::All => Re::AnyStar,
+        Scope::Namespace(ns) => Re::concat(vec![Re::Lit(format!("{ns}:")), Re::AnyStar]),
+    };
+    Re::diff(universe, set)
+}
+
+/// Whether some statement among `statements` can match the lower-cased name `name`, by a
+/// sound syntactic over-approximation: a `NotAction` statement can match anything; an
+/// `Action` pattern only strings that start with its literal prefix (the text before its
+/// first wildcard, the whole pattern if it has none). Leaving out names for which this is
+/// false changes no query's answer: the languages involved cannot contain them.
+fn could_match(statements: &[&Statement], name: &str) -> bool {
+    statements.iter().any(|s| {
+        s.not_action
+            || s.patterns
+                .iter()
+                .any(|p| name.starts_with(p.literal_prefix.as_str()))
+    })
+}
+
+/// `R Δ (O ∖ U)` written with only single complements:
+/// `(R ∩ ¬O) ∪ (R ∩ U) ∪ (O ∩ ¬(R ∪ U))`.
+fn exactness_delta(r: Re, o: Re, u: Re) -> Re {
+    Re::union(vec![
+        Re::diff(r.clone(), o.clone()),
+        Re::inter(vec![r.clone(), u.clone()]),
+        Re::diff(o, Re::union(vec![r, u])),
+    ])
+}
+
+/// The catalog, lower-cased and grouped by namespace, plus the wildcard-free names written in
+/// the original policy.
+struct Catalog {
+    by_namespace: BTreeMap<String, BTreeSet<String>>,
+    /// Literal names from the original policy without a `:` (junk, but still checked).
+    no_namespace: BTreeSet<String>,
+    total: usize,
+}
+
+impl Catalog {
+    fn new(catalog: &[String], original: &[Statement]) -> Result<Catalog, VerifyError> {
+        let mut by_namespace: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut no_namespace = BTreeSet::new();
+        for entry in catalog {
+            if let Some(c) = policy::first_unsupported(entry) {
+                return Err(VerifyError::UnsupportedCharacter {
+                    what: "catalog entry".to_string(),
+                    text: entry.clone(),
+                    character: c,
+                });
+            }
+            let low = entry.to_ascii_lowercase();
+            match namespace_of(&low) {
+                Some(ns) if !ns.is_empty() => {
+                    by_namespace.entry(ns.to_string()).or_default().insert(low);
+                }
+                _ => {
+                    return Err(VerifyError::InvalidInput {
+                        what: "catalog entry",
+                        text: entry.clone(),
+                        reason: "expected `service:Action`",
+                    })
+                }
+            }
+        }
+        for p in original.iter().flat_map(|s| &s.patterns) {
+            if p.wildcard {
+                continue;
+            }
+            match namespace_of(&p.low) {
+                Some(ns) => {
+                    by_namespace
+                        .entry(ns.to_string())
+                        .or_default()
+                        .insert(p.low.clone());
+                }
+                None => {
+                    no_namespace.insert(p.low.clone());
+                }
+            }
+        }
+        let total = by_namespace.values().map(BTreeSet::len).sum::<usize>() + no_namespace.len();
+        Ok(Catalog {
+            by_namespace,
+            no_namespace,
+            total,
+        })
+    }
+
+    fn contains(&self, action: &str) -> bool {
+        let low = action.to_ascii_lowercase();
+        match namespace_of(&low) {
+            Some(ns) => self.by_namespace.get(ns).is_some_and(|s| s.contains(&low)),
+            None => self.no_namespace.contains(&low),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &String> {
+        self.by_namespace
+            .values()
+            .flatten()
+            .chain(&self.no_namespace)
+    }
+
+    /// The catalog namespaces some pattern of `stmt` can touch (all of them for `NotAction`
+    /// statements, whose complement reaches everywhere).
+    fn touched<'c>(&'c self, stmt: &Statement, into: &mut BTreeSet<&'c str>) {
+        for ns in self.by_namespace.keys() {
+            if stmt.not_action || stmt.patterns.iter().any(|p| p.touches(ns)) {
+                into.insert(ns);
+            }
+        }
+    }
+}
+
+enum Stop {
+    Found(Counterexample),
+    Error(VerifyError),
+}
+
+struct Verifier<'s> {
+    solver: &'s mut dyn Solver,
+    queries: usize,
+    /// The first undecided query's reason.
+    unknown: Option<String>,
+    original: Vec<Statement>,
+    refined: Vec<Statement>,
+    unused: UnusedSet,
+    catalog: Catalog,
+}
+
+struct Pairing {
+    /// (original, refined)
+    pairs: Vec<(usize, usize)>,
+    /// Original statements without counterpart.
+    skipped: Vec<usize>,
+    /// Refined statements without counterpart.
+    unpaired: Vec<usize>,
+}
+
+impl Verifier<'_> {
+    fn run(&mut self) -> Result<(), Stop> {
+        let pairing = self.pair();
+        for &r in &pairing.unpaired {
+            self.check_unpaired(r)?;
+        }
+        for &(o, r) in &pairing.pairs {
+            match self.original[o].effect {
+                Effect::Allow => {
+                    self.check_no_unused(r)?;
+                    self.check_containment(o, r)?;
+                    self.check_exactness(o, r)?;
+                }
+                Effect::Deny => self.check_deny_equal(o, r)?,
+            }
+        }
+        for &o in &pairing.skipped {
+            match self.original[o].effect {
+                Effect::Allow => self.check_dropped(o)?,
+                Effect::Deny => self.check_deny_removed(o)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Walk the refined statements in order; each is matched to the next original statement
+    /// (at or after the current position) with an equal key. When several originals ahead
+    /// have that key, prefer the first one whose kept catalog actions (plain glob evaluation)
+    /// equal the refined statement's catalog actions; this only chooses the pairing, which
+    /// is then proved like any other.
+    fn pair(&self) -> Pairing {
+        let mut pairs = Vec::new();
+        let mut skipped = Vec::new();
+        let mut unpaired = Vec::new();
+        let mut pos = 0;
+        for (r, rs) in self.refined.iter().enumerate() {
+            let candidates: Vec<usize> = (pos..self.original.len())
+                .filter(|&o| self.original[o].key == rs.key)
+                .collect();
+            let chosen = match candidates.as_slice() {
+                [] => None,
+                [only] => Some(*only),
+                [first, ..] => {
+                    let want = self.catalog_set(rs, false);
+                    Some(
+                        candidates
+                            .iter()
+                            .copied()
+                            .find(|&o| self.catalog_set(&self.original[o], true) == want)
+                            .unwrap_or(*first),
+                    )
+                }
+            };
+            match chosen {
+                Some(o) => {
+                    skipped.extend(pos..o);
+                    pairs.push((o, r));
+                    pos = o + 1;
+                }
+                None => unpaired.push(r),
+            }
+        }
+        skipped.extend(pos..self.original.len());
+        Pairing {
+            pairs,
+            skipped,
+            unpaired,
+        }
+    }
+
+    /// Catalog actions `stmt` matches (minus unused ones if `kept`), by glob evaluation.
+    fn catalog_set(&self, stmt: &Statement, kept: bool) -> BTreeSet<String> {
+        self.catalog
+            .iter()
+            .filter(|x| could_match(&[stmt], x))
+            .filter(|x| stmt.matches(x) && !(kept && self.unused.contains(x)))
+            .cloned()
+            .collect()
+    }
+
+    fn record(
+        &mut self,
+        answer: Answer,
+        what: &dyn Fn() -> String,
+    ) -> Result<Option<String>, Stop> {
+        match answer {
+            Answer::Empty => Ok(None),
+            Answer::Unknown(reason) => {
+                self.unknown.get_or_insert(reason);
+                Ok(None)
+            }
+            Answer::Member(w) => {
+                if w.chars().all(in_sigma) {
+                    Ok(Some(w))
+                } else {
+                    Err(Stop::Error(VerifyError::WitnessRejected {
+                        claim: format!("{} (the witness is outside the search alphabet: printable ascii without upper case and backslash)", what()),
+                        witness: w,
+                    }))
+                }
+            }
+        }
+    }
+
+    /// A member of `language` over all strings (symbolic query). An undecided query is
+    /// recorded (the final verdict becomes Unknown unless a counterexample turns up) and
+    /// treated as "no witness".
+    fn member(&mut self, language: Re) -> Result<Option<String>, Stop> {
+        if language == Re::Empty {
+            return Ok(None);
+        }
+        self.queries += 1;
+        let answer = self.solver.find_member(&language);
+        self.record(answer, &|| "a member of the query".to_string())
+    }
+
+    /// A candidate that is in its group's language (ground query). Groups without candidates
+    /// or with a syntactically empty language are not asked.
+    fn listed_member(&mut self, mut groups: Vec<Listed>) -> Result<Option<String>, Stop> {
+        groups.retain(|g| !g.candidates.is_empty() && g.language != Re::Empty);
+        if groups.is_empty() {
+            return Ok(None);
+        }
+        self.queries += 1;
+        let answer = self.solver.find_listed(&groups);
+        let found = self.record(answer, &|| "one of the listed candidates".to_string())?;
+        if let Some(w) = &found {
+            if !groups.iter().any(|g| g.candidates.contains(w)) {
+                return Err(Stop::Error(VerifyError::WitnessRejected {
+                    witness: w.clone(),
+                    claim: "the solver's answer is one of the listed candidates".to_string(),
+                }));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Report `cx` if the glob re-check `holds`, else fail loudly.
+    fn found(cx: Counterexample, holds: bool) -> Stop {
+        if holds {
+            Stop::Found(cx)
+        } else {
+            Stop::Error(VerifyError::WitnessRejected {
+                witness: cx.action,
+                claim: cx.detail,
+            })
+        }
+    }
+
+    /// T3: `refined[r] ∩ Unused = ∅` over all strings. The unused names are finitely many:
+    /// each is tested (ground query) against the statement's language; a wholly unused
+    /// service is infinite: one symbolic query `R ∩ svc:*` over all its services.
+    fn check_no_unused(&mut self, r: usize) -> Result<(), Stop> {
+        let stmt = &self.refined[r];
+        let mut by_ns: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+        for n in &self.unused.names {
+            if could_match(&[stmt], n) {
+                by_ns.entry(namespace_of(n)).or_default().push(n.clone());
+            }
+        }
+        let groups = by_ns
+            .into_iter()
+            .map(|(ns, candidates)| Listed {
+                language: lang(stmt, ns.map_or(Scope::All, Scope::Namespace)),
+                candidates,
+            })
+            .collect();
+        let mut witness = self.listed_member(groups)?;
+        if witness.is_none() {
+            let stmt = &self.refined[r];
+            let parts = self
+                .unused
+                .services
+                .iter()
+                .map(|svc| {
+                    let everything = Re::concat(vec![Re::Lit(format!("{svc}:")), Re::AnyStar]);
+                    Re::inter(vec![lang(stmt, Scope::Namespace(svc)), everything])
+                })
+                .collect();
+            witness = self.member(Re::union(parts))?;
+        }
+        if let Some(x) = witness {
+            let holds = self.refined[r].matches(&x) && self.unused.contains(&x);
+            let cx = Counterexample {
+                theorem: Theorem::NoUnused,
+                refined_statement: Some(r),
+                original_statement: None,
+                detail: format!("refined statement {r} allows `{x}`, which is unused"),
+                action: x,
+            };
+            return Err(Self::found(cx, holds));
+        }
+        Ok(())
+    }
+
+    /// T2: `refined[r] ⊆ original[o]` over all strings. For an `Action` statement, one
+    /// symbolic query: the union over the namespaces its patterns name of `R_ns ∩ ¬O_ns`,
+    /// plus `R_rest ∩ ¬O` for patterns that name no namespace.
+    fn check_containment(&mut self, o: usize, r: usize) -> Result<(), Stop> {
+        let (os, rs) = (&self.original[o], &self.refined[r]);
+        let query = if rs.not_action {
+            Re::diff(lang(rs, Scope::All), lang(os, Scope::All))
+        } else {
+            let mut by_ns: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            let mut rest = Vec::new();
+            for p in &rs.patterns {
+                match &p.service {
+                    Some(ns) => by_ns.entry(ns).or_default().push(&p.low),
+                    None => rest.push(p.low.as_str()),
+                }
+            }
+            let mut parts = Vec::new();
+            for (ns, patterns) in by_ns {
+                let scoped = lang(os, Scope::Namespace(ns));
+                parts.push(Re::diff(regex::glob_set(patterns), scoped));
+            }
+            if !rest.is_empty() {
+                parts.push(Re::diff(regex::glob_set(rest), lang(os, Scope::All)));
+            }
+            Re::union(parts)
+        };
+        if let Some(x) = self.member(query)? {
+            let holds = self.refined[r].matches(&x) && !self.original[o].matches(&x);
+            let cx = Counterexample {
+                theorem: Theorem::Containment,
+                refined_statement: Some(r),
+                original_statement: Some(o),
+                detail: format!(
+                    "refined statement {r} allows `{x}`, which original statement {o} does not allow"
+                ),
+                action: x,
+            };
+            return Err(Self::found(cx, holds));
+        }
+        Ok(())
+    }
+
+    /// The catalog names of each namespace the statements touch that they could match at
+    /// all, grouped with the namespace's `language(scope)`; plus the original policy's
+    /// literal names that have no namespace.
+    fn catalog_groups(
+        &self,
+        statements: &[&Statement],
+        extra_namespaces: BTreeSet<&str>,
+        language: &dyn Fn(Scope) -> Re,
+    ) -> Vec<Listed> {
+        let mut namespaces = extra_namespaces;
+        for s in statements {
+            self.catalog.touched(s, &mut namespaces);
+        }
+        let mut groups = Vec::new();
+        for ns in namespaces {
+            let Some(names) = self.catalog.by_namespace.get(ns) else {
+                continue;
+            };
+            let candidates: Vec<String> = names
+                .iter()
+                .filter(|n| could_match(statements, n))
+                .cloned()
+                .collect();
+            if !candidates.is_empty() {
+                groups.push(Listed {
+                    language: language(Scope::Namespace(ns)),
+                    candidates,
+                });
+            }
+        }
+        if !self.catalog.no_namespace.is_empty() {
+            groups.push(Listed {
+                language: language(Scope::All),
+                candidates: self.catalog.no_namespace.iter().cloned().collect(),
+            });
+        }
+        groups
+    }
+
+    /// T1: over the catalog, `refined[r] = original[o] ∖ Unused`: no catalog name is in
+    /// `R Δ (O ∖ U)` (ground query, grouped by namespace).
+    fn check_exactness(&mut self, o: usize, r: usize) -> Result<(), Stop> {
+        let (os, rs) = (&self.original[o], &self.refined[r]);
+        let unused = &self.unused;
+        let language = |scope: Scope| {
+            exactness_delta(
+                lang(rs, scope),
+                lang(os, scope),
+                unused.lang(scope, &[os, rs]),
+            )
+        };
+        let mut extra = BTreeSet::new();
+        if os.not_action != rs.not_action {
+            // they differ on untouched namespaces too: check all
+            extra.extend(self.catalog.by_namespace.keys().map(String::as_str));
+        } else if os.not_action {
+            extra.extend(unused.namespaces());
+        }
+        let groups = self.catalog_groups(&[os, rs], extra, &language);
+        if let Some(x) = self.listed_member(groups)? {
+            let refined_has = self.refined[r].matches(&x);
+            let original_has = self.original[o].matches(&x);
+            let is_unused = self.unused.contains(&x);
+            let holds = self.catalog.contains(&x) && refined_has != (original_has && !is_unused);
+            let detail = if !refined_has {
+                format!("refined statement {r} does not allow `{x}`, which original statement {o} allows and which is not unused")
+            } else if is_unused {
+                format!("refined statement {r} allows `{x}`, which is unused")
+            } else {
+                format!("refined statement {r} allows catalog action `{x}`, which original statement {o} does not allow")
+            };
+            let cx = Counterexample {
+                theorem: Theorem::Exactness,
+                refined_statement: Some(r),
+                original_statement: Some(o),
+                detail,
+                action: x,
+            };
+            return Err(Self::found(cx, holds));
+        }
+        Ok(())
+    }
+
+    /// Deny statements unchanged: `R Δ O = ∅` over all strings (symbolic query).
+    fn check_deny_equal(&mut self, o: usize, r: usize) -> Result<(), Stop> {
+        let q = Re::sym_diff(
+            lang(&self.refined[r], Scope::All),
+            lang(&self.original[o], Scope::All),
+        );
+        if let Some(x) = self.member(q)? {
+            let refined_has = self.refined[r].matches(&x);
+            let holds = refined_has != self.original[o].matches(&x);
+            let detail = if refined_has {
+                format!("refined deny statement {r} matches `{x}`, which original deny statement {o} does not")
+            } else {
+                format!("refined deny statement {r} no longer matches `{x}`, which original deny statement {o} denies")
+            };
+            let cx = Counterexample {
+                theorem: Theorem::DenyChanged,
+                refined_statement: Some(r),
+                original_statement: Some(o),
+                detail,
+                action: x,
+            };
+            return Err(Self::found(cx, holds));
+        }
+        Ok(())
+    }
+
+    /// Some string `stmt` matches: first one of its patterns with the wildcards filled in
+    /// (checked by a ground query), else a symbolic query.
+    fn example_of(&mut self, stmt: &Statement) -> Result<Option<String>, Stop> {
+        let language = lang(stmt, Scope::All);
+        if !stmt.not_action {
+            let candidates: Vec<String> = stmt
+                .patterns
+                .iter()
+                .map(|p| p.low.replace('*', "").replace('?', "a"))
+                .collect();
+            let found = self.listed_member(vec![Listed {
+                language: language.clone(),
+                candidates,
+            }])?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        self.member(language)
+    }
+
+    /// An original Deny statement without counterpart.
+    fn check_deny_removed(&mut self, o: usize) -> Result<(), Stop> {
+        let stmt = self.original[o].clone();
+        let witness = self.example_of(&stmt)?;
+        let holds = witness.as_deref().map_or(true, |x| stmt.matches(x));
+        let x = witness.unwrap_or_default();
+        let cx = Counterexample {
+            theorem: Theorem::DenyRemoved,
+            refined_statement: None,
+            original_statement: Some(o),
+            detail: format!(
+                "original deny statement {o} has no counterpart in the refined policy (it denies `{x}`)"
+            ),
+            action: x,
+        };
+        Err(Self::found(cx, holds))
+    }
+
+    /// A refined statement without counterpart.
+    fn check_unpaired(&mut self, r: usize) -> Result<(), Stop> {
+        let stmt = self.refined[r].clone();
+        let witness = self.example_of(&stmt)?;
+        let holds = witness.as_deref().map_or(true, |x| stmt.matches(x));
+        let x = witness.unwrap_or_default();
+        let effect = match stmt.effect {
+            Effect::Allow => "allow",
+            Effect::Deny => "deny",
+        };
+        let cx = Counterexample {
+            theorem: Theorem::Unpaired,
+            refined_statement: Some(r),
+            original_statement: None,
+            detail: format!(
+                "refined {effect} statement {r} has no original statement with the same Effect, Sid, Resource, Condition and other keys at or after its position (it matches `{x}`)"
+            ),
+            action: x,
+        };
+        Err(Self::found(cx, holds))
+    }
+
+    /// An original Allow statement without counterpart must keep nothing: no catalog name
+    /// is in `O ∖ U` (ground query).
+    fn check_dropped(&mut self, o: usize) -> Result<(), Stop> {
+        let os = &self.original[o];
+        let unused = &self.unused;
+        let language = |scope: Scope| Re::diff(lang(os, scope), unused.lang(scope, &[os]));
+        let groups = self.catalog_groups(&[os], BTreeSet::new(), &language);
+        if let Some(x) = self.listed_member(groups)? {
+            let holds = self.catalog.contains(&x)
+                && self.original[o].matches(&x)
+                && !self.unused.contains(&x);
+            let cx = Counterexample {
+                theorem: Theorem::StatementDropped,
+                refined_statement: None,
+                original_statement: Some(o),
+                detail: format!(
+                    "original statement {o} has no counterpart in the refined policy but allows `{x}`, which is not unused"
+                ),
+                action: x,
+            };
+            return Err(Self::found(cx, holds));
+        }
+        Ok(())
+    }
+}

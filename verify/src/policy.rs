@@ -1,0 +1,199 @@
+//! This crate's own minimal reading of policy documents: `Statement`, `Effect`, `Action` /
+//! `NotAction`, and the rest of each statement kept as its pairing key. Independent of the
+//! refiner's parser on purpose.
+
+use serde_json::{Map, Value};
+
+use crate::{Document, VerifyError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One entry of an `Action` / `NotAction` list.
+#[derive(Clone, Debug)]
+pub(crate) struct Pattern {
+    /// As written.
+    pub raw: String,
+    /// ASCII-lower-cased; `**` runs are kept (the trie builder collapses them).
+    pub low: String,
+    /// The lower-cased text before the first `*` or `?` (the whole pattern if it has none).
+    pub literal_prefix: String,
+    /// `Some(service)` when `literal_prefix` contains a `:`: then the pattern can only match
+    /// strings that start with `service:`.
+    pub service: Option<String>,
+    /// Whether the pattern contains `*` or `?`.
+    pub wildcard: bool,
+}
+
+impl Pattern {
+    pub fn new(raw: &str) -> Pattern {
+        let low = raw.to_ascii_lowercase();
+        let cut = low.find(['*', '?']).unwrap_or(low.len());
+        let literal_prefix = low[..cut].to_string();
+        let service = literal_prefix
+            .find(':')
+            .map(|colon| literal_prefix[..colon].to_string());
+        Pattern {
+            raw: raw.to_string(),
+            wildcard: cut < low.len(),
+            low,
+            literal_prefix,
+            service,
+        }
+    }
+
+    /// Whether this pattern can match some string that starts with `namespace:`
+    /// (`namespace` contains no `:`). Over-approximates: never false when it can.
+    ///
+    /// If the literal prefix contains a `:`, the text before it must be exactly `namespace`.
+    /// Otherwise the literal prefix (no `:`) must be a prefix of `namespace:...`, so of
+    /// `namespace` itself (it cannot reach past the `:`).
+    pub fn touches(&self, namespace: &str) -> bool {
+        match &self.service {
+            Some(service) => service == namespace,
+            None => namespace.starts_with(&self.literal_prefix),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Statement {
+    pub effect: Effect,
+    /// `NotAction` instead of `Action`.
+    pub not_action: bool,
+    pub patterns: Vec<Pattern>,
+    /// Everything but `Action` / `NotAction` (Effect, Sid, Resource, Condition, ...): the
+    /// pairing key, compared as JSON values.
+    pub key: Map<String, Value>,
+}
+
+impl Statement {
+    /// The reference semantics: does this statement match `action`? Plain glob matching.
+    pub fn matches(&self, action: &str) -> bool {
+        let hit = self
+            .patterns
+            .iter()
+            .any(|p| crate::glob::glob_match(&p.raw, action));
+        hit != self.not_action
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The characters a pattern, unused finding or catalog entry may contain: printable ASCII
+/// without the backslash (Z3 4.8.12 reads backslash escapes in string literals and prints
+/// other characters ambiguously, so they are refused rather than risked).
+pub(crate) fn supported_char(c: char) -> bool {
+    (' '..='~').contains(&c) && c != '\\'
+}
+
+pub(crate) fn first_unsupported(s: &str) -> Option<char> {
+    s.chars().find(|&c| !supported_char(c))
+}
+
+pub(crate) fn parse(doc: &Value, which: Document) -> Result<Vec<Statement>, VerifyError> {
+    let malformed = |message: String| VerifyError::Malformed {
+        document: which,
+        message,
+    };
+    let object = doc.as_object().ok_or_else(|| {
+        malformed(format!(
+            "the policy document must be a JSON object, got {}",
+            kind(doc)
+        ))
+    })?;
+    let statements = object
+        .get("Statement")
+        .ok_or_else(|| malformed("the policy document has no `Statement`".to_string()))?;
+    let list: Vec<&Value> = match statements {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(_) => vec![statements],
+        other => {
+            return Err(malformed(format!(
+                "`Statement` must be an object or an array, got {}",
+                kind(other)
+            )))
+        }
+    };
+    list.into_iter()
+        .enumerate()
+        .map(|(index, value)| parse_statement(value, which, index))
+        .collect()
+}
+
+fn parse_statement(value: &Value, which: Document, index: usize) -> Result<Statement, VerifyError> {
+    let bad = |message: String| VerifyError::Statement {
+        document: which,
+        index,
+        message,
+    };
+    let object = value
+        .as_object()
+        .ok_or_else(|| bad(format!("must be a JSON object, got {}", kind(value))))?;
+    let effect = match object.get("Effect") {
+        Some(Value::String(s)) if s == "Allow" => Effect::Allow,
+        Some(Value::String(s)) if s == "Deny" => Effect::Deny,
+        Some(other) => {
+            return Err(bad(format!(
+                "`Effect` must be `Allow` or `Deny`, got `{other}`"
+            )))
+        }
+        None => return Err(bad("has no `Effect`".to_string())),
+    };
+    let (not_action, list) = match (object.get("Action"), object.get("NotAction")) {
+        (Some(list), None) => (false, list),
+        (None, Some(list)) => (true, list),
+        (Some(_), Some(_)) => return Err(bad("has both `Action` and `NotAction`".to_string())),
+        (None, None) => return Err(bad("has neither `Action` nor `NotAction`".to_string())),
+    };
+    let element = if not_action { "NotAction" } else { "Action" };
+    let raw: Vec<&str> = match list {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str().ok_or_else(|| {
+                    bad(format!("`{element}` entries must be strings, got `{item}`"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        other => {
+            return Err(bad(format!(
+                "`{element}` must be a string or an array of strings, got {}",
+                kind(other)
+            )))
+        }
+    };
+    let mut patterns = Vec::with_capacity(raw.len());
+    for entry in raw {
+        if let Some(c) = first_unsupported(entry) {
+            return Err(VerifyError::UnsupportedCharacter {
+                what: format!("{which} statement {index} {element} entry"),
+                text: entry.to_string(),
+                character: c,
+            });
+        }
+        patterns.push(Pattern::new(entry));
+    }
+    let mut key = object.clone();
+    key.shift_remove("Action");
+    key.shift_remove("NotAction");
+    Ok(Statement {
+        effect,
+        not_action,
+        patterns,
+        key,
+    })
+}
