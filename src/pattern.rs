@@ -265,11 +265,7 @@ mod tests {
             None => s.is_empty(),
             Some('*') => reference(&p[1..], s) || (!s.is_empty() && reference(p, &s[1..])),
             Some('?') => !s.is_empty() && reference(&p[1..], &s[1..]),
-            Some(c) => {
-                !s.is_empty()
-                    && s[0].to_ascii_lowercase() == c.to_ascii_lowercase()
-                    && reference(&p[1..], &s[1..])
-            }
+            Some(c) => !s.is_empty() && s[0].eq_ignore_ascii_case(c) && reference(&p[1..], &s[1..]),
         }
     }
 

@@ -114,10 +114,10 @@ impl PolicyKind {
 
     pub fn describe(self) -> &'static str {
         match self {
-            PolicyKind::Managed => "managed policy",
-            PolicyKind::RoleInline => "role inline policies",
-            PolicyKind::UserInline => "user inline policies",
-            PolicyKind::GroupInline => "group inline policies",
+            PolicyKind::Managed => "a managed policy",
+            PolicyKind::RoleInline => "a role's inline policies",
+            PolicyKind::UserInline => "a user's inline policies",
+            PolicyKind::GroupInline => "a group's inline policies",
         }
     }
 }

@@ -84,6 +84,10 @@ struct Refiner<'a, 'c> {
     /// Catalog positions no longer allowed (may repeat; counted at the end).
     removed: Vec<usize>,
     removed_unknown: HashSet<String>,
+    /// Names written literally somewhere in the policy that the catalog does not know
+    /// and the findings do not name, as `(lower-cased, as written)`, sorted. The user
+    /// told us they exist, so a wildcard that allowed them keeps allowing them.
+    unknown_kept: Vec<(String, String)>,
     warnings: Vec<String>,
 }
 
@@ -94,6 +98,7 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
         unused,
         removed: Vec::new(),
         removed_unknown: HashSet::new(),
+        unknown_kept: unknown_literals(policy, unused),
         warnings: Vec::new(),
     };
     let mut stats = Stats::default();
@@ -239,14 +244,6 @@ impl Refiner<'_, '_> {
                 wanted.push(i);
             }
         }
-        if wanted.is_empty() {
-            if range.is_empty() || !range.clone().any(matches) {
-                self.warnings.push(format!(
-                    "statement {n}: `{pattern}` allows only unused actions the catalog does not know; removed"
-                ));
-            }
-            return Outcome::Drop;
-        }
         let lit = pattern.literal_prefix();
         let choices = trie::select(
             catalog,
@@ -262,7 +259,31 @@ impl Refiner<'_, '_> {
                 unused.count_in(range).eq(&0) && unused.extras_with_prefix(prefix).is_empty()
             },
         );
-        Outcome::Replace(choices.iter().map(|c| c.render(catalog)).collect())
+        let mut entries: Vec<(String, String)> = choices
+            .iter()
+            .map(|c| (c.lower_prefix(catalog).to_string(), c.render(catalog)))
+            .collect();
+        // Names the catalog does not know but the policy does: kept where the entry
+        // allowed them and no new entry does.
+        for (lower, written) in &self.unknown_kept {
+            let covered = |c: &Choice| match c {
+                Choice::Exact(_) => false,
+                Choice::Prefix { .. } => lower.starts_with(c.lower_prefix(catalog)),
+            };
+            if pattern.matches(lower) && !choices.iter().any(covered) {
+                entries.push((lower.clone(), written.clone()));
+            }
+        }
+        if entries.is_empty() {
+            if !range.clone().any(matches) {
+                self.warnings.push(format!(
+                    "statement {n}: `{pattern}` allows only unused actions the catalog does not know; removed"
+                ));
+            }
+            return Outcome::Drop;
+        }
+        entries.sort();
+        Outcome::Replace(entries.into_iter().map(|(_, text)| text).collect())
     }
 
     fn refine_not_action(&mut self, stmt: &Statement, stats: &mut Stats) -> Statement {
@@ -297,23 +318,19 @@ impl Refiner<'_, '_> {
             .filter(|&i| allowed(catalog.lower(i)))
             .collect();
         self.removed.extend(&wanted);
+        let unknown_kept = &self.unknown_kept;
         let choices = trie::select(
             catalog,
             wanted.iter().copied(),
             |_| true,
-            |_, range| {
+            |prefix, range| {
                 let lo = wanted.partition_point(|&i| i < range.start);
                 let hi = wanted.partition_point(|&i| i < range.end);
-                hi - lo == range.len()
+                hi - lo == range.len() && !unknown_kept.iter().any(|(l, _)| l.starts_with(prefix))
             },
         );
         for c in choices {
-            let text = c.render(catalog);
-            let key = match c {
-                Choice::Exact(i) => catalog.lower(i).to_string(),
-                Choice::Prefix { action, len } => catalog.lower(action)[..len].to_string(),
-            };
-            additions.push((key, text));
+            additions.push((c.lower_prefix(catalog).to_string(), c.render(catalog)));
         }
         if additions.is_empty() {
             return stmt.clone();
@@ -327,6 +344,24 @@ impl Refiner<'_, '_> {
         stats.entries_redundant += before - patterns.len();
         stmt.with_patterns(patterns)
     }
+}
+
+/// Literal names of the policy that the catalog does not know and the findings do not name.
+fn unknown_literals(policy: &Policy, unused: &Unused<'_>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = policy
+        .statements
+        .iter()
+        .flat_map(|s| &s.patterns)
+        .map(|p| Pattern::new(p))
+        .filter(|p| p.shape() == Shape::Literal)
+        .filter(|p| {
+            unused.catalog.find(p.normalized()).is_none() && !unused.contains(p.normalized())
+        })
+        .map(|p| (p.normalized().to_string(), p.as_str().to_string()))
+        .collect();
+    out.sort();
+    out.dedup_by(|b, a| a.0 == b.0);
+    out
 }
 
 /// Drops entries that repeat an earlier one (case-insensitively) or that another entry of

@@ -92,7 +92,7 @@ pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String
     let _ = match sizes.after {
         Some(after) => write!(
             s,
-            "  size: {} -> {} characters (quota {} for a {kind})",
+            "  size: {} -> {} characters (quota {} for {kind})",
             thousands(sizes.before),
             thousands(after),
             thousands(sizes.quota)
@@ -108,7 +108,7 @@ pub fn quota_warning(original: &Policy, refinement: &Refinement) -> Option<Strin
     let after = sizes.after?;
     (after > sizes.quota).then(|| {
         format!(
-            "the refined policy is {} characters, over the {}-character quota for a {}{}",
+            "the refined policy is {} characters, over the {}-character quota for {}{}",
             thousands(after),
             thousands(sizes.quota),
             original.kind.describe(),

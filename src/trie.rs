@@ -9,6 +9,7 @@
 //! - before the last letter of a run of capitals when a lower-case letter follows it, so
 //!   acronyms stay whole (`CreateDBInstance` is Create|DB|Instance, `ListIPSets` is
 //!   List|IP|Sets).
+//!
 //! Digits stay with the word before them (`V2`, `EC2`). The trie's levels are: the root
 //! (the empty prefix, written `*`), the service (`s3:`, written `s3:*`), then one level per
 //! word (`s3:Get`, `s3:GetObject`, `s3:GetObjectAcl`).
@@ -84,6 +85,14 @@ pub enum Choice {
 }
 
 impl Choice {
+    /// The lower-cased name or prefix, without `*`.
+    pub fn lower_prefix<'c>(&self, catalog: &'c Catalog) -> &'c str {
+        match *self {
+            Choice::Exact(i) => catalog.lower(i),
+            Choice::Prefix { action, len } => &catalog.lower(action)[..len],
+        }
+    }
+
     /// The entry text, in catalog casing.
     pub fn render(&self, catalog: &Catalog) -> String {
         match *self {

