@@ -13,9 +13,17 @@ use std::time::{Duration, Instant};
 
 use iam_refine_verify::regex::Re;
 use iam_refine_verify::{
-    glob_match, verify_with, Answer, Listed, Solver, Unused, Z3Context, Z3Solver,
+    glob_match, verify_with, Answer, Listed, Solver, Unused, Verdict, Z3Context, Z3Solver,
 };
 use serde_json::{json, Value};
+
+/// At most `n` characters, unless FULL is set.
+fn clip(s: String, n: usize) -> String {
+    if std::env::var_os("FULL").is_some() {
+        return s;
+    }
+    s.chars().take(n).collect()
+}
 
 struct Timed<'c> {
     inner: Z3Solver<'c>,
@@ -24,17 +32,23 @@ struct Timed<'c> {
 
 impl Solver for Timed<'_> {
     fn find_member(&mut self, language: &Re) -> Answer {
+        if std::env::var_os("VERBOSE").is_some() {
+            let t = clip(language.to_string(), 300);
+            eprintln!("member size {}: {t}", language.size());
+        }
         let start = Instant::now();
         let answer = self.inner.find_member(language);
-        let mut text = language.to_string();
-        if std::env::var_os("FULL").is_none() {
-            text.truncate(160);
-        }
+        let text = clip(language.to_string(), 160);
         self.log.push((start.elapsed(), language.size(), text));
         answer
     }
 
-    fn find_listed(&mut self, groups: &[Listed]) -> Answer {
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)> {
+        if std::env::var_os("VERBOSE").is_some() {
+            let names: usize = groups.iter().map(|g| g.candidates.len()).sum();
+            let size: usize = groups.iter().map(|g| g.language.size()).sum();
+            eprintln!("listed {names} names, {} groups, size {size}", groups.len());
+        }
         let start = Instant::now();
         let answer = self.inner.find_listed(groups);
         let names: usize = groups.iter().map(|g| g.candidates.len()).sum();
@@ -43,9 +57,7 @@ impl Solver for Timed<'_> {
         if let Some(g) = groups.first() {
             text.push_str(&format!(", first {}", g.language));
         }
-        if std::env::var_os("FULL").is_none() {
-            text.truncate(160);
-        }
+        let text = clip(text, 160);
         self.log.push((start.elapsed(), size, text));
         answer
     }
@@ -83,26 +95,50 @@ fn action_list(stmt: &Value) -> Vec<String> {
     }
 }
 
+/// The catalog entries a pattern can match: those starting with its literal prefix (binary
+/// search in the lower-cased sorted catalog), then the glob matcher.
+struct Index {
+    sorted: Vec<(String, String)>, // (lower-case, as written)
+}
+
+impl Index {
+    fn new(catalog: &[String]) -> Index {
+        let mut sorted: Vec<(String, String)> = catalog
+            .iter()
+            .map(|c| (c.to_ascii_lowercase(), c.clone()))
+            .collect();
+        sorted.sort();
+        Index { sorted }
+    }
+
+    fn matching(&self, pattern: &str) -> Vec<&String> {
+        let low = pattern.to_ascii_lowercase();
+        let lp = &low[..low.find(['*', '?']).unwrap_or(low.len())];
+        let start = self.sorted.partition_point(|(l, _)| l.as_str() < lp);
+        self.sorted[start..]
+            .iter()
+            .take_while(|(l, _)| l.starts_with(lp))
+            .filter(|(l, _)| glob_match(&low, l))
+            .map(|(_, c)| c)
+            .collect()
+    }
+}
+
 /// Pick findings: every `every`-th catalog action some Allow statement allows.
-fn pick_unused(doc: &Value, catalog: &[String], every: usize) -> Unused {
-    let mut actions = Vec::new();
+fn pick_unused(doc: &Value, index: &Index, every: usize) -> Unused {
     if every == 0 {
         return Unused::default();
     }
-    let mut n = 0;
-    for x in catalog {
-        let allowed = statements(doc)
-            .iter()
-            .any(|s| s["Effect"] == "Allow" && action_list(s).iter().any(|p| glob_match(p, x)));
-        if allowed {
-            if n % every == 0 {
-                actions.push(x.clone());
+    let mut allowed = std::collections::BTreeSet::new();
+    for s in statements(doc) {
+        if s["Effect"] == "Allow" {
+            for p in action_list(&s) {
+                allowed.extend(index.matching(&p));
             }
-            n += 1;
         }
     }
     Unused {
-        actions,
+        actions: allowed.into_iter().step_by(every).cloned().collect(),
         services: vec![],
     }
 }
@@ -112,8 +148,13 @@ fn pick_unused(doc: &Value, catalog: &[String], every: usize) -> Unused {
 /// highest `q*` (q extending prefix, cut at any character) whose catalog actions are all
 /// kept, or by literal names; other wildcards become literal lists. Statements left empty
 /// are dropped. (Stand-in for the real refiner, which cuts at CamelCase boundaries.)
-fn naive_refine(doc: &Value, catalog: &[String], unused: &Unused) -> Value {
-    let is_unused = |x: &str| unused.actions.iter().any(|u| u.eq_ignore_ascii_case(x));
+fn naive_refine(doc: &Value, index: &Index, unused: &Unused) -> Value {
+    let unused_set: std::collections::HashSet<String> = unused
+        .actions
+        .iter()
+        .map(|u| u.to_ascii_lowercase())
+        .collect();
+    let is_unused = |x: &str| unused_set.contains(&x.to_ascii_lowercase());
     let mut out = Vec::new();
     for stmt in statements(doc) {
         if stmt["Effect"] != "Allow" || stmt.get("Action").is_none() {
@@ -122,7 +163,7 @@ fn naive_refine(doc: &Value, catalog: &[String], unused: &Unused) -> Value {
         }
         let mut new = Vec::<String>::new();
         for p in action_list(&stmt) {
-            let matched: Vec<&String> = catalog.iter().filter(|x| glob_match(&p, x)).collect();
+            let matched = index.matching(&p);
             if !matched.iter().any(|x| is_unused(x)) {
                 new.push(p);
                 continue;
@@ -194,11 +235,30 @@ fn report(
         r.verdict, r.queries, r.catalog_actions, r.elapsed
     );
     let total: Duration = solver.log.iter().map(|l| l.0).sum();
-    println!("solver time: {total:?}");
+    let listed: Duration = solver
+        .log
+        .iter()
+        .filter(|l| l.2.starts_with("listed"))
+        .map(|l| l.0)
+        .sum();
+    let n_listed = solver
+        .log
+        .iter()
+        .filter(|l| l.2.starts_with("listed"))
+        .count();
+    println!(
+        "solver time: {total:?} (ground: {n_listed} queries {listed:?}; symbolic: {} queries {:?})",
+        solver.log.len() - n_listed,
+        total - listed
+    );
     if std::env::var_os("ORDER").is_none() {
         solver.log.sort_by(|a, b| b.0.cmp(&a.0));
     }
-    for (d, size, text) in solver.log.iter().take(5) {
+    let top: usize = std::env::var("TOP")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(5);
+    for (d, size, text) in solver.log.iter().take(top) {
         println!("  {d:>10.2?} size {size:>6}  {text}");
     }
 }
@@ -213,6 +273,65 @@ fn main() {
     };
     println!("{}", iam_refine_verify::z3_version());
     match args.first().map(String::as_str) {
+        Some("sweep") => {
+            // sweep DIR EVERY [TIMEOUT_SECONDS]
+            let every: usize = args.get(2).map_or(0, |s| s.parse().unwrap());
+            let timeout = args.get(3).map(|s| Duration::from_secs(s.parse().unwrap()));
+            let index = Index::new(&catalog);
+            let mut paths: Vec<_> = std::fs::read_dir(&args[1])
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            paths.sort();
+            let mut times = Vec::new();
+            let mut verdicts = std::collections::BTreeMap::<String, usize>::new();
+            for path in &paths {
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+                let doc = doc
+                    .pointer("/PolicyVersion/Document")
+                    .cloned()
+                    .unwrap_or(doc);
+                let unused = pick_unused(&doc, &index, every);
+                let refined = naive_refine(&doc, &index, &unused);
+                let ctx = Z3Context::new();
+                let mut z3 = Z3Solver::new(&ctx, timeout);
+                let report = verify_with(&mut z3, &doc, &refined, &unused, &catalog);
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                match report {
+                    Ok(r) => {
+                        let kind = match &r.verdict {
+                            Verdict::Proved => "proved".to_string(),
+                            Verdict::Unknown { reason } => format!("unknown ({reason})"),
+                            Verdict::Counterexample(c) => {
+                                println!("{name}: {}", c.detail);
+                                format!("counterexample ({})", c.theorem)
+                            }
+                        };
+                        *verdicts.entry(kind).or_default() += 1;
+                        times.push((r.elapsed, r.queries, name));
+                    }
+                    Err(e) => {
+                        println!("{name}: error: {e}");
+                        *verdicts.entry("error".into()).or_default() += 1;
+                    }
+                }
+            }
+            times.sort();
+            let n = times.len();
+            let total: Duration = times.iter().map(|t| t.0).sum();
+            println!("{verdicts:?}");
+            println!(
+                "policies {n}, total {total:.2?}, median {:.2?}, p90 {:.2?}, p99 {:.2?}, max {:.2?}",
+                times[n / 2].0,
+                times[n * 9 / 10].0,
+                times[n * 99 / 100].0,
+                times[n - 1].0
+            );
+            for (t, q, name) in times.iter().rev().take(8) {
+                println!("  {t:>10.2?} {q:>5} queries  {name}");
+            }
+        }
         Some("policy") => {
             let text = std::fs::read_to_string(&args[1]).unwrap();
             let mut doc: Value = serde_json::from_str(&text).unwrap();
@@ -220,8 +339,11 @@ fn main() {
                 doc = d.clone();
             }
             let every: usize = args.get(2).map_or(0, |s| s.parse().unwrap());
-            let unused = pick_unused(&doc, &catalog, every);
-            let refined = naive_refine(&doc, &catalog, &unused);
+            let index = Index::new(&catalog);
+            let t = Instant::now();
+            let unused = pick_unused(&doc, &index, every);
+            let refined = naive_refine(&doc, &index, &unused);
+            println!("naive refinement took {:?}", t.elapsed());
             let n = |d: &Value| {
                 statements(d)
                     .iter()

@@ -140,6 +140,58 @@ impl Re {
         Re::union(vec![Re::diff(a.clone(), b.clone()), Re::diff(b, a)])
     }
 
+    /// Whether the empty string is in the language.
+    pub fn nullable(&self) -> bool {
+        match self {
+            Re::Empty | Re::AnyChar => false,
+            Re::Lit(s) => s.is_empty(),
+            Re::AnyStar => true,
+            Re::Concat(v) | Re::Inter(v) => v.iter().all(Re::nullable),
+            Re::Union(v) => v.iter().any(Re::nullable),
+            Re::Comp(r) => !r.nullable(),
+        }
+    }
+
+    /// The Brzozowski derivative by `c` (a character of `Σ`): the strings `y` such that
+    /// `c·y` is in the language.
+    pub fn derive(&self, c: char) -> Re {
+        assert!(in_sigma(c), "derivative by {c:?}, which is outside Σ");
+        match self {
+            Re::Empty => Re::Empty,
+            Re::Lit(s) => match s.strip_prefix(c) {
+                Some(rest) => Re::Lit(rest.to_string()),
+                None => Re::Empty,
+            },
+            Re::AnyChar => Re::epsilon(),
+            Re::AnyStar => Re::AnyStar,
+            Re::Concat(parts) => {
+                // D(p0 · rest) = D(p0) · rest  ∪  (D(rest) if p0 is nullable)
+                let (first, rest) = parts.split_first().expect("concat has parts");
+                let rest = Re::concat(rest.to_vec());
+                let mut alternatives = vec![Re::concat(vec![first.derive(c), rest.clone()])];
+                if first.nullable() {
+                    alternatives.push(rest.derive(c));
+                }
+                Re::union(alternatives)
+            }
+            Re::Union(v) => Re::union(v.iter().map(|r| r.derive(c)).collect()),
+            Re::Inter(v) => Re::inter(v.iter().map(|r| r.derive(c)).collect()),
+            Re::Comp(r) => Re::comp(r.derive(c)),
+        }
+    }
+
+    /// The derivative by the string `w`: the strings `y` such that `w·y` is in the language.
+    pub fn derive_str(&self, w: &str) -> Re {
+        let mut re = self.clone();
+        for c in w.chars() {
+            if re == Re::Empty {
+                break;
+            }
+            re = re.derive(c);
+        }
+        re
+    }
+
     /// Reference membership test (used by the tests to cross-check the Z3 translation; not
     /// used for proofs). Exponential in the worst case; fine for short strings.
     pub fn accepts(&self, s: &str) -> bool {
@@ -375,7 +427,7 @@ pub fn literal_set<'a>(names: impl IntoIterator<Item = &'a str>) -> Re {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::glob::glob_match;
 
@@ -455,6 +507,41 @@ mod tests {
                 let text = rng.string(&text_chars, 6);
                 let want = patterns.iter().any(|p| glob_match(p, &text));
                 assert_eq!(re.accepts(&text), want, "{patterns:?} on {text:?}: {re}");
+            }
+        }
+    }
+
+    #[test]
+    fn derivatives_agree_with_membership() {
+        let pattern_chars = ['a', 'b', ':', '*', '?'];
+        let text_chars = ['a', 'b', ':', 'c'];
+        let mut rng = Rng::new(3);
+        for _ in 0..300 {
+            let p1: Vec<String> = (0..1 + rng.below(3))
+                .map(|_| rng.string(&pattern_chars, 5))
+                .collect();
+            let p2: Vec<String> = (0..1 + rng.below(3))
+                .map(|_| rng.string(&pattern_chars, 5))
+                .collect();
+            let a = glob_set(p1.iter().map(String::as_str));
+            let b = glob_set(p2.iter().map(String::as_str));
+            let queries = [
+                a.clone(),
+                Re::diff(a.clone(), b.clone()),
+                Re::sym_diff(a.clone(), b.clone()),
+                Re::inter(vec![a.clone(), b.clone()]),
+            ];
+            for q in &queries {
+                for _ in 0..10 {
+                    let w = rng.string(&text_chars, 3);
+                    let y = rng.string(&text_chars, 4);
+                    let d = q.derive_str(&w);
+                    assert_eq!(
+                        d.accepts(&y),
+                        q.accepts(&format!("{w}{y}")),
+                        "{q} by {w:?} = {d}, on {y:?}"
+                    );
+                }
             }
         }
     }

@@ -9,11 +9,12 @@ use crate::regex::Re;
 
 /// A solver's answer to "is this language empty?".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Answer {
+pub enum Answer<T = String> {
     /// Proved empty (unsat).
     Empty,
-    /// A member of the language (sat, with the model's string).
-    Member(String),
+    /// A member of the language (sat, with the model's string), or for
+    /// [`Solver::find_listed`] the (group, candidate) indices of one.
+    Member(T),
     /// The solver could not decide (timeout, resource limit, gave up); the reason as given.
     Unknown(String),
 }
@@ -31,9 +32,9 @@ pub trait Solver {
     /// Find a string in `language` (a string over `Σ`), or prove there is none.
     fn find_member(&mut self, language: &Re) -> Answer;
 
-    /// Find a candidate that is in its group's language, or prove there is none. The answer's
-    /// string must be one of the candidates.
-    fn find_listed(&mut self, groups: &[Listed]) -> Answer;
+    /// Find a candidate that is in its group's language, or prove there is none; answers the
+    /// indices `(group, candidate)` of one.
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)>;
 }
 
 /// A Z3 context, to be borrowed by [`Z3Solver`]s (keeps `z3` types out of this crate's API).
@@ -137,7 +138,7 @@ fn sigma(ctx: &z3::Context) -> Regexp<'_> {
 }
 
 impl Z3Solver<'_> {
-    fn unknown(&self) -> Answer {
+    fn unknown<T>(&self) -> Answer<T> {
         Answer::Unknown(
             self.solver
                 .get_reason_unknown()
@@ -178,16 +179,16 @@ impl Solver for Z3Solver<'_> {
     /// candidates (string constants, no variable: Z3 decides each atom by rewriting with
     /// derivatives on concrete characters, which is far faster on Z3 4.8.12 than a search for
     /// a symbolic member of a trie of names). On sat, the model tells which atom holds.
-    fn find_listed(&mut self, groups: &[Listed]) -> Answer {
-        let mut atoms: Vec<(z3::ast::Bool<'_>, &str)> = Vec::new();
-        for group in groups {
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)> {
+        let mut atoms: Vec<(z3::ast::Bool<'_>, (usize, usize))> = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
             let regex = to_z3(self.ctx, &group.language, &self.sigma);
-            for name in &group.candidates {
+            for (i, name) in group.candidates.iter().enumerate() {
                 debug_assert!(name.chars().all(crate::regex::in_sigma));
                 let Ok(constant) = z3::ast::String::from_str(self.ctx, name) else {
                     return Answer::Unknown(format!("cannot pass `{name}` to z3"));
                 };
-                atoms.push((constant.regex_matches(&regex), name));
+                atoms.push((constant.regex_matches(&regex), (g, i)));
             }
         }
         if atoms.is_empty() {
@@ -207,7 +208,7 @@ impl Solver for Z3Solver<'_> {
                     })
                 });
                 match holding {
-                    Some((_, name)) => Answer::Member(name.to_string()),
+                    Some((_, index)) => Answer::Member(*index),
                     None => {
                         Answer::Unknown("z3 said sat but no atom holds in its model".to_string())
                     }
@@ -216,5 +217,108 @@ impl Solver for Z3Solver<'_> {
         };
         self.solver.pop(1);
         answer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glob::glob_match;
+    use crate::regex::{glob_set, tests::Rng};
+
+    const PATTERN_CHARS: [char; 6] = ['a', 'b', ':', '-', '*', '?'];
+    const TEXT_CHARS: [char; 5] = ['a', 'b', ':', '-', 'c'];
+
+    fn random_patterns(rng: &mut Rng) -> Vec<String> {
+        let n = 1 + rng.below(3);
+        (0..n).map(|_| rng.string(&PATTERN_CHARS, 5)).collect()
+    }
+
+    #[test]
+    fn ground_membership_agrees_with_glob() {
+        let ctx = Z3Context::new();
+        let mut solver = Z3Solver::new(&ctx, None);
+        let mut rng = Rng::new(11);
+        for _ in 0..150 {
+            let patterns = random_patterns(&mut rng);
+            let language = glob_set(patterns.iter().map(String::as_str));
+            for _ in 0..4 {
+                let text = rng.string(&TEXT_CHARS, 6);
+                let want = patterns.iter().any(|p| glob_match(p, &text));
+                let got = solver.find_listed(&[Listed {
+                    language: language.clone(),
+                    candidates: vec![text.clone()],
+                }]);
+                let expected = if want {
+                    Answer::Member((0, 0))
+                } else {
+                    Answer::Empty
+                };
+                assert_eq!(got, expected, "{patterns:?} on {text:?}: {language}");
+            }
+        }
+    }
+
+    /// `P1 ∖ P2` over all strings: a witness must pass the glob matcher; "empty" must agree
+    /// with every sampled string.
+    #[test]
+    fn symbolic_difference_agrees_with_glob() {
+        let ctx = Z3Context::new();
+        let mut solver = Z3Solver::new(&ctx, None);
+        let mut rng = Rng::new(5);
+        let (mut members, mut empties) = (0, 0);
+        for _ in 0..120 {
+            let p1 = random_patterns(&mut rng);
+            let p2 = random_patterns(&mut rng);
+            let in1 = |s: &str| p1.iter().any(|p| glob_match(p, s));
+            let in2 = |s: &str| p2.iter().any(|p| glob_match(p, s));
+            let language = Re::diff(
+                glob_set(p1.iter().map(String::as_str)),
+                glob_set(p2.iter().map(String::as_str)),
+            );
+            match solver.find_member(&language) {
+                Answer::Member(w) => {
+                    members += 1;
+                    assert!(in1(&w) && !in2(&w), "{p1:?} ∖ {p2:?}: bad witness {w:?}");
+                }
+                Answer::Empty => {
+                    empties += 1;
+                    for _ in 0..200 {
+                        let s = rng.string(&TEXT_CHARS, 7);
+                        assert!(!(in1(&s) && !in2(&s)), "{p1:?} ∖ {p2:?} has {s:?}");
+                    }
+                }
+                Answer::Unknown(reason) => panic!("unknown: {reason}"),
+            }
+        }
+        assert!(members > 10 && empties > 10, "{members} {empties}");
+    }
+
+    #[test]
+    fn witnesses_avoid_upper_case_and_backslash() {
+        let ctx = Z3Context::new();
+        let mut solver = Z3Solver::new(&ctx, None);
+        // any string of length 3 that is not made of `a`s
+        let three = Re::concat(vec![Re::AnyChar, Re::AnyChar, Re::AnyChar]);
+        let language = Re::diff(three, glob_set(["aaa"]));
+        match solver.find_member(&language) {
+            Answer::Member(w) => {
+                assert_eq!(w.chars().count(), 3);
+                assert!(w.chars().all(crate::regex::in_sigma), "{w:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn version_is_at_least_4_8_12() {
+        let v = z3_version();
+        let numbers: Vec<u32> = v
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .take(3)
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert!(numbers >= vec![4, 8, 12], "{v}");
     }
 }
