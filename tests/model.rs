@@ -278,3 +278,140 @@ fn regression_seeds() {
         run_case(seed).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     }
 }
+
+/// A small synthetic catalog with services that share prefixes (`a`, `ab`, `a-b`) and names
+/// that share words and letters, so that string prefixes and word prefixes disagree often.
+fn small_catalog(rng: &mut Rng) -> Catalog {
+    const WORDS: [&str; 12] = [
+        "Get", "Gets", "Object", "Obj", "Objects", "DB", "DBS", "Instance", "V2", "X", "Acl", "a",
+    ];
+    let mut entries = Vec::new();
+    for service in ["a", "ab", "a-b"] {
+        for _ in 0..rng.below(25) + 5 {
+            let n = 1 + rng.below(3);
+            let name: String = (0..n).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+            entries.push(iam_refine::catalog::Entry {
+                service: service.to_string(),
+                action: name,
+                level: iam_refine::AccessLevel::Read,
+            });
+        }
+    }
+    Catalog::from_entries(entries, Default::default()).expect("valid synthetic catalog")
+}
+
+/// A pattern made by mangling a catalog name: wildcards anywhere, cuts, case changes.
+fn mangled(rng: &mut Rng, name: &str) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    for _ in 0..rng.below(3) {
+        let k = rng.below(chars.len());
+        match rng.below(5) {
+            0 => chars[k] = '?',
+            1 => chars.insert(k, '*'),
+            2 => chars.truncate(k + 1),
+            3 => chars[k] = chars[k].to_ascii_uppercase(),
+            _ => chars[k] = '*',
+        }
+    }
+    if rng.chance(0.5) {
+        chars.push('*');
+    }
+    chars.into_iter().collect()
+}
+
+fn run_small_case(seed: u64) -> Result<(), String> {
+    let mut rng = Rng(seed);
+    let c = small_catalog(&mut rng);
+    let names: Vec<String> = (0..c.len()).map(|i| c.name(i).to_string()).collect();
+    let mut unknown = Vec::new();
+    let mut statements = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let effect = if rng.chance(0.1) { "Deny" } else { "Allow" };
+        let key = if rng.chance(0.2) {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        let entries: Vec<String> = (0..1 + rng.below(4))
+            .map(|_| match rng.below(10) {
+                0 => "*".to_string(),
+                1 => {
+                    let u = format!("{}Zz", names[rng.below(names.len())]);
+                    unknown.push(u.clone());
+                    u
+                }
+                2 => names[rng.below(names.len())].clone(),
+                _ => {
+                    let k = rng.below(names.len());
+                    mangled(&mut rng, &names[k])
+                }
+            })
+            .collect();
+        statements.push(json!({"Effect": effect, key: entries}));
+    }
+    let policy_json = tag_statements(&json!({"Statement": statements}));
+    let mut unused = UnusedSet {
+        actions: HashSet::new(),
+        services: HashSet::new(),
+    };
+    let mut findings = Vec::new();
+    for service in ["a", "ab", "a-b", "new"] {
+        if rng.chance(0.1) {
+            unused.services.insert(service.to_string());
+            findings.push(json!({"serviceNamespace": service}));
+            continue;
+        }
+        let p = rng.below(100) as f64 / 100.0;
+        let mut list: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.strip_prefix(&format!("{service}:")))
+            .filter(|_| rng.chance(p))
+            .map(String::from)
+            .collect();
+        if rng.chance(0.3) && !unknown.is_empty() {
+            let u = &unknown[rng.below(unknown.len())];
+            if let Some(rest) = u.strip_prefix(&format!("{service}:")) {
+                list.push(rest.to_string());
+            }
+        }
+        if rng.chance(0.2) {
+            list.push("GetObjectFuture".to_string());
+            unknown.push(format!("{service}:GetObjectFuture"));
+        }
+        for a in &list {
+            unused
+                .actions
+                .insert(format!("{service}:{a}").to_ascii_lowercase());
+        }
+        findings.push(json!({"serviceNamespace": service, "actions": list}));
+    }
+    let findings =
+        Findings::parse(&Value::Array(findings).to_string()).map_err(|e| e.to_string())?;
+    let policy = Policy::parse(&policy_json.to_string()).map_err(|e| e.to_string())?;
+    let refinement = refine(&policy, &findings.resolve(&c));
+    let model = Model::new(&c, unknown);
+    check(&model, &policy, &refinement, &unused).map_err(|e| {
+        format!(
+            "{e}\ncatalog: {names:?}\npolicy: {policy_json}\nfindings: {:?} / {:?}\nrefined: {}",
+            findings.actions().collect::<Vec<_>>(),
+            findings.services().collect::<Vec<_>>(),
+            refinement.policy.to_value()
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2_000,
+        max_shrink_iters: 0,
+        ..ProptestConfig::default()
+    })]
+
+    /// Adversarial patterns (wildcards anywhere) over a small catalog, checked exhaustively.
+    #[test]
+    fn adversarial_patterns_over_a_small_catalog(seed in any::<u64>()) {
+        if let Err(e) = run_small_case(seed) {
+            prop_assert!(false, "seed {seed}: {e}");
+        }
+    }
+}
