@@ -110,6 +110,13 @@ impl Re {
                 }
             }
         }
+        // `a ∩ ¬a = ∅`
+        if out
+            .iter()
+            .any(|r| matches!(r, Re::Comp(inner) if out.contains(inner)))
+        {
+            return Re::Empty;
+        }
         if out.len() == 1 {
             out.pop().unwrap()
         } else {
