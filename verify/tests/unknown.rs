@@ -96,12 +96,13 @@ fn a_lying_solver_is_caught_by_the_glob_recheck() {
     )
     .unwrap_err();
     assert!(matches!(err, VerifyError::WitnessRejected { .. }), "{err}");
-    // A symbolic lie: with no findings, the first question is T2 for `s3:G*`.
+    // A symbolic lie: with no findings, the first question is T2 for `s3:G*`, asked behind
+    // the prefix `s3:g`; the liar's `etobject` makes `s3:getobject`, which `s3:Get*` allows.
     let original =
         json!({"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]});
     let refined = json!({"Statement": [{"Effect": "Allow", "Action": "s3:G*", "Resource": "*"}]});
     let err = verify_with(
-        &mut Liar("iam:getrole"),
+        &mut Liar("etobject"),
         &original,
         &refined,
         &Unused::default(),
@@ -109,7 +110,7 @@ fn a_lying_solver_is_caught_by_the_glob_recheck() {
     )
     .unwrap_err();
     assert!(matches!(err, VerifyError::WitnessRejected { .. }), "{err}");
-    assert!(err.to_string().contains("`iam:getrole`"), "{err}");
+    assert!(err.to_string().contains("`s3:getobject`"), "{err}");
 }
 
 #[test]
