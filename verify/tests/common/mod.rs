@@ -1,5 +1,7 @@
 #![allow(dead_code)]
 
+pub mod naive;
+
 use std::sync::OnceLock;
 
 use iam_refine_verify::{verify, Counterexample, Options, Report, Theorem, Unused, Verdict};

@@ -1,0 +1,152 @@
+//! The AWS managed policies of `../shared/corpus/aws-managed-policies` (relative to the
+//! project root), refined by the naive refiner of `common/naive.rs`. Skipped with a message
+//! when the corpus is absent, except under `CI`, where that is a failure.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::naive::{naive_refine, pick_unused, statements, Index};
+use common::*;
+use iam_refine_verify::{verify, Options, Theorem, Unused, Verdict};
+use serde_json::{json, Value};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/aws-managed-policies"
+    ));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("corpus not found at {}", dir.display());
+    }
+    eprintln!("skipping: corpus not found at {}", dir.display());
+    None
+}
+
+fn document(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    doc.pointer("/PolicyVersion/Document")
+        .cloned()
+        .unwrap_or(doc)
+}
+
+fn index() -> &'static Index {
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| Index::new(catalog()))
+}
+
+/// Policies with suffix and infix wildcards (`sagemaker:*HumanLoop`, `autoscaling:*Tags`,
+/// `aws-portal:*Billing`), many statements, Deny statements with conditions.
+const SAMPLES: [&str; 5] = [
+    "AmazonAugmentedAIFullAccess.json",
+    "AWSElasticBeanstalkRoleCore.json",
+    "Billing.json",
+    "AmazonCognitoUnAuthedIdentitiesSessionPolicy.json",
+    "AWSDenyAll.json",
+];
+
+#[test]
+fn corpus_samples_refined_naively_are_proved_and_mutants_refuted() {
+    let Some(dir) = corpus() else { return };
+    for name in SAMPLES {
+        let path = dir.join(name);
+        if !path.exists() {
+            panic!("{name} missing from the corpus");
+        }
+        let original = document(&path);
+        let unused = pick_unused(&original, index(), 3);
+        let refined = naive_refine(&original, index(), &unused);
+        let report = run(&original, &refined, &unused);
+        assert_eq!(report.verdict, Verdict::Proved, "{name}: {report:?}");
+
+        // Mutant: the first unused action put back into the first refined Allow statement.
+        let Some(first_unused) = unused.actions.first() else {
+            continue;
+        };
+        let mut mutant = refined.clone();
+        let allow = statements(&mutant)
+            .iter()
+            .position(|s| s["Effect"] == "Allow" && s.get("Action").is_some());
+        let Some(i) = allow else { continue };
+        let statement = if mutant["Statement"].is_array() {
+            &mut mutant["Statement"][i]
+        } else {
+            &mut mutant["Statement"]
+        };
+        let mut list = match statement["Action"].take() {
+            Value::Array(v) => v,
+            one => vec![one],
+        };
+        list.push(json!(first_unused.to_ascii_uppercase()));
+        statement["Action"] = json!(list);
+        let report = run(&original, &mutant, &unused);
+        match &report.verdict {
+            Verdict::Counterexample(cx) => {
+                assert_eq!(cx.theorem, Theorem::NoUnused, "{name}: {cx:?}");
+                assert!(
+                    cx.action.eq_ignore_ascii_case(first_unused),
+                    "{name}: {cx:?}"
+                );
+            }
+            other => panic!("{name}: mutant not refuted: {other:?}"),
+        }
+    }
+}
+
+/// Runs `f` over every corpus policy; returns the timings, slowest first.
+fn sweep(every: usize) -> Vec<(Duration, String)> {
+    let Some(dir) = corpus() else { return vec![] };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 1000, "{} policies", paths.len());
+    let options = Options {
+        timeout: Some(Duration::from_secs(60)),
+    };
+    let mut times = Vec::new();
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let original = document(&path);
+        let (unused, refined) = if every == 0 {
+            (Unused::default(), original.clone())
+        } else {
+            let unused = pick_unused(&original, index(), every);
+            let refined = naive_refine(&original, index(), &unused);
+            (unused, refined)
+        };
+        let start = Instant::now();
+        let report = verify(&original, &refined, &unused, catalog(), &options)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(report.verdict, Verdict::Proved, "{name}: {report:?}");
+        times.push((start.elapsed(), name));
+    }
+    times.sort();
+    times.reverse();
+    let total: Duration = times.iter().map(|t| t.0).sum();
+    eprintln!("{} policies in {total:.1?}; slowest:", times.len());
+    for (t, name) in times.iter().take(5) {
+        eprintln!("  {t:.2?} {name}");
+    }
+    times
+}
+
+/// Every corpus policy against itself, no findings.
+#[test]
+#[ignore = "corpus-wide sweep, about a minute in release"]
+fn corpus_sweep_identity() {
+    sweep(0);
+}
+
+/// Every corpus policy with every 3rd allowed catalog action unused, refined naively.
+#[test]
+#[ignore = "corpus-wide sweep, minutes"]
+fn corpus_sweep_naive_refinement() {
+    sweep(3);
+}
