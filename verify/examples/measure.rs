@@ -110,7 +110,7 @@ fn report(
         total - listed
     );
     if std::env::var_os("ORDER").is_none() {
-        solver.log.sort_by(|a, b| b.0.cmp(&a.0));
+        solver.log.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     }
     let top: usize = std::env::var("TOP")
         .ok()
