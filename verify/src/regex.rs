@@ -1,10 +1,12 @@
 //! The regular expressions handed to the solver, and the trie-shaped construction of pattern
 //! and name sets.
 //!
-//! Every language built here is a subset of `Σ*`, where `Σ` ([`Re::AnyChar`]) is printable
-//! ASCII without upper-case letters and without the backslash; complements ([`Re::Comp`]) are
-//! taken relative to all strings but only ever appear intersected with such a language, so a
-//! member of any query is a string over `Σ`.
+//! `Σ` ([`Re::AnyChar`]) is printable ASCII without upper-case letters and without the
+//! backslash. [`Re::AnyStar`] means "any run of characters": `Σ*` in this module's reference
+//! semantics ([`Re::accepts`]), Z3's `re.all` in the solver; the two agree on every string
+//! over `Σ`, and every string the solver is asked about is one (ground candidates are
+//! validated inputs, symbolic queries are intersected with `Σ*`). Complements ([`Re::Comp`])
+//! are relative to all strings.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,7 +20,7 @@ pub enum Re {
     Lit(String),
     /// One character of `Σ`: printable ASCII (`' '..='~'`) except `A-Z` and `\`.
     AnyChar,
-    /// `Σ*`.
+    /// Any run of characters (`Σ*` here, `re.all` in Z3; see the module docs).
     AnyStar,
     Concat(Vec<Re>),
     Union(Vec<Re>),

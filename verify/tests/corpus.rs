@@ -139,14 +139,14 @@ fn sweep(every: usize) -> Vec<(Duration, String)> {
 
 /// Every corpus policy against itself, no findings.
 #[test]
-#[ignore = "corpus-wide sweep, about a minute in release"]
+#[ignore = "corpus-wide sweep: about 35 s (debug or release)"]
 fn corpus_sweep_identity() {
     sweep(0);
 }
 
 /// Every corpus policy with every 3rd allowed catalog action unused, refined naively.
 #[test]
-#[ignore = "corpus-wide sweep, minutes"]
+#[ignore = "corpus-wide sweep: about 60 s (debug or release)"]
 fn corpus_sweep_naive_refinement() {
     sweep(3);
 }
