@@ -266,7 +266,7 @@ impl fmt::Display for Theorem {
 }
 
 /// A refutation with a concrete witness. Statement indices are 0-based positions in the
-/// `Statement` array (a single-object `Statement` is index 0).
+/// `Statement` array (a single-object `Statement` is index 0); messages count from 1.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counterexample {
     pub theorem: Theorem,
@@ -303,7 +303,7 @@ pub enum VerifyError {
     #[error("{document} policy: {message}")]
     Malformed { document: Document, message: String },
     /// A statement is malformed (0-based index).
-    #[error("{document} statement {index}: {message}")]
+    #[error("{document} statement {}: {message}", index + 1)]
     Statement {
         document: Document,
         index: usize,
@@ -896,7 +896,7 @@ impl Verifier<'_> {
                 theorem: Theorem::NoUnused,
                 refined_statement: Some(r),
                 original_statement: None,
-                detail: format!("refined statement {r} allows `{x}`, which is unused"),
+                detail: format!("refined statement {} allows `{x}`, which is unused", r + 1),
                 action: x,
             };
             return Err(Self::found(cx, holds));
@@ -978,7 +978,9 @@ impl Verifier<'_> {
                 refined_statement: Some(r),
                 original_statement: Some(o),
                 detail: format!(
-                    "refined statement {r} allows `{x}`, which original statement {o} does not allow"
+                    "refined statement {} allows `{x}`, which original statement {} does not allow",
+                    r + 1,
+                    o + 1
                 ),
                 action: x,
             };
@@ -1052,11 +1054,11 @@ impl Verifier<'_> {
             let is_unused = self.unused.contains(&x);
             let holds = self.catalog.contains(&x) && refined_has != (original_has && !is_unused);
             let detail = if !refined_has {
-                format!("refined statement {r} does not allow `{x}`, which original statement {o} allows and which is not unused")
+                format!("refined statement {} does not allow `{x}`, which original statement {} allows and which is not unused", r + 1, o + 1)
             } else if is_unused {
-                format!("refined statement {r} allows `{x}`, which is unused")
+                format!("refined statement {} allows `{x}`, which is unused", r + 1)
             } else {
-                format!("refined statement {r} allows catalog action `{x}`, which original statement {o} does not allow")
+                format!("refined statement {} allows catalog action `{x}`, which original statement {} does not allow", r + 1, o + 1)
             };
             let cx = Counterexample {
                 theorem: Theorem::Exactness,
@@ -1081,9 +1083,9 @@ impl Verifier<'_> {
             let refined_has = rs.matches(&x);
             let holds = refined_has != os.matches(&x);
             let detail = if refined_has {
-                format!("refined deny statement {r} matches `{x}`, which original deny statement {o} does not")
+                format!("refined deny statement {} matches `{x}`, which original deny statement {} does not", r + 1, o + 1)
             } else {
-                format!("refined deny statement {r} no longer matches `{x}`, which original deny statement {o} denies")
+                format!("refined deny statement {} no longer matches `{x}`, which original deny statement {} denies", r + 1, o + 1)
             };
             let cx = Counterexample {
                 theorem: Theorem::DenyChanged,
@@ -1133,8 +1135,7 @@ impl Verifier<'_> {
             refined_statement: None,
             original_statement: Some(o),
             detail: format!(
-                "original deny statement {o} has no counterpart in the refined policy (it denies `{x}`)"
-            ),
+                "original deny statement {} has no counterpart in the refined policy (it denies `{x}`)", o + 1),
             action: x,
         };
         Err(Self::found(cx, holds))
@@ -1159,8 +1160,7 @@ impl Verifier<'_> {
             refined_statement: Some(r),
             original_statement: None,
             detail: format!(
-                "refined {effect} statement {r} has no original statement with the same Effect, Sid, Resource, Condition and other keys at or after its position (it matches `{x}`)"
-            ),
+                "refined {effect} statement {} has no original statement with the same Effect, Sid, Resource, Condition and other keys at or after its position (it matches `{x}`)", r + 1),
             action: x,
         };
         Err(Self::found(cx, holds))
@@ -1182,8 +1182,7 @@ impl Verifier<'_> {
                 refined_statement: None,
                 original_statement: Some(o),
                 detail: format!(
-                    "original statement {o} has no counterpart in the refined policy but allows `{x}`, which is not unused"
-                ),
+                    "original statement {} has no counterpart in the refined policy but allows `{x}`, which is not unused", o + 1),
                 action: x,
             };
             return Err(Self::found(cx, holds));

@@ -180,7 +180,7 @@ fn parse_statement(value: &Value, which: Document, index: usize) -> Result<State
     for entry in raw {
         if let Some(c) = first_unsupported(entry) {
             return Err(VerifyError::UnsupportedCharacter {
-                what: format!("{which} statement {index} {element} entry"),
+                what: format!("{which} statement {} {element} entry", index + 1),
                 text: entry.to_string(),
                 character: c,
             });

@@ -44,29 +44,29 @@ fn malformed_statements() {
     let cases = [
         (
             json!({"Effect": "allow", "Action": "s3:*"}),
-            "original statement 1: `Effect` must be `Allow` or `Deny`, got `\"allow\"`",
+            "original statement 2: `Effect` must be `Allow` or `Deny`, got `\"allow\"`",
         ),
         (
             json!({"Action": "s3:*"}),
-            "original statement 1: has no `Effect`",
+            "original statement 2: has no `Effect`",
         ),
         (
             json!({"Effect": "Allow", "Action": "s3:*", "NotAction": "iam:*"}),
-            "original statement 1: has both `Action` and `NotAction`",
+            "original statement 2: has both `Action` and `NotAction`",
         ),
         (
             json!({"Effect": "Allow", "Resource": "*"}),
-            "original statement 1: has neither `Action` nor `NotAction`",
+            "original statement 2: has neither `Action` nor `NotAction`",
         ),
         (
             json!({"Effect": "Allow", "Action": ["s3:*", 7]}),
-            "original statement 1: `Action` entries must be strings, got `7`",
+            "original statement 2: `Action` entries must be strings, got `7`",
         ),
         (
             json!({"Effect": "Allow", "NotAction": {"s3": "*"}}),
-            "original statement 1: `NotAction` must be a string or an array of strings, got an object",
+            "original statement 2: `NotAction` must be a string or an array of strings, got an object",
         ),
-        (json!("s3:*"), "original statement 1: must be a JSON object, got a string"),
+        (json!("s3:*"), "original statement 2: must be a JSON object, got a string"),
     ];
     for (statement, message) in cases {
         assert_eq!(error(&with_statement(statement), &ok, &u), message);
@@ -87,7 +87,7 @@ fn backslash_and_non_ascii_are_refused() {
     ));
     assert_eq!(
         err.to_string(),
-        "refined statement 1 Action entry `s3:Get\\u*` contains '\\\\': only printable ascii without backslash is supported"
+        "refined statement 2 Action entry `s3:Get\\u*` contains '\\\\': only printable ascii without backslash is supported"
     );
     let doc = with_statement(json!({"Effect": "Allow", "Action": "s3:Gét*"}));
     assert!(error(&doc, &doc, &u).contains("contains 'é'"));

@@ -37,7 +37,7 @@ fn unused_action_added_back() {
     assert_eq!(cx.refined_statement, Some(1));
     assert_eq!(
         cx.detail,
-        "refined statement 1 allows `s3:getbucketpolicy`, which is unused"
+        "refined statement 2 allows `s3:getbucketpolicy`, which is unused"
     );
 }
 
