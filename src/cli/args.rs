@@ -38,6 +38,10 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         catalog: Option<PathBuf>,
     },
+    /// Prove with Z3 that a refined policy allows exactly the original's actions minus the
+    /// unused ones (for CI pipelines checking a refinement made by anyone).
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
         /// A JSON catalog to use instead of the embedded snapshot.
@@ -69,4 +73,47 @@ pub struct RefineArgs {
     /// Only print warnings and errors on stderr, not the per-policy summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Prove each refinement with Z3 and write only proved policies.
+    #[arg(long)]
+    pub verify: bool,
+    /// Time limit for each solver query, in seconds (with --verify).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60.0,
+        requires = "verify"
+    )]
+    pub timeout: f64,
+    /// Z3's deterministic resource limit for each solver query (with --verify): a verdict
+    /// under it does not depend on the machine's speed.
+    #[arg(long, value_name = "N", requires = "verify")]
+    pub rlimit: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The original policy (any shape `refine` accepts).
+    #[arg(long, value_name = "FILE")]
+    pub original: PathBuf,
+    /// The refined policy: any shape `refine` accepts, or Access Analyzer's
+    /// `get-finding-recommendation` output (its `recommendedPolicy`).
+    #[arg(long, value_name = "FILE")]
+    pub refined: PathBuf,
+    /// Unused-permission findings, as for `refine`.
+    #[arg(long, value_name = "FILE")]
+    pub unused: PathBuf,
+    /// A JSON catalog to use instead of the embedded snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Time limit for each solver query, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Z3's deterministic resource limit for each solver query: a verdict under it does not
+    /// depend on the machine's speed.
+    #[arg(long, value_name = "N")]
+    pub rlimit: Option<u32>,
+    /// With a recommendation of several steps, the `existingPolicyId` (or its last path
+    /// segment, the policy name) of the step to check.
+    #[arg(long, value_name = "ID")]
+    pub policy_id: Option<String>,
 }

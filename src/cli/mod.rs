@@ -4,6 +4,7 @@
 mod args;
 mod io;
 mod refine_cmd;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,7 @@ pub fn run() -> Result<Exit> {
             let config = refine_cmd::Config::resolve(a)?;
             refine_cmd::run(&config)
         }
+        Command::Verify(a) => verify_cmd::run(&a),
         Command::Expand { patterns, catalog } => {
             let catalog = io::load_catalog(catalog.as_deref())?;
             expand(&catalog, &patterns)

@@ -9,6 +9,7 @@ use clap::CommandFactory;
 use iam_refine::{refine, report, Findings, Policy, Refinement};
 
 use super::args::{Args, RefineArgs};
+use super::verify_cmd::{judge, worse, Prover};
 use super::{io, Exit};
 
 /// Where refined policies go.
@@ -26,6 +27,8 @@ pub struct Config {
     pub catalog: Option<PathBuf>,
     pub output: Output,
     pub quiet: bool,
+    /// Prove each refinement, with these per-query limits: seconds, Z3 resource units.
+    pub verify: Option<(f64, Option<u32>)>,
 }
 
 fn usage(message: String) -> ! {
@@ -76,6 +79,7 @@ impl Config {
             catalog: a.catalog,
             output,
             quiet: a.quiet,
+            verify: a.verify.then_some((a.timeout, a.rlimit)),
         })
     }
 }
@@ -83,6 +87,8 @@ impl Config {
 struct Job {
     original: Policy,
     refinement: Refinement,
+    /// The prover's outcome, with `--verify`; only proved policies are written.
+    verdict: Exit,
 }
 
 pub fn run(config: &Config) -> Result<Exit> {
@@ -100,7 +106,12 @@ pub fn run(config: &Config) -> Result<Exit> {
         Output::Dir(dir) => targets(dir, &config.policies)?,
     };
 
+    let prover = match config.verify {
+        Some((timeout, rlimit)) => Some(Prover::new(&catalog, &findings, timeout, rlimit)?),
+        None => None,
+    };
     let unused = findings.resolve(&catalog);
+    let mut exit = Exit::Ok;
     let total = originals.len();
     let mut jobs = Vec::with_capacity(total);
     for (k, (path, original)) in originals.into_iter().enumerate() {
@@ -123,16 +134,30 @@ pub fn run(config: &Config) -> Result<Exit> {
                 report::summary(&name, &original, &refinement)
             );
         }
+        let mut verdict = Exit::Ok;
+        if let Some(prover) = &prover {
+            let report = prover
+                .prove(&original.to_value(), &refinement.policy.to_value())
+                .with_context(|| format!("{name}: cannot verify"))?;
+            let j = judge(&report);
+            if let Some(w) = &j.witness {
+                println!("{w}");
+            }
+            eprintln!("{name}: {}", j.line);
+            verdict = j.exit;
+            exit = worse(exit, verdict);
+        }
         jobs.push(Job {
             original,
             refinement,
+            verdict,
         });
     }
 
     match &config.output {
         Output::Stdout => {
             for job in &jobs {
-                if !job.refinement.detach {
+                if !job.refinement.detach && job.verdict == Exit::Ok {
                     print!("{}", job.refinement.policy.to_pretty_json());
                 }
             }
@@ -142,7 +167,7 @@ pub fn run(config: &Config) -> Result<Exit> {
                 .with_context(|| format!("cannot create `{}`", dir.display()))?;
             let mut written = 0;
             for (job, target) in jobs.iter().zip(&targets) {
-                if job.refinement.detach {
+                if job.refinement.detach || job.verdict != Exit::Ok {
                     continue;
                 }
                 io::write_atomic(target, &job.refinement.policy.to_pretty_json())?;
@@ -154,14 +179,20 @@ pub fn run(config: &Config) -> Result<Exit> {
                     .iter()
                     .filter(|j| j.refinement.changed(&j.original))
                     .count();
+                let unproved = jobs.iter().filter(|j| j.verdict != Exit::Ok).count();
+                let unproved = if prover.is_some() {
+                    format!(", {unproved} not proved")
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "wrote {written} refined policies to {} ({changed} changed, {detached} to detach, not written)",
+                    "wrote {written} refined policies to {} ({changed} changed; {detached} to detach{unproved}, not written)",
                     dir.display()
                 );
             }
         }
     }
-    Ok(Exit::Ok)
+    Ok(exit)
 }
 
 /// The output file of each policy, refusing any that would overwrite its own input.

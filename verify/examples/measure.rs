@@ -126,7 +126,7 @@ fn main() {
     let catalog = catalog();
     let ctx = Z3Context::new();
     let mut solver = Timed {
-        inner: Z3Solver::new(&ctx, None),
+        inner: Z3Solver::new(&ctx, None, None),
         log: vec![],
     };
     println!("{}", iam_refine_verify::z3_version());
@@ -153,7 +153,7 @@ fn main() {
                 let unused = pick_unused(&doc, &index, every);
                 let refined = naive_refine(&doc, &index, &unused);
                 let ctx = Z3Context::new();
-                let mut z3 = Z3Solver::new(&ctx, timeout);
+                let mut z3 = Z3Solver::new(&ctx, timeout, None);
                 let report = verify_with(&mut z3, &doc, &refined, &unused, &catalog);
                 let name = path.file_name().unwrap().to_string_lossy().to_string();
                 match report {

@@ -204,6 +204,9 @@ pub struct Unused {
 pub struct Options {
     /// Time limit for each solver query; `None` = no limit.
     pub timeout: Option<Duration>,
+    /// Z3's resource limit for each solver query (`rlimit`): deterministic, so a verdict
+    /// under it does not depend on the machine's speed or load; `None` = no limit.
+    pub rlimit: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -339,7 +342,7 @@ pub fn verify(
     options: &Options,
 ) -> Result<Report, VerifyError> {
     let ctx = Z3Context::new();
-    let mut solver = Z3Solver::new(&ctx, options.timeout);
+    let mut solver = Z3Solver::new(&ctx, options.timeout, options.rlimit);
     verify_with(&mut solver, original, refined, unused, catalog)
 }
 

@@ -63,18 +63,26 @@ pub struct Z3Solver<'ctx> {
 }
 
 impl<'ctx> Z3Solver<'ctx> {
-    /// `timeout` applies to each query separately.
-    pub fn new(ctx: &'ctx Z3Context, timeout: Option<Duration>) -> Z3Solver<'ctx> {
+    /// `timeout` applies to each query separately, as does `rlimit`, Z3's deterministic
+    /// resource limit (the same count on every machine, unlike time).
+    pub fn new(
+        ctx: &'ctx Z3Context,
+        timeout: Option<Duration>,
+        rlimit: Option<u32>,
+    ) -> Z3Solver<'ctx> {
         let ctx = &ctx.0;
         let solver = z3::Solver::new(ctx);
+        let mut params = z3::Params::new(ctx);
         if let Some(timeout) = timeout {
-            let mut params = z3::Params::new(ctx);
             let ms = u32::try_from(timeout.as_millis())
                 .unwrap_or(u32::MAX)
                 .max(1);
             params.set_u32("timeout", ms);
-            solver.set_params(&params);
         }
+        if let Some(rlimit) = rlimit {
+            params.set_u32("rlimit", rlimit.max(1));
+        }
+        solver.set_params(&params);
         Z3Solver {
             ctx,
             solver,
@@ -237,7 +245,7 @@ mod tests {
     #[test]
     fn ground_membership_agrees_with_glob() {
         let ctx = Z3Context::new();
-        let mut solver = Z3Solver::new(&ctx, None);
+        let mut solver = Z3Solver::new(&ctx, None, None);
         let mut rng = Rng::new(11);
         for _ in 0..150 {
             let patterns = random_patterns(&mut rng);
@@ -264,7 +272,7 @@ mod tests {
     #[test]
     fn symbolic_difference_agrees_with_glob() {
         let ctx = Z3Context::new();
-        let mut solver = Z3Solver::new(&ctx, None);
+        let mut solver = Z3Solver::new(&ctx, None, None);
         let mut rng = Rng::new(5);
         let (mut members, mut empties) = (0, 0);
         for _ in 0..120 {
@@ -297,7 +305,7 @@ mod tests {
     #[test]
     fn witnesses_avoid_upper_case_and_backslash() {
         let ctx = Z3Context::new();
-        let mut solver = Z3Solver::new(&ctx, None);
+        let mut solver = Z3Solver::new(&ctx, None, None);
         // any string of length 3 that is not made of `a`s
         let three = Re::concat(vec![Re::AnyChar, Re::AnyChar, Re::AnyChar]);
         let language = Re::diff(three, glob_set(["aaa"]));

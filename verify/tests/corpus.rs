@@ -109,6 +109,7 @@ fn sweep(every: usize) -> Vec<(Duration, String)> {
     assert!(paths.len() > 1000, "{} policies", paths.len());
     let options = Options {
         timeout: Some(Duration::from_secs(60)),
+        ..Options::default()
     };
     let mut times = Vec::new();
     for path in paths {

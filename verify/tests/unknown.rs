@@ -143,7 +143,7 @@ fn hard_query() -> Re {
 #[test]
 fn z3_timeout_gives_unknown() {
     let ctx = Z3Context::new();
-    let mut solver = Z3Solver::new(&ctx, Some(Duration::from_millis(1)));
+    let mut solver = Z3Solver::new(&ctx, Some(Duration::from_millis(1)), None);
     match solver.find_member(&hard_query()) {
         Answer::Unknown(reason) => assert!(
             reason.contains("timeout") || reason.contains("canceled"),
@@ -152,7 +152,7 @@ fn z3_timeout_gives_unknown() {
         other => panic!("expected Unknown, got {other:?}"),
     }
     // A solver whose query was cut off still answers the next one.
-    let mut solver = Z3Solver::new(&ctx, Some(Duration::from_millis(200)));
+    let mut solver = Z3Solver::new(&ctx, Some(Duration::from_millis(200)), None);
     match solver.find_member(&hard_query()) {
         Answer::Unknown(_) => {}
         // a faster Z3 may finish in time; then the answer must be right
@@ -161,4 +161,29 @@ fn z3_timeout_gives_unknown() {
     }
     let easy = Re::diff(glob_set(["s3:getobject*"]), glob_set(["s3:get*"]));
     assert_eq!(solver.find_member(&easy), Answer::Empty);
+}
+
+/// The resource limit is deterministic: a tiny one gives Unknown on every machine, however
+/// fast, and the same query with no limit is decided.
+#[test]
+fn z3_resource_limit_gives_unknown_deterministically() {
+    let ctx = Z3Context::new();
+    for _ in 0..3 {
+        let mut solver = Z3Solver::new(&ctx, None, Some(1));
+        assert!(matches!(
+            solver.find_member(&hard_query()),
+            Answer::Unknown(_)
+        ));
+        let easy = Re::diff(
+            glob_set(["s3:getobject*", "*resource"]),
+            glob_set(["s3:get*"]),
+        );
+        assert!(matches!(solver.find_member(&easy), Answer::Unknown(_)));
+    }
+    let mut solver = Z3Solver::new(&ctx, None, None);
+    let easy = Re::diff(
+        glob_set(["s3:getobject*", "*resource"]),
+        glob_set(["s3:get*"]),
+    );
+    assert!(matches!(solver.find_member(&easy), Answer::Member(_)));
 }
