@@ -1,1 +1,120 @@
-fn main() {}
+//! Criterion benchmarks of verification (`cargo bench --bench verify`): the Access Analyzer
+//! example, `ReadOnlyAccess` with 10% of its actions unused, and a fixed sample of corpus
+//! policies (every 100th file) with 10% unused. Each iteration proves one refinement from
+//! scratch (a fresh Z3 context), as `refine --verify` does.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use iam_refine::policy::{ActionKey, Effect};
+use iam_refine::{refine, Catalog, Findings, Pattern, Policy};
+use iam_refine_verify::{verify, Options, Unused, Verdict};
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus() -> Option<PathBuf> {
+    let dir = root().join("../shared/corpus/aws-managed-policies");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping corpus benchmarks: no corpus at {}", dir.display());
+        None
+    }
+}
+
+/// A refinement ready to prove: both documents and the findings as plain data.
+struct Case {
+    original: Value,
+    refined: Value,
+    unused: Unused,
+}
+
+fn case(policy: &Policy, findings: &Findings, catalog: &Catalog) -> Case {
+    let refinement = refine(policy, &findings.resolve(catalog));
+    Case {
+        original: policy.to_value(),
+        refined: refinement.policy.to_value(),
+        unused: Unused {
+            actions: findings.actions().map(String::from).collect(),
+            services: findings.services().map(String::from).collect(),
+        },
+    }
+}
+
+/// Findings naming every `every`-th catalog action the policy's Allow statements allow.
+fn findings_every(policy: &Policy, catalog: &Catalog, every: usize) -> Findings {
+    let patterns: Vec<Pattern> = policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && s.key == ActionKey::Action)
+        .flat_map(|s| s.patterns.iter().map(|p| Pattern::new(p)))
+        .collect();
+    let allowed: Vec<String> = (0..catalog.len())
+        .filter(|&i| patterns.iter().any(|p| p.matches(catalog.lower(i))))
+        .map(|i| catalog.name(i).to_string())
+        .collect();
+    let chosen: Vec<String> = allowed.into_iter().step_by(every).collect();
+    Findings::from_names(&chosen, &[])
+}
+
+fn prove(c: &Case, names: &[String]) {
+    let options = Options {
+        timeout: Some(Duration::from_secs(60)),
+        ..Options::default()
+    };
+    let report = verify(&c.original, &c.refined, &c.unused, names, &options).expect("verifiable");
+    assert_eq!(report.verdict, Verdict::Proved);
+}
+
+fn benches(cr: &mut Criterion) {
+    let catalog = Catalog::embedded();
+    let names: Vec<String> = (0..catalog.len())
+        .map(|i| catalog.name(i).to_string())
+        .collect();
+    let read = |p: &Path| std::fs::read_to_string(p).expect("read input");
+
+    let mut group = cr.benchmark_group("verify");
+    group.sample_size(20);
+    let policy = Policy::parse(&read(&root().join("examples/policy.json"))).expect("policy");
+    let findings = Findings::parse(&read(&root().join("examples/unused.json"))).expect("findings");
+    let example = case(&policy, &findings, &catalog);
+    group.bench_function("example", |b| b.iter(|| prove(&example, &names)));
+
+    if let Some(dir) = corpus() {
+        let ro = Policy::parse(&read(&dir.join("ReadOnlyAccess.json"))).expect("ReadOnlyAccess");
+        let ro = case(&ro, &findings_every(&ro, &catalog, 10), &catalog);
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(20));
+        group.bench_function("ReadOnlyAccess, 10% unused", |b| {
+            b.iter(|| prove(&ro, &names))
+        });
+
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("corpus dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        let sample: Vec<Case> = files
+            .iter()
+            .step_by(100)
+            .map(|f| {
+                let p = Policy::parse(&read(f)).expect("corpus policy");
+                let findings = findings_every(&p, &catalog, 10);
+                case(&p, &findings, &catalog)
+            })
+            .collect();
+        group.bench_function(
+            format!("corpus sample ({} policies), 10% unused", sample.len()),
+            |b| b.iter(|| sample.iter().for_each(|c| prove(c, &names))),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(verify_benches, benches);
+criterion_main!(verify_benches);
