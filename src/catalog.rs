@@ -162,6 +162,22 @@ fn valid_name(name: &str) -> bool {
         }
 }
 
+/// `service<TAB>action[<TAB>level]`, or `None` for any other number of fields.
+fn tab_fields(line: &str) -> Option<(&str, &str, Option<&str>)> {
+    let tab = |s: &str| s.bytes().position(|b| b == b'\t');
+    let t1 = tab(line)?;
+    let (service, rest) = (&line[..t1], &line[t1 + 1..]);
+    match tab(rest) {
+        None => Some((service, rest, None)),
+        Some(t2) => {
+            let level = &rest[t2 + 1..];
+            tab(level)
+                .is_none()
+                .then_some((service, &rest[..t2], Some(level)))
+        }
+    }
+}
+
 /// Appends rows to the catalog's flat buffers, validating each; [`Builder::finish`] sorts
 /// only when the rows did not come sorted.
 struct Builder {
@@ -260,7 +276,18 @@ impl Catalog {
             source: String::from("catalog file"),
         };
         let mut rows = Builder::with_capacity(text.len(), text.len() / 32);
-        for (n, line) in text.lines().enumerate() {
+        // Lines and fields are cut with plain byte loops: the lines are short, and
+        // `str::lines` / `str::split` pay a `memchr` set-up per call.
+        let mut rest = text;
+        let mut n = 0;
+        while !rest.is_empty() {
+            let (line, next) = match rest.bytes().position(|b| b == b'\n') {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, ""),
+            };
+            rest = next;
+            n += 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
             if let Some(comment) = line.strip_prefix('#') {
                 let comment = comment.trim();
                 if let Some(date) = comment.strip_prefix("date:") {
@@ -270,14 +297,11 @@ impl Catalog {
                 }
                 continue;
             }
-            if line.trim().is_empty() {
-                continue;
-            }
-            let mut cols = line.split('\t');
-            let (Some(service), Some(action), level, None) =
-                (cols.next(), cols.next(), cols.next(), cols.next())
-            else {
-                return Err(CatalogError::BadLine { line: n + 1 });
+            let Some((service, action, level)) = tab_fields(line) else {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                return Err(CatalogError::BadLine { line: n });
             };
             let level = match level {
                 None => AccessLevel::Unknown,
@@ -402,6 +426,18 @@ impl Catalog {
         let p = prefix.as_bytes();
         let start = partition(n, |i| self.lower(i).as_bytes() < p);
         let len = partition(n - start, |k| {
+            self.lower(start + k).as_bytes().starts_with(p)
+        });
+        start..start + len
+    }
+
+    /// [`Catalog::prefix_range`] searched only inside `within`, which must contain every
+    /// entry with that prefix (the range of a shorter prefix of it does).
+    pub fn prefix_range_in(&self, prefix: &str, within: Range<usize>) -> Range<usize> {
+        let p = prefix.as_bytes();
+        let base = within.start;
+        let start = base + partition(within.len(), |k| self.lower(base + k).as_bytes() < p);
+        let len = partition(within.end - start, |k| {
             self.lower(start + k).as_bytes().starts_with(p)
         });
         start..start + len

@@ -59,28 +59,42 @@ impl fmt::Display for Pattern {
     }
 }
 
+/// A pattern's normalized text (lower-cased, runs of `*` collapsed), the length of its
+/// literal prefix, and its shape, without building its automaton.
+pub fn normalize(raw: &str) -> (String, usize, Shape) {
+    let mut norm = raw.to_ascii_lowercase();
+    if norm.contains("**") {
+        let mut collapsed = String::with_capacity(norm.len());
+        for c in norm.chars() {
+            if c == '*' && collapsed.ends_with('*') {
+                continue;
+            }
+            collapsed.push(c);
+        }
+        norm = collapsed;
+    }
+    let lit_len = norm.find(['*', '?']).unwrap_or(norm.len());
+    let shape = if lit_len == norm.len() {
+        Shape::Literal
+    } else if lit_len + 1 == norm.len() && norm.ends_with('*') {
+        Shape::Prefix
+    } else {
+        Shape::General
+    };
+    (norm, lit_len, shape)
+}
+
 impl Pattern {
     pub fn new(raw: &str) -> Pattern {
-        let mut toks = Vec::with_capacity(raw.len());
-        let mut norm = String::with_capacity(raw.len());
-        for c in raw.chars() {
-            let c = c.to_ascii_lowercase();
-            match c {
-                '*' if toks.last() == Some(&Tok::Star) => continue,
-                '*' => toks.push(Tok::Star),
-                '?' => toks.push(Tok::One),
-                c => toks.push(Tok::Lit(c)),
-            }
-            norm.push(c);
-        }
-        let lit_len = norm.find(['*', '?']).unwrap_or(norm.len());
-        let shape = if lit_len == norm.len() {
-            Shape::Literal
-        } else if lit_len + 1 == norm.len() && norm.ends_with('*') {
-            Shape::Prefix
-        } else {
-            Shape::General
-        };
+        let (norm, lit_len, shape) = normalize(raw);
+        let toks = norm
+            .chars()
+            .map(|c| match c {
+                '*' => Tok::Star,
+                '?' => Tok::One,
+                c => Tok::Lit(c),
+            })
+            .collect();
         Pattern {
             raw: raw.to_string(),
             norm,

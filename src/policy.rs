@@ -137,8 +137,11 @@ impl Statement {
     /// The same statement with a new action list (same key, same position in the object).
     pub fn with_patterns(&self, patterns: Vec<String>) -> Statement {
         Statement {
+            effect: self.effect,
+            key: self.key,
             patterns,
-            ..self.clone()
+            single: self.single,
+            raw: self.raw.clone(),
         }
     }
 
@@ -192,6 +195,10 @@ impl Policy {
             .enumerate()
             .map(|(i, s)| parse_statement(i + 1, s))
             .collect::<Result<Vec<_>, _>>()?;
+        // `Statement` is rebuilt from `statements` by `to_value`; a placeholder keeps its
+        // position among the keys without a second copy of every statement.
+        let mut doc = doc;
+        doc.insert("Statement".to_string(), Value::Null);
         Ok(Policy {
             statements,
             kind,
@@ -204,7 +211,9 @@ impl Policy {
     pub fn with_statements(&self, statements: Vec<Statement>) -> Policy {
         Policy {
             statements,
-            ..self.clone()
+            kind: self.kind,
+            raw: self.raw.clone(),
+            single: self.single,
         }
     }
 
@@ -274,12 +283,15 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
     if patterns.iter().any(|p| p.is_empty()) {
         return Err(PolicyError::EmptyName(n, key.name()));
     }
+    // The action list lives in `patterns`; `to_value` writes it back at the placeholder.
+    let mut raw = raw.clone();
+    raw.insert(key.name().to_string(), Value::Null);
     Ok(Statement {
         effect,
         key,
         patterns,
         single,
-        raw: raw.clone(),
+        raw,
     })
 }
 

@@ -352,12 +352,10 @@ fn unknown_literals(policy: &Policy, unused: &Unused<'_>) -> Vec<(String, String
         .statements
         .iter()
         .flat_map(|s| &s.patterns)
-        .map(|p| Pattern::new(p))
-        .filter(|p| p.shape() == Shape::Literal)
-        .filter(|p| {
-            unused.catalog.find(p.normalized()).is_none() && !unused.contains(p.normalized())
-        })
-        .map(|p| (p.normalized().to_string(), p.as_str().to_string()))
+        .map(|p| (crate::pattern::normalize(p), p))
+        .filter(|((_, _, shape), _)| *shape == Shape::Literal)
+        .filter(|((norm, _, _), _)| unused.catalog.find(norm).is_none() && !unused.contains(norm))
+        .map(|((norm, _, _), p)| (norm, p.to_string()))
         .collect();
     out.sort();
     out.dedup_by(|b, a| a.0 == b.0);
@@ -367,43 +365,60 @@ fn unknown_literals(policy: &Policy, unused: &Unused<'_>) -> Vec<(String, String
 /// Drops entries that repeat an earlier one (case-insensitively) or that another entry of
 /// the list covers; keeps the order of the rest.
 pub fn dedupe(entries: Vec<String>) -> Vec<String> {
-    let patterns: Vec<Pattern> = entries.iter().map(|e| Pattern::new(e)).collect();
-    let mut seen = HashSet::new();
-    let distinct: Vec<usize> = (0..patterns.len())
-        .filter(|&i| seen.insert(patterns[i].normalized()))
-        .collect();
-    // `p*` entries by their literal prefix: an entry whose own literal prefix extends one
-    // of them is covered. Other shapes are compared pairwise; they are rare.
-    let prefixes: HashSet<&str> = distinct
+    // Normalized text, literal-prefix length and shape; only the general wildcards need
+    // their automaton (for `covers`).
+    let keys: Vec<(String, usize, Shape)> = entries
         .iter()
-        .map(|&i| &patterns[i])
-        .filter(|p| p.shape() == Shape::Prefix)
-        .map(|p| p.literal_prefix())
+        .map(|e| crate::pattern::normalize(e))
         .collect();
-    let general: Vec<usize> = distinct
+    let mut seen = HashSet::with_capacity(keys.len());
+    let distinct: Vec<usize> = (0..keys.len())
+        .filter(|&i| seen.insert(keys[i].0.as_str()))
+        .collect();
+    let lit = |i: usize| &keys[i].0[..keys[i].1];
+    // `p*` entries by their literal prefix, sorted and prefix-free: in that order the only
+    // candidate that can be a prefix of a string is its predecessor.
+    let mut minimal: Vec<&str> = distinct
         .iter()
         .copied()
-        .filter(|&i| patterns[i].shape() == Shape::General)
+        .filter(|&i| keys[i].2 == Shape::Prefix)
+        .map(lit)
+        .collect();
+    if !minimal.is_sorted() {
+        minimal.sort_unstable();
+    }
+    minimal.dedup_by(|later, earlier| later.starts_with(*earlier));
+    let general: Vec<(usize, Pattern)> = distinct
+        .iter()
+        .copied()
+        .filter(|&i| keys[i].2 == Shape::General)
+        .map(|i| (i, Pattern::new(&entries[i])))
         .collect();
     let covered = |i: usize| {
-        let p = &patterns[i];
-        let lit = p.literal_prefix();
-        let own = p.shape() == Shape::Prefix;
-        let by_prefix = lit
-            .char_indices()
-            .map(|(k, _)| k)
-            .chain(std::iter::once(lit.len()))
-            .any(|k| !(own && k == lit.len()) && prefixes.contains(&lit[..k]));
-        by_prefix
-            || general
-                .iter()
-                .any(|&j| j != i && patterns[j].covers(p) && !(j > i && p.covers(&patterns[j])))
+        let l = lit(i);
+        let own = keys[i].2 == Shape::Prefix;
+        let k = minimal.partition_point(|m| *m <= l);
+        let by_prefix =
+            k > 0 && l.starts_with(minimal[k - 1]) && !(own && minimal[k - 1].len() == l.len());
+        if by_prefix {
+            return true;
+        }
+        if general.is_empty() {
+            return false;
+        }
+        let p = Pattern::new(&entries[i]);
+        general
+            .iter()
+            .any(|(j, g)| *j != i && g.covers(&p) && !(*j > i && p.covers(g)))
     };
-    distinct
-        .iter()
-        .copied()
-        .filter(|&i| !covered(i))
-        .map(|i| entries[i].clone())
+    let mut keep = vec![false; entries.len()];
+    for &i in &distinct {
+        keep[i] = !covered(i);
+    }
+    entries
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
         .collect()
 }
 

@@ -97,7 +97,12 @@ impl Choice {
     pub fn render(&self, catalog: &Catalog) -> String {
         match *self {
             Choice::Exact(i) => catalog.name(i).to_string(),
-            Choice::Prefix { action, len } => format!("{}*", &catalog.name(action)[..len]),
+            Choice::Prefix { action, len } => {
+                let mut s = String::with_capacity(len + 1);
+                s.push_str(&catalog.name(action)[..len]);
+                s.push('*');
+                s
+            }
         }
     }
 }
@@ -107,7 +112,8 @@ impl Choice {
 /// `eligible(prefix)` says whether `prefix*` may be written at all (containment in the
 /// original pattern); `safe(prefix, range)` whether every catalog action in `range`, the
 /// actions under `prefix`, may be allowed. Both take lower-cased prefixes and must be
-/// monotone: true for a prefix implies true for its extensions.
+/// monotone: true for a prefix implies true for its extensions, and pure: their answers
+/// for the nodes shared by consecutive actions are reused.
 pub fn select(
     catalog: &Catalog,
     wanted: impl IntoIterator<Item = usize>,
@@ -116,6 +122,12 @@ pub fn select(
 ) -> Vec<Choice> {
     let mut out = Vec::new();
     let mut covered_until = 0usize;
+    // What was found for the previous action's nodes, by prefix length. The walk is in
+    // catalog order, so consecutive actions share their service and first words, and the
+    // answers for the shared nodes are reused instead of searched and asked again.
+    let mut prev_name = "";
+    // (prefix length, None when not eligible, else its run and whether it is safe)
+    let mut cache: Vec<(usize, Option<(Range<usize>, bool)>)> = Vec::new();
     for i in wanted {
         if i < covered_until {
             continue;
@@ -123,14 +135,36 @@ pub fn select(
         // Word boundaries come from the canonical casing; the lower-cased name has the
         // same byte offsets because case folding is ASCII.
         let name = catalog.lower(i);
+        let lcp = name
+            .bytes()
+            .zip(prev_name.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        cache.retain(|(len, _)| *len <= lcp);
+        let shared = cache.len();
+        prev_name = name;
         let mut chosen = None;
+        // Each node's run lies inside its parent's: search only there.
+        let mut within = 0..catalog.len();
         for len in node_lengths(catalog.name(i)) {
             let prefix = &name[..len];
-            if !eligible(prefix) {
+            let node = match cache[..shared].iter().find(|(l, _)| *l == len) {
+                Some((_, node)) => node.clone(),
+                None => {
+                    let node = eligible(prefix).then(|| {
+                        let range = catalog.prefix_range_in(prefix, within.clone());
+                        let ok = safe(prefix, range.clone());
+                        (range, ok)
+                    });
+                    cache.push((len, node.clone()));
+                    node
+                }
+            };
+            let Some((range, ok)) = node else {
                 continue;
-            }
-            let range = catalog.prefix_range(prefix);
-            if safe(prefix, range.clone()) {
+            };
+            within = range.clone();
+            if ok {
                 chosen = Some((len, range));
                 break;
             }
