@@ -107,6 +107,10 @@ impl Choice {
     }
 }
 
+/// A node as the walk found it: `None` when not eligible, else its run and whether it is
+/// safe.
+type Node = Option<(Range<usize>, bool)>;
+
 /// Chooses the shortest safe prefixes covering `wanted` (catalog indices, ascending).
 ///
 /// `eligible(prefix)` says whether `prefix*` may be written at all (containment in the
@@ -126,8 +130,7 @@ pub fn select(
     // catalog order, so consecutive actions share their service and first words, and the
     // answers for the shared nodes are reused instead of searched and asked again.
     let mut prev_name = "";
-    // (prefix length, None when not eligible, else its run and whether it is safe)
-    let mut cache: Vec<(usize, Option<(Range<usize>, bool)>)> = Vec::new();
+    let mut cache: Vec<(usize, Node)> = Vec::new();
     for i in wanted {
         if i < covered_until {
             continue;
