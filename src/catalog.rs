@@ -431,16 +431,31 @@ impl Catalog {
         start..start + len
     }
 
-    /// [`Catalog::prefix_range`] searched only inside `within`, which must contain every
-    /// entry with that prefix (the range of a shorter prefix of it does).
-    pub fn prefix_range_in(&self, prefix: &str, within: Range<usize>) -> Range<usize> {
+    /// [`Catalog::prefix_range`] for a prefix of entry `i`'s name, found by galloping out
+    /// from `i`: the cost grows with the logarithm of the run's length, not of the catalog's,
+    /// so walking a trie over a large catalog stays linear.
+    pub fn prefix_range_around(&self, prefix: &str, i: usize) -> Range<usize> {
         let p = prefix.as_bytes();
-        let base = within.start;
-        let start = base + partition(within.len(), |k| self.lower(base + k).as_bytes() < p);
-        let len = partition(within.end - start, |k| {
-            self.lower(start + k).as_bytes().starts_with(p)
-        });
-        start..start + len
+        let has = |k: usize| self.lower(k).as_bytes().starts_with(p);
+        debug_assert!(has(i), "entry {i} does not start with {prefix:?}");
+        // Backward: double the step while still inside the run, then bisect the last step.
+        let mut step = 1;
+        while step <= i && has(i - step) {
+            step *= 2;
+        }
+        let lo = i - (step - 1).min(i);
+        let hi = i - step / 2;
+        let start = lo + partition(hi - lo, |k| !has(lo + k));
+        // Forward, the same way.
+        let n = self.len();
+        let mut step = 1;
+        while i + step < n && has(i + step) {
+            step *= 2;
+        }
+        let lo = i + step / 2;
+        let hi = (i + step).min(n);
+        let end = lo + partition(hi - lo, |k| has(lo + k));
+        start..end
     }
 
     /// The entry named `lower` (lower-cased full name), if any.
@@ -539,6 +554,25 @@ mod tests {
                 .filter(|&i| c.lower(i).starts_with(p))
                 .collect();
             assert_eq!(r.clone().collect::<Vec<_>>(), brute, "prefix {p:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_range_around_agrees_with_binary_search() {
+        let c = Catalog::embedded();
+        for i in (0..c.len()).step_by(97).chain([0, c.len() - 1]) {
+            let full = c.lower(i);
+            for len in 0..=full.len() {
+                if !full.is_char_boundary(len) {
+                    continue;
+                }
+                let p = &full[..len];
+                assert_eq!(
+                    c.prefix_range_around(p, i),
+                    c.prefix_range(p),
+                    "{p:?} around {i}"
+                );
+            }
         }
     }
 

@@ -147,15 +147,13 @@ pub fn select(
         let shared = cache.len();
         prev_name = name;
         let mut chosen = None;
-        // Each node's run lies inside its parent's: search only there.
-        let mut within = 0..catalog.len();
         for len in node_lengths(catalog.name(i)) {
             let prefix = &name[..len];
             let node = match cache[..shared].iter().find(|(l, _)| *l == len) {
                 Some((_, node)) => node.clone(),
                 None => {
                     let node = eligible(prefix).then(|| {
-                        let range = catalog.prefix_range_in(prefix, within.clone());
+                        let range = catalog.prefix_range_around(prefix, i);
                         let ok = safe(prefix, range.clone());
                         (range, ok)
                     });
@@ -166,7 +164,6 @@ pub fn select(
             let Some((range, ok)) = node else {
                 continue;
             };
-            within = range.clone();
             if ok {
                 chosen = Some((len, range));
                 break;
