@@ -1,5 +1,6 @@
 //! The `iam-refine` binary, end to end: outputs, summaries, errors and exit codes.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -8,6 +9,16 @@ use serde_json::{json, Value};
 
 fn bin() -> Command {
     Command::cargo_bin("iam-refine").expect("the binary is built")
+}
+
+/// `iam-refine refine POLICY... --unused FINDINGS`.
+fn refine_cmd<P: AsRef<OsStr>>(
+    policies: impl IntoIterator<Item = P>,
+    unused: impl AsRef<OsStr>,
+) -> Command {
+    let mut c = bin();
+    c.arg("refine").args(policies).arg("--unused").arg(unused);
+    c
 }
 
 fn example(name: &str) -> PathBuf {
@@ -114,11 +125,7 @@ fn wrapped_and_url_encoded_inputs_give_a_bare_document() {
     );
     let mut outputs = Vec::new();
     for input in [example("policy.json"), managed, inline.clone()] {
-        let out = bin()
-            .arg("refine")
-            .arg(&input)
-            .arg("--unused")
-            .arg(example("unused.json"))
+        let out = refine_cmd([&input], example("unused.json"))
             .assert()
             .success()
             .get_output()
@@ -128,11 +135,7 @@ fn wrapped_and_url_encoded_inputs_give_a_bare_document() {
     }
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
-    bin()
-        .arg("refine")
-        .arg(&inline)
-        .arg("--unused")
-        .arg(example("unused.json"))
+    refine_cmd([&inline], example("unused.json"))
         .assert()
         .stderr(predicate::str::contains(
             "quota 10,240 for a role's inline policies",
@@ -164,11 +167,7 @@ fn everything_unused_means_detach_and_empty_stdout() {
         "u.json",
         r#"[{"serviceNamespace": "sqs"}, {"serviceNamespace": "sns", "actions": ["Publish"]}]"#,
     );
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&policy], &unused)
         .assert()
         .success()
         .stdout("")
@@ -203,11 +202,7 @@ fn several_policies_go_to_an_output_dir_and_inputs_stay_untouched() {
         .map(|p| std::fs::read_to_string(p).expect("read"))
         .collect();
     let out = dir.path().join("out");
-    bin()
-        .arg("refine")
-        .args([&a, &b, &c])
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&a, &b, &c], &unused)
         .arg("--output-dir")
         .arg(&out)
         .assert()
@@ -258,11 +253,7 @@ fn refusing_to_overwrite_an_input() {
         r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
     );
     let before = std::fs::read_to_string(&a).expect("read");
-    bin()
-        .arg("refine")
-        .arg(&a)
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&a], &unused)
         .arg("--output-dir")
         .arg(dir.path())
         .assert()
@@ -295,11 +286,7 @@ fn bad_input_is_named_with_exit_1_and_nothing_written() {
         r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
     );
     let out = dir.path().join("out");
-    bin()
-        .arg("refine")
-        .args([&good, &bad_json])
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&good, &bad_json], &unused)
         .arg("-o")
         .arg(&out)
         .assert()
@@ -310,22 +297,14 @@ fn bad_input_is_named_with_exit_1_and_nothing_written() {
         ));
     assert!(!out.exists(), "nothing is written when any input is bad");
 
-    bin()
-        .arg("refine")
-        .arg(&bad_effect)
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&bad_effect], &unused)
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
             "effect.json: statement 3: Effect must be Allow or Deny, found `Permit`",
         ));
 
-    bin()
-        .arg("refine")
-        .arg(dir.path().join("missing.json"))
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([dir.path().join("missing.json")], &unused)
         .assert()
         .code(1)
         .stderr(predicate::str::contains("cannot read `"))
@@ -336,11 +315,7 @@ fn bad_input_is_named_with_exit_1_and_nothing_written() {
         "f.json",
         r#"[{"serviceNamespace": "s3", "actions": ["Get*"]}]"#,
     );
-    bin()
-        .arg("refine")
-        .arg(&good)
-        .arg("--unused")
-        .arg(&bad_findings)
+    refine_cmd([&good], &bad_findings)
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
@@ -348,11 +323,7 @@ fn bad_input_is_named_with_exit_1_and_nothing_written() {
         ));
 
     let bad_catalog = write(dir.path(), "c.json", r#"{"s3": "GetObject"}"#);
-    bin()
-        .arg("refine")
-        .arg(&good)
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&good], &unused)
         .arg("--catalog")
         .arg(&bad_catalog)
         .assert()
@@ -374,11 +345,7 @@ fn usage_errors_exit_2() {
         r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#,
     );
     let u = write(dir.path(), "u.json", "[]");
-    bin()
-        .arg("refine")
-        .args([&a, &b])
-        .arg("--unused")
-        .arg(&u)
+    refine_cmd([&a, &b], &u)
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
@@ -389,11 +356,7 @@ fn usage_errors_exit_2() {
     let sub = dir.path().join("sub");
     std::fs::create_dir(&sub).expect("mkdir");
     let a2 = write(&sub, "a.json", "{}");
-    bin()
-        .arg("refine")
-        .args([&a, &a2])
-        .arg("--unused")
-        .arg(&u)
+    refine_cmd([&a, &a2], &u)
         .arg("-o")
         .arg(dir.path().join("o"))
         .assert()
@@ -434,11 +397,7 @@ fn custom_catalog_and_unknown_actions() {
         "u.json",
         r#"[{"serviceNamespace": "svc", "actions": ["GetThingAcl"]}]"#,
     );
-    let out = bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&unused)
+    let out = refine_cmd([&policy], &unused)
         .arg("--catalog")
         .arg(&catalog)
         .assert()
@@ -482,11 +441,7 @@ fn expand_and_catalog_commands() {
 }
 
 fn refined_example(dir: &Path) -> (PathBuf, Value) {
-    let out = bin()
-        .arg("refine")
-        .arg(example("policy.json"))
-        .arg("--unused")
-        .arg(example("unused.json"))
+    let out = refine_cmd([example("policy.json")], example("unused.json"))
         .assert()
         .success()
         .get_output()
@@ -510,11 +465,7 @@ fn verify_cmd(refined: &Path) -> Command {
 
 #[test]
 fn refine_verify_prints_only_proved_policies() {
-    bin()
-        .arg("refine")
-        .arg(example("policy.json"))
-        .arg("--unused")
-        .arg(example("unused.json"))
+    refine_cmd([example("policy.json")], example("unused.json"))
         .arg("--verify")
         .assert()
         .success()

@@ -7,7 +7,8 @@
 mod common;
 
 use common::{
-    check, corpus_files, random_findings, seed_of, tag_statements, Model, Rng, UnusedSet,
+    check, corpus_files, on_two_threads, random_findings, seed_of, tag_statements, Model, Rng,
+    UnusedSet,
 };
 use iam_refine::{refine, Catalog, Findings, Policy};
 
@@ -59,13 +60,16 @@ fn every_corpus_policy_refines_and_passes_the_model() {
             unused,
         });
     }
-    let (a, b) = cases.split_at(cases.len() / 2);
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let first = scope.spawn(|| run_chunk(a, &catalog));
-        let mut f = run_chunk(b, &catalog);
-        f.extend(first.join().expect("worker"));
-        f
-    });
+    let failures: Vec<String> = on_two_threads(&cases, |c| {
+        let refinement = refine(&c.policy, &c.findings.resolve(&catalog));
+        let model = Model::new(&catalog, c.extra.iter().cloned());
+        check(&model, &c.policy, &refinement, &c.unused)
+            .err()
+            .map(|e| format!("{}: {e}", c.name))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(
         failures.is_empty(),
         "{} of {} policies fail:\n{}",
@@ -78,17 +82,4 @@ fn every_corpus_policy_refines_and_passes_the_model() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-}
-
-fn run_chunk(chunk: &[Case], catalog: &Catalog) -> Vec<String> {
-    let mut failures = Vec::new();
-    for c in chunk {
-        let model = &Model::new(catalog, c.extra.iter().cloned());
-        let unused = c.findings.resolve(catalog);
-        let refinement = refine(&c.policy, &unused);
-        if let Err(e) = check(model, &c.policy, &refinement, &c.unused) {
-            failures.push(format!("{}: {e}", c.name));
-        }
-    }
-    failures
 }

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{corpus_files, random_findings, seed_of, Model, Rng};
+use common::{corpus_files, on_two_threads, random_findings, seed_of, Model, Rng};
 use iam_refine::{refine, Catalog, Findings, Policy};
 use iam_refine_verify::{verify, Options, Theorem, Unused, Verdict};
 use serde_json::Value;
@@ -110,19 +110,8 @@ fn every_corpus_refinement_is_proved() {
             (name, std::fs::read_to_string(f).expect("read"))
         })
         .collect();
-    let (a, b) = inputs.split_at(inputs.len() / 2);
-    let run = |chunk: &[(String, String)]| -> Vec<Outcome> {
-        chunk
-            .iter()
-            .map(|(n, t)| run_one(n, t, &catalog, &names, &model))
-            .collect()
-    };
-    let mut outcomes: Vec<Outcome> = std::thread::scope(|scope| {
-        let first = scope.spawn(|| run(a));
-        let mut out = run(b);
-        out.extend(first.join().expect("worker"));
-        out
-    });
+    let mut outcomes: Vec<Outcome> =
+        on_two_threads(&inputs, |(n, t)| run_one(n, t, &catalog, &names, &model));
     let failures: Vec<String> = outcomes
         .iter()
         .filter_map(|o| o.failure.as_ref().map(|f| format!("{}: {f}", o.name)))
