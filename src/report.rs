@@ -20,6 +20,11 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `1 wildcard`, `2 wildcards`.
+fn plural(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// Sizes of one refinement against the quota that applies to the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sizes {
@@ -54,10 +59,10 @@ pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String
     let _ = writeln!(s, "{name}: {verdict}");
     let _ = writeln!(
         s,
-        "  entries: {} -> {} ({} wildcards replaced, {} removed as unused, {} redundant{})",
+        "  entries: {} -> {} ({} replaced, {} removed as unused, {} redundant{})",
         stats.entries_before,
         stats.entries_after,
-        stats.entries_replaced,
+        plural(stats.entries_replaced, "wildcard"),
         stats.entries_removed,
         stats.entries_redundant,
         if stats.not_action_added > 0 {
