@@ -31,6 +31,7 @@
 //!   `star-<n>` and `svc-<n>` (n = 10k, 100k, 1m), `corpus`.
 //! - `IAM_REFINE_BENCH_WRITE_INPUTS=<dir>` writes the ReadOnlyAccess and `*` inputs as
 //!   policy and findings files the CLI (and `benches/peers/run.sh`) can read.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::collections::{BTreeMap, HashSet};
 use std::hint::black_box;
@@ -38,16 +39,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-use iam_refine::catalog::{CatalogInfo, Entry};
-use iam_refine::policy::{ActionKey, Effect};
 use iam_refine::{refine, AccessLevel, Catalog, Findings, Pattern, Policy};
+use iam_refine::{ActionKey, Effect};
+use iam_refine::{CatalogInfo, Entry};
 
 const SEED: u64 = 0x1a_3e_f1_4e;
 const SYNTHETIC_SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 const STAR_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
 
+/// The workspace root (this package is `benches/`).
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn corpus_dir() -> Option<PathBuf> {

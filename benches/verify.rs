@@ -2,18 +2,20 @@
 //! example, `ReadOnlyAccess` with 10% of its actions unused, and a fixed sample of corpus
 //! policies (every 100th file) with 10% unused. Each iteration proves one refinement from
 //! scratch (a fresh Z3 context), as `refine --verify` does.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use iam_refine::policy::{ActionKey, Effect};
 use iam_refine::{refine, Catalog, Findings, Pattern, Policy};
+use iam_refine::{ActionKey, Effect};
 use iam_refine_verify::{verify, Options, Unused, Verdict};
 use serde_json::Value;
 
+/// The workspace root (this package is `benches/`).
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn corpus() -> Option<PathBuf> {

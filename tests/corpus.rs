@@ -3,14 +3,13 @@
 //!
 //! Without the corpus the test skips with a message, except under `CI`, where the corpus
 //! must be there.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-mod common;
-
-use common::{
+use iam_refine::{refine, Catalog, Findings, Policy};
+use iam_refine_tests::{
     check, corpus_files, on_two_threads, random_findings, seed_of, tag_statements, Model, Rng,
     UnusedSet,
 };
-use iam_refine::{refine, Catalog, Findings, Policy};
 
 struct Case {
     name: String,

@@ -1,14 +1,13 @@
 //! Property test over the real catalog: random policies and findings, each refinement
 //! checked against the brute-force model of `common` (exactness over the catalog,
 //! containment over all strings, shortest safe prefixes).
-
-mod common;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use common::{check, tag_statements, Model, Rng, UnusedSet};
 use iam_refine::{refine, Catalog, Findings, Policy};
+use iam_refine_tests::{check, tag_statements, Model, Rng, UnusedSet};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -61,7 +60,7 @@ fn random_entry(
     match rng.below(20) {
         0..=4 => random_case_text(a, rng),
         5..=8 => {
-            let nodes = common::word_prefixes(a);
+            let nodes = iam_refine_tests::word_prefixes(a);
             let cut = &nodes[2 + rng.below(nodes.len() - 2)];
             format!("{}*", random_case_text(cut, rng))
         }
@@ -72,7 +71,7 @@ fn random_entry(
         12 => format!("{service}:*"),
         13 => "*".to_string(),
         14 => {
-            let words: Vec<&str> = iam_refine::trie::words(name);
+            let words: Vec<&str> = iam_refine::words(name);
             let w = words[rng.below(words.len())];
             format!("{service}:*{w}*")
         }
@@ -83,7 +82,7 @@ fn random_entry(
             format!("{service}:{}", chars.into_iter().collect::<String>())
         }
         16 => {
-            let words: Vec<&str> = iam_refine::trie::words(name);
+            let words: Vec<&str> = iam_refine::words(name);
             format!("{service}:{}*{}", words[0], words[words.len() - 1])
         }
         17 => {
@@ -290,7 +289,7 @@ fn small_catalog(rng: &mut Rng) -> Catalog {
         for _ in 0..rng.below(25) + 5 {
             let n = 1 + rng.below(3);
             let name: String = (0..n).map(|_| WORDS[rng.below(WORDS.len())]).collect();
-            entries.push(iam_refine::catalog::Entry {
+            entries.push(iam_refine::Entry {
                 service: service.to_string(),
                 action: name,
                 level: iam_refine::AccessLevel::Read,

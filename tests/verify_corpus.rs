@@ -4,13 +4,12 @@
 //! refuted with a witness.
 //!
 //! Prints the distribution of verification times (run with `--nocapture` to see it).
-
-mod common;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::time::Duration;
 
-use common::{corpus_files, on_two_threads, random_findings, seed_of, Model, Rng};
 use iam_refine::{refine, Catalog, Findings, Policy};
+use iam_refine_tests::{corpus_files, on_two_threads, random_findings, seed_of, Model, Rng};
 use iam_refine_verify::{verify, Options, Theorem, Unused, Verdict};
 use serde_json::Value;
 
@@ -72,8 +71,7 @@ fn run_one(name: &str, text: &str, catalog: &Catalog, names: &[String], model: &
     // Every 16th policy: break the refinement and expect a refutation.
     if failure.is_none() && seed_of(name) % 16 == 0 {
         let first_allow_with_action = refinement.policy.statements.iter().position(|s| {
-            s.effect == iam_refine::policy::Effect::Allow
-                && s.key == iam_refine::policy::ActionKey::Action
+            s.effect == iam_refine::Effect::Allow && s.key == iam_refine::ActionKey::Action
         });
         if let (Some(k), Some(u)) = (first_allow_with_action, findings.actions().next()) {
             let mut broken = r.clone();

@@ -67,10 +67,10 @@ impl Re {
                 }
             }
         }
-        match out.len() {
-            0 => Re::epsilon(),
-            1 => out.pop().unwrap(),
-            _ => Re::Concat(out),
+        if out.len() > 1 {
+            Re::Concat(out)
+        } else {
+            out.pop().unwrap_or_else(Re::epsilon)
         }
     }
 
@@ -87,16 +87,15 @@ impl Re {
                 }
             }
         }
-        match out.len() {
-            0 => Re::Empty,
-            1 => out.pop().unwrap(),
-            _ => Re::Union(out),
+        if out.len() > 1 {
+            Re::Union(out)
+        } else {
+            out.pop().unwrap_or(Re::Empty)
         }
     }
 
-    /// Intersection; `parts` must not be empty.
+    /// Intersection; of no parts, all strings.
     pub fn inter(parts: Vec<Re>) -> Re {
-        assert!(!parts.is_empty(), "empty intersection");
         let mut out: Vec<Re> = Vec::with_capacity(parts.len());
         for part in parts {
             let items = match part {
@@ -119,10 +118,10 @@ impl Re {
         {
             return Re::Empty;
         }
-        if out.len() == 1 {
-            out.pop().unwrap()
-        } else {
+        if out.len() > 1 {
             Re::Inter(out)
+        } else {
+            out.pop().unwrap_or(Re::AnyStar)
         }
     }
 
@@ -164,18 +163,23 @@ impl Re {
     /// The Brzozowski derivative by `c` (a character of `Σ`): the strings `y` such that
     /// `c·y` is in the language.
     pub fn derive(&self, c: char) -> Re {
-        assert!(in_sigma(c), "derivative by {c:?}, which is outside Σ");
+        debug_assert!(in_sigma(c), "derivative by {c:?}, which is outside Σ");
         match self {
             Re::Empty => Re::Empty,
             Re::Lit(s) => match s.strip_prefix(c) {
                 Some(rest) => Re::Lit(rest.to_string()),
                 None => Re::Empty,
             },
-            Re::AnyChar => Re::epsilon(),
-            Re::AnyStar => Re::AnyStar,
+            // Wildcards range over Σ (the reference semantics); callers derive only by
+            // characters of validated input, which are all in Σ.
+            Re::AnyChar if in_sigma(c) => Re::epsilon(),
+            Re::AnyStar if in_sigma(c) => Re::AnyStar,
+            Re::AnyChar | Re::AnyStar => Re::Empty,
             Re::Concat(parts) => {
-                // D(p0 · rest) = D(p0) · rest  ∪  (D(rest) if p0 is nullable)
-                let (first, rest) = parts.split_first().expect("concat has parts");
+                // D(p0 · rest) = D(p0) · rest  ∪  (D(rest) if p0 is nullable); D(ε) = ∅.
+                let Some((first, rest)) = parts.split_first() else {
+                    return Re::Empty;
+                };
                 let rest = Re::concat(rest.to_vec());
                 let mut alternatives = vec![Re::concat(vec![first.derive(c), rest.clone()])];
                 if first.nullable() {
@@ -399,7 +403,9 @@ fn node_re(node: &Node) -> Re {
                 let mut lit = String::from(c);
                 let mut cur = child;
                 while !cur.terminal && cur.children.len() == 1 {
-                    let (&next_token, next) = cur.children.iter().next().unwrap();
+                    let Some((&next_token, next)) = cur.children.iter().next() else {
+                        break;
+                    };
                     match next_token {
                         Token::Char(d) => {
                             lit.push(d);

@@ -1,8 +1,7 @@
 //! Malformed input is an error with a message that quotes it, never a verdict.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-mod common;
-
-use common::*;
+use iam_refine_tests::example::*;
 use iam_refine_verify::{verify, Options, Unused, VerifyError};
 use serde_json::{json, Value};
 

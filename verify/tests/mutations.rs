@@ -1,9 +1,8 @@
 //! The lambda + s3 example of the brief, proved, then broken in every way a refiner could
 //! break it; every refutation must carry a witness that the glob matcher confirms.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-mod common;
-
-use common::*;
+use iam_refine_tests::example::*;
 use iam_refine_verify::{glob_match, Theorem, Unused};
 use serde_json::json;
 

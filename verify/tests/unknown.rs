@@ -1,10 +1,9 @@
 //! Undecided queries are never a pass; wrong solver answers are caught by the glob re-check.
-
-mod common;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::time::Duration;
 
-use common::*;
+use iam_refine_tests::example::*;
 use iam_refine_verify::regex::{glob_set, Re};
 use iam_refine_verify::{
     verify_with, Answer, Listed, Solver, Unused, Verdict, VerifyError, Z3Context, Z3Solver,

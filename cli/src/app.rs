@@ -1,10 +1,5 @@
-//! The command line: arguments (clap) resolved into a plain [`Config`] before any work,
-//! then one function per subcommand. `anyhow` is used here and nowhere in the library.
-
-mod args;
-mod io;
-mod refine_cmd;
-mod verify_cmd;
+//! The command line: arguments (clap) resolved into a plain configuration before any
+//! work, then one function per subcommand. `anyhow` is used here and nowhere in the library.
 
 use std::process::ExitCode;
 
@@ -13,8 +8,8 @@ use clap::Parser;
 
 use iam_refine::{Catalog, Pattern};
 
-pub use args::Args;
-use args::Command;
+use crate::args::{Args, Command};
+use crate::{io, refine_cmd};
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +22,24 @@ pub enum Exit {
     Counterexample = 3,
     /// The solver could not decide (timeout or gave up); nothing is claimed.
     Unknown = 4,
+}
+
+impl Exit {
+    /// The worse of two outcomes: an error outranks a counterexample, which outranks an
+    /// unknown, which outranks success.
+    pub fn worse(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Ok => 0,
+            Exit::Unknown => 1,
+            Exit::Counterexample => 2,
+            Exit::Error => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
@@ -42,7 +55,8 @@ pub fn run() -> Result<Exit> {
             let config = refine_cmd::Config::resolve(a)?;
             refine_cmd::run(&config)
         }
-        Command::Verify(a) => verify_cmd::run(&a),
+        #[cfg(feature = "verify")]
+        Command::Verify(a) => crate::verify_cmd::run(&a),
         Command::Expand { patterns, catalog } => {
             let catalog = io::load_catalog(catalog.as_deref())?;
             expand(&catalog, &patterns)

@@ -364,7 +364,7 @@ fn unknown_literals(policy: &Policy, unused: &Unused<'_>) -> Vec<(String, String
 
 /// Drops entries that repeat an earlier one (case-insensitively) or that another entry of
 /// the list covers; keeps the order of the rest.
-pub fn dedupe(entries: Vec<String>) -> Vec<String> {
+pub(crate) fn dedupe(entries: Vec<String>) -> Vec<String> {
     // Normalized text, literal-prefix length and shape; only the general wildcards need
     // their automaton (for `covers`).
     let keys: Vec<(String, usize, Shape)> = entries

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use iam_refine::Catalog;
 
-pub use iam_refine::report::thousands;
+pub use iam_refine::thousands;
 
 /// Reads a whole file, or stdin for `-`.
 pub fn read_input(path: &Path) -> Result<String> {

@@ -1,25 +1,18 @@
-#![allow(dead_code)]
-
-pub mod naive;
+//! The Access Analyzer example of the README as plain JSON fixtures for the prover's tests,
+//! and the catalog's names as plain data.
 
 use std::sync::OnceLock;
 
 use iam_refine_verify::{verify, Counterexample, Options, Report, Theorem, Unused, Verdict};
 use serde_json::{json, Value};
 
+/// Every action name of the embedded catalog, `service:Action`, in catalog order.
 pub fn catalog() -> &'static [String] {
     static CATALOG: OnceLock<Vec<String>> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/catalog.tsv");
-        let text = std::fs::read_to_string(path).expect("read data/catalog.tsv");
-        text.lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .map(|l| {
-                let mut f = l.split('\t');
-                let service = f.next().unwrap();
-                let action = f.next().expect("action column");
-                format!("{service}:{action}")
-            })
+        let catalog = iam_refine::Catalog::embedded();
+        (0..catalog.len())
+            .map(|i| catalog.name(i).to_string())
             .collect()
     })
 }

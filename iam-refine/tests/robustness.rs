@@ -1,5 +1,6 @@
 //! No input makes the library panic: arbitrary text and arbitrary JSON through every parser,
 //! and whatever parses through the refiner.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use iam_refine::{refine, Catalog, Findings, Policy};
 use proptest::prelude::*;

@@ -1,12 +1,11 @@
 //! A brute-force model of IAM action matching, written independently of the library:
 //! it enumerates the catalog and matches globs directly, so that the refiner's range
 //! arithmetic, trie walk and containment automaton are checked against the definition.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use iam_refine::policy::{ActionKey, Effect};
+use iam_refine::{ActionKey, Effect};
 use iam_refine::{Catalog, Policy, Refinement};
 use serde_json::{json, Value};
 
@@ -364,7 +363,7 @@ fn parent_unsafe(
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -373,18 +372,19 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     pub fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 }
 
 /// The corpus of AWS managed policies, `../shared/corpus/aws-managed-policies`. Without it
 /// a test skips with a message, except under `CI`, where it must be there.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/aws-managed-policies");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/aws-managed-policies");
     if dir.is_dir() {
         return Some(dir);
     }

@@ -61,7 +61,7 @@ impl fmt::Display for Pattern {
 
 /// A pattern's normalized text (lower-cased, runs of `*` collapsed), the length of its
 /// literal prefix, and its shape, without building its automaton.
-pub fn normalize(raw: &str) -> (String, usize, Shape) {
+pub(crate) fn normalize(raw: &str) -> (String, usize, Shape) {
     let mut norm = raw.to_ascii_lowercase();
     if norm.contains("**") {
         let mut collapsed = String::with_capacity(norm.len());

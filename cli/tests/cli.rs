@@ -1,4 +1,5 @@
 //! The `iam-refine` binary, end to end: outputs, summaries, errors and exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ fn refine_cmd<P: AsRef<OsStr>>(
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
+        .join("../examples")
         .join(name)
 }
 

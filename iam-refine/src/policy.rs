@@ -296,7 +296,7 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
 }
 
 /// Parses JSON text (or URL-encoded JSON text) and unwraps the AWS CLI's envelopes.
-pub fn parse_wrapped(text: &str) -> Result<(Map<String, Value>, PolicyKind), PolicyError> {
+pub(crate) fn parse_wrapped(text: &str) -> Result<(Map<String, Value>, PolicyKind), PolicyError> {
     let value = parse_json_text(text)?;
     unwrap_document(value, PolicyKind::Managed, 0)
 }
@@ -423,7 +423,7 @@ pub fn recommended_steps(value: &Value) -> Option<Result<Vec<RecommendedStep>, P
 }
 
 /// Percent-decoding (`%7B` to `{`); `+` is left alone, as the IAM API encodes spaces as `%20`.
-pub fn url_decode(text: &str) -> Result<String, PolicyError> {
+pub(crate) fn url_decode(text: &str) -> Result<String, PolicyError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

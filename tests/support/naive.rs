@@ -3,7 +3,6 @@
 //! action is kept; a trailing-wildcard pattern `prefix*` that does is replaced by the highest
 //! `q*` (q extending prefix, cut at any character) whose catalog actions are all kept, or by
 //! literal names; other wildcards become literal lists. Statements left empty are dropped.
-#![allow(dead_code)]
 
 use iam_refine_verify::{glob_match, Unused};
 use serde_json::{json, Value};

@@ -3,11 +3,12 @@
 //! solver queries.
 //!
 //! ```text
-//! cargo run --release -p iam-refine-verify --example measure -- example
-//! cargo run --release -p iam-refine-verify --example measure -- policy FILE [EVERY]
+//! cargo run --release -p iam-refine-benches --example measure_verify -- example
+//! cargo run --release -p iam-refine-benches --example measure_verify -- policy FILE [EVERY]
 //! ```
 //! `policy FILE EVERY`: marks every EVERY-th catalog action the policy allows as unused
 //! (0 = none) and refines with a naive rule (see `naive_refine`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::time::{Duration, Instant};
 
@@ -17,9 +18,7 @@ use iam_refine_verify::{
 };
 use serde_json::Value;
 
-#[path = "../tests/common/naive.rs"]
-mod naive;
-use naive::{action_list, naive_refine, pick_unused, statements, Index};
+use iam_refine_tests::naive::{action_list, naive_refine, pick_unused, statements, Index};
 
 /// At most `n` characters, unless FULL is set.
 fn clip(s: String, n: usize) -> String {
@@ -68,16 +67,7 @@ impl Solver for Timed<'_> {
 }
 
 fn catalog() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/catalog.tsv");
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            format!("{}:{}", f[0], f[1])
-        })
-        .collect()
+    iam_refine_tests::example::catalog().to_vec()
 }
 
 fn report(
@@ -220,7 +210,7 @@ fn main() {
             report(&mut solver, &doc, &refined, &unused, &catalog);
         }
         _ => {
-            let text = include_str!("example.json");
+            let text = include_str!("measure_example.json");
             let v: Value = serde_json::from_str(text).unwrap();
             let unused = Unused {
                 actions: serde_json::from_value(v["unused"].clone()).unwrap(),

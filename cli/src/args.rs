@@ -40,6 +40,7 @@ pub enum Command {
     },
     /// Prove with Z3 that a refined policy allows exactly the original's actions minus the
     /// unused ones (for CI pipelines checking a refinement made by anyone).
+    #[cfg(feature = "verify")]
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
     /// Show the catalog's date, source and counts.
@@ -74,9 +75,11 @@ pub struct RefineArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Prove each refinement with Z3 and write only proved policies.
+    #[cfg(feature = "verify")]
     #[arg(long)]
     pub verify: bool,
     /// Time limit for each solver query, in seconds (with --verify).
+    #[cfg(feature = "verify")]
     #[arg(
         long,
         value_name = "SECONDS",
@@ -86,10 +89,12 @@ pub struct RefineArgs {
     pub timeout: f64,
     /// Z3's deterministic resource limit for each solver query (with --verify): a verdict
     /// under it does not depend on the machine's speed.
+    #[cfg(feature = "verify")]
     #[arg(long, value_name = "N", requires = "verify")]
     pub rlimit: Option<u32>,
 }
 
+#[cfg(feature = "verify")]
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// The original policy (any shape `refine` accepts).

@@ -1,14 +1,13 @@
 //! The AWS managed policies of `../shared/corpus/aws-managed-policies` (relative to the
 //! project root), refined by the naive refiner of `common/naive.rs`. Skipped with a message
 //! when the corpus is absent, except under `CI`, where that is a failure.
-
-mod common;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::naive::{naive_refine, pick_unused, statements, Index};
-use common::*;
+use iam_refine_tests::example::*;
+use iam_refine_tests::naive::{naive_refine, pick_unused, statements, Index};
 use iam_refine_verify::{verify, Options, Theorem, Unused, Verdict};
 use serde_json::{json, Value};
 

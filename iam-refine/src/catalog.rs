@@ -263,8 +263,10 @@ impl Builder {
 impl Catalog {
     /// The snapshot embedded in the binary.
     pub fn embedded() -> Catalog {
-        // The embedded file is checked by a test, so failing here is a build defect.
-        #[allow(clippy::expect_used)]
+        #[expect(
+            clippy::expect_used,
+            reason = "the embedded snapshot is checked by a test; failing here is a build defect"
+        )]
         Catalog::from_tsv(EMBEDDED).expect("the embedded catalog snapshot is well formed")
     }
 

@@ -66,7 +66,7 @@ pub fn words(name: &str) -> Vec<&str> {
 
 /// The prefix lengths of a full name `svc:Action`, shortest first: the root (0), the
 /// service (`svc:`), then each word boundary, ending with the whole name.
-pub fn node_lengths(full: &str) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn node_lengths(full: &str) -> impl Iterator<Item = usize> + '_ {
     let service = full.find(':').map(|c| c + 1);
     let action_start = service.unwrap_or(0);
     std::iter::once(0)
@@ -77,7 +77,7 @@ pub fn node_lengths(full: &str) -> impl Iterator<Item = usize> + '_ {
 
 /// One entry the selection writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
+pub(crate) enum Choice {
     /// Catalog action `i`, written exactly.
     Exact(usize),
     /// The first `len` bytes of catalog action `i`'s name, followed by `*`.
@@ -118,7 +118,7 @@ type Node = Option<(Range<usize>, bool)>;
 /// actions under `prefix`, may be allowed. Both take lower-cased prefixes and must be
 /// monotone: true for a prefix implies true for its extensions, and pure: their answers
 /// for the nodes shared by consecutive actions are reused.
-pub fn select(
+pub(crate) fn select(
     catalog: &Catalog,
     wanted: impl IntoIterator<Item = usize>,
     mut eligible: impl FnMut(&str) -> bool,

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
 
-use iam_refine::{refine, report, Findings, Policy, Refinement};
+use iam_refine::{quota_warning, refine, summary, Findings, Policy, Refinement};
 
-use super::args::{Args, RefineArgs};
-use super::verify_cmd::{judge, worse, Prover};
-use super::{io, Exit};
+use crate::app::Exit;
+use crate::args::{Args, RefineArgs};
+use crate::io;
+#[cfg(feature = "verify")]
+use crate::verify_cmd::{judge, Prover};
 
 /// Where refined policies go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +81,10 @@ impl Config {
             catalog: a.catalog,
             output,
             quiet: a.quiet,
+            #[cfg(feature = "verify")]
             verify: a.verify.then_some((a.timeout, a.rlimit)),
+            #[cfg(not(feature = "verify"))]
+            verify: None,
         })
     }
 }
@@ -106,11 +111,13 @@ pub fn run(config: &Config) -> Result<Exit> {
         Output::Dir(dir) => targets(dir, &config.policies)?,
     };
 
+    #[cfg(feature = "verify")]
     let prover = match config.verify {
         Some((timeout, rlimit)) => Some(Prover::new(&catalog, &findings, timeout, rlimit)?),
         None => None,
     };
     let unused = findings.resolve(&catalog);
+    #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
     let mut exit = Exit::Ok;
     let total = originals.len();
     let mut jobs = Vec::with_capacity(total);
@@ -120,7 +127,7 @@ pub fn run(config: &Config) -> Result<Exit> {
         for w in &refinement.warnings {
             eprintln!("iam-refine: warning: {name}: {w}");
         }
-        if let Some(w) = report::quota_warning(&original, &refinement) {
+        if let Some(w) = quota_warning(&original, &refinement) {
             eprintln!("iam-refine: warning: {name}: {w}");
         }
         if !config.quiet {
@@ -129,12 +136,11 @@ pub fn run(config: &Config) -> Result<Exit> {
             } else {
                 String::new()
             };
-            eprintln!(
-                "{counter}{}",
-                report::summary(&name, &original, &refinement)
-            );
+            eprintln!("{counter}{}", summary(&name, &original, &refinement));
         }
+        #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
         let mut verdict = Exit::Ok;
+        #[cfg(feature = "verify")]
         if let Some(prover) = &prover {
             let report = prover
                 .prove(&original.to_value(), &refinement.policy.to_value())
@@ -145,7 +151,7 @@ pub fn run(config: &Config) -> Result<Exit> {
             }
             eprintln!("{name}: {}", j.line);
             verdict = j.exit;
-            exit = worse(exit, verdict);
+            exit = exit.worse(verdict);
         }
         jobs.push(Job {
             original,
@@ -180,7 +186,7 @@ pub fn run(config: &Config) -> Result<Exit> {
                     .filter(|j| j.refinement.changed(&j.original))
                     .count();
                 let unproved = jobs.iter().filter(|j| j.verdict != Exit::Ok).count();
-                let unproved = if prover.is_some() {
+                let unproved = if config.verify.is_some() {
                     format!(", {unproved} not proved")
                 } else {
                     String::new()

@@ -10,13 +10,14 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
-use iam_refine::policy::{parse_json_text, recommended_steps, PolicyKind};
-use iam_refine::report::thousands;
+use iam_refine::thousands;
+use iam_refine::{parse_json_text, recommended_steps, PolicyKind};
 use iam_refine::{Catalog, Findings, Policy};
 use iam_refine_verify::{Options, Report, Verdict};
 
-use super::args::VerifyArgs;
-use super::{io, Exit};
+use crate::app::Exit;
+use crate::args::VerifyArgs;
+use crate::io;
 
 /// The prover with what stays the same across policies: catalog names and findings.
 pub struct Prover {
@@ -99,21 +100,6 @@ pub fn judge(report: &Report) -> Judgement {
     }
 }
 
-/// The worse of two outcomes: a counterexample outranks an unknown, which outranks success.
-pub fn worse(a: Exit, b: Exit) -> Exit {
-    let rank = |e: Exit| match e {
-        Exit::Ok => 0,
-        Exit::Unknown => 1,
-        Exit::Counterexample => 2,
-        Exit::Error => 3,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
 /// A policy document as the prover reads it, from any shape `refine` accepts.
 fn document(path: &Path, text: &str) -> Result<Value> {
     let policy = Policy::parse(text).with_context(|| path.display().to_string())?;
@@ -164,7 +150,7 @@ fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<
     })
 }
 
-fn ids(steps: &[iam_refine::policy::RecommendedStep]) -> String {
+fn ids(steps: &[iam_refine::RecommendedStep]) -> String {
     steps
         .iter()
         .map(|s| s.policy_id.clone().unwrap_or_else(|| "(no id)".into()))
