@@ -145,6 +145,15 @@ fn everything_unused_means_detach_exit_5_and_empty_stdout() {
         .code(5)
         .stdout("")
         .stderr(predicate::str::contains("detach this policy"));
+    // `--quiet` still says why the exit code is 5.
+    refine_cmd([&policy], &unused)
+        .arg("--quiet")
+        .assert()
+        .code(5)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "p.json: every action is unused: detach this policy",
+        ));
 }
 
 #[test]
@@ -364,12 +373,23 @@ fn help_documents_every_exit_code_as_the_readme_does() {
     let detach = &readme[5].1;
     assert!(detach.contains("detach"), "{detach}");
     for args in [&["--help"][..], &["refine", "--help"]] {
-        let out = bin().args(args).assert().success().get_output().stdout.clone();
+        let out = bin()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         let help = String::from_utf8(out).expect("utf-8");
-        let section = help.split("Exit codes:").nth(1).expect("help has exit codes");
+        let section = help
+            .split("Exit codes:")
+            .nth(1)
+            .expect("help has exit codes");
         for code in &codes {
             assert!(
-                section.lines().any(|l| l.trim_start().starts_with(&format!("{code}  "))),
+                section
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{code}  "))),
                 "`{}` does not document exit code {code}:\n{help}",
                 args.join(" ")
             );
@@ -440,7 +460,6 @@ fn expand_and_catalog_commands() {
         .stdout(predicate::str::is_match(r"actions:  2\d,\d{3}").expect("regex"));
 }
 
-
 #[test]
 fn bad_flag_values_are_usage_errors_not_panics() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -454,14 +473,19 @@ fn bad_flag_values_are_usage_errors_not_panics() {
         vec!["--max-input-bytes", "99999999999999999999999999"],
         vec!["--max-input-bytes", "1e9"],
     ];
-    for t in ["1e300", "0", "nan", "NaN", "inf", "-1", "-0", "1e-9", "", "x"] {
+    for t in [
+        "1e300", "0", "nan", "NaN", "inf", "-1", "-0", "1e-9", "", "x",
+    ] {
         cases.push(vec!["--verify", "--timeout", t]);
     }
     for r in ["0", "-1", "99999999999999999999", "x"] {
         cases.push(vec!["--verify", "--rlimit", r]);
     }
     for case in &cases {
-        let out = refine_cmd([&policy], &unused).args(case).output().expect("run");
+        let out = refine_cmd([&policy], &unused)
+            .args(case)
+            .output()
+            .expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{case:?}: {err}");
         assert!(!err.contains("panicked"), "{case:?}: {err}");
@@ -469,7 +493,11 @@ fn bad_flag_values_are_usage_errors_not_panics() {
     }
     // The same values on `verify`.
     if cfg!(feature = "verify") {
-        for case in [["--timeout", "1e300"], ["--timeout", "0"], ["--rlimit", "0"]] {
+        for case in [
+            ["--timeout", "1e300"],
+            ["--timeout", "0"],
+            ["--rlimit", "0"],
+        ] {
             let out = bin()
                 .arg("verify")
                 .arg("--original")
@@ -529,11 +557,7 @@ fn without_the_prover_there_is_no_verify() {
 fn odd_inputs_never_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let deep_obj = format!(
-        "{}{}",
-        "{\"Statement\":".repeat(50_000),
-        "}".repeat(50_000)
-    );
+    let deep_obj = format!("{}{}", "{\"Statement\":".repeat(50_000), "}".repeat(50_000));
     let inputs: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
         ("spaces", b"   \n\t ".to_vec()),
@@ -559,10 +583,32 @@ fn odd_inputs_never_panic() {
         let p = dir.path().join(format!("{name}.json"));
         std::fs::write(&p, bytes).expect("write");
         let runs: Vec<Vec<std::ffi::OsString>> = vec![
-            vec!["refine".into(), p.clone().into(), "--unused".into(), good_unused.clone().into()],
-            vec!["refine".into(), good_policy.clone().into(), "--unused".into(), p.clone().into()],
-            vec!["refine".into(), good_policy.clone().into(), "--unused".into(), good_unused.clone().into(), "--catalog".into(), p.clone().into()],
-            vec!["expand".into(), "*".into(), "--catalog".into(), p.clone().into()],
+            vec![
+                "refine".into(),
+                p.clone().into(),
+                "--unused".into(),
+                good_unused.clone().into(),
+            ],
+            vec![
+                "refine".into(),
+                good_policy.clone().into(),
+                "--unused".into(),
+                p.clone().into(),
+            ],
+            vec![
+                "refine".into(),
+                good_policy.clone().into(),
+                "--unused".into(),
+                good_unused.clone().into(),
+                "--catalog".into(),
+                p.clone().into(),
+            ],
+            vec![
+                "expand".into(),
+                "*".into(),
+                "--catalog".into(),
+                p.clone().into(),
+            ],
             vec!["catalog".into(), "--catalog".into(), p.clone().into()],
         ];
         for args in runs {
@@ -593,7 +639,10 @@ fn odd_inputs_never_panic() {
 }
 
 /// A policy allowing `n` actions no catalog knows, over a one-action catalog.
-fn many_unknown_names(dir: &std::path::Path, n: usize) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+fn many_unknown_names(
+    dir: &std::path::Path,
+    n: usize,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
     let names: Vec<String> = (0..n).map(|i| format!("svc:Future{i}")).collect();
     let policy = write(
         dir,
@@ -603,7 +652,11 @@ fn many_unknown_names(dir: &std::path::Path, n: usize) -> (std::path::PathBuf, s
         .to_string(),
     );
     let catalog = write(dir, "catalog.json", r#"{"svc": ["GetThing", "GetOther"]}"#);
-    let unused = write(dir, "u.json", r#"[{"serviceNamespace": "svc", "actions": ["GetOther"]}]"#);
+    let unused = write(
+        dir,
+        "u.json",
+        r#"[{"serviceNamespace": "svc", "actions": ["GetOther"]}]"#,
+    );
     (policy, catalog, unused)
 }
 
@@ -620,14 +673,27 @@ fn repeated_warnings_are_summarised() {
         .clone();
     let err = String::from_utf8(out.stderr).expect("utf-8");
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning:")).collect();
-    assert!(warnings.len() <= 6, "{} warning lines:\n{err}", warnings.len());
-    assert!(err.contains("`svc:Future0` is not in the catalog; kept as written"), "{err}");
+    assert!(
+        warnings.len() <= 6,
+        "{} warning lines:\n{err}",
+        warnings.len()
+    );
+    assert!(
+        err.contains("`svc:Future0` is not in the catalog; kept as written"),
+        "{err}"
+    );
     assert!(err.contains("19,997 more"), "{err}");
     // A warning of another kind is shown on its own.
-    assert!(err.contains("`other:*` matches no action in the catalog"), "{err}");
+    assert!(
+        err.contains("`other:*` matches no action in the catalog"),
+        "{err}"
+    );
     // Every name is still kept.
     let v = stdout_json(&out.stdout);
-    assert_eq!(v["Statement"][0]["Action"].as_array().expect("array").len(), 20_000);
+    assert_eq!(
+        v["Statement"][0]["Action"].as_array().expect("array").len(),
+        20_000
+    );
 }
 
 #[test]
@@ -674,7 +740,11 @@ fn inputs_over_max_input_bytes_are_refused_before_reading() {
     assert!(start.elapsed().as_secs() < 20, "refused without reading");
     // Every input, with a smaller limit: policy, findings, catalog.
     let limit = ["--max-input-bytes", "400"];
-    let small = write(dir.path(), "small.json", r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#);
+    let small = write(
+        dir.path(),
+        "small.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#,
+    );
     let small_unused = write(dir.path(), "u.json", "[]");
     refine_cmd([&policy], &small_unused)
         .args(limit)
@@ -687,7 +757,11 @@ fn inputs_over_max_input_bytes_are_refused_before_reading() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("unused.json"));
-    let catalog = write(dir.path(), "catalog.json", &json!({"s3": vec!["GetObjectSomething"; 40]}).to_string());
+    let catalog = write(
+        dir.path(),
+        "catalog.json",
+        &json!({"s3": vec!["GetObjectSomething"; 40]}).to_string(),
+    );
     refine_cmd([&small], &small_unused)
         .args(limit)
         .arg("--catalog")
@@ -713,5 +787,8 @@ fn inputs_over_max_input_bytes_are_refused_before_reading() {
         .stderr(predicate::str::contains("stdin"))
         .stderr(predicate::str::contains("400 bytes"));
     // Under the limit, all is well.
-    refine_cmd([&small], &small_unused).args(limit).assert().success();
+    refine_cmd([&small], &small_unused)
+        .args(limit)
+        .assert()
+        .success();
 }

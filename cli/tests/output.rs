@@ -109,7 +109,10 @@ fn a_pipe_closed_by_head_ends_quietly() {
             .expect("bash");
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
-        assert!(!err.contains("panicked") && !err.contains("error"), "{cmd}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("error"),
+            "{cmd}: {err}"
+        );
         assert_eq!(text(&out.stdout).lines().count(), 1, "{cmd}");
     }
 }
@@ -119,7 +122,12 @@ fn a_full_disk_on_stdout_is_one_error_line_and_exit_1() {
     let refine = example_args();
     let mut quiet: Vec<&str> = refine.iter().map(String::as_str).collect();
     quiet.push("--quiet");
-    for args in [quiet, vec!["expand", "*"], vec!["catalog"], vec!["catalog", "--services"]] {
+    for args in [
+        quiet,
+        vec!["expand", "*"],
+        vec!["catalog"],
+        vec!["catalog", "--services"],
+    ] {
         let full = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/full")
@@ -135,12 +143,20 @@ fn a_full_disk_on_stdout_is_one_error_line_and_exit_1() {
         assert!(!err.contains("panicked"), "{err}");
     }
     // With --quiet there is nothing else on stderr.
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
     let mut args = example_args();
     args.push("-q".into());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run_with_stdout(&os(&args), Stdio::from(full));
-    assert_eq!(text(&out.stderr).lines().count(), 1, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 const OLD: &str = "last run's output\n";
@@ -193,9 +209,17 @@ fn a_target_that_is_a_folder_changes_nothing() {
         .stderr(predicate::str::contains("b.json"))
         .stderr(predicate::str::contains("is a directory"))
         .stderr(predicate::str::contains("nothing was written"));
-    assert_eq!(read(&out.join("a.json")), OLD, "a.json is not new while b.json failed");
+    assert_eq!(
+        read(&out.join("a.json")),
+        OLD,
+        "a.json is not new while b.json failed"
+    );
     assert!(!out.join("c.json").exists());
-    assert!(temporary_files(&out).is_empty(), "{:?}", temporary_files(&out));
+    assert!(
+        temporary_files(&out).is_empty(),
+        "{:?}",
+        temporary_files(&out)
+    );
 }
 
 #[test]
@@ -210,13 +234,21 @@ fn a_write_failing_part_way_changes_nothing() {
     let statements: Vec<String> = (0..100)
         .map(|i| format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket-{i}/*"}}"#))
         .collect();
-    let b = write(dir.path(), "b.json", &format!(r#"{{"Statement": [{}]}}"#, statements.join(",")));
+    let b = write(
+        dir.path(),
+        "b.json",
+        &format!(r#"{{"Statement": [{}]}}"#, statements.join(",")),
+    );
     let c = write(
         dir.path(),
         "c.json",
         r#"{"Statement": {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}"#,
     );
-    let unused = write(dir.path(), "u.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObjectAcl"]}]"#);
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObjectAcl"]}]"#,
+    );
     let out = dir.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
     for name in ["a.json", "b.json", "c.json"] {
@@ -243,9 +275,17 @@ fn a_write_failing_part_way_changes_nothing() {
     for name in ["a.json", "b.json", "c.json"] {
         assert_eq!(read(&out.join(name)), OLD, "{name} changed");
     }
-    assert!(temporary_files(&out).is_empty(), "{:?}", temporary_files(&out));
+    assert!(
+        temporary_files(&out).is_empty(),
+        "{:?}",
+        temporary_files(&out)
+    );
     // Without the limit, all three are written.
-    refine_cmd([&a, &b, &c], &unused).arg("-o").arg(&out).assert().success();
+    refine_cmd([&a, &b, &c], &unused)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
     for name in ["a.json", "b.json", "c.json"] {
         assert_ne!(read(&out.join(name)), OLD, "{name} not written");
     }
@@ -275,7 +315,10 @@ fn last_runs_file_of_a_policy_now_to_detach_is_removed() {
         .stderr(predicate::str::contains("wrote 2 refined policies"))
         .stderr(predicate::str::contains("removed"))
         .stderr(predicate::str::contains("b.json"));
-    assert!(!out.join("b.json").exists(), "a stale refined file is not left looking current");
+    assert!(
+        !out.join("b.json").exists(),
+        "a stale refined file is not left looking current"
+    );
     assert!(out.join("a.json").exists() && out.join("c.json").exists());
     // --quiet still removes it (and says nothing).
     write(&out, "b.json", OLD);
@@ -290,7 +333,11 @@ fn last_runs_file_of_a_policy_now_to_detach_is_removed() {
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[test]
@@ -323,7 +370,11 @@ fn outputs_never_overwrite_any_input() {
     let (policies, _, out) = three_policies(dir.path());
     std::fs::create_dir(&out).expect("mkdir");
     // The findings file sits where a refined policy would go.
-    let findings = write(&out, "b.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#);
+    let findings = write(
+        &out,
+        "b.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    );
     let before = read(&findings);
     refine_cmd(&policies, &findings)
         .arg("-o")
@@ -337,7 +388,11 @@ fn outputs_never_overwrite_any_input() {
 
     // A catalog there.
     let unused = write(dir.path(), "u.json", "[]");
-    let catalog = write(&out, "c.json", r#"{"s3": ["GetObject"], "sqs": ["SendMessage"], "ec2": ["DescribeThing"]}"#);
+    let catalog = write(
+        &out,
+        "c.json",
+        r#"{"s3": ["GetObject"], "sqs": ["SendMessage"], "ec2": ["DescribeThing"]}"#,
+    );
     let before = read(&catalog);
     refine_cmd(&policies, &unused)
         .arg("--catalog")

@@ -208,11 +208,17 @@ fn verify_judges_a_refined_file_with_no_statement() {
     // The refiner refuses a policy without statements; the prover judges it as written (a
     // policy with no statement allows nothing: fine only when everything was unused).
     let dir = tempfile::tempdir().expect("tempdir");
-    let empty = write(dir.path(), "empty.json", r#"{"Version": "2012-10-17", "Statement": []}"#);
+    let empty = write(
+        dir.path(),
+        "empty.json",
+        r#"{"Version": "2012-10-17", "Statement": []}"#,
+    );
     verify_cmd(&empty)
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("statement dropped with kept actions"));
+        .stderr(predicate::str::contains(
+            "statement dropped with kept actions",
+        ));
     let original = write(
         dir.path(),
         "o.json",
@@ -250,7 +256,9 @@ fn verify_refuses_a_policy_that_embeds_a_recommendation() {
         .assert()
         .code(1)
         .stdout("")
-        .stderr(predicate::str::contains("both `Statement` and `recommendedSteps`"))
+        .stderr(predicate::str::contains(
+            "both `Statement` and `recommendedSteps`",
+        ))
         .stderr(predicate::str::contains("both.json"));
     // The same ambiguity in the original.
     bin()
@@ -263,7 +271,9 @@ fn verify_refuses_a_policy_that_embeds_a_recommendation() {
         .arg(example("unused.json"))
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("both `Statement` and `recommendedSteps`"));
+        .stderr(predicate::str::contains(
+            "both `Statement` and `recommendedSteps`",
+        ));
 }
 
 #[test]
@@ -286,7 +296,9 @@ fn verify_reports_an_unfinished_recommendation_with_aws_error() {
         .code(1)
         .stderr(predicate::str::contains("FAILED"))
         .stderr(predicate::str::contains("ServiceError"))
-        .stderr(predicate::str::contains("Internal failure while generating"))
+        .stderr(predicate::str::contains(
+            "Internal failure while generating",
+        ))
         .stderr(predicate::str::contains("expected an IAM policy document").not());
     let pending = write(
         dir.path(),
@@ -316,7 +328,11 @@ fn refine_verify_proves_the_document_it_prints() {
         "p.json",
         r#"{"Version": "2012-10-17", "Id": "x", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": "s3:Get*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": 100000000000000000000001, "a:b": 1.00000000000000000001, "c:d": 1e3}}}]}"#,
     );
-    let unused = write(dir.path(), "u.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#);
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    );
     let out = refine_cmd([&policy], &unused)
         .arg("--verify")
         .assert()
@@ -326,7 +342,11 @@ fn refine_verify_proves_the_document_it_prints() {
         .stdout
         .clone();
     let printed = String::from_utf8(out).expect("utf-8");
-    for literal in ["100000000000000000000001", "1.00000000000000000001", "\"Id\": \"x\""] {
+    for literal in [
+        "100000000000000000000001",
+        "1.00000000000000000001",
+        "\"Id\": \"x\"",
+    ] {
         assert!(printed.contains(literal), "{literal} in {printed}");
     }
     // And `verify` agrees on the file as printed.
@@ -341,4 +361,26 @@ fn refine_verify_proves_the_document_it_prints() {
         .arg(&unused)
         .assert()
         .code(0);
+}
+
+#[test]
+fn refine_verify_proves_a_policy_to_detach() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = write(
+        dir.path(),
+        "p.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:*", "sns:Publish"], "Resource": "*"}]}"#,
+    );
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "sqs"}, {"serviceNamespace": "sns", "actions": ["Publish"]}]"#,
+    );
+    refine_cmd([&policy], &unused)
+        .arg("--verify")
+        .assert()
+        .code(5)
+        .stdout("")
+        .stderr(predicate::str::contains("detach this policy"))
+        .stderr(predicate::str::contains("p.json: proved"));
 }
