@@ -427,3 +427,40 @@ fn outputs_never_overwrite_any_input() {
         .stderr(predicate::str::contains("would overwrite the input"));
     assert!(temporary_files(&out).is_empty());
 }
+
+#[cfg(feature = "verify")]
+#[test]
+fn last_runs_file_of_a_policy_now_not_proved_is_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A NotAction refinement with infix patterns needs a symbolic query, which a resource
+    // limit of 1 cuts off on every machine: the verdict is unknown.
+    let policy = write(
+        dir.path(),
+        "na.json",
+        r#"{"Statement": [{"Effect": "Allow", "NotAction": ["iam:*Role*", "*session*"], "Resource": "*"}]}"#,
+    );
+    let other = write(
+        dir.path(),
+        "s3.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "*"}}"#,
+    );
+    let unused = write(dir.path(), "u.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#);
+    let out = dir.path().join("out");
+    refine_cmd([&policy, &other], &unused)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("na.json").exists());
+    refine_cmd([&policy, &other], &unused)
+        .args(["-o"])
+        .arg(&out)
+        .args(["--verify", "--rlimit", "1"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("na.json: unknown"))
+        .stderr(predicate::str::contains("removed"))
+        .stderr(predicate::str::contains("not proved"));
+    assert!(!out.join("na.json").exists(), "an unproved refinement is not left looking current");
+    assert!(out.join("s3.json").exists());
+}

@@ -384,3 +384,24 @@ fn refine_verify_proves_a_policy_to_detach() {
         .stderr(predicate::str::contains("detach this policy"))
         .stderr(predicate::str::contains("p.json: proved"));
 }
+
+#[test]
+fn refine_verify_reads_the_original_file_itself() {
+    // The refiner reads this file's `Statement`; a reader of the envelope would read
+    // another policy. The prover reads the file itself and refuses to pick one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = write(
+        dir.path(),
+        "p.json",
+        r#"{"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}"#,
+    );
+    let unused = write(dir.path(), "u.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#);
+    refine_cmd([&policy], &unused)
+        .arg("--verify")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("p.json: cannot verify"))
+        .stderr(predicate::str::contains("both `Statement` and `PolicyDocument`"));
+}
