@@ -17,16 +17,17 @@ use tempfile::NamedTempFile;
 pub struct Plan {
     /// Files to write, with their contents.
     pub writes: Vec<(PathBuf, String)>,
-    /// Files that must not stay (last run's output of a policy that now has none).
-    pub removals: Vec<PathBuf>,
+    /// Files that must not stay (last run's output of a policy that now has none), each
+    /// with the reason to give.
+    pub removals: Vec<(PathBuf, &'static str)>,
 }
 
 /// What was done.
 #[derive(Debug, Default)]
 pub struct Done {
     pub written: Vec<PathBuf>,
-    /// Files that existed and were removed.
-    pub removed: Vec<PathBuf>,
+    /// Files that existed and were removed, with their reasons.
+    pub removed: Vec<(PathBuf, &'static str)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +79,8 @@ fn progress(done: &Done, not_written: &[PathBuf]) -> String {
         names(not_written)
     );
     if !done.removed.is_empty() {
-        s.push_str(&format!("; removed: {}", names(&done.removed)));
+        let removed: Vec<PathBuf> = done.removed.iter().map(|(p, _)| p.clone()).collect();
+        s.push_str(&format!("; removed: {}", names(&removed)));
     }
     s
 }
@@ -129,7 +131,7 @@ pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
     }
     let targets: Vec<PathBuf> = staged.iter().map(|(t, _)| t.clone()).collect();
     let mut done = Done::default();
-    for target in plan.removals {
+    for (target, why) in plan.removals {
         let Ok(meta) = fs::symlink_metadata(&target) else {
             continue;
         };
@@ -146,7 +148,7 @@ pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
                 not_written: targets,
             });
         }
-        done.removed.push(target);
+        done.removed.push((target, why));
     }
     // Staged files not yet renamed are deleted when dropped.
     for (i, (target, tmp)) in staged.into_iter().enumerate() {

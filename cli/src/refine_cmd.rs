@@ -208,26 +208,19 @@ fn emit(
         .filter(|o| matches!(o.result, Fate::NotProved(_)))
         .count();
     let mut plan = Plan::default();
-    let mut why_removed = Vec::new();
     for (o, target) in outcomes.into_iter().zip(targets) {
         match o.result {
             Fate::Refined(text) => plan.writes.push((target, text)),
-            Fate::Detach => {
-                why_removed.push((target.clone(), "this policy is now to be detached"));
-                plan.removals.push(target);
-            }
-            Fate::NotProved(_) => {
-                why_removed.push((target.clone(), "this policy's refinement is not proved"));
-                plan.removals.push(target);
-            }
+            Fate::Detach => plan
+                .removals
+                .push((target, "this policy is now to be detached")),
+            Fate::NotProved(_) => plan
+                .removals
+                .push((target, "this policy's refinement is not proved")),
         }
     }
     let done = output::commit(dir, plan)?;
-    for removed in &done.removed {
-        let why = why_removed
-            .iter()
-            .find(|(t, _)| t == removed)
-            .map_or("", |(_, why)| *why);
+    for (removed, why) in &done.removed {
         console.info(&format!(
             "removed {}: last run's refined policy; {why}",
             removed.display()

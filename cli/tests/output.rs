@@ -444,7 +444,11 @@ fn last_runs_file_of_a_policy_now_not_proved_is_removed() {
         "s3.json",
         r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "*"}}"#,
     );
-    let unused = write(dir.path(), "u.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#);
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    );
     let out = dir.path().join("out");
     refine_cmd([&policy, &other], &unused)
         .arg("-o")
@@ -461,6 +465,9 @@ fn last_runs_file_of_a_policy_now_not_proved_is_removed() {
         .stderr(predicate::str::contains("na.json: unknown"))
         .stderr(predicate::str::contains("removed"))
         .stderr(predicate::str::contains("not proved"));
-    assert!(!out.join("na.json").exists(), "an unproved refinement is not left looking current");
+    assert!(
+        !out.join("na.json").exists(),
+        "an unproved refinement is not left looking current"
+    );
     assert!(out.join("s3.json").exists());
 }

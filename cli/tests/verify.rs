@@ -396,12 +396,18 @@ fn refine_verify_reads_the_original_file_itself() {
         r#"{"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
             "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}"#,
     );
-    let unused = write(dir.path(), "u.json", r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#);
+    let unused = write(
+        dir.path(),
+        "u.json",
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    );
     refine_cmd([&policy], &unused)
         .arg("--verify")
         .assert()
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains("p.json: cannot verify"))
-        .stderr(predicate::str::contains("both `Statement` and `PolicyDocument`"));
+        .stderr(predicate::str::contains(
+            "both `Statement` and `PolicyDocument`",
+        ));
 }
