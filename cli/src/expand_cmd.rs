@@ -33,7 +33,7 @@ pub fn run(catalog: &Catalog, patterns: &[String], console: &mut Console) -> Res
         .filter(|(_, n)| **n == 0)
         .map(|(p, _)| format!("`{p}` matches no action in the catalog"))
         .collect();
-    for line in warnings::summarise("", &unmatched) {
+    for line in warnings::summarise("", unmatched.iter().map(String::as_str)) {
         console.warn(&line);
     }
     console.info(&format!("{} actions", thousands(total)));

@@ -159,9 +159,9 @@ fn prove(prover: &Prover, source: &Source, text: &str, console: &mut Console) ->
 
 /// The summary and warnings of one policy, on stderr.
 fn report(k: usize, total: usize, source: &Source, refinement: &Refinement, console: &mut Console) {
-    let mut warnings = refinement.warnings.clone();
-    warnings.extend(quota_warning(&source.policy, refinement));
-    for line in warnings::summarise(&format!("{}: ", source.name), &warnings) {
+    let quota = quota_warning(&source.policy, refinement);
+    let all = refinement.warnings.iter().chain(&quota).map(String::as_str);
+    for line in warnings::summarise(&format!("{}: ", source.name), all) {
         console.warn(&line);
     }
     let counter = if total > 1 {

@@ -13,7 +13,7 @@ const EXAMPLES: usize = 3;
 /// The lines to print for `warnings`, each after `prefix` (`p.json: `): every warning when a kind
 /// has few, else the first few of the kind and one line counting the rest. Kinds keep the
 /// order in which they first appear.
-pub fn summarise(prefix: &str, warnings: &[String]) -> Vec<String> {
+pub fn summarise<'a>(prefix: &str, warnings: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for w in warnings {
@@ -85,12 +85,12 @@ mod tests {
         let few: Vec<String> = (0..5)
             .map(|i| format!("statement 1: `a{i}` is odd"))
             .collect();
-        assert_eq!(summarise("p: ", &few).len(), 5);
+        assert_eq!(summarise("p: ", few.iter().map(String::as_str)).len(), 5);
         let mut many: Vec<String> = (0..1000)
             .map(|i| format!("statement {i}: `a{i}` is odd"))
             .collect();
         many.insert(500, "statement 3: `b` is something else".to_string());
-        let lines = summarise("p: ", &many);
+        let lines = summarise("p: ", many.iter().map(String::as_str));
         assert_eq!(
             lines,
             [
