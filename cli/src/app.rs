@@ -1,117 +1,126 @@
-//! The command line: arguments (clap) resolved into a plain configuration before any
-//! work, then one function per subcommand. `anyhow` is used here and nowhere in the library.
+//! From arguments to an exit code: clap's arguments are resolved into a plain
+//! [`Config`] before any work, then one function per subcommand runs on it, and every
+//! failure travels back to `main` as a value ([`Failure`]): nothing below exits the
+//! process. `anyhow` is used from the commands' `run` functions up; the modules below them
+//! return typed errors.
 
-use std::process::ExitCode;
+use std::io;
 
-use anyhow::Result;
-use clap::Parser;
+use anyhow::anyhow;
+use clap::{CommandFactory, Parser};
 
-use iam_refine::{Catalog, Pattern};
+use crate::args::Args;
+use crate::config::{Config, Task, UsageError};
+use crate::console::{self, Console};
+use crate::exit::Exit;
+use crate::{catalog_cmd, expand_cmd, input, refine_cmd};
 
-use crate::args::{Args, Command};
-use crate::{io, refine_cmd};
-
-/// The documented exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Success (for `verify`: proved).
-    Ok = 0,
-    /// Bad input or another error; nothing was written.
-    Error = 1,
-    /// A refinement was refuted: the witness action is on stdout.
-    Counterexample = 3,
-    /// The solver could not decide (timeout or gave up); nothing is claimed.
-    Unknown = 4,
+/// Why a run failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 2: a bad flag or flag value, printed by clap with the usage line.
+    Usage(clap::Error),
+    /// Exit 1: one line naming what is wrong.
+    Error(anyhow::Error),
 }
 
-impl Exit {
-    /// The worse of two outcomes: an error outranks a counterexample, which outranks an
-    /// unknown, which outranks success.
-    pub fn worse(self, other: Exit) -> Exit {
-        let rank = |e: Exit| match e {
-            Exit::Ok => 0,
-            Exit::Unknown => 1,
-            Exit::Counterexample => 2,
-            Exit::Error => 3,
-        };
-        if rank(other) > rank(self) {
-            other
-        } else {
-            self
-        }
-    }
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
-
-pub fn run() -> Result<Exit> {
-    let args = Args::parse();
-    match args.command {
-        Command::Refine(a) => {
-            let config = refine_cmd::Config::resolve(a)?;
-            refine_cmd::run(&config)
-        }
-        #[cfg(feature = "verify")]
-        Command::Verify(a) => crate::verify_cmd::run(&a),
-        Command::Expand { patterns, catalog } => {
-            let catalog = io::load_catalog(catalog.as_deref())?;
-            expand(&catalog, &patterns)
-        }
-        Command::Catalog { catalog, services } => {
-            let catalog = io::load_catalog(catalog.as_deref())?;
-            describe_catalog(&catalog, services)
-        }
-    }
-}
-
-fn expand(catalog: &Catalog, patterns: &[String]) -> Result<Exit> {
-    use std::io::Write;
-    let patterns: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p)).collect();
-    let mut hits = vec![0usize; patterns.len()];
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut total = 0;
-    for i in 0..catalog.len() {
-        let mut any = false;
-        for (k, p) in patterns.iter().enumerate() {
-            if p.matches(catalog.lower(i)) {
-                hits[k] += 1;
-                any = true;
+impl Failure {
+    /// Prints the failure on stderr and says which exit code it is.
+    pub fn report(self) -> Exit {
+        match self {
+            Failure::Usage(e) => {
+                let _ = e.print();
+                Exit::Usage
+            }
+            Failure::Error(e) => {
+                console::error(&one_line(&e));
+                Exit::Error
             }
         }
-        if any {
-            total += 1;
-            writeln!(out, "{}", catalog.name(i))?;
-        }
     }
-    out.flush()?;
-    for (p, n) in patterns.iter().zip(&hits) {
-        if *n == 0 {
-            eprintln!("iam-refine: warning: `{p}` matches no action in the catalog");
-        }
-    }
-    eprintln!("{} actions", io::thousands(total));
-    Ok(Exit::Ok)
 }
 
-fn describe_catalog(catalog: &Catalog, services: bool) -> Result<Exit> {
-    let info = catalog.info();
-    let list = catalog.services();
-    if services {
-        for (s, r) in &list {
-            println!("{s}\t{}", r.len());
+/// An error and its causes on one line, each cause once (a message that already quotes its
+/// cause is not followed by it again).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
         }
-        return Ok(Exit::Ok);
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
     }
-    println!("date:     {}", info.date.as_deref().unwrap_or("unknown"));
-    println!("source:   {}", info.source);
-    println!("services: {}", io::thousands(list.len()));
-    println!("actions:  {}", io::thousands(catalog.len()));
-    for (level, n) in catalog.level_counts() {
-        println!("  {:<24}{:>7}", level.name(), io::thousands(n));
+    line
+}
+
+/// A usage error found after parsing, as clap would print it for its subcommand.
+fn usage_error(e: UsageError) -> clap::Error {
+    let mut cmd = Args::command();
+    cmd.build();
+    let sub = cmd.find_subcommand(e.subcommand).cloned().unwrap_or(cmd);
+    let mut sub = sub;
+    sub.error(clap::error::ErrorKind::ArgumentConflict, e.message)
+}
+
+pub fn run() -> Result<Exit, Failure> {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        // `--help` and `--version` arrive as clap "errors" with exit code 0.
+        Err(e) if e.exit_code() == 0 => {
+            return match e.print() {
+                Err(io) if io.kind() != io::ErrorKind::BrokenPipe => {
+                    Err(Failure::Error(anyhow!("cannot write to stdout: {io}")))
+                }
+                _ => Ok(Exit::Ok),
+            };
+        }
+        Err(e) => return Err(Failure::Usage(e)),
+    };
+    let config = Config::resolve(args).map_err(|e| Failure::Usage(usage_error(e)))?;
+    let mut console = Console::new(config.common.quiet);
+    let exit = execute(&config, &mut console).map_err(Failure::Error)?;
+    console
+        .flush()
+        .map_err(|e| Failure::Error(anyhow::Error::new(e)))?;
+    Ok(exit)
+}
+
+fn execute(config: &Config, console: &mut Console) -> anyhow::Result<Exit> {
+    let common = config.common;
+    match &config.task {
+        Task::Refine(c) => refine_cmd::run(c, common, console),
+        #[cfg(feature = "verify")]
+        Task::Verify(c) => crate::verify_cmd::run(c, common, console),
+        Task::Expand { patterns, catalog } => {
+            let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;
+            expand_cmd::run(&catalog, patterns, console)
+        }
+        Task::Catalog { catalog, services } => {
+            let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;
+            catalog_cmd::run(&catalog, *services, console)
+        }
     }
-    Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_is_printed_once() {
+        let inner = anyhow!("invalid JSON at line 1");
+        let outer = inner.context("p.json");
+        assert_eq!(one_line(&outer), "p.json: invalid JSON at line 1");
+        let quoted = anyhow!("x").context("cannot read `a`: x");
+        assert_eq!(one_line(&quoted), "cannot read `a`: x");
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
 }

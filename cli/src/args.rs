@@ -1,16 +1,18 @@
-//! Command-line arguments, as clap sees them.
+//! Command-line arguments, as clap sees them, with the value parsers that refuse a bad
+//! flag value as a usage error (exit 2) before any work. [`crate::config`] turns them
+//! into the plain configuration the commands run on.
 
 use std::path::PathBuf;
+#[cfg(feature = "verify")]
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success (for verify and refine --verify: proved)
-  1  bad input or another error; nothing is written
-  2  usage error
-  3  a refinement was refuted; the witness action is printed on stdout
-  4  the solver could not decide (timeout); nothing is claimed";
+use crate::exit::Exit;
+
+/// 256 MiB: a whole account's `get-account-authorization-details` export fits; IAM's own
+/// limit for one policy document is 131,072 characters.
+pub const DEFAULT_MAX_INPUT_BYTES: &str = "256MiB";
 
 /// Least-privilege IAM policies from IAM Access Analyzer's unused-permission findings.
 ///
@@ -18,16 +20,24 @@ Exit codes:
 /// Sid, Resource, Condition and order, and replaces wildcards by the shortest safe
 /// prefixes of a CamelCase trie over every AWS action.
 #[derive(Debug, Parser)]
-#[command(name = "iam-refine", version, after_help = EXIT_CODES)]
+#[command(name = "iam-refine", version, after_help = Exit::help())]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
+    /// Refuse any input file (policy, findings, catalog, stdin) larger than this, before
+    /// reading it whole: a number of bytes, or with a suffix KiB, MiB or GiB.
+    #[arg(long, global = true, value_name = "BYTES", default_value = DEFAULT_MAX_INPUT_BYTES, value_parser = parse_bytes)]
+    pub max_input_bytes: u64,
+    /// Print only errors and what explains a failing exit code (a counterexample, an
+    /// unknown verdict, a policy to detach): no other summary, no warning.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Refine policies against the unused actions of their role.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = Exit::help())]
     Refine(RefineArgs),
     /// List the catalog actions that patterns allow.
     Expand {
@@ -41,7 +51,7 @@ pub enum Command {
     /// Prove with Z3 that a refined policy allows exactly the original's actions minus the
     /// unused ones (for CI pipelines checking a refinement made by anyone).
     #[cfg(feature = "verify")]
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = Exit::help())]
     Verify(VerifyArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
@@ -68,29 +78,36 @@ pub struct RefineArgs {
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
     /// Write each refined policy to DIR under its input's file name (required with
-    /// several policies). Files are written atomically.
+    /// several policies). Every output is produced before any is written; files are
+    /// written atomically; last run's file of a policy now to be detached (or not proved)
+    /// is removed.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// Only print warnings and errors on stderr, not the per-policy summary.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Prove each refinement with Z3 and write only proved policies.
     #[cfg(feature = "verify")]
     #[arg(long)]
     pub verify: bool,
-    /// Time limit for each solver query, in seconds (with --verify).
+    /// Time limit for each solver query, in seconds (0.001 to 4294967; with --verify).
     #[cfg(feature = "verify")]
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 60.0,
-        requires = "verify"
-    )]
-    pub timeout: f64,
-    /// Z3's deterministic resource limit for each solver query (with --verify): a verdict
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout, requires = "verify")]
+    pub timeout: Duration,
+    /// Z3's deterministic resource limit for each solver query (at least 1; with
+    /// --verify): a verdict under it does not depend on the machine's speed.
+    #[cfg(feature = "verify")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
+    pub rlimit: Option<u32>,
+}
+
+/// The solver's limits, for `verify`.
+#[cfg(feature = "verify")]
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProofArgs {
+    /// Time limit for each solver query, in seconds (0.001 to 4294967).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// Z3's deterministic resource limit for each solver query (at least 1): a verdict
     /// under it does not depend on the machine's speed.
-    #[cfg(feature = "verify")]
-    #[arg(long, value_name = "N", requires = "verify")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rlimit: Option<u32>,
 }
 
@@ -110,15 +127,82 @@ pub struct VerifyArgs {
     /// A JSON catalog to use instead of the embedded snapshot.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
-    /// Time limit for each solver query, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
-    pub timeout: f64,
-    /// Z3's deterministic resource limit for each solver query: a verdict under it does not
-    /// depend on the machine's speed.
-    #[arg(long, value_name = "N")]
-    pub rlimit: Option<u32>,
+    #[command(flatten)]
+    pub limits: ProofArgs,
     /// With a recommendation of several steps, the `existingPolicyId` (or its last path
     /// segment, the policy name) of the step to check.
     #[arg(long, value_name = "ID")]
     pub policy_id: Option<String>,
+}
+
+/// Z3 takes its time limit in whole milliseconds, as a 32-bit number.
+#[cfg(feature = "verify")]
+const MAX_TIMEOUT_SECONDS: f64 = u32::MAX as f64 / 1000.0;
+
+#[cfg(feature = "verify")]
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(0.001..=MAX_TIMEOUT_SECONDS).contains(&seconds) {
+        return Err(format!(
+            "the time limit must be between 0.001 and {} seconds",
+            MAX_TIMEOUT_SECONDS.floor()
+        ));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string())
+}
+
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let (digits, unit) = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        .into_iter()
+        .find_map(|(suffix, unit)| trimmed.strip_suffix(suffix).map(|d| (d.trim_end(), unit)))
+        .unwrap_or((trimmed, 1));
+    let bad = || format!("`{text}` is not a number of bytes (such as 1048576 or 256MiB)");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let bytes = n
+        .checked_mul(unit)
+        .ok_or_else(|| format!("`{text}` is more bytes than this machine can count"))?;
+    if bytes == 0 {
+        return Err("the limit must be at least 1 byte".to_string());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("400"), Ok(400));
+        assert_eq!(parse_bytes("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_bytes("1 GiB"), Ok(1 << 30));
+        assert_eq!(parse_bytes("64KiB"), Ok(64 << 10));
+        for bad in [
+            "", "0", "0KiB", "-1", "+1", "1e9", "1.5MiB", "MiB", "lots", "1 MB",
+        ] {
+            assert!(parse_bytes(bad).is_err(), "{bad}");
+        }
+        assert!(parse_bytes("99999999999999999999").is_err());
+        assert!(parse_bytes("17179869184GiB").is_err());
+    }
+
+    #[cfg(feature = "verify")]
+    #[test]
+    fn time_limits() {
+        assert_eq!(parse_timeout("60"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_timeout("4294967").is_ok());
+        for bad in [
+            "0", "-0", "-1", "0.0009", "1e300", "4294968", "nan", "inf", "-inf", "", "x",
+        ] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
 }

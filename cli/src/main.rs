@@ -1,23 +1,28 @@
 //! The `iam-refine` command. Everything happens in [`app::run`]; this file only turns its
-//! result into an exit code (documented in `iam-refine --help` and README.md).
+//! outcome into an exit code (the codes are [`exit::Exit`], listed in `--help` and
+//! README.md).
 
 mod app;
 mod args;
-mod io;
+mod catalog_cmd;
+mod config;
+mod console;
+#[cfg(feature = "verify")]
+mod document;
+mod exit;
+mod expand_cmd;
+mod input;
+mod output;
 mod refine_cmd;
 #[cfg(feature = "verify")]
 mod verify_cmd;
+mod warnings;
 
 use std::process::ExitCode;
 
-use app::Exit;
-
 fn main() -> ExitCode {
     match app::run() {
-        Ok(code) => code.into(),
-        Err(err) => {
-            eprintln!("iam-refine: error: {err:#}");
-            Exit::Error.into()
-        }
+        Ok(exit) => exit.into(),
+        Err(failure) => failure.report().into(),
     }
 }

@@ -1,232 +1,250 @@
-//! `iam-refine refine`: every input is read and checked before anything is written.
+//! `iam-refine refine`, in three steps: [`load`] reads and checks every input (and where
+//! outputs would go) before any work, [`refine_all`] refines (and with `--verify` proves)
+//! each policy into its text, and [`emit`] prints it or writes every file at once.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use clap::CommandFactory;
+use anyhow::{Context, Result};
 
-use iam_refine::{quota_warning, refine, summary, Findings, Policy, Refinement};
+use iam_refine::{quota_warning, refine, summary, Catalog, Findings, Policy, Refinement};
 
-use crate::app::Exit;
-use crate::args::{Args, RefineArgs};
-use crate::io;
+use crate::config::{Common, Output, RefineConfig};
+use crate::console::Console;
+use crate::exit::Exit;
+use crate::input::{self, display_name};
+use crate::output::{self, Plan};
 #[cfg(feature = "verify")]
 use crate::verify_cmd::{judge, Prover};
+use crate::warnings;
 
-/// Where refined policies go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Output {
-    Stdout,
-    Dir(PathBuf),
+pub fn run(config: &RefineConfig, common: Common, console: &mut Console) -> Result<Exit> {
+    let loaded = load(config, common)?;
+    let outcomes = refine_all(&loaded, config, console)?;
+    emit(config, loaded.targets, outcomes, console)
 }
 
-/// `refine`'s arguments, checked.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub policies: Vec<PathBuf>,
-    pub unused: PathBuf,
-    pub catalog: Option<PathBuf>,
-    pub output: Output,
-    pub quiet: bool,
-    /// Prove each refinement, with these per-query limits: seconds, Z3 resource units.
-    pub verify: Option<(f64, Option<u32>)>,
+/// One policy file, read.
+struct Source {
+    name: String,
+    /// The file's text, for the prover to read itself.
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    text: String,
+    policy: Policy,
 }
 
-fn usage(message: String) -> ! {
-    let mut cmd = Args::command();
-    cmd.build();
-    let mut sub = cmd
-        .find_subcommand_mut("refine")
-        .map(|c| c.clone())
-        .unwrap_or(cmd);
-    sub.error(clap::error::ErrorKind::ArgumentConflict, message)
-        .exit()
+/// Every input, read and checked.
+struct Loaded {
+    catalog: Catalog,
+    findings: Findings,
+    sources: Vec<Source>,
+    /// The output file of each policy, with `--output-dir`.
+    targets: Vec<PathBuf>,
 }
 
-impl Config {
-    pub fn resolve(a: RefineArgs) -> Result<Config> {
-        let stdin = a.policies.iter().any(|p| p == Path::new("-"));
-        if stdin && a.policies.len() > 1 {
-            usage("`-` (stdin) can only be the one policy".to_string());
-        }
-        let output = match a.output_dir {
-            Some(dir) => {
-                if stdin {
-                    usage("a policy read from stdin has no file name for --output-dir".to_string());
-                }
-                let mut names = HashSet::new();
-                for p in &a.policies {
-                    let Some(name) = p.file_name() else {
-                        usage(format!("`{}` has no file name", p.display()));
-                    };
-                    if !names.insert(name.to_os_string()) {
-                        usage(format!(
-                            "two policies are named `{}`; their refined files would collide in --output-dir",
-                            name.to_string_lossy()
-                        ));
-                    }
-                }
-                Output::Dir(dir)
-            }
-            None if a.policies.len() > 1 => usage(
-                "several policies need --output-dir DIR to write their refined files to"
-                    .to_string(),
-            ),
-            None => Output::Stdout,
-        };
-        Ok(Config {
-            policies: a.policies,
-            unused: a.unused,
-            catalog: a.catalog,
-            output,
-            quiet: a.quiet,
-            #[cfg(feature = "verify")]
-            verify: a.verify.then_some((a.timeout, a.rlimit)),
-            #[cfg(not(feature = "verify"))]
-            verify: None,
-        })
-    }
-}
-
-struct Job {
-    original: Policy,
-    refinement: Refinement,
-    /// The prover's outcome, with `--verify`; only proved policies are written.
-    verdict: Exit,
-}
-
-pub fn run(config: &Config) -> Result<Exit> {
-    let catalog = io::load_catalog(config.catalog.as_deref())?;
-    let findings = Findings::parse(&io::read_input(&config.unused)?)
-        .with_context(|| config.unused.display().to_string())?;
-    let mut originals = Vec::with_capacity(config.policies.len());
+fn load(config: &RefineConfig, common: Common) -> Result<Loaded> {
+    let limit = common.max_input_bytes;
+    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
+    let findings = Findings::parse(&input::read_input(&config.unused, limit)?)
+        .with_context(|| display_name(&config.unused))?;
+    let mut sources = Vec::with_capacity(config.policies.len());
     for path in &config.policies {
-        let policy =
-            Policy::parse(&io::read_input(path)?).with_context(|| path.display().to_string())?;
-        originals.push((path.clone(), policy));
+        let name = display_name(path);
+        let text = input::read_input(path, limit)?;
+        let policy = Policy::parse(&text).with_context(|| name.clone())?;
+        sources.push(Source { name, text, policy });
     }
     let targets = match &config.output {
         Output::Stdout => Vec::new(),
-        Output::Dir(dir) => targets(dir, &config.policies)?,
+        Output::Dir(dir) => {
+            // Names are checked by `RefineConfig::resolve`; a path without one has no target.
+            let targets: Vec<PathBuf> = config
+                .policies
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| dir.join(n)))
+                .collect();
+            let mut inputs: Vec<&Path> = config.policies.iter().map(PathBuf::as_path).collect();
+            inputs.push(&config.unused);
+            inputs.extend(config.catalog.as_deref());
+            output::refuse_over_inputs(&targets, &inputs)?;
+            targets
+        }
     };
+    Ok(Loaded {
+        catalog,
+        findings,
+        sources,
+        targets,
+    })
+}
 
+/// What becomes of one policy.
+enum Fate {
+    /// The refined policy's text, to print or write.
+    Refined(String),
+    /// Every action is unused.
+    Detach,
+    /// With `--verify`: refuted or undecided; nothing is written.
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    NotProved(Exit),
+}
+
+struct Outcome {
+    result: Fate,
+    changed: bool,
+}
+
+impl Outcome {
+    fn exit(&self) -> Exit {
+        match self.result {
+            Fate::Refined(_) => Exit::Ok,
+            Fate::Detach => Exit::Detach,
+            Fate::NotProved(e) => e,
+        }
+    }
+}
+
+fn refine_all(
+    loaded: &Loaded,
+    config: &RefineConfig,
+    console: &mut Console,
+) -> Result<Vec<Outcome>> {
     #[cfg(feature = "verify")]
-    let prover = match config.verify {
-        Some((timeout, rlimit)) => Some(Prover::new(&catalog, &findings, timeout, rlimit)?),
-        None => None,
-    };
-    let unused = findings.resolve(&catalog);
-    #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
-    let mut exit = Exit::Ok;
-    let total = originals.len();
-    let mut jobs = Vec::with_capacity(total);
-    for (k, (path, original)) in originals.into_iter().enumerate() {
-        let refinement = refine(&original, &unused);
-        let name = display_name(&path);
-        for w in &refinement.warnings {
-            eprintln!("iam-refine: warning: {name}: {w}");
-        }
-        if let Some(w) = quota_warning(&original, &refinement) {
-            eprintln!("iam-refine: warning: {name}: {w}");
-        }
-        if !config.quiet {
-            let counter = if total > 1 {
-                format!("[{}/{}] ", k + 1, total)
-            } else {
-                String::new()
-            };
-            eprintln!("{counter}{}", summary(&name, &original, &refinement));
-        }
-        #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
-        let mut verdict = Exit::Ok;
+    let prover = config
+        .verify
+        .map(|limits| Prover::new(&loaded.catalog, &loaded.findings, limits));
+    #[cfg(not(feature = "verify"))]
+    let _ = config;
+    let unused = loaded.findings.resolve(&loaded.catalog);
+    let total = loaded.sources.len();
+    let mut outcomes = Vec::with_capacity(total);
+    for (k, source) in loaded.sources.iter().enumerate() {
+        let refinement = refine(&source.policy, &unused);
+        report(k, total, source, &refinement, console);
+        let changed = refinement.changed(&source.policy);
+        // For a policy to detach, a document with no statement: proving it proves that
+        // every action the policy allows is unused.
+        let text = refinement.policy.to_pretty_json();
         #[cfg(feature = "verify")]
         if let Some(prover) = &prover {
-            let report = prover
-                .prove(&original.to_value(), &refinement.policy.to_value())
-                .with_context(|| format!("{name}: cannot verify"))?;
-            let j = judge(&report);
-            if let Some(w) = &j.witness {
-                println!("{w}");
+            let verdict = prove(prover, source, &text, console)?;
+            if verdict != Exit::Ok {
+                outcomes.push(Outcome {
+                    result: Fate::NotProved(verdict),
+                    changed,
+                });
+                continue;
             }
-            eprintln!("{name}: {}", j.line);
-            verdict = j.exit;
-            exit = exit.worse(verdict);
         }
-        jobs.push(Job {
-            original,
-            refinement,
-            verdict,
-        });
+        let result = if refinement.detach {
+            Fate::Detach
+        } else {
+            Fate::Refined(text)
+        };
+        outcomes.push(Outcome { result, changed });
     }
+    Ok(outcomes)
+}
 
-    match &config.output {
+/// Proves the exact text that will be printed or written against the original file as
+/// written, and prints the verdict.
+#[cfg(feature = "verify")]
+fn prove(prover: &Prover, source: &Source, text: &str, console: &mut Console) -> Result<Exit> {
+    let cannot = || format!("{}: cannot verify", source.name);
+    let original = crate::document::policy(&source.text).with_context(cannot)?;
+    let refined = iam_refine::parse_json_text(text).with_context(cannot)?;
+    let judgement = judge(&prover.prove(&original, &refined).with_context(cannot)?);
+    judgement.print(Some(&source.name), console)?;
+    Ok(judgement.exit)
+}
+
+/// The summary and warnings of one policy, on stderr.
+fn report(k: usize, total: usize, source: &Source, refinement: &Refinement, console: &mut Console) {
+    let quota = quota_warning(&source.policy, refinement);
+    let all = refinement.warnings.iter().chain(&quota).map(String::as_str);
+    for line in warnings::summarise(&format!("{}: ", source.name), all) {
+        console.warn(&line);
+    }
+    let counter = if total > 1 {
+        format!("[{}/{}] ", k + 1, total)
+    } else {
+        String::new()
+    };
+    let text = format!(
+        "{counter}{}",
+        summary(&source.name, &source.policy, refinement)
+    );
+    // "Detach this policy" explains exit code 5, so `--quiet` shows it too.
+    if refinement.detach {
+        console.notice(&text);
+    } else {
+        console.info(&text);
+    }
+}
+
+fn emit(
+    config: &RefineConfig,
+    targets: Vec<PathBuf>,
+    outcomes: Vec<Outcome>,
+    console: &mut Console,
+) -> Result<Exit> {
+    let exit = outcomes
+        .iter()
+        .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
+    let dir = match &config.output {
         Output::Stdout => {
-            for job in &jobs {
-                if !job.refinement.detach && job.verdict == Exit::Ok {
-                    print!("{}", job.refinement.policy.to_pretty_json());
+            for o in &outcomes {
+                if let Fate::Refined(text) = &o.result {
+                    console.out(text)?;
                 }
             }
+            return Ok(exit);
         }
-        Output::Dir(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?;
-            let mut written = 0;
-            for (job, target) in jobs.iter().zip(&targets) {
-                if job.refinement.detach || job.verdict != Exit::Ok {
-                    continue;
-                }
-                io::write_atomic(target, &job.refinement.policy.to_pretty_json())?;
-                written += 1;
-            }
-            if !config.quiet {
-                let detached = jobs.iter().filter(|j| j.refinement.detach).count();
-                let changed = jobs
-                    .iter()
-                    .filter(|j| j.refinement.changed(&j.original))
-                    .count();
-                let unproved = jobs.iter().filter(|j| j.verdict != Exit::Ok).count();
-                let unproved = if config.verify.is_some() {
-                    format!(", {unproved} not proved")
-                } else {
-                    String::new()
-                };
-                eprintln!(
-                    "wrote {written} refined policies to {} ({changed} changed; {detached} to detach{unproved}, not written)",
-                    dir.display()
-                );
-            }
+        Output::Dir(dir) => dir,
+    };
+    let changed = outcomes.iter().filter(|o| o.changed).count();
+    let detached = outcomes.iter().filter(|o| o.exit() == Exit::Detach).count();
+    let unproved = outcomes
+        .iter()
+        .filter(|o| matches!(o.result, Fate::NotProved(_)))
+        .count();
+    let mut plan = Plan::default();
+    for (o, target) in outcomes.into_iter().zip(targets) {
+        match o.result {
+            Fate::Refined(text) => plan.writes.push((target, text)),
+            Fate::Detach => plan
+                .removals
+                .push((target, "this policy is now to be detached")),
+            Fate::NotProved(_) => plan
+                .removals
+                .push((target, "this policy's refinement is not proved")),
         }
     }
+    let done = output::commit(dir, plan)?;
+    for (removed, why) in &done.removed {
+        console.info(&format!(
+            "removed {}: last run's refined policy; {why}",
+            removed.display()
+        ));
+    }
+    let unproved = if config_verifies(config) {
+        format!(", {unproved} not proved")
+    } else {
+        String::new()
+    };
+    console.info(&format!(
+        "wrote {} refined policies to {} ({changed} changed; {detached} to detach{unproved}, not written)",
+        done.written.len(),
+        dir.display()
+    ));
     Ok(exit)
 }
 
-/// The output file of each policy, refusing any that would overwrite its own input.
-fn targets(dir: &Path, policies: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::with_capacity(policies.len());
-    for p in policies {
-        let Some(name) = p.file_name() else {
-            bail!("`{}` has no file name", p.display());
-        };
-        let target = dir.join(name);
-        if let (Ok(a), Ok(b)) = (std::fs::canonicalize(p), std::fs::canonicalize(&target)) {
-            if a == b {
-                bail!(
-                    "writing to `{}` would overwrite the input `{}`; choose another --output-dir",
-                    target.display(),
-                    p.display()
-                );
-            }
-        }
-        out.push(target);
-    }
-    Ok(out)
-}
-
-fn display_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
+fn config_verifies(config: &RefineConfig) -> bool {
+    #[cfg(feature = "verify")]
+    return config.verify.is_some();
+    #[cfg(not(feature = "verify"))]
+    {
+        let _ = config;
+        false
     }
 }

@@ -1,23 +1,21 @@
 //! Proofs with Z3: `iam-refine verify`, and the prover `refine --verify` uses.
 //!
-//! The refiner and the prover share the input parsing (unwrapping the AWS CLI's shapes) and
-//! nothing else: the prover reads the two documents, the findings' names and the catalog's
-//! names as plain data.
-
-use std::path::Path;
-use std::time::Duration;
+//! The refiner and the prover share nothing but the JSON parser: the prover is handed the
+//! documents as the files hold them ([`crate::document`]), the findings' names and the
+//! catalog's names as plain data.
 
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
 use iam_refine::thousands;
-use iam_refine::{parse_json_text, recommended_steps, PolicyKind};
-use iam_refine::{Catalog, Findings, Policy};
+use iam_refine::{Catalog, Findings, RecommendedStep};
 use iam_refine_verify::{Options, Report, Verdict};
 
-use crate::app::Exit;
-use crate::args::VerifyArgs;
-use crate::io;
+use crate::config::{Common, Limits, VerifyConfig};
+use crate::console::Console;
+use crate::document::{self, Refined};
+use crate::exit::Exit;
+use crate::input::{self, display_name};
 
 /// The prover with what stays the same across policies: catalog names and findings.
 pub struct Prover {
@@ -27,16 +25,8 @@ pub struct Prover {
 }
 
 impl Prover {
-    pub fn new(
-        catalog: &Catalog,
-        findings: &Findings,
-        timeout_seconds: f64,
-        rlimit: Option<u32>,
-    ) -> Result<Prover> {
-        if !(timeout_seconds > 0.0 && timeout_seconds.is_finite()) {
-            bail!("--timeout must be a positive number of seconds, got {timeout_seconds}");
-        }
-        Ok(Prover {
+    pub fn new(catalog: &Catalog, findings: &Findings, limits: Limits) -> Prover {
+        Prover {
             catalog: (0..catalog.len())
                 .map(|i| catalog.name(i).to_string())
                 .collect(),
@@ -45,10 +35,10 @@ impl Prover {
                 services: findings.services().map(String::from).collect(),
             },
             options: Options {
-                timeout: Some(Duration::from_secs_f64(timeout_seconds)),
-                rlimit,
+                timeout: Some(limits.timeout),
+                rlimit: limits.rlimit,
             },
-        })
+        }
     }
 
     pub fn prove(&self, original: &Value, refined: &Value) -> Result<Report> {
@@ -69,6 +59,26 @@ pub struct Judgement {
     pub line: String,
     /// The witness action, for stdout, on a counterexample.
     pub witness: Option<String>,
+}
+
+impl Judgement {
+    /// The witness on stdout, the line on stderr (`name: ` first when given); a
+    /// "proved" line is a summary, which `--quiet` hides, the others explain the exit code.
+    pub fn print(&self, name: Option<&str>, console: &mut Console) -> Result<()> {
+        if let Some(w) = &self.witness {
+            console.out(&format!("{w}\n"))?;
+        }
+        let line = match name {
+            Some(name) => format!("{name}: {}", self.line),
+            None => self.line.clone(),
+        };
+        if self.exit == Exit::Ok {
+            console.info(&line);
+        } else {
+            console.notice(&line);
+        }
+        Ok(())
+    }
 }
 
 pub fn judge(report: &Report) -> Judgement {
@@ -100,21 +110,13 @@ pub fn judge(report: &Report) -> Judgement {
     }
 }
 
-/// A policy document as the prover reads it, from any shape `refine` accepts.
-fn document(path: &Path, text: &str) -> Result<Value> {
-    let policy = Policy::parse(text).with_context(|| path.display().to_string())?;
-    Ok(policy.to_value())
-}
-
 /// The refined document: a policy, or one step of a `get-finding-recommendation` output
 /// (a `DETACH_POLICY` step is a policy with no statement).
-fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<Value> {
-    let name = path.display().to_string();
-    let value = parse_json_text(text).with_context(|| name.clone())?;
-    let Some(steps) = recommended_steps(&value) else {
-        return document(path, text);
+fn refined_document(name: &str, text: &str, policy_id: Option<&str>) -> Result<Value> {
+    let steps = match document::refined(text).with_context(|| name.to_string())? {
+        Refined::Document(doc) => return Ok(doc),
+        Refined::Steps(steps) => steps,
     };
-    let steps = steps.with_context(|| name.clone())?;
     let matches = |id: &Option<String>| match (id, policy_id) {
         (_, None) => true,
         (Some(id), Some(want)) => id == want || id.rsplit('/').next() == Some(want),
@@ -136,12 +138,8 @@ fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<
         ),
     };
     Ok(match &step.document {
-        Some(doc) => {
-            // Read it as `refine` would, so malformed recommendations are named here.
-            Policy::from_document(doc.clone(), PolicyKind::Managed)
-                .with_context(|| format!("{name}: recommendedPolicy"))?
-                .to_value()
-        }
+        // The recommended document as AWS wrote it; the prover names what is malformed.
+        Some(doc) => Value::Object(doc.clone()),
         None => {
             let mut empty = Map::new();
             empty.insert("Statement".into(), Value::Array(Vec::new()));
@@ -150,7 +148,7 @@ fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<
     })
 }
 
-fn ids(steps: &[iam_refine::RecommendedStep]) -> String {
+fn ids(steps: &[RecommendedStep]) -> String {
     steps
         .iter()
         .map(|s| s.policy_id.clone().unwrap_or_else(|| "(no id)".into()))
@@ -158,22 +156,23 @@ fn ids(steps: &[iam_refine::RecommendedStep]) -> String {
         .join(", ")
 }
 
-pub fn run(a: &VerifyArgs) -> Result<Exit> {
-    let catalog = io::load_catalog(a.catalog.as_deref())?;
-    let findings = Findings::parse(&io::read_input(&a.unused)?)
-        .with_context(|| a.unused.display().to_string())?;
-    let original = document(&a.original, &io::read_input(&a.original)?)?;
+pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Result<Exit> {
+    let limit = common.max_input_bytes;
+    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
+    let findings_name = display_name(&config.unused);
+    let findings =
+        Findings::parse(&input::read_input(&config.unused, limit)?).context(findings_name)?;
+    let original_name = display_name(&config.original);
+    let original =
+        document::policy(&input::read_input(&config.original, limit)?).context(original_name)?;
+    let refined_name = display_name(&config.refined);
     let refined = refined_document(
-        &a.refined,
-        &io::read_input(&a.refined)?,
-        a.policy_id.as_deref(),
+        &refined_name,
+        &input::read_input(&config.refined, limit)?,
+        config.policy_id.as_deref(),
     )?;
-    let prover = Prover::new(&catalog, &findings, a.timeout, a.rlimit)?;
-    let report = prover.prove(&original, &refined)?;
-    let j = judge(&report);
-    if let Some(w) = &j.witness {
-        println!("{w}");
-    }
-    eprintln!("{}", j.line);
-    Ok(j.exit)
+    let prover = Prover::new(&catalog, &findings, config.limits);
+    let judgement = judge(&prover.prove(&original, &refined)?);
+    judgement.print(None, console)?;
+    Ok(judgement.exit)
 }

@@ -1,42 +1,12 @@
 //! The `iam-refine` binary, end to end: outputs, summaries, errors and exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{json, Value};
 
-fn bin() -> Command {
-    Command::cargo_bin("iam-refine").expect("the binary is built")
-}
-
-/// `iam-refine refine POLICY... --unused FINDINGS`.
-fn refine_cmd<P: AsRef<OsStr>>(
-    policies: impl IntoIterator<Item = P>,
-    unused: impl AsRef<OsStr>,
-) -> Command {
-    let mut c = bin();
-    c.arg("refine").args(policies).arg("--unused").arg(unused);
-    c
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-}
-
-fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, contents).expect("write test input");
-    p
-}
-
-fn stdout_json(out: &[u8]) -> Value {
-    serde_json::from_slice(out).expect("stdout is JSON")
-}
+use common::{bin, example, read, refine_cmd, stdout_json, write};
 
 #[test]
 fn access_analyzer_example() {
@@ -156,7 +126,7 @@ fn stdin_policy() {
 }
 
 #[test]
-fn everything_unused_means_detach_and_empty_stdout() {
+fn everything_unused_means_detach_exit_5_and_empty_stdout() {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = write(
         dir.path(),
@@ -168,11 +138,22 @@ fn everything_unused_means_detach_and_empty_stdout() {
         "u.json",
         r#"[{"serviceNamespace": "sqs"}, {"serviceNamespace": "sns", "actions": ["Publish"]}]"#,
     );
+    // Exit 5, not 0: `refine p.json > refined.json && apply refined.json` must not apply
+    // the empty file the shell made.
     refine_cmd([&policy], &unused)
         .assert()
-        .success()
+        .code(5)
         .stdout("")
         .stderr(predicate::str::contains("detach this policy"));
+    // `--quiet` still says why the exit code is 5.
+    refine_cmd([&policy], &unused)
+        .arg("--quiet")
+        .assert()
+        .code(5)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "p.json: every action is unused: detach this policy",
+        ));
 }
 
 #[test]
@@ -207,7 +188,7 @@ fn several_policies_go_to_an_output_dir_and_inputs_stay_untouched() {
         .arg("--output-dir")
         .arg(&out)
         .assert()
-        .success()
+        .code(5)
         .stdout("")
         .stderr(predicate::str::contains("[1/3] "))
         .stderr(predicate::str::contains("wrote 2 refined policies"))
@@ -365,19 +346,57 @@ fn usage_errors_exit_2() {
         .stderr(predicate::str::contains("would collide"));
 }
 
+/// The exit codes of README's table, as `(code, meaning)`.
+fn readme_exit_codes() -> Vec<(u8, String)> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("### Exit codes")
+        .nth(1)
+        .expect("README has an exit-code section");
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            Some((cells.first()?.parse().ok()?, cells.get(1)?.to_string()))
+        })
+        .collect()
+}
+
 #[test]
-fn help_documents_exit_codes() {
-    bin()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Exit codes:"))
-        .stdout(predicate::str::contains("3  a refinement was refuted"));
-    bin()
-        .args(["refine", "--help"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Exit codes:"));
+fn help_documents_every_exit_code_as_the_readme_does() {
+    let readme = readme_exit_codes();
+    let codes: Vec<u8> = readme.iter().map(|(c, _)| *c).collect();
+    assert_eq!(codes, [0, 1, 2, 3, 4, 5], "README's table: {readme:?}");
+    let detach = &readme[5].1;
+    assert!(detach.contains("detach"), "{detach}");
+    for args in [&["--help"][..], &["refine", "--help"]] {
+        let out = bin()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let help = String::from_utf8(out).expect("utf-8");
+        let section = help
+            .split("Exit codes:")
+            .nth(1)
+            .expect("help has exit codes");
+        for code in &codes {
+            assert!(
+                section
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{code}  "))),
+                "`{}` does not document exit code {code}:\n{help}",
+                args.join(" ")
+            );
+        }
+        assert!(section.contains("5  "), "{help}");
+        assert!(section.contains("3  a refinement was refuted"), "{help}");
+    }
 }
 
 #[test]
@@ -441,193 +460,335 @@ fn expand_and_catalog_commands() {
         .stdout(predicate::str::is_match(r"actions:  2\d,\d{3}").expect("regex"));
 }
 
-fn refined_example(dir: &Path) -> (PathBuf, Value) {
-    let out = refine_cmd([example("policy.json")], example("unused.json"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v = stdout_json(&out);
-    (write(dir, "refined.json", &v.to_string()), v)
-}
-
-fn verify_cmd(refined: &Path) -> Command {
-    let mut c = bin();
-    c.arg("verify")
-        .arg("--original")
-        .arg(example("policy.json"))
-        .arg("--refined")
-        .arg(refined)
-        .arg("--unused")
-        .arg(example("unused.json"));
-    c
-}
-
 #[test]
-fn refine_verify_prints_only_proved_policies() {
+fn bad_flag_values_are_usage_errors_not_panics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = example("policy.json");
+    let unused = example("unused.json");
+    let _ = dir;
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["--max-input-bytes", "0"],
+        vec!["--max-input-bytes", "-1"],
+        vec!["--max-input-bytes", "lots"],
+        vec!["--max-input-bytes", "99999999999999999999999999"],
+        vec!["--max-input-bytes", "1e9"],
+    ];
+    for t in [
+        "1e300", "0", "nan", "NaN", "inf", "-1", "-0", "1e-9", "", "x",
+    ] {
+        cases.push(vec!["--verify", "--timeout", t]);
+    }
+    for r in ["0", "-1", "99999999999999999999", "x"] {
+        cases.push(vec!["--verify", "--rlimit", r]);
+    }
+    for case in &cases {
+        let out = refine_cmd([&policy], &unused)
+            .args(case)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {err}");
+        assert!(!err.contains("panicked"), "{case:?}: {err}");
+        assert!(out.stdout.is_empty(), "{case:?}");
+    }
+    // The same values on `verify`.
+    if cfg!(feature = "verify") {
+        for case in [
+            ["--timeout", "1e300"],
+            ["--timeout", "0"],
+            ["--rlimit", "0"],
+        ] {
+            let out = bin()
+                .arg("verify")
+                .arg("--original")
+                .arg(&policy)
+                .arg("--refined")
+                .arg(&policy)
+                .arg("--unused")
+                .arg(&unused)
+                .args(case)
+                .output()
+                .expect("run");
+            assert_eq!(out.status.code(), Some(2), "{case:?}");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value"));
+        }
+    }
+    // Large but sane values are accepted.
+    refine_cmd([&policy], &unused)
+        .args(["--max-input-bytes", "1GiB"])
+        .assert()
+        .success();
+}
+
+#[cfg(feature = "verify")]
+#[test]
+fn sane_limits_are_accepted() {
+    for args in [
+        ["--timeout", "0.5"],
+        ["--timeout", "86400"],
+        ["--rlimit", "4000000000"],
+    ] {
+        refine_cmd([example("policy.json")], example("unused.json"))
+            .arg("--verify")
+            .args(args)
+            .assert()
+            .success();
+    }
+}
+
+#[cfg(not(feature = "verify"))]
+#[test]
+fn without_the_prover_there_is_no_verify() {
+    bin()
+        .args(["verify", "--help"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unrecognized subcommand"));
     refine_cmd([example("policy.json")], example("unused.json"))
         .arg("--verify")
         .assert()
+        .code(2);
+    refine_cmd([example("policy.json")], example("unused.json"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_obj = format!("{}{}", "{\"Statement\":".repeat(50_000), "}".repeat(50_000));
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("spaces", b"   \n\t ".to_vec()),
+        ("null", b"null".to_vec()),
+        ("array", b"[]".to_vec()),
+        ("string", b"\"%7B%22Statement%22%3A%5B%5D%7D\"".to_vec()),
+        ("percent", b"%".to_vec()),
+        ("bad-percent", b"%zz%".to_vec()),
+        ("nul", b"{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:\0\"}}".to_vec()),
+        ("latin1", b"{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:\xe9\"}}".to_vec()),
+        ("bom", b"\xef\xbb\xbf{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"*\"}}".to_vec()),
+        ("deep", deep.into_bytes()),
+        ("deep-object", deep_obj.into_bytes()),
+        ("number", b"{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"*\", \"Condition\": {\"NumericLessThan\": {\"a:b\": 1e999999}}}}".to_vec()),
+        ("unicode-action", "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": [\"s3:Get\u{130}*\", \"\u{1F600}:*\", \"*\u{0}*\"]}}".as_bytes().to_vec()),
+        ("only-stars", b"{\"Statement\": {\"Effect\": \"Allow\", \"Action\": [\"***\", \"?*?*?\", \":\", \"::::\", \"*:\"]}}".to_vec()),
+        ("findings-like", b"{\"findingDetails\": [{\"unusedPermissionDetails\": null}]}".to_vec()),
+        ("recommendation", b"{\"recommendedSteps\": [{}], \"status\": 7}".to_vec()),
+    ];
+    let good_policy = example("policy.json");
+    let good_unused = example("unused.json");
+    for (name, bytes) in &inputs {
+        let p = dir.path().join(format!("{name}.json"));
+        std::fs::write(&p, bytes).expect("write");
+        let runs: Vec<Vec<std::ffi::OsString>> = vec![
+            vec![
+                "refine".into(),
+                p.clone().into(),
+                "--unused".into(),
+                good_unused.clone().into(),
+            ],
+            vec![
+                "refine".into(),
+                good_policy.clone().into(),
+                "--unused".into(),
+                p.clone().into(),
+            ],
+            vec![
+                "refine".into(),
+                good_policy.clone().into(),
+                "--unused".into(),
+                good_unused.clone().into(),
+                "--catalog".into(),
+                p.clone().into(),
+            ],
+            vec![
+                "expand".into(),
+                "*".into(),
+                "--catalog".into(),
+                p.clone().into(),
+            ],
+            vec!["catalog".into(), "--catalog".into(), p.clone().into()],
+        ];
+        for args in runs {
+            let out = bin().args(&args).output().expect("run");
+            common::assert_no_panic(&out);
+        }
+        if cfg!(feature = "verify") {
+            for (original, refined) in [(&p, &good_policy), (&good_policy, &p)] {
+                let out = bin()
+                    .arg("verify")
+                    .arg("--original")
+                    .arg(original)
+                    .arg("--refined")
+                    .arg(refined)
+                    .arg("--unused")
+                    .arg(&good_unused)
+                    .output()
+                    .expect("run");
+                common::assert_no_panic(&out);
+            }
+        }
+    }
+    // Odd patterns on the command line.
+    for pattern in ["", "*", "**********************", "?", ":", "\u{1F600}*"] {
+        let out = bin().args(["expand", pattern]).output().expect("run");
+        common::assert_no_panic(&out);
+    }
+}
+
+/// A policy allowing `n` actions no catalog knows, over a one-action catalog.
+fn many_unknown_names(
+    dir: &std::path::Path,
+    n: usize,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let names: Vec<String> = (0..n).map(|i| format!("svc:Future{i}")).collect();
+    let policy = write(
+        dir,
+        "p.json",
+        &json!({"Statement": [{"Effect": "Allow", "Action": names, "Resource": "*"},
+                              {"Effect": "Allow", "Action": ["svc:Get*", "other:*"], "Resource": "*"}]})
+        .to_string(),
+    );
+    let catalog = write(dir, "catalog.json", r#"{"svc": ["GetThing", "GetOther"]}"#);
+    let unused = write(
+        dir,
+        "u.json",
+        r#"[{"serviceNamespace": "svc", "actions": ["GetOther"]}]"#,
+    );
+    (policy, catalog, unused)
+}
+
+#[test]
+fn repeated_warnings_are_summarised() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (policy, catalog, unused) = many_unknown_names(dir.path(), 20_000);
+    let out = refine_cmd([&policy], &unused)
+        .arg("--catalog")
+        .arg(&catalog)
+        .assert()
         .success()
-        .stdout(predicate::str::contains("\"lambda:Invoke*\""))
-        .stderr(predicate::str::is_match(
-            r"proved: exact over 22,\d{3} catalog actions; contained over all strings \(\d+\.\d\d s\)",
-        ).expect("regex"));
-}
-
-#[test]
-fn verify_proves_a_right_refinement_and_refutes_broken_ones() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (good, v) = refined_example(dir.path());
-    verify_cmd(&good)
-        .assert()
-        .code(0)
-        .stdout("")
-        .stderr(predicate::str::contains("proved: exact over"));
-
-    let mutate = |name: &str, f: &dyn Fn(&mut Value)| {
-        let mut bad = v.clone();
-        f(&mut bad);
-        write(dir.path(), name, &bad.to_string())
-    };
-    let push = |v: &mut Value, stmt: usize, action: &str| {
-        v["Statement"][stmt]["Action"]
-            .as_array_mut()
-            .expect("array")
-            .push(json!(action));
-    };
-    // An unused action added back, in another casing: the witness is that action.
-    let bad = mutate("added.json", &|v| push(v, 1, "S3:getBucketPolicy"));
-    verify_cmd(&bad)
-        .assert()
-        .code(3)
-        .stdout("s3:getbucketpolicy\n")
-        .stderr(predicate::str::contains("counterexample to T"));
-    // A kept action dropped.
-    let bad = mutate("dropped.json", &|v| {
-        v["Statement"][1]["Action"]
-            .as_array_mut()
-            .expect("array")
-            .retain(|a| a != "s3:GetJobTagging");
-    });
-    verify_cmd(&bad)
-        .assert()
-        .code(3)
-        .stdout("s3:getjobtagging\n")
-        .stderr(predicate::str::contains("T1 (exactness over the catalog)"));
-    // A wildcard widened beyond the original.
-    let bad = mutate("widened.json", &|v| {
-        let list = v["Statement"][1]["Action"].as_array_mut().expect("array");
-        list.retain(|a| a != "s3:List*");
-        list.push(json!("s3:L*"));
-    });
-    let out = verify_cmd(&bad)
-        .assert()
-        .code(3)
         .get_output()
-        .stdout
         .clone();
-    let witness = String::from_utf8(out).expect("utf-8");
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning:")).collect();
     assert!(
-        witness.starts_with("s3:l") && !witness.starts_with("s3:list"),
-        "{witness}"
+        warnings.len() <= 6,
+        "{} warning lines:\n{err}",
+        warnings.len()
     );
-    // A new service.
-    let bad = mutate("newservice.json", &|v| push(v, 0, "ec2:*"));
-    let out = verify_cmd(&bad)
-        .assert()
-        .code(3)
-        .get_output()
-        .stdout
-        .clone();
-    assert!(String::from_utf8(out).expect("utf-8").starts_with("ec2:"));
-}
-
-#[test]
-fn verify_reads_access_analyzer_recommendations() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (_, v) = refined_example(dir.path());
-    let rec = json!({
-        "recommendationType": "UnusedPermissionRecommendation",
-        "resourceArn": "arn:aws:iam::123456789012:role/MyRole",
-        "status": "SUCCEEDED",
-        "recommendedSteps": [
-            {"unusedPermissionsRecommendedStep": {
-                "recommendedAction": "CREATE_POLICY",
-                "recommendedPolicy": v.to_string(),
-                "existingPolicyId": "arn:aws:iam::123456789012:policy/MyPolicy"}},
-            {"unusedPermissionsRecommendedStep": {
-                "recommendedAction": "DETACH_POLICY",
-                "existingPolicyId": "arn:aws:iam::123456789012:policy/Other"}}
-        ]
-    });
-    let rec = write(dir.path(), "rec.json", &rec.to_string());
-    verify_cmd(&rec)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "2 steps; choose one with --policy-id",
-        ));
-    verify_cmd(&rec)
-        .args(["--policy-id", "MyPolicy"])
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains("proved"));
-    // Detaching a policy that still has used actions is refuted.
-    verify_cmd(&rec)
-        .args(["--policy-id", "arn:aws:iam::123456789012:policy/Other"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(
-            "no counterpart in the refined policy",
-        ));
-}
-
-#[test]
-fn verify_unknown_is_exit_4_and_never_proved() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // The refined Deny statement adds a redundant infix pattern: the same language, but
-    // proving so takes a symbolic query, which a resource limit of 1 cuts off on every
-    // machine (a time limit would depend on the machine's speed).
-    let original = write(
-        dir.path(),
-        "o.json",
-        r#"{"Statement": [{"Effect": "Deny", "Action": ["*resource", "*session*"], "Resource": "*"}, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#,
-    );
-    let refined = write(
-        dir.path(),
-        "r.json",
-        r#"{"Statement": [{"Effect": "Deny", "Action": ["*session*", "*resource", "*sessionresource"], "Resource": "*"}, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#,
-    );
-    let unused = write(dir.path(), "u.json", "[]");
-    let run = |limit: &[&str]| {
-        let mut c = bin();
-        c.arg("verify")
-            .arg("--original")
-            .arg(&original)
-            .arg("--refined")
-            .arg(&refined)
-            .arg("--unused")
-            .arg(&unused)
-            .args(limit);
-        c
-    };
-    let out = run(&["--rlimit", "1"])
-        .assert()
-        .code(4)
-        .stdout("")
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).expect("utf-8");
     assert!(
-        err.contains("unknown: the solver could not decide"),
+        err.contains("`svc:Future0` is not in the catalog; kept as written"),
         "{err}"
     );
-    assert!(!err.contains("proved"), "{err}");
-    run(&[])
+    assert!(err.contains("19,997 more"), "{err}");
+    // A warning of another kind is shown on its own.
+    assert!(
+        err.contains("`other:*` matches no action in the catalog"),
+        "{err}"
+    );
+    // Every name is still kept.
+    let v = stdout_json(&out.stdout);
+    assert_eq!(
+        v["Statement"][0]["Action"].as_array().expect("array").len(),
+        20_000
+    );
+}
+
+#[test]
+fn quiet_silences_warnings_but_not_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (policy, catalog, unused) = many_unknown_names(dir.path(), 3);
+    refine_cmd([&policy], &unused)
+        .arg("--catalog")
+        .arg(&catalog)
+        .arg("--quiet")
         .assert()
-        .code(0)
-        .stderr(predicate::str::contains("proved"));
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("svc:Future2"));
+    bin()
+        .args(["expand", "nosuch:*", "-q"])
+        .assert()
+        .success()
+        .stderr("");
+    refine_cmd([dir.path().join("missing.json")], &unused)
+        .arg("-q")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("missing.json"));
+}
+
+#[test]
+fn inputs_over_max_input_bytes_are_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A sparse 1 GiB file: reading it whole would take seconds and a GiB of memory.
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(1 << 30))
+        .expect("sparse file");
+    let policy = example("policy.json");
+    let unused = example("unused.json");
+    let start = std::time::Instant::now();
+    refine_cmd([&huge], &unused)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("huge.json"))
+        .stderr(predicate::str::contains("--max-input-bytes"))
+        .stderr(predicate::str::contains("268,435,456 bytes"));
+    assert!(start.elapsed().as_secs() < 20, "refused without reading");
+    // Every input, with a smaller limit: policy, findings, catalog.
+    let limit = ["--max-input-bytes", "400"];
+    let small = write(
+        dir.path(),
+        "small.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "s3:Get*"}}"#,
+    );
+    let small_unused = write(dir.path(), "u.json", "[]");
+    refine_cmd([&policy], &small_unused)
+        .args(limit)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("policy.json"))
+        .stderr(predicate::str::contains("400 bytes"));
+    refine_cmd([&small], &unused)
+        .args(limit)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unused.json"));
+    let catalog = write(
+        dir.path(),
+        "catalog.json",
+        &json!({"s3": vec!["GetObjectSomething"; 40]}).to_string(),
+    );
+    refine_cmd([&small], &small_unused)
+        .args(limit)
+        .arg("--catalog")
+        .arg(&catalog)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("catalog.json"));
+    bin()
+        .args(["expand", "s3:*", "--catalog"])
+        .arg(&catalog)
+        .args(limit)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("catalog.json"));
+    // stdin, read through a limit as it streams in.
+    bin()
+        .args(["refine", "-", "--unused"])
+        .arg(&small_unused)
+        .args(limit)
+        .write_stdin(read(&policy))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("stdin"))
+        .stderr(predicate::str::contains("400 bytes"));
+    // Under the limit, all is well.
+    refine_cmd([&small], &small_unused)
+        .args(limit)
+        .assert()
+        .success();
 }

@@ -1,0 +1,105 @@
+//! The exit codes: defined here and nowhere else. `--help` prints [`Exit::help`]; README.md's
+//! "Exit codes" table says the same (a test in `cli/tests/cli.rs` checks the two agree).
+
+use std::process::ExitCode;
+
+/// How a run ended, as the process's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success (for `verify` and `refine --verify`: proved).
+    Ok = 0,
+    /// Bad input or another error.
+    Error = 1,
+    /// A bad flag or flag value.
+    Usage = 2,
+    /// A refinement was refuted: the witness action is on stdout.
+    Counterexample = 3,
+    /// The solver could not decide (time or resource limit); nothing is claimed.
+    Unknown = 4,
+    /// Every action of a policy is unused: detach it. Nothing is printed or written for
+    /// it, so `refine p.json > out.json && apply out.json` stops at the empty file.
+    Detach = 5,
+}
+
+impl Exit {
+    pub const ALL: [Exit; 6] = [
+        Exit::Ok,
+        Exit::Error,
+        Exit::Usage,
+        Exit::Counterexample,
+        Exit::Unknown,
+        Exit::Detach,
+    ];
+
+    /// One line for `--help` and README.md.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "success (for verify and refine --verify: proved)",
+            Exit::Error => "bad input or another error; nothing is written",
+            Exit::Usage => "usage error (an unknown flag, a bad flag value)",
+            Exit::Counterexample => "a refinement was refuted; the witness action is printed on stdout",
+            Exit::Unknown => "the solver could not decide (time or resource limit); nothing is claimed",
+            Exit::Detach => {
+                "a policy is to be detached (every action unused); nothing is printed or written for it"
+            }
+        }
+    }
+
+    /// The "Exit codes:" section of `--help`.
+    pub fn help() -> String {
+        let mut s = String::from("Exit codes:");
+        for e in Exit::ALL {
+            s.push_str(&format!("\n  {}  {}", e as u8, e.meaning()));
+        }
+        s
+    }
+
+    /// The worse of two outcomes, for a run over several policies: an error outranks a
+    /// counterexample, which outranks an unknown, which outranks a policy to detach, which
+    /// outranks success.
+    pub fn worse(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Ok => 0,
+            Exit::Detach => 1,
+            Exit::Unknown => 2,
+            Exit::Counterexample => 3,
+            Exit::Usage => 4,
+            Exit::Error => 5,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_outcome_wins_whatever_the_order() {
+        for a in Exit::ALL {
+            for b in Exit::ALL {
+                assert_eq!(a.worse(b), b.worse(a));
+                assert!(a.worse(b) == a || a.worse(b) == b);
+            }
+            assert_eq!(a.worse(Exit::Ok), a);
+            assert_eq!(a.worse(Exit::Error), Exit::Error);
+        }
+        assert_eq!(Exit::Detach.worse(Exit::Unknown), Exit::Unknown);
+    }
+
+    #[test]
+    fn codes_are_distinct_and_in_order() {
+        let codes: Vec<u8> = Exit::ALL.iter().map(|&e| e as u8).collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5]);
+    }
+}

@@ -1,0 +1,107 @@
+//! Reading inputs: every file (policy, findings, catalog, stdin) through one bounded
+//! reader, so hostile input is refused before it is read whole, and every error names the
+//! file.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use iam_refine::{thousands, Catalog, CatalogError};
+
+use crate::config::is_stdin;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read `{name}`: {source}")]
+    Read {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{name}` is larger than --max-input-bytes ({} bytes); not read", thousands_u64(*.limit))]
+    TooLarge { name: String, limit: u64 },
+    #[error("`{name}` is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { name: String, offset: usize },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogLoadError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{name}: not a usable catalog: {source}")]
+    Invalid {
+        name: String,
+        #[source]
+        source: CatalogError,
+    },
+}
+
+fn thousands_u64(n: u64) -> String {
+    usize::try_from(n).map_or_else(|_| n.to_string(), thousands)
+}
+
+/// How an input is named in messages: its path, or `<stdin>`.
+pub fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads a whole input (`-` is stdin) of at most `limit` bytes. A regular file over the
+/// limit is refused from its size alone; anything else (a pipe, a file growing as it is
+/// read) is read through the limit and refused when it passes it.
+pub fn read_input(path: &Path, limit: u64) -> Result<String, InputError> {
+    let name = display_name(path);
+    let read_error = |source| InputError::Read {
+        name: name.clone(),
+        source,
+    };
+    let too_large = || InputError::TooLarge {
+        name: name.clone(),
+        limit,
+    };
+    let mut bytes = Vec::new();
+    if is_stdin(path) {
+        read_bounded(io::stdin().lock(), limit, &mut bytes).map_err(read_error)?;
+    } else {
+        let file = File::open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        if meta.is_file() && meta.len() > limit {
+            return Err(too_large());
+        }
+        if meta.is_file() {
+            bytes.reserve(usize::try_from(meta.len()).unwrap_or(0));
+        }
+        read_bounded(file, limit, &mut bytes).map_err(read_error)?;
+    }
+    if u64::try_from(bytes.len()).map_or(true, |n| n > limit) {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
+        name,
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// Reads at most `limit + 1` bytes: one more than allowed tells "over the limit".
+fn read_bounded(reader: impl Read, limit: u64, into: &mut Vec<u8>) -> io::Result<()> {
+    reader.take(limit.saturating_add(1)).read_to_end(into)?;
+    Ok(())
+}
+
+/// The embedded snapshot, or a catalog file (JSON object, or the snapshot's TSV format).
+pub fn load_catalog(path: Option<&Path>, limit: u64) -> Result<Catalog, CatalogLoadError> {
+    let Some(path) = path else {
+        return Ok(Catalog::embedded());
+    };
+    let text = read_input(path, limit)?;
+    let name = display_name(path);
+    let catalog = if text.trim_start().starts_with('{') {
+        Catalog::from_json(&text, name.clone())
+    } else {
+        Catalog::from_tsv(&text)
+    };
+    catalog.map_err(|source| CatalogLoadError::Invalid { name, source })
+}

@@ -1,0 +1,193 @@
+//! Writing refined policies into an output folder, all or nothing: every file is written
+//! in full to a temporary file beside its target first, and only when all of them are
+//! complete are they renamed into place, so a failure part way (a full disk, a target that
+//! is a folder) leaves the folder as it was. Last run's files of policies that no longer
+//! get one are removed, so they cannot pass for current. No output is ever written over
+//! an input.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use same_file::Handle;
+use tempfile::NamedTempFile;
+
+/// What to do in the output folder.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Files to write, with their contents.
+    pub writes: Vec<(PathBuf, String)>,
+    /// Files that must not stay (last run's output of a policy that now has none), each
+    /// with the reason to give.
+    pub removals: Vec<(PathBuf, &'static str)>,
+}
+
+/// What was done.
+#[derive(Debug, Default)]
+pub struct Done {
+    pub written: Vec<PathBuf>,
+    /// Files that existed and were removed, with their reasons.
+    pub removed: Vec<(PathBuf, &'static str)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create the output folder `{}`: {source}", .dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("writing to `{}` would overwrite the input `{}`; choose another --output-dir", .target.display(), .input.display())]
+    OverInput { target: PathBuf, input: PathBuf },
+    #[error("cannot write `{}`: it is a directory; nothing was written", .target.display())]
+    IsDirectory { target: PathBuf },
+    /// Failed before anything in the folder changed.
+    #[error("cannot write `{}`: {source}; nothing was written", .target.display())]
+    Prepare {
+        target: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Failed while moving files into place: some are new, some not.
+    #[error("cannot {verb} `{}`: {source}; {}", .target.display(), progress(.done, .not_written))]
+    Commit {
+        verb: &'static str,
+        target: PathBuf,
+        #[source]
+        source: io::Error,
+        done: Done,
+        not_written: Vec<PathBuf>,
+    },
+}
+
+fn names(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "none".to_string();
+    }
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn progress(done: &Done, not_written: &[PathBuf]) -> String {
+    let mut s = format!(
+        "written: {}; not written: {}",
+        names(&done.written),
+        names(not_written)
+    );
+    if !done.removed.is_empty() {
+        let removed: Vec<PathBuf> = done.removed.iter().map(|(p, _)| p.clone()).collect();
+        s.push_str(&format!("; removed: {}", names(&removed)));
+    }
+    s
+}
+
+/// Refuses any target that is one of the inputs, under whatever name (the same path, a
+/// symbolic link, a hard link). Targets that do not exist yet cannot be an input.
+pub fn refuse_over_inputs(targets: &[PathBuf], inputs: &[&Path]) -> Result<(), WriteError> {
+    let inputs: Vec<(&Path, Handle)> = inputs
+        .iter()
+        .filter_map(|p| Handle::from_path(p).ok().map(|h| (*p, h)))
+        .collect();
+    for target in targets {
+        let Ok(handle) = Handle::from_path(target) else {
+            continue;
+        };
+        if let Some((input, _)) = inputs.iter().find(|(_, h)| *h == handle) {
+            return Err(WriteError::OverInput {
+                target: target.clone(),
+                input: input.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Carries out `plan` in `dir`: all files written, or (short of a rename failing once every
+/// file is complete) none.
+pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
+    fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    for (target, _) in &plan.writes {
+        if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
+            return Err(WriteError::IsDirectory {
+                target: target.clone(),
+            });
+        }
+    }
+    // Every file complete on disk before any is moved into place.
+    let mut staged = Vec::with_capacity(plan.writes.len());
+    for (target, contents) in plan.writes {
+        let tmp = stage(&target, &contents).map_err(|source| WriteError::Prepare {
+            target: target.clone(),
+            source,
+        })?;
+        staged.push((target, tmp));
+    }
+    let targets: Vec<PathBuf> = staged.iter().map(|(t, _)| t.clone()).collect();
+    let mut done = Done::default();
+    for (target, why) in plan.removals {
+        let Ok(meta) = fs::symlink_metadata(&target) else {
+            continue;
+        };
+        // Only a file (or a link) can be last run's output; a folder there is not ours.
+        if meta.is_dir() {
+            continue;
+        }
+        if let Err(source) = fs::remove_file(&target) {
+            return Err(WriteError::Commit {
+                verb: "remove",
+                target,
+                source,
+                done,
+                not_written: targets,
+            });
+        }
+        done.removed.push((target, why));
+    }
+    // Staged files not yet renamed are deleted when dropped.
+    for (i, (target, tmp)) in staged.into_iter().enumerate() {
+        if let Err(e) = tmp.persist(&target) {
+            return Err(WriteError::Commit {
+                verb: "write",
+                target,
+                source: e.error,
+                done,
+                not_written: targets[i..].to_vec(),
+            });
+        }
+        done.written.push(target);
+    }
+    // The renames survive a crash only once the folder itself is synced; a file system
+    // that cannot sync folders still has every file complete under its name.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(done)
+}
+
+/// A complete copy of `contents` in a temporary file beside `target`, with the
+/// permissions a new file gets (0666 less the umask), not tempfile's private 0600.
+fn stage(target: &Path, contents: &str) -> io::Result<NamedTempFile> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".iam-refine-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
+    // Through the plain file: tempfile's own writer names the temporary path in its errors.
+    tmp.as_file_mut().write_all(contents.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}

@@ -1,0 +1,64 @@
+//! What the end-to-end tests of the `iam-refine` binary share.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn bin() -> Command {
+    Command::cargo_bin("iam-refine").expect("the binary is built")
+}
+
+/// The binary's path, for tests that run it through a shell or with odd standard streams.
+pub fn bin_path() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("iam-refine")
+}
+
+/// `iam-refine refine POLICY... --unused FINDINGS`.
+pub fn refine_cmd<P: AsRef<OsStr>>(
+    policies: impl IntoIterator<Item = P>,
+    unused: impl AsRef<OsStr>,
+) -> Command {
+    let mut c = bin();
+    c.arg("refine").args(policies).arg("--unused").arg(unused);
+    c
+}
+
+pub fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+}
+
+pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, contents).expect("write test input");
+    p
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("read")
+}
+
+pub fn stdout_json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("stdout is JSON")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+/// Whatever the outcome, the process ended by itself with a documented exit code and
+/// did not panic.
+pub fn assert_no_panic(out: &std::process::Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "panic: {err}");
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0..=5)),
+        "exit status {:?}, stderr: {err}",
+        out.status
+    );
+}
