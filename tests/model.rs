@@ -205,7 +205,7 @@ fn run_case(seed: u64) -> Result<(), String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: cases(128),
+        cases: cases(512),
         // A seed has no structure to shrink; report it as found.
         max_shrink_iters: 0,
         ..ProptestConfig::default()

@@ -61,7 +61,9 @@ fn synopsis() -> BTreeMap<String, BTreeSet<String>> {
             let sub = rest.split_whitespace().next().expect("a subcommand");
             current = Some(sub.to_string());
         }
-        let sub = current.clone().expect("the synopsis starts with `iam-refine SUBCOMMAND`");
+        let sub = current
+            .clone()
+            .expect("the synopsis starts with `iam-refine SUBCOMMAND`");
         out.entry(sub).or_default().extend(flags(line));
     }
     out
@@ -92,7 +94,10 @@ fn readme_usage_names_every_subcommand_and_flag() {
         .map(String::from)
         .collect();
     let named: BTreeSet<String> = readme.keys().cloned().collect();
-    assert_eq!(named, commands, "README's Usage names other subcommands than --help");
+    assert_eq!(
+        named, commands,
+        "README's Usage names other subcommands than --help"
+    );
     for (sub, documented) in &readme {
         // Option lines of clap's help start with spaces then `-`; descriptions may name
         // other commands' flags, so only the lines' own flags count.

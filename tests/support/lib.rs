@@ -1,11 +1,11 @@
 //! What the tests and benchmarks of every crate share, in one place:
 //!
 //! - [`rng`]: the one random generator (SplitMix64) and per-name seeds;
-//! - [`corpus`]: the vendored corpus of AWS managed policies, and sweep sizes;
+//! - [`corpus`](mod@corpus): the vendored corpus of AWS managed policies, and sweep sizes;
 //! - the brute-force model of IAM action matching, written independently of the library and
-//!   the prover: [`glob`] (matching by definition), [`words`] (the CamelCase rule),
+//!   the prover: [`glob`](mod@glob) (matching by definition), [`words`] (the CamelCase rule),
 //!   [`universe`] (the indexed names it enumerates), [`unused`] (what findings name),
-//!   [`check`] (a refinement judged name by name);
+//!   [`check`](mod@check) (a refinement judged name by name);
 //! - [`findings`]: random findings for a policy;
 //! - [`document`]: a policy document read as plain JSON;
 //! - [`mutation`]: refinements broken on purpose, and [`witness`]: a prover counterexample
