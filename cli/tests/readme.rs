@@ -5,6 +5,10 @@
 //!   compared; `TRYCMD=overwrite cargo test -p iam-refine-cli --test readme` rewrites them;
 //! - the synopsis of README's "Usage" section names exactly the subcommands and the flags
 //!   that `iam-refine SUBCOMMAND --help` lists.
+//!
+//! Both need the prover (the README shows `--verify` and `verify`), so the file builds only
+//! with the default feature `verify`.
+#![cfg(feature = "verify")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,7 +27,6 @@ fn readme() -> String {
 }
 
 #[test]
-#[cfg(feature = "verify")] // the README shows `--verify` and `verify`
 fn readme_console_blocks_match_the_binary() {
     // The README's commands name files relative to the workspace root. This test binary
     // holds this one test, so changing the process's directory affects nothing else.
@@ -79,7 +82,6 @@ fn help(args: &[&str]) -> String {
 }
 
 #[test]
-#[cfg(feature = "verify")] // the synopsis lists `verify` and `--verify`
 fn readme_usage_names_every_subcommand_and_flag() {
     let readme = synopsis();
     let top = help(&["--help"]);
