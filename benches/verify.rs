@@ -4,28 +4,19 @@
 //! scratch (a fresh Z3 context), as `refine --verify` does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use iam_refine::{refine, Catalog, Findings, Pattern, Policy};
 use iam_refine::{ActionKey, Effect};
+use iam_refine_tests::{corpus, corpus_policy};
 use iam_refine_verify::{verify, Options, Unused, Verdict};
 use serde_json::Value;
 
 /// The workspace root (this package is `benches/`).
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-fn corpus() -> Option<PathBuf> {
-    let dir = root().join("../shared/corpus/aws-managed-policies");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping corpus benchmarks: no corpus at {}", dir.display());
-        None
-    }
 }
 
 /// A refinement ready to prove: both documents and the findings as plain data.
@@ -86,8 +77,8 @@ fn benches(cr: &mut Criterion) {
     let example = case(&policy, &findings, &catalog);
     group.bench_function("example", |b| b.iter(|| prove(&example, &names)));
 
-    if let Some(dir) = corpus() {
-        let ro = Policy::parse(&read(&dir.join("ReadOnlyAccess.json"))).expect("ReadOnlyAccess");
+    {
+        let ro = Policy::parse(&corpus_policy("ReadOnlyAccess").text()).expect("ReadOnlyAccess");
         let ro = case(&ro, &findings_every(&ro, &catalog, 10), &catalog);
         group.sample_size(10);
         group.measurement_time(Duration::from_secs(20));
@@ -95,17 +86,11 @@ fn benches(cr: &mut Criterion) {
             b.iter(|| prove(&ro, &names))
         });
 
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .expect("corpus dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        files.sort();
-        let sample: Vec<Case> = files
+        let sample: Vec<Case> = corpus()
             .iter()
             .step_by(100)
             .map(|f| {
-                let p = Policy::parse(&read(f)).expect("corpus policy");
+                let p = Policy::parse(&f.text()).expect("corpus policy");
                 let findings = findings_every(&p, &catalog, 10);
                 case(&p, &findings, &catalog)
             })

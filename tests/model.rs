@@ -1,19 +1,29 @@
-//! Property test over the real catalog: random policies and findings, each refinement
-//! checked against the brute-force model of `common` (exactness over the catalog,
-//! containment over all strings, shortest safe prefixes).
+//! Property tests: random policies and findings, over the real catalog and over small
+//! adversarial ones, each refinement checked against the brute-force model of
+//! `iam_refine_tests` (exactness over the catalog, containment over all strings, shortest
+//! safe prefixes). `IAM_REFINE_FULL=1` runs 16 times as many cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
 use iam_refine::{refine, Catalog, Findings, Policy};
-use iam_refine_tests::{check, tag_statements, Model, Rng, UnusedSet};
+use iam_refine_tests::{
+    catalog_model, check, embedded_catalog, full_sweep, tag_statements, Model, Rng, UnusedSet,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
 fn catalog() -> &'static Catalog {
-    static C: OnceLock<Catalog> = OnceLock::new();
-    C.get_or_init(Catalog::embedded)
+    embedded_catalog()
+}
+
+/// `default` cases, or 16 times as many under `IAM_REFINE_FULL`.
+fn cases(default: u32) -> u32 {
+    if full_sweep() {
+        default * 16
+    } else {
+        default
+    }
 }
 
 /// Services with many actions and deep CamelCase trees are the interesting ones.
@@ -181,7 +191,7 @@ fn run_case(seed: u64) -> Result<(), String> {
     let policy = Policy::parse(&case.policy.to_string()).map_err(|e| e.to_string())?;
     let unused = case.findings.resolve(c);
     let refinement = refine(&policy, &unused);
-    let model = Model::new(c, case.unknown_names.iter().cloned());
+    let model = catalog_model().with_extra(case.unknown_names.iter().cloned());
     check(&model, &policy, &refinement, &case.unused).map_err(|e| {
         format!(
             "{e}\npolicy: {}\nfindings: {:?} / services {:?}\nrefined: {}",
@@ -195,7 +205,7 @@ fn run_case(seed: u64) -> Result<(), String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 128,
+        cases: cases(512),
         // A seed has no structure to shrink; report it as found.
         max_shrink_iters: 0,
         ..ProptestConfig::default()
@@ -225,9 +235,9 @@ fn the_model_catches_broken_refinements() {
             .collect(),
         services: HashSet::new(),
     };
-    let model = Model::new(c, Vec::new());
+    let model = catalog_model();
     let good = refine(&policy, &findings.resolve(c));
-    check(&model, &policy, &good, &unused_set).expect("the real refinement passes");
+    check(model, &policy, &good, &unused_set).expect("the real refinement passes");
 
     let mutate = |f: &dyn Fn(&mut Vec<String>)| {
         let mut bad = good.clone();
@@ -235,7 +245,7 @@ fn the_model_catches_broken_refinements() {
         f(&mut patterns);
         let s = bad.policy.statements[0].with_patterns(patterns);
         bad.policy = bad.policy.with_statements(vec![s]);
-        check(&model, &policy, &bad, &unused_set)
+        check(model, &policy, &bad, &unused_set)
     };
     let e = mutate(&|p| p.push("S3:LISTBUCKET".into())).expect_err("unused action added back");
     assert!(e.contains("s3:ListBucket"), "{e}");
@@ -401,7 +411,7 @@ fn run_small_case(seed: u64) -> Result<(), String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 2_000,
+        cases: cases(2_000),
         max_shrink_iters: 0,
         ..ProptestConfig::default()
     })]

@@ -1,37 +1,18 @@
-//! The AWS managed policies of `../shared/corpus/aws-managed-policies` (relative to the
-//! project root), refined by the naive refiner of `common/naive.rs`. Skipped with a message
-//! when the corpus is absent, except under `CI`, where that is a failure.
+//! AWS managed policies of the vendored corpus, refined by the naive refiner of
+//! `iam_refine_tests::naive`, are proved; a refinement with an unused action put back is
+//! refuted. The two corpus-wide sweeps are `#[ignore]`d (README, "Tests").
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use iam_refine_tests::corpus::{corpus, corpus_policy};
 use iam_refine_tests::example::*;
 use iam_refine_tests::naive::{naive_refine, pick_unused, statements, Index};
 use iam_refine_verify::{verify, Options, Theorem, Unused, Verdict};
 use serde_json::{json, Value};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/aws-managed-policies"
-    ));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("corpus not found at {}", dir.display());
-    }
-    eprintln!("skipping: corpus not found at {}", dir.display());
-    None
-}
-
-fn document(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap();
-    let doc: Value = serde_json::from_str(&text).unwrap();
-    doc.pointer("/PolicyVersion/Document")
-        .cloned()
-        .unwrap_or(doc)
+fn document(name: &str) -> Value {
+    corpus_policy(name).document().clone()
 }
 
 fn index() -> &'static Index {
@@ -42,22 +23,17 @@ fn index() -> &'static Index {
 /// Policies with suffix and infix wildcards (`sagemaker:*HumanLoop`, `autoscaling:*Tags`,
 /// `aws-portal:*Billing`), many statements, Deny statements with conditions.
 const SAMPLES: [&str; 5] = [
-    "AmazonAugmentedAIFullAccess.json",
-    "AWSElasticBeanstalkRoleCore.json",
-    "Billing.json",
-    "AmazonCognitoUnAuthedIdentitiesSessionPolicy.json",
-    "AWSDenyAll.json",
+    "AmazonAugmentedAIFullAccess",
+    "AWSElasticBeanstalkRoleCore",
+    "Billing",
+    "AmazonCognitoUnAuthedIdentitiesSessionPolicy",
+    "AWSDenyAll",
 ];
 
 #[test]
 fn corpus_samples_refined_naively_are_proved_and_mutants_refuted() {
-    let Some(dir) = corpus() else { return };
     for name in SAMPLES {
-        let path = dir.join(name);
-        if !path.exists() {
-            panic!("{name} missing from the corpus");
-        }
-        let original = document(&path);
+        let original = document(name);
         let unused = pick_unused(&original, index(), 3);
         let refined = naive_refine(&original, index(), &unused);
         let report = run(&original, &refined, &unused);
@@ -98,22 +74,14 @@ fn corpus_samples_refined_naively_are_proved_and_mutants_refuted() {
 }
 
 /// Runs `f` over every corpus policy; returns the timings, slowest first.
+#[allow(clippy::field_reassign_with_default)] // a field added to `Options` keeps its default
 fn sweep(every: usize) -> Vec<(Duration, String)> {
-    let Some(dir) = corpus() else { return vec![] };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
-    assert!(paths.len() > 1000, "{} policies", paths.len());
-    let options = Options {
-        timeout: Some(Duration::from_secs(60)),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.timeout = Some(Duration::from_secs(60));
     let mut times = Vec::new();
-    for path in paths {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let original = document(&path);
+    for p in corpus() {
+        let name = p.name.clone();
+        let original = p.document().clone();
         let (unused, refined) = if every == 0 {
             (Unused::default(), original.clone())
         } else {

@@ -3,7 +3,7 @@
 
     check.py ORIGINAL FINDINGS REFINED:LABEL [REFINED:LABEL ...]
 
-Expands every policy over all actions of data/catalog.tsv with a plain glob matcher
+Expands every policy over all actions of iam-refine/data/catalog.tsv with a plain glob matcher
 (case-insensitive, `*` any run, `?` one character; written independently of the Rust
 code) and compares, per Allow statement and for the whole policy:
 
@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def load_catalog():
     names = []
-    with open(os.path.join(ROOT, "data", "catalog.tsv")) as f:
+    with open(os.path.join(ROOT, "iam-refine", "data", "catalog.tsv")) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue

@@ -3,7 +3,7 @@
 
     peer_diagnose.py ORIGINAL FINDINGS PEER_OUTPUT
 
-Uses check.py's catalog and matcher (iam-refine's data/catalog.tsv) and policyuniverse's
+Uses check.py's catalog and matcher (iam-refine's iam-refine/data/catalog.tsv) and policyuniverse's
 own catalog (`policyuniverse.all_permissions`) to sort each difference by cause:
 
 - lost, known to policyuniverse, with an exact entry of the output that is a proper

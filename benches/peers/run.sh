@@ -23,16 +23,14 @@ mkdir -p "$OUT"
 python3 -c 'import policyuniverse' 2>/dev/null || { echo "run.sh: pip install policyuniverse" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "run.sh: apt-get install -y hyperfine" >&2; exit 2; }
 
-cargo build --release --quiet -p iam-refine
+cargo build --release --quiet -p iam-refine-cli
 OURS=$CARGO_TARGET_DIR/release/iam-refine
 PEER="python3 $PEERS/policyuniverse_refine.py"
 echo "policyuniverse $(python3 -c 'import importlib.metadata as m; print(m.version("policyuniverse"))')," \
-     "iam-refine catalog $(sed -n 's/^# date: //p' "$ROOT/data/catalog.tsv")"
+     "iam-refine catalog $(sed -n 's/^# date: //p' "$ROOT/iam-refine/data/catalog.tsv")"
 
 # The bench's fixed random findings for ReadOnlyAccess (10%) and `*` (1%).
-BENCH=$(cargo bench -p iam-refine --bench refine --no-run 2>&1 |
-        sed -n 's/.*Executable .*(\(.*\))/\1/p' | tail -1)
-IAM_REFINE_BENCH_WRITE_INPUTS=$OUT/inputs "$BENCH" 2>/dev/null
+cargo run --release --quiet -p iam-refine-benches --example profile -- write-inputs "$OUT/inputs" 2>/dev/null
 
 cases=(
   "example|$ROOT/examples/policy.json|$ROOT/examples/unused.json|"
@@ -40,8 +38,7 @@ cases=(
   "cloudformation|$PEERS/cases/cloudformation-policy.json|$PEERS/cases/cloudformation-unused.json|"
 )
 if [ "${1:-}" != quick ]; then
-  [ -f "$OUT/inputs/ReadOnlyAccess.json" ] &&
-    cases+=("readonly|$OUT/inputs/ReadOnlyAccess.json|$OUT/inputs/readonly-unused.json|--keep-unknown")
+  cases+=("readonly|$OUT/inputs/ReadOnlyAccess.json|$OUT/inputs/readonly-unused.json|--keep-unknown")
   cases+=("star|$OUT/inputs/star-policy.json|$OUT/inputs/star-unused.json|")
 fi
 

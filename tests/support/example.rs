@@ -1,20 +1,12 @@
 //! The Access Analyzer example of the README as plain JSON fixtures for the prover's tests,
 //! and the catalog's names as plain data.
 
-use std::sync::OnceLock;
-
 use iam_refine_verify::{verify, Counterexample, Options, Report, Theorem, Unused, Verdict};
 use serde_json::{json, Value};
 
 /// Every action name of the embedded catalog, `service:Action`, in catalog order.
 pub fn catalog() -> &'static [String] {
-    static CATALOG: OnceLock<Vec<String>> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        let catalog = iam_refine::Catalog::embedded();
-        (0..catalog.len())
-            .map(|i| catalog.name(i).to_string())
-            .collect()
-    })
+    crate::embedded::catalog_names()
 }
 
 pub const LAMBDA_UNUSED: [&str; 8] = [
@@ -93,10 +85,7 @@ pub fn refined() -> Value {
 pub fn unused() -> Unused {
     let mut actions: Vec<String> = LAMBDA_UNUSED.iter().map(|s| s.to_string()).collect();
     actions.extend(S3_UNUSED.iter().map(|a| format!("s3:{a}")));
-    Unused {
-        actions,
-        services: vec![],
-    }
+    crate::plain_unused(actions, vec![])
 }
 
 pub fn run(original: &Value, refined: &Value, unused: &Unused) -> Report {

@@ -7,24 +7,7 @@
 use iam_refine_verify::{glob_match, Unused};
 use serde_json::{json, Value};
 
-pub fn statements(doc: &Value) -> Vec<Value> {
-    match &doc["Statement"] {
-        Value::Array(v) => v.clone(),
-        Value::Null => vec![],
-        one => vec![one.clone()],
-    }
-}
-
-pub fn action_list(stmt: &Value) -> Vec<String> {
-    match &stmt["Action"] {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(v) => v
-            .iter()
-            .filter_map(|x| x.as_str().map(String::from))
-            .collect(),
-        _ => vec![],
-    }
-}
+pub use crate::document::{action_list, statements};
 
 /// The catalog entries a pattern can match: those starting with its literal prefix (binary
 /// search in the lower-cased sorted catalog), then the glob matcher.
@@ -68,10 +51,10 @@ pub fn pick_unused(doc: &Value, index: &Index, every: usize) -> Unused {
             }
         }
     }
-    Unused {
-        actions: allowed.into_iter().step_by(every).cloned().collect(),
-        services: vec![],
-    }
+    crate::plain_unused(
+        allowed.into_iter().step_by(every).cloned().collect(),
+        vec![],
+    )
 }
 
 /// The naive refinement: in each Allow statement with `Action`, a pattern that allows no
