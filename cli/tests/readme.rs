@@ -59,7 +59,16 @@ fn synopsis() -> BTreeMap<String, BTreeSet<String>> {
         .expect("the Usage section opens with a ```text synopsis");
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut current = None;
+    // `every command: [--quiet] ...` names the global flags each subcommand's help lists.
+    let global: BTreeSet<String> = block
+        .lines()
+        .filter_map(|l| l.strip_prefix("every command:"))
+        .flat_map(flags)
+        .collect();
     for line in block.lines() {
+        if line.trim().is_empty() || line.starts_with("every command:") {
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("iam-refine ") {
             let sub = rest.split_whitespace().next().expect("a subcommand");
             current = Some(sub.to_string());
@@ -68,6 +77,9 @@ fn synopsis() -> BTreeMap<String, BTreeSet<String>> {
             .clone()
             .expect("the synopsis starts with `iam-refine SUBCOMMAND`");
         out.entry(sub).or_default().extend(flags(line));
+    }
+    for documented in out.values_mut() {
+        documented.extend(global.iter().cloned());
     }
     out
 }
