@@ -24,6 +24,7 @@
 
 mod catalog;
 mod findings;
+mod options;
 mod pattern;
 mod policy;
 mod refine;
@@ -37,6 +38,7 @@ pub use policy::{
     parse_json_text, recommended_steps, ActionKey, Effect, Policy, PolicyError, PolicyKind,
     RecommendedStep, Statement,
 };
-pub use refine::{refine, Refinement, Stats};
+pub use options::{OptionsError, RefineOptions};
+pub use refine::{refine, refine_with, Refinement, Stats};
 pub use report::{quota_warning, summary, thousands, Sizes};
 pub use trie::{word_starts, words};
