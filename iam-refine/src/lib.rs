@@ -27,6 +27,7 @@ mod findings;
 mod options;
 mod pattern;
 mod policy;
+mod recommendation;
 mod refine;
 mod report;
 mod trie;
@@ -34,9 +35,10 @@ mod trie;
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
 pub use findings::{Extra, Findings, FindingsError, Unused};
 pub use pattern::{Pattern, Shape};
-pub use policy::{
-    parse_json_text, recommended_steps, ActionKey, Effect, Policy, PolicyError, PolicyKind,
-    RecommendedStep, Statement,
+pub use policy::{parse_json_text, ActionKey, Effect, Policy, PolicyError, PolicyKind, Statement};
+pub use recommendation::{
+    recommended_steps, PolicyChange, Recommendation, RecommendationError, RecommendationStatus,
+    RecommendedAction, RecommendedStep, EXTRA_KEY, UNUSED_PERMISSION_RECOMMENDATION,
 };
 pub use options::{OptionsError, RefineOptions};
 pub use refine::{refine, refine_with, Refinement, Stats};
