@@ -22,8 +22,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod account;
 mod catalog;
 mod findings;
+mod json_values;
 mod options;
 mod pattern;
 mod policy;
@@ -32,6 +34,10 @@ mod refine;
 mod report;
 mod trie;
 
+pub use account::{
+    in_shard, Account, AccountError, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal,
+    PrincipalKind,
+};
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
 pub use findings::{Extra, Findings, FindingsError, Unused};
 pub use pattern::{Pattern, Shape};
