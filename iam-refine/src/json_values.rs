@@ -147,14 +147,22 @@ mod tests {
         assert_eq!(texts("  \n "), []);
         assert_eq!(texts("\u{feff}{}"), [("{}", 1)]);
         assert_eq!(texts("%7B%7D\n{}"), [("%7B%7D", 1), ("{}", 2)]);
-        assert_eq!(texts("{\"a\": [}"), [("{\"a\": [}", 1)], "unbalanced: the rest");
+        assert_eq!(
+            texts("{\"a\": [}"),
+            [("{\"a\": [}", 1)],
+            "unbalanced: the rest"
+        );
     }
 
     #[test]
     fn parse_errors_name_the_piece_and_its_line() {
         let e = parse_all("{}\n\n{\"a\": }").unwrap_err();
         assert_eq!((e.index, e.line), (2, 3));
-        assert!(e.source.to_string().starts_with("invalid JSON"), "{}", e.source);
+        assert!(
+            e.source.to_string().starts_with("invalid JSON"),
+            "{}",
+            e.source
+        );
         let all = parse_all("{}\n[1, 2]").expect("valid");
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].1, 2);

@@ -33,6 +33,7 @@ mod recommendation;
 mod refine;
 mod report;
 mod trie;
+mod usage;
 
 pub use account::{
     in_shard, Account, AccountError, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal,
@@ -40,13 +41,18 @@ pub use account::{
 };
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
 pub use findings::{Extra, Findings, FindingsError, Unused};
+pub use options::{OptionsError, RefineOptions};
 pub use pattern::{Pattern, Shape};
 pub use policy::{parse_json_text, ActionKey, Effect, Policy, PolicyError, PolicyKind, Statement};
 pub use recommendation::{
     recommended_steps, PolicyChange, Recommendation, RecommendationError, RecommendationStatus,
     RecommendedAction, RecommendedStep, EXTRA_KEY, UNUSED_PERMISSION_RECOMMENDATION,
 };
-pub use options::{OptionsError, RefineOptions};
 pub use refine::{refine, refine_with, Refinement, Stats};
 pub use report::{quota_warning, summary, thousands, Sizes};
 pub use trie::{word_starts, words};
+pub use usage::{
+    detect as detect_usage, AccessAdvisorReport, AccountFindings, AccountFindingsError,
+    IgnoredFinding, ObservedUsage, PrincipalFindings, ReportedFinding, UnusedRole, Usage,
+    UsageError, UsageKind, UsageOptions, ACCEPTED_SHAPES,
+};

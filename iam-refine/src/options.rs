@@ -161,9 +161,15 @@ mod tests {
         let effective = options.apply_keep(&findings, catalog());
         let actions: Vec<&str> = effective.actions().collect();
         assert!(actions.contains(&"iam:CreateUser"));
-        assert!(!actions.iter().any(|a| a.eq_ignore_ascii_case("iam:PassRole")));
-        assert!(!actions.iter().any(|a| a.eq_ignore_ascii_case("kms:Decrypt")));
-        assert!(actions.iter().any(|a| a.eq_ignore_ascii_case("kms:Encrypt")));
+        assert!(!actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("iam:PassRole")));
+        assert!(!actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("kms:Decrypt")));
+        assert!(actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("kms:Encrypt")));
         // sqs stays a wholly unused service; kms does not.
         assert_eq!(effective.services().collect::<Vec<_>>(), ["sqs"]);
     }
@@ -213,7 +219,10 @@ mod tests {
         assert_ne!(r.policy.statements[1], policy.statements[1]);
         assert_eq!(r.policy.statements.len(), 2, "the sqs statement goes");
         assert_eq!(r.origins, [0, 1]);
-        assert_eq!(refine(&policy, &findings.resolve(catalog())).origins, [0, 1]);
+        assert_eq!(
+            refine(&policy, &findings.resolve(catalog())).origins,
+            [0, 1]
+        );
     }
 
     #[test]

@@ -130,7 +130,10 @@ impl RecommendedStep {
             step.insert(EXTRA_KEY.into(), Value::Object(extra.clone()));
         }
         let mut outer = Map::new();
-        outer.insert("unusedPermissionsRecommendedStep".into(), Value::Object(step));
+        outer.insert(
+            "unusedPermissionsRecommendedStep".into(),
+            Value::Object(step),
+        );
         Value::Object(outer)
     }
 }
@@ -192,7 +195,9 @@ pub enum RecommendationError {
     Ambiguous,
     #[error("the recommendation is not ready (status IN_PROGRESS): run `aws accessanalyzer get-finding-recommendation` again until it is SUCCEEDED")]
     InProgress,
-    #[error("Access Analyzer could not make this recommendation (status FAILED): {code}: {message}")]
+    #[error(
+        "Access Analyzer could not make this recommendation (status FAILED): {code}: {message}"
+    )]
     Failed { code: String, message: String },
     #[error("unknown recommendation status {found} (expected SUCCEEDED, IN_PROGRESS or FAILED)")]
     Status { found: String },
@@ -210,7 +215,9 @@ pub enum RecommendationError {
     MissingPolicy { step: usize },
     #[error("recommended step {step}: DETACH_POLICY with a `recommendedPolicy`: detach the policy or replace it, not both")]
     DetachWithPolicy { step: usize },
-    #[error("recommended step {step}: DETACH_POLICY without `existingPolicyId`: no policy to detach")]
+    #[error(
+        "recommended step {step}: DETACH_POLICY without `existingPolicyId`: no policy to detach"
+    )]
     DetachWithoutId { step: usize },
     #[error("recommended step {step}: `recommendedPolicy`: {source}")]
     Document { step: usize, source: PolicyError },
@@ -560,7 +567,9 @@ mod tests {
         assert!(changes[0].detached);
         assert!(changes[1].documents.is_empty() && changes[1].detached);
 
-        let steps = recommended_steps(&aws_output()).expect("a recommendation").expect("valid");
+        let steps = recommended_steps(&aws_output())
+            .expect("a recommendation")
+            .expect("valid");
         assert_eq!(steps.len(), 3);
         assert!(recommended_steps(&json!({"Statement": []})).is_none());
     }
@@ -592,14 +601,17 @@ mod tests {
     fn extra_fields_survive_and_aws_fields_stay_first_class() {
         let mut rec = Recommendation::new("arn:aws:iam::123456789012:role/R");
         let doc = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}});
-        let Value::Object(doc) = doc else { unreachable!() };
+        let Value::Object(doc) = doc else {
+            unreachable!()
+        };
         let mut step = RecommendedStep::create("arn:aws:iam::123456789012:policy/P", doc);
         let mut extra = Map::new();
         extra.insert("part".into(), json!(1));
         step.extra = Some(extra);
         rec.steps.push(step);
-        rec.steps
-            .push(RecommendedStep::detach("arn:aws:iam::123456789012:policy/P"));
+        rec.steps.push(RecommendedStep::detach(
+            "arn:aws:iam::123456789012:policy/P",
+        ));
         let written = rec.to_value();
         assert_eq!(
             written["recommendedSteps"][0]["unusedPermissionsRecommendedStep"][EXTRA_KEY]["part"],
@@ -641,11 +653,15 @@ mod tests {
             "recommended step 1: `recommendedAction` must be CREATE_POLICY or DETACH_POLICY, found `EDIT_POLICY`"
         );
         assert_eq!(
-            err(steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY", "existingPolicyId": "P"}}, {"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY"}}]))),
+            err(steps(
+                json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY", "existingPolicyId": "P"}}, {"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY"}}])
+            )),
             "recommended step 2: CREATE_POLICY without `recommendedPolicy`"
         );
         assert_eq!(
-            err(steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY"}}]))),
+            err(steps(
+                json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY"}}])
+            )),
             "recommended step 1: DETACH_POLICY without `existingPolicyId`: no policy to detach"
         );
         assert_eq!(

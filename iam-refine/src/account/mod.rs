@@ -58,7 +58,9 @@ pub enum DocumentError {
     NoDefaultVersion,
     #[error("versions {versions} are all marked `IsDefaultVersion`")]
     SeveralDefaultVersions { versions: String },
-    #[error("`DefaultVersionId` is `{named}` but version `{flagged}` is marked `IsDefaultVersion`")]
+    #[error(
+        "`DefaultVersionId` is `{named}` but version `{flagged}` is marked `IsDefaultVersion`"
+    )]
     DefaultVersionMismatch { named: String, flagged: String },
 }
 

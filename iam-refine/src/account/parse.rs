@@ -32,7 +32,9 @@ pub enum AccountError {
         line: usize,
         source: PolicyError,
     },
-    #[error("the account export is empty: expected `aws iam get-account-authorization-details` output")]
+    #[error(
+        "the account export is empty: expected `aws iam get-account-authorization-details` output"
+    )]
     Empty,
     #[error("page {page} (line {line}): expected `aws iam get-account-authorization-details` output (an object with RoleDetailList, UserDetailList, GroupDetailList or Policies), found {found}")]
     NotAPage {
@@ -73,14 +75,18 @@ pub enum AccountError {
         first: usize,
         second: usize,
     },
-    #[error("{kind} `{arn}` is defined twice with different contents (pages {first} and {second})")]
+    #[error(
+        "{kind} `{arn}` is defined twice with different contents (pages {first} and {second})"
+    )]
     ConflictingEntity {
         kind: &'static str,
         arn: String,
         first: usize,
         second: usize,
     },
-    #[error("page {page}: {owner}: inline policy `{name}` is defined twice with different documents")]
+    #[error(
+        "page {page}: {owner}: inline policy `{name}` is defined twice with different documents"
+    )]
     ConflictingInline {
         page: usize,
         owner: String,
@@ -178,11 +184,12 @@ impl<'a> Item<'a> {
     }
 
     fn required(&self, field: &'static str) -> Result<String, AccountError> {
-        self.string(field)?.ok_or_else(|| AccountError::MissingField {
-            page: self.page,
-            item: self.name.clone(),
-            field,
-        })
+        self.string(field)?
+            .ok_or_else(|| AccountError::MissingField {
+                page: self.page,
+                item: self.name.clone(),
+                field,
+            })
     }
 
     fn array(&self, field: &'static str) -> Result<&'a [Value], AccountError> {
@@ -204,7 +211,11 @@ impl<'a> Item<'a> {
     }
 
     /// An inline policy list (`RolePolicyList`, ...): `{PolicyName, PolicyDocument}` items.
-    fn inline(&self, field: &'static str, kind: PolicyKind) -> Result<Vec<InlinePolicy>, AccountError> {
+    fn inline(
+        &self,
+        field: &'static str,
+        kind: PolicyKind,
+    ) -> Result<Vec<InlinePolicy>, AccountError> {
         let mut out: Vec<InlinePolicy> = Vec::new();
         for (k, entry) in self.array(field)?.iter().enumerate() {
             let Value::Object(map) = entry else {
@@ -356,14 +367,18 @@ impl Builder {
             groups,
         };
         let kind_name = kind.name();
-        insert(&mut self.principals, principal.arn.clone(), principal, item.page, |arn, first, second| {
-            AccountError::ConflictingEntity {
+        insert(
+            &mut self.principals,
+            principal.arn.clone(),
+            principal,
+            item.page,
+            |arn, first, second| AccountError::ConflictingEntity {
                 kind: kind_name,
                 arn,
                 first,
                 second,
-            }
-        })
+            },
+        )
     }
 
     fn group(&mut self, item: &Item<'_>) -> Result<(), AccountError> {
@@ -374,14 +389,23 @@ impl Builder {
             attached: item.attached()?,
         };
         // Users name their groups by name; names are unique in an account.
-        insert(&mut self.groups, group.name.clone(), group, item.page, |_, first, second| {
-            AccountError::ConflictingEntity {
+        insert(
+            &mut self.groups,
+            group.name.clone(),
+            group,
+            item.page,
+            |_, first, second| AccountError::ConflictingEntity {
                 kind: "group",
-                arn: item.map.get("Arn").and_then(Value::as_str).unwrap_or("").to_string(),
+                arn: item
+                    .map
+                    .get("Arn")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 first,
                 second,
-            }
-        })
+            },
+        )
     }
 
     fn managed(&mut self, item: &Item<'_>) -> Result<(), AccountError> {
@@ -403,7 +427,9 @@ impl Builder {
                 name: format!("{}, version {}", item.name, k + 1),
                 map: v,
             };
-            let id = vitem.string("VersionId")?.unwrap_or_else(|| format!("#{}", k + 1));
+            let id = vitem
+                .string("VersionId")?
+                .unwrap_or_else(|| format!("#{}", k + 1));
             let Some(doc) = v.get("Document") else {
                 return Err(AccountError::MissingField {
                     page: item.page,
@@ -525,9 +551,8 @@ fn document(value: &Value, kind: PolicyKind) -> Result<Policy, DocumentError> {
         other => other,
     };
     match value {
-        Value::Object(map) => {
-            Policy::from_document(map.clone(), kind).map_err(|source| DocumentError::Policy { source })
-        }
+        Value::Object(map) => Policy::from_document(map.clone(), kind)
+            .map_err(|source| DocumentError::Policy { source }),
         other => Err(DocumentError::NotADocument {
             found: json_kind(other).to_string(),
         }),

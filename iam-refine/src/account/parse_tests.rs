@@ -46,7 +46,10 @@ fn reads_two_pages_of_cli_output() {
     assert_eq!(deploy.default_version.as_deref(), Some("v2"));
     let doc = deploy.document.as_ref().expect("document");
     assert_eq!(doc.statements.len(), 3);
-    assert_eq!(deploy.update_date.as_deref(), Some("2023-03-03T03:03:03+00:00"));
+    assert_eq!(
+        deploy.update_date.as_deref(),
+        Some("2023-03-03T03:03:03+00:00")
+    );
 
     let alice = a
         .principal("arn:aws:iam::123456789012:user/alice")
@@ -58,9 +61,18 @@ fn reads_two_pages_of_cli_output() {
         Ok(PolicyKind::GroupInline)
     );
     // S3 read-only: the role and alice; SQS: OldBatch and the group.
-    assert_eq!(a.attachments("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), 2);
-    assert_eq!(a.attachments("arn:aws:iam::aws:policy/AmazonSQSFullAccess"), 2);
-    assert_eq!(a.attachments("arn:aws:iam::123456789012:policy/DeployPolicy"), 1);
+    assert_eq!(
+        a.attachments("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+        2
+    );
+    assert_eq!(
+        a.attachments("arn:aws:iam::aws:policy/AmazonSQSFullAccess"),
+        2
+    );
+    assert_eq!(
+        a.attachments("arn:aws:iam::123456789012:policy/DeployPolicy"),
+        1
+    );
     assert!(a.warnings().is_empty(), "{:?}", a.warnings());
 }
 
@@ -77,12 +89,19 @@ fn an_array_of_pages_reads_the_same() {
     assert_eq!(a.principals(), b.principals());
     // The same page twice (a repeated `--starting-token`) changes nothing.
     let twice = format!("{EXPORT}\n{EXPORT}");
-    assert_eq!(Account::parse(&twice).expect("valid").principals(), b.principals());
+    assert_eq!(
+        Account::parse(&twice).expect("valid").principals(),
+        b.principals()
+    );
     // Only the first page: the export says more pages follow.
     let first = pages[0].to_string();
     let only = Account::parse(&first).expect("valid");
     assert_eq!(only.warnings().len(), 1);
-    assert!(only.warnings()[0].contains("IsTruncated"), "{:?}", only.warnings());
+    assert!(
+        only.warnings()[0].contains("IsTruncated"),
+        "{:?}",
+        only.warnings()
+    );
 }
 
 #[test]
@@ -123,7 +142,8 @@ fn default_versions_must_be_unambiguous() {
     ))
     .expect("reads");
     assert!(matches!(
-        a.managed_policy("arn:aws:iam::1:policy/P").map(|m| &m.document),
+        a.managed_policy("arn:aws:iam::1:policy/P")
+            .map(|m| &m.document),
         Some(Err(DocumentError::NoDefaultVersion))
     ));
     let a = Account::parse(&policy(
@@ -132,8 +152,11 @@ fn default_versions_must_be_unambiguous() {
     ))
     .expect("reads");
     assert_eq!(
-        a.managed_policy("arn:aws:iam::1:policy/P")
-            .map(|m| m.document.as_ref().unwrap_err().to_string()),
+        a.managed_policy("arn:aws:iam::1:policy/P").map(|m| m
+            .document
+            .as_ref()
+            .unwrap_err()
+            .to_string()),
         Some("`DefaultVersionId` is `v2` but version `v1` is marked `IsDefaultVersion`".into())
     );
 }
@@ -195,7 +218,9 @@ fn other_shapes_are_refused_with_their_page() {
         "page 1: user `u`: `GroupList` must be an array of group names, found a number"
     );
     assert_eq!(
-        err(r#"{"RoleDetailList": [{"RoleName": "R", "Arn": "a", "RolePolicyList": [{"PolicyName": "P"}]}]}"#),
+        err(
+            r#"{"RoleDetailList": [{"RoleName": "R", "Arn": "a", "RolePolicyList": [{"PolicyName": "P"}]}]}"#
+        ),
         "page 1: role `R`, inline policy `P`: `PolicyDocument` is missing"
     );
     assert_eq!(err("[3]"), "page 1 (line 1): expected `aws iam get-account-authorization-details` output (an object with RoleDetailList, UserDetailList, GroupDetailList or Policies), found a number");
