@@ -29,6 +29,7 @@ mod json_values;
 mod options;
 mod pattern;
 mod policy;
+mod quota;
 mod recommendation;
 mod refine;
 mod report;
@@ -44,6 +45,10 @@ pub use findings::{Extra, Findings, FindingsError, Unused};
 pub use options::{OptionsError, RefineOptions};
 pub use pattern::{Pattern, Shape};
 pub use policy::{parse_json_text, ActionKey, Effect, Policy, PolicyError, PolicyKind, Statement};
+pub use quota::{
+    compress as compress_infix, fit_quota, Fit, FitLimits, InfixStats,
+    MANAGED_POLICIES_PER_PRINCIPAL, MANAGED_POLICIES_PER_PRINCIPAL_MAX, MANAGED_POLICY_QUOTA,
+};
 pub use recommendation::{
     recommended_steps, PolicyChange, Recommendation, RecommendationError, RecommendationStatus,
     RecommendedAction, RecommendedStep, EXTRA_KEY, UNUSED_PERMISSION_RECOMMENDATION,
