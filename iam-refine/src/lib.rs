@@ -36,6 +36,11 @@ mod report;
 mod trie;
 mod usage;
 
+pub use account::plan::{
+    plan_principal, Evidence, InheritedPolicy, PlanError, PlanOptions, PolicyAction, PolicyPlan,
+    PolicyRef, PolicySource, PrincipalPlan, PrincipalStatus, QuotaCheck, UsageRef,
+};
+pub use account::summary::AccountSummary;
 pub use account::{
     in_shard, Account, AccountError, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal,
     PrincipalKind,

@@ -12,8 +12,8 @@
 //! The per-principal work on top of this model is in [`plan`]; its totals in [`summary`].
 
 mod parse;
-pub mod plan;
-pub mod summary;
+pub(crate) mod plan;
+pub(crate) mod summary;
 
 use std::collections::BTreeMap;
 
