@@ -256,6 +256,13 @@ fn summary_counts_each_outcome() {
         text.starts_with("principals: 3 (2 refined, 0 to detach, 0 unchanged, 1 roles to delete, 0 without findings, 0 failed)"),
         "{text}"
     );
+    assert!(!text.contains("verified:"), "no verdicts counted: {text}");
+    let mut verified = summary.clone();
+    verified.proved = 4;
+    verified.unknown = 1;
+    assert!(verified
+        .render()
+        .contains("\nverified: 4 proved, 0 refuted, 1 unknown\n"));
     let mut halves = AccountSummary::default();
     halves.merge(&summary);
     halves.merge(&AccountSummary::default());

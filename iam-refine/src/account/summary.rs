@@ -31,6 +31,11 @@ pub struct AccountSummary {
     pub removed_unknown: usize,
     /// Principals with a warning.
     pub warned: usize,
+    /// Verdicts of the policies a caller verified (`--verify`): the library does not prove
+    /// anything itself; the caller counts here what its prover said.
+    pub proved: usize,
+    pub refuted: usize,
+    pub unknown: usize,
 }
 
 impl AccountSummary {
@@ -89,6 +94,9 @@ impl AccountSummary {
         }
         self.removed_unknown += other.removed_unknown;
         self.warned += other.warned;
+        self.proved += other.proved;
+        self.refuted += other.refuted;
+        self.unknown += other.unknown;
     }
 
     pub fn removed_total(&self) -> usize {
@@ -130,6 +138,15 @@ impl AccountSummary {
                 "not in catalog {}",
                 thousands(self.removed_unknown)
             ));
+        }
+        if self.proved + self.refuted + self.unknown > 0 {
+            let _ = write!(
+                s,
+                "\nverified: {} proved, {} refuted, {} unknown",
+                thousands(self.proved),
+                thousands(self.refuted),
+                thousands(self.unknown)
+            );
         }
         let _ = write!(
             s,

@@ -27,7 +27,7 @@
 //! taken by other candidates), until the policy fits or nothing saves more.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 use crate::catalog::Catalog;
 use crate::findings::Unused;
@@ -287,9 +287,14 @@ fn candidates_for(
             let bounds: Vec<usize> = node_lengths(name).collect();
             for &lp in bounds.iter().filter(|&&l| l > colon && l < lower.len()) {
                 let p = &lower[..lp];
-                let ok = *eligible
-                    .entry(p.to_string())
-                    .or_insert_with(|| wildcards.iter().any(|w| w.contains_prefix(p)));
+                // A wildcard can only contain every extension of `p` if its literal prefix
+                // is a prefix of `p`; a trailing-`*` one then always does.
+                let ok = *eligible.entry(p.to_string()).or_insert_with(|| {
+                    wildcards.iter().any(|w| {
+                        p.starts_with(w.literal_prefix())
+                            && (w.shape() == Shape::Prefix || w.contains_prefix(p))
+                    })
+                });
                 if !ok {
                     continue;
                 }
@@ -389,10 +394,8 @@ fn still_exact(
     let originals: Vec<Pattern> = original.iter().map(|p| Pattern::new(p)).collect();
     let old: Vec<Pattern> = before.iter().map(|p| Pattern::new(p)).collect();
     let new: Vec<Pattern> = after.iter().map(|p| Pattern::new(p)).collect();
-    for p in new
-        .iter()
-        .filter(|p| !before.iter().any(|b| b == p.as_str()))
-    {
+    let kept: HashSet<&str> = before.iter().map(String::as_str).collect();
+    for p in new.iter().filter(|p| !kept.contains(p.as_str())) {
         let contained = originals
             .iter()
             .any(|o| o.contains_prefix(p.literal_prefix()));
@@ -400,24 +403,34 @@ fn still_exact(
             return false;
         }
     }
-    // Only the services the statement touches can differ.
-    let mut services: Vec<&str> = old
-        .iter()
-        .chain(&new)
-        .filter_map(|p| p.fixed_service())
-        .collect();
-    services.sort_unstable();
-    services.dedup();
-    if old.iter().chain(&new).any(|p| p.fixed_service().is_none()) {
-        services = vec![""];
+    // Only the services the statement touches can differ; each is checked against the
+    // entries of that service (an entry with no fixed service reaches every one).
+    let everywhere = old.iter().chain(&new).any(|p| p.fixed_service().is_none());
+    let mut by_service: BTreeMap<&str, (Vec<&Pattern>, Vec<&Pattern>)> = BTreeMap::new();
+    for p in &old {
+        by_service
+            .entry(p.fixed_service().unwrap_or(""))
+            .or_default()
+            .0
+            .push(p);
     }
-    for svc in services {
-        let marker = if svc.is_empty() {
-            String::new()
-        } else {
-            format!("{svc}:")
-        };
-        for i in catalog.prefix_range(&marker) {
+    for p in &new {
+        by_service
+            .entry(p.fixed_service().unwrap_or(""))
+            .or_default()
+            .1
+            .push(p);
+    }
+    let checks: Vec<(std::ops::Range<usize>, Vec<&Pattern>, Vec<&Pattern>)> = if everywhere {
+        vec![(0..catalog.len(), old.iter().collect(), new.iter().collect())]
+    } else {
+        by_service
+            .into_iter()
+            .map(|(svc, (o, n))| (catalog.prefix_range(&format!("{svc}:")), o, n))
+            .collect()
+    };
+    for (range, old, new) in checks {
+        for i in range {
             let name = catalog.lower(i);
             if old.iter().any(|p| p.matches(name)) != new.iter().any(|p| p.matches(name)) {
                 return false;

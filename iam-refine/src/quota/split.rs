@@ -81,32 +81,37 @@ pub(crate) fn split(
         if s.key == ActionKey::NotAction || s.patterns.len() < 2 {
             return Err(Unsplittable::Statement(i + 1));
         }
-        // Cut the Action list into the fewest consecutive slices that each fit.
+        // Cut the Action list into the fewest consecutive slices that each fit. A slice's
+        // size is the statement's with an empty list plus each entry, its quotes and a
+        // comma: an upper bound (one comma too many), computed without serialising.
+        let empty = size_of(&s.with_patterns(Vec::new())) + 1;
+        let entry = |p: &String| p.chars().filter(|c| !c.is_whitespace()).count() + 3;
         let mut slice: Vec<String> = Vec::new();
+        let mut used = empty;
         for p in &s.patterns {
-            let mut longer = slice.clone();
-            longer.push(p.clone());
-            if size_of(&s.with_patterns(longer.clone())) < budget || slice.is_empty() {
-                slice = longer;
-                continue;
+            if !slice.is_empty() && used + entry(p) > budget {
+                if used > budget {
+                    // One entry alone is too big for a part.
+                    return Err(Unsplittable::Statement(i + 1));
+                }
+                let piece = s.with_patterns(std::mem::take(&mut slice));
+                units.push(Unit {
+                    from: i,
+                    size: used,
+                    statement: piece,
+                });
+                used = empty;
             }
-            let piece = s.with_patterns(std::mem::take(&mut slice));
-            units.push(Unit {
-                from: i,
-                size: size_of(&piece) + 1,
-                statement: piece,
-            });
+            used += entry(p);
             slice.push(p.clone());
         }
-        let piece = s.with_patterns(slice);
-        let size = size_of(&piece) + 1;
-        if size > budget {
+        if used > budget {
             return Err(Unsplittable::Statement(i + 1));
         }
         units.push(Unit {
             from: i,
-            statement: piece,
-            size,
+            statement: s.with_patterns(slice),
+            size: used,
         });
     }
     // First fit, in order; slices of one statement go to different parts.

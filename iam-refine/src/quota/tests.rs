@@ -354,3 +354,55 @@ fn a_policy_within_its_quota_is_left_as_refined() {
     assert!(!glob("s3:Get*Tagging", "s3:GetTaggingX"));
     assert_eq!(Pattern::new("a*?").matches("ab"), glob("a*?", "ab"));
 }
+
+#[test]
+fn infix_inside_an_inner_wildcard_stays_inside_it() {
+    // `s3:*Object*` contains every extension of `s3:GetObject`, not of `s3:Get`.
+    let policy = Policy::parse(
+        r#"{"Statement": {"Effect": "Allow", "Action": ["s3:*Object*"], "Resource": "*"}}"#,
+    )
+    .expect("policy");
+    let c = catalog();
+    let names: Vec<String> = c
+        .prefix_range("s3:")
+        .map(|i| c.name(i).to_string())
+        .filter(|n| n.contains("Object"))
+        .enumerate()
+        .filter(|(k, n)| k % 3 == 0 && !n.ends_with("Tagging"))
+        .map(|(_, n)| n)
+        .collect();
+    let unused_set: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    let unused = Findings::from_names(&names, &[]).resolve(c);
+    let r = refine(&policy, &unused);
+    let (fitted, stats) = compress(&policy, &r, &unused, None);
+    assert_eq!(stats.rejected, 0);
+    let infix: Vec<&String> = fitted.statements[0]
+        .patterns
+        .iter()
+        .filter(|e| e.contains('*'))
+        .collect();
+    assert!(
+        infix.iter().any(|e| e.ends_with("*Tagging")),
+        "expected an infix for the kept ...Tagging actions: {infix:?}"
+    );
+    for e in &infix {
+        let (p, _) = e.split_once('*').expect("a wildcard");
+        assert!(p.contains("Object"), "{e} is not inside s3:*Object*");
+    }
+    assert_exact(&policy, &r, &fitted, &unused_set);
+}
+
+#[test]
+fn plans_and_inputs_cross_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Catalog>();
+    shared::<Policy>();
+    shared::<Refinement>();
+    shared::<Fit>();
+    shared::<crate::Account>();
+    shared::<crate::AccountFindings>();
+    shared::<crate::PrincipalPlan>();
+    shared::<crate::PlanOptions>();
+    shared::<crate::Evidence<'static>>();
+    shared::<crate::Recommendation>();
+}
