@@ -11,8 +11,10 @@
 //!
 //! The per-principal work on top of this model is in [`plan`]; its totals in [`summary`].
 
+mod limits;
 mod parse;
 pub(crate) mod plan;
+mod recommend;
 pub(crate) mod summary;
 
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@ use serde_json::json;
 
 use super::*;
 use crate::account::summary::AccountSummary;
-use crate::recommendation::RecommendedAction;
+use crate::recommendation::{Recommendation, RecommendedAction};
 use crate::usage::AccountFindings;
 
 const EXPORT: &str = include_str!("../../testdata/account/authorization-details.json");
