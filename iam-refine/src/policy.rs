@@ -366,62 +366,6 @@ fn unwrap_document(
     }
 }
 
-/// One step of Access Analyzer's `get-finding-recommendation` output.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecommendedStep {
-    /// The policy the step is about (`existingPolicyId`), when given.
-    pub policy_id: Option<String>,
-    /// The recommended document, or `None` for `DETACH_POLICY`.
-    pub document: Option<Map<String, Value>>,
-}
-
-/// Reads the steps of `aws accessanalyzer get-finding-recommendation` output, or `None`
-/// when `value` is not such output.
-pub fn recommended_steps(value: &Value) -> Option<Result<Vec<RecommendedStep>, PolicyError>> {
-    let steps = value.get("recommendedSteps")?;
-    let Value::Array(steps) = steps else {
-        return Some(Err(PolicyError::Wrapper {
-            key: "recommendedSteps",
-            expected: "an array",
-            found: json_kind(steps),
-        }));
-    };
-    let mut out = Vec::with_capacity(steps.len());
-    for step in steps {
-        let Some(step) = step.get("unusedPermissionsRecommendedStep") else {
-            return Some(Err(PolicyError::NotAPolicy(
-                "a recommended step without `unusedPermissionsRecommendedStep`".to_string(),
-            )));
-        };
-        let policy_id = step
-            .get("existingPolicyId")
-            .and_then(Value::as_str)
-            .map(String::from);
-        let action = step
-            .get("recommendedAction")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let document = if action == "DETACH_POLICY" {
-            None
-        } else {
-            let Some(text) = step.get("recommendedPolicy") else {
-                return Some(Err(PolicyError::NotAPolicy(format!(
-                    "a recommended step ({action}) without `recommendedPolicy`"
-                ))));
-            };
-            match unwrap_document(text.clone(), PolicyKind::Managed, 0) {
-                Ok((doc, _)) => Some(doc),
-                Err(e) => return Some(Err(e)),
-            }
-        };
-        out.push(RecommendedStep {
-            policy_id,
-            document,
-        });
-    }
-    Some(Ok(out))
-}
-
 /// Percent-decoding (`%7B` to `{`); `+` is left alone, as the IAM API encodes spaces as `%20`.
 pub(crate) fn url_decode(text: &str) -> Result<String, PolicyError> {
     let bytes = text.as_bytes();

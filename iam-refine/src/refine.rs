@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::catalog::{AccessLevel, Catalog};
 use crate::findings::Unused;
+use crate::options::RefineOptions;
 use crate::pattern::{Pattern, Shape};
 use crate::policy::{ActionKey, Effect, Policy, Statement};
 use crate::trie::{self, Choice};
@@ -62,6 +63,9 @@ pub struct Refinement {
     pub stats: Stats,
     /// Things the user should know, one line each (`statement 2: ...`).
     pub warnings: Vec<String>,
+    /// For each statement of the refined policy, the index of the original statement it
+    /// comes from (statements are only ever removed, never reordered or added).
+    pub origins: Vec<usize>,
 }
 
 impl Refinement {
@@ -93,6 +97,13 @@ struct Refiner<'a, 'c> {
 
 /// Refines `policy` against `unused` (findings resolved in a catalog).
 pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
+    refine_with(policy, unused, &RefineOptions::default())
+}
+
+/// [`refine()`] with opt-outs: statements whose `Sid` matches a `skip_sid` pattern are left
+/// as written, like Deny statements. (`keep` patterns act on the findings:
+/// [`RefineOptions::resolve`].)
+pub fn refine_with(policy: &Policy, unused: &Unused<'_>, options: &RefineOptions) -> Refinement {
     let mut r = Refiner {
         catalog: unused.catalog,
         unused,
@@ -103,9 +114,11 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
     };
     let mut stats = Stats::default();
     let mut statements = Vec::with_capacity(policy.statements.len());
+    let mut origins = Vec::with_capacity(policy.statements.len());
     for (n, stmt) in policy.statements.iter().enumerate() {
+        origins.push(n);
         let n = n + 1;
-        if stmt.effect == Effect::Deny {
+        if stmt.effect == Effect::Deny || options.skips(stmt) {
             statements.push(stmt.clone());
             continue;
         }
@@ -119,7 +132,10 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
                 stats.entries_after += s.patterns.len();
                 statements.push(s);
             }
-            None => stats.statements_removed += 1,
+            None => {
+                origins.pop();
+                stats.statements_removed += 1;
+            }
         }
     }
     r.removed.sort_unstable();
@@ -134,6 +150,7 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
         detach,
         stats,
         warnings: r.warnings,
+        origins,
     }
 }
 

@@ -1,0 +1,236 @@
+//! One AWS account's IAM configuration, as `aws iam get-account-authorization-details`
+//! prints it: roles and users with the policies they carry, groups, and managed policies
+//! with their default version's document.
+//!
+//! [`Account::parse`] reads one output, several pages printed one after another, or a JSON
+//! array of pages ([`parse`]). Policy documents may be URL-encoded strings (the raw API) or
+//! objects (the CLI decodes them). A document that does not parse is kept as an error on its
+//! policy, so that only the principals carrying it fail; what is ambiguous (a managed policy,
+//! principal or inline policy defined twice differently, a page of another shape) refuses
+//! the whole input, naming the item.
+//!
+//! The per-principal work on top of this model is in [`plan`]; its totals in [`summary`].
+
+mod limits;
+mod parse;
+pub(crate) mod plan;
+mod recommend;
+pub(crate) mod summary;
+
+use std::collections::BTreeMap;
+
+use crate::policy::{Policy, PolicyError, PolicyKind};
+
+pub use parse::AccountError;
+
+/// Whether a principal is a role or a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalKind {
+    Role,
+    User,
+}
+
+impl PrincipalKind {
+    /// `role` or `user`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PrincipalKind::Role => "role",
+            PrincipalKind::User => "user",
+        }
+    }
+
+    /// The quota kind of this principal's inline policies.
+    pub fn inline_kind(self) -> PolicyKind {
+        match self {
+            PrincipalKind::Role => PolicyKind::RoleInline,
+            PrincipalKind::User => PolicyKind::UserInline,
+        }
+    }
+}
+
+/// Why a policy's document cannot be used.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    #[error("{source}")]
+    Policy { source: PolicyError },
+    #[error("the document must be a JSON object or a string holding one, found {found}")]
+    NotADocument { found: String },
+    #[error("no version in `PolicyVersionList` is the default (`IsDefaultVersion`)")]
+    NoDefaultVersion,
+    #[error("versions {versions} are all marked `IsDefaultVersion`")]
+    SeveralDefaultVersions { versions: String },
+    #[error(
+        "`DefaultVersionId` is `{named}` but version `{flagged}` is marked `IsDefaultVersion`"
+    )]
+    DefaultVersionMismatch { named: String, flagged: String },
+}
+
+/// A policy embedded in its role, user or group.
+#[derive(Debug, PartialEq)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: Result<Policy, DocumentError>,
+}
+
+/// A role or a user.
+#[derive(Debug, PartialEq)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub name: String,
+    pub arn: String,
+    pub id: Option<String>,
+    pub inline: Vec<InlinePolicy>,
+    /// ARNs of the managed policies attached to it, in the export's order.
+    pub attached: Vec<String>,
+    /// The groups a user belongs to, by name (empty for a role).
+    pub groups: Vec<String>,
+}
+
+/// An IAM group: its policies reach every member.
+#[derive(Debug, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub arn: String,
+    pub inline: Vec<InlinePolicy>,
+    pub attached: Vec<String>,
+}
+
+/// A managed policy (customer or AWS managed), with its default version's document.
+#[derive(Debug, PartialEq)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    pub id: Option<String>,
+    /// `UpdateDate`, as written (AWS's `policyUpdatedAt` in a recommendation).
+    pub update_date: Option<String>,
+    /// `AttachmentCount`: the users, groups and roles it is attached to, account-wide.
+    pub attachment_count: Option<u64>,
+    pub default_version: Option<String>,
+    pub document: Result<Policy, DocumentError>,
+}
+
+impl ManagedPolicy {
+    /// AWS managed (`arn:aws:iam::aws:policy/...`, in any partition), not the customer's.
+    pub fn is_aws_managed(&self) -> bool {
+        is_aws_managed_arn(&self.arn)
+    }
+}
+
+pub(crate) fn is_aws_managed_arn(arn: &str) -> bool {
+    let mut parts = arn.split(':');
+    parts.next() == Some("arn")
+        && parts.next().is_some()
+        && parts.next() == Some("iam")
+        && parts.next() == Some("")
+        && parts.next() == Some("aws")
+}
+
+/// The account, read from `get-account-authorization-details` output.
+#[derive(Debug, Default)]
+pub struct Account {
+    /// Sorted by ARN, so that every run (and every shard) sees the same order.
+    principals: Vec<Principal>,
+    groups: BTreeMap<String, Group>,
+    managed: BTreeMap<String, ManagedPolicy>,
+    /// For each managed policy ARN, how many principals and groups of the export attach it.
+    attached_by: BTreeMap<String, usize>,
+    warnings: Vec<String>,
+}
+
+impl Account {
+    /// Reads one output, several pages one after another, or a JSON array of pages.
+    pub fn parse(text: &str) -> Result<Account, AccountError> {
+        parse::parse(text)
+    }
+
+    /// Every role and user, sorted by ARN.
+    pub fn principals(&self) -> &[Principal] {
+        &self.principals
+    }
+
+    pub fn principal(&self, arn: &str) -> Option<&Principal> {
+        self.principals
+            .binary_search_by(|p| p.arn.as_str().cmp(arn))
+            .ok()
+            .map(|i| &self.principals[i])
+    }
+
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.get(name)
+    }
+
+    pub fn managed_policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
+        self.managed.values()
+    }
+
+    pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
+        self.managed.get(arn)
+    }
+
+    /// How many users, groups and roles a managed policy is attached to: IAM's
+    /// `AttachmentCount`, or what the export shows when that is more.
+    pub fn attachments(&self, arn: &str) -> usize {
+        let counted = self.attached_by.get(arn).copied().unwrap_or(0);
+        let declared = self
+            .managed
+            .get(arn)
+            .and_then(|m| m.attachment_count)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        counted.max(declared)
+    }
+
+    /// Things about the input as a whole (an export whose last page says it is truncated).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// Is the principal `arn` in shard `index` of `count` (from 0)? The shard of a principal
+/// depends on its ARN alone (FNV-1a), not on the rest of the account, so every job of a
+/// fanned-out run agrees on it with no coordinator, and adding a role moves no other.
+pub fn in_shard(arn: &str, index: usize, count: usize) -> bool {
+    if count <= 1 {
+        return true;
+    }
+    let hash = arn.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    // `count` fits in u64 on every platform Rust supports.
+    hash % (count as u64) == index as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_managed_arns() {
+        assert!(is_aws_managed_arn("arn:aws:iam::aws:policy/ReadOnlyAccess"));
+        assert!(is_aws_managed_arn(
+            "arn:aws-cn:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        ));
+        assert!(!is_aws_managed_arn("arn:aws:iam::123456789012:policy/Mine"));
+        assert!(!is_aws_managed_arn("aws"));
+    }
+
+    #[test]
+    fn shards_partition_the_principals() {
+        let arns: Vec<String> = (0..500)
+            .map(|i| format!("arn:aws:iam::123456789012:role/r{i}"))
+            .collect();
+        let mut sizes = [0usize; 4];
+        for arn in &arns {
+            let owners: Vec<usize> = (0..4).filter(|&k| in_shard(arn, k, 4)).collect();
+            assert_eq!(owners.len(), 1, "{arn} in {owners:?}");
+            sizes[owners[0]] += 1;
+        }
+        assert!(sizes.iter().all(|&n| n > 80), "{sizes:?}");
+        assert!(arns.iter().all(|a| in_shard(a, 0, 1)));
+    }
+}

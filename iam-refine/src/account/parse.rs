@@ -1,0 +1,564 @@
+//! Reading `aws iam get-account-authorization-details` output into an [`Account`].
+//!
+//! A page is an object with at least one of `RoleDetailList`, `UserDetailList`,
+//! `GroupDetailList` and `Policies` (and AWS's paging keys `IsTruncated`, `Marker`,
+//! `NextToken`, which are read for a warning only). Items repeated across pages are merged
+//! when they are equal and refused when they differ.
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::{Account, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal, PrincipalKind};
+use crate::catalog::json_kind;
+use crate::json_values;
+use crate::policy::{parse_json_text, Policy, PolicyError, PolicyKind};
+
+const LISTS: [&str; 4] = [
+    "RoleDetailList",
+    "UserDetailList",
+    "GroupDetailList",
+    "Policies",
+];
+
+/// Errors that refuse the whole export. Pages count from 1, items within a list from 1.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccountError {
+    #[error("page {page} (line {line}): {source}")]
+    Json {
+        page: usize,
+        line: usize,
+        source: PolicyError,
+    },
+    #[error(
+        "the account export is empty: expected `aws iam get-account-authorization-details` output"
+    )]
+    Empty,
+    #[error("page {page} (line {line}): expected `aws iam get-account-authorization-details` output (an object with RoleDetailList, UserDetailList, GroupDetailList or Policies), found {found}")]
+    NotAPage {
+        page: usize,
+        line: usize,
+        found: String,
+    },
+    #[error("page {page}: `{list}` must be an array, found {found}")]
+    ListType {
+        page: usize,
+        list: &'static str,
+        found: &'static str,
+    },
+    #[error("page {page}: {list} item {index}: expected an object, found {found}")]
+    ItemType {
+        page: usize,
+        list: &'static str,
+        index: usize,
+        found: &'static str,
+    },
+    #[error("page {page}: {item}: `{field}` is missing")]
+    MissingField {
+        page: usize,
+        item: String,
+        field: &'static str,
+    },
+    #[error("page {page}: {item}: `{field}` must be {expected}, found {found}")]
+    Field {
+        page: usize,
+        item: String,
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("managed policy `{arn}` is defined twice with different documents (pages {first} and {second})")]
+    ConflictingPolicy {
+        arn: String,
+        first: usize,
+        second: usize,
+    },
+    #[error(
+        "{kind} `{arn}` is defined twice with different contents (pages {first} and {second})"
+    )]
+    ConflictingEntity {
+        kind: &'static str,
+        arn: String,
+        first: usize,
+        second: usize,
+    },
+    #[error(
+        "page {page}: {owner}: inline policy `{name}` is defined twice with different documents"
+    )]
+    ConflictingInline {
+        page: usize,
+        owner: String,
+        name: String,
+    },
+}
+
+pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
+    let values = json_values::parse_all(text).map_err(|e| AccountError::Json {
+        page: e.index,
+        line: e.line,
+        source: e.source,
+    })?;
+    let mut pages: Vec<(Map<String, Value>, usize)> = Vec::new();
+    for (value, line) in values {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    let page = pages.len() + 1;
+                    pages.push((page_object(item, page, line)?, line));
+                }
+            }
+            other => {
+                let page = pages.len() + 1;
+                pages.push((page_object(other, page, line)?, line));
+            }
+        }
+    }
+    if pages.is_empty() {
+        return Err(AccountError::Empty);
+    }
+    let mut b = Builder::default();
+    let last = pages.len();
+    for (k, (page, _)) in pages.iter().enumerate() {
+        b.page(k + 1, page)?;
+        let truncated = page.get("IsTruncated").and_then(Value::as_bool) == Some(true)
+            || page.get("NextToken").is_some_and(|t| !t.is_null());
+        if k + 1 == last && truncated {
+            b.warnings.push(format!(
+                "the last page ({last}) says more pages follow (`IsTruncated` or `NextToken`): \
+                 principals and policies of the missing pages are not in this run"
+            ));
+        }
+    }
+    Ok(b.finish())
+}
+
+fn page_object(value: Value, page: usize, line: usize) -> Result<Map<String, Value>, AccountError> {
+    match value {
+        Value::Object(map) if LISTS.iter().any(|k| map.contains_key(*k)) => Ok(map),
+        Value::Object(map) => Err(AccountError::NotAPage {
+            page,
+            line,
+            found: describe_keys(&map),
+        }),
+        other => Err(AccountError::NotAPage {
+            page,
+            line,
+            found: json_kind(&other).to_string(),
+        }),
+    }
+}
+
+fn describe_keys(map: &Map<String, Value>) -> String {
+    if map.is_empty() {
+        return "an empty object".to_string();
+    }
+    let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
+    format!("an object with keys {}", keys.join(", "))
+}
+
+#[derive(Default)]
+struct Builder {
+    /// By ARN, with the page that first defined each.
+    principals: BTreeMap<String, (Principal, usize)>,
+    groups: BTreeMap<String, (Group, usize)>,
+    managed: BTreeMap<String, (ManagedPolicy, usize)>,
+    warnings: Vec<String>,
+}
+
+/// Reads one item's fields, naming the item in errors.
+struct Item<'a> {
+    page: usize,
+    name: String,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Item<'a> {
+    fn string(&self, field: &'static str) -> Result<Option<String>, AccountError> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.wrong(field, "a string", other)),
+        }
+    }
+
+    fn required(&self, field: &'static str) -> Result<String, AccountError> {
+        self.string(field)?
+            .ok_or_else(|| AccountError::MissingField {
+                page: self.page,
+                item: self.name.clone(),
+                field,
+            })
+    }
+
+    fn array(&self, field: &'static str) -> Result<&'a [Value], AccountError> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(self.wrong(field, "an array", other)),
+        }
+    }
+
+    fn wrong(&self, field: &'static str, expected: &'static str, found: &Value) -> AccountError {
+        AccountError::Field {
+            page: self.page,
+            item: self.name.clone(),
+            field,
+            expected,
+            found: json_kind(found),
+        }
+    }
+
+    /// An inline policy list (`RolePolicyList`, ...): `{PolicyName, PolicyDocument}` items.
+    fn inline(
+        &self,
+        field: &'static str,
+        kind: PolicyKind,
+    ) -> Result<Vec<InlinePolicy>, AccountError> {
+        let mut out: Vec<InlinePolicy> = Vec::new();
+        for (k, entry) in self.array(field)?.iter().enumerate() {
+            let Value::Object(map) = entry else {
+                return Err(AccountError::Field {
+                    page: self.page,
+                    item: format!("{}, {field} item {}", self.name, k + 1),
+                    field: "PolicyName",
+                    expected: "in an object",
+                    found: json_kind(entry),
+                });
+            };
+            let item = Item {
+                page: self.page,
+                name: format!("{}, {field} item {}", self.name, k + 1),
+                map,
+            };
+            let name = item.required("PolicyName")?;
+            let document = match map.get("PolicyDocument") {
+                Some(doc) => document(doc, kind),
+                None => {
+                    return Err(AccountError::MissingField {
+                        page: self.page,
+                        item: format!("{}, inline policy `{name}`", self.name),
+                        field: "PolicyDocument",
+                    })
+                }
+            };
+            match out.iter().find(|p| p.name == name) {
+                Some(p) if p.document == document => continue,
+                Some(_) => {
+                    return Err(AccountError::ConflictingInline {
+                        page: self.page,
+                        owner: self.name.clone(),
+                        name,
+                    })
+                }
+                None => out.push(InlinePolicy { name, document }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `AttachedManagedPolicies`: `{PolicyName, PolicyArn}` items, as ARNs.
+    fn attached(&self) -> Result<Vec<String>, AccountError> {
+        let mut out: Vec<String> = Vec::new();
+        for (k, entry) in self.array("AttachedManagedPolicies")?.iter().enumerate() {
+            let name = format!("{}, AttachedManagedPolicies item {}", self.name, k + 1);
+            let Value::Object(map) = entry else {
+                return Err(AccountError::Field {
+                    page: self.page,
+                    item: name,
+                    field: "PolicyArn",
+                    expected: "in an object",
+                    found: json_kind(entry),
+                });
+            };
+            let arn = Item {
+                page: self.page,
+                name,
+                map,
+            }
+            .required("PolicyArn")?;
+            if !out.contains(&arn) {
+                out.push(arn);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Builder {
+    fn page(&mut self, page: usize, map: &Map<String, Value>) -> Result<(), AccountError> {
+        for list in LISTS {
+            let items = match map.get(list) {
+                None | Some(Value::Null) => continue,
+                Some(Value::Array(items)) => items,
+                Some(other) => {
+                    return Err(AccountError::ListType {
+                        page,
+                        list,
+                        found: json_kind(other),
+                    })
+                }
+            };
+            for (k, item) in items.iter().enumerate() {
+                let Value::Object(obj) = item else {
+                    return Err(AccountError::ItemType {
+                        page,
+                        list,
+                        index: k + 1,
+                        found: json_kind(item),
+                    });
+                };
+                let name_key = match list {
+                    "RoleDetailList" => "RoleName",
+                    "UserDetailList" => "UserName",
+                    "GroupDetailList" => "GroupName",
+                    _ => "PolicyName",
+                };
+                let label = match list {
+                    "RoleDetailList" => "role",
+                    "UserDetailList" => "user",
+                    "GroupDetailList" => "group",
+                    _ => "managed policy",
+                };
+                let name = match obj.get(name_key).and_then(Value::as_str) {
+                    Some(n) => format!("{label} `{n}`"),
+                    None => format!("{list} item {}", k + 1),
+                };
+                let item = Item {
+                    page,
+                    name,
+                    map: obj,
+                };
+                match list {
+                    "RoleDetailList" => self.principal(&item, PrincipalKind::Role)?,
+                    "UserDetailList" => self.principal(&item, PrincipalKind::User)?,
+                    "GroupDetailList" => self.group(&item)?,
+                    _ => self.managed(&item)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn principal(&mut self, item: &Item<'_>, kind: PrincipalKind) -> Result<(), AccountError> {
+        let (name_key, id_key, list) = match kind {
+            PrincipalKind::Role => ("RoleName", "RoleId", "RolePolicyList"),
+            PrincipalKind::User => ("UserName", "UserId", "UserPolicyList"),
+        };
+        let groups = match kind {
+            PrincipalKind::Role => Vec::new(),
+            PrincipalKind::User => item
+                .array("GroupList")?
+                .iter()
+                .map(|g| match g {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(item.wrong("GroupList", "an array of group names", other)),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let principal = Principal {
+            kind,
+            name: item.required(name_key)?,
+            arn: item.required("Arn")?,
+            id: item.string(id_key)?,
+            inline: item.inline(list, kind.inline_kind())?,
+            attached: item.attached()?,
+            groups,
+        };
+        let kind_name = kind.name();
+        insert(
+            &mut self.principals,
+            principal.arn.clone(),
+            principal,
+            item.page,
+            |arn, first, second| AccountError::ConflictingEntity {
+                kind: kind_name,
+                arn,
+                first,
+                second,
+            },
+        )
+    }
+
+    fn group(&mut self, item: &Item<'_>) -> Result<(), AccountError> {
+        let group = Group {
+            name: item.required("GroupName")?,
+            arn: item.required("Arn")?,
+            inline: item.inline("GroupPolicyList", PolicyKind::GroupInline)?,
+            attached: item.attached()?,
+        };
+        // Users name their groups by name; names are unique in an account.
+        insert(
+            &mut self.groups,
+            group.name.clone(),
+            group,
+            item.page,
+            |_, first, second| AccountError::ConflictingEntity {
+                kind: "group",
+                arn: item
+                    .map
+                    .get("Arn")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                first,
+                second,
+            },
+        )
+    }
+
+    fn managed(&mut self, item: &Item<'_>) -> Result<(), AccountError> {
+        let arn = item.required("Arn")?;
+        let default_version = item.string("DefaultVersionId")?;
+        let attachment_count = match item.map.get("AttachmentCount") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(other) => return Err(item.wrong("AttachmentCount", "a number", other)),
+        };
+        let mut flagged: Vec<(String, &Value)> = Vec::new();
+        let mut named: Option<&Value> = None;
+        for (k, version) in item.array("PolicyVersionList")?.iter().enumerate() {
+            let Value::Object(v) = version else {
+                return Err(item.wrong("PolicyVersionList", "an array of objects", version));
+            };
+            let vitem = Item {
+                page: item.page,
+                name: format!("{}, version {}", item.name, k + 1),
+                map: v,
+            };
+            let id = vitem
+                .string("VersionId")?
+                .unwrap_or_else(|| format!("#{}", k + 1));
+            let Some(doc) = v.get("Document") else {
+                return Err(AccountError::MissingField {
+                    page: item.page,
+                    item: format!("{}, version `{id}`", item.name),
+                    field: "Document",
+                });
+            };
+            let is_default = match v.get("IsDefaultVersion") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(other) => return Err(vitem.wrong("IsDefaultVersion", "a boolean", other)),
+            };
+            if default_version.as_deref() == Some(id.as_str()) {
+                named = Some(doc);
+            }
+            if is_default {
+                flagged.push((id, doc));
+            }
+        }
+        let document = match (flagged.as_slice(), &default_version) {
+            ([(id, _)], Some(n)) if id != n => Err(DocumentError::DefaultVersionMismatch {
+                named: n.clone(),
+                flagged: id.clone(),
+            }),
+            ([(_, doc)], _) => document(doc, PolicyKind::Managed),
+            ([], _) => match named {
+                Some(doc) => document(doc, PolicyKind::Managed),
+                None => Err(DocumentError::NoDefaultVersion),
+            },
+            (several, _) => Err(DocumentError::SeveralDefaultVersions {
+                versions: several
+                    .iter()
+                    .map(|(id, _)| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        };
+        let policy = ManagedPolicy {
+            name: item.required("PolicyName")?,
+            id: item.string("PolicyId")?,
+            update_date: item.string("UpdateDate")?,
+            attachment_count,
+            default_version,
+            document,
+            arn: arn.clone(),
+        };
+        match self.managed.entry(arn) {
+            Entry::Vacant(v) => {
+                v.insert((policy, item.page));
+            }
+            Entry::Occupied(mut o) => {
+                let (existing, first) = o.get_mut();
+                if existing.document != policy.document {
+                    return Err(AccountError::ConflictingPolicy {
+                        arn: policy.arn,
+                        first: *first,
+                        second: item.page,
+                    });
+                }
+                // Pages taken at different times may count attachments differently.
+                existing.attachment_count = existing.attachment_count.max(policy.attachment_count);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Account {
+        let mut attached_by: BTreeMap<String, usize> = BTreeMap::new();
+        let principals: Vec<Principal> = self.principals.into_values().map(|(p, _)| p).collect();
+        let groups: BTreeMap<String, Group> =
+            self.groups.into_iter().map(|(k, (g, _))| (k, g)).collect();
+        for arn in principals
+            .iter()
+            .flat_map(|p| &p.attached)
+            .chain(groups.values().flat_map(|g| &g.attached))
+        {
+            *attached_by.entry(arn.clone()).or_insert(0) += 1;
+        }
+        Account {
+            principals,
+            groups,
+            managed: self.managed.into_iter().map(|(k, (m, _))| (k, m)).collect(),
+            attached_by,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// Inserts `value` under `key`, accepting an equal repeat and refusing a different one.
+fn insert<T: PartialEq>(
+    map: &mut BTreeMap<String, (T, usize)>,
+    key: String,
+    value: T,
+    page: usize,
+    conflict: impl FnOnce(String, usize, usize) -> AccountError,
+) -> Result<(), AccountError> {
+    match map.entry(key) {
+        Entry::Vacant(v) => {
+            v.insert((value, page));
+            Ok(())
+        }
+        Entry::Occupied(o) if o.get().0 == value => Ok(()),
+        Entry::Occupied(o) => {
+            let first = o.get().1;
+            Err(conflict(o.key().clone(), first, page))
+        }
+    }
+}
+
+/// A `PolicyDocument` or version `Document`: an object, or a string holding JSON text
+/// (URL-encoded, as the raw API returns it, or not).
+fn document(value: &Value, kind: PolicyKind) -> Result<Policy, DocumentError> {
+    let parsed;
+    let value = match value {
+        Value::String(text) => {
+            parsed = parse_json_text(text).map_err(|source| DocumentError::Policy { source })?;
+            &parsed
+        }
+        other => other,
+    };
+    match value {
+        Value::Object(map) => Policy::from_document(map.clone(), kind)
+            .map_err(|source| DocumentError::Policy { source }),
+        other => Err(DocumentError::NotADocument {
+            found: json_kind(other).to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;

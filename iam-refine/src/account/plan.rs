@@ -1,0 +1,525 @@
+//! One principal's plan: what to do with each policy it carries, given what it did not use.
+//!
+//! [`plan_principal`] is the unit of work of an account run: a pure function of the
+//! account, one principal, its evidence and the catalog, so that a caller can run one per
+//! principal on every core (`rayon`'s `par_iter`), and one principal's failure is its own.
+//!
+//! - A role with an `UnusedIAMRole` finding is to be deleted; nothing is refined.
+//! - Otherwise every policy the principal carries (inline, customer managed, AWS managed)
+//!   is refined against the findings (after `keep`): unchanged, replaced (a new policy in
+//!   its place; a managed policy is never edited in place, least of all one attached to
+//!   others), or detached when nothing in it is used.
+//! - A user's policies inherited from a group are reported with how many unused actions they
+//!   allow, not refined: refining a group's policy for one member changes it for all.
+//! - IAM's quotas are checked: 6,144 characters per managed policy, the aggregate of a
+//!   role's (10,240) or user's (2,048) inline policies, 10 managed policies per principal.
+//!   With `fit_quota`, [`crate::fit_quota`] makes what is over fit, or the principal fails
+//!   with the smallest size reached.
+//!
+//! [`PrincipalPlan::recommendation`] ([`super::recommend`]) writes the plan in AWS's
+//! `get-finding-recommendation` shape; the quota checks are in [`super::limits`].
+
+use super::{Account, Principal, PrincipalKind};
+use crate::catalog::Catalog;
+use crate::findings::Findings;
+use crate::options::RefineOptions;
+use crate::policy::{ActionKey, Effect, Policy};
+use crate::quota::{InfixStats, MANAGED_POLICIES_PER_PRINCIPAL};
+use crate::refine::{refine_with, Refinement, Stats};
+use crate::usage::{ObservedUsage, PrincipalFindings, ReportedFinding, UnusedRole, Usage};
+
+/// How to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    pub refine: RefineOptions,
+    /// Make what is over IAM's quotas fit (`--fit-quota`), or fail the principal.
+    pub fit_quota: bool,
+    /// Managed policies a principal may have attached: 10 by default, up to 20 on request.
+    pub max_managed_policies: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> PlanOptions {
+        PlanOptions {
+            refine: RefineOptions::default(),
+            fit_quota: false,
+            max_managed_policies: MANAGED_POLICIES_PER_PRINCIPAL,
+        }
+    }
+}
+
+/// What a principal used or did not use, borrowed from wherever it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageRef<'a> {
+    Unused(&'a Findings),
+    Used(&'a ObservedUsage),
+}
+
+/// Everything known about one principal's use of its permissions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evidence<'a> {
+    /// Unused permissions, or the actions used; `None` when nothing is known.
+    pub usage: Option<UsageRef<'a>>,
+    pub unused_role: Option<&'a UnusedRole>,
+    pub reported: &'a [ReportedFinding],
+}
+
+impl<'a> From<&'a PrincipalFindings> for Evidence<'a> {
+    fn from(f: &'a PrincipalFindings) -> Evidence<'a> {
+        Evidence {
+            usage: f.unused.as_ref().map(UsageRef::Unused),
+            unused_role: f.unused_role.as_ref(),
+            reported: &f.reported,
+        }
+    }
+}
+
+impl<'a> From<&'a Usage> for Evidence<'a> {
+    fn from(u: &'a Usage) -> Evidence<'a> {
+        Evidence {
+            usage: Some(match u {
+                Usage::Unused(f) => UsageRef::Unused(f),
+                Usage::Used(o) => UsageRef::Used(o),
+            }),
+            unused_role: None,
+            reported: &[],
+        }
+    }
+}
+
+/// Where a policy comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicySource {
+    Inline,
+    CustomerManaged,
+    AwsManaged,
+}
+
+impl PolicySource {
+    /// `inline`, `customerManaged`, `awsManaged` (the recommendation's extra field).
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicySource::Inline => "inline",
+            PolicySource::CustomerManaged => "customerManaged",
+            PolicySource::AwsManaged => "awsManaged",
+        }
+    }
+}
+
+/// A policy as a recommendation names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRef {
+    /// `existingPolicyId`: the ARN of a managed policy, the name of an inline one.
+    pub id: String,
+    pub name: String,
+    pub source: PolicySource,
+}
+
+/// What becomes of one policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyAction {
+    /// It allows nothing unused.
+    Unchanged,
+    /// Create [`PolicyPlan::documents`] in its place, then detach it.
+    Replace,
+    /// Everything it allows is unused.
+    Detach,
+}
+
+/// The size check of a replaced policy, or of a principal's inline policies together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaCheck {
+    pub quota: usize,
+    pub before: usize,
+    /// After refinement, before any fitting.
+    pub refined: usize,
+    /// What is written: the size of each document (several after a split).
+    pub written: Vec<usize>,
+    pub infix: InfixStats,
+}
+
+impl QuotaCheck {
+    pub fn fits(&self) -> bool {
+        self.written.iter().all(|&s| s <= self.quota)
+    }
+}
+
+/// One policy of the principal, refined.
+#[derive(Debug, Clone)]
+pub struct PolicyPlan {
+    pub policy: PolicyRef,
+    pub original: Policy,
+    pub refinement: Refinement,
+    pub action: PolicyAction,
+    /// What to create in its place (empty unless replaced): one document, or several when
+    /// split to fit the quota.
+    pub documents: Vec<Policy>,
+    /// Users, groups and roles it is attached to (1 for an inline policy).
+    pub attachments: usize,
+    /// `policyUpdatedAt`: a managed policy's `UpdateDate`.
+    pub updated_at: Option<String>,
+    /// Statements (from 0) left as written by `skip_sid`.
+    pub skipped_statements: Vec<usize>,
+    /// An Allow `NotAction` statement changed (AWS's recommendations refuse these).
+    pub not_action_refined: bool,
+    /// For a replaced managed policy (inline policies are checked together:
+    /// [`PrincipalPlan::inline_quota`]).
+    pub quota: Option<QuotaCheck>,
+}
+
+/// A user's policy inherited from a group: reported, not refined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InheritedPolicy {
+    pub group: String,
+    pub policy: PolicyRef,
+    /// Catalog actions it allows that the user did not use.
+    pub unused_actions: usize,
+}
+
+/// The outcome for a principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalStatus {
+    /// Some policy is replaced (others may be detached or unchanged).
+    Refined,
+    /// Every policy it carries is detached.
+    Detach,
+    /// Nothing it carries allows anything unused.
+    Unchanged,
+    /// An `UnusedIAMRole` finding: delete the role.
+    DeleteRole,
+    /// No finding or usage for it.
+    NoFindings,
+    /// Its plan could not be made ([`PrincipalPlan::errors`]).
+    Failed,
+}
+
+impl PrincipalStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            PrincipalStatus::Refined => "refined",
+            PrincipalStatus::Detach => "detach",
+            PrincipalStatus::Unchanged => "unchanged",
+            PrincipalStatus::DeleteRole => "delete role",
+            PrincipalStatus::NoFindings => "no findings",
+            PrincipalStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Why a principal's plan failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    #[error("policy `{policy}`: {message}")]
+    Document { policy: String, message: String },
+    #[error("attached policy `{arn}` is not in the export's `Policies` (run get-account-authorization-details without --filter, or with LocalManagedPolicy and AWSManagedPolicy)")]
+    MissingManaged { arn: String },
+    #[error("policy `{policy}`: {size} characters after refinement, over IAM's {quota}-character quota; the smallest reached is {smallest}{parts}")]
+    Quota {
+        policy: String,
+        size: usize,
+        quota: usize,
+        smallest: usize,
+        parts: String,
+    },
+    #[error("the {kind}'s inline policies total {size} characters after refinement, over IAM's {quota}-character quota; the smallest reached is {smallest}")]
+    InlineQuota {
+        kind: &'static str,
+        size: usize,
+        quota: usize,
+        smallest: usize,
+    },
+}
+
+/// The plan for one principal.
+#[derive(Debug, Clone)]
+pub struct PrincipalPlan {
+    pub kind: PrincipalKind,
+    pub name: String,
+    pub arn: String,
+    pub status: PrincipalStatus,
+    /// Its own policies: inline first, then attached, in the export's order.
+    pub policies: Vec<PolicyPlan>,
+    pub inherited: Vec<InheritedPolicy>,
+    /// Unused access keys and passwords.
+    pub reported: Vec<ReportedFinding>,
+    pub unused_role: Option<UnusedRole>,
+    /// The findings its policies were refined against (after `keep`): what a verifier must
+    /// be given.
+    pub findings: Option<Findings>,
+    /// Its inline policies' aggregate size, when it has any replaced.
+    pub inline_quota: Option<QuotaCheck>,
+    /// Managed policies attached before and after the plan.
+    pub managed_before: usize,
+    pub managed_after: usize,
+    pub errors: Vec<PlanError>,
+    pub warnings: Vec<String>,
+}
+
+impl PrincipalPlan {
+    /// The refinement statistics of its policies, summed (an action removed from two
+    /// policies counts twice).
+    pub fn stats(&self) -> Stats {
+        let mut total = Stats::default();
+        for p in &self.policies {
+            let s = &p.refinement.stats;
+            total.entries_before += s.entries_before;
+            total.entries_after += s.entries_after;
+            total.entries_replaced += s.entries_replaced;
+            total.entries_removed += s.entries_removed;
+            total.entries_redundant += s.entries_redundant;
+            total.not_action_added += s.not_action_added;
+            total.statements_removed += s.statements_removed;
+            total.removed_unknown += s.removed_unknown;
+            for (level, n) in &s.removed {
+                *total.removed.entry(*level).or_insert(0) += n;
+            }
+        }
+        total
+    }
+}
+
+struct Carried {
+    policy: PolicyRef,
+    original: Policy,
+    attachments: usize,
+    updated_at: Option<String>,
+}
+
+/// Plans `principal` of `account` from `evidence`.
+pub fn plan_principal(
+    account: &Account,
+    principal: &Principal,
+    evidence: Evidence<'_>,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> PrincipalPlan {
+    let mut plan = PrincipalPlan {
+        kind: principal.kind,
+        name: principal.name.clone(),
+        arn: principal.arn.clone(),
+        status: PrincipalStatus::Unchanged,
+        policies: Vec::new(),
+        inherited: Vec::new(),
+        reported: evidence.reported.to_vec(),
+        unused_role: evidence.unused_role.cloned(),
+        findings: None,
+        inline_quota: None,
+        managed_before: principal.attached.len(),
+        managed_after: principal.attached.len(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if plan.unused_role.is_some() && principal.kind == PrincipalKind::Role {
+        plan.status = PrincipalStatus::DeleteRole;
+        return plan;
+    }
+    let own = carried(account, principal, &mut plan);
+    let inherited = inherited_policies(account, principal, &mut plan);
+    if !plan.errors.is_empty() {
+        plan.status = PrincipalStatus::Failed;
+        return plan;
+    }
+    let Some(usage) = evidence.usage else {
+        plan.status = PrincipalStatus::NoFindings;
+        return plan;
+    };
+    let findings = match usage {
+        UsageRef::Unused(f) => options.refine.apply_keep(f, catalog),
+        UsageRef::Used(used) => options.refine.apply_keep(
+            &used.unused_in(own.iter().map(|c| &c.original), catalog),
+            catalog,
+        ),
+    };
+    let unused = findings.resolve(catalog);
+
+    for c in own {
+        let refinement = refine_with(&c.original, &unused, &options.refine);
+        let action = if refinement.detach {
+            PolicyAction::Detach
+        } else if refinement.changed(&c.original) {
+            PolicyAction::Replace
+        } else {
+            PolicyAction::Unchanged
+        };
+        let not_action_refined = refinement
+            .policy
+            .statements
+            .iter()
+            .enumerate()
+            .any(|(j, s)| {
+                s.effect == Effect::Allow
+                    && s.key == ActionKey::NotAction
+                    && refinement
+                        .origins
+                        .get(j)
+                        .and_then(|&o| c.original.statements.get(o))
+                        .is_some_and(|o| o != s)
+            });
+        let documents = match action {
+            PolicyAction::Replace => vec![refinement.policy.clone()],
+            _ => Vec::new(),
+        };
+        plan.policies.push(PolicyPlan {
+            skipped_statements: options.refine.skipped_statements(&c.original),
+            policy: c.policy,
+            original: c.original,
+            refinement,
+            action,
+            documents,
+            attachments: c.attachments,
+            updated_at: c.updated_at,
+            not_action_refined,
+            quota: None,
+        });
+    }
+    for (group, policy, original) in inherited {
+        let r = refine_with(&original, &unused, &options.refine);
+        plan.inherited.push(InheritedPolicy {
+            group,
+            policy,
+            unused_actions: r.stats.removed.values().sum(),
+        });
+    }
+    super::limits::check_managed_quota(&mut plan, &unused, options);
+    super::limits::check_inline_quota(&mut plan, &unused, options);
+    plan.findings = Some(findings);
+    plan.status = if !plan.errors.is_empty() {
+        PrincipalStatus::Failed
+    } else if plan
+        .policies
+        .iter()
+        .any(|p| p.action == PolicyAction::Replace)
+    {
+        PrincipalStatus::Refined
+    } else if !plan.policies.is_empty()
+        && plan
+            .policies
+            .iter()
+            .all(|p| p.action == PolicyAction::Detach)
+    {
+        PrincipalStatus::Detach
+    } else if plan
+        .policies
+        .iter()
+        .any(|p| p.action == PolicyAction::Detach)
+    {
+        PrincipalStatus::Refined
+    } else {
+        PrincipalStatus::Unchanged
+    };
+    plan
+}
+
+/// The principal's own policies, or errors for those that cannot be read.
+fn carried(account: &Account, principal: &Principal, plan: &mut PrincipalPlan) -> Vec<Carried> {
+    let mut out = Vec::new();
+    for inline in &principal.inline {
+        match &inline.document {
+            Ok(doc) => out.push(Carried {
+                policy: PolicyRef {
+                    id: inline.name.clone(),
+                    name: inline.name.clone(),
+                    source: PolicySource::Inline,
+                },
+                original: doc.clone(),
+                attachments: 1,
+                updated_at: None,
+            }),
+            Err(e) => plan.errors.push(PlanError::Document {
+                policy: inline.name.clone(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    for arn in &principal.attached {
+        let Some(m) = account.managed_policy(arn) else {
+            plan.errors
+                .push(PlanError::MissingManaged { arn: arn.clone() });
+            continue;
+        };
+        match &m.document {
+            Ok(doc) => out.push(Carried {
+                policy: PolicyRef {
+                    id: m.arn.clone(),
+                    name: m.name.clone(),
+                    source: if m.is_aws_managed() {
+                        PolicySource::AwsManaged
+                    } else {
+                        PolicySource::CustomerManaged
+                    },
+                },
+                original: doc.clone(),
+                attachments: account.attachments(arn).max(1),
+                updated_at: m.update_date.clone(),
+            }),
+            Err(e) => plan.errors.push(PlanError::Document {
+                policy: m.arn.clone(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    out
+}
+
+/// A user's group policies: (group, the policy, its document). Unreadable ones are
+/// warnings: they are only reported.
+fn inherited_policies(
+    account: &Account,
+    principal: &Principal,
+    plan: &mut PrincipalPlan,
+) -> Vec<(String, PolicyRef, Policy)> {
+    let mut out = Vec::new();
+    for name in &principal.groups {
+        let Some(group) = account.group(name) else {
+            plan.warnings.push(format!(
+                "group `{name}` is not in the export: its policies are not reported"
+            ));
+            continue;
+        };
+        for inline in &group.inline {
+            match &inline.document {
+                Ok(doc) => out.push((
+                    name.clone(),
+                    PolicyRef {
+                        id: inline.name.clone(),
+                        name: inline.name.clone(),
+                        source: PolicySource::Inline,
+                    },
+                    doc.clone(),
+                )),
+                Err(e) => plan
+                    .warnings
+                    .push(format!("group `{name}`, policy `{}`: {e}", inline.name)),
+            }
+        }
+        for arn in &group.attached {
+            match account.managed_policy(arn).map(|m| (m, &m.document)) {
+                Some((m, Ok(doc))) => out.push((
+                    name.clone(),
+                    PolicyRef {
+                        id: m.arn.clone(),
+                        name: m.name.clone(),
+                        source: if m.is_aws_managed() {
+                            PolicySource::AwsManaged
+                        } else {
+                            PolicySource::CustomerManaged
+                        },
+                    },
+                    doc.clone(),
+                )),
+                Some((_, Err(e))) => plan
+                    .warnings
+                    .push(format!("group `{name}`, policy `{arn}`: {e}")),
+                None => plan.warnings.push(format!(
+                    "group `{name}`: attached policy `{arn}` is not in the export"
+                )),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -1,0 +1,237 @@
+//! Opt-outs from refinement, as teams need them for break-glass and rarely used actions.
+//!
+//! - `keep` patterns name actions that are never removed, whatever the findings say
+//!   (`iam:PassRole`, which Access Advisor does not track, or a break-glass action). They
+//!   act on the findings, before they are resolved ([`RefineOptions::resolve`]): the
+//!   effective findings ([`RefineOptions::apply_keep`]) are what the refinement is exact
+//!   against, and what a verifier must be given.
+//! - `skip_sid` patterns name statements (by `Sid`) that are left as written, like Deny
+//!   statements ([`crate::refine_with`]); [`RefineOptions::skipped_statements`] lists them
+//!   for a verifier, which must then hold them to "unchanged" instead of "exact".
+//!
+//! Both are IAM-style globs, matched case-insensitively (`*` any run, `?` one character).
+
+use crate::catalog::Catalog;
+use crate::findings::{Findings, Unused};
+use crate::pattern::Pattern;
+use crate::policy::{Policy, Statement};
+
+/// An opt-out pattern that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionsError {
+    #[error("`--{option}` needs a non-empty pattern")]
+    Empty { option: &'static str },
+    #[error("`--keep {pattern}`: an action pattern has the form `service:Action` (wildcards allowed), or is `*`")]
+    NotAnAction { pattern: String },
+}
+
+/// Opt-outs for [`crate::refine_with`] and the account plan. The default opts out of
+/// nothing, which is what [`crate::refine()`] does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefineOptions {
+    keep: Vec<Pattern>,
+    skip_sid: Vec<Pattern>,
+}
+
+impl RefineOptions {
+    pub fn new() -> RefineOptions {
+        RefineOptions::default()
+    }
+
+    /// Never remove the actions `pattern` matches (`iam:PassRole`, `kms:*`, `*:Describe*`).
+    pub fn keep(mut self, pattern: &str) -> Result<RefineOptions, OptionsError> {
+        if pattern.is_empty() {
+            return Err(OptionsError::Empty { option: "keep" });
+        }
+        if pattern != "*" && !pattern.contains(':') {
+            return Err(OptionsError::NotAnAction {
+                pattern: pattern.to_string(),
+            });
+        }
+        self.keep.push(Pattern::new(pattern));
+        Ok(self)
+    }
+
+    /// Leave statements whose `Sid` matches `pattern` as written.
+    pub fn skip_sid(mut self, pattern: &str) -> Result<RefineOptions, OptionsError> {
+        if pattern.is_empty() {
+            return Err(OptionsError::Empty { option: "skip-sid" });
+        }
+        self.skip_sid.push(Pattern::new(pattern));
+        Ok(self)
+    }
+
+    pub fn keep_patterns(&self) -> impl Iterator<Item = &str> {
+        self.keep.iter().map(Pattern::as_str)
+    }
+
+    pub fn skip_sid_patterns(&self) -> impl Iterator<Item = &str> {
+        self.skip_sid.iter().map(Pattern::as_str)
+    }
+
+    /// Does a `keep` pattern match this (full) action name?
+    pub fn keeps(&self, action: &str) -> bool {
+        self.keep.iter().any(|p| p.matches(action))
+    }
+
+    /// Is this statement left as written? Only a statement with a string `Sid` can be.
+    pub fn skips(&self, statement: &Statement) -> bool {
+        if self.skip_sid.is_empty() {
+            return false;
+        }
+        let value = statement.to_value();
+        let Some(sid) = value.get("Sid").and_then(|s| s.as_str()) else {
+            return false;
+        };
+        self.skip_sid.iter().any(|p| p.matches(sid))
+    }
+
+    /// Indices (from 0) of the statements of `policy` that [`crate::refine_with`] leaves as
+    /// written because of their `Sid` (Deny statements, always left, are not listed).
+    pub fn skipped_statements(&self, policy: &Policy) -> Vec<usize> {
+        policy
+            .statements
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.effect == crate::Effect::Allow && self.skips(s))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The findings minus what `keep` protects. A wholly unused service that a `keep`
+    /// pattern reaches into is no longer wholly unused: it becomes the list of its catalog
+    /// actions that no `keep` pattern matches (so actions AWS adds to it later stay
+    /// allowed where a wildcard allowed them: removing less is always safe).
+    pub fn apply_keep(&self, findings: &Findings, catalog: &Catalog) -> Findings {
+        if self.keep.is_empty() {
+            return findings.clone();
+        }
+        let mut actions: Vec<String> = findings
+            .actions()
+            .filter(|a| !self.keeps(a))
+            .map(str::to_string)
+            .collect();
+        let mut services = Vec::new();
+        for service in findings.services() {
+            let marker = format!("{service}:");
+            if !self.keep.iter().any(|p| p.may_match_prefix(&marker)) {
+                services.push(service.to_string());
+                continue;
+            }
+            actions.extend(
+                catalog
+                    .prefix_range(&marker)
+                    .filter(|&i| !self.keeps(catalog.lower(i)))
+                    .map(|i| catalog.name(i).to_string()),
+            );
+        }
+        Findings::from_names(&actions, &services)
+    }
+
+    /// [`RefineOptions::apply_keep`], then [`Findings::resolve`].
+    pub fn resolve<'c>(&self, findings: &Findings, catalog: &'c Catalog) -> Unused<'c> {
+        if self.keep.is_empty() {
+            return findings.resolve(catalog);
+        }
+        self.apply_keep(findings, catalog).resolve(catalog)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{refine, refine_with};
+
+    fn catalog() -> &'static Catalog {
+        static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        CATALOG.get_or_init(Catalog::embedded)
+    }
+
+    #[test]
+    fn keep_protects_named_actions_and_breaks_up_unused_services() {
+        let findings = Findings::parse(
+            r#"[{"serviceNamespace": "iam", "actions": ["PassRole", "CreateUser"]}, {"serviceNamespace": "kms"}, {"serviceNamespace": "sqs"}]"#,
+        )
+        .expect("findings");
+        let options = RefineOptions::new()
+            .keep("iam:PassRole")
+            .and_then(|o| o.keep("kms:Decrypt"))
+            .expect("valid");
+        let effective = options.apply_keep(&findings, catalog());
+        let actions: Vec<&str> = effective.actions().collect();
+        assert!(actions.contains(&"iam:CreateUser"));
+        assert!(!actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("iam:PassRole")));
+        assert!(!actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("kms:Decrypt")));
+        assert!(actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("kms:Encrypt")));
+        // sqs stays a wholly unused service; kms does not.
+        assert_eq!(effective.services().collect::<Vec<_>>(), ["sqs"]);
+    }
+
+    #[test]
+    fn refine_keeps_what_keep_protects() {
+        let policy = Policy::parse(
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": ["iam:PassRole", "iam:CreateUser", "kms:*"], "Resource": "*"}}"#,
+        )
+        .expect("policy");
+        let findings = Findings::parse(
+            r#"[{"serviceNamespace": "iam", "actions": ["PassRole", "CreateUser"]}, {"serviceNamespace": "kms"}]"#,
+        )
+        .expect("findings");
+        let plain = refine(&policy, &findings.resolve(catalog()));
+        assert!(plain.detach, "without keep everything is unused");
+
+        let options = RefineOptions::new()
+            .keep("iam:passrole")
+            .and_then(|o| o.keep("kms:Decrypt*"))
+            .expect("valid");
+        let r = refine_with(&policy, &options.resolve(&findings, catalog()), &options);
+        let out = &r.policy.statements[0].patterns;
+        assert!(out.contains(&"iam:PassRole".to_string()), "{out:?}");
+        assert!(!out.contains(&"iam:CreateUser".to_string()), "{out:?}");
+        assert!(out.iter().any(|e| e.starts_with("kms:Decrypt")), "{out:?}");
+        assert!(!out.iter().any(|e| e.starts_with("kms:Encrypt")), "{out:?}");
+    }
+
+    #[test]
+    fn skip_sid_leaves_matching_statements_as_written() {
+        let policy = Policy::parse(
+            r#"{"Statement": [
+                {"Sid": "BreakGlass", "Effect": "Allow", "Action": ["s3:*"], "Resource": "*"},
+                {"Sid": "Daily", "Effect": "Allow", "Action": ["s3:*"], "Resource": "*"},
+                {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}
+            ]}"#,
+        )
+        .expect("policy");
+        let findings =
+            Findings::parse(r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}, {"serviceNamespace": "sqs"}]"#)
+                .expect("findings");
+        let options = RefineOptions::new().skip_sid("break*").expect("valid");
+        assert_eq!(options.skipped_statements(&policy), [0]);
+        let r = refine_with(&policy, &findings.resolve(catalog()), &options);
+        assert_eq!(r.policy.statements[0], policy.statements[0]);
+        assert_ne!(r.policy.statements[1], policy.statements[1]);
+        assert_eq!(r.policy.statements.len(), 2, "the sqs statement goes");
+        assert_eq!(r.origins, [0, 1]);
+        assert_eq!(
+            refine(&policy, &findings.resolve(catalog())).origins,
+            [0, 1]
+        );
+    }
+
+    #[test]
+    fn bad_patterns_are_named() {
+        assert_eq!(
+            RefineOptions::new().keep("PassRole").unwrap_err().to_string(),
+            "`--keep PassRole`: an action pattern has the form `service:Action` (wildcards allowed), or is `*`"
+        );
+        assert!(RefineOptions::new().skip_sid("").is_err());
+        assert!(RefineOptions::new().keep("*").is_ok());
+    }
+}

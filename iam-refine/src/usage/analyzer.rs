@@ -1,0 +1,383 @@
+//! IAM Access Analyzer's unused-access findings for a whole account: a folder of `aws
+//! accessanalyzer get-finding-v2` outputs, or a JSON-lines file of them.
+//!
+//! Each finding names its role or user by `resource` (an ARN). By `findingType`:
+//! - `UnusedPermission`: the unused services and actions of `findingDetails`, merged per
+//!   principal (several findings, or pages of one, add up);
+//! - `UnusedIAMRole`: the whole role is unused; it is to be deleted, not refined;
+//! - `UnusedIAMUserAccessKey`, `UnusedIAMUserPassword`: reported with the principal;
+//! - anything else (`ExternalAccess`, ...), and findings whose `status` is not `ACTIVE`
+//!   (archived, resolved), is set aside as ignored, with the reason.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::account::Account;
+use crate::catalog::json_kind;
+use crate::findings::{Findings, FindingsError};
+use crate::json_values;
+use crate::policy::PolicyError;
+
+/// Errors in a findings input; `file` is the name the caller gave the text, `line` the
+/// line the finding starts on.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccountFindingsError {
+    #[error("{file}:{line}: {source}")]
+    Json {
+        file: String,
+        line: usize,
+        source: PolicyError,
+    },
+    #[error("{file}:{line}: expected `aws accessanalyzer get-finding-v2` output (an object with `findingType`, `resource` and `findingDetails`), found {found}")]
+    NotAFinding {
+        file: String,
+        line: usize,
+        found: String,
+    },
+    #[error("{file}:{line}: `list-findings-v2` output has no finding details: save `aws accessanalyzer get-finding-v2` for each finding id instead")]
+    ListOnly { file: String, line: usize },
+    #[error("{file}:{line}: `{field}` must be {expected}, found {found}")]
+    Field {
+        file: String,
+        line: usize,
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("{file}:{line}: finding{id}: `{field}` is missing")]
+    MissingField {
+        file: String,
+        line: usize,
+        id: String,
+        field: &'static str,
+    },
+    #[error("{file}:{line}: finding{id}: `{resource}` is not the ARN of an IAM role or user")]
+    NotAPrincipal {
+        file: String,
+        line: usize,
+        id: String,
+        resource: String,
+    },
+    #[error("{file}:{line}: finding{id}: {source}")]
+    Details {
+        file: String,
+        line: usize,
+        id: String,
+        source: FindingsError,
+    },
+}
+
+/// A role found wholly unused (`UnusedIAMRole`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusedRole {
+    pub finding_id: Option<String>,
+    /// `unusedIamRoleDetails.lastAccessed`, when the role was ever used.
+    pub last_accessed: Option<String>,
+}
+
+/// A finding reported with its principal but not acted on (an unused access key or
+/// password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedFinding {
+    pub finding_id: Option<String>,
+    pub finding_type: String,
+    /// One line, e.g. "access key AKIA... unused (last accessed 2023-01-01T00:00:00Z)".
+    pub detail: String,
+}
+
+/// A finding set aside, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredFinding {
+    /// `file:line`.
+    pub at: String,
+    pub finding_id: Option<String>,
+    pub reason: String,
+}
+
+/// What the findings say about one role or user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrincipalFindings {
+    pub arn: String,
+    /// The unused permissions of its `UnusedPermission` findings, merged; `None` when it
+    /// has none.
+    pub unused: Option<Findings>,
+    pub unused_role: Option<UnusedRole>,
+    pub reported: Vec<ReportedFinding>,
+    /// The ids of every finding read for it, in input order.
+    pub finding_ids: Vec<String>,
+}
+
+/// Findings for an account, by principal ARN.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFindings {
+    principals: BTreeMap<String, PrincipalFindings>,
+    ignored: Vec<IgnoredFinding>,
+}
+
+/// Unused actions and services collected for one principal before they become [`Findings`].
+#[derive(Default)]
+struct Pending {
+    actions: Vec<String>,
+    services: Vec<String>,
+    any: bool,
+}
+
+impl AccountFindings {
+    /// Reads `(name, text)` pairs: each text one or more `get-finding-v2` outputs (one per
+    /// line, or one after another), or a JSON array of them. The name is for messages.
+    pub fn parse<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<AccountFindings, AccountFindingsError> {
+        let mut out = AccountFindings::default();
+        let mut pending: BTreeMap<String, Pending> = BTreeMap::new();
+        for (file, text) in sources {
+            let values = json_values::parse_all(text).map_err(|e| AccountFindingsError::Json {
+                file: file.to_string(),
+                line: e.line,
+                source: e.source,
+            })?;
+            for (value, line) in values {
+                let at = At { file, line };
+                match value {
+                    Value::Array(items) => {
+                        for item in &items {
+                            out.finding(&at, item, &mut pending)?;
+                        }
+                    }
+                    other => out.finding(&at, &other, &mut pending)?,
+                }
+            }
+        }
+        for (arn, p) in pending {
+            if p.any {
+                out.principals.entry(arn.clone()).or_default().unused =
+                    Some(Findings::from_names(&p.actions, &p.services));
+            }
+        }
+        for (arn, p) in &mut out.principals {
+            p.arn.clone_from(arn);
+        }
+        Ok(out)
+    }
+
+    fn finding(
+        &mut self,
+        at: &At<'_>,
+        value: &Value,
+        pending: &mut BTreeMap<String, Pending>,
+    ) -> Result<(), AccountFindingsError> {
+        let Value::Object(map) = value else {
+            return Err(at.not_a_finding(json_kind(value).to_string()));
+        };
+        if map.contains_key("findings") && !map.contains_key("findingType") {
+            return Err(AccountFindingsError::ListOnly {
+                file: at.file.to_string(),
+                line: at.line,
+            });
+        }
+        let Some(finding_type) = at.string(map, "findingType")? else {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
+            return Err(at.not_a_finding(if keys.is_empty() {
+                "an empty object".to_string()
+            } else {
+                format!("an object with keys {}", keys.join(", "))
+            }));
+        };
+        let id = at.string(map, "id")?;
+        let label = id.as_deref().map(|i| format!(" `{i}`")).unwrap_or_default();
+        let ignore = |this: &mut AccountFindings, reason: String| {
+            this.ignored.push(IgnoredFinding {
+                at: format!("{}:{}", at.file, at.line),
+                finding_id: id.clone(),
+                reason,
+            });
+        };
+        let principal_type = matches!(
+            finding_type.as_str(),
+            "UnusedPermission"
+                | "UnusedIAMRole"
+                | "UnusedIAMUserAccessKey"
+                | "UnusedIAMUserPassword"
+        );
+        if !principal_type {
+            ignore(
+                self,
+                format!("finding type `{finding_type}` is not about unused access"),
+            );
+            return Ok(());
+        }
+        match at.string(map, "status")?.as_deref() {
+            None | Some("ACTIVE") => {}
+            Some(other) => {
+                ignore(self, format!("status is {other}, not ACTIVE"));
+                return Ok(());
+            }
+        }
+        let Some(arn) = at.string(map, "resource")? else {
+            return Err(AccountFindingsError::MissingField {
+                file: at.file.to_string(),
+                line: at.line,
+                id: label,
+                field: "resource",
+            });
+        };
+        if !is_principal_arn(&arn) {
+            return Err(AccountFindingsError::NotAPrincipal {
+                file: at.file.to_string(),
+                line: at.line,
+                id: label,
+                resource: arn,
+            });
+        }
+        let details = match map.get("findingDetails") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(items)) => items.as_slice(),
+            Some(other) => {
+                return Err(at.field("findingDetails", "an array", other));
+            }
+        };
+        let detail = |key: &str, field: &str| -> Option<String> {
+            details
+                .iter()
+                .find_map(|d| d.get(key)?.get(field)?.as_str().map(str::to_string))
+        };
+        let entry = self.principals.entry(arn.clone()).or_default();
+        if let Some(i) = &id {
+            if !entry.finding_ids.contains(i) {
+                entry.finding_ids.push(i.clone());
+            }
+        }
+        match finding_type.as_str() {
+            "UnusedPermission" => {
+                // Read by the single-policy findings reader, which knows the details' shape.
+                let findings = Findings::parse(&value.to_string()).map_err(|source| {
+                    AccountFindingsError::Details {
+                        file: at.file.to_string(),
+                        line: at.line,
+                        id: label.clone(),
+                        source,
+                    }
+                })?;
+                let p = pending.entry(arn).or_default();
+                p.any = true;
+                p.actions.extend(findings.actions().map(str::to_string));
+                p.services.extend(findings.services().map(str::to_string));
+            }
+            "UnusedIAMRole" => {
+                entry.unused_role = Some(UnusedRole {
+                    finding_id: id.clone(),
+                    last_accessed: detail("unusedIamRoleDetails", "lastAccessed"),
+                });
+            }
+            "UnusedIAMUserAccessKey" => {
+                let key = detail("unusedIamUserAccessKeyDetails", "accessKeyId")
+                    .unwrap_or_else(|| "(id not given)".to_string());
+                let last = detail("unusedIamUserAccessKeyDetails", "lastAccessed");
+                entry.reported.push(ReportedFinding {
+                    finding_id: id.clone(),
+                    finding_type,
+                    detail: format!("access key {key} unused{}", last_accessed(last)),
+                });
+            }
+            _ => {
+                let last = detail("unusedIamUserPasswordDetails", "lastAccessed");
+                entry.reported.push(ReportedFinding {
+                    finding_id: id.clone(),
+                    finding_type,
+                    detail: format!("console password unused{}", last_accessed(last)),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The findings about `arn`.
+    pub fn principal(&self, arn: &str) -> Option<&PrincipalFindings> {
+        self.principals.get(arn)
+    }
+
+    /// Every principal with findings, by ARN.
+    pub fn principals(&self) -> impl Iterator<Item = &PrincipalFindings> {
+        self.principals.values()
+    }
+
+    /// Findings set aside (other types, not active).
+    pub fn ignored(&self) -> &[IgnoredFinding] {
+        &self.ignored
+    }
+
+    /// ARNs with findings that the account does not have (another account's findings, or
+    /// an export older than the findings).
+    pub fn unmatched<'a>(&'a self, account: &Account) -> Vec<&'a str> {
+        self.principals
+            .keys()
+            .filter(|arn| account.principal(arn).is_none())
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+fn last_accessed(last: Option<String>) -> String {
+    match last {
+        Some(t) => format!(" (last accessed {t})"),
+        None => " (never used)".to_string(),
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/...` or `.../user/...`.
+pub(crate) fn is_principal_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "iam", "", account, resource]
+        if !account.is_empty()
+            && (resource.starts_with("role/") || resource.starts_with("user/"))
+            && !resource.ends_with('/'))
+}
+
+/// Where a finding was read, for messages.
+struct At<'a> {
+    file: &'a str,
+    line: usize,
+}
+
+impl At<'_> {
+    fn not_a_finding(&self, found: String) -> AccountFindingsError {
+        AccountFindingsError::NotAFinding {
+            file: self.file.to_string(),
+            line: self.line,
+            found,
+        }
+    }
+
+    fn field(
+        &self,
+        field: &'static str,
+        expected: &'static str,
+        found: &Value,
+    ) -> AccountFindingsError {
+        AccountFindingsError::Field {
+            file: self.file.to_string(),
+            line: self.line,
+            field,
+            expected,
+            found: json_kind(found),
+        }
+    }
+
+    fn string(
+        &self,
+        map: &Map<String, Value>,
+        field: &'static str,
+    ) -> Result<Option<String>, AccountFindingsError> {
+        match map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.field(field, "a string", other)),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "analyzer_tests.rs"]
+mod tests;

@@ -1,0 +1,312 @@
+//! What a principal used and did not use, from every source iam-refine reads:
+//! - unused-permission findings ([`crate::Findings`] for one policy; [`AccountFindings`]
+//!   for an account: a folder or JSON-lines file of `get-finding-v2` outputs);
+//! - IAM Access Advisor reports ([`AccessAdvisorReport`]);
+//! - observed usage, the actions a principal was seen to use ([`ObservedUsage`]).
+//!
+//! [`Usage::parse`] detects which one a text is, and says which shapes it accepts when it
+//! is none of them. Every source ends as [`crate::Findings`]: what the refiner removes.
+
+mod advisor;
+mod analyzer;
+mod date;
+mod observed;
+
+use serde_json::Value;
+
+use crate::catalog::{json_kind, Catalog};
+use crate::findings::{Findings, FindingsError};
+use crate::policy::{parse_json_text, Policy, PolicyError};
+
+pub use advisor::AccessAdvisorReport;
+pub use analyzer::{
+    AccountFindings, AccountFindingsError, IgnoredFinding, PrincipalFindings, ReportedFinding,
+    UnusedRole,
+};
+pub use observed::ObservedUsage;
+
+/// The shapes [`Usage::parse`] accepts, for messages.
+pub const ACCEPTED_SHAPES: &str = "unused-permission findings (`aws accessanalyzer get-finding-v2` output, or [{\"serviceNamespace\": ..., \"actions\": [...]}]), an Access Advisor report (`aws iam get-service-last-accessed-details` output of an ACTION_LEVEL job), or the actions used (one per line, a JSON array of names, or a policy listing them as iamlive writes)";
+
+/// Errors in a usage source.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    #[error("{source}")]
+    Text { source: PolicyError },
+    #[error("page {page} (line {line}): {source}")]
+    Page {
+        page: usize,
+        line: usize,
+        source: PolicyError,
+    },
+    #[error("expected {ACCEPTED_SHAPES}; found {found}")]
+    Unrecognised { found: String },
+    #[error("{source}")]
+    Findings { source: FindingsError },
+    #[error("the Access Advisor job is {status}, not COMPLETED{message}")]
+    AdvisorJob { status: String, message: String },
+    #[error("{what}: `{field}` is missing")]
+    MissingField { what: String, field: &'static str },
+    #[error("{what}: `{field}` must be {expected}, found {found}")]
+    Field {
+        what: String,
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("`{field}` is not an ISO 8601 date-time: `{value}`")]
+    Date { field: &'static str, value: String },
+    #[error("service `{service}`: `{action}` is not an action of `{service}`")]
+    OtherService { service: String, action: String },
+    #[error("service `{service}`: `{action}` is not an action name")]
+    BadAction { service: String, action: String },
+    #[error("used action {entry}: expected an action name (`service:Action`), found {found}")]
+    UsedEntry { entry: usize, found: String },
+}
+
+/// Which source a text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageKind {
+    /// Unused-permission findings.
+    Findings,
+    /// An Access Advisor report.
+    AccessAdvisor,
+    /// The actions used.
+    Used,
+}
+
+impl UsageKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            UsageKind::Findings => "unused-permission findings",
+            UsageKind::AccessAdvisor => "an Access Advisor report",
+            UsageKind::Used => "a list of used actions",
+        }
+    }
+}
+
+/// What one principal did not use, or used: the input of one refinement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Usage {
+    /// The unused actions and services, from findings or an Access Advisor report.
+    Unused(Findings),
+    /// The actions used; unused is the rest of what the policies allow.
+    Used(ObservedUsage),
+}
+
+/// How to read a usage source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UsageOptions {
+    /// With Access Advisor: what was last used more than this many days before the report
+    /// was made counts as unused too.
+    pub unused_after: Option<u32>,
+}
+
+/// Which kind of source `value` is, if any.
+pub fn detect(value: &Value) -> Option<UsageKind> {
+    match value {
+        Value::Object(map) => {
+            if AccessAdvisorReport::is_report(value) {
+                Some(UsageKind::AccessAdvisor)
+            } else if [
+                "findingType",
+                "findingDetails",
+                "unusedPermissionDetails",
+                "serviceNamespace",
+            ]
+            .iter()
+            .any(|k| map.contains_key(*k))
+            {
+                Some(UsageKind::Findings)
+            } else if map.contains_key("Statement") {
+                Some(UsageKind::Used)
+            } else {
+                None
+            }
+        }
+        // `[]` names nothing unused, as it always has for `--unused`.
+        Value::Array(items) if items.is_empty() => Some(UsageKind::Findings),
+        Value::Array(items) if items.iter().all(Value::is_string) => Some(UsageKind::Used),
+        Value::Array(items) if items.iter().all(|i| detect(i) == Some(UsageKind::Findings)) => {
+            Some(UsageKind::Findings)
+        }
+        _ => None,
+    }
+}
+
+impl Usage {
+    /// Reads a usage source of any accepted kind.
+    pub fn parse(text: &str, options: UsageOptions) -> Result<(Usage, UsageKind), UsageError> {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.is_empty() {
+            return Err(UsageError::Unrecognised {
+                found: "an empty text".to_string(),
+            });
+        }
+        if !trimmed.starts_with(['{', '[', '%']) {
+            return Ok((Usage::Used(ObservedUsage::parse(text)?), UsageKind::Used));
+        }
+        // Access Advisor pages may come one after another; the others are one JSON text.
+        let first = crate::json_values::split(text);
+        let value = match first.as_slice() {
+            [one] => parse_json_text(one.text).map_err(|source| UsageError::Text { source })?,
+            [first, ..] => {
+                let value =
+                    parse_json_text(first.text).map_err(|source| UsageError::Text { source })?;
+                if !AccessAdvisorReport::is_report(&value) {
+                    return Err(UsageError::Unrecognised {
+                        found: "several JSON values one after another".to_string(),
+                    });
+                }
+                value
+            }
+            [] => {
+                return Err(UsageError::Unrecognised {
+                    found: "an empty text".to_string(),
+                })
+            }
+        };
+        match detect(&value) {
+            Some(UsageKind::Findings) => {
+                let f = Findings::parse(text).map_err(|source| UsageError::Findings { source })?;
+                Ok((Usage::Unused(f), UsageKind::Findings))
+            }
+            Some(UsageKind::AccessAdvisor) => {
+                let report = AccessAdvisorReport::parse(text)?;
+                Ok((
+                    Usage::Unused(report.unused(options.unused_after)?),
+                    UsageKind::AccessAdvisor,
+                ))
+            }
+            Some(UsageKind::Used) => Ok((
+                Usage::Used(ObservedUsage::from_value(&value)?),
+                UsageKind::Used,
+            )),
+            None => Err(UsageError::Unrecognised {
+                found: describe(&value),
+            }),
+        }
+    }
+
+    /// The findings for a principal carrying `policies` (only a [`Usage::Used`] needs them).
+    pub fn unused_in<'p>(
+        &self,
+        policies: impl IntoIterator<Item = &'p Policy>,
+        catalog: &Catalog,
+    ) -> Findings {
+        match self {
+            Usage::Unused(f) => f.clone(),
+            Usage::Used(used) => used.unused_in(policies, catalog),
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Object(map) if map.is_empty() => "an empty object".to_string(),
+        Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
+            format!("an object with keys {}", keys.join(", "))
+        }
+        Value::Array(_) => "an array mixing other values".to_string(),
+        other => json_kind(other).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> Result<UsageKind, String> {
+        Usage::parse(text, UsageOptions::default())
+            .map(|(_, k)| k)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn detects_each_source() {
+        assert_eq!(
+            kind(r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#),
+            Ok(UsageKind::Findings)
+        );
+        assert_eq!(
+            kind(
+                r#"{"findingType": "UnusedPermission", "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "sqs"}}]}"#
+            ),
+            Ok(UsageKind::Findings)
+        );
+        assert_eq!(kind("[]"), Ok(UsageKind::Findings));
+        assert_eq!(
+            kind(
+                r#"{"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "ServicesLastAccessed": []}"#
+            ),
+            Ok(UsageKind::AccessAdvisor)
+        );
+        assert_eq!(kind("s3:GetObject\n"), Ok(UsageKind::Used));
+        assert_eq!(kind(r#"["s3:GetObject"]"#), Ok(UsageKind::Used));
+        assert_eq!(
+            kind(
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#
+            ),
+            Ok(UsageKind::Used)
+        );
+    }
+
+    #[test]
+    fn nothing_fitting_lists_the_accepted_shapes() {
+        let e = kind(r#"{"PolicyVersion": {}}"#).unwrap_err();
+        assert!(e.starts_with("expected unused-permission findings"), "{e}");
+        assert!(e.contains("Access Advisor report"), "{e}");
+        assert!(e.contains("the actions used"), "{e}");
+        assert!(
+            e.ends_with("found an object with keys PolicyVersion"),
+            "{e}"
+        );
+        assert!(kind(r#"[{"serviceNamespace": "s3"}, "s3:GetObject"]"#)
+            .unwrap_err()
+            .ends_with("found an array mixing other values"));
+        assert!(kind("").unwrap_err().ends_with("found an empty text"));
+        assert!(kind("[1]\n[2]")
+            .unwrap_err()
+            .ends_with("several JSON values one after another"));
+    }
+
+    #[test]
+    fn each_source_ends_as_findings() {
+        let catalog = Catalog::embedded();
+        let policy = Policy::parse(
+            r#"{"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}}"#,
+        )
+        .expect("policy");
+        let (usage, _) = Usage::parse("s3:GetObject", UsageOptions::default()).expect("valid");
+        let f = usage.unused_in([&policy], &catalog);
+        assert_eq!(f.actions().collect::<Vec<_>>(), ["s3:PutObject"]);
+        let advisor = r#"{"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "JobCompletionDate": "2024-06-05T00:00:00Z",
+            "ServicesLastAccessed": [{"ServiceNamespace": "s3", "LastAuthenticated": "2024-06-01T00:00:00Z",
+              "TrackedActionsLastAccessed": [{"ActionName": "GetObject", "LastAccessedTime": "2024-06-01T00:00:00Z"}, {"ActionName": "PutObject"}]}]}"#;
+        let (usage, kind) = Usage::parse(advisor, UsageOptions::default()).expect("valid");
+        assert_eq!(kind, UsageKind::AccessAdvisor);
+        assert_eq!(
+            usage
+                .unused_in([&policy], &catalog)
+                .actions()
+                .collect::<Vec<_>>(),
+            ["s3:PutObject"]
+        );
+        let (usage, _) = Usage::parse(
+            advisor,
+            UsageOptions {
+                unused_after: Some(2),
+            },
+        )
+        .expect("valid");
+        assert_eq!(
+            usage
+                .unused_in([&policy], &catalog)
+                .services()
+                .collect::<Vec<_>>(),
+            ["s3"]
+        );
+    }
+}
