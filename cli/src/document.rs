@@ -11,7 +11,9 @@
 
 use serde_json::{Map, Value};
 
-use iam_refine::{parse_json_text, recommended_steps, PolicyError, RecommendedStep};
+use iam_refine::{
+    parse_json_text, recommended_steps, PolicyError, RecommendationError, RecommendedStep,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -29,6 +31,8 @@ pub enum DocumentError {
         code: Option<String>,
         message: Option<String>,
     },
+    #[error(transparent)]
+    Steps(#[from] RecommendationError),
     #[error("the recommendation has no `recommendedSteps`")]
     NoSteps,
     #[error("documents nested too deeply")]
