@@ -1,0 +1,93 @@
+//! The verifier's hard input classes (issues 7 and 10), generated reproducibly, written out
+//! for the CLI or timed through the library.
+//!
+//! ```text
+//! cargo run --release -p iam-refine-benches --example verify_classes -- gen DIR
+//! cargo run --release -p iam-refine-benches --example verify_classes -- run [TIMEOUT_S]
+//! ```
+//! `gen` writes, per case, `DIR/NAME.original.json`, `NAME.refined.json` and
+//! `NAME.unused.json` (then `iam-refine verify --original ... --refined ... --unused ...`
+//! or `iam-refine refine NAME.original.json --unused NAME.unused.json --verify` times the
+//! whole process); `run` verifies each case once in this process and prints verdict, time
+//! and query count.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a tool: a failed assumption ends it
+
+#[path = "../verify/tests/support/classes.rs"]
+mod classes;
+
+use std::time::Duration;
+
+use iam_refine::Catalog;
+use iam_refine_verify::{verify, Options};
+
+fn cases(catalog: &Catalog) -> Vec<classes::Case> {
+    let mut out = vec![
+        classes::infix_case(catalog, 5_114),
+        classes::infix_case(catalog, 9_000),
+        classes::deny_case(catalog),
+    ];
+    if let Some(dir) = classes::corpus_dir() {
+        for f in classes::DOUBLED_STAR_POLICIES {
+            out.push(classes::doubled_star_case(&dir.join(f), catalog));
+        }
+    }
+    out
+}
+
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let catalog = Catalog::embedded();
+    match args.first().map(String::as_str) {
+        Some("gen") => {
+            let dir = std::path::Path::new(&args[1]);
+            std::fs::create_dir_all(dir).unwrap();
+            for c in cases(&catalog) {
+                let stem = file_name(&c.name);
+                let write = |suffix: &str, v: &serde_json::Value| {
+                    let path = dir.join(format!("{stem}.{suffix}.json"));
+                    std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+                };
+                write("original", &c.original);
+                write("refined", &c.refined);
+                write("unused", &c.findings);
+                println!(
+                    "{stem}: original {} chars, refined {} chars",
+                    classes::size(&c.original),
+                    classes::size(&c.refined)
+                );
+            }
+        }
+        Some("run") | None => {
+            let timeout = args.get(1).map_or(120.0, |t| t.parse::<f64>().unwrap());
+            let names: Vec<String> = (0..catalog.len())
+                .map(|i| catalog.name(i).to_string())
+                .collect();
+            println!("{}", iam_refine_verify::z3_version());
+            let options = Options {
+                timeout: Some(Duration::from_secs_f64(timeout)),
+                ..Options::default()
+            };
+            for c in cases(&catalog) {
+                let report = verify(&c.original, &c.refined, &c.unused, &names, &options).unwrap();
+                println!(
+                    "{:<60} {:>8.3} s  {:>4} queries  {:?}",
+                    c.name,
+                    report.elapsed.as_secs_f64(),
+                    report.queries,
+                    report.verdict
+                );
+            }
+        }
+        Some(other) => panic!("unknown mode {other}"),
+    }
+}

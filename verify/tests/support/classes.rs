@@ -1,0 +1,312 @@
+//! Reproducible inputs for the verifier's hard classes (issue 7 and 10): each is a policy the
+//! refiner (`iam-refine`, the library) refines under fixed findings, as `refine --verify`
+//! does, or a hand-made equivalent rewrite. Shared by `verify/tests/classes.rs` (regression
+//! tests), `benches/verify.rs` and `benches/verify_classes.rs` (figures), which include this
+//! file by path.
+#![allow(dead_code)] // each includer uses a part
+
+use iam_refine::{refine, ActionKey, Catalog, Effect, Findings, Pattern, Policy};
+use iam_refine_verify::Unused;
+use serde_json::{json, Value};
+
+/// One verification problem: original, refined, the findings as `refine --unused` reads them,
+/// and as the verifier takes them.
+pub struct Case {
+    pub name: String,
+    pub original: Value,
+    pub refined: Value,
+    /// `[{"serviceNamespace": ..., "actions": [...]}]`, for the CLI.
+    pub findings: Value,
+    pub unused: Unused,
+}
+
+/// The policy's size as IAM counts it (no whitespace outside strings): minified JSON.
+pub fn size(doc: &Value) -> usize {
+    serde_json::to_string(doc).map_or(0, |s| s.len())
+}
+
+/// CamelCase words of an action name (split before each capital).
+fn words(action: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in action.chars() {
+        if c.is_ascii_uppercase() || out.is_empty() {
+            out.push(String::new());
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
+    out
+}
+
+const SERVICES: [&str; 12] = [
+    "s3",
+    "ec2",
+    "iam",
+    "lambda",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "kms",
+    "rds",
+    "logs",
+    "glue",
+    "sagemaker",
+];
+
+/// A single-statement Allow policy whose entries are `svc:*?*?*Word*` (a `?*` run, then an
+/// infix word of that service's actions), cycling over twelve services and their most
+/// frequent words, until the policy is about `target` characters long.
+pub fn infix_policy(catalog: &Catalog, target: usize) -> Value {
+    let mut per_service: Vec<Vec<String>> = Vec::new();
+    for svc in SERVICES {
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for i in 0..catalog.len() {
+            if catalog.service(i) == svc {
+                let name = catalog.name(i);
+                let action = name.split_once(':').map_or(name, |(_, a)| a);
+                for w in words(action) {
+                    *counts.entry(w).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, String)> = counts.into_iter().map(|(w, n)| (n, w)).collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        per_service.push(ranked.into_iter().map(|(_, w)| w).collect());
+    }
+    let mut entries: Vec<String> = Vec::new();
+    let mut doc = json!({});
+    'fill: for rank in 0.. {
+        let mut any = false;
+        for (s, svc) in SERVICES.iter().enumerate() {
+            let Some(word) = per_service[s].get(rank) else {
+                continue;
+            };
+            any = true;
+            entries.push(format!("{svc}:*?*?*{word}*"));
+            doc = json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "Infix", "Effect": "Allow", "Action": entries, "Resource": "*"}
+            ]});
+            if size(&doc) >= target {
+                break 'fill;
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    doc
+}
+
+/// Names of catalog actions the policy's Allow `Action` statements allow, every `every`-th
+/// (from the `offset`-th) of them: deterministic findings.
+pub fn findings_every(policy: &Policy, catalog: &Catalog, every: usize, offset: usize) -> Findings {
+    let patterns: Vec<Pattern> = policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && s.key == ActionKey::Action)
+        .flat_map(|s| s.patterns.iter().map(|p| Pattern::new(p)))
+        .collect();
+    let allowed: Vec<String> = (0..catalog.len())
+        .filter(|&i| patterns.iter().any(|p| p.matches(catalog.lower(i))))
+        .map(|i| catalog.name(i).to_string())
+        .collect();
+    let chosen: Vec<String> = allowed
+        .into_iter()
+        .skip(offset)
+        .step_by(every.max(1))
+        .collect();
+    Findings::from_names(&chosen, &[])
+}
+
+/// The findings as the CLI reads them.
+pub fn findings_json(findings: &Findings) -> Value {
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for a in findings.actions() {
+        if let Some((s, n)) = a.split_once(':') {
+            by_service.entry(s).or_default().push(n);
+        }
+    }
+    let mut out: Vec<Value> = by_service
+        .into_iter()
+        .map(|(s, actions)| json!({"serviceNamespace": s, "actions": actions}))
+        .collect();
+    for s in findings.services() {
+        out.push(json!({"serviceNamespace": s}));
+    }
+    Value::Array(out)
+}
+
+pub fn unused_of(findings: &Findings) -> Unused {
+    Unused {
+        actions: findings.actions().map(String::from).collect(),
+        services: findings.services().map(String::from).collect(),
+    }
+}
+
+/// `original` refined by the library under `findings`.
+pub fn refined_case(name: &str, original: Value, findings: &Findings, catalog: &Catalog) -> Case {
+    let policy = Policy::parse(&original.to_string()).expect("generated policy parses");
+    let refinement = refine(&policy, &findings.resolve(catalog));
+    Case {
+        name: name.to_string(),
+        refined: refinement.policy.to_value(),
+        original: policy.to_value(),
+        findings: findings_json(findings),
+        unused: unused_of(findings),
+    }
+}
+
+/// Class 1: the infix `?*` policy of about `target` characters, 10 % of what it allows unused.
+pub fn infix_case(catalog: &Catalog, target: usize) -> Case {
+    let original = infix_policy(catalog, target);
+    let policy = Policy::parse(&original.to_string()).expect("generated policy parses");
+    let findings = findings_every(&policy, catalog, 10, 3);
+    refined_case(&format!("infix ?* policy, {} chars", size(&original)), original, &findings, catalog)
+}
+
+/// The Deny statement of class 2: prefix and infix wildcards over several services, and
+/// literal names.
+pub fn deny_actions() -> Vec<String> {
+    let mut out: Vec<String> = [
+        "s3:Delete*",
+        "s3:PutBucket*",
+        "s3:*Policy*",
+        "s3:PutObjectAcl",
+        "iam:*AccessKey*",
+        "iam:Create*",
+        "iam:*Policy",
+        "iam:Delete*",
+        "iam:Put*Policy",
+        "iam:*User*",
+        "iam:PassRole",
+        "ec2:*Vpc*",
+        "ec2:Delete*",
+        "ec2:*SecurityGroup*",
+        "ec2:Modify*Attribute",
+        "kms:*Key*",
+        "kms:ScheduleKeyDeletion",
+        "lambda:*Permission*",
+        "lambda:Delete*",
+        "cloudtrail:Stop*",
+        "cloudtrail:Delete*",
+        "cloudtrail:*Trail*",
+        "organizations:Leave*",
+        "organizations:*Account*",
+        "logs:Delete*",
+        "logs:*Retention*",
+        "sagemaker:*Model*",
+        "sagemaker:Delete*",
+        "glue:*Resource*",
+        "glue:Delete*",
+        "dynamodb:Delete*",
+        "dynamodb:*Table*",
+        "rds:Delete*",
+        "rds:*Snapshot*",
+        "sns:*Topic*",
+        "sqs:*Queue*",
+    ]
+    .map(String::from)
+    .to_vec();
+    out.sort();
+    out
+}
+
+/// An equivalent rewrite of a Deny action list: another order, every `*` written `**`, and
+/// each trailing `X*` split into `X` and `X?*`.
+pub fn deny_rewrite(actions: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in actions.iter().rev() {
+        if let Some(stem) = a.strip_suffix('*') {
+            if !stem.contains(['*', '?']) {
+                out.push(format!("{stem}?**"));
+                out.push(stem.to_string());
+                continue;
+            }
+        }
+        out.push(a.replace('*', "**"));
+    }
+    out
+}
+
+/// Class 2: a policy with an Allow statement and a Deny statement, refined by the library;
+/// then the refined Deny replaced by an equivalent rewrite (the refiner never rewrites a
+/// Deny: this is a hand-written refinement `verify` must still prove).
+pub fn deny_case(catalog: &Catalog) -> Case {
+    let original = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Work", "Effect": "Allow", "Action": ["s3:*", "ec2:Describe*", "iam:Get*", "iam:List*", "lambda:*", "logs:*"], "Resource": "*"},
+        {"Sid": "Guard", "Effect": "Deny", "Action": deny_actions(), "Resource": "*"}
+    ]});
+    let policy = Policy::parse(&original.to_string()).expect("generated policy parses");
+    let findings = findings_every(&policy, catalog, 10, 1);
+    let mut case = refined_case("equivalent Deny rewrite", original, &findings, catalog);
+    set_deny(&mut case.refined, deny_rewrite(&deny_actions()));
+    case
+}
+
+/// Replace the `Action` of the (last) Deny statement.
+pub fn set_deny(doc: &mut Value, actions: Vec<String>) {
+    if let Some(list) = doc["Statement"].as_array_mut() {
+        if let Some(deny) = list.iter_mut().rev().find(|s| s["Effect"] == "Deny") {
+            deny["Action"] = json!(actions);
+        }
+    }
+}
+
+/// Every `*` of every `Action` / `NotAction` entry written `**`.
+pub fn double_stars(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    let statements: Vec<&mut Value> = match &mut doc["Statement"] {
+        Value::Array(items) => items.iter_mut().collect(),
+        one => vec![one],
+    };
+    for s in statements {
+        for key in ["Action", "NotAction"] {
+            match s.get_mut(key) {
+                Some(Value::String(a)) => *a = a.replace('*', "**"),
+                Some(Value::Array(list)) => {
+                    for a in list {
+                        if let Value::String(a) = a {
+                            *a = a.replace('*', "**");
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    doc
+}
+
+/// The corpus policies class 3 uses (they have infix and suffix wildcards, or many entries).
+pub const DOUBLED_STAR_POLICIES: [&str; 4] = [
+    "ReadOnlyAccess.json",
+    "SageMakerStudioAdminIAMDefaultExecutionPolicy.json",
+    "AmazonAugmentedAIFullAccess.json",
+    "AWSSupportServiceRolePolicy.json",
+];
+
+/// The corpus of AWS managed policies: `$IAM_REFINE_CORPUS`, else where the test crate
+/// finds it, else the shared checkout's copy.
+pub fn corpus_dir() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("IAM_REFINE_CORPUS") {
+        return Some(dir.into());
+    }
+    let shared = std::path::Path::new("/work/shared/corpus/aws-managed-policies");
+    if shared.is_dir() {
+        return Some(shared.to_path_buf());
+    }
+    iam_refine_tests::corpus_dir()
+}
+
+/// Class 3: a corpus policy (a `get-policy-version` file) with every `*` written `**`, 10 %
+/// of what it allows unused, refined by the library.
+pub fn doubled_star_case(file: &std::path::Path, catalog: &Catalog) -> Case {
+    let text = std::fs::read_to_string(file).expect("read corpus policy");
+    let policy = Policy::parse(&text).expect("corpus policy parses");
+    let original = double_stars(&policy.to_value());
+    let policy = Policy::parse(&original.to_string()).expect("doubled policy parses");
+    let findings = findings_every(&policy, catalog, 10, 0);
+    let name = file.file_name().map_or(String::new(), |n| n.to_string_lossy().to_string());
+    refined_case(&format!("{name} with `**`"), original, &findings, catalog)
+}
