@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Document, VerifyError};
+use crate::error::{Document, VerifyError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Effect {

@@ -39,7 +39,7 @@ fn words(action: &str) -> Vec<String> {
     out
 }
 
-const SERVICES: [&str; 12] = [
+pub const SERVICES: [&str; 12] = [
     "s3",
     "ec2",
     "iam",
@@ -54,15 +54,17 @@ const SERVICES: [&str; 12] = [
     "sagemaker",
 ];
 
-/// A single-statement Allow policy whose entries are `svc:*?*?*Word*` (a `?*` run, then an
-/// infix word of that service's actions), cycling over twelve services and their most
-/// frequent words, until the policy is about `target` characters long.
-pub fn infix_policy(catalog: &Catalog, target: usize) -> Value {
+/// A single-statement Allow policy whose entries put `?*` runs around an infix word of
+/// `services`' actions (`s3:*?*?*Get*`, `s3:*Tagging*?*`, ...), cycling over the services,
+/// their most frequent words and four shapes, until the policy is about `target`
+/// characters long.
+pub fn infix_policy(catalog: &Catalog, services: &[&str], target: usize) -> Value {
+    const SHAPES: [(&str, &str); 4] = [("*?*?*", "*"), ("*", "*?*"), ("?*", "*?*"), ("*?*", "?*")];
     let mut per_service: Vec<Vec<String>> = Vec::new();
-    for svc in SERVICES {
+    for svc in services {
         let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
         for i in 0..catalog.len() {
-            if catalog.service(i) == svc {
+            if catalog.service(i) == *svc {
                 let name = catalog.name(i);
                 let action = name.split_once(':').map_or(name, |(_, a)| a);
                 for w in words(action) {
@@ -76,23 +78,20 @@ pub fn infix_policy(catalog: &Catalog, target: usize) -> Value {
     }
     let mut entries: Vec<String> = Vec::new();
     let mut doc = json!({});
-    'fill: for rank in 0.. {
-        let mut any = false;
-        for (s, svc) in SERVICES.iter().enumerate() {
-            let Some(word) = per_service[s].get(rank) else {
-                continue;
-            };
-            any = true;
-            entries.push(format!("{svc}:*?*?*{word}*"));
-            doc = json!({"Version": "2012-10-17", "Statement": [
-                {"Sid": "Infix", "Effect": "Allow", "Action": entries, "Resource": "*"}
-            ]});
-            if size(&doc) >= target {
-                break 'fill;
+    'fill: for (before, after) in SHAPES {
+        for rank in 0..per_service.iter().map(Vec::len).max().unwrap_or(0) {
+            for (s, svc) in services.iter().enumerate() {
+                let Some(word) = per_service[s].get(rank) else {
+                    continue;
+                };
+                entries.push(format!("{svc}:{before}{word}{after}"));
+                doc = json!({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "Infix", "Effect": "Allow", "Action": entries, "Resource": "*"}
+                ]});
+                if size(&doc) >= target {
+                    break 'fill;
+                }
             }
-        }
-        if !any {
-            break;
         }
     }
     doc
@@ -158,11 +157,12 @@ pub fn refined_case(name: &str, original: Value, findings: &Findings, catalog: &
 }
 
 /// Class 1: the infix `?*` policy of about `target` characters, 10 % of what it allows unused.
-pub fn infix_case(catalog: &Catalog, target: usize) -> Case {
-    let original = infix_policy(catalog, target);
+pub fn infix_case(catalog: &Catalog, services: &[&str], target: usize) -> Case {
+    let original = infix_policy(catalog, services, target);
     let policy = Policy::parse(&original.to_string()).expect("generated policy parses");
     let findings = findings_every(&policy, catalog, 10, 3);
-    refined_case(&format!("infix ?* policy, {} chars", size(&original)), original, &findings, catalog)
+    let name = format!("infix ?* policy over {}, {} chars", services.join(" "), size(&original));
+    refined_case(&name, original, &findings, catalog)
 }
 
 /// The Deny statement of class 2: prefix and infix wildcards over several services, and

@@ -1,0 +1,74 @@
+//! The order of the proof: pair the statements, then check each pair, each unpaired refined
+//! statement and each skipped original statement, stopping at the first counterexample.
+
+use std::collections::BTreeSet;
+
+use crate::error::VerifyError;
+use crate::pairing::pair;
+use crate::policy::{Effect, Statement};
+use crate::question::Question;
+use crate::regex;
+use crate::report::Counterexample;
+use crate::theorems::{self, Inputs};
+use crate::unused::UnusedSet;
+
+/// Every theorem, in order; the first counterexample found.
+pub(crate) fn run(
+    inp: &Inputs,
+    q: &mut Question<'_>,
+) -> Result<Option<Counterexample>, VerifyError> {
+    let pairing = pair(&inp.original, &inp.refined, &inp.catalog, &inp.unused);
+    for &r in &pairing.unpaired {
+        if let Some(cx) = theorems::unpaired(inp, q, r)? {
+            return Ok(Some(cx));
+        }
+    }
+    for &(o, r) in &pairing.pairs {
+        let found = match inp.original[o].effect {
+            Effect::Allow => match theorems::no_unused(inp, q, r)? {
+                Some(cx) => Some(cx),
+                None => match theorems::containment(inp, q, o, r)? {
+                    Some(cx) => Some(cx),
+                    None => theorems::exactness(inp, q, o, r)?,
+                },
+            },
+            Effect::Deny => theorems::deny_equal(inp, q, o, r)?,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    for &o in &pairing.skipped {
+        let found = match inp.original[o].effect {
+            Effect::Allow => theorems::dropped(inp, q, o)?,
+            Effect::Deny => theorems::deny_removed(inp, q, o)?,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// The reduction from all strings to strings over Σ needs one character of Σ that no
+/// pattern or finding uses literally (see the crate docs).
+pub(crate) fn alphabet_has_spare(
+    original: &[Statement],
+    refined: &[Statement],
+    unused: &UnusedSet,
+) -> bool {
+    let mut used = BTreeSet::new();
+    for s in original.iter().chain(refined) {
+        for p in &s.patterns {
+            used.extend(p.low.chars().filter(|&c| c != '*' && c != '?'));
+        }
+    }
+    for n in &unused.names {
+        used.extend(n.chars());
+    }
+    for s in &unused.services {
+        used.extend(s.chars());
+        used.insert(':');
+    }
+    regex::sigma().any(|c| !used.contains(&c))
+}
