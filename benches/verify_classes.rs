@@ -22,8 +22,11 @@ use iam_refine_verify::{verify, Options};
 
 fn cases(catalog: &Catalog) -> Vec<classes::Case> {
     let mut out = vec![
-        classes::infix_case(catalog, 5_114),
-        classes::infix_case(catalog, 9_000),
+        classes::infix_case(catalog, &["s3"], 5_114, 10),
+        classes::infix_case(catalog, &["s3", "ec2"], 9_000, 10),
+        classes::infix_case(catalog, &classes::SERVICES, 5_114, 10),
+        classes::infix_respelt_case(catalog, &["s3"], 5_114, 10),
+        classes::infix_respelt_case(catalog, &["s3", "ec2"], 9_000, 10),
         classes::deny_case(catalog),
     ];
     if let Some(dir) = classes::corpus_dir() {
@@ -87,6 +90,35 @@ fn main() {
                     report.verdict
                 );
             }
+        }
+        Some("sweep-doubled") => {
+            // every corpus policy with `**`, random findings; prints those over 1 s
+            let timeout = args.get(1).map_or(60.0, |t| t.parse::<f64>().unwrap());
+            let names: Vec<String> = (0..catalog.len())
+                .map(|i| catalog.name(i).to_string())
+                .collect();
+            let model = iam_refine_tests::Model::new(&catalog, Vec::new());
+            let options = Options {
+                timeout: Some(Duration::from_secs_f64(timeout)),
+                ..Options::default()
+            };
+            let dir = classes::corpus_dir().expect("corpus");
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            let mut total = 0.0;
+            for f in &files {
+                let c = classes::doubled_star_random_case(f, &catalog, &model);
+                let report = verify(&c.original, &c.refined, &c.unused, &names, &options).unwrap();
+                let secs = report.elapsed.as_secs_f64();
+                total += secs;
+                if secs > 1.0 || !matches!(report.verdict, iam_refine_verify::Verdict::Proved) {
+                    println!("{:<70} {secs:>8.3} s {:?}", c.name, report.verdict);
+                }
+            }
+            println!("{} policies, total {total:.1} s", files.len());
         }
         Some(other) => panic!("unknown mode {other}"),
     }

@@ -1,93 +1,107 @@
-//! The action catalog as the prover reads it: validated, lower-cased, grouped by namespace,
-//! plus the wildcard-free names the original policy writes.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! The action catalog as the prover reads it: validated, lower-cased, sorted and
+//! de-duplicated once ([`Names`]), so that "the names starting with a pattern's literal
+//! prefix" is a range found by binary search; per verification, the wildcard-free names
+//! the original policy writes that the catalog does not know are added ([`Catalog`]).
 
 use crate::error::VerifyError;
 use crate::policy::{self, Statement};
 use crate::scope::namespace_of;
 
-/// The catalog, lower-cased and grouped by namespace, plus the wildcard-free names written in
-/// the original policy.
-pub(crate) struct Catalog {
-    pub by_namespace: BTreeMap<String, BTreeSet<String>>,
-    /// Literal names from the original policy without a `:` (junk, but still checked).
-    pub no_namespace: BTreeSet<String>,
-    pub total: usize,
+/// Sorted, distinct, lower-cased names.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Names(Vec<String>);
+
+impl Names {
+    /// The names starting with `prefix` (a contiguous range of the sorted list).
+    pub fn with_prefix<'s>(&'s self, prefix: &str) -> &'s [String] {
+        let start = self.0.partition_point(|n| n.as_str() < prefix);
+        let len = self.0[start..].partition_point(|n| n.starts_with(prefix));
+        &self.0[start..start + len]
+    }
+
+    pub fn contains(&self, low: &str) -> bool {
+        self.0.binary_search_by(|n| n.as_str().cmp(low)).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        self.0.iter()
+    }
+
+    fn from_unsorted(mut names: Vec<String>) -> Names {
+        names.sort_unstable();
+        names.dedup();
+        Names(names)
+    }
 }
 
-impl Catalog {
-    pub fn new(catalog: &[String], original: &[Statement]) -> Result<Catalog, VerifyError> {
-        let mut by_namespace: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut no_namespace = BTreeSet::new();
-        for entry in catalog {
-            if let Some(c) = policy::first_unsupported(entry) {
-                return Err(VerifyError::UnsupportedCharacter {
-                    what: "catalog entry".to_string(),
-                    text: entry.clone(),
-                    character: c,
-                });
-            }
-            let low = entry.to_ascii_lowercase();
-            match namespace_of(&low) {
-                Some(ns) if !ns.is_empty() => {
-                    by_namespace.entry(ns.to_string()).or_default().insert(low);
-                }
-                _ => {
-                    return Err(VerifyError::InvalidInput {
-                        what: "catalog entry",
-                        text: entry.clone(),
-                        reason: "expected `service:Action`",
-                    })
-                }
-            }
+/// The validated catalog (`service:Action` names), built once and shared.
+pub(crate) fn prepare(catalog: &[String]) -> Result<Names, VerifyError> {
+    let mut names = Vec::with_capacity(catalog.len());
+    for entry in catalog {
+        if let Some(c) = policy::first_unsupported(entry) {
+            return Err(VerifyError::UnsupportedCharacter {
+                what: "catalog entry".to_string(),
+                text: entry.clone(),
+                character: c,
+            });
         }
-        for p in original.iter().flat_map(|s| &s.patterns) {
-            if p.wildcard {
-                continue;
-            }
-            match namespace_of(&p.low) {
-                Some(ns) => {
-                    by_namespace
-                        .entry(ns.to_string())
-                        .or_default()
-                        .insert(p.low.clone());
-                }
-                None => {
-                    no_namespace.insert(p.low.clone());
-                }
-            }
+        let low = entry.to_ascii_lowercase();
+        if !namespace_of(&low).is_some_and(|ns| !ns.is_empty()) {
+            return Err(VerifyError::InvalidInput {
+                what: "catalog entry",
+                text: entry.clone(),
+                reason: "expected `service:Action`",
+            });
         }
-        let total = by_namespace.values().map(BTreeSet::len).sum::<usize>() + no_namespace.len();
-        Ok(Catalog {
-            by_namespace,
-            no_namespace,
-            total,
-        })
+        names.push(low);
+    }
+    Ok(Names::from_unsorted(names))
+}
+
+/// The names T1 is checked over: the prepared catalog plus the wildcard-free names of the
+/// original policy it does not know.
+pub(crate) struct Catalog<'c> {
+    pub known: &'c Names,
+    pub extra: Names,
+}
+
+impl<'c> Catalog<'c> {
+    pub fn new(known: &'c Names, original: &[Statement]) -> Catalog<'c> {
+        let extra = original
+            .iter()
+            .flat_map(|s| &s.patterns)
+            .filter(|p| !p.wildcard && !known.contains(&p.low))
+            .map(|p| p.low.clone())
+            .collect();
+        Catalog {
+            known,
+            extra: Names::from_unsorted(extra),
+        }
+    }
+
+    /// How many distinct names.
+    pub fn total(&self) -> usize {
+        self.known.len() + self.extra.len()
     }
 
     pub fn contains(&self, action: &str) -> bool {
         let low = action.to_ascii_lowercase();
-        match namespace_of(&low) {
-            Some(ns) => self.by_namespace.get(ns).is_some_and(|s| s.contains(&low)),
-            None => self.no_namespace.contains(&low),
-        }
+        self.known.contains(&low) || self.extra.contains(&low)
+    }
+
+    /// Every name starting with `prefix`.
+    pub fn with_prefix<'s>(&'s self, prefix: &str) -> impl Iterator<Item = &'s String> {
+        self.known
+            .with_prefix(prefix)
+            .iter()
+            .chain(self.extra.with_prefix(prefix))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &String> {
-        self.by_namespace
-            .values()
-            .flatten()
-            .chain(&self.no_namespace)
-    }
-
-    /// The catalog namespaces some pattern of `stmt` can touch (all of them for `NotAction`
-    /// statements, whose complement reaches everywhere).
-    pub fn touched<'c>(&'c self, stmt: &Statement, into: &mut BTreeSet<&'c str>) {
-        for ns in self.by_namespace.keys() {
-            if stmt.not_action || stmt.patterns.iter().any(|p| p.touches(ns)) {
-                into.insert(ns);
-            }
-        }
+        self.known.iter().chain(self.extra.iter())
     }
 }

@@ -142,6 +142,7 @@ mod catalog;
 mod containment;
 mod error;
 mod glob;
+mod ground;
 mod pairing;
 mod policy;
 mod question;
@@ -152,29 +153,202 @@ mod solver;
 mod theorems;
 mod unused;
 mod verifier;
+mod worker;
 
 pub use error::{Document, VerifyError};
 pub use glob::glob_match;
 pub use report::{Counterexample, Report, Theorem, Verdict};
-pub use solver::{z3_version, Answer, Listed, Solver, Z3Context, Z3Solver};
+pub use solver::{
+    z3_version, Answer, Case, Ground, Limits, Listed, Literal, Solver, Z3Context, Z3Solver,
+};
 pub use unused::Unused;
+pub use worker::Z3Worker;
 
-use catalog::Catalog;
-use question::Question;
+use catalog::{Catalog, Names};
+use question::{Budget, Question};
 use theorems::Inputs;
 use unused::UnusedSet;
 
-/// Limits on the solver.
+/// The budget of one verification.
+///
+/// Both limits are totals over every solver query of one call to [`verify`],
+/// [`Prover::verify`] or [`Prover::verify_documents`], not per query: each query gets only
+/// what is left, and when nothing is left the remaining queries are not asked and the
+/// verdict is [`Verdict::Unknown`] (unless a counterexample was already found). Work in Rust
+/// between queries (parsing, pairing, building languages; polynomial in the input) is not
+/// interrupted, but counts against the time.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Time limit for each solver query; `None` = no limit.
+    /// Wall-clock time for the whole verification, from its start; `None` = no limit.
     pub timeout: Option<Duration>,
-    /// Z3's resource limit for each solver query (`rlimit`): deterministic, so a verdict
-    /// under it does not depend on the machine's speed or load; `None` = no limit.
+    /// Z3 resource units (`rlimit`) for the whole verification, summed over its queries as
+    /// Z3's `rlimit count` statistic counts them; `None` = no limit. Deterministic: the same
+    /// inputs on the same Z3 version give the same verdict on every machine, however fast or
+    /// loaded (with a solver reused across verifications, Z3's caches may make later counts
+    /// differ slightly from a fresh solver's).
     pub rlimit: Option<u32>,
 }
 
-/// Verify `refined` against `original` with Z3.
+impl Options {
+    fn budget(&self, start: Instant) -> Budget {
+        Budget {
+            deadline: self.timeout.map(|t| start + t),
+            timeout: self.timeout,
+            rlimit: self.rlimit.map(u64::from),
+        }
+    }
+}
+
+/// The prover with what stays the same across verifications: the validated, sorted catalog.
+/// Build it once per process and share it (`Sync`) across threads; each thread brings its
+/// own solver ([`Z3Worker`], one Z3 context per thread, reused across policies).
+///
+/// ```no_run
+/// # fn demo(catalog: &[String], original: &serde_json::Value, refined: &[serde_json::Value],
+/// #         unused: &iam_refine_verify::Unused) -> Result<(), iam_refine_verify::VerifyError> {
+/// use std::time::Duration;
+/// use iam_refine_verify::{Options, Prover, Z3Worker};
+/// let prover = Prover::new(catalog)?;
+/// let mut z3 = Z3Worker::new(); // per thread
+/// let options = Options { timeout: Some(Duration::from_secs(60)), rlimit: None };
+/// let report = prover.verify_documents(&mut z3, original, refined, unused, &options)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Prover {
+    catalog: Names,
+}
+
+impl Prover {
+    /// Validates the catalog (`service:Action` names of printable ASCII without backslash)
+    /// and prepares it.
+    pub fn new(catalog: &[String]) -> Result<Prover, VerifyError> {
+        Ok(Prover {
+            catalog: catalog::prepare(catalog)?,
+        })
+    }
+
+    /// Distinct (case-insensitive) catalog names.
+    pub fn catalog_len(&self) -> usize {
+        self.catalog.len()
+    }
+
+    /// Verify one refined document against `original`, within `options`' budget.
+    pub fn verify(
+        &self,
+        solver: &mut dyn Solver,
+        original: &Value,
+        refined: &Value,
+        unused: &Unused,
+        options: &Options,
+    ) -> Result<Report, VerifyError> {
+        self.run(
+            solver,
+            original,
+            std::slice::from_ref(refined),
+            unused,
+            options,
+            false,
+        )
+    }
+
+    /// Verify that `refined`, 0 or more documents taken together, is a refinement of
+    /// `original`: their statements, in order, are the refined policy (as IAM evaluates all
+    /// policies attached to a principal together), and every document's top-level keys
+    /// (`Version`, `Id`, ...) must equal the original's. This is the shape of AWS's
+    /// `get-finding-recommendation` for a partly used policy (`CREATE_POLICY` documents
+    /// replacing the original, which is detached) and of a policy split to fit a quota.
+    /// No documents means the policy is detached: every original Allow statement must keep
+    /// nothing, and an original Deny statement is a counterexample
+    /// ([`Theorem::DenyRemoved`]).
+    pub fn verify_documents(
+        &self,
+        solver: &mut dyn Solver,
+        original: &Value,
+        refined: &[Value],
+        unused: &Unused,
+        options: &Options,
+    ) -> Result<Report, VerifyError> {
+        self.run(
+            solver,
+            original,
+            refined,
+            unused,
+            options,
+            refined.len() > 1,
+        )
+    }
+
+    fn run(
+        &self,
+        solver: &mut dyn Solver,
+        original: &Value,
+        refined: &[Value],
+        unused: &Unused,
+        options: &Options,
+        several: bool,
+    ) -> Result<Report, VerifyError> {
+        let start = Instant::now();
+        let original = policy::parse_document(original, Document::Original)?;
+        let mut documents = Vec::with_capacity(refined.len());
+        for (d, doc) in refined.iter().enumerate() {
+            let which = if several {
+                Document::RefinedNth(d)
+            } else {
+                Document::Refined
+            };
+            documents.push(policy::parse_document(doc, which)?);
+        }
+        let unused = UnusedSet::new(unused)?;
+        let catalog = Catalog::new(&self.catalog, &original.statements);
+        let report = |verdict, catalog_actions, queries| Report {
+            verdict,
+            catalog_actions,
+            queries,
+            elapsed: start.elapsed(),
+        };
+        for (d, doc) in documents.iter().enumerate() {
+            let numbered = several.then_some(d);
+            if let Some(cx) = theorems::top_level_keys(&original.keys, &doc.keys, numbered) {
+                return Ok(report(Verdict::Counterexample(cx), catalog.total(), 0));
+            }
+        }
+        let mut statements = Vec::new();
+        let mut refined_at = Vec::new();
+        for (d, doc) in documents.into_iter().enumerate() {
+            refined_at.extend((0..doc.statements.len()).map(|i| (d, i)));
+            statements.extend(doc.statements);
+        }
+        let spare = verifier::spare_character(&original.statements, &statements, &unused);
+        let inputs = Inputs {
+            original: original.statements,
+            refined: statements,
+            refined_at,
+            several,
+            unused,
+            catalog,
+            spare,
+        };
+        let mut question = Question::new(solver, options.budget(start));
+        let verdict = match verifier::run(&inputs, &mut question)? {
+            Some(cx) => Verdict::Counterexample(cx),
+            None => match question.unknown.take() {
+                Some(reason) => Verdict::Unknown { reason },
+                None if spare.is_none() => Verdict::Unknown {
+                    reason: "the patterns use every character of the search alphabet, so the \
+                             proof over all strings does not carry over"
+                        .to_string(),
+                },
+                None => Verdict::Proved,
+            },
+        };
+        Ok(report(verdict, inputs.catalog.total(), question.queries))
+    }
+}
+
+/// Verify `refined` against `original` with a fresh Z3 solver, within `options`' budget
+/// (a convenience for one verification; for many, build a [`Prover`] once and reuse a
+/// [`Z3Worker`] per thread).
 pub fn verify(
     original: &Value,
     refined: &Value,
@@ -182,12 +356,12 @@ pub fn verify(
     catalog: &[String],
     options: &Options,
 ) -> Result<Report, VerifyError> {
-    let ctx = Z3Context::new();
-    let mut solver = Z3Solver::new(&ctx, options.timeout, options.rlimit);
-    verify_with(&mut solver, original, refined, unused, catalog)
+    let mut solver = Z3Worker::new();
+    Prover::new(catalog)?.verify(&mut solver, original, refined, unused, options)
 }
 
-/// [`verify`] with another [`Solver`] (a stub in tests, or a Z3 solver reused across calls).
+/// [`verify`] with another [`Solver`] (a stub in tests, or a Z3 solver reused across
+/// calls) and no budget beyond the solver's own limits.
 pub fn verify_with(
     solver: &mut dyn Solver,
     original: &Value,
@@ -195,36 +369,5 @@ pub fn verify_with(
     unused: &Unused,
     catalog: &[String],
 ) -> Result<Report, VerifyError> {
-    let start = Instant::now();
-    let original = policy::parse(original, Document::Original)?;
-    let refined = policy::parse(refined, Document::Refined)?;
-    let unused = UnusedSet::new(unused)?;
-    let catalog = Catalog::new(catalog, &original)?;
-    let inputs = Inputs {
-        original,
-        refined,
-        unused,
-        catalog,
-    };
-    let alphabet_left =
-        verifier::alphabet_has_spare(&inputs.original, &inputs.refined, &inputs.unused);
-    let mut question = Question::new(solver);
-    let verdict = match verifier::run(&inputs, &mut question)? {
-        Some(cx) => Verdict::Counterexample(cx),
-        None => match question.unknown.take() {
-            Some(reason) => Verdict::Unknown { reason },
-            None if !alphabet_left => Verdict::Unknown {
-                reason: "the patterns use every character of the search alphabet, so the \
-                         proof over all strings does not carry over"
-                    .to_string(),
-            },
-            None => Verdict::Proved,
-        },
-    };
-    Ok(Report {
-        verdict,
-        catalog_actions: inputs.catalog.total,
-        queries: question.queries,
-        elapsed: start.elapsed(),
-    })
+    Prover::new(catalog)?.verify(solver, original, refined, unused, &Options::default())
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 
 use crate::catalog::Catalog;
 use crate::policy::Statement;
-use crate::scope::could_match;
 use crate::unused::UnusedSet;
 
 pub(crate) struct Pairing {
@@ -24,16 +23,22 @@ pub(crate) struct Pairing {
 pub(crate) fn pair(
     original: &[Statement],
     refined: &[Statement],
-    catalog: &Catalog,
+    catalog: &Catalog<'_>,
     unused: &UnusedSet,
 ) -> Pairing {
-    let catalog_set = |stmt: &Statement, kept: bool| -> BTreeSet<String> {
-        catalog
-            .iter()
-            .filter(|x| could_match(&[stmt], x))
-            .filter(|x| stmt.matches(x) && !(kept && unused.contains(x)))
-            .cloned()
-            .collect()
+    // Catalog actions `stmt` matches (minus unused ones if `kept`), by glob evaluation over
+    // the ranges of names its literal prefixes select.
+    let catalog_set = |stmt: &Statement, kept: bool| -> BTreeSet<&str> {
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        if stmt.not_action {
+            names.extend(catalog.iter().map(String::as_str));
+        } else {
+            for p in &stmt.patterns {
+                names.extend(catalog.with_prefix(&p.literal_prefix).map(String::as_str));
+            }
+        }
+        names.retain(|x| stmt.matches(x) && !(kept && unused.contains(x)));
+        names
     };
     let mut pairs = Vec::new();
     let mut skipped = Vec::new();

@@ -1,14 +1,28 @@
 //! The question asked of the solver: "a member of this language, or proof that there is
-//! none". One [`Question`] per verification holds the solver, counts the queries and
-//! remembers the first undecided one (an undecided query is never a pass).
+//! none". One [`Question`] per verification holds the solver, counts the queries, remembers
+//! the first undecided one (an undecided query is never a pass) and keeps the budget of the
+//! whole verification: each query gets only the time and resource units that are left.
+
+use std::time::{Duration, Instant};
 
 use crate::error::VerifyError;
 use crate::regex::{in_sigma, Re};
-use crate::scope::common_prefix;
-use crate::solver::{Answer, Listed, Solver};
+use crate::solver::{Answer, Ground, Limits, Solver};
+
+/// What one verification may spend on the solver, in total.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Budget {
+    pub deadline: Option<Instant>,
+    pub timeout: Option<Duration>,
+    /// Resource units across all queries (the solver's own count).
+    pub rlimit: Option<u64>,
+}
 
 pub(crate) struct Question<'s> {
     solver: &'s mut dyn Solver,
+    budget: Budget,
+    /// The solver's resource count when this verification started.
+    resources_at_start: Option<u64>,
     /// Solver queries asked (a query whose language is syntactically empty is not asked).
     pub queries: usize,
     /// The first undecided query's reason.
@@ -16,14 +30,65 @@ pub(crate) struct Question<'s> {
 }
 
 impl<'s> Question<'s> {
-    pub fn new(solver: &'s mut dyn Solver) -> Question<'s> {
+    pub fn new(solver: &'s mut dyn Solver, budget: Budget) -> Question<'s> {
+        let resources_at_start = solver.resources_used();
         Question {
             solver,
+            budget,
+            resources_at_start,
             queries: 0,
             unknown: None,
         }
     }
 
+    /// The limits for the next query, or why there is nothing left.
+    fn limits(&self) -> Result<Limits, String> {
+        let timeout = match (self.budget.deadline, self.budget.timeout) {
+            (Some(deadline), Some(total)) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(format!(
+                        "the time budget of {:.3} s is spent",
+                        total.as_secs_f64()
+                    ));
+                }
+                Some(left)
+            }
+            _ => None,
+        };
+        let rlimit = match self.budget.rlimit {
+            None => None,
+            Some(total) => {
+                let spent = match (self.solver.resources_used(), self.resources_at_start) {
+                    (Some(now), Some(start)) => now.saturating_sub(start),
+                    // a solver that does not count cannot be held to a total: each query
+                    // gets the whole limit
+                    _ => 0,
+                };
+                let left = total.saturating_sub(spent);
+                if left == 0 {
+                    return Err(format!("the resource budget of {total} units is spent"));
+                }
+                Some(left)
+            }
+        };
+        Ok(Limits { timeout, rlimit })
+    }
+
+    /// Ask `ask` within what is left of the budget; undecided when nothing is left.
+    fn ask<T>(&mut self, ask: impl FnOnce(&mut dyn Solver) -> Answer<T>) -> Answer<T> {
+        match self.limits() {
+            Err(reason) => Answer::Unknown(reason),
+            Ok(limits) => {
+                self.solver.set_limits(limits);
+                self.queries += 1;
+                ask(&mut *self.solver)
+            }
+        }
+    }
+
+    /// Record an undecided answer (the final verdict becomes Unknown unless a
+    /// counterexample turns up) and treat it as "no witness".
     fn record<T>(&mut self, answer: Answer<T>) -> Option<T> {
         match answer {
             Answer::Empty => None,
@@ -35,24 +100,28 @@ impl<'s> Question<'s> {
         }
     }
 
-    /// A member of `language` over all strings (symbolic query). An undecided query is
-    /// recorded (the final verdict becomes Unknown unless a counterexample turns up) and
-    /// treated as "no witness".
-    pub fn member(&mut self, language: Re) -> Result<Option<String>, VerifyError> {
-        if language == Re::Empty {
-            return Ok(None);
+    /// A member of `language` over all strings (symbolic query), undecided answers passed
+    /// on (for hints, which fall back to a full query).
+    pub fn try_member(&mut self, language: &Re) -> Result<Answer, VerifyError> {
+        if *language == Re::Empty {
+            return Ok(Answer::Empty);
         }
-        self.queries += 1;
-        let answer = self.solver.find_member(&language);
-        match self.record(answer) {
-            Some(w) if !w.chars().all(in_sigma) => Err(VerifyError::WitnessRejected {
+        let answer = self.ask(|s| s.find_member(language));
+        match answer {
+            Answer::Member(w) if !w.chars().all(in_sigma) => Err(VerifyError::WitnessRejected {
                 claim:
                     "the witness is a string of printable ascii without upper case and backslash"
                         .to_string(),
                 witness: w,
             }),
-            found => Ok(found),
+            other => Ok(other),
         }
+    }
+
+    /// A member of `language` over all strings; an undecided query is recorded.
+    pub fn member(&mut self, language: &Re) -> Result<Option<String>, VerifyError> {
+        let answer = self.try_member(language)?;
+        Ok(self.record(answer))
     }
 
     /// A member of `language`, all of whose members start with `prefix`: asked as the
@@ -60,60 +129,39 @@ impl<'s> Question<'s> {
     /// answer put back behind `prefix`.
     pub fn member_behind(
         &mut self,
-        language: Re,
+        language: &Re,
         prefix: &str,
     ) -> Result<Option<String>, VerifyError> {
-        let found = self.member(language.derive_str(prefix))?;
+        let found = self.member(&language.derive_str(prefix))?;
         Ok(found.map(|rest| format!("{prefix}{rest}")))
     }
 
-    /// A candidate that is in its group's language (ground query). Groups without candidates
-    /// or with a syntactically empty language are not asked. Each group is asked behind the
-    /// longest prefix its candidates share (derivative of the language, candidates with the
-    /// prefix cut off), which makes Z3's work per candidate smaller.
-    pub fn listed_member(
+    /// [`Question::member_behind`], undecided answers passed on.
+    pub fn try_member_behind(
         &mut self,
-        mut groups: Vec<Listed>,
-    ) -> Result<Option<String>, VerifyError> {
-        groups.retain(|g| !g.candidates.is_empty() && g.language != Re::Empty);
-        if groups.is_empty() {
+        language: &Re,
+        prefix: &str,
+    ) -> Result<Answer, VerifyError> {
+        Ok(match self.try_member(&language.derive_str(prefix))? {
+            Answer::Member(rest) => Answer::Member(format!("{prefix}{rest}")),
+            other => other,
+        })
+    }
+
+    /// A candidate of `ground` all of whose literals hold (ground query); the candidate's
+    /// string. Nothing is asked when there is no case.
+    pub fn case(&mut self, ground: &Ground) -> Result<Option<String>, VerifyError> {
+        if ground.cases.is_empty() {
             return Ok(None);
         }
-        let prefixes: Vec<String> = groups
-            .iter()
-            .map(|g| common_prefix(g.candidates.iter().map(String::as_str)))
-            .collect();
-        let mut asked = Vec::new();
-        let mut asked_index = Vec::new(); // asked group -> group
-        for (g, (group, prefix)) in groups.iter().zip(&prefixes).enumerate() {
-            let language = group.language.derive_str(prefix);
-            if language != Re::Empty {
-                asked.push(Listed {
-                    language,
-                    candidates: group
-                        .candidates
-                        .iter()
-                        .map(|c| c[prefix.len()..].to_string())
-                        .collect(),
-                });
-                asked_index.push(g);
-            }
-        }
-        if asked.is_empty() {
-            return Ok(None);
-        }
-        self.queries += 1;
-        let answer = self.solver.find_listed(&asked);
+        let answer = self.ask(|s| s.find_case(ground));
         match self.record(answer) {
             None => Ok(None),
-            Some((g, i)) => match asked_index
-                .get(g)
-                .and_then(|&g| groups[g].candidates.get(i))
-            {
-                Some(name) => Ok(Some(name.clone())),
+            Some(i) => match ground.cases.get(i) {
+                Some(case) => Ok(Some(case.candidate.clone())),
                 None => Err(VerifyError::WitnessRejected {
-                    witness: format!("candidate {i} of group {g}"),
-                    claim: "the solver's answer is one of the listed candidates".to_string(),
+                    witness: format!("case {i}"),
+                    claim: "the solver's answer is one of the listed cases".to_string(),
                 }),
             },
         }

@@ -50,6 +50,10 @@ pub enum Theorem {
     /// A refined statement has no counterpart (same Effect, Sid, Resource, Condition, ...)
     /// in the original policy.
     Unpaired,
+    /// A top-level key other than `Statement` (`Version`, `Id`, ...) differs between the
+    /// original and a refined document, or is missing from one of them
+    /// ([`Counterexample::key`] names it; there is no witness action).
+    TopLevelKey,
 }
 
 impl fmt::Display for Theorem {
@@ -62,6 +66,7 @@ impl fmt::Display for Theorem {
             Theorem::DenyRemoved => "deny statement removed",
             Theorem::StatementDropped => "statement dropped with kept actions",
             Theorem::Unpaired => "statement without counterpart",
+            Theorem::TopLevelKey => "top-level key changed",
         })
     }
 }
@@ -72,12 +77,18 @@ impl fmt::Display for Theorem {
 #[non_exhaustive]
 pub struct Counterexample {
     pub theorem: Theorem,
-    /// The refined statement involved, if any (none for a removed original statement).
+    /// The refined statement involved, if any (none for a removed original statement):
+    /// its index within its document.
     pub refined_statement: Option<usize>,
+    /// The refined document involved (0-based; always 0 with one refined document), if any.
+    pub refined_document: Option<usize>,
+    /// For [`Theorem::TopLevelKey`]: the key.
+    pub key: Option<String>,
     /// The original statement involved, if any (none for an unpaired refined statement).
     pub original_statement: Option<usize>,
-    /// The witness: an action string (lower-case; matching is case-insensitive). Empty only
-    /// for a removed or unpaired statement whose action set is empty.
+    /// The witness: an action string (lower-case; matching is case-insensitive). Empty for
+    /// [`Theorem::TopLevelKey`] and for a removed or unpaired statement whose action set is
+    /// empty.
     pub action: String,
     /// One line, e.g. "refined statement 1 allows `s3:getbucketpolicy`, which is unused".
     pub detail: String,

@@ -3,9 +3,8 @@
 use std::collections::BTreeSet;
 
 use crate::error::VerifyError;
-use crate::policy::{self, Statement};
-use crate::regex::{Re, TrieBuilder};
-use crate::scope::{could_match, namespace_of, Scope};
+use crate::policy;
+use crate::scope::namespace_of;
 
 /// Access Analyzer's unused-permission findings as plain data.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,31 +61,5 @@ impl UnusedSet {
     pub fn contains(&self, action: &str) -> bool {
         let low = action.to_ascii_lowercase();
         self.names.contains(&low) || namespace_of(&low).is_some_and(|ns| self.services.contains(ns))
-    }
-
-    /// Namespaces of the findings (names with a `:`, and the services).
-    pub fn namespaces(&self) -> BTreeSet<&str> {
-        self.names
-            .iter()
-            .filter_map(|n| namespace_of(n))
-            .chain(self.services.iter().map(String::as_str))
-            .collect()
-    }
-
-    /// The findings in `scope`; unused names the statements cannot match at all (see
-    /// [`could_match`]) are left out.
-    pub fn lang(&self, scope: Scope, statements: &[&Statement]) -> Re {
-        let mut trie = TrieBuilder::new();
-        for n in &self.names {
-            if scope.admits_name(n) && could_match(statements, n) {
-                trie.add_literal(n);
-            }
-        }
-        for s in &self.services {
-            if scope.admits_namespace(s) {
-                trie.add_prefix(&format!("{s}:"));
-            }
-        }
-        trie.build()
     }
 }

@@ -1,5 +1,6 @@
-//! The order of the proof: pair the statements, then check each pair, each unpaired refined
-//! statement and each skipped original statement, stopping at the first counterexample.
+//! The order of the proof: top-level keys, then pair the statements and check each pair,
+//! each unpaired refined statement and each skipped original statement, stopping at the
+//! first counterexample.
 
 use std::collections::BTreeSet;
 
@@ -12,9 +13,9 @@ use crate::report::Counterexample;
 use crate::theorems::{self, Inputs};
 use crate::unused::UnusedSet;
 
-/// Every theorem, in order; the first counterexample found.
+/// Every statement theorem, in order; the first counterexample found.
 pub(crate) fn run(
-    inp: &Inputs,
+    inp: &Inputs<'_>,
     q: &mut Question<'_>,
 ) -> Result<Option<Counterexample>, VerifyError> {
     let pairing = pair(&inp.original, &inp.refined, &inp.catalog, &inp.unused);
@@ -25,6 +26,7 @@ pub(crate) fn run(
     }
     for &(o, r) in &pairing.pairs {
         let found = match inp.original[o].effect {
+            // T3 and T2 before T1: T1 is asked only where they leave it room to fail
             Effect::Allow => match theorems::no_unused(inp, q, r)? {
                 Some(cx) => Some(cx),
                 None => match theorems::containment(inp, q, o, r)? {
@@ -51,12 +53,12 @@ pub(crate) fn run(
 }
 
 /// The reduction from all strings to strings over Σ needs one character of Σ that no
-/// pattern or finding uses literally (see the crate docs).
-pub(crate) fn alphabet_has_spare(
+/// pattern or finding uses literally (see the crate docs): the first such, if any.
+pub(crate) fn spare_character(
     original: &[Statement],
     refined: &[Statement],
     unused: &UnusedSet,
-) -> bool {
+) -> Option<char> {
     let mut used = BTreeSet::new();
     for s in original.iter().chain(refined) {
         for p in &s.patterns {
@@ -70,5 +72,7 @@ pub(crate) fn alphabet_has_spare(
         used.extend(s.chars());
         used.insert(':');
     }
-    regex::sigma().any(|c| !used.contains(&c))
+    // prefer a character unlike any in action names, for readable hint samples
+    let free: Vec<char> = regex::sigma().filter(|c| !used.contains(c)).collect();
+    free.last().copied()
 }

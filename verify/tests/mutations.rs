@@ -264,11 +264,13 @@ fn condition_must_be_kept() {
 
 #[test]
 fn key_order_does_not_matter_but_values_do() {
+    // (`Version` last: top-level key order does not matter either; its value does)
     let refined = json!({
         "Statement": [
             { "Resource": FUNCTION_ARN, "Action": "lambda:Invoke*", "Effect": "Allow", "Sid": "Lambda" },
             { "Resource": "*", "Effect": "Allow", "Action": S3_KEPT }
-        ]
+        ],
+        "Version": "2012-10-17"
     });
     expect_proved(&run(&original(), &refined, &unused()));
     let mut refined = refined;

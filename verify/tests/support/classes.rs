@@ -156,13 +156,57 @@ pub fn refined_case(name: &str, original: Value, findings: &Findings, catalog: &
     }
 }
 
-/// Class 1: the infix `?*` policy of about `target` characters, 10 % of what it allows unused.
-pub fn infix_case(catalog: &Catalog, services: &[&str], target: usize) -> Case {
+/// Class 1: the infix `?*` policy of about `target` characters, one in `every` of the
+/// catalog actions it allows unused.
+pub fn infix_case(catalog: &Catalog, services: &[&str], target: usize, every: usize) -> Case {
     let original = infix_policy(catalog, services, target);
     let policy = Policy::parse(&original.to_string()).expect("generated policy parses");
-    let findings = findings_every(&policy, catalog, 10, 3);
-    let name = format!("infix ?* policy over {}, {} chars", services.join(" "), size(&original));
+    let findings = findings_every(&policy, catalog, every, 3);
+    let name = format!(
+        "infix ?* policy over {}, {} chars, 1 in {every} unused",
+        services.join(" "),
+        size(&original)
+    );
     refined_case(&name, original, &findings, catalog)
+}
+
+/// Class 1b: [`infix_case`] with the refined side's wildcard runs written another way
+/// (`*?*?*` as `??*`, `*?*` as `?*`), as another tool, or a person, may write them.
+pub fn infix_respelt_case(
+    catalog: &Catalog,
+    services: &[&str],
+    target: usize,
+    every: usize,
+) -> Case {
+    let mut case = infix_case(catalog, services, target, every);
+    case.name.push_str(", refined runs respelt");
+    respell(&mut case.refined, &|a: &str| {
+        a.replace("*?*?*", "??*").replace("*?*", "?*")
+    });
+    case
+}
+
+/// Rewrite every `Action` / `NotAction` entry.
+pub fn respell(doc: &mut Value, f: &dyn Fn(&str) -> String) {
+    let statements: Vec<&mut Value> = match &mut doc["Statement"] {
+        Value::Array(items) => items.iter_mut().collect(),
+        one => vec![one],
+    };
+    for s in statements {
+        for key in ["Action", "NotAction"] {
+            match s.get_mut(key) {
+                Some(Value::String(a)) => *a = f(a),
+                Some(Value::Array(list)) => {
+                    for a in list {
+                        if let Value::String(a) = a {
+                            *a = f(a);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The Deny statement of class 2: prefix and infix wildcards over several services, and
@@ -256,25 +300,7 @@ pub fn set_deny(doc: &mut Value, actions: Vec<String>) {
 /// Every `*` of every `Action` / `NotAction` entry written `**`.
 pub fn double_stars(doc: &Value) -> Value {
     let mut doc = doc.clone();
-    let statements: Vec<&mut Value> = match &mut doc["Statement"] {
-        Value::Array(items) => items.iter_mut().collect(),
-        one => vec![one],
-    };
-    for s in statements {
-        for key in ["Action", "NotAction"] {
-            match s.get_mut(key) {
-                Some(Value::String(a)) => *a = a.replace('*', "**"),
-                Some(Value::Array(list)) => {
-                    for a in list {
-                        if let Value::String(a) = a {
-                            *a = a.replace('*', "**");
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+    respell(&mut doc, &|a: &str| a.replace('*', "**"));
     doc
 }
 
@@ -299,14 +325,47 @@ pub fn corpus_dir() -> Option<std::path::PathBuf> {
     iam_refine_tests::corpus_dir()
 }
 
-/// Class 3: a corpus policy (a `get-policy-version` file) with every `*` written `**`, 10 %
-/// of what it allows unused, refined by the library.
+/// Class 3: a corpus policy (a `get-policy-version` file) with every `*` written `**`,
+/// against the library's refinement of the policy as AWS publishes it (10 % of what it
+/// allows unused): the same patterns, spelt differently on the two sides.
 pub fn doubled_star_case(file: &std::path::Path, catalog: &Catalog) -> Case {
     let text = std::fs::read_to_string(file).expect("read corpus policy");
     let policy = Policy::parse(&text).expect("corpus policy parses");
-    let original = double_stars(&policy.to_value());
-    let policy = Policy::parse(&original.to_string()).expect("doubled policy parses");
     let findings = findings_every(&policy, catalog, 10, 0);
-    let name = file.file_name().map_or(String::new(), |n| n.to_string_lossy().to_string());
-    refined_case(&format!("{name} with `**`"), original, &findings, catalog)
+    let name = file
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    let mut case = refined_case(
+        &format!("{name} with `**`"),
+        policy.to_value(),
+        &findings,
+        catalog,
+    );
+    case.original = double_stars(&case.original);
+    case
+}
+
+/// Class 3 under the corpus tests' random findings (`iam_refine_tests::random_findings`, seeded
+/// by the file name), as `tests/verify_corpus.rs` draws them.
+pub fn doubled_star_random_case(
+    file: &std::path::Path,
+    catalog: &Catalog,
+    model: &iam_refine_tests::Model,
+) -> Case {
+    let text = std::fs::read_to_string(file).expect("read corpus policy");
+    let policy = Policy::parse(&text).expect("corpus policy parses");
+    let name = file
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    let mut rng = iam_refine_tests::Rng(iam_refine_tests::seed_of(&name));
+    let (findings, _) = iam_refine_tests::random_findings(model, &policy, &mut rng);
+    let findings = Findings::parse(&findings.to_string()).expect("findings parse");
+    let mut case = refined_case(
+        &format!("{name} with `**`, random findings"),
+        policy.to_value(),
+        &findings,
+        catalog,
+    );
+    case.original = double_stars(&case.original);
+    case
 }
