@@ -23,21 +23,38 @@ impl<'a> GroundBuilder<'a> {
     }
 
     /// Adds the case "for each `(statement, allowed)`, the statement allows `x` iff
-    /// `allowed`", unless it is syntactically impossible: a required membership in no
-    /// pattern at all, or `x ∈ A` required together with `x ∉ B` where every pattern of `A`
-    /// is also one of `B`.
+    /// `allowed`". Memberships that string comparison decides are decided here: `x` is in a
+    /// wildcard-free pattern iff it is that text, and in a pattern whose only wildcard is a
+    /// trailing `*` (`l*`) iff it starts with `l`. The rest become literals over the union
+    /// of the remaining patterns, for the solver. The case is left out when it is
+    /// syntactically impossible: a literal already false, or `x ∈ A` required together with
+    /// `x ∉ B` where every pattern of `A` is also one of `B`.
     pub fn add(&mut self, x: &str, conditions: &[(&'a Statement, bool)]) {
         let mut positive: Vec<Vec<&'a str>> = Vec::new();
         let mut negative: Vec<Vec<&'a str>> = Vec::new();
         for &(stmt, allowed) in conditions {
-            let mut key: Vec<&'a str> = stmt
-                .relevant(x)
-                .into_iter()
-                .map(|p| p.low.as_str())
-                .collect();
+            let mut key: Vec<&'a str> = Vec::new();
+            let mut decided = false;
+            for p in stmt.relevant(x) {
+                if !p.wildcard {
+                    // a wildcard-free pattern matches exactly its own text
+                    decided |= p.low == x;
+                } else if p.is_prefix() {
+                    // `l*` matches every string starting with `l`, as `x` does (relevant)
+                    decided = true;
+                } else {
+                    key.push(p.low.as_str());
+                }
+            }
+            let member = allowed != stmt.not_action;
+            if decided {
+                if member {
+                    continue; // `x ∈ S_x` holds
+                }
+                return; // `x ∉ S_x` fails
+            }
             key.sort_unstable();
             key.dedup();
-            let member = allowed != stmt.not_action;
             match (member, key.is_empty()) {
                 (true, true) => return, // `x ∈ ∅`
                 (false, true) => {}     // `x ∉ ∅` holds

@@ -48,6 +48,12 @@ impl Pattern {
         }
     }
 
+    /// Whether the only wildcard is one trailing `*` (`s3:Get*`): then the pattern matches
+    /// exactly the strings that start with its literal prefix.
+    pub fn is_prefix(&self) -> bool {
+        self.low.len() == self.literal_prefix.len() + 1 && self.low.ends_with('*')
+    }
+
     /// Whether this pattern can match some string that starts with `namespace:`
     /// (`namespace` contains no `:`). Over-approximates: never false when it can.
     ///

@@ -1,0 +1,205 @@
+//! The corpus batch (issue 10): every AWS managed policy refined by the library under the
+//! corpus tests' random findings (as `tests/verify_corpus.rs` draws them), then all of them
+//! verified in one process: one [`Prover`] (the catalog prepared once) shared by the worker
+//! threads, one [`Z3Worker`] (Z3 context and solver) per thread, reused across policies.
+//!
+//! ```text
+//! cargo run --release -p iam-refine-benches --example verify_batch -- [THREADS] [TIMEOUT_S]
+//! ```
+//! Prints the wall time of the verification phase, the distribution of per-policy times
+//! and the slowest policies; fails if any policy is not proved.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a tool: a failed assumption ends it
+
+#[path = "../verify/tests/support/classes.rs"]
+mod classes;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use iam_refine::{refine, Catalog, Findings, Policy};
+use iam_refine_tests::{random_findings, seed_of, Model, Rng};
+use iam_refine_verify::regex::Re;
+use iam_refine_verify::{
+    Answer, Ground, Limits, Listed, Options, Prover, Solver, Verdict, Z3Worker,
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let threads: usize = args.first().map_or(1, |t| t.parse().unwrap());
+    let timeout: f64 = args.get(1).map_or(60.0, |t| t.parse().unwrap());
+    let catalog = Catalog::embedded();
+    let names: Vec<String> = (0..catalog.len())
+        .map(|i| catalog.name(i).to_string())
+        .collect();
+    let model = Model::new(&catalog, Vec::new());
+    let dir = classes::corpus_dir().expect("corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    if let Ok(one) = std::env::var("ONE") {
+        files.retain(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == one));
+    }
+    let t = Instant::now();
+    let cases: Vec<classes::Case> = files
+        .iter()
+        .map(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            let policy = Policy::parse(&std::fs::read_to_string(f).unwrap()).unwrap();
+            let mut rng = Rng(seed_of(&name));
+            let (findings, _) = random_findings(&model, &policy, &mut rng);
+            let findings = Findings::parse(&findings.to_string()).unwrap();
+            let refinement = refine(&policy, &findings.resolve(&catalog));
+            classes::Case {
+                name,
+                original: policy.to_value(),
+                refined: refinement.policy.to_value(),
+                findings: serde_json::Value::Null,
+                unused: classes::unused_of(&findings),
+            }
+        })
+        .collect();
+    eprintln!(
+        "{}; refined {} policies in {:.2} s",
+        iam_refine_verify::z3_version(),
+        cases.len(),
+        t.elapsed().as_secs_f64()
+    );
+
+    if let Ok(one) = std::env::var("ONE") {
+        // one policy, with the time of every query
+        let prover = Prover::new(&names).unwrap();
+        let c = cases
+            .iter()
+            .find(|c| c.name == one)
+            .expect("no such policy");
+        let mut timed = Timed {
+            inner: Z3Worker::new(),
+            log: Vec::new(),
+        };
+        let options = Options::default();
+        let report = prover
+            .verify(&mut timed, &c.original, &c.refined, &c.unused, &options)
+            .unwrap();
+        let solver: Duration = timed.log.iter().map(|l| l.0).sum();
+        println!(
+            "{:?} in {:?}, solver {:?} over {} queries",
+            report.verdict,
+            report.elapsed,
+            solver,
+            timed.log.len()
+        );
+        timed.log.sort_by_key(|l| std::cmp::Reverse(l.0));
+        for (d, what) in timed.log.iter().take(8) {
+            println!("  {d:>10.2?}  {what}");
+        }
+        return;
+    }
+    let start = Instant::now();
+    let prover = Prover::new(&names).unwrap();
+    let options = Options {
+        timeout: Some(Duration::from_secs_f64(timeout)),
+        rlimit: None,
+    };
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(Duration, String, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut z3 = Z3Worker::new();
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(c) = cases.get(i) else { break };
+                        let report = prover
+                            .verify(&mut z3, &c.original, &c.refined, &c.unused, &options)
+                            .unwrap();
+                        let verdict = match &report.verdict {
+                            Verdict::Proved => String::new(),
+                            other => format!("{other:?}"),
+                        };
+                        out.push((report.elapsed, c.name.clone(), verdict));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let wall = start.elapsed();
+    results.sort();
+    let n = results.len();
+    let at = |q: f64| {
+        results[((n - 1) as f64 * q).round() as usize]
+            .0
+            .as_secs_f64()
+            * 1e3
+    };
+    let failures: Vec<_> = results.iter().filter(|r| !r.2.is_empty()).collect();
+    println!(
+        "{threads} thread(s): {n} policies verified in {:.2} s wall; per policy median {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.0} ms; {} not proved",
+        wall.as_secs_f64(),
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(1.0),
+        failures.len()
+    );
+    for (d, name, _) in results.iter().rev().take(5) {
+        println!("  {:>8.1} ms  {name}", d.as_secs_f64() * 1e3);
+    }
+    for (_, name, verdict) in failures.iter().take(10) {
+        println!("  NOT PROVED {name}: {verdict}");
+    }
+    assert!(failures.is_empty());
+}
+
+struct Timed {
+    inner: Z3Worker,
+    log: Vec<(Duration, String)>,
+}
+
+impl Solver for Timed {
+    fn find_member(&mut self, language: &Re) -> Answer {
+        let t = Instant::now();
+        let a = self.inner.find_member(language);
+        let text: String = language.to_string().chars().take(150).collect();
+        self.log.push((
+            t.elapsed(),
+            format!("member size {}: {text}", language.size()),
+        ));
+        a
+    }
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)> {
+        let t = Instant::now();
+        let a = self.inner.find_listed(groups);
+        self.log
+            .push((t.elapsed(), format!("listed {} groups", groups.len())));
+        a
+    }
+    fn find_case(&mut self, ground: &Ground) -> Answer<usize> {
+        let t = Instant::now();
+        let a = self.inner.find_case(ground);
+        let size: usize = ground.languages.iter().map(Re::size).sum();
+        self.log.push((
+            t.elapsed(),
+            format!(
+                "ground: {} cases, {} languages of size {size}",
+                ground.cases.len(),
+                ground.languages.len()
+            ),
+        ));
+        a
+    }
+    fn set_limits(&mut self, limits: Limits) {
+        self.inner.set_limits(limits);
+    }
+    fn resources_used(&self) -> Option<u64> {
+        self.inner.resources_used()
+    }
+}
