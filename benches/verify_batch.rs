@@ -12,6 +12,9 @@
 
 #[path = "../verify/tests/support/classes.rs"]
 mod classes;
+mod timed;
+
+use timed::Timed;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -157,49 +160,4 @@ fn main() {
         println!("  NOT PROVED {name}: {verdict}");
     }
     assert!(failures.is_empty());
-}
-
-struct Timed {
-    inner: Z3Worker,
-    log: Vec<(Duration, String)>,
-}
-
-impl Solver for Timed {
-    fn find_member(&mut self, language: &Re) -> Answer {
-        let t = Instant::now();
-        let a = self.inner.find_member(language);
-        let text: String = language.to_string().chars().take(150).collect();
-        self.log.push((
-            t.elapsed(),
-            format!("member size {}: {text}", language.size()),
-        ));
-        a
-    }
-    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)> {
-        let t = Instant::now();
-        let a = self.inner.find_listed(groups);
-        self.log
-            .push((t.elapsed(), format!("listed {} groups", groups.len())));
-        a
-    }
-    fn find_case(&mut self, ground: &Ground) -> Answer<usize> {
-        let t = Instant::now();
-        let a = self.inner.find_case(ground);
-        let size: usize = ground.languages.iter().map(Re::size).sum();
-        self.log.push((
-            t.elapsed(),
-            format!(
-                "ground: {} cases, {} languages of size {size}",
-                ground.cases.len(),
-                ground.languages.len()
-            ),
-        ));
-        a
-    }
-    fn set_limits(&mut self, limits: Limits) {
-        self.inner.set_limits(limits);
-    }
-    fn resources_used(&self) -> Option<u64> {
-        self.inner.resources_used()
-    }
 }

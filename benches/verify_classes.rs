@@ -14,6 +14,7 @@
 
 #[path = "../verify/tests/support/classes.rs"]
 mod classes;
+mod timed;
 
 use std::time::Duration;
 
@@ -80,8 +81,19 @@ fn main() {
                 timeout: Some(Duration::from_secs_f64(timeout)),
                 ..Options::default()
             };
+            let prover = iam_refine_verify::Prover::new(&names).unwrap();
+            let profile = std::env::var_os("PROFILE").is_some();
             for c in cases(&catalog) {
-                let report = verify(&c.original, &c.refined, &c.unused, &names, &options).unwrap();
+                let report = if profile {
+                    let mut t = timed::Timed::new();
+                    let r = prover
+                        .verify(&mut t, &c.original, &c.refined, &c.unused, &options)
+                        .unwrap();
+                    t.print(4);
+                    r
+                } else {
+                    verify(&c.original, &c.refined, &c.unused, &names, &options).unwrap()
+                };
                 println!(
                     "{:<60} {:>8.3} s  {:>4} queries  {:?}",
                     c.name,

@@ -2,9 +2,10 @@
 //! wildcard-free patterns in containments), written as Boolean combinations of plain
 //! memberships: for a name `x`, "statement S allows `x`" is `x ∈ S_x` (or `x ∉ S_x` for
 //! `NotAction`), where `S_x` is the union of only those patterns of S whose literal prefix
-//! `x` starts with (no other pattern can match `x`). Each distinct `S_x` is one language.
+//! `x` starts with and whose literal segments `x` contains in order (no other pattern can
+//! match `x`). Each pattern is one language; a literal is a disjunction of memberships.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::policy::Statement;
 use crate::regex::glob_set;
@@ -13,7 +14,8 @@ use crate::solver::{Case, Ground, Literal};
 #[derive(Default)]
 pub(crate) struct GroundBuilder<'a> {
     ground: Ground,
-    /// Language index by its patterns (normalised text, sorted, distinct).
+    /// Language index by its pattern (normalised text): one language per pattern, each
+    /// literal a disjunction of them.
     ids: HashMap<Vec<&'a str>, usize>,
 }
 
@@ -62,34 +64,40 @@ impl<'a> GroundBuilder<'a> {
                 (false, false) => negative.push(key),
             }
         }
-        let subset = |a: &[&str], b: &[&str]| a.iter().all(|p| b.binary_search(p).is_ok());
-        if positive
-            .iter()
-            .any(|a| negative.iter().any(|b| subset(a, b)))
-        {
-            return;
-        }
+        // `x ∉ B` also says `x` is in no pattern of `B`: patterns of `B` can leave every
+        // required `x ∈ A` (an exact rewrite; `A` left empty makes the case impossible).
+        let excluded: BTreeSet<&str> = negative.iter().flatten().copied().collect();
         let mut literals = Vec::with_capacity(positive.len() + negative.len());
-        for (key, member) in positive
-            .into_iter()
-            .map(|k| (k, true))
-            .chain(negative.into_iter().map(|k| (k, false)))
-        {
-            let language = match self.ids.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = self.ground.languages.len();
-                    self.ground.languages.push(glob_set(key.iter().copied()));
-                    self.ids.insert(key, id);
-                    id
-                }
-            };
-            literals.push(Literal { language, member });
+        for key in positive {
+            let rest: Vec<&'a str> = key.into_iter().filter(|p| !excluded.contains(p)).collect();
+            if rest.is_empty() {
+                return;
+            }
+            literals.push((rest, true));
         }
+        literals.extend(negative.into_iter().map(|k| (k, false)));
+        let literals = literals
+            .into_iter()
+            .map(|(key, member)| Literal {
+                languages: vec![self.language(key)],
+                member,
+            })
+            .collect();
         self.ground.cases.push(Case {
             candidate: x.to_string(),
             literals,
         });
+    }
+
+    /// The index of the language of the patterns `key` (sorted, distinct).
+    fn language(&mut self, key: Vec<&'a str>) -> usize {
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = self.ground.languages.len();
+        self.ground.languages.push(glob_set(key.iter().copied()));
+        self.ids.insert(key, id);
+        id
     }
 
     pub fn build(self) -> Ground {

@@ -48,6 +48,34 @@ impl Pattern {
         }
     }
 
+    /// A sound syntactic over-approximation of matching, for the lower-cased `name`: every
+    /// string the pattern matches starts with its literal prefix, contains its other
+    /// literal segments (the texts between wildcards) in order without overlap, and ends
+    /// with its last segment when the pattern does not end in a wildcard. `false` means
+    /// the pattern cannot match `name`; `true` decides nothing.
+    pub fn may_match(&self, name: &str) -> bool {
+        let Some(mut rest) = name.strip_prefix(self.literal_prefix.as_str()) else {
+            return false;
+        };
+        if !self.wildcard {
+            return rest.is_empty();
+        }
+        let tail = &self.low[self.literal_prefix.len()..];
+        let segments: Vec<&str> = tail.split(['*', '?']).filter(|s| !s.is_empty()).collect();
+        let ends_open = tail.ends_with(['*', '?']);
+        for (i, segment) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            if last && !ends_open {
+                return rest.ends_with(segment);
+            }
+            match rest.find(segment) {
+                Some(at) => rest = &rest[at + segment.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
     /// Whether the only wildcard is one trailing `*` (`s3:Get*`): then the pattern matches
     /// exactly the strings that start with its literal prefix.
     pub fn is_prefix(&self) -> bool {
@@ -111,6 +139,33 @@ mod tests {
         assert_eq!(normalize("***"), "*");
         assert_eq!(normalize(""), "");
         assert_eq!(normalize("a*b?*c"), "a*b?*c");
+    }
+
+    /// `may_match` never rules out a string the pattern matches (random patterns and
+    /// strings, glob matcher as the reference).
+    #[test]
+    fn may_match_over_approximates_matching() {
+        let pattern_chars = ['a', 'b', ':', '*', '?'];
+        let text_chars = ['a', 'b', ':', 'c'];
+        let mut rng = crate::regex::tests::Rng::new(17);
+        let (mut matched, mut ruled_out) = (0, 0);
+        for _ in 0..3_000 {
+            let raw = rng.string(&pattern_chars, 6);
+            let p = super::Pattern::new(&raw);
+            for _ in 0..20 {
+                let text = rng.string(&text_chars, 7);
+                if glob_match(&raw, &text) {
+                    matched += 1;
+                    assert!(p.may_match(&text), "{raw} on {text:?}");
+                } else if !p.may_match(&text) {
+                    ruled_out += 1;
+                }
+            }
+        }
+        assert!(
+            matched > 1_000 && ruled_out > 1_000,
+            "{matched} {ruled_out}"
+        );
     }
 
     /// The normal form matches exactly what the pattern matches (glob matcher, exhaustively
@@ -180,13 +235,19 @@ impl Statement {
     }
 
     /// The patterns that can match the lower-cased `name` at all: those whose literal
-    /// prefix `name` starts with (a sound syntactic rule: every other pattern's matches
-    /// start with a text `name` does not start with).
+    /// prefix `name` starts with (found by `name`'s prefixes), and of those the ones
+    /// [`Pattern::may_match`] does not rule out (sound syntactic rules: a pattern left out
+    /// cannot match `name`).
     pub fn relevant(&self, name: &str) -> Vec<&Pattern> {
         let mut out = Vec::new();
         for end in (0..=name.len()).filter(|&e| name.is_char_boundary(e)) {
             if let Some(indices) = self.by_prefix.get(&name[..end]) {
-                out.extend(indices.iter().filter_map(|&i| self.patterns.get(i)));
+                out.extend(
+                    indices
+                        .iter()
+                        .filter_map(|&i| self.patterns.get(i))
+                        .filter(|p| p.may_match(name)),
+                );
             }
         }
         out

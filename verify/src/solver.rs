@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use z3::ast::Regexp;
+use z3::ast::{Ast, Regexp};
 
 use crate::regex::Re;
 
@@ -43,10 +43,10 @@ pub struct Case {
     pub literals: Vec<Literal>,
 }
 
-/// `candidate ∈ languages[language]` if `member`, else `∉`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `candidate ∈ ⋃ languages[i]` over the listed indices if `member`, else `∉`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Literal {
-    pub language: usize,
+    pub languages: Vec<usize>,
     pub member: bool,
 }
 
@@ -81,8 +81,12 @@ pub trait Solver {
                     case.literals
                         .iter()
                         .map(|l| {
-                            let language = ground.languages.get(l.language).cloned();
-                            let language = language.unwrap_or(Re::Empty);
+                            let language = Re::union(
+                                l.languages
+                                    .iter()
+                                    .map(|&i| ground.languages.get(i).cloned().unwrap_or(Re::Empty))
+                                    .collect(),
+                            );
                             if l.member {
                                 language
                             } else {
@@ -293,11 +297,19 @@ impl Solver for Z3Solver<'_> {
             };
             let mut atoms = Vec::with_capacity(case.literals.len());
             for l in &case.literals {
-                let Some(language) = languages.get(l.language) else {
-                    return Answer::Unknown(format!("no language {}", l.language));
-                };
-                let atom = constant.regex_matches(language);
-                atoms.push(if l.member { atom } else { atom.not() });
+                let mut memberships = Vec::with_capacity(l.languages.len());
+                for &i in &l.languages {
+                    let Some(language) = languages.get(i) else {
+                        return Answer::Unknown(format!("no language {i}"));
+                    };
+                    // Z3's rewriter decides the membership of a constant by derivatives;
+                    // asking it per atom up front keeps newer versions (whose solver would
+                    // otherwise search over every atom) as fast as 4.8.12
+                    memberships.push(constant.regex_matches(language).simplify());
+                }
+                let refs: Vec<&z3::ast::Bool<'_>> = memberships.iter().collect();
+                let any = z3::ast::Bool::or(self.ctx, &refs);
+                atoms.push(if l.member { any } else { any.not() });
             }
             let refs: Vec<&z3::ast::Bool<'_>> = atoms.iter().collect();
             conjunctions.push(z3::ast::Bool::and(self.ctx, &refs));

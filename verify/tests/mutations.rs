@@ -21,7 +21,7 @@ fn infix_wildcards_ask_the_solver() {
     actions(&mut original, 1).push(json!("s3:*Retention"));
     let mut refined = refined();
     actions(&mut refined, 1).push(json!("s3:*Retention"));
-    actions(&mut refined, 1).push(json!("s3:Put*Retention"));
+    actions(&mut refined, 1).push(json!("s3:*Object*Retention"));
     let report = run(&original, &refined, &unused());
     expect_proved(&report);
     assert!(report.queries > 0);

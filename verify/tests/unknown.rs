@@ -89,14 +89,17 @@ fn identical_policies_need_no_query() {
 
 #[test]
 fn a_lying_solver_is_caught_by_the_glob_recheck() {
-    // A ground lie: the first question is T3 for the s3 statement, whose first case is the
-    // unused `s3:getaccelerateconfiguration` against `s3:Get*Tagging`, which does not match
-    // it.
+    // A ground lie: the first question is T2 for the s3 statement's literal
+    // `s3:PutObjectRetention` against the original's `s3:*Retention`; the liar says it is
+    // outside.
+    let mut original = original();
+    actions(&mut original, 1).push(json!("s3:*Retention"));
     let mut refined = refined();
-    actions(&mut refined, 1).push(json!("s3:Get*Tagging"));
+    actions(&mut refined, 1).push(json!("s3:*Retention"));
+    actions(&mut refined, 1).push(json!("s3:PutObjectRetention"));
     let err = verify_with(
         &mut Liar("s3:getobject"),
-        &original(),
+        &original,
         &refined,
         &unused(),
         catalog(),
