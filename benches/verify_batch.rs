@@ -135,6 +135,9 @@ fn main() {
             .collect()
     });
     let wall = start.elapsed();
+    if std::env::var_os("MUTATE").is_some() {
+        mutate(&cases, &prover, &names);
+    }
     results.sort();
     let n = results.len();
     let at = |q: f64| {
@@ -160,4 +163,144 @@ fn main() {
         println!("  NOT PROVED {name}: {verdict}");
     }
     assert!(failures.is_empty());
+}
+
+/// Break every refinement two ways and check the verdict against a glob oracle over the
+/// catalog: (1) an unused action added back (upper-cased) must be refuted; (2) one entry of
+/// an Allow `Action` statement dropped must be refuted with T1 exactly when some catalog
+/// action, not unused, was allowed by that entry alone, and proved otherwise.
+fn mutate(cases: &[classes::Case], prover: &Prover, names: &[String]) {
+    use iam_refine_verify::{glob_match, Theorem};
+    let mut z3 = Z3Worker::new();
+    let options = Options {
+        timeout: Some(Duration::from_secs(60)),
+        rlimit: None,
+    };
+    let (mut refuted, mut proved, mut checked) = (0, 0, 0);
+    let unused_lower = |c: &classes::Case| -> std::collections::HashSet<String> {
+        c.unused
+            .actions
+            .iter()
+            .map(|a| a.to_ascii_lowercase())
+            .collect()
+    };
+    for (n, c) in cases.iter().enumerate() {
+        let Some(list) = c.refined["Statement"].as_array() else {
+            continue;
+        };
+        let Some(k) = list
+            .iter()
+            .position(|s| s["Effect"] == "Allow" && s["Action"].is_array())
+        else {
+            continue;
+        };
+        if let Some(u) = c.unused.actions.first() {
+            let mut broken = c.refined.clone();
+            broken["Statement"][k]["Action"]
+                .as_array_mut()
+                .unwrap()
+                .push(u.to_ascii_uppercase().into());
+            let v = prover
+                .verify(&mut z3, &c.original, &broken, &c.unused, &options)
+                .unwrap()
+                .verdict;
+            match v {
+                Verdict::Counterexample(cx) if cx.theorem == Theorem::NoUnused => refuted += 1,
+                other => panic!("{}: unused `{u}` added back: {other:?}", c.name),
+            }
+            checked += 1;
+        }
+        let entries: Vec<String> = list[k]["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a.as_str().map(String::from))
+            .collect();
+        if entries.len() < 2 {
+            continue;
+        }
+        let drop = n % entries.len();
+        let rest: Vec<&String> = entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != drop)
+            .map(|(_, e)| e)
+            .collect();
+        let unused = unused_lower(c);
+        let services: Vec<String> = c
+            .unused
+            .services
+            .iter()
+            .map(|s| format!("{}:", s.to_ascii_lowercase()))
+            .collect();
+        // T1 is over the catalog and the original's wildcard-free names
+        let mut universe: Vec<String> = names.to_vec();
+        let statements = match &c.original["Statement"] {
+            serde_json::Value::Array(v) => v.clone(),
+            one => vec![one.clone()],
+        };
+        for st in &statements {
+            for key in ["Action", "NotAction"] {
+                let written = match &st[key] {
+                    serde_json::Value::String(a) => vec![a.clone()],
+                    serde_json::Value::Array(v) => v
+                        .iter()
+                        .filter_map(|a| a.as_str().map(String::from))
+                        .collect(),
+                    _ => vec![],
+                };
+                universe.extend(written.into_iter().filter(|a| !a.contains(['*', '?'])));
+            }
+        }
+        let lost = universe.iter().find(|x| {
+            let low = x.to_ascii_lowercase();
+            glob_match(&entries[drop], x)
+                && !rest.iter().any(|e| glob_match(e, x))
+                && !unused.contains(&low)
+                && !services.iter().any(|s| low.starts_with(s.as_str()))
+        });
+        let mut broken = c.refined.clone();
+        broken["Statement"][k]["Action"]
+            .as_array_mut()
+            .unwrap()
+            .remove(drop);
+        if broken["Statement"][k]["Action"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            continue;
+        }
+        let v = prover
+            .verify(&mut z3, &c.original, &broken, &c.unused, &options)
+            .unwrap()
+            .verdict;
+        // With several original statements of the same key, the pairing (a heuristic over
+        // catalog sets) may pair differently once an entry is gone: any re-checked verdict.
+        let key_of = |st: &serde_json::Value| {
+            let mut m = st.as_object().cloned().unwrap_or_default();
+            m.shift_remove("Action");
+            m.shift_remove("NotAction");
+            m
+        };
+        let same_key = statements
+            .iter()
+            .filter(|st| key_of(st) == key_of(&list[k]))
+            .count();
+        match (lost, v) {
+            (Some(_), Verdict::Counterexample(cx)) if cx.theorem == Theorem::Exactness => {
+                assert!(glob_match(&entries[drop], &cx.action), "{}: {cx:?}", c.name);
+                refuted += 1;
+            }
+            (Some(_), Verdict::Counterexample(_)) if same_key > 1 => refuted += 1,
+            (None, Verdict::Proved) => proved += 1,
+            (None, Verdict::Counterexample(_)) if same_key > 1 => refuted += 1,
+            (lost, other) => panic!(
+                "{}: dropped `{}` (loses {lost:?}): {other:?}",
+                c.name, entries[drop]
+            ),
+        }
+        checked += 1;
+    }
+    println!("mutations: {checked} checked, {refuted} refuted, {proved} proved, all as the glob oracle says");
 }

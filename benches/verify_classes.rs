@@ -22,7 +22,17 @@ use iam_refine::Catalog;
 use iam_refine_verify::{verify, Options};
 
 fn cases(catalog: &Catalog) -> Vec<classes::Case> {
+    let example = {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+        let policy: serde_json::Value =
+            serde_json::from_str(&read("examples/policy.json")).unwrap();
+        let findings = iam_refine::Findings::parse(&read("examples/unused.json")).unwrap();
+        classes::refined_case("the README example", policy, &findings, catalog)
+    };
     let mut out = vec![
+        example,
+        classes::infix_union_case(),
         classes::infix_case(catalog, &["s3"], 5_114, 10),
         classes::infix_case(catalog, &["s3", "ec2"], 9_000, 10),
         classes::infix_case(catalog, &classes::SERVICES, 5_114, 10),
@@ -31,6 +41,16 @@ fn cases(catalog: &Catalog) -> Vec<classes::Case> {
         classes::deny_case(catalog),
     ];
     if let Some(dir) = classes::corpus_dir() {
+        out.push(classes::corpus_case(
+            &dir.join("ReadOnlyAccess.json"),
+            catalog,
+            10,
+        ));
+        out.push(classes::corpus_case(
+            &dir.join("DataScientist.json"),
+            catalog,
+            10,
+        ));
         for f in classes::DOUBLED_STAR_POLICIES {
             out.push(classes::doubled_star_case(&dir.join(f), catalog));
         }
@@ -83,7 +103,11 @@ fn main() {
             };
             let prover = iam_refine_verify::Prover::new(&names).unwrap();
             let profile = std::env::var_os("PROFILE").is_some();
+            let only = std::env::var("ONLY").ok();
             for c in cases(&catalog) {
+                if only.as_ref().is_some_and(|o| !c.name.contains(o.as_str())) {
+                    continue;
+                }
                 let report = if profile {
                     let mut t = timed::Timed::new();
                     let r = prover

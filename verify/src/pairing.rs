@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::catalog::Catalog;
+use crate::glob::glob_match;
 use crate::policy::Statement;
 use crate::unused::UnusedSet;
 
@@ -26,18 +27,31 @@ pub(crate) fn pair(
     catalog: &Catalog<'_>,
     unused: &UnusedSet,
 ) -> Pairing {
-    // Catalog actions `stmt` matches (minus unused ones if `kept`), by glob evaluation over
-    // the ranges of names its literal prefixes select.
+    // Catalog actions `stmt` matches (minus unused ones if `kept`), pattern by pattern over
+    // the range of names its literal prefix selects (a `prefix*` pattern matches all of
+    // them; others are matched by glob).
     let catalog_set = |stmt: &Statement, kept: bool| -> BTreeSet<&str> {
-        let mut names: BTreeSet<&str> = BTreeSet::new();
-        if stmt.not_action {
-            names.extend(catalog.iter().map(String::as_str));
-        } else {
-            for p in &stmt.patterns {
-                names.extend(catalog.with_prefix(&p.literal_prefix).map(String::as_str));
+        let mut hit: BTreeSet<&str> = BTreeSet::new();
+        for p in &stmt.patterns {
+            let range = catalog.with_prefix(&p.literal_prefix).map(String::as_str);
+            if p.is_prefix() {
+                hit.extend(range);
+            } else {
+                hit.extend(range.filter(|x| p.may_match(x) && glob_match(&p.raw, x)));
             }
         }
-        names.retain(|x| stmt.matches(x) && !(kept && unused.contains(x)));
+        let mut names: BTreeSet<&str> = if stmt.not_action {
+            catalog
+                .iter()
+                .map(String::as_str)
+                .filter(|x| !hit.contains(x))
+                .collect()
+        } else {
+            hit
+        };
+        if kept {
+            names.retain(|x| !unused.contains(x));
+        }
         names
     };
     let mut pairs = Vec::new();

@@ -369,3 +369,52 @@ pub fn doubled_star_random_case(
     case.original = double_stars(&case.original);
     case
 }
+
+/// `ec2:*Vpc*Subnet*` and two more infix refinements inside a union of twenty `ec2:*Word*`
+/// patterns (issue 10: past 120 s before cover hints).
+pub fn infix_union_case() -> Case {
+    let words = [
+        "Vpc", "Subnet", "Route", "Gateway", "Endpoint", "Peering", "Acl", "Address", "Volume",
+        "Snapshot", "Image", "Instance", "Key", "Tag", "Flow", "Dhcp", "Prefix", "Transit",
+        "Network", "Security",
+    ];
+    let mut patterns: Vec<String> = words.iter().map(|w| format!("ec2:*{w}*")).collect();
+    let original = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": patterns, "Resource": "*"}
+    ]});
+    patterns.extend(
+        [
+            "ec2:*Vpc*Subnet*",
+            "ec2:*Route*Table?*",
+            "ec2:Create*Gateway*",
+        ]
+        .map(String::from),
+    );
+    let refined = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": patterns, "Resource": "*"}
+    ]});
+    Case {
+        name: "infix refinements in a union of 20 infix wildcards".to_string(),
+        original,
+        refined,
+        findings: json!([]),
+        unused: Unused::default(),
+    }
+}
+
+/// A corpus policy refined by the library with every `every`-th catalog action it allows
+/// unused (the benches' "10 % unused" cases).
+pub fn corpus_case(file: &std::path::Path, catalog: &Catalog, every: usize) -> Case {
+    let text = std::fs::read_to_string(file).expect("read corpus policy");
+    let policy = Policy::parse(&text).expect("corpus policy parses");
+    let findings = findings_every(&policy, catalog, every, 0);
+    let name = file
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    refined_case(
+        &format!("{name}, 1 in {every} unused"),
+        policy.to_value(),
+        &findings,
+        catalog,
+    )
+}
