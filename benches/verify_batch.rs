@@ -21,10 +21,7 @@ use std::time::{Duration, Instant};
 
 use iam_refine::{refine, Catalog, Findings, Policy};
 use iam_refine_tests::{random_findings, seed_of, Model, Rng};
-use iam_refine_verify::regex::Re;
-use iam_refine_verify::{
-    Answer, Ground, Limits, Listed, Options, Prover, Solver, Verdict, Z3Worker,
-};
+use iam_refine_verify::{Options, Prover, Verdict, Z3Worker};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -78,26 +75,18 @@ fn main() {
             .iter()
             .find(|c| c.name == one)
             .expect("no such policy");
-        let mut timed = Timed {
-            inner: Z3Worker::new(),
-            log: Vec::new(),
-        };
-        let options = Options::default();
+        let mut timed = Timed::new();
         let report = prover
-            .verify(&mut timed, &c.original, &c.refined, &c.unused, &options)
+            .verify(
+                &mut timed,
+                &c.original,
+                &c.refined,
+                &c.unused,
+                &Options::default(),
+            )
             .unwrap();
-        let solver: Duration = timed.log.iter().map(|l| l.0).sum();
-        println!(
-            "{:?} in {:?}, solver {:?} over {} queries",
-            report.verdict,
-            report.elapsed,
-            solver,
-            timed.log.len()
-        );
-        timed.log.sort_by_key(|l| std::cmp::Reverse(l.0));
-        for (d, what) in timed.log.iter().take(8) {
-            println!("  {d:>10.2?}  {what}");
-        }
+        println!("{:?} in {:?}", report.verdict, report.elapsed);
+        timed.print(8);
         return;
     }
     let start = Instant::now();

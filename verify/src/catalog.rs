@@ -50,7 +50,7 @@ pub(crate) fn prepare(catalog: &[String]) -> Result<Names, VerifyError> {
             });
         }
         let low = entry.to_ascii_lowercase();
-        if !namespace_of(&low).is_some_and(|ns| !ns.is_empty()) {
+        if namespace_of(&low).is_none_or(str::is_empty) {
             return Err(VerifyError::InvalidInput {
                 what: "catalog entry",
                 text: entry.clone(),

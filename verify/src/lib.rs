@@ -1,18 +1,24 @@
 //! Proofs, with Z3, that a refined IAM policy is right.
 //!
 //! Given an original policy, Access Analyzer's unused-permission findings ([`Unused`]), the
-//! action catalog and a refined policy, [`verify`] proves or refutes:
+//! action catalog and a refined policy — or several refined documents that together replace
+//! the original ([`Prover::verify_documents`]) — the prover proves or refutes:
 //!
+//! * **Top-level keys** ([`Theorem::TopLevelKey`]): every key outside `Statement`
+//!   (`Version`, `Id`, anything else) is equal in the original and in every refined document
+//!   (JSON values compared exactly — with serde_json's `arbitrary_precision`, `1e3` is not
+//!   `1000` — key order ignored). A refined policy that drops `Version` is refuted: IAM would
+//!   read it as `2008-10-17`, where policy variables are literal text.
 //! * **Pairing.** Statements pair up in order by everything but `Action` / `NotAction`
-//!   (Effect, Sid, Resource, Condition, Principal, any other key; JSON values compared
-//!   exactly, key order ignored). Each refined statement is matched to the next original
-//!   statement, at or after the current position, with an equal key (if several originals
-//!   ahead qualify, the first whose kept catalog actions equal the refined statement's
-//!   catalog actions is preferred: that only picks the pairing, which is then proved). A
-//!   refined statement without counterpart is a counterexample ([`Theorem::Unpaired`]). An
-//!   original Allow statement skipped must keep no catalog action
-//!   ([`Theorem::StatementDropped`]); an original Deny statement must not be skipped
-//!   ([`Theorem::DenyRemoved`]).
+//!   (Effect, Sid, Resource, Condition, Principal, any other key; compared as above). Each
+//!   refined statement is matched to the next original statement, at or after the current
+//!   position, with an equal key (if several originals ahead qualify, the first whose kept
+//!   catalog actions equal the refined statement's catalog actions is preferred: that only
+//!   picks the pairing, which is then proved). A refined statement without counterpart is a
+//!   counterexample ([`Theorem::Unpaired`]). An original Allow statement skipped must keep no
+//!   catalog action ([`Theorem::StatementDropped`]); an original Deny statement must not be
+//!   skipped ([`Theorem::DenyRemoved`]). With several refined documents their statements,
+//!   in order, are the refined policy; with none, the policy is detached.
 //! * **T1, exactness over the catalog** ([`Theorem::Exactness`]): for every paired Allow
 //!   statement and every action `x` of the catalog, plus every wildcard-free entry written in
 //!   any `Action` / `NotAction` of the original policy:
@@ -27,8 +33,16 @@
 //!   matches exactly the strings its original matches, over all strings.
 //!
 //! The verdict is [`Verdict::Proved`], a [`Verdict::Counterexample`] with a concrete
-//! witness, or [`Verdict::Unknown`] when a query was not decided (time limit, resource
-//! limit, solver gave up). Unknown is never a pass. Statement indices are 0-based.
+//! witness, or [`Verdict::Unknown`] when a query was not decided (time or resource budget
+//! spent, solver gave up). Unknown is never a pass. Statement indices are 0-based.
+//!
+//! # Using it
+//!
+//! [`verify`] proves one refinement with a fresh Z3 solver. For many, build one [`Prover`]
+//! (the catalog validated and sorted once; `Sync`, share it across threads) and give each
+//! thread its own [`Z3Worker`] (one Z3 context and solver, reused across policies).
+//! [`Options`] is the budget of one verification: its `timeout` and `rlimit` are totals over
+//! all of its queries, each query getting what is left.
 //!
 //! # Semantics
 //!
@@ -38,8 +52,8 @@
 //! `NotAction` if none does. This crate reads `Statement`, `Effect`, `Action` and
 //! `NotAction` itself ([`serde_json::Value`] in, no code shared with the refiner), and
 //! re-checks every counterexample with its own plain glob matcher ([`glob_match`], a
-//! textbook dynamic program). If Z3's witness does not pass that re-check, the result is
-//! [`VerifyError::WitnessRejected`], never a pass.
+//! textbook dynamic program) on the patterns *as written*. If a witness does not pass that
+//! re-check, the result is [`VerifyError::WitnessRejected`], never a pass.
 //!
 //! Patterns, findings and catalog entries must be printable ASCII without backslash; other
 //! characters are refused ([`VerifyError::UnsupportedCharacter`]): Z3 4.8.12 reads backslash
@@ -52,56 +66,71 @@
 //! without `A-Z` and without `\` (68 characters; three character ranges, since Z3 4.8.12's C
 //! API has no `re.allchar`).
 //!
-//! * **Pattern sets are trie-shaped regexes** ([`regex::TrieBuilder`]): the patterns are
-//!   inserted into a trie of characters, `?` and `*`; shared prefixes are factored, chains
-//!   of single-child literal nodes are collapsed into one `str.to_re` literal, and a node
-//!   where some pattern ends in `*` stands for "anything" and absorbs its siblings. `*` is
-//!   Z3's `re.all` (all strings), `?` is `Σ`.
-//! * **Symbolic queries** (over all strings) assert one membership `x ∈ Σ* ∩ Q` for a string
-//!   constant `x`. `re.all` rather than `Σ*` inside `Q` lets Z3 simplify `¬(s3:get.*)` to
-//!   nothing after reading `s3:get`; `Σ*` once at the top keeps witnesses in the alphabet.
-//!   Used for T2, for the Deny checks (`R ⊆ O` and `O ⊆ R`), and for T3 on wholly unused
-//!   services. A containment `A ⊆ B` of an `Action` statement `A` is split by pattern:
-//!   * a pattern `B` also lists is contained in `B` (nothing to ask);
-//!   * the wildcard-free patterns are finitely many strings: one ground query against `¬B`;
-//!   * each wildcard pattern `p` is one query `p ∖ B_ns`, where `B_ns` keeps only the
-//!     patterns of `B` that can match a string of `p`'s namespace, asked *behind `p`'s
-//!     literal prefix `l`* (every member of `p` starts with `l`): the query is the
-//!     Brzozowski derivative `l⁻¹(p ∖ B_ns)` ([`regex::Re::derive_str`]) and a witness `y`
-//!     becomes `l·y`. When some pattern of `B` covers `l` (the usual case: `s3:GetObject*`
-//!     refining `s3:Get*`), the derivative of `B` contains `.*` and the query is empty at
-//!     once.
-//! * **Ground queries** (over finitely many strings): one disjunction of atoms
-//!   `"candidate" ∈ L` over string constants, no variable; Z3 decides them by rewriting with
-//!   derivatives on concrete characters, and its model tells which atom holds. Each group of
-//!   candidates is asked behind its common prefix (candidates cut, language derived). Used
-//!   for T1 (candidates: the catalog names of each namespace the statement pair can touch;
-//!   language `R Δ (O ∖ U)` restricted to that namespace, written `(R ∖ O) ∪ (R ∩ U) ∪
-//!   (O ∖ (R ∪ U))`), for skipped Allow statements (`O ∖ U`), for T3 on unused names and for
-//!   wildcard-free patterns in containments.
+//! * **Normalised patterns.** Every maximal run of wildcards that holds a `*` is written as
+//!   its `?`s followed by one `*` (`**` is `*`, `*?*?*` is `??*`): the same language (the
+//!   run matches exactly the strings of at least as many characters as it has `?`s). Two
+//!   spellings of a pattern then compare equal, and no solver searches through a chain of
+//!   stars. The glob re-check reads the patterns as written.
+//! * **Pattern sets are trie-shaped regexes** ([`regex::TrieBuilder`]): shared prefixes are
+//!   factored, chains of literal nodes collapse into one `str.to_re`, and a node where some
+//!   pattern ends in `*` stands for "anything" and absorbs its siblings. `*` is Z3's
+//!   `re.all`, `?` is `Σ`.
+//! * **Symbolic queries** (over all strings) assert one membership `x ∈ Σ* ∩ Q` for a
+//!   string constant `x`. Used for T2, the Deny checks (`R ⊆ O` and `O ⊆ R`) and T3 on
+//!   wholly unused services. A containment `A ⊆ B` of an `Action` statement `A` is split by
+//!   pattern: a pattern `B` also lists (after normalisation) is contained; the
+//!   wildcard-free ones are one ground query "`x ∉ B`"; each wildcard pattern `p` is asked
+//!   behind its literal prefix `l` (the Brzozowski derivative `l⁻¹(p ∖ B')`,
+//!   [`regex::Re::derive_str`]; a witness `y` becomes `l·y`). `B'` is first a **cover hint**:
+//!   the few patterns of `B` that match a sample member of `p` (its wildcards filled in),
+//!   chosen in Rust. Z3 proving `p ⊆ ∪B'` proves `p ⊆ B` (`B' ⊆ B`). A witness outside
+//!   `∪B'` that no pattern of `B` matches (glob) is a counterexample, re-checked as every
+//!   other; one that some pattern of `B` matches adds those patterns to `B'`, and Z3 is
+//!   asked again; after a few rounds, or when a hint query is undecided, the whole of `B`
+//!   (its patterns that can touch `p`'s namespace) is asked. Z3 decides every question;
+//!   the hints only choose which.
+//! * **Ground queries** (over finitely many names) are Boolean combinations of plain
+//!   memberships ([`Ground`]): per name `x`, "statement `S` allows `x`" is `x ∈ S_x` (or
+//!   `x ∉ S_x` for `NotAction`), where `S_x` holds only the patterns of `S` that can match
+//!   `x` at all: their literal prefix is a prefix of `x` (found through `x`'s own prefixes)
+//!   and their other literal segments occur in `x` in order. Memberships string comparison
+//!   decides are decided in Rust: `x` is in a wildcard-free pattern iff it is that text, in
+//!   a `prefix*` pattern iff it starts with `prefix`. The rest go to Z3 as one disjunction
+//!   over names of conjunctions of `"x" ∈ L` / `¬("x" ∈ L)` atoms (string constants, no
+//!   variable), each atom first simplified by Z3's own rewriter. A case is left out when a
+//!   literal is already false, or when `x ∈ A` is required with `x ∉ B` and every pattern
+//!   of `A` is one of `B`; and since `x ∉ B` says `x` is in no pattern of `B`, those
+//!   patterns are dropped from `A` (an exact rewrite).
+//! * **T1 only where it can fail.** For a paired Allow statement, T3 (`R ∩ U = ∅`) and T2
+//!   (`R ⊆ O`) run first and hold over all strings when T1 runs (an undecided one makes the
+//!   verdict Unknown whatever T1 finds), so `R = O ∖ U` on the catalog needs only
+//!   `O ∖ U ⊆ R` there: the ground query "`x ∈ O ∧ x ∉ R`" over the names `O` can match
+//!   (the catalog ranges of its literal prefixes, a binary search each in the sorted
+//!   catalog; every name for `NotAction`) that are not unused (exact set membership). A
+//!   skipped Allow statement is the same query without `R`.
 //! * **Simplification.** Regexes are built by smart constructors (flattening, `∅` and `ε`
-//!   units, `A ∩ ¬A = ∅`, merged literals). A query that is syntactically `∅` after
-//!   construction, derivation and simplification is discharged without asking Z3 (for
-//!   identical policies, nothing is asked at all); [`Report::queries`] counts the queries
-//!   actually asked.
-//! * **Pruning that is syntactic and sound.** A pattern whose literal prefix (text before
-//!   the first wildcard) contains `svc:` can only match strings starting with `svc:`; one
-//!   without `:` in its literal prefix can only match strings in namespaces that start with
-//!   that prefix; an `Action` statement can only match strings starting with one of its
-//!   patterns' literal prefixes. Namespaces, catalog names and unused names that no
-//!   statement involved can match are left out of a query; that removes only strings the
-//!   query's languages cannot contain. `NotAction` statements are never pruned this way.
+//!   units, `A ∩ ¬A = ∅`, merged literals, `Σ*` absorbing unions and vanishing from
+//!   intersections, `¬Σ* = ∅`: identities that can differ only on strings outside `Σ`,
+//!   which no query contains). A query that is syntactically `∅` after construction,
+//!   derivation and simplification is not asked; [`Report::queries`] counts the queries
+//!   actually asked (for identical policies, or refinements made only of literal and
+//!   `prefix*` patterns, none).
+//! * **Pruning that is syntactic and sound.** A pattern whose literal prefix contains `svc:`
+//!   can only match strings starting with `svc:`; one without `:` in its literal prefix only
+//!   strings in namespaces that start with that prefix. Patterns, namespaces and names that
+//!   cannot be matched are left out of a query; that removes only strings the query's
+//!   languages cannot contain.
 //!
 //! # Why a verdict can be trusted
 //!
 //! *Sat means a real counterexample.* Every query's members are strings over `Σ`: ground
 //! candidates are validated inputs over `Σ`, symbolic queries are intersected with `Σ*`. On a
 //! lower-case string without backslash, regex membership coincides with case-insensitive
-//! glob matching: literals are lower-case, `re.all` and `Σ` accept every character of the
-//! string. A namespace-restricted language agrees with the full statement on strings of that
+//! glob matching of the normalised pattern, which matches what the written pattern matches.
+//! A namespace-restricted language agrees with the full statement on strings of that
 //! namespace, and a derivative `w⁻¹L` contains `y` exactly when `L` contains `w·y`. So a
 //! witness refutes the theorem; and it is re-checked anyway with the glob matcher against
-//! the original and refined statements, the findings and the catalog.
+//! the original and refined statements as written, the findings and the catalog.
 //!
 //! *Unsat means the theorem holds for all strings*, not only for strings over `Σ`. Let `L`
 //! be the characters written literally in any pattern, unused name or unused service
@@ -110,18 +139,21 @@
 //! character `c ∈ Σ ∖ L`: glob matching only ever compares a string's characters with
 //! literal pattern characters (all in `L`) or lets wildcards take them, so every pattern
 //! matches the new string iff it matched `s`, and the new string still violates the
-//! theorem, and is over `Σ`, where the query looked. [`verify`] checks that such a `c`
+//! theorem, and is over `Σ`, where the query looked. The prover checks that such a `c`
 //! exists (`*` and `?` are never literal, so in practice it always does); if not, the
-//! verdict is Unknown. T1 and the skipped-statement check are over a finite set of names,
-//! every one of which is a ground candidate unless the pruning above showed that no
-//! statement involved can match it.
+//! verdict is Unknown. A cover hint proves a containment only by Z3's unsat on a subset
+//! of `B`. T1 and the skipped-statement check are over a finite set of names, each of
+//! which is a ground candidate unless the rules above (literal prefixes and segments,
+//! string comparison, the finding sets) decided it.
 //!
 //! *Unknown is never a pass*: an undecided query is remembered; the verdict is Unknown
-//! unless some other query produced a (re-checked) counterexample.
+//! unless some other query produced a (re-checked) counterexample. A spent budget is an
+//! undecided query.
 //!
 //! What is trusted: Z3's answers, this crate's regex construction ([`regex`], including the
-//! derivative, cross-checked against the glob matcher and a reference matcher in the tests)
-//! and the sound pruning rules above.
+//! derivative, cross-checked against the glob matcher and a reference matcher in the tests),
+//! the normalisation (tested against the glob matcher) and the syntactic rules above (each
+//! a plain string operation, the segment rule tested against the glob matcher).
 //!
 //! # Z3 version
 //!
@@ -129,8 +161,8 @@
 //! static build). z3-sys generates its bindings with bindgen at build time, which loads
 //! libclang: on Debian 12 install `libz3-dev libclang1-14 libclang-common-14-dev` (or the
 //! larger `libclang-dev`). Only C API functions present in Z3 4.8.12 are used; the tests
-//! assert the linked version is at least 4.8.12 ([`z3_version`]).
-//!
+//! assert the linked version is at least 4.8.12 ([`z3_version`]). `benches/z3-versions.sh`
+//! runs the same binaries on the newest Z3 of the Python wheel.
 //!
 //! The measurements behind these choices are in `verify/ENCODING.md`.
 
