@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use iam_refine::thousands;
 use iam_refine::{parse_json_text, recommended_steps, PolicyKind};
@@ -52,13 +52,14 @@ impl Prover {
     }
 
     pub fn prove(&self, original: &Value, refined: &Value) -> Result<Report> {
-        Ok(iam_refine_verify::verify(
-            original,
-            refined,
-            &self.unused,
-            &self.catalog,
-            &self.options,
-        )?)
+        self.prove_documents(original, std::slice::from_ref(refined))
+    }
+
+    /// `refined`: the documents that together replace `original` (none: it is detached).
+    pub fn prove_documents(&self, original: &Value, refined: &[Value]) -> Result<Report> {
+        let prover = iam_refine_verify::Prover::new(&self.catalog)?;
+        let mut z3 = iam_refine_verify::Z3Worker::new();
+        Ok(prover.verify_documents(&mut z3, original, refined, &self.unused, &self.options)?)
     }
 }
 
@@ -106,13 +107,13 @@ fn document(path: &Path, text: &str) -> Result<Value> {
     Ok(policy.to_value())
 }
 
-/// The refined document: a policy, or one step of a `get-finding-recommendation` output
-/// (a `DETACH_POLICY` step is a policy with no statement).
-fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<Value> {
+/// The refined documents: a policy, or one step of a `get-finding-recommendation` output
+/// (a `DETACH_POLICY` step is no document: the policy is detached).
+fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<Vec<Value>> {
     let name = path.display().to_string();
     let value = parse_json_text(text).with_context(|| name.clone())?;
     let Some(steps) = recommended_steps(&value) else {
-        return document(path, text);
+        return Ok(vec![document(path, text)?]);
     };
     let steps = steps.with_context(|| name.clone())?;
     let matches = |id: &Option<String>| match (id, policy_id) {
@@ -138,15 +139,11 @@ fn refined_document(path: &Path, text: &str, policy_id: Option<&str>) -> Result<
     Ok(match &step.document {
         Some(doc) => {
             // Read it as `refine` would, so malformed recommendations are named here.
-            Policy::from_document(doc.clone(), PolicyKind::Managed)
+            vec![Policy::from_document(doc.clone(), PolicyKind::Managed)
                 .with_context(|| format!("{name}: recommendedPolicy"))?
-                .to_value()
+                .to_value()]
         }
-        None => {
-            let mut empty = Map::new();
-            empty.insert("Statement".into(), Value::Array(Vec::new()));
-            Value::Object(empty)
-        }
+        None => Vec::new(),
     })
 }
 
@@ -169,7 +166,7 @@ pub fn run(a: &VerifyArgs) -> Result<Exit> {
         a.policy_id.as_deref(),
     )?;
     let prover = Prover::new(&catalog, &findings, a.timeout, a.rlimit)?;
-    let report = prover.prove(&original, &refined)?;
+    let report = prover.prove_documents(&original, &refined)?;
     let j = judge(&report);
     if let Some(w) = &j.witness {
         println!("{w}");
