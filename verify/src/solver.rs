@@ -175,8 +175,8 @@ impl<'ctx> Z3Solver<'ctx> {
 
     fn apply(&self, limits: Limits) {
         let mut params = z3::Params::new(self.ctx);
-        // 0 means "no limit" to Z3 for both parameters.
-        let ms = limits.timeout.map_or(0, |t| {
+        // No limit: Z3's defaults, `timeout` u32::MAX (ms) and `rlimit` 0.
+        let ms = limits.timeout.map_or(u32::MAX, |t| {
             u32::try_from(t.as_millis()).unwrap_or(u32::MAX).max(1)
         });
         params.set_u32("timeout", ms);
@@ -514,5 +514,26 @@ mod tests {
             .map(|s| s.parse().unwrap())
             .collect();
         assert!(numbers >= vec![4, 8, 12], "{v}");
+    }
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::*;
+
+    /// The resource count is there from the start (so a total budget can be kept from the
+    /// first query on) and grows with work.
+    #[test]
+    fn rlimit_count_is_read_before_and_after_queries() {
+        let ctx = Z3Context::new();
+        let mut solver = Z3Solver::new(&ctx, None, None);
+        let start = solver.resources_used();
+        assert!(start.is_some(), "no rlimit count on a fresh solver");
+        let q = Re::diff(
+            crate::regex::glob_set(["iam:*accesskeys"]),
+            crate::regex::glob_set(["iam:*accesskey*"]),
+        );
+        assert_eq!(solver.find_member(&q), Answer::Empty);
+        assert!(solver.resources_used() > start);
     }
 }

@@ -267,3 +267,87 @@ fn the_resource_budget_is_a_total_over_queries() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Records the resource units of every query.
+struct Metered {
+    inner: Z3Worker,
+    units: Vec<u64>,
+}
+
+impl Metered {
+    fn ask<T>(&mut self, f: impl FnOnce(&mut Z3Worker) -> T) -> T {
+        let before = self.inner.resources_used().unwrap();
+        let answer = f(&mut self.inner);
+        self.units
+            .push(self.inner.resources_used().unwrap() - before);
+        answer
+    }
+}
+
+impl Solver for Metered {
+    fn find_member(&mut self, language: &Re) -> Answer {
+        self.ask(|s| s.find_member(language))
+    }
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)> {
+        self.ask(|s| s.find_listed(groups))
+    }
+    fn find_case(&mut self, ground: &Ground) -> Answer<usize> {
+        self.ask(|s| s.find_case(ground))
+    }
+    fn set_limits(&mut self, limits: Limits) {
+        self.inner.set_limits(limits);
+    }
+    fn resources_used(&self) -> Option<u64> {
+        self.inner.resources_used()
+    }
+}
+
+/// With Z3 itself: a total below the sum of the queries' units, but above the largest one,
+/// is Unknown; the sum (and some slack) proves. Deterministic (resource units, not time).
+#[test]
+fn a_z3_resource_budget_is_a_total() {
+    let c = classes::deny_case(&Catalog::embedded());
+    let prover = Prover::new(catalog()).unwrap();
+    let mut metered = Metered {
+        inner: Z3Worker::new(),
+        units: Vec::new(),
+    };
+    let report = prover
+        .verify(
+            &mut metered,
+            &c.original,
+            &c.refined,
+            &c.unused,
+            &Options::default(),
+        )
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Proved);
+    let total: u64 = metered.units.iter().sum();
+    let largest = *metered.units.iter().max().unwrap();
+    eprintln!("units per query: {:?}", metered.units);
+    let run = |rlimit: u64| {
+        let options = Options {
+            timeout: None,
+            rlimit: Some(u32::try_from(rlimit).unwrap()),
+        };
+        prover
+            .verify(
+                &mut Z3Worker::new(),
+                &c.original,
+                &c.refined,
+                &c.unused,
+                &options,
+            )
+            .unwrap()
+            .verdict
+    };
+    let below = (total / 2).max(largest + 1);
+    assert!(below < total, "{:?}", metered.units);
+    for _ in 0..3 {
+        assert!(
+            matches!(run(below), Verdict::Unknown { .. }),
+            "{below} of {total}"
+        );
+        assert_eq!(run(total + total / 2 + 1_000), Verdict::Proved);
+    }
+}
