@@ -403,3 +403,9 @@ pub fn verify_with(
 ) -> Result<Report, VerifyError> {
     Prover::new(catalog)?.verify(solver, original, refined, unused, &Options::default())
 }
+
+// One `Prover` is shared by every worker thread.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<Prover>();
+};
