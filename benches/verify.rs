@@ -1,8 +1,17 @@
 //! Criterion benchmarks of verification (`cargo bench --bench verify`): the Access Analyzer
-//! example, `ReadOnlyAccess` with 10% of its actions unused, and a fixed sample of corpus
-//! policies (every 100th file) with 10% unused. Each iteration proves one refinement from
-//! scratch (a fresh Z3 context), as `refine --verify` does.
+//! example, `ReadOnlyAccess` with 10% of its actions unused, a fixed sample of corpus
+//! policies (every 100th file) with 10% unused, and the hard classes of issues 7 and 10
+//! (`verify/tests/support/classes.rs`): infix `?*` policies of 5 and 9 KB, the same with
+//! the refined runs respelt, an equivalent rewrite of a Deny statement, corpus policies
+//! with every `*` written `**`, and infix refinements inside a union of twenty infix
+//! wildcards. Each iteration proves one refinement from scratch (a fresh Z3 context and
+//! catalog), as `refine --verify` does; `examples/verify_batch.rs` measures the batch set
+//! up once.
+
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
+
+#[path = "../verify/tests/support/classes.rs"]
+mod classes;
 
 use std::path::Path;
 use std::time::Duration;
@@ -77,6 +86,24 @@ fn benches(cr: &mut Criterion) {
     let example = case(&policy, &findings, &catalog);
     group.bench_function("example", |b| b.iter(|| prove(&example, &names)));
 
+    group.sample_size(10);
+    let hard = [
+        classes::infix_case(&catalog, &["s3"], 5_114, 10),
+        classes::infix_case(&catalog, &["s3", "ec2"], 9_000, 10),
+        classes::infix_respelt_case(&catalog, &["s3"], 5_114, 10),
+        classes::infix_respelt_case(&catalog, &["s3", "ec2"], 9_000, 10),
+        classes::deny_case(&catalog),
+        classes::infix_union_case(),
+    ];
+    for c in &hard {
+        let c2 = Case {
+            original: c.original.clone(),
+            refined: c.refined.clone(),
+            unused: c.unused.clone(),
+        };
+        group.bench_function(c.name.as_str(), |b| b.iter(|| prove(&c2, &names)));
+    }
+
     {
         let ro = Policy::parse(&corpus_policy("ReadOnlyAccess").text()).expect("ReadOnlyAccess");
         let ro = case(&ro, &findings_every(&ro, &catalog, 10), &catalog);
@@ -85,6 +112,16 @@ fn benches(cr: &mut Criterion) {
         group.bench_function("ReadOnlyAccess, 10% unused", |b| {
             b.iter(|| prove(&ro, &names))
         });
+
+        for name in classes::DOUBLED_STAR_POLICIES {
+            let c = classes::doubled_star_case(name, &catalog);
+            let c2 = Case {
+                original: c.original,
+                refined: c.refined,
+                unused: c.unused,
+            };
+            group.bench_function(c.name.as_str(), |b| b.iter(|| prove(&c2, &names)));
+        }
 
         let sample: Vec<Case> = corpus()
             .iter()

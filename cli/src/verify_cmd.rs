@@ -5,7 +5,7 @@
 //! catalog's names as plain data.
 
 use anyhow::{bail, Context, Result};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use iam_refine::thousands;
 use iam_refine::{Catalog, Findings, RecommendedStep};
@@ -42,13 +42,14 @@ impl Prover {
     }
 
     pub fn prove(&self, original: &Value, refined: &Value) -> Result<Report> {
-        Ok(iam_refine_verify::verify(
-            original,
-            refined,
-            &self.unused,
-            &self.catalog,
-            &self.options,
-        )?)
+        self.prove_documents(original, std::slice::from_ref(refined))
+    }
+
+    /// `refined`: the documents that together replace `original` (none: it is detached).
+    pub fn prove_documents(&self, original: &Value, refined: &[Value]) -> Result<Report> {
+        let prover = iam_refine_verify::Prover::new(&self.catalog)?;
+        let mut z3 = iam_refine_verify::Z3Worker::new();
+        Ok(prover.verify_documents(&mut z3, original, refined, &self.unused, &self.options)?)
     }
 }
 
@@ -110,11 +111,11 @@ pub fn judge(report: &Report) -> Judgement {
     }
 }
 
-/// The refined document: a policy, or one step of a `get-finding-recommendation` output
-/// (a `DETACH_POLICY` step is a policy with no statement).
-fn refined_document(name: &str, text: &str, policy_id: Option<&str>) -> Result<Value> {
+/// The refined documents: a policy, or one step of a `get-finding-recommendation` output
+/// (a `DETACH_POLICY` step is no document: the policy is detached).
+fn refined_document(name: &str, text: &str, policy_id: Option<&str>) -> Result<Vec<Value>> {
     let steps = match document::refined(text).with_context(|| name.to_string())? {
-        Refined::Document(doc) => return Ok(doc),
+        Refined::Document(doc) => return Ok(vec![doc]),
         Refined::Steps(steps) => steps,
     };
     let matches = |id: &Option<String>| match (id, policy_id) {
@@ -139,12 +140,8 @@ fn refined_document(name: &str, text: &str, policy_id: Option<&str>) -> Result<V
     };
     Ok(match &step.document {
         // The recommended document as AWS wrote it; the prover names what is malformed.
-        Some(doc) => Value::Object(doc.clone()),
-        None => {
-            let mut empty = Map::new();
-            empty.insert("Statement".into(), Value::Array(Vec::new()));
-            Value::Object(empty)
-        }
+        Some(doc) => vec![Value::Object(doc.clone())],
+        None => Vec::new(),
     })
 }
 
@@ -172,7 +169,7 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
         config.policy_id.as_deref(),
     )?;
     let prover = Prover::new(&catalog, &findings, config.limits);
-    let judgement = judge(&prover.prove(&original, &refined)?);
+    let judgement = judge(&prover.prove_documents(&original, &refined)?);
     judgement.print(None, console)?;
     Ok(judgement.exit)
 }

@@ -12,9 +12,9 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     let t: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
     // row[j] = "the pattern prefix handled so far matches t[..j]"
     let mut row = vec![false; t.len() + 1];
+    let mut next = vec![false; t.len() + 1];
     row[0] = true; // empty pattern matches empty text
     for &pc in &p {
-        let mut next = vec![false; t.len() + 1];
         for j in 0..=t.len() {
             next[j] = match pc {
                 // `*` eats nothing (row[j]) or one more character (next[j - 1])
@@ -23,7 +23,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
                 c => j > 0 && row[j - 1] && t[j - 1] == c,
             };
         }
-        row = next;
+        std::mem::swap(&mut row, &mut next);
     }
     row[t.len()]
 }

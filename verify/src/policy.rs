@@ -2,9 +2,11 @@
 //! `NotAction`, and the rest of each statement kept as its pairing key. Independent of the
 //! refiner's parser on purpose.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
-use crate::{Document, VerifyError};
+use crate::error::{Document, VerifyError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Effect {
@@ -17,7 +19,8 @@ pub(crate) enum Effect {
 pub(crate) struct Pattern {
     /// As written.
     pub raw: String,
-    /// ASCII-lower-cased; `**` runs are kept (the trie builder collapses them).
+    /// ASCII-lower-cased and normalised ([`normalize`]): what the solver and every
+    /// syntactic rule see. The glob re-check reads `raw`.
     pub low: String,
     /// The lower-cased text before the first `*` or `?` (the whole pattern if it has none).
     pub literal_prefix: String,
@@ -30,7 +33,7 @@ pub(crate) struct Pattern {
 
 impl Pattern {
     pub fn new(raw: &str) -> Pattern {
-        let low = raw.to_ascii_lowercase();
+        let low = normalize(&raw.to_ascii_lowercase());
         let cut = low.find(['*', '?']).unwrap_or(low.len());
         let literal_prefix = low[..cut].to_string();
         let service = literal_prefix
@@ -43,6 +46,40 @@ impl Pattern {
             literal_prefix,
             service,
         }
+    }
+
+    /// A sound syntactic over-approximation of matching, for the lower-cased `name`: every
+    /// string the pattern matches starts with its literal prefix, contains its other
+    /// literal segments (the texts between wildcards) in order without overlap, and ends
+    /// with its last segment when the pattern does not end in a wildcard. `false` means
+    /// the pattern cannot match `name`; `true` decides nothing.
+    pub fn may_match(&self, name: &str) -> bool {
+        let Some(mut rest) = name.strip_prefix(self.literal_prefix.as_str()) else {
+            return false;
+        };
+        if !self.wildcard {
+            return rest.is_empty();
+        }
+        let tail = &self.low[self.literal_prefix.len()..];
+        let segments: Vec<&str> = tail.split(['*', '?']).filter(|s| !s.is_empty()).collect();
+        let ends_open = tail.ends_with(['*', '?']);
+        for (i, segment) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            if last && !ends_open {
+                return rest.ends_with(segment);
+            }
+            match rest.find(segment) {
+                Some(at) => rest = &rest[at + segment.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Whether the only wildcard is one trailing `*` (`s3:Get*`): then the pattern matches
+    /// exactly the strings that start with its literal prefix.
+    pub fn is_prefix(&self) -> bool {
+        self.low.len() == self.literal_prefix.len() + 1 && self.low.ends_with('*')
     }
 
     /// Whether this pattern can match some string that starts with `namespace:`
@@ -59,6 +96,107 @@ impl Pattern {
     }
 }
 
+/// Every maximal run of wildcards that holds at least one `*` written as its `?`s followed
+/// by one `*`: `**` is `*`, `*?*?*` is `??*`. The same language: such a run matches exactly
+/// the strings of at least as many characters as it has `?`s (each `?` takes one, the stars
+/// take the rest, also none). A run of `?`s alone is kept. Two spellings of one pattern then
+/// compare equal, and the solver never searches through a chain of stars.
+pub(crate) fn normalize(low: &str) -> String {
+    let mut out = String::with_capacity(low.len());
+    let (mut ones, mut star) = (0usize, false);
+    let flush = |out: &mut String, ones: &mut usize, star: &mut bool| {
+        out.extend(std::iter::repeat_n('?', *ones));
+        if *star {
+            out.push('*');
+        }
+        (*ones, *star) = (0, false);
+    };
+    for c in low.chars() {
+        match c {
+            '*' => star = true,
+            '?' => ones += 1,
+            c => {
+                flush(&mut out, &mut ones, &mut star);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut out, &mut ones, &mut star);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use crate::glob::glob_match;
+
+    #[test]
+    fn runs_of_wildcards() {
+        assert_eq!(normalize("s3:get**"), "s3:get*");
+        assert_eq!(normalize("s3:*?*?*get*"), "s3:??*get*");
+        assert_eq!(normalize("?*?"), "??*");
+        assert_eq!(normalize("a??b"), "a??b");
+        assert_eq!(normalize("***"), "*");
+        assert_eq!(normalize(""), "");
+        assert_eq!(normalize("a*b?*c"), "a*b?*c");
+    }
+
+    /// `may_match` never rules out a string the pattern matches (random patterns and
+    /// strings, glob matcher as the reference).
+    #[test]
+    fn may_match_over_approximates_matching() {
+        let pattern_chars = ['a', 'b', ':', '*', '?'];
+        let text_chars = ['a', 'b', ':', 'c'];
+        let mut rng = crate::regex::tests::Rng::new(17);
+        let (mut matched, mut ruled_out) = (0, 0);
+        for _ in 0..3_000 {
+            let raw = rng.string(&pattern_chars, 6);
+            let p = super::Pattern::new(&raw);
+            for _ in 0..20 {
+                let text = rng.string(&text_chars, 7);
+                if glob_match(&raw, &text) {
+                    matched += 1;
+                    assert!(p.may_match(&text), "{raw} on {text:?}");
+                } else if !p.may_match(&text) {
+                    ruled_out += 1;
+                }
+            }
+        }
+        assert!(
+            matched > 1_000 && ruled_out > 1_000,
+            "{matched} {ruled_out}"
+        );
+    }
+
+    /// The normal form matches exactly what the pattern matches (glob matcher, exhaustively
+    /// over short strings).
+    #[test]
+    fn normal_form_is_equivalent() {
+        let patterns = [
+            "*?*?*a*", "a**b", "?*?", "*??*", "a?*?b*", "**?**", "?a*?*", "*",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for t in &texts {
+                for c in ['a', 'b', 'x'] {
+                    next.push(format!("{t}{c}"));
+                }
+            }
+            texts.extend(next.iter().cloned());
+            texts.dedup();
+        }
+        texts.sort();
+        texts.dedup();
+        for p in patterns {
+            let n = normalize(p);
+            for t in &texts {
+                assert_eq!(glob_match(p, t), glob_match(&n, t), "{p} vs {n} on {t:?}");
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Statement {
     pub effect: Effect,
@@ -68,9 +206,53 @@ pub(crate) struct Statement {
     /// Everything but `Action` / `NotAction` (Effect, Sid, Resource, Condition, ...): the
     /// pairing key, compared as JSON values.
     pub key: Map<String, Value>,
+    /// Pattern indices by literal prefix: a name can only be matched by the patterns whose
+    /// literal prefix it starts with.
+    by_prefix: HashMap<String, Vec<usize>>,
 }
 
 impl Statement {
+    pub fn new(
+        effect: Effect,
+        not_action: bool,
+        patterns: Vec<Pattern>,
+        key: Map<String, Value>,
+    ) -> Statement {
+        let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in patterns.iter().enumerate() {
+            by_prefix
+                .entry(p.literal_prefix.clone())
+                .or_default()
+                .push(i);
+        }
+        Statement {
+            effect,
+            not_action,
+            patterns,
+            key,
+            by_prefix,
+        }
+    }
+
+    /// The patterns that can match the lower-cased `name` at all: those whose literal
+    /// prefix `name` starts with (found by `name`'s prefixes), and of those the ones
+    /// [`Pattern::may_match`] does not rule out (sound syntactic rules: a pattern left out
+    /// cannot match `name`).
+    pub fn relevant(&self, name: &str) -> Vec<&Pattern> {
+        let mut out = Vec::new();
+        for end in (0..=name.len()).filter(|&e| name.is_char_boundary(e)) {
+            if let Some(indices) = self.by_prefix.get(&name[..end]) {
+                out.extend(
+                    indices
+                        .iter()
+                        .filter_map(|&i| self.patterns.get(i))
+                        .filter(|p| p.may_match(name)),
+                );
+            }
+        }
+        out
+    }
+
     /// The reference semantics: does this statement match `action`? Plain glob matching.
     pub fn matches(&self, action: &str) -> bool {
         let hit = self
@@ -101,6 +283,20 @@ pub(crate) fn supported_char(c: char) -> bool {
 
 pub(crate) fn first_unsupported(s: &str) -> Option<char> {
     s.chars().find(|&c| !supported_char(c))
+}
+
+/// A policy document: its statements, and every top-level key but `Statement` (`Version`,
+/// `Id`, anything else), which must come out exactly as it went in.
+pub(crate) struct PolicyDoc {
+    pub statements: Vec<Statement>,
+    pub keys: Map<String, Value>,
+}
+
+pub(crate) fn parse_document(doc: &Value, which: Document) -> Result<PolicyDoc, VerifyError> {
+    let statements = parse(doc, which)?;
+    let mut keys = doc.as_object().cloned().unwrap_or_default();
+    keys.shift_remove("Statement");
+    Ok(PolicyDoc { statements, keys })
 }
 
 pub(crate) fn parse(doc: &Value, which: Document) -> Result<Vec<Statement>, VerifyError> {
@@ -190,10 +386,5 @@ fn parse_statement(value: &Value, which: Document, index: usize) -> Result<State
     let mut key = object.clone();
     key.shift_remove("Action");
     key.shift_remove("NotAction");
-    Ok(Statement {
-        effect,
-        not_action,
-        patterns,
-        key,
-    })
+    Ok(Statement::new(effect, not_action, patterns, key))
 }

@@ -6,7 +6,9 @@
 //! semantics ([`Re::accepts`]), Z3's `re.all` in the solver; the two agree on every string
 //! over `Σ`, and every string the solver is asked about is one (ground candidates are
 //! validated inputs, symbolic queries are intersected with `Σ*`). Complements ([`Re::Comp`])
-//! are relative to all strings.
+//! are relative to all strings. Because no query ever contains a string outside `Σ*`, the
+//! smart constructors may treat `Σ*` as the universe: `Σ* ∪ a = Σ*`, `Σ* ∩ a = a`,
+//! `¬Σ* = ∅`, `¬∅ = Σ*`; those identities can change a language only outside `Σ*`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,6 +84,11 @@ impl Re {
                 other => vec![other],
             };
             for item in items {
+                // `Σ*` absorbs every alternative (all strings the solver is asked about are
+                // over Σ)
+                if item == Re::AnyStar {
+                    return Re::AnyStar;
+                }
                 if item != Re::Empty && !out.contains(&item) {
                     out.push(item);
                 }
@@ -106,7 +113,8 @@ impl Re {
                 if item == Re::Empty {
                     return Re::Empty;
                 }
-                if !out.contains(&item) {
+                // `Σ* ∩ a = a` on strings over Σ
+                if item != Re::AnyStar && !out.contains(&item) {
                     out.push(item);
                 }
             }
@@ -125,9 +133,13 @@ impl Re {
         }
     }
 
+    /// Complement. `¬Σ*` is `∅` and `¬∅` is `Σ*`: they differ from the true complements
+    /// only on strings outside Σ, which no query contains (module docs).
     pub fn comp(inner: Re) -> Re {
         match inner {
             Re::Comp(r) => *r,
+            Re::AnyStar => Re::Empty,
+            Re::Empty => Re::AnyStar,
             other => Re::Comp(Box::new(other)),
         }
     }

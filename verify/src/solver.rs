@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use z3::ast::Regexp;
+use z3::ast::{Ast, Regexp};
 
 use crate::regex::Re;
 
@@ -26,6 +26,39 @@ pub struct Listed {
     pub candidates: Vec<String>,
 }
 
+/// A ground question: is there a case whose candidate string satisfies every one of its
+/// literals (`candidate ∈ L` or `candidate ∉ L`)? A Boolean combination of plain
+/// memberships, instead of one regex with complements and intersections.
+#[derive(Clone, Debug, Default)]
+pub struct Ground {
+    /// The languages the literals refer to, by index.
+    pub languages: Vec<Re>,
+    pub cases: Vec<Case>,
+}
+
+/// One candidate string and what it must satisfy (all literals; none = always).
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub candidate: String,
+    pub literals: Vec<Literal>,
+}
+
+/// `candidate ∈ ⋃ languages[i]` over the listed indices if `member`, else `∉`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Literal {
+    pub languages: Vec<usize>,
+    pub member: bool,
+}
+
+/// Limits for the next queries, each query separately (the budget of a whole verification
+/// is kept by the caller, which sets what is left before each query).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub timeout: Option<Duration>,
+    /// Resource units (Z3's `rlimit`).
+    pub rlimit: Option<u64>,
+}
+
 /// Decides emptiness of regular languages. [`Answer::Unknown`] is surfaced as
 /// [`crate::Verdict::Unknown`], never as a pass.
 pub trait Solver {
@@ -35,6 +68,51 @@ pub trait Solver {
     /// Find a candidate that is in its group's language, or prove there is none; answers the
     /// indices `(group, candidate)` of one.
     fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)>;
+
+    /// Find a case all of whose literals hold, or prove there is none; answers its index.
+    /// By default asked through [`Solver::find_listed`], one group per case (its literals
+    /// as one intersection of languages and complements).
+    fn find_case(&mut self, ground: &Ground) -> Answer<usize> {
+        let groups: Vec<Listed> = ground
+            .cases
+            .iter()
+            .map(|case| Listed {
+                language: Re::inter(
+                    case.literals
+                        .iter()
+                        .map(|l| {
+                            let language = Re::union(
+                                l.languages
+                                    .iter()
+                                    .map(|&i| ground.languages.get(i).cloned().unwrap_or(Re::Empty))
+                                    .collect(),
+                            );
+                            if l.member {
+                                language
+                            } else {
+                                Re::comp(language)
+                            }
+                        })
+                        .collect(),
+                ),
+                candidates: vec![case.candidate.clone()],
+            })
+            .collect();
+        match self.find_listed(&groups) {
+            Answer::Member((g, _)) => Answer::Member(g),
+            Answer::Empty => Answer::Empty,
+            Answer::Unknown(reason) => Answer::Unknown(reason),
+        }
+    }
+
+    /// Limit the next queries (time and resources each); by default ignored.
+    fn set_limits(&mut self, _limits: Limits) {}
+
+    /// Resource units spent so far by this solver (monotone), if it counts them: lets a
+    /// resource budget span several queries.
+    fn resources_used(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A Z3 context, to be borrowed by [`Z3Solver`]s (keeps `z3` types out of this crate's API).
@@ -60,35 +138,60 @@ pub struct Z3Solver<'ctx> {
     solver: z3::Solver<'ctx>,
     x: z3::ast::String<'ctx>,
     sigma: Regexp<'ctx>,
+    /// The limits given to [`Z3Solver::new`], for every query.
+    caps: Limits,
+    /// The limits in force (caps, narrowed by [`Solver::set_limits`]).
+    current: Limits,
 }
 
 impl<'ctx> Z3Solver<'ctx> {
     /// `timeout` applies to each query separately, as does `rlimit`, Z3's deterministic
-    /// resource limit (the same count on every machine, unlike time).
+    /// resource limit (the same count on every machine, unlike time); a verification's
+    /// budget ([`crate::Options`]) narrows them further.
     pub fn new(
         ctx: &'ctx Z3Context,
         timeout: Option<Duration>,
         rlimit: Option<u32>,
     ) -> Z3Solver<'ctx> {
         let ctx = &ctx.0;
-        let solver = z3::Solver::new(ctx);
-        let mut params = z3::Params::new(ctx);
-        if let Some(timeout) = timeout {
-            let ms = u32::try_from(timeout.as_millis())
-                .unwrap_or(u32::MAX)
-                .max(1);
-            params.set_u32("timeout", ms);
-        }
-        if let Some(rlimit) = rlimit {
-            params.set_u32("rlimit", rlimit.max(1));
-        }
-        solver.set_params(&params);
-        Z3Solver {
+        let caps = Limits {
+            timeout,
+            rlimit: rlimit.map(u64::from),
+        };
+        let solver = Z3Solver {
             ctx,
-            solver,
+            solver: z3::Solver::new(ctx),
             x: z3::ast::String::new_const(ctx, "x"),
             sigma: sigma(ctx),
+            caps,
+            current: Limits::default(),
+        };
+        solver.apply(caps);
+        Z3Solver {
+            current: caps,
+            ..solver
         }
+    }
+
+    fn apply(&self, limits: Limits) {
+        let mut params = z3::Params::new(self.ctx);
+        // No limit: Z3's defaults, `timeout` u32::MAX (ms) and `rlimit` 0.
+        let ms = limits.timeout.map_or(u32::MAX, |t| {
+            u32::try_from(t.as_millis()).unwrap_or(u32::MAX).max(1)
+        });
+        params.set_u32("timeout", ms);
+        let units = limits
+            .rlimit
+            .map_or(0, |r| u32::try_from(r).unwrap_or(u32::MAX).max(1));
+        params.set_u32("rlimit", units);
+        self.solver.set_params(&params);
+    }
+}
+
+fn narrower<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -156,6 +259,89 @@ impl Z3Solver<'_> {
 }
 
 impl Solver for Z3Solver<'_> {
+    fn set_limits(&mut self, limits: Limits) {
+        let limits = Limits {
+            timeout: narrower(self.caps.timeout, limits.timeout),
+            rlimit: narrower(self.caps.rlimit, limits.rlimit),
+        };
+        if limits != self.current {
+            self.apply(limits);
+            self.current = limits;
+        }
+    }
+
+    /// Z3's `rlimit count` statistic: the resource units this solver's context has spent,
+    /// deterministic for the same sequence of queries.
+    fn resources_used(&self) -> Option<u64> {
+        let value = self.solver.get_statistics().value("rlimit count")?;
+        match value {
+            z3::StatisticsValue::UInt(n) => Some(u64::from(n)),
+            z3::StatisticsValue::Double(d) if d >= 0.0 => Some(d as u64),
+            z3::StatisticsValue::Double(_) => None,
+        }
+    }
+
+    /// One ground formula: the disjunction over cases of the conjunction of their literals
+    /// (string constants, no variable). Each distinct language is translated once.
+    fn find_case(&mut self, ground: &Ground) -> Answer<usize> {
+        let languages: Vec<Regexp<'_>> = ground
+            .languages
+            .iter()
+            .map(|l| to_z3(self.ctx, l, &self.sigma))
+            .collect();
+        let mut conjunctions: Vec<z3::ast::Bool<'_>> = Vec::with_capacity(ground.cases.len());
+        for case in &ground.cases {
+            debug_assert!(case.candidate.chars().all(crate::regex::in_sigma));
+            let Ok(constant) = z3::ast::String::from_str(self.ctx, &case.candidate) else {
+                return Answer::Unknown(format!("cannot pass `{}` to z3", case.candidate));
+            };
+            let mut atoms = Vec::with_capacity(case.literals.len());
+            for l in &case.literals {
+                let mut memberships = Vec::with_capacity(l.languages.len());
+                for &i in &l.languages {
+                    let Some(language) = languages.get(i) else {
+                        return Answer::Unknown(format!("no language {i}"));
+                    };
+                    // Z3's rewriter decides the membership of a constant by derivatives;
+                    // asking it per atom up front keeps newer versions (whose solver would
+                    // otherwise search over every atom) as fast as 4.8.12
+                    memberships.push(constant.regex_matches(language).simplify());
+                }
+                let refs: Vec<&z3::ast::Bool<'_>> = memberships.iter().collect();
+                let any = z3::ast::Bool::or(self.ctx, &refs);
+                atoms.push(if l.member { any } else { any.not() });
+            }
+            let refs: Vec<&z3::ast::Bool<'_>> = atoms.iter().collect();
+            conjunctions.push(z3::ast::Bool::and(self.ctx, &refs));
+        }
+        if conjunctions.is_empty() {
+            return Answer::Empty;
+        }
+        let refs: Vec<&z3::ast::Bool<'_>> = conjunctions.iter().collect();
+        self.solver.push();
+        self.solver.assert(&z3::ast::Bool::or(self.ctx, &refs));
+        let answer = match self.solver.check() {
+            z3::SatResult::Unsat => Answer::Empty,
+            z3::SatResult::Unknown => self.unknown(),
+            z3::SatResult::Sat => {
+                let model = self.solver.get_model();
+                let holding = model.and_then(|model| {
+                    conjunctions
+                        .iter()
+                        .position(|c| model.eval(c, true).and_then(|v| v.as_bool()) == Some(true))
+                });
+                match holding {
+                    Some(index) => Answer::Member(index),
+                    None => {
+                        Answer::Unknown("z3 said sat but no case holds in its model".to_string())
+                    }
+                }
+            }
+        };
+        self.solver.pop(1);
+        answer
+    }
+
     /// `x ∈ Σ* ∩ language` for a string constant `x`.
     fn find_member(&mut self, language: &Re) -> Answer {
         let regex = Regexp::intersect(
@@ -328,5 +514,26 @@ mod tests {
             .map(|s| s.parse().unwrap())
             .collect();
         assert!(numbers >= vec![4, 8, 12], "{v}");
+    }
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::*;
+
+    /// The resource count is there from the start (so a total budget can be kept from the
+    /// first query on) and grows with work.
+    #[test]
+    fn rlimit_count_is_read_before_and_after_queries() {
+        let ctx = Z3Context::new();
+        let mut solver = Z3Solver::new(&ctx, None, None);
+        let start = solver.resources_used();
+        assert!(start.is_some(), "no rlimit count on a fresh solver");
+        let q = Re::diff(
+            crate::regex::glob_set(["iam:*accesskeys"]),
+            crate::regex::glob_set(["iam:*accesskey*"]),
+        );
+        assert_eq!(solver.find_member(&q), Answer::Empty);
+        assert!(solver.resources_used() > start);
     }
 }

@@ -1,0 +1,78 @@
+//! The order of the proof: top-level keys, then pair the statements and check each pair,
+//! each unpaired refined statement and each skipped original statement, stopping at the
+//! first counterexample.
+
+use std::collections::BTreeSet;
+
+use crate::error::VerifyError;
+use crate::pairing::pair;
+use crate::policy::{Effect, Statement};
+use crate::question::Question;
+use crate::regex;
+use crate::report::Counterexample;
+use crate::theorems::{self, Inputs};
+use crate::unused::UnusedSet;
+
+/// Every statement theorem, in order; the first counterexample found.
+pub(crate) fn run(
+    inp: &Inputs<'_>,
+    q: &mut Question<'_>,
+) -> Result<Option<Counterexample>, VerifyError> {
+    let pairing = pair(&inp.original, &inp.refined, &inp.catalog, &inp.unused);
+    for &r in &pairing.unpaired {
+        if let Some(cx) = theorems::unpaired(inp, q, r)? {
+            return Ok(Some(cx));
+        }
+    }
+    for &(o, r) in &pairing.pairs {
+        let found = match inp.original[o].effect {
+            // T3 and T2 before T1: T1 is asked only where they leave it room to fail
+            Effect::Allow => match theorems::no_unused(inp, q, r)? {
+                Some(cx) => Some(cx),
+                None => match theorems::containment(inp, q, o, r)? {
+                    Some(cx) => Some(cx),
+                    None => theorems::exactness(inp, q, o, r)?,
+                },
+            },
+            Effect::Deny => theorems::deny_equal(inp, q, o, r)?,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    for &o in &pairing.skipped {
+        let found = match inp.original[o].effect {
+            Effect::Allow => theorems::dropped(inp, q, o)?,
+            Effect::Deny => theorems::deny_removed(inp, q, o)?,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// The reduction from all strings to strings over Σ needs one character of Σ that no
+/// pattern or finding uses literally (see the crate docs): the first such, if any.
+pub(crate) fn spare_character(
+    original: &[Statement],
+    refined: &[Statement],
+    unused: &UnusedSet,
+) -> Option<char> {
+    let mut used = BTreeSet::new();
+    for s in original.iter().chain(refined) {
+        for p in &s.patterns {
+            used.extend(p.low.chars().filter(|&c| c != '*' && c != '?'));
+        }
+    }
+    for n in &unused.names {
+        used.extend(n.chars());
+    }
+    for s in &unused.services {
+        used.extend(s.chars());
+        used.insert(':');
+    }
+    // prefer a character unlike any in action names, for readable hint samples
+    let free: Vec<char> = regex::sigma().filter(|c| !used.contains(c)).collect();
+    free.last().copied()
+}
