@@ -113,6 +113,24 @@ pub fn confirm(
                 "the unpaired statement does not match it",
             )
         }
+        Theorem::TopLevelKey => {
+            let key = cx
+                .key
+                .as_deref()
+                .ok_or("a top-level key counterexample names no key")?;
+            let value = |doc: &Value| doc.get(key).cloned();
+            let changed = match cx.refined_document {
+                None | Some(0) => value(original) != value(refined),
+                Some(_) => return Err("one refined document, but another is named".into()),
+            };
+            if changed {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the model refutes key `{key}`: it is equal in both documents"
+                ))
+            }
+        }
         #[allow(unreachable_patterns)] // theorems the prover may add later
         other => Err(format!("no model check for {other}")),
     }

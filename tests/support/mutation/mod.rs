@@ -76,6 +76,9 @@ pub enum Class {
     KeyChanged,
     /// `Action` renamed `NotAction`.
     ActionToNotAction,
+    /// A key outside `Statement` dropped or changed (`Version` dropped or `2008-10-17`, an
+    /// `Id` added or changed): IAM reads such a document differently.
+    TopLevelKeyChanged,
     /// A literal name the catalog does not know dropped.
     LiteralUnknownDropped,
     /// A `NotAction` exclusion of an unused action removed.
@@ -87,7 +90,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 19] = [
+    pub const ALL: [Class; 20] = [
         Class::UnusedAddedBack,
         Class::UnusedViaWildcard,
         Class::KeptDropped,
@@ -103,6 +106,7 @@ impl Class {
         Class::StatementsReordered,
         Class::KeyChanged,
         Class::ActionToNotAction,
+        Class::TopLevelKeyChanged,
         Class::LiteralUnknownDropped,
         Class::NotActionExclusionDropped,
         Class::NotActionExcludesMore,
@@ -130,6 +134,7 @@ impl Class {
             Class::StatementsReordered => &[Unpaired, StatementDropped, DenyRemoved],
             Class::KeyChanged => &[Unpaired, StatementDropped, DenyRemoved],
             Class::ActionToNotAction => &[Exactness, Containment, NoUnused],
+            Class::TopLevelKeyChanged => &[TopLevelKey],
         }
     }
 
@@ -157,6 +162,7 @@ impl Class {
             Class::StatementsReordered => m.statements_reordered(),
             Class::KeyChanged => m.key_changed(),
             Class::ActionToNotAction => m.action_to_not_action(),
+            Class::TopLevelKeyChanged => m.top_level_key_changed(),
             Class::LiteralUnknownDropped => m.literal_unknown_dropped(),
             Class::NotActionExclusionDropped => m.not_action_exclusion_dropped(),
             Class::NotActionExcludesMore => m.not_action_excludes_more(),

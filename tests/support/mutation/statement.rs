@@ -1,5 +1,5 @@
-//! Operators on whole statements: removed, reordered, a key changed, `Action` renamed
-//! `NotAction`.
+//! Operators on whole statements and on the document: removed, reordered, a key changed,
+//! `Action` renamed `NotAction`, a top-level key changed.
 
 use serde_json::json;
 
@@ -69,5 +69,28 @@ impl Mutator<'_, '_> {
         let list = s.as_object_mut()?.remove("Action")?;
         s["NotAction"] = list;
         Some(format!("refined statement {j}: Action renamed NotAction"))
+    }
+
+    pub(super) fn top_level_key_changed(&mut self) -> Option<String> {
+        let doc = self.doc.as_object_mut()?;
+        let what = match (doc.get("Version").cloned(), self.rng.below(3)) {
+            (Some(_), 0) => {
+                doc.shift_remove("Version");
+                "Version dropped".to_string()
+            }
+            (Some(v), 1) if v != json!("2008-10-17") => {
+                doc.insert("Version".into(), json!("2008-10-17"));
+                "Version changed to 2008-10-17".to_string()
+            }
+            _ => {
+                let id = json!("mutated-policy-id");
+                if doc.get("Id") == Some(&id) {
+                    return None;
+                }
+                doc.insert("Id".into(), id);
+                "Id added or changed".to_string()
+            }
+        };
+        Some(what)
     }
 }
