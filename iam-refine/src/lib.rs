@@ -22,8 +22,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod access;
 mod catalog;
+mod catalog_json;
+mod catalog_tsv;
+mod document;
 mod findings;
+mod json;
 mod pattern;
 mod policy;
 mod refine;
@@ -31,11 +36,12 @@ mod report;
 mod trie;
 
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
+pub use document::parse_json_text;
 pub use findings::{Extra, Findings, FindingsError, Unused};
 pub use pattern::{Pattern, Shape};
 pub use policy::{
-    parse_json_text, recommended_steps, ActionKey, Effect, Policy, PolicyError, PolicyKind,
-    RecommendedStep, Statement,
+    recommended_steps, ActionKey, Effect, Policy, PolicyError, PolicyKind, RecommendedStep,
+    Statement,
 };
 pub use refine::{refine, Refinement, Stats};
 pub use report::{quota_warning, summary, thousands, Sizes};
