@@ -36,6 +36,55 @@ impl Item {
     }
 }
 
+/// Keeps the first of equal entries as a list is built, so repeats never pile up:
+/// catalog names are told apart by position in a bit set, other entries by their key.
+pub(crate) struct Distinct<'c> {
+    catalog: &'c Catalog,
+    names: Vec<u64>,
+    others: HashSet<(Shape, String)>,
+}
+
+impl<'c> Distinct<'c> {
+    pub(crate) fn new(catalog: &'c Catalog) -> Distinct<'c> {
+        Distinct {
+            catalog,
+            names: vec![0u64; catalog.len().div_ceil(64)],
+            others: HashSet::new(),
+        }
+    }
+
+    /// Is `item` the first of its kind so far?
+    pub(crate) fn first(&mut self, item: &Item) -> bool {
+        let catalog = self.catalog;
+        let name = match item {
+            Item::Chosen(Choice::Exact(n)) => Some(*n),
+            Item::Chosen(c) => {
+                let key = c.lower_prefix(catalog);
+                if self.others.contains(&(Shape::Prefix, key.to_string())) {
+                    return false;
+                }
+                return self.others.insert((Shape::Prefix, key.to_string()));
+            }
+            Item::Written(s) => {
+                let (norm, lit, shape) = normalize(s);
+                match shape {
+                    Shape::Literal => match catalog.find(&norm) {
+                        Some(n) => Some(n),
+                        None => return self.others.insert((shape, norm)),
+                    },
+                    Shape::Prefix => return self.others.insert((shape, norm[..lit].to_string())),
+                    Shape::General => return self.others.insert((shape, norm)),
+                }
+            }
+        };
+        let n = name.unwrap_or(0);
+        let (word, bit) = (n / 64, 1u64 << (n % 64));
+        let new = self.names[word] & bit == 0;
+        self.names[word] |= bit;
+        new
+    }
+}
+
 /// What dedupe compares: the literal text (`lit`, the whole name for a literal, the part
 /// before `*` for a prefix) or, for other wildcards, the normalized pattern.
 struct Key<'a> {
@@ -83,10 +132,26 @@ pub(crate) fn dedupe(items: Vec<Item>, catalog: &Catalog) -> Vec<Item> {
             },
         })
         .collect();
-    let mut seen: HashSet<(Shape, &str)> = HashSet::with_capacity(keys.len().min(1 << 16));
-    let distinct: Vec<usize> = (0..keys.len())
-        .filter(|&i| seen.insert((keys[i].shape, keys[i].text)))
-        .collect();
+    // Catalog names are told apart by position, in a bit set; other keys by hashing.
+    let mut seen_names = vec![0u64; catalog.len().div_ceil(64)];
+    let mut seen: HashSet<(Shape, &str)> = HashSet::new();
+    let mut first = |i: usize| {
+        let name = match &items[i] {
+            Item::Chosen(Choice::Exact(n)) => Some(*n),
+            Item::Written(_) if keys[i].shape == Shape::Literal => catalog.find(keys[i].text),
+            _ => None,
+        };
+        match name {
+            Some(n) => {
+                let (word, bit) = (n / 64, 1u64 << (n % 64));
+                let new = seen_names[word] & bit == 0;
+                seen_names[word] |= bit;
+                new
+            }
+            None => seen.insert((keys[i].shape, keys[i].text)),
+        }
+    };
+    let distinct: Vec<usize> = (0..keys.len()).filter(|&i| first(i)).collect();
     drop(seen);
 
     // `p*` entries by their literal prefix, sorted and prefix-free: in that order the only

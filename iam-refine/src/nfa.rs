@@ -20,6 +20,7 @@ pub(crate) struct Nfa {
     /// 64-bit words per state set.
     words: usize,
     /// The state of the end of the pattern.
+    #[cfg(test)]
     end: usize,
     /// States that are a `*` / a `?`.
     star: Vec<u64>,
@@ -29,16 +30,29 @@ pub(crate) struct Nfa {
     ascii: [u8; 128],
     /// The start set (state 0 and what a leading `*` reaches matching nothing).
     start: Vec<u64>,
+    /// For one-word automata, per ASCII character the states it moves on (`?` and that
+    /// literal): the common case, one table look-up per character.
+    movers1: Option<Box<[u64; 128]>>,
+    /// The fewest characters a prefix needs before every suffix can match: the tokens
+    /// other than `*` up to the last `*`; `None` when the pattern does not end in a
+    /// wildcard run with a `*` (then no prefix is ever followed by every suffix).
+    min_prefix: Option<usize>,
     /// From this state on the pattern has no literal: only these states can accept every
     /// suffix.
     tail: usize,
     /// For each state `i >= tail`: the `?` count after it, and whether a `*` follows.
     tail_info: Vec<(usize, bool)>,
+    /// For one-word automata with a short tail: [`Nfa::accepts_every_suffix`] for each
+    /// subset of the tail states, indexed by those bits.
+    every1: Option<Vec<bool>>,
 }
 
 impl Nfa {
     pub(crate) fn new(pattern: &Pattern) -> Nfa {
-        let toks = pattern.tokens();
+        Nfa::from_tokens(pattern.tokens())
+    }
+
+    fn from_tokens(toks: &[Tok]) -> Nfa {
         let states = toks.len() + 1;
         let words = states.div_ceil(64);
         let mut star = vec![0u64; words];
@@ -79,8 +93,24 @@ impl Nfa {
                 )
             })
             .collect();
+        let movers1 = (words == 1).then(|| {
+            let mut table = Box::new([one[0]; 128]);
+            for (c, mask) in &lits {
+                if let Some(slot) = table.get_mut(*c as usize).filter(|_| c.is_ascii()) {
+                    *slot |= mask[0];
+                }
+            }
+            table
+        });
+        let min_prefix = toks[tail.min(toks.len())..]
+            .contains(&Tok::Star)
+            .then(|| toks.iter().filter(|t| **t != Tok::Star).count());
         let mut nfa = Nfa {
             words,
+            movers1,
+            min_prefix,
+            every1: None,
+            #[cfg(test)]
             end: toks.len(),
             star,
             one,
@@ -94,6 +124,13 @@ impl Nfa {
         start[0] = 1;
         nfa.close(&mut start);
         nfa.start = start;
+        let tail_len = nfa.tail_info.len();
+        if words == 1 && tail_len <= 10 {
+            let table = (0..1u64 << tail_len)
+                .map(|bits| nfa.accepts_every_suffix_slow(&[bits << nfa.tail]))
+                .collect();
+            nfa.every1 = Some(table);
+        }
         nfa
     }
 
@@ -132,7 +169,20 @@ impl Nfa {
     /// `to` = the states after reading `c` from `from`.
     fn step(&self, from: &[u64], c: char, to: &mut [u64]) {
         let c = c.to_ascii_lowercase();
+        if let (Some(table), true) = (&self.movers1, c.is_ascii()) {
+            let star = self.star[0];
+            let movers = from[0] & table[c as usize];
+            let next = (movers << 1) | (from[0] & star);
+            to[0] = next | ((next & star) << 1);
+            return;
+        }
         let lit = self.lit_mask(c);
+        if self.words == 1 {
+            let movers = from[0] & (self.one[0] | lit.map_or(0, |l| l[0]));
+            let next = (movers << 1) | (from[0] & self.star[0]);
+            to[0] = next | ((next & self.star[0]) << 1);
+            return;
+        }
         let mut carry = 0u64;
         for w in 0..self.words {
             let movers = from[w] & (self.one[w] | lit.map_or(0, |l| l[w]));
@@ -147,6 +197,7 @@ impl Nfa {
     }
 
     /// Does the set accept the text read so far?
+    #[cfg(test)]
     pub(crate) fn accepts(&self, set: &[u64]) -> bool {
         self.has(set, self.end)
     }
@@ -156,6 +207,16 @@ impl Nfa {
     /// marks left, accepts suffixes of length exactly `m`, or at least `m` when a `*` is
     /// left. Every suffix is accepted iff those lengths cover every `n >= 0`.
     pub(crate) fn accepts_every_suffix(&self, set: &[u64]) -> bool {
+        match &self.every1 {
+            Some(table) => {
+                let bits = (set[0] >> self.tail) & ((1u64 << self.tail_info.len()) - 1);
+                table[bits as usize]
+            }
+            None => self.accepts_every_suffix_slow(set),
+        }
+    }
+
+    fn accepts_every_suffix_slow(&self, set: &[u64]) -> bool {
         let mut star_min: Option<usize> = None;
         let mut exact = 0u128;
         let mut exact_long = Vec::new();
@@ -184,11 +245,13 @@ impl Nfa {
     }
 
     /// Is the set empty (no extension can match)?
+    #[cfg(test)]
     pub(crate) fn is_dead(set: &[u64]) -> bool {
         set.iter().all(|&w| w == 0)
     }
 
     /// Does the pattern match `text` (case-insensitively)?
+    #[cfg(test)]
     pub(crate) fn matches(&self, text: &str) -> bool {
         let mut a = self.start.clone();
         let mut b = vec![0u64; self.words];
@@ -203,58 +266,190 @@ impl Nfa {
     }
 }
 
+/// The length of the longest common prefix of `a` and `b`, eight bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or([0; 8]));
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Several patterns' automata side by side in one bit set, to read many names through
+/// many patterns at once: a character costs one pass over the words of the union instead
+/// of one matcher run per pattern. Patterns lie in consecutive states; nothing crosses
+/// from one to the next, because a pattern's end state is no token and never moves.
+pub(crate) struct Union {
+    nfa: Nfa,
+    /// The end state of each pattern.
+    ends: Vec<usize>,
+}
+
+impl Union {
+    pub(crate) fn new(patterns: &[&Pattern]) -> Union {
+        let mut toks = Vec::new();
+        let mut ends = Vec::with_capacity(patterns.len());
+        let mut starts = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            starts.push(toks.len());
+            toks.extend_from_slice(p.tokens());
+            ends.push(toks.len());
+            // The end state: a literal no text contains would do, but a plain gap is
+            // simpler: push a placeholder token position that no mask includes.
+            toks.push(Tok::Lit('\u{0}'));
+        }
+        let mut nfa = Nfa::from_tokens(&toks);
+        // The placeholders are ends, not literals: no character moves out of them.
+        for &e in &ends {
+            let bit = !(1u64 << (e % 64));
+            for (_, mask) in nfa.lits.iter_mut() {
+                mask[e / 64] &= bit;
+            }
+            if let Some(table) = nfa.movers1.as_mut() {
+                table.iter_mut().for_each(|m| *m &= bit);
+            }
+        }
+        let mut start = vec![0u64; nfa.words];
+        for &s in &starts {
+            start[s / 64] |= 1 << (s % 64);
+        }
+        nfa.close(&mut start);
+        nfa.start = start;
+        Union { nfa, ends }
+    }
+
+    /// For each name, the patterns that match it: `hit(name index, pattern index)`.
+    /// `names` must be sorted so consecutive names share prefixes.
+    pub(crate) fn each_match<'t>(
+        &self,
+        names: impl Iterator<Item = &'t str>,
+        mut hit: impl FnMut(usize, usize),
+    ) {
+        let mut walker = Walker::new(&self.nfa);
+        for (k, name) in names.enumerate() {
+            let set = walker.states(name);
+            for (j, &e) in self.ends.iter().enumerate() {
+                if set[e / 64] >> (e % 64) & 1 == 1 {
+                    hit(k, j);
+                }
+            }
+        }
+    }
+}
+
 /// The state sets after each character of the last text read, reused for the next text
 /// as far as the two share a prefix.
 pub(crate) struct Walker<'n> {
     nfa: &'n Nfa,
     /// The text the stack was computed for.
-    text: String,
-    /// `ends[k]`: the byte length of the text's first `k + 1` characters.
-    ends: Vec<usize>,
-    /// `(1 + ends.len())` state sets back to back: after 0, 1, ... characters.
+    text: Vec<u8>,
+    /// `(1 + text.len())` state sets back to back; set `k` is the one after `text[..k]`
+    /// where `k` is a character boundary (inside a character it is a copy of the set
+    /// before it, never read).
     stack: Vec<u64>,
+    /// The last non-empty prefix [`Walker::first_every`] found.
+    every_prefix: Vec<u8>,
 }
 
 impl<'n> Walker<'n> {
     pub(crate) fn new(nfa: &'n Nfa) -> Walker<'n> {
         Walker {
             nfa,
-            text: String::new(),
-            ends: Vec::new(),
+            text: Vec::new(),
             stack: nfa.start.clone(),
+            every_prefix: Vec::new(),
         }
     }
-
 
     /// The state set after reading `text`.
     pub(crate) fn states(&mut self, text: &str) -> &[u64] {
         let w = self.nfa.words;
-        let common = self
-            .text
-            .bytes()
-            .zip(text.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        // Keep the characters wholly inside the common prefix.
-        let keep = self.ends.partition_point(|&e| e <= common);
-        let kept_bytes = if keep == 0 { 0 } else { self.ends[keep - 1] };
-        self.ends.truncate(keep);
-        self.stack.truncate((keep + 1) * w);
-        self.text.truncate(kept_bytes);
-        for c in text[kept_bytes..].chars() {
-            let from = self.stack.len() - w;
-            self.stack.extend(std::iter::repeat_n(0, w));
-            let (done, next) = self.stack.split_at_mut(from + w);
-            self.nfa.step(&done[from..], c, next);
-            self.text.push(c);
-            self.ends.push(self.text.len());
+        let bytes = text.as_bytes();
+        let mut common = common_prefix(&self.text, bytes);
+        // Back off to a character boundary of both texts (they agree up to `common`).
+        while !text.is_char_boundary(common) {
+            common -= 1;
         }
+        self.text.truncate(common);
+        self.stack.truncate((common + 1) * w);
+        for c in text[common..].chars() {
+            let from = self.stack.len() - w;
+            let len = c.len_utf8();
+            // Sets inside the character, then the set after it.
+            for _ in 1..len {
+                self.stack.extend_from_within(from..from + w);
+            }
+            self.stack.extend(std::iter::repeat_n(0, w));
+            let at = self.stack.len() - w;
+            let (done, next) = self.stack.split_at_mut(at);
+            self.nfa.step(&done[from..from + w], c, next);
+        }
+        self.text.extend_from_slice(&bytes[common..]);
         &self.stack[self.stack.len() - w..]
+    }
+
+    /// The shortest prefix of `text` (its byte length, at a character boundary) after
+    /// which every suffix matches, if any. Such prefixes are closed under extension, so
+    /// this is a binary search over the character boundaries.
+    pub(crate) fn first_every(&mut self, text: &str) -> Option<usize> {
+        let nfa = self.nfa;
+        let min = nfa.min_prefix?;
+        if text.len() < min {
+            return None;
+        }
+        // The last prefix found is the answer for any text that starts with it: the
+        // shorter prefixes are the same strings, which were not followed by everything.
+        if !self.every_prefix.is_empty() && text.as_bytes().starts_with(&self.every_prefix) {
+            return Some(self.every_prefix.len());
+        }
+        let found = self.first_every_read(text, min);
+        self.every_prefix.clear();
+        if let Some(d) = found.filter(|&d| d > 0) {
+            self.every_prefix.extend_from_slice(&text.as_bytes()[..d]);
+        }
+        found
+    }
+
+    fn first_every_read(&mut self, text: &str, min: usize) -> Option<usize> {
+        let nfa = self.nfa;
+        self.states(text);
+        let w = nfa.words;
+        let every = |k: usize| nfa.accepts_every_suffix(&self.stack[k * w..(k + 1) * w]);
+        if !every(text.len()) {
+            return None;
+        }
+        if !text.is_ascii() {
+            return (min..=text.len()).find(|&k| text.is_char_boundary(k) && every(k));
+        }
+        // Every byte is a boundary: the smallest `k >= min` with `every(k)`, monotone.
+        let (mut lo, mut hi) = (min, text.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if every(mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(hi)
     }
 
     /// Does every string that starts with `prefix` match?
     pub(crate) fn contains_prefix(&mut self, prefix: &str) -> bool {
         let nfa = self.nfa;
+        // A byte count bounds the character count from above.
+        if nfa.min_prefix.is_none_or(|m| prefix.len() < m) {
+            return false;
+        }
         nfa.accepts_every_suffix(self.states(prefix))
     }
 }
@@ -289,6 +484,40 @@ mod tests {
     }
 
     #[test]
+    fn a_union_matches_as_its_patterns_do() {
+        let texts = [
+            "", "a", "ab", "aab", "abab", "b", "ba", "bbb", "a:b", "a:bb", "xyz", "é",
+        ];
+        let raw = ["*a*b?*", "a*", "?", "*", "a?b", "b*b", "é*", "*:*", "x?z"];
+        let patterns: Vec<Pattern> = raw.iter().map(|p| Pattern::new(p)).collect();
+        let refs: Vec<&Pattern> = patterns.iter().collect();
+        let union = Union::new(&refs);
+        let mut sorted = texts.to_vec();
+        sorted.sort();
+        let mut got = vec![vec![false; raw.len()]; sorted.len()];
+        union.each_match(sorted.iter().copied(), |k, j| got[k][j] = true);
+        for (k, t) in sorted.iter().enumerate() {
+            for (j, p) in patterns.iter().enumerate() {
+                assert_eq!(got[k][j], p.matches(t), "{} on {t:?}", raw[j]);
+            }
+        }
+    }
+
+    #[test]
+    fn common_prefixes() {
+        for (a, b, n) in [
+            ("", "", 0),
+            ("abc", "abd", 2),
+            ("abcdefghij", "abcdefghij", 10),
+            ("abcdefghijk", "abcdefghXjk", 8),
+            ("abcdefgh", "abcdefghi", 8),
+            ("x", "", 0),
+        ] {
+            assert_eq!(common_prefix(a.as_bytes(), b.as_bytes()), n, "{a} {b}");
+        }
+    }
+
+    #[test]
     fn long_patterns_span_several_words() {
         let long = format!("{}*{}?*", "a".repeat(70), "b".repeat(70));
         let p = Pattern::new(&long);
@@ -315,6 +544,11 @@ mod tests {
                 let lower = t.to_ascii_lowercase();
                 prop_assert_eq!(nfa.accepts(walker.states(&lower)), pattern.matches(t));
                 prop_assert_eq!(walker.contains_prefix(&lower), pattern.contains_prefix(t), "{} after {}", p, t);
+                // The shortest prefix after which everything matches, by brute force.
+                let brute = (0..=lower.len())
+                    .filter(|&k| lower.is_char_boundary(k))
+                    .find(|&k| pattern.contains_prefix(&lower[..k]));
+                prop_assert_eq!(walker.first_every(&lower), brute, "{} on {}", p, t);
             }
         }
     }

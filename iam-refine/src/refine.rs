@@ -17,10 +17,10 @@
 //!   them, in which case they go where they are written literally, and no new wildcard is
 //!   allowed to reach them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::catalog::{AccessLevel, Catalog};
-use crate::dedupe::{dedupe, Item};
+use crate::dedupe::{dedupe, Distinct, Item};
 use crate::findings::Unused;
 use crate::pattern::{Pattern, Shape};
 use crate::policy::{ActionKey, Effect, Policy, Statement};
@@ -93,8 +93,8 @@ struct Refiner<'a, 'c> {
     /// told us they exist, so a wildcard that allowed them keeps allowing them.
     unknown_kept: Vec<(String, String)>,
     warnings: Vec<String>,
-    /// What each normalized pattern refined to.
-    cache: HashMap<String, entry::Found>,
+    /// What each normalized pattern refined to, and joint matches not used yet.
+    cache: entry::Cache,
 }
 
 /// Refines `policy` against `unused` (findings resolved in a catalog).
@@ -106,7 +106,7 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
         removed_unknown: HashSet::new(),
         unknown_kept: unknown_literals(policy, unused),
         warnings: Vec::new(),
-        cache: HashMap::new(),
+        cache: entry::Cache::default(),
     };
     let mut stats = Stats::default();
     let mut statements = Vec::with_capacity(policy.statements.len());
@@ -151,23 +151,35 @@ impl Refiner<'_, '_> {
         stmt: &Statement,
         stats: &mut Stats,
     ) -> Option<Statement> {
+        self.match_jointly(&stmt.patterns);
         let mut out = Vec::with_capacity(stmt.patterns.len());
         let mut sources = 0;
+        // Repeats are dropped as the list grows (the first stays, as in `dedupe`).
+        let mut distinct = Distinct::new(self.catalog);
+        let mut repeats = 0;
         for raw in &stmt.patterns {
             let pattern = Pattern::new(raw);
+            let mut push = |item: Item| {
+                if distinct.first(&item) {
+                    out.push(item);
+                } else {
+                    repeats += 1;
+                }
+            };
             match self.refine_entry(n, &pattern) {
                 Outcome::Keep => {
                     sources += 1;
-                    out.push(Item::Written(raw.clone()));
+                    push(Item::Written(raw.clone()));
                 }
                 Outcome::Drop => stats.entries_removed += 1,
                 Outcome::Replace(entries) => {
                     sources += 1;
                     stats.entries_replaced += 1;
-                    out.extend(entries);
+                    entries.into_iter().for_each(push);
                 }
             }
         }
+        stats.entries_redundant += repeats;
         // What one entry became is distinct and prefix-free already (the trie's nodes
         // are disjoint runs), so a list from one source needs no de-duplication.
         let before = out.len();
@@ -217,7 +229,7 @@ impl Refiner<'_, '_> {
         let choices = trie::select(
             catalog,
             wanted.iter().copied(),
-            |_| true,
+            |_| Some(0),
             |prefix, range| {
                 let lo = wanted.partition_point(|&i| i < range.start);
                 let hi = wanted.partition_point(|&i| i < range.end);

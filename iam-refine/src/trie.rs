@@ -113,15 +113,17 @@ type Node = Option<(Range<usize>, bool)>;
 
 /// Chooses the shortest safe prefixes covering `wanted` (catalog indices, ascending).
 ///
-/// `eligible(prefix)` says whether `prefix*` may be written at all (containment in the
-/// original pattern); `safe(prefix, range)` whether every catalog action in `range`, the
-/// actions under `prefix`, may be allowed. Both take lower-cased prefixes and must be
-/// monotone: true for a prefix implies true for its extensions, and pure: their answers
-/// for the nodes shared by consecutive actions are reused.
+/// `eligible_from(name)` gives the shortest length at which a prefix `p` of the
+/// (lower-cased) action name may be written as `p*` at all (containment in the original
+/// pattern), or `None` when no prefix may; `safe(prefix, range)` says whether every
+/// catalog action in `range`, the actions under `prefix`, may be allowed. Both must be
+/// monotone (true for a prefix implies true for its extensions, which is why eligibility
+/// is one length per name) and pure: their answers for the nodes shared by consecutive
+/// actions are reused.
 pub(crate) fn select(
     catalog: &Catalog,
     wanted: impl IntoIterator<Item = usize>,
-    mut eligible: impl FnMut(&str) -> bool,
+    mut eligible_from: impl FnMut(&str) -> Option<usize>,
     mut safe: impl FnMut(&str, Range<usize>) -> bool,
 ) -> Vec<Choice> {
     let mut out = Vec::new();
@@ -146,13 +148,19 @@ pub(crate) fn select(
         cache.retain(|(len, _)| *len <= lcp);
         let shared = cache.len();
         prev_name = name;
+        // When not even the whole name is eligible, no node on its path is, and the
+        // action is written exactly.
+        let Some(from) = eligible_from(name) else {
+            out.push(Choice::Exact(i));
+            continue;
+        };
         let mut chosen = None;
         for len in node_lengths(catalog.name(i)) {
             let prefix = &name[..len];
             let node = match cache[..shared].iter().find(|(l, _)| *l == len) {
                 Some((_, node)) => node.clone(),
                 None => {
-                    let node = eligible(prefix).then(|| {
+                    let node = (len >= from).then(|| {
                         let range = catalog.prefix_range_around(prefix, i);
                         let ok = safe(prefix, range.clone());
                         (range, ok)

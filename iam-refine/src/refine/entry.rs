@@ -6,12 +6,29 @@
 //! node is read through its automaton along the sorted catalog ([`crate::nfa`]): a node
 //! costs the characters after the prefix it shares with the node asked before.
 
+use std::collections::HashMap;
+
 use crate::dedupe::Item;
-use crate::nfa::{Nfa, Walker};
-use crate::pattern::{Pattern, Shape};
+use crate::nfa::{Nfa, Union, Walker};
+use crate::pattern::{normalize, Pattern, Shape};
 use crate::trie::{self, Choice};
 
 use super::{Outcome, Refiner};
+
+/// General wildcards whose literal prefix leaves more catalog names than this are matched
+/// against the catalog together ([`Union`]); below it, one by one.
+const JOINT_FROM: usize = 512;
+/// Patterns per joint pass: the union's bit set stays a few cache lines per character.
+const JOINT_BATCH: usize = 64;
+
+/// What refining the patterns of a policy found so far.
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    /// Per normalized pattern, what refining it found.
+    found: HashMap<String, Found>,
+    /// Per normalized general wildcard, the catalog positions it matches, ascending.
+    matched: HashMap<String, Vec<usize>>,
+}
 
 /// What refining one normalized pattern found, to replay for its repeats.
 #[derive(Debug, Clone)]
@@ -32,12 +49,49 @@ enum Warning {
 }
 
 impl Refiner<'_, '_> {
+    /// Matches the general wildcards of `patterns` that reach far into the catalog, in
+    /// joint passes, for [`Refiner::refine_entry`] to use.
+    pub(super) fn match_jointly(&mut self, patterns: &[String]) {
+        let catalog = self.catalog;
+        let mut todo: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        for raw in patterns {
+            let (norm, lit, shape) = normalize(raw);
+            if shape != Shape::General
+                || self.cache.found.contains_key(&norm)
+                || self.cache.matched.contains_key(&norm)
+                || todo.iter().any(|(n, _)| *n == norm)
+            {
+                continue;
+            }
+            let range = catalog.prefix_range(&norm[..lit]);
+            if range.len() >= JOINT_FROM {
+                todo.push((norm, range));
+            }
+        }
+        for batch in todo.chunks(JOINT_BATCH) {
+            let patterns: Vec<Pattern> = batch.iter().map(|(n, _)| Pattern::new(n)).collect();
+            let refs: Vec<&Pattern> = patterns.iter().collect();
+            let union = Union::new(&refs);
+            let start = batch.iter().map(|(_, r)| r.start).min().unwrap_or(0);
+            let end = batch.iter().map(|(_, r)| r.end).max().unwrap_or(0);
+            let mut lists: Vec<Vec<usize>> = vec![Vec::new(); batch.len()];
+            union.each_match((start..end).map(|i| catalog.lower(i)), |k, j| {
+                lists[j].push(start + k);
+            });
+            for ((norm, _), list) in batch.iter().zip(lists) {
+                self.cache.matched.insert(norm.clone(), list);
+            }
+        }
+    }
+
     pub(super) fn refine_entry(&mut self, n: usize, pattern: &Pattern) -> Outcome {
-        let found = match self.cache.get(pattern.normalized()) {
+        let found = match self.cache.found.get(pattern.normalized()) {
             Some(found) => found.clone(),
             None => {
                 let found = self.find(pattern);
+                self.cache.matched.remove(pattern.normalized());
                 self.cache
+                    .found
                     .insert(pattern.normalized().to_string(), found.clone());
                 found
             }
@@ -91,7 +145,11 @@ impl Refiner<'_, '_> {
         // normalized patterns and fastest on short names); inside `range`, a prefix
         // pattern matches every name.
         let matches = |name: &str| pattern.matches(name);
-        let matches_at = |i: usize| !general || matches(catalog.lower(i));
+        let joint = self.cache.matched.get(pattern.normalized());
+        let matches_at = |i: usize| match joint {
+            Some(list) => list.binary_search(&i).is_ok(),
+            None => !general || matches(catalog.lower(i)),
+        };
         let unused_hit: Vec<usize> = unused
             .indices_in(range.clone())
             .iter()
@@ -120,7 +178,11 @@ impl Refiner<'_, '_> {
             .fixed_service()
             .is_some_and(|s| unused.service_unused(s));
         if unused_hit.is_empty() && extras_hit.is_empty() && !in_unused_service {
-            if !range.clone().any(matches_at) {
+            let none = match joint {
+                Some(list) => list.is_empty(),
+                None => !range.clone().any(matches_at),
+            };
+            if none {
                 found.warning = Some(Warning::MatchesNothing);
             }
             return found;
@@ -140,14 +202,17 @@ impl Refiner<'_, '_> {
         // Kept = matched minus unused, in catalog order.
         let mut hits = unused_hit.iter().peekable();
         let mut wanted = Vec::with_capacity(range.len().saturating_sub(unused_hit.len()));
-        for i in range.clone() {
-            if hits.peek() == Some(&&i) {
+        let mut keep = |i: usize| {
+            while hits.peek().is_some_and(|&&h| h < i) {
                 hits.next();
-                continue;
             }
-            if matches_at(i) {
+            if hits.peek() != Some(&&i) {
                 wanted.push(i);
             }
+        };
+        match joint {
+            Some(list) => list.iter().copied().for_each(&mut keep),
+            None => range.clone().filter(|&i| matches_at(i)).for_each(&mut keep),
         }
         let any_match = !wanted.is_empty() || !unused_hit.is_empty();
         let lit = pattern.literal_prefix();
@@ -155,9 +220,9 @@ impl Refiner<'_, '_> {
         let choices = trie::select(
             catalog,
             wanted,
-            |prefix| match &mut eligible {
-                Some(walker) => walker.contains_prefix(prefix),
-                None => prefix.starts_with(lit),
+            |name| match &mut eligible {
+                Some(walker) => walker.first_every(name),
+                None => name.starts_with(lit).then_some(lit.len()),
             },
             |prefix, range| {
                 unused.count_in(range).eq(&0) && unused.extras_with_prefix(prefix).is_empty()
