@@ -233,6 +233,7 @@ impl Findings {
         self.services.iter().map(String::as_str)
     }
 
+    /// Whether the findings name nothing.
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty() && self.services.is_empty()
     }
@@ -335,12 +336,14 @@ pub struct Extra {
     pub lower: String,
     /// As written in the findings, or `svc:*` for a service marker.
     pub written: String,
+    /// Whether this is a wholly unused service's marker rather than an action.
     pub service_marker: bool,
 }
 
 /// Findings located in one catalog.
 #[derive(Debug, Clone)]
 pub struct Unused<'c> {
+    /// The catalog the findings were located in.
     pub catalog: &'c Catalog,
     /// Catalog positions of unused actions (including every action of an unused
     /// service), ascending.
@@ -366,10 +369,13 @@ impl<'c> Unused<'c> {
         &self.indices[lo..hi]
     }
 
+    /// How many unused catalog positions lie within `range`.
     pub fn count_in(&self, range: Range<usize>) -> usize {
         self.indices_in(range).len()
     }
 
+    /// The unused names the catalog does not know, and the unused services' markers,
+    /// sorted by lower-cased name.
     pub fn extras(&self) -> &[Extra] {
         &self.extras
     }
@@ -402,6 +408,7 @@ impl<'c> Unused<'c> {
         self.services.contains(service)
     }
 
+    /// Whether nothing is unused.
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty() && self.extras.is_empty()
     }

@@ -108,6 +108,7 @@ pub(crate) fn normalize(raw: &str) -> (String, usize, Shape) {
 }
 
 impl Pattern {
+    /// Parses a pattern as written in a policy (`s3:Get*`); any text is a pattern.
     pub fn new(raw: &str) -> Pattern {
         let (norm, lit_len, shape) = normalize(raw);
         let toks = norm
@@ -144,6 +145,7 @@ impl Pattern {
         &self.toks
     }
 
+    /// What kind of glob the pattern is.
     pub fn shape(&self) -> Shape {
         self.shape
     }

@@ -33,6 +33,7 @@ mod entry;
 pub struct Stats {
     /// Entries in all Allow statements before and after.
     pub entries_before: usize,
+    /// Entries in the Allow statements of the refined policy.
     pub entries_after: usize,
     /// Wildcard entries rewritten into narrower entries.
     pub entries_replaced: usize,
@@ -42,6 +43,7 @@ pub struct Stats {
     pub entries_redundant: usize,
     /// Entries added to `NotAction` lists.
     pub not_action_added: usize,
+    /// Allow statements removed because nothing they allowed is used.
     pub statements_removed: usize,
     /// Catalog actions the policy allowed and no longer allows, per access level.
     pub removed: BTreeMap<AccessLevel, usize>,
@@ -50,6 +52,7 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Actions no longer allowed: catalog actions of every level, and unknown names.
     pub fn removed_total(&self) -> usize {
         self.removed.values().sum::<usize>() + self.removed_unknown
     }
@@ -62,6 +65,7 @@ pub struct Refinement {
     pub policy: Policy,
     /// Every action of the policy is unused: detach it rather than write it.
     pub detach: bool,
+    /// What the refinement did, for the summary.
     pub stats: Stats,
     /// Things the user should know, one line each (`statement 2: ...`).
     pub warnings: Vec<String>,
@@ -443,6 +447,23 @@ mod tests {
             out.iter()
                 .all(|e| !Pattern::new(e).matches("s3:getobjectfuture")),
             "{out:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_names_stay_only_where_their_own_entry_allowed_them() {
+        // A name the catalog does not know, written in another statement, must not be
+        // added to a prefix wildcard that never matched it (a bug of an intermediate
+        // version, found by the model test).
+        let r = run(
+            r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject*"}, {"Effect": "Allow", "Action": ["newsvc:Thing", "s3:GetObjectFuture"]}]}"#,
+            r#"[{"serviceNamespace": "s3", "actions": ["GetObjectAcl"]}]"#,
+        );
+        let first = actions(&r, 0);
+        assert!(!first.iter().any(|e| e == "newsvc:Thing"), "{first:?}");
+        assert!(
+            first.contains(&"s3:GetObjectFuture".to_string()),
+            "{first:?}"
         );
     }
 
