@@ -91,7 +91,7 @@ fn many_costly_wildcards_refine_exactly() {
     let others: Vec<&String> = refined
         .iter()
         .filter(|e| {
-            e.contains(['*', '?']) && !e.strip_suffix('*').is_some_and(|p| !p.contains(['*', '?']))
+            e.contains(['*', '?']) && e.strip_suffix('*').is_none_or(|p| p.contains(['*', '?']))
         })
         .collect();
     for i in 0..catalog.len() {
