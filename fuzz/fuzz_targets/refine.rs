@@ -198,9 +198,10 @@ fuzz_target!(|input: Input| {
     let findings = Findings::from_names(&unused_names, &services);
     let unused = findings.resolve(&catalog);
     let is_unused = |name: &str| {
+        // A name without `:` belongs to no service.
         let lower = name.to_ascii_lowercase();
-        let service = lower.split(':').next().unwrap_or("");
-        services.iter().any(|s| s == service)
+        let service = lower.split_once(':').map(|(s, _)| s);
+        services.iter().any(|s| Some(s.as_str()) == service)
             || unused_names.iter().any(|u| u.eq_ignore_ascii_case(name))
     };
 
