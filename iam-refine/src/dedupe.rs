@@ -87,91 +87,81 @@ impl<'c> Distinct<'c> {
 
 /// What dedupe compares: the literal text (`lit`, the whole name for a literal, the part
 /// before `*` for a prefix) or, for other wildcards, the normalized pattern.
+#[derive(Clone, Copy)]
 struct Key<'a> {
     text: &'a str,
     shape: Shape,
+    /// The literal prefix (equal to `text` but for general wildcards).
+    lit: &'a str,
 }
 
-/// Drops repeated and covered entries; keeps the order of the rest.
-pub(crate) fn dedupe(items: Vec<Item>, catalog: &Catalog) -> Vec<Item> {
-    // Normalized texts of the written entries, owned here so keys can borrow them.
-    let written: Vec<Option<(String, usize, Shape)>> = items
+/// Drops repeated and covered entries; keeps the order of the rest. `distinct` says the
+/// list has no repeats already (it went through [`Distinct`]).
+pub(crate) fn dedupe(items: Vec<Item>, catalog: &Catalog, distinct: bool) -> Vec<Item> {
+    // Normalized texts of the written entries (few), by position; chosen entries are
+    // read from the catalog when asked.
+    let written: Vec<(usize, (String, usize, Shape))> = items
         .iter()
-        .map(|item| match item {
-            Item::Written(s) => Some(normalize(s)),
+        .enumerate()
+        .filter_map(|(i, item)| match item {
+            Item::Written(s) => Some((i, normalize(s))),
             Item::Chosen(_) => None,
         })
         .collect();
-    let keys: Vec<Key<'_>> = items
-        .iter()
-        .zip(&written)
-        .map(|(item, w)| match (item, w) {
-            (_, Some((norm, lit, Shape::General))) => {
-                let _ = lit;
+    let key = |i: usize| -> Key<'_> {
+        match &items[i] {
+            Item::Chosen(c) => {
+                let text = c.lower_prefix(catalog);
+                let shape = match c {
+                    Choice::Exact(_) => Shape::Literal,
+                    Choice::Prefix { .. } => Shape::Prefix,
+                };
                 Key {
-                    text: norm,
-                    shape: Shape::General,
+                    text,
+                    shape,
+                    lit: text,
                 }
             }
-            (_, Some((norm, lit, shape))) => Key {
-                text: &norm[..*lit],
-                shape: *shape,
-            },
-            (Item::Chosen(c @ Choice::Exact(_)), None) => Key {
-                text: c.lower_prefix(catalog),
-                shape: Shape::Literal,
-            },
-            (Item::Chosen(c), None) => Key {
-                text: c.lower_prefix(catalog),
-                shape: Shape::Prefix,
-            },
-            // A written item always has its normalization.
-            (Item::Written(_), None) => Key {
-                text: "",
-                shape: Shape::General,
-            },
-        })
-        .collect();
-    // Catalog names are told apart by position, in a bit set; other keys by hashing.
-    let mut seen_names = vec![0u64; catalog.len().div_ceil(64)];
-    let mut seen: HashSet<(Shape, &str)> = HashSet::new();
-    let mut first = |i: usize| {
-        let name = match &items[i] {
-            Item::Chosen(Choice::Exact(n)) => Some(*n),
-            Item::Written(_) if keys[i].shape == Shape::Literal => catalog.find(keys[i].text),
-            _ => None,
-        };
-        match name {
-            Some(n) => {
-                let (word, bit) = (n / 64, 1u64 << (n % 64));
-                let new = seen_names[word] & bit == 0;
-                seen_names[word] |= bit;
-                new
+            Item::Written(_) => {
+                let k = written.partition_point(|(j, _)| *j < i);
+                let (norm, lit, shape) = &written[k].1;
+                Key {
+                    text: if *shape == Shape::General {
+                        norm
+                    } else {
+                        &norm[..*lit]
+                    },
+                    shape: *shape,
+                    lit: &norm[..*lit],
+                }
             }
-            None => seen.insert((keys[i].shape, keys[i].text)),
         }
     };
-    let distinct: Vec<usize> = (0..keys.len()).filter(|&i| first(i)).collect();
-    drop(seen);
+    let distinct: Vec<usize> = if distinct {
+        (0..items.len()).collect()
+    } else {
+        let mut seen = Distinct::new(catalog);
+        (0..items.len())
+            .filter(|&i| seen.first(&items[i]))
+            .collect()
+    };
 
     // `p*` entries by their literal prefix, sorted and prefix-free: in that order the only
     // candidate that can be a prefix of a string is its predecessor.
     let mut minimal: Vec<&str> = distinct
         .iter()
-        .filter(|&&i| keys[i].shape == Shape::Prefix)
-        .map(|&i| keys[i].text)
+        .map(|&i| key(i))
+        .filter(|k| k.shape == Shape::Prefix)
+        .map(|k| k.text)
         .collect();
-    minimal.sort_unstable();
+    if !minimal.is_sorted() {
+        minimal.sort_unstable();
+    }
     minimal.dedup_by(|later, earlier| later.starts_with(*earlier));
-    let lit = |i: usize| -> &str {
-        match keys[i].shape {
-            Shape::General => written[i].as_ref().map_or("", |(n, l, _)| &n[..*l]),
-            _ => keys[i].text,
-        }
-    };
     let by_prefix = |i: usize| {
-        let l = lit(i);
-        let own = keys[i].shape == Shape::Prefix;
+        let k = key(i);
+        let l = k.lit;
+        let own = k.shape == Shape::Prefix;
         let k = minimal.partition_point(|m| *m <= l);
         k > 0 && l.starts_with(minimal[k - 1]) && !(own && minimal[k - 1].len() == l.len())
     };
@@ -187,15 +177,12 @@ pub(crate) fn dedupe(items: Vec<Item>, catalog: &Catalog) -> Vec<Item> {
     let general: Vec<usize> = distinct
         .iter()
         .copied()
-        .filter(|&i| keys[i].shape == Shape::General)
+        .filter(|&i| key(i).shape == Shape::General)
         .collect();
     if !general.is_empty() {
         // What each open entry asks of a general wildcard: a literal, to be matched; a
         // wildcard, that every string starting with its literal prefix be matched.
-        let query = |i: usize| match keys[i].shape {
-            Shape::Literal => keys[i].text,
-            _ => lit(i),
-        };
+        let query = |i: usize| key(i).lit;
         open.sort_by(|&a, &b| query(a).cmp(query(b)));
         let patterns: Vec<Pattern> = general
             .iter()
@@ -209,7 +196,7 @@ pub(crate) fn dedupe(items: Vec<Item>, catalog: &Catalog) -> Vec<Item> {
                 if i == j || !keep[i] || !query(i).starts_with(g_lit) {
                     continue;
                 }
-                let covers = match keys[i].shape {
+                let covers = match key(i).shape {
                     Shape::Literal => g.matches(query(i)),
                     _ => walker.contains_prefix(query(i)),
                 };
@@ -217,7 +204,7 @@ pub(crate) fn dedupe(items: Vec<Item>, catalog: &Catalog) -> Vec<Item> {
                     continue;
                 }
                 // Of two entries that cover each other, the earlier one stays.
-                let mutual = j > i && keys[i].shape != Shape::Literal && {
+                let mutual = j > i && key(i).shape != Shape::Literal && {
                     let p = Pattern::new(&items[i].render(catalog));
                     p.covers(g)
                 };
@@ -241,7 +228,7 @@ mod tests {
     fn run(v: &[&str]) -> Vec<String> {
         let catalog = Catalog::embedded();
         let items = v.iter().map(|s| Item::Written(s.to_string())).collect();
-        dedupe(items, &catalog)
+        dedupe(items, &catalog, false)
             .iter()
             .map(|i| i.render(&catalog))
             .collect()
@@ -290,7 +277,7 @@ mod tests {
             Item::Chosen(Choice::Prefix { action: i, len: 6 }),
             Item::Written("s3:*Object".into()),
         ];
-        let out: Vec<String> = dedupe(items, &catalog)
+        let out: Vec<String> = dedupe(items, &catalog, false)
             .iter()
             .map(|i| i.render(&catalog))
             .collect();

@@ -157,7 +157,6 @@ impl Refiner<'_, '_> {
     ) -> Option<Statement> {
         self.match_jointly(&stmt.patterns);
         let mut out = Vec::with_capacity(stmt.patterns.len());
-        let mut sources = 0;
         // Repeats are dropped as the list grows (the first stays, as in `dedupe`).
         let mut distinct = Distinct::new(self.catalog);
         let mut repeats = 0;
@@ -171,24 +170,21 @@ impl Refiner<'_, '_> {
                 }
             };
             match self.refine_entry(n, &pattern) {
-                Outcome::Keep => {
-                    sources += 1;
-                    push(Item::Written(raw.clone()));
-                }
+                Outcome::Keep => push(Item::Written(raw.clone())),
                 Outcome::Drop => stats.entries_removed += 1,
                 Outcome::Replace(entries) => {
-                    sources += 1;
                     stats.entries_replaced += 1;
                     entries.into_iter().for_each(push);
                 }
             }
         }
         stats.entries_redundant += repeats;
-        // What one entry became is distinct and prefix-free already (the trie's nodes
-        // are disjoint runs), so a list from one source needs no de-duplication.
+        // What one entry became is distinct already, but not always free of entries that
+        // another covers: word boundaries depend on each name's casing, so `p*` can be a
+        // node of a later name only and cover an earlier name written exactly.
         let before = out.len();
-        let out = if sources > 1 {
-            dedupe(out, self.catalog)
+        let out = if out.len() > 1 {
+            dedupe(out, self.catalog, true)
         } else {
             out
         };
@@ -251,7 +247,7 @@ impl Refiner<'_, '_> {
         let mut items: Vec<Item> = stmt.patterns.iter().cloned().map(Item::Written).collect();
         items.extend(additions.into_iter().map(|(_, t)| Item::Written(t)));
         let before = items.len();
-        let items = dedupe(items, catalog);
+        let items = dedupe(items, catalog, false);
         stats.entries_redundant += before - items.len();
         stmt.with_patterns(items.iter().map(|i| i.render(catalog)).collect())
     }
