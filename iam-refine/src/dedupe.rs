@@ -59,11 +59,9 @@ impl<'c> Distinct<'c> {
         let name = match item {
             Item::Chosen(Choice::Exact(n)) => Some(*n),
             Item::Chosen(c) => {
-                let key = c.lower_prefix(catalog);
-                if self.others.contains(&(Shape::Prefix, key.to_string())) {
-                    return false;
-                }
-                return self.others.insert((Shape::Prefix, key.to_string()));
+                return self
+                    .others
+                    .insert((Shape::Prefix, c.lower_prefix(catalog).to_string()));
             }
             Item::Written(s) => {
                 let (norm, lit, shape) = normalize(s);

@@ -157,6 +157,7 @@ impl Refiner<'_, '_> {
     ) -> Option<Statement> {
         self.match_jointly(&stmt.patterns);
         let mut out = Vec::with_capacity(stmt.patterns.len());
+        let mut sources = 0;
         // Repeats are dropped as the list grows (the first stays, as in `dedupe`).
         let mut distinct = Distinct::new(self.catalog);
         let mut repeats = 0;
@@ -170,20 +171,24 @@ impl Refiner<'_, '_> {
                 }
             };
             match self.refine_entry(n, &pattern) {
-                Outcome::Keep => push(Item::Written(raw.clone())),
+                Outcome::Keep => {
+                    sources += 1;
+                    push(Item::Written(raw.clone()));
+                }
                 Outcome::Drop => stats.entries_removed += 1,
                 Outcome::Replace(entries) => {
+                    sources += 1;
                     stats.entries_replaced += 1;
                     entries.into_iter().for_each(push);
                 }
             }
         }
         stats.entries_redundant += repeats;
-        // What one entry became is distinct already, but not always free of entries that
-        // another covers: word boundaries depend on each name's casing, so `p*` can be a
-        // node of a later name only and cover an earlier name written exactly.
+        // What one entry became is distinct and free of entries another covers (the
+        // trie's nodes are disjoint runs, see `trie::select`), so a list from one source
+        // needs no more; repeats are gone already in any case.
         let before = out.len();
-        let out = if out.len() > 1 {
+        let out = if sources > 1 {
             dedupe(out, self.catalog, true)
         } else {
             out

@@ -85,6 +85,13 @@ pub(crate) enum Choice {
 }
 
 impl Choice {
+    /// The catalog action the entry was chosen for.
+    fn action(&self) -> usize {
+        match *self {
+            Choice::Exact(i) | Choice::Prefix { action: i, .. } => i,
+        }
+    }
+
     /// The lower-cased name or prefix, without `*`.
     pub fn lower_prefix<'c>(&self, catalog: &'c Catalog) -> &'c str {
         match *self {
@@ -179,6 +186,17 @@ pub(crate) fn select(
         }
         match chosen {
             Some((len, range)) if range.len() > 1 => {
+                // Word boundaries come from each name's casing, so this node may be one
+                // of this name only and cover actions written before it (`svc:Get*` of
+                // `GetObjectY` covers an earlier `Getobjectx`). Those are the last ones
+                // emitted: everything emitted is ascending and below `i`, and an earlier
+                // prefix this one does not cover would have covered `i` too.
+                while out
+                    .last()
+                    .is_some_and(|c: &Choice| c.action() >= range.start)
+                {
+                    out.pop();
+                }
                 covered_until = range.end;
                 out.push(Choice::Prefix { action: i, len });
             }
@@ -220,6 +238,33 @@ mod tests {
             ]
         );
         assert_eq!(words(""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_prefix_of_a_later_name_replaces_earlier_exact_names_it_covers() {
+        use crate::catalog::{AccessLevel, CatalogInfo, Entry};
+        let entry = |action: &str| Entry {
+            service: "svc".into(),
+            action: action.into(),
+            level: AccessLevel::Read,
+        };
+        // `Getobjectx` is one word, so its only nodes are `svc:` and itself; `svc:Get` is
+        // a node of `GetObjectY` only, and covers both.
+        let catalog = Catalog::from_entries(
+            vec![entry("Getobjectx"), entry("GetObjectY"), entry("Put")],
+            CatalogInfo::default(),
+        )
+        .expect("valid");
+        let put = catalog.find("svc:put").expect("in the catalog");
+        let wanted: Vec<usize> = (0..catalog.len()).filter(|&i| i != put).collect();
+        let out = select(
+            &catalog,
+            wanted,
+            |_| Some(0),
+            |_, range| !range.contains(&put),
+        );
+        let rendered: Vec<String> = out.iter().map(|c| c.render(&catalog)).collect();
+        assert_eq!(rendered, ["svc:Get*"]);
     }
 
     #[test]
