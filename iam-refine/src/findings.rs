@@ -16,29 +16,99 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{json_kind, Catalog};
-use crate::policy::{parse_json_text, PolicyError};
+use crate::catalog::Catalog;
+use crate::document::{check_unambiguous, describe_keys, parse_json_text};
+use crate::json::{describe, quote};
+use crate::policy::PolicyError;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// How deep the accepted shapes nest (`findingDetails[].unusedPermissionDetails`).
+const MAX_DEPTH: usize = 4;
+
+/// Errors in a findings file. Findings count from 1, in document order.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FindingsError {
-    #[error("{0}")]
-    Text(PolicyError),
-    #[error("finding type `{0}` is not about unused permissions (expected `UnusedPermission`)")]
-    FindingType(String),
-    #[error("expected unused-permission findings (an array of {{serviceNamespace, actions}} or get-finding-v2 output), found {0}")]
-    Shape(String),
-    #[error("finding {0}: `serviceNamespace` must be a non-empty string without `:`, `*` or `?`, found {1}")]
-    Namespace(usize, String),
-    #[error("finding {0} ({1}): `actions` must be an array, found {2}")]
-    ActionsType(usize, String, &'static str),
-    #[error("finding {0} ({1}): expected an action name or an object with `action`, found {2}")]
-    ActionType(usize, String, &'static str),
-    #[error("finding {0} ({1}): `{2}` is not an action of `{1}`")]
-    OtherService(usize, String, String),
-    #[error(
-        "finding {0} ({1}): `{2}` is not an action name (findings name actions, not patterns)"
-    )]
-    BadAction(usize, String, String),
+    /// The text is not (strict) JSON.
+    #[error(transparent)]
+    Text {
+        /// The reader's error.
+        #[from]
+        source: PolicyError,
+    },
+    /// A finding of another type (`UnusedIAMRole`, `ExternalAccess`).
+    #[error("finding type {} is not about unused permissions (expected `UnusedPermission`)", quote(.found))]
+    FindingType {
+        /// The `findingType` found.
+        found: String,
+    },
+    /// JSON of no accepted shape.
+    #[error("expected unused-permission findings (an array of {{serviceNamespace, actions}} or get-finding-v2 output), found {found}")]
+    Shape {
+        /// What was found, quoting its keys or text.
+        found: String,
+    },
+    /// An object with keys of two shapes (`serviceNamespace` beside `findingDetails`).
+    #[error("ambiguous findings: an object has both `{first}` and `{second}`, which belong to different shapes")]
+    Ambiguous {
+        /// The first key, in document order.
+        first: String,
+        /// The key of another shape.
+        second: String,
+    },
+    /// A missing or malformed `serviceNamespace`.
+    #[error("finding {finding}: `serviceNamespace` must be a non-empty string without `:`, `*` or `?`, found {found}")]
+    Namespace {
+        /// 1-based finding number.
+        finding: usize,
+        /// What was found (`nothing` when missing).
+        found: String,
+    },
+    /// `actions` is not an array.
+    #[error("finding {finding} ({service}): `actions` must be an array, found {found}")]
+    ActionsType {
+        /// 1-based finding number.
+        finding: usize,
+        /// The finding's service.
+        service: String,
+        /// What was found.
+        found: String,
+    },
+    /// An item of `actions` that is neither a name nor an object with `action`.
+    #[error("finding {finding} ({service}): expected an action name or an object with `action`, found {found}")]
+    ActionType {
+        /// 1-based finding number.
+        finding: usize,
+        /// The finding's service.
+        service: String,
+        /// What was found.
+        found: String,
+    },
+    /// A prefixed action of another service (`ec2:RunInstances` in an `s3` finding).
+    #[error("finding {finding} ({service}): {} is not an action of `{service}`", quote(.action))]
+    OtherService {
+        /// 1-based finding number.
+        finding: usize,
+        /// The finding's service.
+        service: String,
+        /// The action as written.
+        action: String,
+    },
+    /// An action name with a wildcard, a `:` or whitespace, or an empty one.
+    #[error("finding {finding} ({service}): {} is not an action name (findings name actions, not patterns)", quote(.action))]
+    BadAction {
+        /// 1-based finding number.
+        finding: usize,
+        /// The finding's service.
+        service: String,
+        /// The action as written.
+        action: String,
+    },
+    /// Findings nested more deeply than any AWS output.
+    #[error("findings nested more than {limit} levels deep")]
+    TooDeep {
+        /// The nesting accepted.
+        limit: usize,
+    },
 }
 
 /// Unused actions and wholly unused services, as named (lower-cased for matching).
@@ -51,18 +121,33 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// Reads findings in any accepted shape (see the module docs); the text is read
+    /// strictly ([`crate::parse_json_text`]).
     pub fn parse(text: &str) -> Result<Findings, FindingsError> {
-        let value = parse_json_text(text).map_err(FindingsError::Text)?;
+        let value = parse_json_text(text).map_err(|e| match e {
+            PolicyError::Ambiguous { first, second } => FindingsError::Ambiguous { first, second },
+            e => FindingsError::from(e),
+        })?;
         let mut entries: Vec<Map<String, Value>> = Vec::new();
         collect(value, &mut entries, 0)?;
         let mut actions = Vec::new();
         let mut services = BTreeSet::new();
         for (n, entry) in entries.iter().enumerate() {
-            let n = n + 1;
+            let finding = n + 1;
             let namespace = match entry.get("serviceNamespace") {
                 Some(Value::String(s)) if valid_part(s) => s.clone(),
-                Some(other) => return Err(FindingsError::Namespace(n, other.to_string())),
-                None => return Err(FindingsError::Namespace(n, "nothing".to_string())),
+                Some(other) => {
+                    return Err(FindingsError::Namespace {
+                        finding,
+                        found: describe(other),
+                    })
+                }
+                None => {
+                    return Err(FindingsError::Namespace {
+                        finding,
+                        found: "nothing".to_string(),
+                    })
+                }
             };
             let lower_ns = namespace.to_ascii_lowercase();
             let list = match entry.get("actions") {
@@ -72,34 +157,45 @@ impl Findings {
                 }
                 Some(Value::Array(list)) => list,
                 Some(other) => {
-                    return Err(FindingsError::ActionsType(n, namespace, json_kind(other)))
+                    return Err(FindingsError::ActionsType {
+                        finding,
+                        service: namespace,
+                        found: describe(other),
+                    })
                 }
             };
             for item in list {
+                let item_error = |found: String| FindingsError::ActionType {
+                    finding,
+                    service: namespace.clone(),
+                    found,
+                };
                 let name = match item {
                     Value::String(s) => s,
                     Value::Object(o) => match o.get("action") {
                         Some(Value::String(s)) => s,
-                        Some(other) => {
-                            return Err(FindingsError::ActionType(n, namespace, json_kind(other)))
-                        }
-                        None => {
-                            return Err(FindingsError::ActionType(
-                                n,
-                                namespace,
-                                "an object without `action`",
-                            ))
-                        }
+                        Some(other) => return Err(item_error(describe(other))),
+                        None => return Err(item_error("an object without `action`".to_string())),
                     },
-                    other => return Err(FindingsError::ActionType(n, namespace, json_kind(other))),
+                    other => return Err(item_error(describe(other))),
                 };
                 let bare = match name.split_once(':') {
                     Some((svc, rest)) if svc.eq_ignore_ascii_case(&namespace) => rest,
-                    Some(_) => return Err(FindingsError::OtherService(n, namespace, name.clone())),
+                    Some(_) => {
+                        return Err(FindingsError::OtherService {
+                            finding,
+                            service: namespace,
+                            action: name.clone(),
+                        })
+                    }
                     None => name.as_str(),
                 };
                 if !valid_part(bare) {
-                    return Err(FindingsError::BadAction(n, namespace, name.clone()));
+                    return Err(FindingsError::BadAction {
+                        finding,
+                        service: namespace,
+                        action: name.clone(),
+                    });
                 }
                 let full = format!("{namespace}:{bare}");
                 actions.push((full.to_ascii_lowercase(), full));
@@ -137,6 +233,7 @@ impl Findings {
         self.services.iter().map(String::as_str)
     }
 
+    /// Whether the findings name nothing.
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty() && self.services.is_empty()
     }
@@ -187,10 +284,8 @@ fn collect(
     out: &mut Vec<Map<String, Value>>,
     depth: usize,
 ) -> Result<(), FindingsError> {
-    if depth > 4 {
-        return Err(FindingsError::Shape(
-            "findings nested too deeply".to_string(),
-        ));
+    if depth > MAX_DEPTH {
+        return Err(FindingsError::TooDeep { limit: MAX_DEPTH });
     }
     match value {
         Value::Array(items) => {
@@ -200,9 +295,12 @@ fn collect(
             Ok(())
         }
         Value::Object(mut map) => {
+            if let Err(PolicyError::Ambiguous { first, second }) = check_unambiguous(&map) {
+                return Err(FindingsError::Ambiguous { first, second });
+            }
             if let Some(Value::String(t)) = map.get("findingType") {
                 if t != "UnusedPermission" {
-                    return Err(FindingsError::FindingType(t.clone()));
+                    return Err(FindingsError::FindingType { found: t.clone() });
                 }
             }
             if map.contains_key("serviceNamespace") || map.contains_key("actions") {
@@ -214,13 +312,13 @@ fn collect(
                     return collect(inner, out, depth + 1);
                 }
             }
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
-            Err(FindingsError::Shape(format!(
-                "an object with keys {}",
-                keys.join(", ")
-            )))
+            Err(FindingsError::Shape {
+                found: describe_keys(&map),
+            })
         }
-        other => Err(FindingsError::Shape(json_kind(&other).to_string())),
+        other => Err(FindingsError::Shape {
+            found: describe(&other),
+        }),
     }
 }
 
@@ -238,12 +336,14 @@ pub struct Extra {
     pub lower: String,
     /// As written in the findings, or `svc:*` for a service marker.
     pub written: String,
+    /// Whether this is a wholly unused service's marker rather than an action.
     pub service_marker: bool,
 }
 
 /// Findings located in one catalog.
 #[derive(Debug, Clone)]
 pub struct Unused<'c> {
+    /// The catalog the findings were located in.
     pub catalog: &'c Catalog,
     /// Catalog positions of unused actions (including every action of an unused
     /// service), ascending.
@@ -269,10 +369,13 @@ impl<'c> Unused<'c> {
         &self.indices[lo..hi]
     }
 
+    /// How many unused catalog positions lie within `range`.
     pub fn count_in(&self, range: Range<usize>) -> usize {
         self.indices_in(range).len()
     }
 
+    /// The unused names the catalog does not know, and the unused services' markers,
+    /// sorted by lower-cased name.
     pub fn extras(&self) -> &[Extra] {
         &self.extras
     }
@@ -305,6 +408,7 @@ impl<'c> Unused<'c> {
         self.services.contains(service)
     }
 
+    /// Whether nothing is unused.
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty() && self.extras.is_empty()
     }
@@ -372,6 +476,24 @@ mod tests {
             e("[1,]").starts_with("invalid JSON at line 1, column 4"),
             "{}",
             e("[1,]")
+        );
+        assert_eq!(
+            e(
+                r#"[{"serviceNamespace": "s3", "serviceNamespace": "iam", "actions": ["CreateUser"]}]"#
+            ),
+            "invalid JSON at line 1, column 46: duplicate key `serviceNamespace`"
+        );
+        assert_eq!(
+            e(r#"{"findingDetails": [], "serviceNamespace": "s3"}"#),
+            "ambiguous findings: an object has both `findingDetails` and `serviceNamespace`, which belong to different shapes"
+        );
+        assert_eq!(
+            e(r#"{"findingDetails": [], "findings": []}"#),
+            "ambiguous findings: an object has both `findingDetails` and `findings`, which belong to different shapes"
+        );
+        assert_eq!(
+            e(r#"[{"serviceNamespace": 3}]"#),
+            "finding 1: `serviceNamespace` must be a non-empty string without `:`, `*` or `?`, found a number `3`"
         );
     }
 

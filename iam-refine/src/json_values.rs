@@ -9,7 +9,8 @@
 
 use serde_json::Value;
 
-use crate::policy::{parse_json_text, PolicyError};
+use crate::document::parse_json_text;
+use crate::policy::PolicyError;
 
 /// One top-level value of a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,13 @@
 //! per-policy report. The `iam-refine-verify` crate proves each result with Z3,
 //! independently of this one.
 //!
+//! Input is read one way only: every JSON text goes through one strict reader
+//! ([`parse_json_text`]) that refuses a key repeated anywhere (naming it, its line and
+//! column), keeps numbers exactly as written, and refuses a document that fits two
+//! accepted shapes; catalog files may not list a service or an action twice. The embedded
+//! catalog is built into the binary at compile time (`build.rs`), so [`Catalog::embedded`]
+//! costs nothing at run time.
+//!
 //! ```
 //! use iam_refine::{refine, Catalog, Findings, Policy};
 //!
@@ -64,18 +71,32 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
+mod access;
+#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod account;
 mod catalog;
+mod catalog_json;
+mod catalog_tsv;
+mod dedupe;
+mod document;
 mod findings;
+mod json;
 mod json_values;
+mod nfa;
+#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod options;
 mod pattern;
 mod policy;
+#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod quota;
+#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod recommendation;
 mod refine;
 mod report;
 mod trie;
+#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod usage;
 
 pub use account::plan::{
@@ -88,10 +109,11 @@ pub use account::{
     PrincipalKind,
 };
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
+pub use document::parse_json_text;
 pub use findings::{Extra, Findings, FindingsError, Unused};
 pub use options::{OptionsError, RefineOptions};
 pub use pattern::{Pattern, Shape};
-pub use policy::{parse_json_text, ActionKey, Effect, Policy, PolicyError, PolicyKind, Statement};
+pub use policy::{ActionKey, Effect, Policy, PolicyError, PolicyKind, Statement};
 pub use quota::{
     compress as compress_infix, fit_quota, Fit, FitLimits, InfixStats,
     MANAGED_POLICIES_PER_PRINCIPAL, MANAGED_POLICIES_PER_PRINCIPAL_MAX, MANAGED_POLICY_QUOTA,

@@ -15,12 +15,13 @@
 
 use std::fmt;
 
+/// One token of a normalized pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tok {
+pub(crate) enum Tok {
     Lit(char),
     /// `?`
     One,
-    /// `*` (runs of stars are collapsed into one)
+    /// `*` (a wildcard run holds at most one, at its end)
     Star,
 }
 
@@ -28,7 +29,7 @@ enum Tok {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pattern {
     raw: String,
-    /// ASCII-lower-cased `raw` with runs of `*` collapsed.
+    /// ASCII-lower-cased `raw` with every wildcard run normalized (see [`normalize`]).
     norm: String,
     toks: Vec<Tok>,
     /// Byte length of the literal text before the first `*` or `?`.
@@ -37,7 +38,7 @@ pub struct Pattern {
 }
 
 /// What kind of glob a pattern is; the refiner takes a fast path for the first two.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
     /// No wildcard: `s3:GetObject`.
     Literal,
@@ -59,20 +60,42 @@ impl fmt::Display for Pattern {
     }
 }
 
-/// A pattern's normalized text (lower-cased, runs of `*` collapsed), the length of its
-/// literal prefix, and its shape, without building its automaton.
+/// A pattern's normalized text, the length of its literal prefix, and its shape, without
+/// building its tokens.
+///
+/// Normalizing lower-cases ASCII and rewrites every run of wildcards that holds a `*` as
+/// its `?`s followed by one `*`: such a run matches any text at least as long as its `?`
+/// count, whatever its order (`**` is `*`, `*?*?*` is `??*`). Equal normalized texts are
+/// equal languages, and the matchers never search through a run of stars.
 pub(crate) fn normalize(raw: &str) -> (String, usize, Shape) {
-    let mut norm = raw.to_ascii_lowercase();
-    if norm.contains("**") {
-        let mut collapsed = String::with_capacity(norm.len());
-        for c in norm.chars() {
-            if c == '*' && collapsed.ends_with('*') {
-                continue;
+    let lower = raw.to_ascii_lowercase();
+    let norm = if lower.contains("**") || lower.contains("*?") {
+        let mut out = String::with_capacity(lower.len());
+        let mut ones = 0usize;
+        let mut star = false;
+        let flush = |out: &mut String, ones: &mut usize, star: &mut bool| {
+            out.extend(std::iter::repeat_n('?', *ones));
+            if *star {
+                out.push('*');
             }
-            collapsed.push(c);
+            *ones = 0;
+            *star = false;
+        };
+        for c in lower.chars() {
+            match c {
+                '*' => star = true,
+                '?' => ones += 1,
+                c => {
+                    flush(&mut out, &mut ones, &mut star);
+                    out.push(c);
+                }
+            }
         }
-        norm = collapsed;
-    }
+        flush(&mut out, &mut ones, &mut star);
+        out
+    } else {
+        lower
+    };
     let lit_len = norm.find(['*', '?']).unwrap_or(norm.len());
     let shape = if lit_len == norm.len() {
         Shape::Literal
@@ -85,6 +108,7 @@ pub(crate) fn normalize(raw: &str) -> (String, usize, Shape) {
 }
 
 impl Pattern {
+    /// Parses a pattern as written in a policy (`s3:Get*`); any text is a pattern.
     pub fn new(raw: &str) -> Pattern {
         let (norm, lit_len, shape) = normalize(raw);
         let toks = norm
@@ -109,11 +133,19 @@ impl Pattern {
         &self.raw
     }
 
-    /// Lower-cased, with runs of `*` collapsed: equal for patterns that are spelled alike.
+    /// Lower-cased, with each wildcard run holding a `*` written as its `?`s then one `*`
+    /// (`S3:Get**` is `s3:get*`, `a*?*?` is `a??*`): equal for patterns that are spelled
+    /// alike, and patterns with equal normalized texts match the same strings.
     pub fn normalized(&self) -> &str {
         &self.norm
     }
 
+    /// The normalized tokens.
+    pub(crate) fn tokens(&self) -> &[Tok] {
+        &self.toks
+    }
+
+    /// What kind of glob the pattern is.
     pub fn shape(&self) -> Shape {
         self.shape
     }
@@ -312,6 +344,10 @@ mod tests {
         assert_eq!(Pattern::new("*").shape(), Shape::Prefix);
         assert_eq!(Pattern::new("s3:*Object").shape(), Shape::General);
         assert_eq!(Pattern::new("s3:Get?").shape(), Shape::General);
+        assert_eq!(Pattern::new("*x*y*?*").normalized(), "*x*y?*");
+        assert_eq!(Pattern::new("A*?*?B?*").normalized(), "a??*b?*");
+        assert_eq!(Pattern::new("a?b").normalized(), "a?b");
+        assert_eq!(Pattern::new("*?").shape(), Shape::General);
         assert_eq!(Pattern::new("S3:Get*").literal_prefix(), "s3:get");
         assert_eq!(Pattern::new("S3:Get*").fixed_service(), Some("s3"));
         assert_eq!(Pattern::new("s3*:Get").fixed_service(), None);

@@ -3,83 +3,173 @@
 //!
 //! A [`Policy`] keeps every key it does not interpret (`Version`, `Id`, `Sid`, `Resource`,
 //! `Condition`, `Principal`, ...) as it was, in its order, so that writing a refined policy
-//! changes nothing but the action lists.
+//! changes nothing but the action lists. Reading the shapes a document arrives in is
+//! [`crate::document`]'s job; this module owns the model and its serialisation.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::catalog::json_kind;
+use crate::document::parse_wrapped;
+use crate::json::{self, JsonError};
 
 /// Errors in a policy file. Statement numbers count from 1.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PolicyError {
+    /// The text is not JSON, or repeats a key (`duplicate key \`Effect\``).
     #[error("invalid JSON at line {line}, column {column}: {message}")]
     Json {
+        /// 1-based line of the error, as serde_json reports it.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// What is wrong, without the position.
         message: String,
     },
-    #[error("invalid URL encoding: {0}")]
-    UrlEncoding(String),
-    #[error("expected an IAM policy document (an object with `Statement`), found {0}")]
-    NotAPolicy(String),
+    /// A `%` not followed by two hexadecimal digits in URL-encoded text.
+    #[error("invalid URL encoding: `{escape}` at byte {byte} is not a %XX escape")]
+    UrlEscape {
+        /// The text at the `%`.
+        escape: String,
+        /// 1-based byte offset of the `%`.
+        byte: usize,
+    },
+    /// URL-encoded text that decodes to bytes that are not UTF-8.
+    #[error("invalid URL encoding: the decoded text is not UTF-8")]
+    UrlNotUtf8,
+    /// Valid JSON of no accepted shape.
+    #[error("expected an IAM policy document (an object with `Statement`), found {found}")]
+    NotAPolicy {
+        /// What was found instead, quoting its keys or text.
+        found: String,
+    },
+    /// An object with keys of two accepted shapes (`Statement` beside `recommendedSteps`).
+    #[error("ambiguous document: it has both `{first}` and `{second}`, which belong to different shapes")]
+    Ambiguous {
+        /// The first key, in document order.
+        first: String,
+        /// The key of another shape.
+        second: String,
+    },
+    /// Documents embedded in strings or envelopes more deeply than any AWS output.
+    #[error("documents nested more than {limit} levels deep")]
+    TooDeep {
+        /// The nesting accepted.
+        limit: usize,
+    },
+    /// An envelope key whose value has the wrong type (`PolicyVersion` not an object).
     #[error("`{key}` must be {expected}, found {found}")]
     Wrapper {
+        /// The envelope key.
         key: &'static str,
+        /// What it must be.
         expected: &'static str,
-        found: &'static str,
+        /// What it is.
+        found: String,
     },
-    #[error("`Statement` must be an object or an array of objects, found {0}")]
-    StatementType(&'static str),
+    /// `Statement` is neither an object nor an array.
+    #[error("`Statement` must be an object or an array of objects, found {found}")]
+    StatementType {
+        /// What it is.
+        found: String,
+    },
+    /// `Statement` is an empty array.
     #[error("the policy has no statement")]
     NoStatement,
-    #[error("statement {0}: expected an object, found {1}")]
-    StatementNotObject(usize, &'static str),
-    #[error("statement {0}: `Effect` is missing")]
-    MissingEffect(usize),
-    #[error("statement {0}: Effect must be Allow or Deny, found {1}")]
-    Effect(usize, String),
-    #[error("statement {0}: needs `Action` or `NotAction`")]
-    NoAction(usize),
-    #[error("statement {0}: has both `Action` and `NotAction`")]
-    BothActions(usize),
-    #[error("statement {0}: `{1}` must be a string or an array of strings, found {2}")]
-    ActionType(usize, &'static str, &'static str),
-    #[error("statement {0}: `{1}` is empty")]
-    EmptyAction(usize, &'static str),
-    #[error("statement {0}: `{1}` has an empty action name")]
-    EmptyName(usize, &'static str),
+    /// A statement that is not an object.
+    #[error("statement {statement}: expected an object, found {found}")]
+    StatementNotObject {
+        /// 1-based statement number.
+        statement: usize,
+        /// What it is.
+        found: String,
+    },
+    /// A statement without `Effect`.
+    #[error("statement {statement}: `Effect` is missing")]
+    MissingEffect {
+        /// 1-based statement number.
+        statement: usize,
+    },
+    /// An `Effect` other than `Allow` or `Deny` (case matters, as in IAM).
+    #[error("statement {statement}: Effect must be Allow or Deny, found {found}")]
+    Effect {
+        /// 1-based statement number.
+        statement: usize,
+        /// The value found, quoted.
+        found: String,
+    },
+    /// A statement with neither `Action` nor `NotAction`.
+    #[error("statement {statement}: needs `Action` or `NotAction`")]
+    NoAction {
+        /// 1-based statement number.
+        statement: usize,
+    },
+    /// A statement with both `Action` and `NotAction`.
+    #[error("statement {statement}: has both `Action` and `NotAction`")]
+    BothActions {
+        /// 1-based statement number.
+        statement: usize,
+    },
+    /// An action list that is not a string or an array of strings.
+    #[error(
+        "statement {statement}: `{key}` must be a string or an array of strings, found {found}"
+    )]
+    ActionType {
+        /// 1-based statement number.
+        statement: usize,
+        /// `Action` or `NotAction`.
+        key: &'static str,
+        /// The offending value, quoted.
+        found: String,
+    },
+    /// An empty action list.
+    #[error("statement {statement}: `{key}` is empty")]
+    EmptyAction {
+        /// 1-based statement number.
+        statement: usize,
+        /// `Action` or `NotAction`.
+        key: &'static str,
+    },
+    /// An empty string in an action list.
+    #[error("statement {statement}: `{key}` has an empty action name")]
+    EmptyName {
+        /// 1-based statement number.
+        statement: usize,
+        /// `Action` or `NotAction`.
+        key: &'static str,
+    },
 }
 
-impl PolicyError {
-    fn json(e: &serde_json::Error) -> PolicyError {
-        let message = e.to_string();
-        // serde_json appends " at line L column C"; it is reported separately.
-        let message = match message.rfind(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
+impl From<JsonError> for PolicyError {
+    fn from(e: JsonError) -> PolicyError {
         PolicyError::Json {
-            line: e.line(),
-            column: e.column(),
-            message,
+            line: e.line,
+            column: e.column,
+            message: e.message,
         }
     }
 }
 
+/// What a statement does to the actions it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
+    /// `"Effect": "Allow"`.
     Allow,
+    /// `"Effect": "Deny"`.
     Deny,
 }
 
 /// Whether a statement lists the actions it applies to or the ones it does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKey {
+    /// `Action`: the statement applies to the actions listed.
     Action,
+    /// `NotAction`: the statement applies to every action except those listed.
     NotAction,
 }
 
 impl ActionKey {
+    /// The key as IAM spells it.
     pub fn name(self) -> &'static str {
         match self {
             ActionKey::Action => "Action",
@@ -112,6 +202,7 @@ impl PolicyKind {
         }
     }
 
+    /// What the quota is for, for messages (`a managed policy`).
     pub fn describe(self) -> &'static str {
         match self {
             PolicyKind::Managed => "a managed policy",
@@ -122,14 +213,18 @@ impl PolicyKind {
     }
 }
 
+/// One statement: its effect and action list, with every other key kept as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
+    /// `Allow` or `Deny`.
     pub effect: Effect,
+    /// `Action` or `NotAction`.
     pub key: ActionKey,
+    /// The action list, as written (patterns such as `s3:Get*`).
     pub patterns: Vec<String>,
     /// The action list was written as a single string.
     single: bool,
-    /// Every key as written, in order.
+    /// Every key as written, in order; the action key holds a placeholder.
     raw: Map<String, Value>,
 }
 
@@ -145,31 +240,61 @@ impl Statement {
         }
     }
 
+    /// The statement as a JSON object.
     pub fn to_value(&self) -> Value {
         let mut raw = self.raw.clone();
-        let list = if self.single && self.patterns.len() == 1 {
-            Value::String(self.patterns[0].clone())
-        } else {
-            Value::Array(self.patterns.iter().cloned().map(Value::String).collect())
-        };
         // With `preserve_order`, inserting an existing key keeps its position.
-        raw.insert(self.key.name().to_string(), list);
+        raw.insert(self.key.name().to_string(), self.action_value());
         Value::Object(raw)
+    }
+
+    /// The value of `Action` / `NotAction`: a string when it was written as one.
+    fn action_value(&self) -> Value {
+        match self.patterns.as_slice() {
+            [one] if self.single => Value::String(one.clone()),
+            list => Value::Array(list.iter().cloned().map(Value::String).collect()),
+        }
     }
 }
 
+impl Serialize for Statement {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.raw.len()))?;
+        for (key, value) in &self.raw {
+            if key == self.key.name() {
+                match self.patterns.as_slice() {
+                    [one] if self.single => map.serialize_entry(key, one)?,
+                    list => map.serialize_entry(key, list)?,
+                }
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// A policy document: its statements, and every other key kept as written, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
+    /// The statements, in order.
     pub statements: Vec<Statement>,
+    /// Where the document came from (decides the size quota).
     pub kind: PolicyKind,
-    /// The document's keys as written (`Version`, `Id`, `Statement`, ...).
+    /// The document's keys as written (`Version`, `Id`, `Statement`, ...); `Statement`
+    /// holds a placeholder.
     raw: Map<String, Value>,
     /// `Statement` was a single object rather than an array.
     single: bool,
 }
 
 impl Policy {
-    /// Reads a policy in any shape the AWS CLI or API prints it.
+    /// Reads a policy in any shape the AWS CLI or API prints it: a document, the output
+    /// of `get-policy-version` or `get-role-policy` / `get-user-policy` /
+    /// `get-group-policy`, a document embedded as a JSON string, or URL-encoded text.
+    ///
+    /// The text is read strictly ([`crate::parse_json_text`]): a repeated key anywhere, or
+    /// an object of two shapes, is an error.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         let (doc, kind) = parse_wrapped(text)?;
         Policy::from_document(doc, kind)
@@ -178,14 +303,18 @@ impl Policy {
     /// Reads a bare document object.
     pub fn from_document(doc: Map<String, Value>, kind: PolicyKind) -> Result<Policy, PolicyError> {
         let Some(statement) = doc.get("Statement") else {
-            return Err(PolicyError::NotAPolicy(
-                "an object without `Statement`".to_string(),
-            ));
+            return Err(PolicyError::NotAPolicy {
+                found: crate::document::describe_keys(&doc),
+            });
         };
         let (items, single) = match statement {
             Value::Object(_) => (std::slice::from_ref(statement), true),
             Value::Array(items) => (items.as_slice(), false),
-            other => return Err(PolicyError::StatementType(json_kind(other))),
+            other => {
+                return Err(PolicyError::StatementType {
+                    found: json::describe(other),
+                })
+            }
         };
         if items.is_empty() {
             return Err(PolicyError::NoStatement);
@@ -195,7 +324,7 @@ impl Policy {
             .enumerate()
             .map(|(i, s)| parse_statement(i + 1, s))
             .collect::<Result<Vec<_>, _>>()?;
-        // `Statement` is rebuilt from `statements` by `to_value`; a placeholder keeps its
+        // `Statement` is rebuilt from `statements` when written; a placeholder keeps its
         // position among the keys without a second copy of every statement.
         let mut doc = doc;
         doc.insert("Statement".to_string(), Value::Null);
@@ -220,48 +349,119 @@ impl Policy {
     /// The policy document; a policy with one statement written as an object stays so.
     pub fn to_value(&self) -> Value {
         let mut raw = self.raw.clone();
-        let statements = if self.single && self.statements.len() == 1 {
-            self.statements[0].to_value()
-        } else {
-            Value::Array(self.statements.iter().map(Statement::to_value).collect())
+        let statements = match self.statements.as_slice() {
+            [one] if self.single => one.to_value(),
+            list => Value::Array(list.iter().map(Statement::to_value).collect()),
         };
         raw.insert("Statement".to_string(), statements);
         Value::Object(raw)
     }
 
-    /// Pretty JSON with a two-space indent and a final newline.
+    /// Pretty JSON with a two-space indent and a final newline. Every value other than
+    /// the action lists comes out as it was written, numbers included.
     pub fn to_pretty_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(&self.to_value()).unwrap_or_default();
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
     }
 
     /// The size IAM counts against its quotas: characters, whitespace not counted.
+    /// Counted while serialising, without building the text.
     pub fn size(&self) -> usize {
-        serde_json::to_string(&self.to_value())
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .count()
+        let mut counter = SizeCounter::default();
+        // Writing to a counter cannot fail, and policies serialise without error.
+        let _ = serde_json::to_writer(&mut counter, self);
+        counter.count
+    }
+}
+
+impl Serialize for Policy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.raw.len()))?;
+        for (key, value) in &self.raw {
+            if key == "Statement" {
+                match self.statements.as_slice() {
+                    [one] if self.single => map.serialize_entry(key, one)?,
+                    list => map.serialize_entry(key, list)?,
+                }
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// Counts the characters written to it that are not whitespace. serde_json writes whole
+/// characters per call (it slices strings at character boundaries), but a split one is
+/// carried over rather than miscounted.
+#[derive(Default)]
+struct SizeCounter {
+    count: usize,
+    carry: Vec<u8>,
+}
+
+impl std::io::Write for SizeCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = buf;
+        let joined;
+        if !self.carry.is_empty() {
+            self.carry.extend_from_slice(buf);
+            joined = std::mem::take(&mut self.carry);
+            bytes = &joined;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                self.carry = rest.to_vec();
+                // `valid_up_to` is a character boundary.
+                std::str::from_utf8(valid).unwrap_or_default()
+            }
+        };
+        self.count += text.chars().filter(|c| !c.is_whitespace()).count();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
     let Value::Object(raw) = value else {
-        return Err(PolicyError::StatementNotObject(n, json_kind(value)));
+        return Err(PolicyError::StatementNotObject {
+            statement: n,
+            found: json::describe(value),
+        });
     };
     let effect = match raw.get("Effect") {
-        None => return Err(PolicyError::MissingEffect(n)),
+        None => return Err(PolicyError::MissingEffect { statement: n }),
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
-        Some(Value::String(s)) => return Err(PolicyError::Effect(n, format!("`{s}`"))),
-        Some(other) => return Err(PolicyError::Effect(n, json_kind(other).to_string())),
+        Some(Value::String(s)) => {
+            return Err(PolicyError::Effect {
+                statement: n,
+                found: json::quote(s),
+            })
+        }
+        Some(other) => {
+            return Err(PolicyError::Effect {
+                statement: n,
+                found: json::describe(other),
+            })
+        }
     };
     let key = match (raw.get("Action"), raw.get("NotAction")) {
-        (Some(_), Some(_)) => return Err(PolicyError::BothActions(n)),
+        (Some(_), Some(_)) => return Err(PolicyError::BothActions { statement: n }),
         (Some(_), None) => ActionKey::Action,
         (None, Some(_)) => ActionKey::NotAction,
-        (None, None) => return Err(PolicyError::NoAction(n)),
+        (None, None) => return Err(PolicyError::NoAction { statement: n }),
+    };
+    let type_error = |found: &Value| PolicyError::ActionType {
+        statement: n,
+        key: key.name(),
+        found: json::describe(found),
     };
     let (patterns, single) = match &raw[key.name()] {
         Value::String(s) => (vec![s.clone()], true),
@@ -270,20 +470,26 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
             for item in items {
                 match item {
                     Value::String(s) => patterns.push(s.clone()),
-                    other => return Err(PolicyError::ActionType(n, key.name(), json_kind(other))),
+                    other => return Err(type_error(other)),
                 }
             }
             (patterns, false)
         }
-        other => return Err(PolicyError::ActionType(n, key.name(), json_kind(other))),
+        other => return Err(type_error(other)),
     };
     if patterns.is_empty() {
-        return Err(PolicyError::EmptyAction(n, key.name()));
+        return Err(PolicyError::EmptyAction {
+            statement: n,
+            key: key.name(),
+        });
     }
     if patterns.iter().any(|p| p.is_empty()) {
-        return Err(PolicyError::EmptyName(n, key.name()));
+        return Err(PolicyError::EmptyName {
+            statement: n,
+            key: key.name(),
+        });
     }
-    // The action list lives in `patterns`; `to_value` writes it back at the placeholder.
+    // The action list lives in `patterns`; serialisation writes it back at the placeholder.
     let mut raw = raw.clone();
     raw.insert(key.name().to_string(), Value::Null);
     Ok(Statement {
@@ -293,107 +499,6 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
         single,
         raw,
     })
-}
-
-/// Parses JSON text (or URL-encoded JSON text) and unwraps the AWS CLI's envelopes.
-pub(crate) fn parse_wrapped(text: &str) -> Result<(Map<String, Value>, PolicyKind), PolicyError> {
-    let value = parse_json_text(text)?;
-    unwrap_document(value, PolicyKind::Managed, 0)
-}
-
-/// JSON text, or the URL-encoded form the raw IAM API returns.
-pub fn parse_json_text(text: &str) -> Result<Value, PolicyError> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.starts_with('%') {
-        let decoded = url_decode(trimmed)?;
-        return serde_json::from_str(&decoded).map_err(|e| PolicyError::json(&e));
-    }
-    serde_json::from_str(trimmed).map_err(|e| PolicyError::json(&e))
-}
-
-fn unwrap_document(
-    value: Value,
-    kind: PolicyKind,
-    depth: usize,
-) -> Result<(Map<String, Value>, PolicyKind), PolicyError> {
-    if depth > 4 {
-        return Err(PolicyError::NotAPolicy(
-            "documents nested too deeply".to_string(),
-        ));
-    }
-    match value {
-        // A document embedded as a (possibly URL-encoded) JSON string.
-        Value::String(s) => unwrap_document(parse_json_text(&s)?, kind, depth + 1),
-        Value::Object(mut map) => {
-            if map.contains_key("Statement") {
-                return Ok((map, kind));
-            }
-            if let Some(version) = map.remove("PolicyVersion") {
-                let Value::Object(mut version) = version else {
-                    return Err(PolicyError::Wrapper {
-                        key: "PolicyVersion",
-                        expected: "an object",
-                        found: json_kind(&version),
-                    });
-                };
-                let Some(doc) = version.remove("Document") else {
-                    return Err(PolicyError::NotAPolicy(
-                        "`PolicyVersion` without `Document`".to_string(),
-                    ));
-                };
-                return unwrap_document(doc, PolicyKind::Managed, depth + 1);
-            }
-            if let Some(doc) = map.remove("PolicyDocument") {
-                let kind = if map.contains_key("RoleName") {
-                    PolicyKind::RoleInline
-                } else if map.contains_key("UserName") {
-                    PolicyKind::UserInline
-                } else if map.contains_key("GroupName") {
-                    PolicyKind::GroupInline
-                } else {
-                    PolicyKind::RoleInline
-                };
-                return unwrap_document(doc, kind, depth + 1);
-            }
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
-            Err(PolicyError::NotAPolicy(if keys.is_empty() {
-                "an empty object".to_string()
-            } else {
-                format!("an object with keys {}", keys.join(", "))
-            }))
-        }
-        other => Err(PolicyError::NotAPolicy(json_kind(&other).to_string())),
-    }
-}
-
-/// Percent-decoding (`%7B` to `{`); `+` is left alone, as the IAM API encodes spaces as `%20`.
-pub(crate) fn url_decode(text: &str) -> Result<String, PolicyError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| {
-                    let end = (i + 3).min(bytes.len());
-                    PolicyError::UrlEncoding(format!(
-                        "`{}` at byte {} is not a %XX escape",
-                        String::from_utf8_lossy(&bytes[i..end]),
-                        i + 1
-                    ))
-                })?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out)
-        .map_err(|_| PolicyError::UrlEncoding("the decoded text is not UTF-8".to_string()))
 }
 
 #[cfg(test)]
@@ -491,7 +596,7 @@ mod tests {
         );
         assert_eq!(
             err(r#"{"Statement": {"Effect": "Allow", "Action": ["a:b", 3]}}"#),
-            "statement 1: `Action` must be a string or an array of strings, found a number"
+            "statement 1: `Action` must be a string or an array of strings, found a number `3`"
         );
         assert_eq!(
             err(r#"{"Statement": {"Effect": "Allow", "Action": []}}"#),
@@ -500,7 +605,7 @@ mod tests {
         assert_eq!(err(r#"{"Statement": []}"#), "the policy has no statement");
         assert_eq!(
             err(r#"{"Statement": [3]}"#),
-            "statement 1: expected an object, found a number"
+            "statement 1: expected an object, found a number `3`"
         );
         assert_eq!(
             err(r#"{"Statement": {"Action": "a:b"}}"#),
@@ -508,7 +613,7 @@ mod tests {
         );
         assert_eq!(
             err(r#"{"Version": "2012-10-17"}"#),
-            "expected an IAM policy document (an object with `Statement`), found an object with keys Version"
+            "expected an IAM policy document (an object with `Statement`), found an object with keys `Version`"
         );
         assert_eq!(
             err("{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",}\n  ]\n}"),
@@ -518,6 +623,76 @@ mod tests {
             err("%7B%zz").starts_with("invalid URL encoding: `%zz`"),
             "{}",
             err("%7B%zz")
+        );
+        assert_eq!(
+            err(r#"{"Statement": {"Effect": 3, "Action": "a:b"}}"#),
+            "statement 1: Effect must be Allow or Deny, found a number `3`"
+        );
+        assert_eq!(
+            err(r#"{"Statement": "x"}"#),
+            "`Statement` must be an object or an array of objects, found a string `x`"
+        );
+    }
+
+    #[test]
+    fn values_come_out_exactly_as_written() {
+        let text = r#"{"Version": "2012-10-17", "Id": "x\u00e9\n", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"NumericLessThan": {"s3:max-keys": [100000000000000000000001, 1.00000000000000000001, 1e3, -0, 1E+2, 0.10]}}}]}"#;
+        let p = Policy::parse(text).expect("valid");
+        let out = p.to_pretty_json();
+        for n in [
+            "100000000000000000000001",
+            "1.00000000000000000001",
+            "1e3",
+            "-0",
+            "1E+2",
+            "0.10",
+        ] {
+            assert!(
+                out.contains(&format!("{n},")) || out.contains(&format!("{n}\n")),
+                "{n} lost in {out}"
+            );
+        }
+        // Through the refiner's rewrite too.
+        let s = p.statements[0].with_patterns(vec!["s3:GetObjectAcl".into()]);
+        let out = p.with_statements(vec![s]).to_pretty_json();
+        assert!(
+            out.contains("100000000000000000000001,") && out.contains("1e3,"),
+            "{out}"
+        );
+        // Serialize and to_value agree.
+        assert_eq!(
+            serde_json::to_string(&p).expect("serialises"),
+            p.to_value().to_string()
+        );
+    }
+
+    #[test]
+    fn duplicate_effect_is_an_error_never_an_allow() {
+        assert_eq!(
+            err(r#"{"Statement": {"Effect": "Deny", "Effect": "Allow", "Action": "*"}}"#),
+            "invalid JSON at line 1, column 41: duplicate key `Effect`"
+        );
+        assert!(
+            err(r#"{"Statement": {"Effect": "Allow", "Action": "*", "Action": "s3:Get*"}}"#)
+                .ends_with("duplicate key `Action`")
+        );
+        assert!(
+            err(r#"{"Statement": [], "Statement": [{"Effect": "Allow", "Action": "*"}]}"#)
+                .ends_with("duplicate key `Statement`")
+        );
+    }
+
+    #[test]
+    fn size_counts_non_ascii_characters_once() {
+        let p = Policy::parse(r#"{"Statement": {"Effect": "Allow", "Action": "a:é\u00a0ü"}}"#)
+            .expect("valid");
+        // U+00A0 is whitespace to `char::is_whitespace`, as before.
+        assert_eq!(
+            p.size(),
+            r#"{"Statement":{"Effect":"Allow","Action":"a:éü"}}"#
+                .chars()
+                .count()
         );
     }
 

@@ -25,8 +25,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::catalog::json_kind;
-use crate::policy::{parse_json_text, PolicyError};
+use crate::document::parse_json_text;
+use crate::json::kind as json_kind;
+use crate::policy::PolicyError;
 
 /// The key of our extra fields, wherever they appear.
 pub const EXTRA_KEY: &str = "iamRefine";

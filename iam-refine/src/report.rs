@@ -28,13 +28,16 @@ fn plural(n: usize, noun: &str) -> String {
 /// Sizes of one refinement against the quota that applies to the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sizes {
+    /// The original policy's size.
     pub before: usize,
     /// `None` when the policy is to be detached.
     pub after: Option<usize>,
+    /// The quota that applies to the original's kind.
     pub quota: usize,
 }
 
 impl Sizes {
+    /// The sizes of `original` and of its refinement.
     pub fn of(original: &Policy, refinement: &Refinement) -> Sizes {
         Sizes {
             before: original.size(),

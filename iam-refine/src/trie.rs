@@ -85,6 +85,13 @@ pub(crate) enum Choice {
 }
 
 impl Choice {
+    /// The catalog action the entry was chosen for.
+    fn action(&self) -> usize {
+        match *self {
+            Choice::Exact(i) | Choice::Prefix { action: i, .. } => i,
+        }
+    }
+
     /// The lower-cased name or prefix, without `*`.
     pub fn lower_prefix<'c>(&self, catalog: &'c Catalog) -> &'c str {
         match *self {
@@ -113,15 +120,17 @@ type Node = Option<(Range<usize>, bool)>;
 
 /// Chooses the shortest safe prefixes covering `wanted` (catalog indices, ascending).
 ///
-/// `eligible(prefix)` says whether `prefix*` may be written at all (containment in the
-/// original pattern); `safe(prefix, range)` whether every catalog action in `range`, the
-/// actions under `prefix`, may be allowed. Both take lower-cased prefixes and must be
-/// monotone: true for a prefix implies true for its extensions, and pure: their answers
-/// for the nodes shared by consecutive actions are reused.
+/// `eligible_from(name)` gives the shortest length at which a prefix `p` of the
+/// (lower-cased) action name may be written as `p*` at all (containment in the original
+/// pattern), or `None` when no prefix may; `safe(prefix, range)` says whether every
+/// catalog action in `range`, the actions under `prefix`, may be allowed. Both must be
+/// monotone (true for a prefix implies true for its extensions, which is why eligibility
+/// is one length per name) and pure: their answers for the nodes shared by consecutive
+/// actions are reused.
 pub(crate) fn select(
     catalog: &Catalog,
     wanted: impl IntoIterator<Item = usize>,
-    mut eligible: impl FnMut(&str) -> bool,
+    mut eligible_from: impl FnMut(&str) -> Option<usize>,
     mut safe: impl FnMut(&str, Range<usize>) -> bool,
 ) -> Vec<Choice> {
     let mut out = Vec::new();
@@ -146,13 +155,19 @@ pub(crate) fn select(
         cache.retain(|(len, _)| *len <= lcp);
         let shared = cache.len();
         prev_name = name;
+        // When not even the whole name is eligible, no node on its path is, and the
+        // action is written exactly.
+        let Some(from) = eligible_from(name) else {
+            out.push(Choice::Exact(i));
+            continue;
+        };
         let mut chosen = None;
         for len in node_lengths(catalog.name(i)) {
             let prefix = &name[..len];
             let node = match cache[..shared].iter().find(|(l, _)| *l == len) {
                 Some((_, node)) => node.clone(),
                 None => {
-                    let node = eligible(prefix).then(|| {
+                    let node = (len >= from).then(|| {
                         let range = catalog.prefix_range_around(prefix, i);
                         let ok = safe(prefix, range.clone());
                         (range, ok)
@@ -171,6 +186,17 @@ pub(crate) fn select(
         }
         match chosen {
             Some((len, range)) if range.len() > 1 => {
+                // Word boundaries come from each name's casing, so this node may be one
+                // of this name only and cover actions written before it (`svc:Get*` of
+                // `GetObjectY` covers an earlier `Getobjectx`). Those are the last ones
+                // emitted: everything emitted is ascending and below `i`, and an earlier
+                // prefix this one does not cover would have covered `i` too.
+                while out
+                    .last()
+                    .is_some_and(|c: &Choice| c.action() >= range.start)
+                {
+                    out.pop();
+                }
                 covered_until = range.end;
                 out.push(Choice::Prefix { action: i, len });
             }
@@ -212,6 +238,33 @@ mod tests {
             ]
         );
         assert_eq!(words(""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_prefix_of_a_later_name_replaces_earlier_exact_names_it_covers() {
+        use crate::catalog::{AccessLevel, CatalogInfo, Entry};
+        let entry = |action: &str| Entry {
+            service: "svc".into(),
+            action: action.into(),
+            level: AccessLevel::Read,
+        };
+        // `Getobjectx` is one word, so its only nodes are `svc:` and itself; `svc:Get` is
+        // a node of `GetObjectY` only, and covers both.
+        let catalog = Catalog::from_entries(
+            vec![entry("Getobjectx"), entry("GetObjectY"), entry("Put")],
+            CatalogInfo::default(),
+        )
+        .expect("valid");
+        let put = catalog.find("svc:put").expect("in the catalog");
+        let wanted: Vec<usize> = (0..catalog.len()).filter(|&i| i != put).collect();
+        let out = select(
+            &catalog,
+            wanted,
+            |_| Some(0),
+            |_, range| !range.contains(&put),
+        );
+        let rendered: Vec<String> = out.iter().map(|c| c.render(&catalog)).collect();
+        assert_eq!(rendered, ["svc:Get*"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! No input makes the library panic: arbitrary text and arbitrary JSON through every parser,
-//! and whatever parses through the refiner.
+//! and whatever parses through the refiner; also JSON text with repeated keys, numbers in
+//! every spelling and objects of several shapes, and patterns made mostly of wildcards.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use iam_refine::{refine, Catalog, Findings, Policy};
@@ -55,8 +56,89 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// JSON text that `Value` cannot hold: objects may repeat keys; numbers come in odd
+/// spellings.
+fn json_text() -> impl Strategy<Value = String> {
+    let number = prop_oneof![
+        Just("1e3"),
+        Just("-0"),
+        Just("1E+2"),
+        Just("100000000000000000000001"),
+        Just("1.00000000000000000001"),
+        Just("0.5e-7"),
+        Just("18446744073709551616"),
+        Just("-9223372036854775809"),
+    ];
+    let leaf = prop_oneof![
+        number.prop_map(str::to_string),
+        Just("\"Allow\"".to_string()),
+        Just("\"Deny\"".to_string()),
+        Just("\"*\"".to_string()),
+        Just("\"s3:Get*\"".to_string()),
+        Just("\"*x*y*?*\"".to_string()),
+        Just("\"$serde_json::private::Number\"".to_string()),
+        Just("null".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("Statement"),
+        Just("Effect"),
+        Just("Action"),
+        Just("NotAction"),
+        Just("PolicyVersion"),
+        Just("Document"),
+        Just("PolicyDocument"),
+        Just("recommendedSteps"),
+        Just("serviceNamespace"),
+        Just("actions"),
+        Just("findingDetails"),
+        Just("s3"),
+        Just("$serde_json::private::Number"),
+    ];
+    leaf.prop_recursive(4, 48, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5)
+                .prop_map(|items| format!("[{}]", items.join(","))),
+            prop::collection::vec((key.clone(), inner), 0..5).prop_map(|kv| {
+                let fields: Vec<String> = kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                format!("{{{}}}", fields.join(","))
+            }),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsers_never_panic_on_json_text_with_repeats(text in json_text(), f in json_text()) {
+        let _ = iam_refine::parse_json_text(&text);
+        let _ = Catalog::from_json(&text, "t".into());
+        let policy = Policy::parse(&text);
+        let findings = Findings::parse(&f);
+        if let Ok(p) = &policy {
+            // What was accepted prints and reads back the same.
+            let again = Policy::parse(&p.to_pretty_json()).expect("own output parses");
+            prop_assert_eq!(again.to_value(), p.to_value());
+        }
+        if let (Ok(policy), Ok(findings)) = (policy, findings) {
+            let _ = refine(&policy, &findings.resolve(catalog())).policy.to_pretty_json();
+        }
+    }
+
+    #[test]
+    fn refiner_never_panics_on_wildcard_heavy_patterns(
+        patterns in prop::collection::vec("[a-z:*?]{1,12}", 1..8),
+        unused in prop::collection::vec(0usize..22_000, 0..40),
+    ) {
+        let doc = serde_json::json!({"Statement": [{"Effect": "Allow", "Action": patterns},
+                                                   {"Effect": "Allow", "NotAction": ["*?*x"]}]});
+        let c = catalog();
+        let names: Vec<String> = unused.iter().map(|&i| c.name(i % c.len()).to_string()).collect();
+        let findings = Findings::from_names(&names, &[]);
+        if let Ok(p) = Policy::parse(&doc.to_string()) {
+            let _ = refine(&p, &findings.resolve(c)).policy.to_pretty_json();
+        }
+    }
 
     #[test]
     fn parsers_never_panic_on_text(text in "\\PC{0,80}") {

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{Account, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal, PrincipalKind};
-use crate::catalog::json_kind;
+use crate::document::parse_json_text;
+use crate::json::kind as json_kind;
 use crate::json_values;
-use crate::policy::{parse_json_text, Policy, PolicyError, PolicyKind};
+use crate::policy::{Policy, PolicyError, PolicyKind};
 
 const LISTS: [&str; 4] = [
     "RoleDetailList",

@@ -23,8 +23,8 @@ use serde_json::{Map, Value};
 
 use super::date::parse_timestamp;
 use super::UsageError;
-use crate::catalog::json_kind;
 use crate::findings::Findings;
+use crate::json::kind as json_kind;
 use crate::json_values;
 
 /// One service of the report.

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::account::Account;
-use crate::catalog::json_kind;
 use crate::findings::{Findings, FindingsError};
+use crate::json::kind as json_kind;
 use crate::json_values;
 use crate::policy::PolicyError;
 

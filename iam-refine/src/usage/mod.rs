@@ -14,9 +14,11 @@ mod observed;
 
 use serde_json::Value;
 
-use crate::catalog::{json_kind, Catalog};
+use crate::catalog::Catalog;
+use crate::document::parse_json_text;
 use crate::findings::{Findings, FindingsError};
-use crate::policy::{parse_json_text, Policy, PolicyError};
+use crate::json::kind as json_kind;
+use crate::policy::{Policy, PolicyError};
 
 pub use advisor::AccessAdvisorReport;
 pub use analyzer::{

@@ -14,10 +14,12 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::UsageError;
-use crate::catalog::{json_kind, Catalog};
+use crate::catalog::Catalog;
+use crate::document::parse_json_text;
 use crate::findings::Findings;
+use crate::json::kind as json_kind;
 use crate::pattern::{Pattern, Shape};
-use crate::policy::{parse_json_text, ActionKey, Effect, Policy, PolicyKind};
+use crate::policy::{ActionKey, Effect, Policy, PolicyKind};
 
 /// The actions a principal used.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,277 @@
+//! The `--catalog` JSON format, read straight into the catalog builder: a large catalog
+//! never becomes a JSON tree, and, as everywhere in the crate, a repeated key is refused.
+//!
+//! `{"s3": ["GetObject", ...]}`, or with access levels `{"s3": {"GetObject": "Read"}}`.
+//! IAM prefixes and action names are case-insensitive, so `"s3"` beside `"S3"`, or
+//! `"GetObject"` beside `"getobject"` in one service, is a repeat too: which one a reader
+//! kept would decide what the catalog says.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::catalog::{AccessLevel, Builder, Catalog, CatalogError, CatalogInfo};
+use crate::json::{self, describe, JsonError, Numbers, StrictValue};
+
+/// Reads a JSON catalog.
+pub(crate) fn read(text: &str, info: CatalogInfo) -> Result<Catalog, CatalogError> {
+    let mut builder = Builder::with_capacity(text.len(), text.len() / 24);
+    let mut typed: Option<CatalogError> = None;
+    let text = text.trim_start_matches('\u{feff}');
+    let numbers = Numbers::scan(text);
+    let seed = Services {
+        builder: &mut builder,
+        typed: &mut typed,
+        values: StrictValue { numbers: &numbers },
+    };
+    match json::parse_with(text, seed) {
+        Ok(()) => builder.finish_strict(info),
+        // A catalog error found while reading is reported with serde_json's position.
+        Err(JsonError { line, column, .. }) if typed.is_some() => Err(CatalogError::At {
+            line,
+            column: Some(column),
+            source: Box::new(typed.unwrap_or(CatalogError::Empty)),
+        }),
+        Err(JsonError {
+            line,
+            column,
+            message,
+        }) => Err(CatalogError::Json {
+            line,
+            column,
+            message,
+        }),
+    }
+}
+
+/// Records `error` and returns the deserializer's error that stops the reading.
+fn fail<E: de::Error>(slot: &mut Option<CatalogError>, error: CatalogError) -> E {
+    let e = E::custom(error.to_string());
+    *slot = Some(error);
+    e
+}
+
+/// The top-level object.
+struct Services<'b, 'q, 't> {
+    builder: &'b mut Builder,
+    typed: &'b mut Option<CatalogError>,
+    values: StrictValue<'q, 't>,
+}
+
+impl<'de> DeserializeSeed<'de> for Services<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Services<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object mapping service prefixes to action names")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Lower-cased prefix to the spelling first seen.
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut first_key = true;
+        while let Some(service) = map.next_key::<String>()? {
+            if first_key && service == json::NUMBER_TOKEN {
+                let number = self.values.number(map.next_value_seed(json::NumberText)?)?;
+                return self.not_an_object(number);
+            }
+            first_key = false;
+            let lower = service.to_ascii_lowercase();
+            if let Some(first) = seen.get(&lower) {
+                if *first == service {
+                    return Err(de::Error::custom(json::duplicate_key(&service)));
+                }
+                let error = CatalogError::DuplicateService {
+                    service,
+                    first: first.clone(),
+                };
+                return Err(fail(self.typed, error));
+            }
+            map.next_value_seed(Actions {
+                service: &service,
+                builder: self.builder,
+                typed: self.typed,
+                values: self.values,
+            })?;
+            seen.insert(lower, service);
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        let found = "an array".to_string();
+        Err(fail(self.typed, CatalogError::NotAnObject { found }))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.not_an_object(Value::String(v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.not_an_object(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.not_an_object(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.not_an_object(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.not_an_object(Value::from(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.not_an_object(Value::Null)
+    }
+}
+
+impl Services<'_, '_, '_> {
+    fn not_an_object<E: de::Error>(self, v: Value) -> Result<(), E> {
+        let found = describe(&v);
+        Err(fail(self.typed, CatalogError::NotAnObject { found }))
+    }
+}
+
+/// One service's value: an array of names or an object of name to level.
+struct Actions<'s, 'b, 'q, 't> {
+    service: &'s str,
+    builder: &'b mut Builder,
+    typed: &'b mut Option<CatalogError>,
+    values: StrictValue<'q, 't>,
+}
+
+impl Actions<'_, '_, '_, '_> {
+    /// Refuses `action` when this service has it already; `seen` maps the service's
+    /// lower-cased names to their first spelling.
+    fn check_repeat<E: de::Error>(
+        &mut self,
+        seen: &mut HashMap<String, String>,
+        action: &str,
+    ) -> Result<(), E> {
+        let lower = action.to_ascii_lowercase();
+        if let Some(first) = seen.get(&lower) {
+            let error = CatalogError::DuplicateAction {
+                name: format!("{}:{action}", self.service),
+                first: format!("{}:{first}", self.service),
+                first_line: None,
+            };
+            return Err(fail(self.typed, error));
+        }
+        seen.insert(lower, action.to_string());
+        Ok(())
+    }
+
+    fn push<E: de::Error>(&mut self, action: &str, level: AccessLevel) -> Result<(), E> {
+        self.builder
+            .push(self.service, action, level)
+            .map_err(|e| fail(self.typed, e))
+    }
+
+    fn bad_service<E: de::Error>(self, v: Value) -> Result<(), E> {
+        let error = CatalogError::BadService {
+            service: self.service.to_string(),
+            found: describe(&v),
+        };
+        Err(fail(self.typed, error))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Actions<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Actions<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of action names or an object of name to access level")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let mut seen = HashMap::new();
+        while let Some(item) = seq.next_element_seed(self.values)? {
+            let Value::String(action) = item else {
+                let error = CatalogError::BadAction {
+                    service: self.service.to_string(),
+                    found: describe(&item),
+                };
+                return Err(fail(self.typed, error));
+            };
+            self.check_repeat(&mut seen, &action)?;
+            self.push(&action, AccessLevel::Unknown)?;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashMap::new();
+        let mut first_key = true;
+        while let Some(action) = map.next_key::<String>()? {
+            if first_key && action == json::NUMBER_TOKEN {
+                let number = self.values.number(map.next_value_seed(json::NumberText)?)?;
+                return self.bad_service(number);
+            }
+            first_key = false;
+            self.check_repeat(&mut seen, &action)?;
+            let value = map.next_value_seed(self.values)?;
+            let level = match &value {
+                Value::String(l) => AccessLevel::parse(l),
+                Value::Null => Some(AccessLevel::Unknown),
+                _ => None,
+            };
+            let Some(level) = level else {
+                let error = CatalogError::BadLevel {
+                    service: self.service.to_string(),
+                    action,
+                    level: match value {
+                        Value::String(l) => l,
+                        other => other.to_string(),
+                    },
+                };
+                return Err(fail(self.typed, error));
+            };
+            self.push(&action, level)?;
+        }
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.bad_service(Value::String(v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.bad_service(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.bad_service(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.bad_service(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.bad_service(Value::from(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.bad_service(Value::Null)
+    }
+}
