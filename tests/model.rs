@@ -283,7 +283,17 @@ fn the_model_catches_broken_refinements() {
 /// Seeds that once exposed bugs, kept as regression cases.
 #[test]
 fn regression_seeds() {
-    for seed in [0u64, 1, 2, 42, 7_777] {
+    // 10343112163702268665 and 6863399110036614306 caught an unknown literal name of one
+    // statement added to another statement's prefix wildcard (a refiner bug, never landed).
+    for seed in [
+        0u64,
+        1,
+        2,
+        42,
+        7_777,
+        10_343_112_163_702_268_665,
+        6_863_399_110_036_614_306,
+    ] {
         run_case(seed).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     }
 }

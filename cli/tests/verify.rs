@@ -345,6 +345,7 @@ fn refine_verify_proves_the_document_it_prints() {
     for literal in [
         "100000000000000000000001",
         "1.00000000000000000001",
+        "\"c:d\": 1e3",
         "\"Id\": \"x\"",
     ] {
         assert!(printed.contains(literal), "{literal} in {printed}");
