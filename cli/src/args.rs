@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[cfg(feature = "verify")]
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit::Exit;
 
@@ -96,6 +96,59 @@ pub struct RefineArgs {
     #[cfg(feature = "verify")]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
     pub rlimit: Option<u32>,
+}
+
+/// What to leave alone and how to fit IAM's quotas, for `refine` and `account`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ChoiceArgs {
+    /// Never remove actions matching PATTERN (repeatable; `*` and `?` as in IAM), such as
+    /// `iam:PassRole`, which Access Advisor does not track.
+    #[arg(long, value_name = "PATTERN")]
+    pub keep: Vec<String>,
+    /// Leave statements whose `Sid` matches PATTERN as written (repeatable; `*` and `?`).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip_sid: Vec<String>,
+    /// Make what is over IAM's size quotas fit: infix wildcards inside the original ones
+    /// where safe, then several managed policies; else report the smallest size reachable.
+    #[arg(long)]
+    pub fit_quota: bool,
+    /// With Access Advisor input: an action last used more than DAYS ago counts as unused.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub unused_after: Option<u32>,
+}
+
+/// How results are printed, for `refine` and `account`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FormatArgs {
+    /// What to print: the refined policy, a unified diff of original and refined, AWS's
+    /// `get-finding-recommendation` shape, or a machine-readable summary (stats,
+    /// warnings, verdict). Default: `policy` for `refine`, `recommendation` for `account`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Colour diffs: on a terminal (`auto`, unless `NO_COLOR` is set), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Print JSON minified, on one line.
+    #[arg(long)]
+    pub compact: bool,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Policy,
+    Diff,
+    Recommendation,
+    Json,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// The solver's limits, for `verify`.

@@ -111,7 +111,10 @@ fn refine_all(
     #[cfg(feature = "verify")]
     let prover = config
         .verify
-        .map(|limits| Prover::new(&loaded.catalog, &loaded.findings, limits));
+        .map(|limits| Prover::new(&loaded.catalog, &loaded.findings, limits))
+        .transpose()?;
+    #[cfg(feature = "verify")]
+    let mut z3 = iam_refine_verify::Z3Worker::new();
     #[cfg(not(feature = "verify"))]
     let _ = config;
     let unused = loaded.findings.resolve(&loaded.catalog);
@@ -126,7 +129,7 @@ fn refine_all(
         let text = refinement.policy.to_pretty_json();
         #[cfg(feature = "verify")]
         if let Some(prover) = &prover {
-            let verdict = prove(prover, source, &text, console)?;
+            let verdict = prove(prover, &mut z3, source, &text, console)?;
             if verdict != Exit::Ok {
                 outcomes.push(Outcome {
                     result: Fate::NotProved(verdict),
@@ -148,11 +151,17 @@ fn refine_all(
 /// Proves the exact text that will be printed or written against the original file as
 /// written, and prints the verdict.
 #[cfg(feature = "verify")]
-fn prove(prover: &Prover, source: &Source, text: &str, console: &mut Console) -> Result<Exit> {
+fn prove(
+    prover: &Prover,
+    z3: &mut iam_refine_verify::Z3Worker,
+    source: &Source,
+    text: &str,
+    console: &mut Console,
+) -> Result<Exit> {
     let cannot = || format!("{}: cannot verify", source.name);
     let original = crate::document::policy(&source.text).with_context(cannot)?;
     let refined = iam_refine::parse_json_text(text).with_context(cannot)?;
-    let judgement = judge(&prover.prove(&original, &refined).with_context(cannot)?);
+    let judgement = judge(&prover.prove(z3, &original, &refined).with_context(cannot)?);
     judgement.print(Some(&source.name), console)?;
     Ok(judgement.exit)
 }

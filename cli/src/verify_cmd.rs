@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use iam_refine::thousands;
 use iam_refine::{Catalog, Findings, RecommendedStep};
-use iam_refine_verify::{Options, Report, Verdict};
+use iam_refine_verify::{Options, Report, Verdict, Z3Worker};
 
 use crate::config::{Common, Limits, VerifyConfig};
 use crate::console::Console;
@@ -17,39 +17,64 @@ use crate::document::{self, Refined};
 use crate::exit::Exit;
 use crate::input::{self, display_name};
 
-/// The prover with what stays the same across policies: catalog names and findings.
+/// The prover with what stays the same across policies: the catalog's sets (built once per
+/// process, `Sync`), the findings and the limits. Each thread brings its own
+/// [`Z3Worker`](iam_refine_verify::Z3Worker).
 pub struct Prover {
-    catalog: Vec<String>,
+    prover: iam_refine_verify::Prover,
     unused: iam_refine_verify::Unused,
     options: Options,
 }
 
 impl Prover {
-    pub fn new(catalog: &Catalog, findings: &Findings, limits: Limits) -> Prover {
-        Prover {
-            catalog: (0..catalog.len())
-                .map(|i| catalog.name(i).to_string())
-                .collect(),
-            unused: iam_refine_verify::Unused {
-                actions: findings.actions().map(String::from).collect(),
-                services: findings.services().map(String::from).collect(),
-            },
+    pub fn new(catalog: &Catalog, findings: &Findings, limits: Limits) -> Result<Prover> {
+        let names: Vec<String> = (0..catalog.len())
+            .map(|i| catalog.name(i).to_string())
+            .collect();
+        Ok(Prover {
+            prover: iam_refine_verify::Prover::new(&names)?,
+            unused: unused_of(findings),
             options: Options {
                 timeout: Some(limits.timeout),
                 rlimit: limits.rlimit,
             },
-        }
+        })
     }
 
-    pub fn prove(&self, original: &Value, refined: &Value) -> Result<Report> {
-        self.prove_documents(original, std::slice::from_ref(refined))
+    pub fn prove(&self, z3: &mut Z3Worker, original: &Value, refined: &Value) -> Result<Report> {
+        self.prove_documents(z3, original, std::slice::from_ref(refined))
     }
 
     /// `refined`: the documents that together replace `original` (none: it is detached).
-    pub fn prove_documents(&self, original: &Value, refined: &[Value]) -> Result<Report> {
-        let prover = iam_refine_verify::Prover::new(&self.catalog)?;
-        let mut z3 = iam_refine_verify::Z3Worker::new();
-        Ok(prover.verify_documents(&mut z3, original, refined, &self.unused, &self.options)?)
+    pub fn prove_documents(
+        &self,
+        z3: &mut Z3Worker,
+        original: &Value,
+        refined: &[Value],
+    ) -> Result<Report> {
+        self.prove_with(z3, original, refined, &self.unused)
+    }
+
+    /// As [`Prover::prove_documents`], against other findings (one principal's, in an
+    /// account) than the ones the prover was built with.
+    pub fn prove_with(
+        &self,
+        z3: &mut Z3Worker,
+        original: &Value,
+        refined: &[Value],
+        unused: &iam_refine_verify::Unused,
+    ) -> Result<Report> {
+        Ok(self
+            .prover
+            .verify_documents(z3, original, refined, unused, &self.options)?)
+    }
+}
+
+/// The findings as the prover reads them: plain names, nothing resolved by the refiner.
+pub fn unused_of(findings: &Findings) -> iam_refine_verify::Unused {
+    iam_refine_verify::Unused {
+        actions: findings.actions().map(String::from).collect(),
+        services: findings.services().map(String::from).collect(),
     }
 }
 
@@ -168,8 +193,8 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
         &input::read_input(&config.refined, limit)?,
         config.policy_id.as_deref(),
     )?;
-    let prover = Prover::new(&catalog, &findings, config.limits);
-    let judgement = judge(&prover.prove_documents(&original, &refined)?);
+    let prover = Prover::new(&catalog, &findings, config.limits)?;
+    let judgement = judge(&prover.prove_documents(&mut Z3Worker::new(), &original, &refined)?);
     judgement.print(None, console)?;
     Ok(judgement.exit)
 }
