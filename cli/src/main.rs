@@ -14,6 +14,7 @@ mod expand_cmd;
 mod input;
 mod output;
 mod refine_cmd;
+mod render;
 #[cfg(feature = "verify")]
 mod verify_cmd;
 mod warnings;
