@@ -52,6 +52,18 @@ pub enum VerifyError {
         text: String,
         reason: &'static str,
     },
+    /// A `Sid` pattern of [`Keep`](crate::Keep) matches no `Sid` of the original policy:
+    /// most likely a typo, which would leave nothing as written without saying so.
+    #[error("sid pattern `{pattern}` matches no statement's `Sid` in the original policy")]
+    KeepUnmatched { pattern: String },
+    /// A `Sid` to be left as written is on two statements of the original policy, so which
+    /// refined statement stands for which is ambiguous (1-based statement numbers).
+    #[error("sid `{sid}` is on original statements {first} and {second}: a statement left as written needs a sid of its own")]
+    KeptSidRepeated {
+        sid: String,
+        first: usize,
+        second: usize,
+    },
     /// The solver's witness did not survive the glob re-check: a bug in the encoding or in
     /// the solver, never a pass.
     #[error("solver witness `{witness}` failed the glob re-check of the claim: {claim}")]

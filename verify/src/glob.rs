@@ -3,13 +3,24 @@
 //! It is deliberately the textbook dynamic program over (pattern prefix, text prefix) so that
 //! its correctness can be seen by reading it: `*` matches any run of characters (also none),
 //! `?` exactly one character, every other character itself, ASCII letters compared
-//! case-insensitively. It shares no code with the regex construction or with the refiner.
+//! case-insensitively for actions and exactly for `Sid`s. It shares no code with the regex construction or with the refiner.
 
 /// Whether IAM action pattern `pattern` matches `text`: `*` matches any run of characters
 /// (also none), `?` exactly one character, ASCII letters case-insensitively.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let t: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
+    matches(pattern, text, true)
+}
+
+/// [`glob_match`] with every character compared exactly, as IAM compares `Sid`s (for
+/// `--skip-sid` patterns).
+pub(crate) fn glob_match_exact(pattern: &str, text: &str) -> bool {
+    matches(pattern, text, false)
+}
+
+fn matches(pattern: &str, text: &str, fold_case: bool) -> bool {
+    let fold = |c: char| if fold_case { c.to_ascii_lowercase() } else { c };
+    let p: Vec<char> = pattern.chars().map(fold).collect();
+    let t: Vec<char> = text.chars().map(fold).collect();
     // row[j] = "the pattern prefix handled so far matches t[..j]"
     let mut row = vec![false; t.len() + 1];
     let mut next = vec![false; t.len() + 1];
@@ -73,6 +84,16 @@ mod tests {
         assert!(!glob_match("?*", ""));
         // one character, not one byte
         assert!(glob_match("a?c", "aéc"));
+    }
+
+    #[test]
+    fn exact_matching_keeps_case() {
+        use super::glob_match_exact;
+        assert!(glob_match_exact("BreakGlass*", "BreakGlassAdmin"));
+        assert!(!glob_match_exact("breakglass*", "BreakGlassAdmin"));
+        assert!(glob_match_exact("Sid?", "Sid1"));
+        assert!(!glob_match_exact("Sid?", "Sid"));
+        assert!(glob_match_exact("*", ""));
     }
 
     #[test]

@@ -31,6 +31,10 @@
 //!   service.
 //! * **Deny statements unchanged** ([`Theorem::DenyChanged`]): a paired Deny statement
 //!   matches exactly the strings its original matches, over all strings.
+//! * **Statements left as written** ([`Prover::verify_documents_keeping`], [`Keep`],
+//!   [`Theorem::KeptStatementChanged`]): an original statement whose `Sid` matches a kept
+//!   pattern must appear JSON-identical exactly once among the refined statements; it is
+//!   paired with that copy, held to T2 (a Deny one to being unchanged) but not to T1 or T3.
 //!
 //! The verdict is [`Verdict::Proved`], a [`Verdict::Counterexample`] with a concrete
 //! witness, or [`Verdict::Unknown`] when a query was not decided (time or resource budget
@@ -175,6 +179,7 @@ mod containment;
 mod error;
 mod glob;
 mod ground;
+mod keeping;
 mod pairing;
 mod policy;
 mod question;
@@ -189,6 +194,7 @@ mod worker;
 
 pub use error::{Document, VerifyError};
 pub use glob::glob_match;
+pub use keeping::Keep;
 pub use report::{Counterexample, Report, Theorem, Verdict};
 pub use solver::{
     z3_version, Answer, Case, Ground, Limits, Listed, Literal, Solver, Z3Context, Z3Solver,
@@ -279,6 +285,7 @@ impl Prover {
             original,
             std::slice::from_ref(refined),
             unused,
+            &Keep::nothing(),
             options,
             false,
         )
@@ -301,27 +308,51 @@ impl Prover {
         unused: &Unused,
         options: &Options,
     ) -> Result<Report, VerifyError> {
-        self.run(
-            solver,
-            original,
-            refined,
-            unused,
-            options,
-            refined.len() > 1,
-        )
+        self.verify_documents_keeping(solver, original, refined, unused, &Keep::nothing(), options)
     }
 
-    fn run(
+    /// [`Prover::verify_documents`] where the original statements whose `Sid` matches one
+    /// of `keep`'s patterns were left as written (`--skip-sid`): each must appear in the
+    /// refined documents JSON-identical (as parsed values, key order ignored) exactly once,
+    /// or the verdict is a [`Theorem::KeptStatementChanged`] counterexample naming its
+    /// `Sid`. Such a statement still counts for containment (a Deny one must be unchanged),
+    /// but not for exactness or T3: its actions stay allowed even if unused. A pattern that
+    /// matches no `Sid`, or a matched `Sid` on two original statements, is an error.
+    pub fn verify_documents_keeping(
         &self,
         solver: &mut dyn Solver,
         original: &Value,
         refined: &[Value],
         unused: &Unused,
+        keep: &Keep,
+        options: &Options,
+    ) -> Result<Report, VerifyError> {
+        self.run(
+            solver,
+            original,
+            refined,
+            unused,
+            keep,
+            options,
+            refined.len() > 1,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // the public entry points' arguments, passed on
+    fn run(
+        &self,
+        solver: &mut dyn Solver,
+        original_doc: &Value,
+        refined: &[Value],
+        unused: &Unused,
+        keep: &Keep,
         options: &Options,
         several: bool,
     ) -> Result<Report, VerifyError> {
         let start = Instant::now();
-        let original = policy::parse_document(original, Document::Original)?;
+        let original = policy::parse_document(original_doc, Document::Original)?;
+        let original_values = keeping::statement_values(original_doc);
+        let kept = keeping::select(&original_values, keep)?;
         let mut documents = Vec::with_capacity(refined.len());
         for (d, doc) in refined.iter().enumerate() {
             let which = if several {
@@ -361,8 +392,20 @@ impl Prover {
             catalog,
             spare,
         };
+        let refined_values: Vec<&Value> =
+            refined.iter().flat_map(keeping::statement_values).collect();
+        let kept = match keeping::pair_kept(&inputs, &kept, &original_values, &refined_values)? {
+            Ok(pairs) => pairs,
+            Err(cx) => {
+                return Ok(report(
+                    Verdict::Counterexample(cx),
+                    inputs.catalog.total(),
+                    0,
+                ))
+            }
+        };
         let mut question = Question::new(solver, options.budget(start));
-        let verdict = match verifier::run(&inputs, &mut question)? {
+        let verdict = match verifier::run(&inputs, &mut question, &kept)? {
             Some(cx) => Verdict::Counterexample(cx),
             None => match question.unknown.take() {
                 Some(reason) => Verdict::Unknown { reason },

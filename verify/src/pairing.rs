@@ -2,7 +2,8 @@
 //!
 //! Statements pair up in order by everything but `Action` / `NotAction` (their pairing key).
 //! The pairing only decides what is proved; every pair, skipped original and unpaired refined
-//! statement is then checked like any other.
+//! statement is then checked like any other. Statements left as written (their `Sid` kept,
+//! [`crate::Keep`]) are already paired by identity and take no part.
 
 use std::collections::BTreeSet;
 
@@ -20,13 +21,18 @@ pub(crate) struct Pairing {
     pub unpaired: Vec<usize>,
 }
 
-/// The pairing of `refined` against `original`.
+/// The pairing of `refined` against `original`, leaving out the statements `aside` pairs
+/// (original, refined) already.
 pub(crate) fn pair(
     original: &[Statement],
     refined: &[Statement],
     catalog: &Catalog<'_>,
     unused: &UnusedSet,
+    aside: &[(usize, usize)],
 ) -> Pairing {
+    let aside_original: BTreeSet<usize> = aside.iter().map(|&(o, _)| o).collect();
+    let aside_refined: BTreeSet<usize> = aside.iter().map(|&(_, r)| r).collect();
+    let free = |o: &usize| !aside_original.contains(o);
     // Catalog actions `stmt` matches (minus unused ones if `kept`), pattern by pattern over
     // the range of names its literal prefix selects (a `prefix*` pattern matches all of
     // them; others are matched by glob).
@@ -59,8 +65,11 @@ pub(crate) fn pair(
     let mut unpaired = Vec::new();
     let mut pos = 0;
     for (r, rs) in refined.iter().enumerate() {
+        if aside_refined.contains(&r) {
+            continue;
+        }
         let candidates: Vec<usize> = (pos..original.len())
-            .filter(|&o| original[o].key == rs.key)
+            .filter(|o| free(o) && original[*o].key == rs.key)
             .collect();
         let chosen = match candidates.as_slice() {
             [] => None,
@@ -80,14 +89,14 @@ pub(crate) fn pair(
         };
         match chosen {
             Some(o) => {
-                skipped.extend(pos..o);
+                skipped.extend((pos..o).filter(free));
                 pairs.push((o, r));
                 pos = o + 1;
             }
             None => unpaired.push(r),
         }
     }
-    skipped.extend(pos..original.len());
+    skipped.extend((pos..original.len()).filter(free));
     Pairing {
         pairs,
         skipped,

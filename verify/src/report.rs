@@ -54,6 +54,11 @@ pub enum Theorem {
     /// original and a refined document, or is missing from one of them
     /// ([`Counterexample::key`] names it; there is no witness action).
     TopLevelKey,
+    /// An original statement whose `Sid` is to be left as written
+    /// ([`Keep`](crate::Keep)) does not appear, JSON-identical, exactly once in the
+    /// refined documents: it was changed, dropped or duplicated
+    /// ([`Counterexample::sid`] names it; there is no witness action).
+    KeptStatementChanged,
 }
 
 impl fmt::Display for Theorem {
@@ -67,6 +72,7 @@ impl fmt::Display for Theorem {
             Theorem::StatementDropped => "statement dropped with kept actions",
             Theorem::Unpaired => "statement without counterpart",
             Theorem::TopLevelKey => "top-level key changed",
+            Theorem::KeptStatementChanged => "statement left as written changed",
         })
     }
 }
@@ -84,10 +90,12 @@ pub struct Counterexample {
     pub refined_document: Option<usize>,
     /// For [`Theorem::TopLevelKey`]: the key.
     pub key: Option<String>,
+    /// For [`Theorem::KeptStatementChanged`]: the `Sid` of the statement left as written.
+    pub sid: Option<String>,
     /// The original statement involved, if any (none for an unpaired refined statement).
     pub original_statement: Option<usize>,
     /// The witness: an action string (lower-case; matching is case-insensitive). Empty for
-    /// [`Theorem::TopLevelKey`] and for a removed or unpaired statement whose action set is
+    /// [`Theorem::TopLevelKey`], [`Theorem::KeptStatementChanged`] and for a removed or unpaired statement whose action set is
     /// empty.
     pub action: String,
     /// One line, e.g. "refined statement 1 allows `s3:getbucketpolicy`, which is unused".

@@ -34,7 +34,7 @@ pub(crate) struct Inputs<'c> {
 impl Inputs<'_> {
     /// "refined statement 2", or with several documents "refined document 2, statement 1";
     /// `kind` ("deny ", "allow " or "") goes before "statement".
-    fn refined_name(&self, r: usize, kind: &str) -> String {
+    pub(crate) fn refined_name(&self, r: usize, kind: &str) -> String {
         let (d, i) = self.refined_at.get(r).copied().unwrap_or((0, r));
         if self.several {
             format!("refined document {}, {kind}statement {}", d + 1, i + 1)
@@ -76,6 +76,7 @@ fn refuted(
         refined_document: at.map(|(d, _)| d),
         original_statement,
         key: None,
+        sid: None,
         action,
         detail,
     }))
@@ -118,6 +119,7 @@ pub(crate) fn top_level_keys(
         refined_document: Some(document.unwrap_or(0)),
         original_statement: None,
         key: Some(mismatch.0.clone()),
+        sid: None,
         action: String::new(),
         detail: mismatch.1,
     })
