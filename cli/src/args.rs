@@ -167,9 +167,11 @@ pub struct ProofArgs {
 #[cfg(feature = "verify")]
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The original policy (any shape `refine` accepts).
-    #[arg(long, value_name = "FILE")]
-    pub original: PathBuf,
+    /// The original policy (any shape `refine` accepts). Repeatable for a recommendation
+    /// about several policies: `ID=FILE` names the `existingPolicyId` (ARN or inline
+    /// policy name) FILE stands for; without `ID=`, the file stem is the policy name.
+    #[arg(long, value_name = "[ID=]FILE", required = true)]
+    pub original: Vec<String>,
     /// The refined policy: any shape `refine` accepts, or Access Analyzer's
     /// `get-finding-recommendation` output (its `recommendedPolicy`).
     #[arg(long, value_name = "FILE")]
@@ -186,6 +188,14 @@ pub struct VerifyArgs {
     /// segment, the policy name) of the step to check.
     #[arg(long, value_name = "ID")]
     pub policy_id: Option<String>,
+    /// Actions matching PATTERN were never to be removed (repeatable; `*` and `?`): they
+    /// are not unused for the proof.
+    #[arg(long, value_name = "PATTERN")]
+    pub keep: Vec<String>,
+    /// Statements whose `Sid` matches PATTERN (repeatable; `*` and `?`, case-sensitive)
+    /// were left as written: each must appear unchanged, once, and may keep unused actions.
+    #[arg(long, value_name = "PATTERN")]
+    pub skip_sid: Vec<String>,
 }
 
 /// Z3 takes its time limit in whole milliseconds, as a 32-bit number.

@@ -89,15 +89,53 @@ pub struct RefineConfig {
     pub verify: Option<Limits>,
 }
 
+/// One `--original [ID=]FILE`.
+#[cfg(feature = "verify")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalFile {
+    /// The `existingPolicyId` given with `ID=`, if any.
+    pub id: Option<String>,
+    pub path: PathBuf,
+}
+
+#[cfg(feature = "verify")]
+impl OriginalFile {
+    /// The name a recommendation's `existingPolicyId` must have for this file: the given
+    /// ID, else the file stem.
+    pub fn name(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => self
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// As the user wrote it, for messages.
+    pub fn flag(&self) -> String {
+        match &self.id {
+            Some(id) => format!("--original {id}={}", self.path.display()),
+            None => format!("--original {}", self.path.display()),
+        }
+    }
+}
+
 #[cfg(feature = "verify")]
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
-    pub original: PathBuf,
+    /// At least one.
+    pub originals: Vec<OriginalFile>,
     pub refined: PathBuf,
     pub unused: PathBuf,
     pub catalog: Option<PathBuf>,
     pub limits: Limits,
     pub policy_id: Option<String>,
+    /// `--keep` patterns, checked as the refiner checks them.
+    pub keep: Vec<String>,
+    /// `--skip-sid` patterns, checked as the refiner checks them.
+    pub skip_sid: Vec<String>,
 }
 
 /// `-`, standard input, as a policy argument.
@@ -114,7 +152,7 @@ impl Config {
         let task = match args.command {
             Command::Refine(a) => Task::Refine(RefineConfig::resolve(a)?),
             #[cfg(feature = "verify")]
-            Command::Verify(a) => Task::Verify(VerifyConfig::from(a)),
+            Command::Verify(a) => Task::Verify(VerifyConfig::resolve(a)?),
             Command::Expand { patterns, catalog } => Task::Expand { patterns, catalog },
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
         };
@@ -176,15 +214,61 @@ impl RefineConfig {
 }
 
 #[cfg(feature = "verify")]
-impl From<VerifyArgs> for VerifyConfig {
-    fn from(a: VerifyArgs) -> VerifyConfig {
-        VerifyConfig {
-            original: a.original,
+impl VerifyConfig {
+    fn resolve(a: VerifyArgs) -> Result<VerifyConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "verify",
+            message,
+        };
+        let mut originals: Vec<OriginalFile> = Vec::with_capacity(a.original.len());
+        for text in &a.original {
+            // An ARN or a policy name has no `=`; a path may, after the first one.
+            let file = match text.split_once('=') {
+                Some((id, path)) => {
+                    if id.is_empty() || path.is_empty() {
+                        return Err(usage(format!(
+                            "`--original {text}`: expected FILE or ID=FILE with a non-empty ID and FILE"
+                        )));
+                    }
+                    OriginalFile {
+                        id: Some(id.to_string()),
+                        path: PathBuf::from(path),
+                    }
+                }
+                None => OriginalFile {
+                    id: None,
+                    path: PathBuf::from(text),
+                },
+            };
+            if let Some(other) = originals.iter().find(|o| o.name() == file.name()) {
+                return Err(usage(format!(
+                    "`{}` and `{}` both stand for policy `{}`",
+                    other.flag(),
+                    file.flag(),
+                    file.name()
+                )));
+            }
+            if is_stdin(&file.path) && originals.iter().any(|o| is_stdin(&o.path)) {
+                return Err(usage("`-` (stdin) can only be one --original".to_string()));
+            }
+            originals.push(file);
+        }
+        let mut options = iam_refine::RefineOptions::new();
+        for p in &a.keep {
+            options = options.keep(p).map_err(|e| usage(e.to_string()))?;
+        }
+        for p in &a.skip_sid {
+            options = options.skip_sid(p).map_err(|e| usage(e.to_string()))?;
+        }
+        Ok(VerifyConfig {
+            originals,
             refined: a.refined,
             unused: a.unused,
             catalog: a.catalog,
             limits: Limits::from(a.limits),
             policy_id: a.policy_id,
-        }
+            keep: a.keep,
+            skip_sid: a.skip_sid,
+        })
     }
 }

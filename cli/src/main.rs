@@ -17,6 +17,8 @@ mod refine_cmd;
 mod render;
 #[cfg(feature = "verify")]
 mod verify_cmd;
+#[cfg(feature = "verify")]
+mod verify_steps;
 mod warnings;
 
 use std::process::ExitCode;

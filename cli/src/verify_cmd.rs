@@ -8,14 +8,15 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use iam_refine::thousands;
-use iam_refine::{Catalog, Findings, RecommendedStep};
-use iam_refine_verify::{Options, Report, Verdict, Z3Worker};
+use iam_refine::{Catalog, Findings, RefineOptions};
+use iam_refine_verify::{Keep, Options, Report, Verdict, Z3Worker};
 
-use crate::config::{Common, Limits, VerifyConfig};
+use crate::config::{Common, Limits, OriginalFile, VerifyConfig};
 use crate::console::Console;
 use crate::document::{self, Refined};
 use crate::exit::Exit;
 use crate::input::{self, display_name};
+use crate::verify_steps;
 
 /// The prover with what stays the same across policies: the catalog's sets (built once per
 /// process, `Sync`), the findings and the limits. Each thread brings its own
@@ -72,7 +73,8 @@ impl Prover {
     /// As [`Prover::prove_with`], where the original's statements whose `Sid` matches one
     /// of `skip_sid` (globs, as `--skip-sid` takes them) were left as written: each must
     /// appear unchanged in the refined documents, and is not held to the unused findings.
-    #[allow(dead_code)] // until `refine --skip-sid` and `account` call it
+    /// Only the patterns that match some `Sid` of this original apply to it (with several
+    /// policies, a pattern may be about some of them); the prover matches them itself.
     pub fn prove_keeping(
         &self,
         z3: &mut Z3Worker,
@@ -81,10 +83,13 @@ impl Prover {
         unused: &iam_refine_verify::Unused,
         skip_sid: &[String],
     ) -> Result<Report> {
-        if skip_sid.is_empty() {
-            return self.prove_with(z3, original, refined, unused);
+        let keep = Keep {
+            sids: skip_sid.to_vec(),
         }
-        bail!("statements left as written by --skip-sid cannot be verified yet")
+        .matching(original);
+        Ok(self
+            .prover
+            .verify_documents_keeping(z3, original, refined, unused, &keep, &self.options)?)
     }
 }
 
@@ -154,46 +159,23 @@ pub fn judge(report: &Report) -> Judgement {
     }
 }
 
-/// The refined documents: a policy, or one step of a `get-finding-recommendation` output
-/// (a `DETACH_POLICY` step is no document: the policy is detached).
-fn refined_document(name: &str, text: &str, policy_id: Option<&str>) -> Result<Vec<Value>> {
-    let steps = match document::refined(text).with_context(|| name.to_string())? {
-        Refined::Document(doc) => return Ok(vec![doc]),
-        Refined::Steps(steps) => steps,
-    };
-    let matches = |id: &Option<String>| match (id, policy_id) {
-        (_, None) => true,
-        (Some(id), Some(want)) => id == want || id.rsplit('/').next() == Some(want),
-        (None, Some(_)) => false,
-    };
-    let chosen: Vec<_> = steps.iter().filter(|s| matches(&s.policy_id)).collect();
-    let step = match chosen.as_slice() {
-        [one] => *one,
-        [] if steps.is_empty() => bail!("{name}: the recommendation has no step"),
-        [] => bail!(
-            "{name}: no recommended step for policy `{}` (steps are for: {})",
-            policy_id.unwrap_or_default(),
-            ids(&steps)
-        ),
-        _ => bail!(
-            "{name}: the recommendation has {} steps; choose one with --policy-id (steps are for: {})",
-            chosen.len(),
-            ids(&steps)
-        ),
-    };
-    Ok(match &step.document {
-        // The recommended document as AWS wrote it; the prover names what is malformed.
-        Some(doc) => vec![Value::Object(doc.clone())],
-        None => Vec::new(),
-    })
+fn read_original(file: &OriginalFile, limit: u64) -> Result<Value> {
+    let name = display_name(&file.path);
+    Ok(document::policy(&input::read_input(&file.path, limit)?).context(name)?)
 }
 
-fn ids(steps: &[RecommendedStep]) -> String {
-    steps
-        .iter()
-        .map(|s| s.policy_id.clone().unwrap_or_else(|| "(no id)".into()))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Every `--skip-sid` pattern must be about some statement of some original: a pattern
+/// that matches nothing is most likely a typo, which would otherwise pass unnoticed.
+fn check_skip_sid(skip_sid: &[String], originals: &[Value]) -> Result<()> {
+    for pattern in skip_sid {
+        let keep = Keep {
+            sids: vec![pattern.clone()],
+        };
+        if originals.iter().all(|o| keep.matching(o).sids.is_empty()) {
+            bail!("--skip-sid `{pattern}` matches no statement's `Sid` in the original policies");
+        }
+    }
+    Ok(())
 }
 
 pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Result<Exit> {
@@ -202,17 +184,59 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     let findings_name = display_name(&config.unused);
     let findings =
         Findings::parse(&input::read_input(&config.unused, limit)?).context(findings_name)?;
-    let original_name = display_name(&config.original);
-    let original =
-        document::policy(&input::read_input(&config.original, limit)?).context(original_name)?;
+    // `--keep` actions were never to be removed: not unused, for the proof either.
+    let mut options = RefineOptions::new();
+    for p in &config.keep {
+        options = options.keep(p)?;
+    }
+    let findings = options.apply_keep(&findings, &catalog);
     let refined_name = display_name(&config.refined);
-    let refined = refined_document(
-        &refined_name,
-        &input::read_input(&config.refined, limit)?,
-        config.policy_id.as_deref(),
-    )?;
+    let refined = document::refined(&input::read_input(&config.refined, limit)?)
+        .with_context(|| refined_name.clone())?;
+    let jobs = match refined {
+        Refined::Document(doc) => {
+            if config.originals.len() != 1 {
+                bail!(
+                    "{refined_name} is one policy document: give one --original, not {}",
+                    config.originals.len()
+                );
+            }
+            vec![(None, 0, vec![doc])]
+        }
+        Refined::Steps(steps) => {
+            verify_steps::plan(&refined_name, &steps, &config.originals, config.policy_id.as_deref())?
+                .into_iter()
+                .map(|job| (Some(job.id), job.original, job.documents))
+                .collect()
+        }
+    };
+    let originals = config
+        .originals
+        .iter()
+        .map(|f| read_original(f, limit))
+        .collect::<Result<Vec<_>>>()?;
+    check_skip_sid(&config.skip_sid, &originals)?;
     let prover = Prover::new(&catalog, &findings, config.limits)?;
-    let judgement = judge(&prover.prove_documents(&mut Z3Worker::new(), &original, &refined)?);
-    judgement.print(None, console)?;
-    Ok(judgement.exit)
+    let mut z3 = Z3Worker::new();
+    let mut exit = Exit::Ok;
+    for (id, original, documents) in jobs {
+        let Some(original) = originals.get(original) else {
+            continue;
+        };
+        let proof = prover.prove_keeping(&mut z3, original, &documents, &prover.unused, &config.skip_sid);
+        match (proof, &id) {
+            (Ok(report), _) => {
+                let judgement = judge(&report);
+                judgement.print(id.as_deref(), console)?;
+                exit = exit.worse(judgement.exit);
+            }
+            // One policy the prover cannot judge does not hide the others' verdicts.
+            (Err(e), Some(id)) => {
+                crate::console::error(&format!("{id}: {e:#}"));
+                exit = exit.worse(Exit::Error);
+            }
+            (Err(e), None) => return Err(e),
+        }
+    }
+    Ok(exit)
 }

@@ -138,7 +138,7 @@ fn verify_reads_access_analyzer_recommendations() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "2 steps; choose one with --policy-id",
+            "no --original for policy `arn:aws:iam::123456789012:policy/MyPolicy` (given: --original ",
         ));
     verify_cmd(&rec)
         .args(["--policy-id", "MyPolicy"])

@@ -31,6 +31,21 @@ impl Keep {
     pub fn nothing() -> Keep {
         Keep::default()
     }
+
+    /// The patterns that match some statement's `Sid` in `original` (a policy document):
+    /// for a run over several policies, where a pattern may be about some of them only.
+    pub fn matching(&self, original: &Value) -> Keep {
+        let statements = statement_values(original);
+        let sids: Vec<&str> = statements.iter().filter_map(|s| sid_of(s)).collect();
+        Keep {
+            sids: self
+                .sids
+                .iter()
+                .filter(|p| sids.iter().any(|sid| glob_match_exact(p, sid)))
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 /// An original statement left as written.

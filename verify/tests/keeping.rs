@@ -224,3 +224,12 @@ fn keeping_nothing_is_verify_documents() {
     assert_eq!(plain.verdict, kept.verdict);
     expect_proved(&kept);
 }
+
+#[test]
+fn the_patterns_a_policy_has_sids_for() {
+    let keep = Keep {
+        sids: vec!["Lam*".into(), "Other".into(), "lambda".into()],
+    };
+    assert_eq!(keep.matching(&original()).sids, ["Lam*"]);
+    assert!(keep.matching(&json!({"Statement": []})).sids.is_empty());
+}
