@@ -87,9 +87,14 @@ impl Prover {
             sids: skip_sid.to_vec(),
         }
         .matching(original);
-        Ok(self
-            .prover
-            .verify_documents_keeping(z3, original, refined, unused, &keep, &self.options)?)
+        Ok(self.prover.verify_documents_keeping(
+            z3,
+            original,
+            refined,
+            unused,
+            &keep,
+            &self.options,
+        )?)
     }
 }
 
@@ -161,7 +166,7 @@ pub fn judge(report: &Report) -> Judgement {
 
 fn read_original(file: &OriginalFile, limit: u64) -> Result<Value> {
     let name = display_name(&file.path);
-    Ok(document::policy(&input::read_input(&file.path, limit)?).context(name)?)
+    document::policy(&input::read_input(&file.path, limit)?).context(name)
 }
 
 /// Every `--skip-sid` pattern must be about some statement of some original: a pattern
@@ -203,12 +208,15 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
             }
             vec![(None, 0, vec![doc])]
         }
-        Refined::Steps(steps) => {
-            verify_steps::plan(&refined_name, &steps, &config.originals, config.policy_id.as_deref())?
-                .into_iter()
-                .map(|job| (Some(job.id), job.original, job.documents))
-                .collect()
-        }
+        Refined::Steps(steps) => verify_steps::plan(
+            &refined_name,
+            &steps,
+            &config.originals,
+            config.policy_id.as_deref(),
+        )?
+        .into_iter()
+        .map(|job| (Some(job.id), job.original, job.documents))
+        .collect(),
     };
     let originals = config
         .originals
@@ -223,7 +231,13 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
         let Some(original) = originals.get(original) else {
             continue;
         };
-        let proof = prover.prove_keeping(&mut z3, original, &documents, &prover.unused, &config.skip_sid);
+        let proof = prover.prove_keeping(
+            &mut z3,
+            original,
+            &documents,
+            &prover.unused,
+            &config.skip_sid,
+        );
         match (proof, &id) {
             (Ok(report), _) => {
                 let judgement = judge(&report);

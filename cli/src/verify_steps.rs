@@ -26,7 +26,9 @@ pub enum StepsError {
         policy_id: String,
         ids: String,
     },
-    #[error("{file}: no --original for policy `{id}` (given: {given}); add `--original {id}=FILE`")]
+    #[error(
+        "{file}: no --original for policy `{id}` (given: {given}); add `--original {id}=FILE`"
+    )]
     MissingOriginal {
         file: String,
         id: String,
@@ -106,14 +108,11 @@ pub fn plan(
             });
         }
     }
-    let lone = match (originals, groups.as_slice()) {
-        ([only], [_]) if only.id.is_none() => true,
-        _ => false,
-    };
+    let lone = matches!((originals, groups.as_slice()), ([only], [_]) if only.id.is_none());
     let mut jobs = Vec::with_capacity(groups.len());
     for (id, members) in &groups {
-        let mut found = (0..originals.len())
-            .filter(|&o| lone || stands_for(&originals[o].name(), id));
+        let mut found =
+            (0..originals.len()).filter(|&o| lone || stands_for(&originals[o].name(), id));
         let Some(original) = found.next() else {
             return Err(StepsError::MissingOriginal {
                 file: file.to_string(),
@@ -177,7 +176,10 @@ mod tests {
 
     #[test]
     fn create_and_detach_of_one_policy_are_one_job() {
-        let steps = [RecommendedStep::create(A, doc()), RecommendedStep::detach(A)];
+        let steps = [
+            RecommendedStep::create(A, doc()),
+            RecommendedStep::detach(A),
+        ];
         let jobs = plan("r", &steps, &[file(None, "x/A.json")], None).unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].id, A);
@@ -194,7 +196,9 @@ mod tests {
         let both = [file(None, "A.json"), file(Some("Inline"), "i.json")];
         let jobs = plan("r", &steps, &both, None).unwrap();
         assert_eq!(
-            jobs.iter().map(|j| (j.original, j.documents.len())).collect::<Vec<_>>(),
+            jobs.iter()
+                .map(|j| (j.original, j.documents.len()))
+                .collect::<Vec<_>>(),
             [(0, 1), (1, 0)]
         );
         let err = plan("r", &steps, &both[..1], None).unwrap_err().to_string();

@@ -138,8 +138,8 @@ fn verify_reads_access_analyzer_recommendations() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "no --original for policy `arn:aws:iam::123456789012:policy/MyPolicy` (given: --original ",
-        ));
+        "no --original for policy `arn:aws:iam::123456789012:policy/MyPolicy` (given: --original ",
+    ));
     verify_cmd(&rec)
         .args(["--policy-id", "MyPolicy"])
         .assert()
