@@ -215,7 +215,15 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
             config.policy_id.as_deref(),
         )?
         .into_iter()
-        .map(|job| (Some(job.id), job.original, job.documents))
+        .map(|job| {
+            if !job.detached && !job.documents.is_empty() {
+                console.warn(&format!(
+                    "{}: the recommendation creates a policy but has no DETACH_POLICY step for the original; proved as if the original were replaced",
+                    job.id
+                ));
+            }
+            (Some(job.id), job.original, job.documents)
+        })
         .collect(),
     };
     let originals = config

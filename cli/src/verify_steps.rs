@@ -59,6 +59,10 @@ pub struct Job {
     pub original: usize,
     /// The `CREATE_POLICY` documents, in order (none: the policy is detached).
     pub documents: Vec<Value>,
+    /// Whether a `DETACH_POLICY` step is for the policy. `CREATE_POLICY` steps without one
+    /// are proved as replacing the original all the same (as `verify` always did), with a
+    /// warning: applied as written, the original would stay attached beside them.
+    pub detached: bool,
 }
 
 const NO_ID: &str = "(no id)";
@@ -88,11 +92,8 @@ pub fn plan(
             None => groups.push((id, vec![step])),
         }
     }
-    let ids = groups
-        .iter()
-        .map(|(id, _)| *id)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let every_id: Vec<&str> = groups.iter().map(|(id, _)| *id).collect();
+    let ids = every_id.join(", ");
     if groups.is_empty() {
         return Err(StepsError::Empty {
             file: file.to_string(),
@@ -142,9 +143,19 @@ pub fn plan(
             id: id.to_string(),
             original,
             documents,
+            detached: members
+                .iter()
+                .any(|s| s.action == RecommendedAction::DetachPolicy),
         });
     }
-    if let Some(o) = (0..originals.len()).find(|o| !jobs.iter().any(|j| j.original == *o)) {
+    // An original for a step `--policy-id` did not select is referred to all the same.
+    let referred = |o: usize| {
+        jobs.iter().any(|j| j.original == o)
+            || every_id
+                .iter()
+                .any(|id| stands_for(&originals[o].name(), id))
+    };
+    if let Some(o) = (0..originals.len()).find(|&o| !referred(o)) {
         return Err(StepsError::UnusedOriginal {
             file: file.to_string(),
             flag: originals[o].flag(),
@@ -209,5 +220,11 @@ mod tests {
         assert!(err.contains("`--original B.json`: no step"), "{err}");
         let jobs = plan("r", &steps, &both[1..], Some("Inline")).unwrap();
         assert_eq!(jobs[0].id, "Inline");
+        // An original for a step not selected is not an error.
+        let jobs = plan("r", &steps, &both, Some("Inline")).unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert!(jobs[0].detached);
+        let lone = plan("r", &steps[..1], &both[..1], None).unwrap();
+        assert!(!lone[0].detached);
     }
 }

@@ -115,6 +115,43 @@ fn create_and_detach_of_one_policy_is_proved() {
         .args(["--policy-id", "MyPolicy"])
         .assert()
         .code(0);
+    // Split into two policies (as for IAM's size quota): their statements together.
+    let whole = refined_by_binary();
+    let part = |i: usize| {
+        let mut doc = whole.clone();
+        doc["Statement"] = json!([whole["Statement"][i].clone()]);
+        doc
+    };
+    let split = recommendation(
+        dir.path(),
+        vec![
+            create(MY_POLICY, &part(0)),
+            create(MY_POLICY, &part(1)),
+            detach(MY_POLICY),
+        ],
+    );
+    verify(&split, &[my_policy()]).assert().code(0).stderr(
+        predicate::str::contains(proved_line(MY_POLICY))
+            .and(predicate::str::contains("warning").not()),
+    );
+    let half = recommendation(
+        dir.path(),
+        vec![create(MY_POLICY, &part(1)), detach(MY_POLICY)],
+    );
+    verify(&half, &[my_policy()])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "statement dropped with kept actions",
+        ));
+    // A CREATE_POLICY step without DETACH_POLICY: proved as a replacement, with a warning.
+    let alone = recommendation(dir.path(), vec![create(MY_POLICY, &whole)]);
+    verify(&alone, &[my_policy()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "has no DETACH_POLICY step for the original",
+        ));
 }
 
 #[test]
