@@ -421,3 +421,29 @@ fn an_unfinished_recommendation_gives_aws_error() {
             "status FAILED, not SUCCEEDED: SERVICE_ERROR: Service error. Try again.",
         ));
 }
+
+#[test]
+fn a_policy_the_prover_cannot_judge_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let stmt = json!({"Sid": "Deploy", "Effect": "Allow", "Action": ["lambda:CreateFunction"], "Resource": "*"});
+    let twice = write(
+        dir.path(),
+        "LegacyDeploy.json",
+        &json!({"Version": "2012-10-17", "Statement": [stmt.clone(), stmt]}).to_string(),
+    );
+    let out = verify(
+        &example("recommendation.json"),
+        &[my_policy(), twice.display().to_string()],
+    )
+    .args(["--skip-sid", "Deploy"])
+    .assert()
+    .code(1)
+    .get_output()
+    .clone();
+    let err = text(&out.stderr);
+    assert!(err.contains(&proved_line(MY_POLICY)), "{err}");
+    assert!(
+        err.contains("LegacyDeploy: sid `Deploy` is on original statements 1 and 2"),
+        "{err}"
+    );
+}
