@@ -173,7 +173,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "[ID=]FILE", required = true)]
     pub original: Vec<String>,
     /// The refined policy: any shape `refine` accepts, or Access Analyzer's
-    /// `get-finding-recommendation` output (its `recommendedPolicy`).
+    /// `get-finding-recommendation` output (each policy's `CREATE_POLICY` documents
+    /// against its original; `DETACH_POLICY` alone: detached).
     #[arg(long, value_name = "FILE")]
     pub refined: PathBuf,
     /// Unused-permission findings, as for `refine`.
@@ -184,8 +185,8 @@ pub struct VerifyArgs {
     pub catalog: Option<PathBuf>,
     #[command(flatten)]
     pub limits: ProofArgs,
-    /// With a recommendation of several steps, the `existingPolicyId` (or its last path
-    /// segment, the policy name) of the step to check.
+    /// With a recommendation, verify only the policy whose `existingPolicyId` is ID (or
+    /// ends in `/ID`); by default every policy its steps name is verified.
     #[arg(long, value_name = "ID")]
     pub policy_id: Option<String>,
     /// Actions matching PATTERN were never to be removed (repeatable; `*` and `?`): they

@@ -210,7 +210,8 @@ use unused::UnusedSet;
 /// The budget of one verification.
 ///
 /// Both limits are totals over every solver query of one call to [`verify`],
-/// [`Prover::verify`] or [`Prover::verify_documents`], not per query: each query gets only
+/// [`Prover::verify`], [`Prover::verify_documents`] or
+/// [`Prover::verify_documents_keeping`], not per query: each query gets only
 /// what is left, and when nothing is left the remaining queries are not asked and the
 /// verdict is [`Verdict::Unknown`] (unless a counterexample was already found). Work in Rust
 /// between queries (parsing, pairing, building languages; polynomial in the input) is not
