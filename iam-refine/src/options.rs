@@ -20,10 +20,21 @@ use crate::policy::{Policy, Statement};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptionsError {
+    /// Returned by [`RefineOptions::keep`] or [`RefineOptions::skip_sid`] for an empty
+    /// pattern.
     #[error("`--{option}` needs a non-empty pattern")]
-    Empty { option: &'static str },
+    Empty {
+        /// The option given it, as spelled on the command line without its dashes (`keep`,
+        /// `skip-sid`).
+        option: &'static str,
+    },
+    /// Returned by [`RefineOptions::keep`] for a pattern that is neither `*` nor of the
+    /// form `service:Action`.
     #[error("`--keep {pattern}`: an action pattern has the form `service:Action` (wildcards allowed), or is `*`")]
-    NotAnAction { pattern: String },
+    NotAnAction {
+        /// The pattern as given.
+        pattern: String,
+    },
 }
 
 /// Opt-outs for [`crate::refine_with`] and the account plan. The default opts out of
@@ -35,6 +46,7 @@ pub struct RefineOptions {
 }
 
 impl RefineOptions {
+    /// Options that opt out of nothing (the same as [`RefineOptions::default`]).
     pub fn new() -> RefineOptions {
         RefineOptions::default()
     }
@@ -62,10 +74,12 @@ impl RefineOptions {
         Ok(self)
     }
 
+    /// The `keep` patterns, as given and in the order given.
     pub fn keep_patterns(&self) -> impl Iterator<Item = &str> {
         self.keep.iter().map(Pattern::as_str)
     }
 
+    /// The `skip_sid` patterns, as given and in the order given.
     pub fn skip_sid_patterns(&self) -> impl Iterator<Item = &str> {
         self.skip_sid.iter().map(Pattern::as_str)
     }

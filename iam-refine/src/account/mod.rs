@@ -26,7 +26,9 @@ pub use parse::AccountError;
 /// Whether a principal is a role or a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PrincipalKind {
+    /// An IAM role (`RoleDetailList`).
     Role,
+    /// An IAM user (`UserDetailList`).
     User,
 }
 
@@ -52,34 +54,63 @@ impl PrincipalKind {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocumentError {
+    /// The document is JSON (or a string holding JSON text) but not a policy
+    /// [`Policy::from_document`] accepts, or that text does not parse.
     #[error("{source}")]
-    Policy { source: PolicyError },
+    Policy {
+        /// Why the policy reader refused it.
+        source: PolicyError,
+    },
+    /// The document is neither a JSON object nor a string holding one.
     #[error("the document must be a JSON object or a string holding one, found {found}")]
-    NotADocument { found: String },
+    NotADocument {
+        /// The kind of JSON value found (`an array`, `a number`, ...).
+        found: String,
+    },
+    /// A managed policy has no version marked `IsDefaultVersion`, and none whose
+    /// `VersionId` is its `DefaultVersionId`.
     #[error("no version in `PolicyVersionList` is the default (`IsDefaultVersion`)")]
     NoDefaultVersion,
+    /// A managed policy has more than one version marked `IsDefaultVersion`.
     #[error("versions {versions} are all marked `IsDefaultVersion`")]
-    SeveralDefaultVersions { versions: String },
+    SeveralDefaultVersions {
+        /// Their `VersionId`s, each in backticks, comma-separated.
+        versions: String,
+    },
+    /// A managed policy's `DefaultVersionId` names another version than the one marked
+    /// `IsDefaultVersion`.
     #[error(
         "`DefaultVersionId` is `{named}` but version `{flagged}` is marked `IsDefaultVersion`"
     )]
-    DefaultVersionMismatch { named: String, flagged: String },
+    DefaultVersionMismatch {
+        /// The policy's `DefaultVersionId`.
+        named: String,
+        /// The `VersionId` of the version marked `IsDefaultVersion`.
+        flagged: String,
+    },
 }
 
 /// A policy embedded in its role, user or group.
 #[derive(Debug, PartialEq)]
 pub struct InlinePolicy {
+    /// Its `PolicyName`, unique within its role, user or group.
     pub name: String,
+    /// Its `PolicyDocument`, or why it cannot be used (only its owner's plan fails).
     pub document: Result<Policy, DocumentError>,
 }
 
 /// A role or a user.
 #[derive(Debug, PartialEq)]
 pub struct Principal {
+    /// Role or user.
     pub kind: PrincipalKind,
+    /// Its friendly name (`RoleName` or `UserName`), without path.
     pub name: String,
+    /// Its ARN (`Arn`), which identifies it across inputs: findings name principals by it.
     pub arn: String,
+    /// Its unique id (`RoleId`, `AROA...`, or `UserId`, `AIDA...`), when the export has it.
     pub id: Option<String>,
+    /// Its inline policies (`RolePolicyList` or `UserPolicyList`), in the export's order.
     pub inline: Vec<InlinePolicy>,
     /// ARNs of the managed policies attached to it, in the export's order.
     pub attached: Vec<String>,
@@ -90,23 +121,32 @@ pub struct Principal {
 /// An IAM group: its policies reach every member.
 #[derive(Debug, PartialEq)]
 pub struct Group {
+    /// Its friendly name (`GroupName`): how users name their groups (`GroupList`).
     pub name: String,
+    /// Its ARN (`Arn`).
     pub arn: String,
+    /// Its inline policies (`GroupPolicyList`), in the export's order.
     pub inline: Vec<InlinePolicy>,
+    /// ARNs of the managed policies attached to it, in the export's order.
     pub attached: Vec<String>,
 }
 
 /// A managed policy (customer or AWS managed), with its default version's document.
 #[derive(Debug, PartialEq)]
 pub struct ManagedPolicy {
+    /// Its ARN (`Arn`): how principals and groups name it in `AttachedManagedPolicies`.
     pub arn: String,
+    /// Its friendly name (`PolicyName`), without path.
     pub name: String,
+    /// Its unique id (`PolicyId`, `ANPA...`), when the export has it.
     pub id: Option<String>,
     /// `UpdateDate`, as written (AWS's `policyUpdatedAt` in a recommendation).
     pub update_date: Option<String>,
     /// `AttachmentCount`: the users, groups and roles it is attached to, account-wide.
     pub attachment_count: Option<u64>,
+    /// `DefaultVersionId` (`v3`), when given.
     pub default_version: Option<String>,
+    /// The document of its default version, or why there is no usable one.
     pub document: Result<Policy, DocumentError>,
 }
 
@@ -149,6 +189,7 @@ impl Account {
         &self.principals
     }
 
+    /// The role or user whose ARN is `arn` (exactly as written in the export).
     pub fn principal(&self, arn: &str) -> Option<&Principal> {
         self.principals
             .binary_search_by(|p| p.arn.as_str().cmp(arn))
@@ -156,18 +197,22 @@ impl Account {
             .map(|i| &self.principals[i])
     }
 
+    /// Every group, sorted by name.
     pub fn groups(&self) -> impl Iterator<Item = &Group> {
         self.groups.values()
     }
 
+    /// The group whose friendly name (`GroupName`) is `name`.
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.get(name)
     }
 
+    /// Every managed policy of the export (customer and AWS managed), sorted by ARN.
     pub fn managed_policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
         self.managed.values()
     }
 
+    /// The managed policy whose ARN is `arn`.
     pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
         self.managed.get(arn)
     }

@@ -24,47 +24,85 @@ use crate::policy::PolicyError;
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccountFindingsError {
+    /// The text is not JSON the strict reader accepts (a syntax error, a repeated key).
     #[error("{file}:{line}: {source}")]
     Json {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the JSON value that failed starts on.
         line: usize,
+        /// What the strict reader refused.
         source: PolicyError,
     },
+    /// A value is not a finding: not an object, or an object without `findingType`.
     #[error("{file}:{line}: expected `aws accessanalyzer get-finding-v2` output (an object with `findingType`, `resource` and `findingDetails`), found {found}")]
     NotAFinding {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// What it is instead: a JSON kind, or an object's first keys.
         found: String,
     },
+    /// The input is `list-findings-v2` output (a `findings` list), which lacks the
+    /// unused actions.
     #[error("{file}:{line}: `list-findings-v2` output has no finding details: save `aws accessanalyzer get-finding-v2` for each finding id instead")]
-    ListOnly { file: String, line: usize },
+    ListOnly {
+        /// The name the caller gave the text (a file name).
+        file: String,
+        /// The line (from 1) the finding starts on.
+        line: usize,
+    },
+    /// A field of a finding has the wrong JSON type.
     #[error("{file}:{line}: `{field}` must be {expected}, found {found}")]
     Field {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The field's key (`findingType`, `resource`, `findingDetails`, ...).
         field: &'static str,
+        /// What it must be (`a string`, `an array`).
         expected: &'static str,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// An active finding about unused access has no `resource`.
     #[error("{file}:{line}: finding{id}: `{field}` is missing")]
     MissingField {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The finding's `id` in backticks after a space, or empty when it has none.
         id: String,
+        /// The missing field's key.
         field: &'static str,
     },
+    /// An active finding about unused access names a `resource` that is not a role's or
+    /// user's ARN.
     #[error("{file}:{line}: finding{id}: `{resource}` is not the ARN of an IAM role or user")]
     NotAPrincipal {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The finding's `id` in backticks after a space, or empty when it has none.
         id: String,
+        /// Its `resource`, as written.
         resource: String,
     },
+    /// An `UnusedPermission` finding's `findingDetails` are not what the findings reader
+    /// accepts.
     #[error("{file}:{line}: finding{id}: {source}")]
     Details {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The finding's `id` in backticks after a space, or empty when it has none.
         id: String,
+        /// What the findings reader refused.
         source: FindingsError,
     },
 }
@@ -72,6 +110,7 @@ pub enum AccountFindingsError {
 /// A role found wholly unused (`UnusedIAMRole`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnusedRole {
+    /// The finding's `id`, when it has one.
     pub finding_id: Option<String>,
     /// `unusedIamRoleDetails.lastAccessed`, when the role was ever used.
     pub last_accessed: Option<String>,
@@ -81,7 +120,9 @@ pub struct UnusedRole {
 /// password).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportedFinding {
+    /// The finding's `id`, when it has one.
     pub finding_id: Option<String>,
+    /// Its `findingType`: `UnusedIAMUserAccessKey` or `UnusedIAMUserPassword`.
     pub finding_type: String,
     /// One line, e.g. "access key AKIA... unused (last accessed 2023-01-01T00:00:00Z)".
     pub detail: String,
@@ -92,18 +133,24 @@ pub struct ReportedFinding {
 pub struct IgnoredFinding {
     /// `file:line`.
     pub at: String,
+    /// The finding's `id`, when it has one.
     pub finding_id: Option<String>,
+    /// Why it was set aside, one line (``finding type `ExternalAccess` is not about unused
+    /// access``, `status is ARCHIVED, not ACTIVE`).
     pub reason: String,
 }
 
 /// What the findings say about one role or user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrincipalFindings {
+    /// The principal's ARN, as the findings' `resource` wrote it.
     pub arn: String,
     /// The unused permissions of its `UnusedPermission` findings, merged; `None` when it
     /// has none.
     pub unused: Option<Findings>,
+    /// Its `UnusedIAMRole` finding (the last one read, when several).
     pub unused_role: Option<UnusedRole>,
+    /// Its unused access key and password findings, in input order.
     pub reported: Vec<ReportedFinding>,
     /// The ids of every finding read for it, in input order.
     pub finding_ids: Vec<String>,
