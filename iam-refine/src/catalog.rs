@@ -362,7 +362,7 @@ impl Catalog {
             .map(|e| e.service.len() + 1 + e.action.len())
             .sum();
         let mut rows = Builder::with_capacity(bytes, entries.len());
-        for e in &entries {
+        for e in entries {
             rows.push(&e.service, &e.action, e.level)?;
         }
         rows.finish(info, Repeats::KeepFirst)

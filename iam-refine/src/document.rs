@@ -137,7 +137,7 @@ pub(crate) fn unwrap_document(
     }
 }
 
-/// `an object with keys `Version`, `Id``, or `an empty object`, for messages.
+/// ``an object with keys `Version`, `Id` ``, or `an empty object`, for messages.
 pub(crate) fn describe_keys(map: &Map<String, Value>) -> String {
     if map.is_empty() {
         return "an empty object".to_string();

@@ -356,7 +356,7 @@ pub struct Unused<'c> {
     known_actions: usize,
 }
 
-impl<'c> Unused<'c> {
+impl Unused<'_> {
     /// Unused catalog positions, ascending.
     pub fn indices(&self) -> &[usize] {
         &self.indices

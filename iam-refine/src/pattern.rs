@@ -218,7 +218,7 @@ impl Pattern {
         let mut next = vec![false; n + 1];
         for c in prefix.chars() {
             let c = c.to_ascii_lowercase();
-            next.iter_mut().for_each(|s| *s = false);
+            next.fill(false);
             let mut any = false;
             for i in 0..n {
                 if !states[i] {

@@ -16,10 +16,10 @@ use crate::json::{self, JsonError};
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PolicyError {
-    /// The text is not JSON, or repeats a key (`duplicate key \`Effect\``).
+    /// The text is not JSON, or repeats a key (``duplicate key `Effect` ``).
     #[error("invalid JSON at line {line}, column {column}: {message}")]
     Json {
-        /// 1-based line of the error, as serde_json reports it.
+        /// 1-based line of the error, as `serde_json` reports it.
         line: usize,
         /// 1-based column of the error.
         column: usize,
@@ -392,7 +392,7 @@ impl Serialize for Policy {
     }
 }
 
-/// Counts the characters written to it that are not whitespace. serde_json writes whole
+/// Counts the characters written to it that are not whitespace. `serde_json` writes whole
 /// characters per call (it slices strings at character boundaries), but a split one is
 /// carried over rather than miscounted.
 #[derive(Default)]
@@ -483,7 +483,7 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
             key: key.name(),
         });
     }
-    if patterns.iter().any(|p| p.is_empty()) {
+    if patterns.iter().any(String::is_empty) {
         return Err(PolicyError::EmptyName {
             statement: n,
             key: key.name(),

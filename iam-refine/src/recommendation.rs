@@ -414,16 +414,15 @@ impl Recommendation {
         let mut out: Vec<PolicyChange<'_>> = Vec::new();
         for step in &self.steps {
             let id = step.policy_id.as_deref();
-            let k = match out.iter().position(|c| c.policy_id == id) {
-                Some(k) => k,
-                None => {
-                    out.push(PolicyChange {
-                        policy_id: id,
-                        documents: Vec::new(),
-                        detached: false,
-                    });
-                    out.len() - 1
-                }
+            let k = if let Some(k) = out.iter().position(|c| c.policy_id == id) {
+                k
+            } else {
+                out.push(PolicyChange {
+                    policy_id: id,
+                    documents: Vec::new(),
+                    detached: false,
+                });
+                out.len() - 1
             };
             match (&step.document, step.action) {
                 (Some(doc), RecommendedAction::CreatePolicy) => out[k].documents.push(doc),

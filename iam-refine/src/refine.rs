@@ -138,15 +138,12 @@ pub fn refine_with(policy: &Policy, unused: &Unused<'_>, options: &RefineOptions
             ActionKey::Action => r.refine_action(n, stmt, &mut stats),
             ActionKey::NotAction => Some(r.refine_not_action(stmt, &mut stats)),
         };
-        match refined {
-            Some(s) => {
-                stats.entries_after += s.patterns.len();
-                statements.push(s);
-            }
-            None => {
-                origins.pop();
-                stats.statements_removed += 1;
-            }
+        if let Some(s) = refined {
+            stats.entries_after += s.patterns.len();
+            statements.push(s);
+        } else {
+            origins.pop();
+            stats.statements_removed += 1;
         }
     }
     r.removed.sort_unstable();
@@ -284,7 +281,7 @@ fn unknown_literals(policy: &Policy, unused: &Unused<'_>) -> Vec<(String, String
         .map(|p| (crate::pattern::normalize(p), p))
         .filter(|((_, _, shape), _)| *shape == Shape::Literal)
         .filter(|((norm, _, _), _)| unused.catalog.find(norm).is_none() && !unused.contains(norm))
-        .map(|((norm, _, _), p)| (norm, p.to_string()))
+        .map(|((norm, _, _), p)| (norm, p.clone()))
         .collect();
     out.sort();
     out.dedup_by(|b, a| a.0 == b.0);

@@ -291,7 +291,8 @@ impl<'a> Item<'a> {
                 }
             };
             match out.iter().find(|p| p.name == name) {
-                Some(p) if p.document == document => continue,
+                // An equal repeat (pages overlap): already there.
+                Some(p) if p.document == document => {}
                 Some(_) => {
                     return Err(AccountError::ConflictingInline {
                         page: self.page,

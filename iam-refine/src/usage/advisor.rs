@@ -297,7 +297,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// As `aws iam get-service-last-accessed-details --job-id ...` prints an ACTION_LEVEL
+    /// As `aws iam get-service-last-accessed-details --job-id ...` prints an `ACTION_LEVEL`
     /// report for a role allowed S3, SQS, DynamoDB and Lambda.
     fn report() -> Value {
         json!({
