@@ -21,6 +21,8 @@ use crate::json::quote;
 
 /// The snapshot, as static tables `build.rs` wrote from `data/catalog.tsv` (checked there:
 /// valid names, known levels, sorted by lower-cased name with no repeat).
+// Generated tables of offsets that no one reads: digit separators would only bloat them.
+#[allow(clippy::unreadable_literal)]
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/catalog_data.rs"));
 }
@@ -310,6 +312,12 @@ impl Catalog {
     /// Parses the `data/catalog.tsv` format: `#` comment lines (`# date: ...`,
     /// `# source: ...` are read), then `service<TAB>action[<TAB>access level]` lines.
     /// An action listed twice (case-insensitively) is an error naming both lines.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] for a line without two or three fields, an invalid service or
+    /// action name, an unknown access level, an action listed twice, or an empty catalog;
+    /// each names its line.
     pub fn from_tsv(text: &str) -> Result<Catalog, CatalogError> {
         let mut rows = Builder::with_capacity(text.len(), text.len() / 32);
         let header = read_tsv(
@@ -350,12 +358,22 @@ impl Catalog {
     /// `{"s3": {"GetObject": "Read", ...}}`. The text is read straight into the catalog,
     /// without a JSON tree; a service listed twice (also case-insensitively), an action
     /// listed twice in a service, or any repeated key is an error naming it and its line.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] for invalid JSON or a repeated key, a value of the wrong shape, an
+    /// invalid name or access level, a service or action listed twice, or an empty catalog.
     pub fn from_json(text: &str, source: String) -> Result<Catalog, CatalogError> {
         crate::catalog_json::read(text, CatalogInfo { date: None, source })
     }
 
     /// Builds a catalog from rows in any order; of names that repeat case-insensitively
     /// the first is kept (a program's catalog, unlike a file, has no reader to disagree).
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] for an invalid service or action name, no entries at all, or more
+    /// names than the catalog's 32-bit offsets hold.
     pub fn from_entries(entries: Vec<Entry>, info: CatalogInfo) -> Result<Catalog, CatalogError> {
         let bytes = entries
             .iter()

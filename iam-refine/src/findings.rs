@@ -123,6 +123,11 @@ pub struct Findings {
 impl Findings {
     /// Reads findings in any accepted shape (see the module docs); the text is read
     /// strictly ([`crate::parse_json_text`]).
+    ///
+    /// # Errors
+    ///
+    /// [`FindingsError`] when the text is not JSON the strict reader accepts, or is in none
+    /// of the accepted shapes (the error says which shape it expected and what it found).
     pub fn parse(text: &str) -> Result<Findings, FindingsError> {
         let value = parse_json_text(text).map_err(|e| match e {
             PolicyError::Ambiguous { first, second } => FindingsError::Ambiguous { first, second },

@@ -52,6 +52,11 @@ impl RefineOptions {
     }
 
     /// Never remove the actions `pattern` matches (`iam:PassRole`, `kms:*`, `*:Describe*`).
+    ///
+    /// # Errors
+    ///
+    /// [`OptionsError::Empty`] for an empty pattern, [`OptionsError::NotAnAction`] for one
+    /// that is neither `*` nor `service:Action`.
     pub fn keep(mut self, pattern: &str) -> Result<RefineOptions, OptionsError> {
         if pattern.is_empty() {
             return Err(OptionsError::Empty { option: "keep" });
@@ -66,6 +71,10 @@ impl RefineOptions {
     }
 
     /// Leave statements whose `Sid` matches `pattern` as written.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionsError::Empty`] for an empty pattern.
     pub fn skip_sid(mut self, pattern: &str) -> Result<RefineOptions, OptionsError> {
         if pattern.is_empty() {
             return Err(OptionsError::Empty { option: "skip-sid" });

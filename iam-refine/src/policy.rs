@@ -295,12 +295,22 @@ impl Policy {
     ///
     /// The text is read strictly ([`crate::parse_json_text`]): a repeated key anywhere, or
     /// an object of two shapes, is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] when the text is not JSON the strict reader accepts, is in none of
+    /// those shapes, or holds a document [`Policy::from_document`] refuses.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         let (doc, kind) = parse_wrapped(text)?;
         Policy::from_document(doc, kind)
     }
 
     /// Reads a bare document object.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] when a field is missing or of the wrong type (`Statement`, `Effect`,
+    /// `Action` / `NotAction`, ...), or an action name is empty.
     pub fn from_document(doc: Map<String, Value>, kind: PolicyKind) -> Result<Policy, PolicyError> {
         let Some(statement) = doc.get("Statement") else {
             return Err(PolicyError::NotAPolicy {

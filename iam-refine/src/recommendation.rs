@@ -324,6 +324,11 @@ impl Recommendation {
     }
 
     /// Reads JSON text (or URL-encoded JSON text).
+    ///
+    /// # Errors
+    ///
+    /// [`RecommendationError::Text`] when the text is not JSON the strict reader accepts;
+    /// otherwise as [`Recommendation::from_value`].
     pub fn parse(text: &str) -> Result<Recommendation, RecommendationError> {
         let value = parse_json_text(text).map_err(|source| RecommendationError::Text { source })?;
         Recommendation::from_value(&value)
@@ -331,6 +336,12 @@ impl Recommendation {
 
     /// Reads parsed output. An `IN_PROGRESS` or `FAILED` recommendation is an error that
     /// quotes AWS's own `error.code` and `error.message`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecommendationError`] for a status other than `SUCCEEDED`, a field of the wrong
+    /// type, or a step that is malformed (no action, a `CREATE_POLICY` without a document,
+    /// a `DETACH_POLICY` with one or without an `existingPolicyId`).
     pub fn from_value(value: &Value) -> Result<Recommendation, RecommendationError> {
         let Value::Object(map) = value else {
             return Err(RecommendationError::Field {

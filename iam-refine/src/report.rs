@@ -139,6 +139,6 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(22321), "22,321");
-        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

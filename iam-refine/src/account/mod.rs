@@ -180,6 +180,13 @@ pub struct Account {
 
 impl Account {
     /// Reads one output, several pages one after another, or a JSON array of pages.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountError`] when the text is not such output: invalid or ambiguous JSON, a page
+    /// of another shape, a field missing or of the wrong type, an item defined twice
+    /// differently. A policy document that cannot be used is not an error here: it is kept
+    /// on its policy ([`DocumentError`]).
     pub fn parse(text: &str) -> Result<Account, AccountError> {
         parse::parse(text)
     }

@@ -55,6 +55,12 @@ impl AccessAdvisorReport {
 
     /// Reads one output or several pages one after another (`--max-items` and
     /// `--starting-token`): their services are put together.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError`] when a page is not JSON the strict reader accepts, the job is not
+    /// `COMPLETED`, or a field is missing, of the wrong type, or not a valid date or action
+    /// name.
     pub fn parse(text: &str) -> Result<AccessAdvisorReport, UsageError> {
         let pages = json_values::parse_all(text).map_err(|e| UsageError::Page {
             page: e.index,
@@ -196,6 +202,11 @@ impl AccessAdvisorReport {
     /// The unused actions and services, as findings. With `unused_after` days, what was
     /// last used longer ago than that before the job's completion counts as unused too
     /// (the report must then have its `JobCompletionDate`).
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::MissingField`] when `unused_after` is given and the report has no
+    /// `JobCompletionDate`.
     pub fn unused(&self, unused_after: Option<u32>) -> Result<Findings, UsageError> {
         let cutoff = match unused_after {
             None => None,

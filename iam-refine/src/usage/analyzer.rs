@@ -174,6 +174,14 @@ struct Pending {
 impl AccountFindings {
     /// Reads `(name, text)` pairs: each text one or more `get-finding-v2` outputs (one per
     /// line, or one after another), or a JSON array of them. The name is for messages.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountFindingsError`], naming the source and line, when a text is not JSON the
+    /// strict reader accepts, a value is not a `get-finding-v2` output (or is
+    /// `list-findings-v2` output), a finding's field is missing or of the wrong type, its
+    /// `resource` is not a role or user, or its unused-permission details are malformed.
+    /// Findings of other types, or not active, are set aside ([`AccountFindings::ignored`]).
     pub fn parse<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<AccountFindings, AccountFindingsError> {

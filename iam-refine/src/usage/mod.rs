@@ -207,6 +207,11 @@ pub fn detect(value: &Value) -> Option<UsageKind> {
 
 impl Usage {
     /// Reads a usage source of any accepted kind.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::Unrecognised`] when the text is none of the accepted shapes
+    /// ([`ACCEPTED_SHAPES`]); otherwise the error of the reader of the kind it is.
     pub fn parse(text: &str, options: UsageOptions) -> Result<(Usage, UsageKind), UsageError> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.is_empty() {
