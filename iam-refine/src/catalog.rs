@@ -387,16 +387,19 @@ impl Catalog {
     }
 
     /// The number of actions.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.levels.len()
     }
 
     /// Whether there is no action (never, for a catalog that was built).
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.levels.is_empty()
     }
 
     /// Where the catalog came from.
+    #[must_use]
     pub fn info(&self) -> &CatalogInfo {
         &self.info
     }
@@ -406,27 +409,32 @@ impl Catalog {
     }
 
     /// The canonical-case full name, `s3:GetObject`.
+    #[must_use]
     pub fn name(&self, i: usize) -> &str {
         &self.names[self.span(i)]
     }
 
     /// The lower-cased full name, `s3:getobject`.
+    #[must_use]
     pub fn lower(&self, i: usize) -> &str {
         &self.lower[self.span(i)]
     }
 
     /// The service prefix, `s3`.
+    #[must_use]
     pub fn service(&self, i: usize) -> &str {
         let start = self.offsets[i] as usize;
         &self.names[start..start + self.service_len[i] as usize]
     }
 
     /// The access level of entry `i`.
+    #[must_use]
     pub fn level(&self, i: usize) -> AccessLevel {
         self.levels[i]
     }
 
     /// The entries whose lower-cased name starts with `prefix` (which must be lower-case).
+    #[must_use]
     pub fn prefix_range(&self, prefix: &str) -> Range<usize> {
         let n = self.len();
         let p = prefix.as_bytes();
@@ -440,6 +448,7 @@ impl Catalog {
     /// [`Catalog::prefix_range`] for a prefix of entry `i`'s name, found by galloping out
     /// from `i`: the cost grows with the logarithm of the run's length, not of the catalog's,
     /// so walking a trie over a large catalog stays linear.
+    #[must_use]
     pub fn prefix_range_around(&self, prefix: &str, i: usize) -> Range<usize> {
         let p = prefix.as_bytes();
         let has = |k: usize| self.lower(k).as_bytes().starts_with(p);
@@ -465,12 +474,14 @@ impl Catalog {
     }
 
     /// The entry named `lower` (lower-cased full name), if any.
+    #[must_use]
     pub fn find(&self, lower: &str) -> Option<usize> {
         let i = partition(self.len(), |i| self.lower(i) < lower);
         (i < self.len() && self.lower(i) == lower).then_some(i)
     }
 
     /// Each service prefix with its entries, in catalog order.
+    #[must_use]
     pub fn services(&self) -> Vec<(&str, Range<usize>)> {
         let mut out: Vec<(&str, Range<usize>)> = Vec::new();
         for i in 0..self.len() {
@@ -484,6 +495,7 @@ impl Catalog {
     }
 
     /// Counts per access level, for `iam-refine catalog`.
+    #[must_use]
     pub fn level_counts(&self) -> BTreeMap<AccessLevel, usize> {
         let mut counts = BTreeMap::new();
         for &l in self.levels.iter() {

@@ -47,6 +47,7 @@ pub struct RefineOptions {
 
 impl RefineOptions {
     /// Options that opt out of nothing (the same as [`RefineOptions::default`]).
+    #[must_use]
     pub fn new() -> RefineOptions {
         RefineOptions::default()
     }
@@ -94,11 +95,13 @@ impl RefineOptions {
     }
 
     /// Does a `keep` pattern match this (full) action name?
+    #[must_use]
     pub fn keeps(&self, action: &str) -> bool {
         self.keep.iter().any(|p| p.matches(action))
     }
 
     /// Is this statement left as written? Only a statement with a string `Sid` can be.
+    #[must_use]
     pub fn skips(&self, statement: &Statement) -> bool {
         if self.skip_sid.is_empty() {
             return false;
@@ -112,6 +115,7 @@ impl RefineOptions {
 
     /// Indices (from 0) of the statements of `policy` that [`crate::refine_with`] leaves as
     /// written because of their `Sid` (Deny statements, always left, are not listed).
+    #[must_use]
     pub fn skipped_statements(&self, policy: &Policy) -> Vec<usize> {
         policy
             .statements
@@ -153,6 +157,7 @@ impl RefineOptions {
     }
 
     /// [`RefineOptions::apply_keep`], then [`Findings::resolve`].
+    #[must_use]
     pub fn resolve<'c>(&self, findings: &Findings, catalog: &'c Catalog) -> Unused<'c> {
         if self.keep.is_empty() {
             return findings.resolve(catalog);

@@ -170,6 +170,7 @@ pub enum ActionKey {
 
 impl ActionKey {
     /// The key as IAM spells it.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             ActionKey::Action => "Action",
@@ -193,6 +194,7 @@ pub enum PolicyKind {
 
 impl PolicyKind {
     /// IAM's size quota in characters, not counting whitespace.
+    #[must_use]
     pub fn quota(self) -> usize {
         match self {
             PolicyKind::Managed => 6_144,
@@ -203,6 +205,7 @@ impl PolicyKind {
     }
 
     /// What the quota is for, for messages (`a managed policy`).
+    #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
             PolicyKind::Managed => "a managed policy",
@@ -230,6 +233,7 @@ pub struct Statement {
 
 impl Statement {
     /// The same statement with a new action list (same key, same position in the object).
+    #[must_use]
     pub fn with_patterns(&self, patterns: Vec<String>) -> Statement {
         Statement {
             effect: self.effect,
@@ -241,6 +245,7 @@ impl Statement {
     }
 
     /// The statement as a JSON object.
+    #[must_use]
     pub fn to_value(&self) -> Value {
         let mut raw = self.raw.clone();
         // With `preserve_order`, inserting an existing key keeps its position.
@@ -347,6 +352,7 @@ impl Policy {
     }
 
     /// The same policy with other statements.
+    #[must_use]
     pub fn with_statements(&self, statements: Vec<Statement>) -> Policy {
         Policy {
             statements,
@@ -369,6 +375,7 @@ impl Policy {
 
     /// Pretty JSON with a two-space indent and a final newline. Every value other than
     /// the action lists comes out as it was written, numbers included.
+    #[must_use]
     pub fn to_pretty_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
@@ -377,6 +384,7 @@ impl Policy {
 
     /// The size IAM counts against its quotas: characters, whitespace not counted.
     /// Counted while serialising, without building the text.
+    #[must_use]
     pub fn size(&self) -> usize {
         let mut counter = SizeCounter::default();
         // Writing to a counter cannot fail, and policies serialise without error.

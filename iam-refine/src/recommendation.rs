@@ -46,6 +46,7 @@ pub enum RecommendedAction {
 
 impl RecommendedAction {
     /// AWS's spelling: `CREATE_POLICY`, `DETACH_POLICY`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             RecommendedAction::CreatePolicy => "CREATE_POLICY",
@@ -81,6 +82,7 @@ pub struct RecommendedStep {
 
 impl RecommendedStep {
     /// A `CREATE_POLICY` step for `policy_id` with `document`.
+    #[must_use]
     pub fn create(policy_id: &str, document: Map<String, Value>) -> RecommendedStep {
         RecommendedStep {
             action: RecommendedAction::CreatePolicy,
@@ -92,6 +94,7 @@ impl RecommendedStep {
     }
 
     /// A `DETACH_POLICY` step for `policy_id`.
+    #[must_use]
     pub fn detach(policy_id: &str) -> RecommendedStep {
         RecommendedStep {
             action: RecommendedAction::DetachPolicy,
@@ -103,6 +106,7 @@ impl RecommendedStep {
     }
 
     /// Does this step name `id`, given as an ARN, a name, or the last part of an ARN?
+    #[must_use]
     pub fn is_for(&self, id: &str) -> bool {
         self.policy_id
             .as_deref()
@@ -154,6 +158,7 @@ pub enum RecommendationStatus {
 
 impl RecommendationStatus {
     /// AWS's spelling: `SUCCEEDED`, `IN_PROGRESS`, `FAILED`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             RecommendationStatus::Succeeded => "SUCCEEDED",
@@ -295,6 +300,7 @@ pub enum RecommendationError {
 
 /// Reads the steps of `get-finding-recommendation` output, or `None` when `value` is not
 /// such output (no `recommendedSteps` and no `recommendationType`).
+#[must_use]
 pub fn recommended_steps(
     value: &Value,
 ) -> Option<Result<Vec<RecommendedStep>, RecommendationError>> {
@@ -306,6 +312,7 @@ pub fn recommended_steps(
 
 impl Recommendation {
     /// An empty, successful recommendation for `resource_arn`.
+    #[must_use]
     pub fn new(resource_arn: &str) -> Recommendation {
         Recommendation {
             resource_arn: Some(resource_arn.to_string()),
@@ -319,6 +326,7 @@ impl Recommendation {
     }
 
     /// Does `value` look like `get-finding-recommendation` output (or claim to be)?
+    #[must_use]
     pub fn is_recommendation(value: &Value) -> bool {
         value.get("recommendedSteps").is_some() || value.get("recommendationType").is_some()
     }
@@ -421,6 +429,7 @@ impl Recommendation {
     }
 
     /// The steps grouped by the policy they name, in the order the ids first appear.
+    #[must_use]
     pub fn changes(&self) -> Vec<PolicyChange<'_>> {
         let mut out: Vec<PolicyChange<'_>> = Vec::new();
         for step in &self.steps {

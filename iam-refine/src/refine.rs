@@ -54,6 +54,7 @@ pub struct Stats {
 
 impl Stats {
     /// Actions no longer allowed: catalog actions of every level, and unknown names.
+    #[must_use]
     pub fn removed_total(&self) -> usize {
         self.removed.values().sum::<usize>() + self.removed_unknown
     }
@@ -77,6 +78,7 @@ pub struct Refinement {
 
 impl Refinement {
     /// Did anything change?
+    #[must_use]
     pub fn changed(&self, original: &Policy) -> bool {
         self.detach || self.policy != *original
     }
@@ -106,6 +108,7 @@ struct Refiner<'a, 'c> {
 }
 
 /// Refines `policy` against `unused` (findings resolved in a catalog).
+#[must_use]
 pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
     refine_with(policy, unused, &RefineOptions::default())
 }
@@ -113,6 +116,7 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
 /// [`refine()`] with opt-outs: statements whose `Sid` matches a `skip_sid` pattern are left
 /// as written, like Deny statements. (`keep` patterns act on the findings:
 /// [`RefineOptions::resolve`].)
+#[must_use]
 pub fn refine_with(policy: &Policy, unused: &Unused<'_>, options: &RefineOptions) -> Refinement {
     let mut r = Refiner {
         catalog: unused.catalog,

@@ -51,6 +51,7 @@ pub fn word_starts(name: &str) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// Splits an action name into its words, for documentation and tests.
+#[must_use]
 pub fn words(name: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;

@@ -34,6 +34,7 @@ pub enum PrincipalKind {
 
 impl PrincipalKind {
     /// `role` or `user`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PrincipalKind::Role => "role",
@@ -42,6 +43,7 @@ impl PrincipalKind {
     }
 
     /// The quota kind of this principal's inline policies.
+    #[must_use]
     pub fn inline_kind(self) -> PolicyKind {
         match self {
             PrincipalKind::Role => PolicyKind::RoleInline,
@@ -152,6 +154,7 @@ pub struct ManagedPolicy {
 
 impl ManagedPolicy {
     /// AWS managed (`arn:aws:iam::aws:policy/...`, in any partition), not the customer's.
+    #[must_use]
     pub fn is_aws_managed(&self) -> bool {
         is_aws_managed_arn(&self.arn)
     }
@@ -192,11 +195,13 @@ impl Account {
     }
 
     /// Every role and user, sorted by ARN.
+    #[must_use]
     pub fn principals(&self) -> &[Principal] {
         &self.principals
     }
 
     /// The role or user whose ARN is `arn` (exactly as written in the export).
+    #[must_use]
     pub fn principal(&self, arn: &str) -> Option<&Principal> {
         self.principals
             .binary_search_by(|p| p.arn.as_str().cmp(arn))
@@ -210,6 +215,7 @@ impl Account {
     }
 
     /// The group whose friendly name (`GroupName`) is `name`.
+    #[must_use]
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.get(name)
     }
@@ -220,12 +226,14 @@ impl Account {
     }
 
     /// The managed policy whose ARN is `arn`.
+    #[must_use]
     pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
         self.managed.get(arn)
     }
 
     /// How many users, groups and roles a managed policy is attached to: IAM's
     /// `AttachmentCount`, or what the export shows when that is more.
+    #[must_use]
     pub fn attachments(&self, arn: &str) -> usize {
         let counted = self.attached_by.get(arn).copied().unwrap_or(0);
         let declared = self
@@ -238,6 +246,7 @@ impl Account {
     }
 
     /// Things about the input as a whole (an export whose last page says it is truncated).
+    #[must_use]
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -246,6 +255,7 @@ impl Account {
 /// Is the principal `arn` in shard `index` of `count` (from 0)? The shard of a principal
 /// depends on its ARN alone (FNV-1a), not on the rest of the account, so every job of a
 /// fanned-out run agrees on it with no coordinator, and adding a role moves no other.
+#[must_use]
 pub fn in_shard(arn: &str, index: usize, count: usize) -> bool {
     if count <= 1 {
         return true;

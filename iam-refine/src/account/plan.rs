@@ -107,6 +107,7 @@ pub enum PolicySource {
 
 impl PolicySource {
     /// `inline`, `customerManaged`, `awsManaged` (the recommendation's extra field).
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PolicySource::Inline => "inline",
@@ -156,6 +157,7 @@ pub struct QuotaCheck {
 
 impl QuotaCheck {
     /// Whether every document written is within the quota.
+    #[must_use]
     pub fn fits(&self) -> bool {
         self.written.iter().all(|&s| s <= self.quota)
     }
@@ -220,6 +222,7 @@ pub enum PrincipalStatus {
 impl PrincipalStatus {
     /// The status as reports print it: `refined`, `detach`, `unchanged`, `delete role`,
     /// `no findings`, `failed`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PrincipalStatus::Refined => "refined",
@@ -322,6 +325,7 @@ pub struct PrincipalPlan {
 impl PrincipalPlan {
     /// The refinement statistics of its policies, summed (an action removed from two
     /// policies counts twice).
+    #[must_use]
     pub fn stats(&self) -> Stats {
         let mut total = Stats::default();
         for p in &self.policies {
@@ -350,6 +354,7 @@ struct Carried {
 }
 
 /// Plans `principal` of `account` from `evidence`.
+#[must_use]
 pub fn plan_principal(
     account: &Account,
     principal: &Principal,

@@ -115,11 +115,13 @@ impl AccountSummary {
 
     /// Every action removed: the catalog actions of all access levels plus the unknown
     /// names.
+    #[must_use]
     pub fn removed_total(&self) -> usize {
         self.removed.values().sum::<usize>() + self.removed_unknown
     }
 
     /// The summary lines, without a trailing newline.
+    #[must_use]
     pub fn render(&self) -> String {
         let mut s = String::new();
         let _ = write!(

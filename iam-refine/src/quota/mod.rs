@@ -78,6 +78,7 @@ pub enum Fit {
 
 impl Fit {
     /// The policies to write: one, several, or the smallest reached.
+    #[must_use]
     pub fn policies(&self) -> Vec<&Policy> {
         match self {
             Fit::Fits { policy, .. } | Fit::TooLarge { policy, .. } => vec![policy],
@@ -86,11 +87,13 @@ impl Fit {
     }
 
     /// Whether the result is within the limits ([`Fit::Fits`] or [`Fit::Split`]).
+    #[must_use]
     pub fn fits(&self) -> bool {
         !matches!(self, Fit::TooLarge { .. })
     }
 
     /// What the infix step did, whatever the outcome.
+    #[must_use]
     pub fn infix(&self) -> InfixStats {
         match self {
             Fit::Fits { infix, .. } | Fit::Split { infix, .. } | Fit::TooLarge { infix, .. } => {
@@ -102,6 +105,7 @@ impl Fit {
 
 /// Makes `refinement` (of `original`, against `unused`) fit `limits`: as refined when it
 /// fits; else with infix wildcards; else split; else the smallest reached.
+#[must_use]
 pub fn fit_quota(
     original: &Policy,
     refinement: &Refinement,
@@ -140,6 +144,7 @@ pub fn fit_quota(
 
 /// Infix wildcards only, as far as they go (or until the size is at most `target`): for
 /// inline policies, whose quota is their principal's aggregate.
+#[must_use]
 pub fn compress(
     original: &Policy,
     refinement: &Refinement,

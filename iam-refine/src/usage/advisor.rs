@@ -48,6 +48,7 @@ pub struct AccessAdvisorReport {
 
 impl AccessAdvisorReport {
     /// Does `value` look like `get-service-last-accessed-details` output?
+    #[must_use]
     pub fn is_report(value: &Value) -> bool {
         value.get("ServicesLastAccessed").is_some()
             || (value.get("JobStatus").is_some() && value.get("JobType").is_some())
@@ -195,6 +196,7 @@ impl AccessAdvisorReport {
     }
 
     /// Notes about the report (truncated, service level only).
+    #[must_use]
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }

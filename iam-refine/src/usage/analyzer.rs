@@ -349,6 +349,7 @@ impl AccountFindings {
     }
 
     /// The findings about `arn`.
+    #[must_use]
     pub fn principal(&self, arn: &str) -> Option<&PrincipalFindings> {
         self.principals.get(arn)
     }
@@ -359,6 +360,7 @@ impl AccountFindings {
     }
 
     /// Findings set aside (other types, not active).
+    #[must_use]
     pub fn ignored(&self) -> &[IgnoredFinding] {
         &self.ignored
     }

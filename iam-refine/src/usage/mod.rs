@@ -147,6 +147,7 @@ pub enum UsageKind {
 impl UsageKind {
     /// The kind as messages name it (`unused-permission findings`, `an Access Advisor
     /// report`, `a list of used actions`).
+    #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
             UsageKind::Findings => "unused-permission findings",

@@ -123,6 +123,7 @@ impl ObservedUsage {
     }
 
     /// Was `lower` (a lower-cased full name) used?
+    #[must_use]
     pub fn used(&self, lower: &str) -> bool {
         self.names.contains(lower) || self.patterns.iter().any(|p| p.matches(lower))
     }
