@@ -248,8 +248,8 @@ pub enum PlanError {
         /// Why its document cannot be used.
         message: String,
     },
-    /// A managed policy attached to the principal is not in the export (it was taken with
-    /// a `--filter` that left managed policies out).
+    /// A managed policy attached to the principal is not in the export's `Policies`
+    /// (typically an export taken with a `--filter` that left managed policies out).
     #[error("attached policy `{arn}` is not in the export's `Policies` (run get-account-authorization-details without --filter, or with LocalManagedPolicy and AWSManagedPolicy)")]
     MissingManaged {
         /// The attached policy's ARN.
