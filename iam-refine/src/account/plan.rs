@@ -410,20 +410,7 @@ pub fn plan_principal(
         } else {
             PolicyAction::Unchanged
         };
-        let not_action_refined = refinement
-            .policy
-            .statements
-            .iter()
-            .enumerate()
-            .any(|(j, s)| {
-                s.effect == Effect::Allow
-                    && s.key == ActionKey::NotAction
-                    && refinement
-                        .origins
-                        .get(j)
-                        .and_then(|&o| c.original.statements.get(o))
-                        .is_some_and(|o| o != s)
-            });
+        let not_action_refined = not_action_refined(&c.original, &refinement);
         let documents = match action {
             PolicyAction::Replace => vec![refinement.policy.clone()],
             _ => Vec::new(),
@@ -452,13 +439,34 @@ pub fn plan_principal(
     super::limits::check_managed_quota(&mut plan, &unused, options);
     super::limits::check_inline_quota(&mut plan, &unused, options);
     plan.findings = Some(findings);
-    plan.status = if !plan.errors.is_empty() {
-        PrincipalStatus::Failed
-    } else if plan
-        .policies
+    plan.status = outcome(&plan);
+    plan
+}
+
+/// Whether `refinement` changed an Allow `NotAction` statement of `original`.
+fn not_action_refined(original: &Policy, refinement: &Refinement) -> bool {
+    refinement
+        .policy
+        .statements
         .iter()
-        .any(|p| p.action == PolicyAction::Replace)
-    {
+        .enumerate()
+        .any(|(j, s)| {
+            s.effect == Effect::Allow
+                && s.key == ActionKey::NotAction
+                && refinement
+                    .origins
+                    .get(j)
+                    .and_then(|&o| original.statements.get(o))
+                    .is_some_and(|o| o != s)
+        })
+}
+
+/// The status of a planned principal, from its errors and its policies' actions.
+fn outcome(plan: &PrincipalPlan) -> PrincipalStatus {
+    let any = |action| plan.policies.iter().any(|p| p.action == action);
+    if !plan.errors.is_empty() {
+        PrincipalStatus::Failed
+    } else if any(PolicyAction::Replace) {
         PrincipalStatus::Refined
     } else if !plan.policies.is_empty()
         && plan
@@ -467,16 +475,11 @@ pub fn plan_principal(
             .all(|p| p.action == PolicyAction::Detach)
     {
         PrincipalStatus::Detach
-    } else if plan
-        .policies
-        .iter()
-        .any(|p| p.action == PolicyAction::Detach)
-    {
+    } else if any(PolicyAction::Detach) {
         PrincipalStatus::Refined
     } else {
         PrincipalStatus::Unchanged
-    };
-    plan
+    }
 }
 
 /// The principal's own policies, or errors for those that cannot be read.
