@@ -223,23 +223,7 @@ impl AccountFindings {
         value: &Value,
         pending: &mut BTreeMap<String, Pending>,
     ) -> Result<(), AccountFindingsError> {
-        let Value::Object(map) = value else {
-            return Err(at.not_a_finding(json_kind(value).to_string()));
-        };
-        if map.contains_key("findings") && !map.contains_key("findingType") {
-            return Err(AccountFindingsError::ListOnly {
-                file: at.file.to_string(),
-                line: at.line,
-            });
-        }
-        let Some(finding_type) = at.string(map, "findingType")? else {
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
-            return Err(at.not_a_finding(if keys.is_empty() {
-                "an empty object".to_string()
-            } else {
-                format!("an object with keys {}", keys.join(", "))
-            }));
-        };
+        let (map, finding_type) = at.typed_finding(value)?;
         let id = at.string(map, "id")?;
         let label = id.as_deref().map(|i| format!(" `{i}`")).unwrap_or_default();
         let ignore = |this: &mut AccountFindings, reason: String| {
@@ -399,6 +383,31 @@ struct At<'a> {
 }
 
 impl At<'_> {
+    /// `value` as a finding object, with its `findingType`.
+    fn typed_finding<'v>(
+        &self,
+        value: &'v Value,
+    ) -> Result<(&'v Map<String, Value>, String), AccountFindingsError> {
+        let Value::Object(map) = value else {
+            return Err(self.not_a_finding(json_kind(value).to_string()));
+        };
+        if map.contains_key("findings") && !map.contains_key("findingType") {
+            return Err(AccountFindingsError::ListOnly {
+                file: self.file.to_string(),
+                line: self.line,
+            });
+        }
+        let Some(finding_type) = self.string(map, "findingType")? else {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
+            return Err(self.not_a_finding(if keys.is_empty() {
+                "an empty object".to_string()
+            } else {
+                format!("an object with keys {}", keys.join(", "))
+            }));
+        };
+        Ok((map, finding_type))
+    }
+
     fn not_a_finding(&self, found: String) -> AccountFindingsError {
         AccountFindingsError::NotAFinding {
             file: self.file.to_string(),
