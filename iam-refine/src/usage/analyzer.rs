@@ -254,22 +254,7 @@ impl AccountFindings {
                 return Ok(());
             }
         }
-        let Some(arn) = at.string(map, "resource")? else {
-            return Err(AccountFindingsError::MissingField {
-                file: at.file.to_string(),
-                line: at.line,
-                id: label,
-                field: "resource",
-            });
-        };
-        if !is_principal_arn(&arn) {
-            return Err(AccountFindingsError::NotAPrincipal {
-                file: at.file.to_string(),
-                line: at.line,
-                id: label,
-                resource: arn,
-            });
-        }
+        let arn = at.principal_arn(map, &label)?;
         let details = match map.get("findingDetails") {
             None | Some(Value::Null) => &[][..],
             Some(Value::Array(items)) => items.as_slice(),
@@ -406,6 +391,32 @@ impl At<'_> {
             }));
         };
         Ok((map, finding_type))
+    }
+
+    /// The finding's `resource`, which must be a role's or user's ARN; `label` names the
+    /// finding in errors.
+    fn principal_arn(
+        &self,
+        map: &Map<String, Value>,
+        label: &str,
+    ) -> Result<String, AccountFindingsError> {
+        let Some(arn) = self.string(map, "resource")? else {
+            return Err(AccountFindingsError::MissingField {
+                file: self.file.to_string(),
+                line: self.line,
+                id: label.to_string(),
+                field: "resource",
+            });
+        };
+        if !is_principal_arn(&arn) {
+            return Err(AccountFindingsError::NotAPrincipal {
+                file: self.file.to_string(),
+                line: self.line,
+                id: label.to_string(),
+                resource: arn,
+            });
+        }
+        Ok(arn)
     }
 
     fn not_a_finding(&self, found: String) -> AccountFindingsError {
