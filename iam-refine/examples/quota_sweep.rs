@@ -33,9 +33,13 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+    // The remainder is below `n`, a `usize`.
+    #[allow(clippy::cast_possible_truncation)]
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+    // 53 random bits, exactly representable in an `f64`.
+    #[allow(clippy::cast_precision_loss)]
     fn chance(&mut self, p: f64) -> bool {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }

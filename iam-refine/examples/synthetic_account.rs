@@ -35,9 +35,13 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+    // The remainder is below `n`, a `usize`.
+    #[allow(clippy::cast_possible_truncation)]
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+    // 53 random bits, exactly representable in an `f64`.
+    #[allow(clippy::cast_precision_loss)]
     fn chance(&mut self, p: f64) -> bool {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
@@ -76,6 +80,8 @@ fn allowed(catalog: &Catalog, policies: &[&Policy]) -> Vec<usize> {
     (0..catalog.len()).filter(|&i| hit[i]).collect()
 }
 
+// Sizes and rates are printed to one decimal: an `f64` is exact enough.
+#[allow(clippy::cast_precision_loss)]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let plan = args.iter().any(|a| a == "--plan");
@@ -115,7 +121,7 @@ fn main() {
     for r in 0..roles {
         let name = format!("app-{r:05}");
         let arn = format!("arn:aws:iam::123456789012:role/synthetic/{name}");
-        let picks: Vec<usize> = (0..1 + rng.below(5))
+        let picks: Vec<usize> = (0..=rng.below(5))
             .map(|_| rng.below(corpus.len()))
             .collect();
         let mut carried: Vec<&Policy> = Vec::new();

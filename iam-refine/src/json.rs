@@ -1,9 +1,9 @@
-//! The crate's one JSON reader: serde_json, made strict.
+//! The crate's one JSON reader: `serde_json`, made strict.
 //!
 //! JSON parsers disagree on a repeated key (`{"Effect": "Deny", "Effect": "Allow"}`):
-//! serde_json keeps the last, others the first, some refuse. A document whose meaning
-//! depends on the reader is refused here, wherever the key is, with serde_json's line and
-//! column of the repeated key. Numbers keep their text exactly (serde_json's
+//! `serde_json` keeps the last, others the first, some refuse. A document whose meaning
+//! depends on the reader is refused here, wherever the key is, with `serde_json`'s line and
+//! column of the repeated key. Numbers keep their text exactly (`serde_json`'s
 //! `arbitrary_precision` keeps their digits; [`Numbers`] their spelling), so `1e3` and
 //! `100000000000000000000001` come out as written.
 //!
@@ -17,11 +17,11 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// serde_json's marker for a number under `arbitrary_precision`: `deserialize_any` hands a
+/// `serde_json`'s marker for a number under `arbitrary_precision`: `deserialize_any` hands a
 /// number to the visitor as a one-entry map from this key to the number's text.
 pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// A JSON syntax error or a refused construct, with serde_json's position.
+/// A JSON syntax error or a refused construct, with `serde_json`'s position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JsonError {
     pub line: usize,
@@ -58,9 +58,9 @@ pub(crate) fn duplicate_key(key: &str) -> String {
 
 /// The number literals of a JSON text, in document order, as written.
 ///
-/// serde_json's `arbitrary_precision` keeps a number's digits but rewrites its exponent
+/// `serde_json`'s `arbitrary_precision` keeps a number's digits but rewrites its exponent
 /// (`1e3` becomes `1e+3`, `1E2` becomes `1e+2`), so the text is taken from here instead:
-/// serde_json visits numbers in document order, and each one it reports is checked against
+/// `serde_json` visits numbers in document order, and each one it reports is checked against
 /// the next literal before that literal is used.
 pub(crate) struct Numbers<'t> {
     literals: Vec<&'t str>,
@@ -70,7 +70,7 @@ pub(crate) struct Numbers<'t> {
 impl<'t> Numbers<'t> {
     /// Lexes `text` just enough to find its number literals: strings (with their escapes)
     /// are skipped, and a number is a run of `-+.0-9eE` starting with `-` or a digit.
-    /// On invalid JSON the list may be wrong, but serde_json then fails anyway.
+    /// On invalid JSON the list may be wrong, but `serde_json` then fails anyway.
     pub(crate) fn scan(text: &'t str) -> Numbers<'t> {
         let b = text.as_bytes();
         let mut literals = Vec::new();
@@ -105,7 +105,7 @@ impl<'t> Numbers<'t> {
         }
     }
 
-    /// The number serde_json read as `normalized`, with the text it was written with.
+    /// The number `serde_json` read as `normalized`, with the text it was written with.
     fn take(&self, normalized: &str) -> Result<Number, String> {
         let k = self.next.get();
         self.next.set(k + 1);
@@ -121,7 +121,7 @@ impl<'t> Numbers<'t> {
     }
 }
 
-/// A number literal with its exponent written as serde_json writes it (`e`, with a sign).
+/// A number literal with its exponent written as `serde_json` writes it (`e`, with a sign).
 fn exponent_normalized(literal: &str) -> String {
     match literal.find(['e', 'E']) {
         None => literal.to_string(),
@@ -137,7 +137,7 @@ fn exponent_normalized(literal: &str) -> String {
     }
 }
 
-/// Builds a [`Value`] like serde_json's own visitor, but fails on a repeated key and keeps
+/// Builds a [`Value`] like `serde_json`'s own visitor, but fails on a repeated key and keeps
 /// numbers as written.
 #[derive(Clone, Copy)]
 pub(crate) struct StrictValue<'q, 't> {
@@ -145,10 +145,10 @@ pub(crate) struct StrictValue<'q, 't> {
 }
 
 impl StrictValue<'_, '_> {
-    /// The number serde_json read as `normalized`, as written.
-    pub(crate) fn number<E: de::Error>(&self, normalized: String) -> Result<Value, E> {
+    /// The number `serde_json` read as `normalized`, as written.
+    pub(crate) fn number<E: de::Error>(self, normalized: &str) -> Result<Value, E> {
         self.numbers
-            .take(&normalized)
+            .take(normalized)
             .map(Value::Number)
             .map_err(E::custom)
     }
@@ -176,11 +176,11 @@ impl<'de> Visitor<'de> for StrictValue<'_, '_> {
     // Integers that fit 64 bits come as integers, other numbers through `visit_map`; an
     // integer has one spelling, but its literal is taken so the next number finds its own.
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        self.number(v.to_string())
+        self.number(&v.to_string())
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        self.number(v.to_string())
+        self.number(&v.to_string())
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -208,7 +208,7 @@ impl<'de> Visitor<'de> for StrictValue<'_, '_> {
             return Ok(Value::Object(Map::new()));
         };
         if first == NUMBER_TOKEN {
-            return self.number(map.next_value_seed(NumberText)?);
+            return self.number(&map.next_value_seed(NumberText)?);
         }
         let mut out = Map::new();
         out.insert(first, map.next_value_seed(self)?);
@@ -223,7 +223,7 @@ impl<'de> Visitor<'de> for StrictValue<'_, '_> {
     }
 }
 
-/// The text of an `arbitrary_precision` number as serde_json read it. serde_json hands it
+/// The text of an `arbitrary_precision` number as `serde_json` read it. `serde_json` hands it
 /// over as an owned `String` (`visit_string`); a JSON document that spells the marker key
 /// itself (`{"$serde_json::private::Number": "1"}`) hands over a parsed string
 /// (`visit_str`), and is refused rather than silently read as the number 1.
@@ -266,7 +266,7 @@ pub(crate) fn parse_with<'de, S: DeserializeSeed<'de>>(
     Ok(value)
 }
 
-/// What a value is, for messages: its kind, and its text when short (`a number \`3\``).
+/// What a value is, for messages: its kind, and its text when short (``a number `3` ``).
 pub(crate) fn describe(v: &Value) -> String {
     let kind = kind(v);
     match v {

@@ -74,7 +74,6 @@
 #![warn(missing_docs)]
 
 mod access;
-#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod account;
 mod catalog;
 mod catalog_json;
@@ -85,18 +84,14 @@ mod findings;
 mod json;
 mod json_values;
 mod nfa;
-#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod options;
 mod pattern;
 mod policy;
-#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod quota;
-#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod recommendation;
 mod refine;
 mod report;
 mod trie;
-#[allow(missing_docs)] // documented in the follow-up that completes their API docs
 mod usage;
 
 pub use account::plan::{

@@ -63,21 +63,22 @@ impl Nfa {
             match *t {
                 Tok::Star => set(&mut star),
                 Tok::One => set(&mut one),
-                Tok::Lit(c) => match lits.iter_mut().find(|(l, _)| *l == c) {
-                    Some((_, v)) => set(v),
-                    None => {
+                Tok::Lit(c) => {
+                    if let Some((_, v)) = lits.iter_mut().find(|(l, _)| *l == c) {
+                        set(v);
+                    } else {
                         let mut v = vec![0u64; words];
                         set(&mut v);
                         lits.push((c, v));
                     }
-                },
+                }
             }
         }
         let mut ascii = [0u8; 128];
         // More than 255 distinct literals only happens with non-ASCII text, found by scan.
-        for (k, (c, _)) in lits.iter().enumerate().take(255) {
+        for ((c, _), k) in lits.iter().zip(1u8..=255) {
             if let Some(slot) = ascii.get_mut(*c as usize) {
-                *slot = (k + 1) as u8;
+                *slot = k;
             }
         }
         let tail = toks
@@ -192,20 +193,18 @@ impl Nfa {
         self.close(to);
     }
 
-    fn has(&self, set: &[u64], i: usize) -> bool {
-        set[i / 64] >> (i % 64) & 1 == 1
-    }
-
     /// Does the set accept the text read so far?
     #[cfg(test)]
     pub(crate) fn accepts(&self, set: &[u64]) -> bool {
-        self.has(set, self.end)
+        has(set, self.end)
     }
 
     /// Does the set accept every suffix? A state with a literal left rejects a suffix made
     /// of a character the pattern never mentions; a state without one, with `m` question
     /// marks left, accepts suffixes of length exactly `m`, or at least `m` when a `*` is
     /// left. Every suffix is accepted iff those lengths cover every `n >= 0`.
+    // `bits` below has `tail_info.len()` bits and indexes a table of 2^that entries.
+    #[allow(clippy::cast_possible_truncation)]
     pub(crate) fn accepts_every_suffix(&self, set: &[u64]) -> bool {
         match &self.every1 {
             Some(table) => {
@@ -221,7 +220,7 @@ impl Nfa {
         let mut exact = 0u128;
         let mut exact_long = Vec::new();
         for (k, &(m, star)) in self.tail_info.iter().enumerate() {
-            if !self.has(set, self.tail + k) {
+            if !has(set, self.tail + k) {
                 continue;
             }
             if star {
@@ -264,6 +263,11 @@ impl Nfa {
         }
         self.accepts(&a)
     }
+}
+
+/// Is state `i` in `set`?
+fn has(set: &[u64], i: usize) -> bool {
+    set[i / 64] >> (i % 64) & 1 == 1
 }
 
 /// The length of the longest common prefix of `a` and `b`, eight bytes at a time.
@@ -311,7 +315,7 @@ impl Union {
         // The placeholders are ends, not literals: no character moves out of them.
         for &e in &ends {
             let bit = !(1u64 << (e % 64));
-            for (_, mask) in nfa.lits.iter_mut() {
+            for (_, mask) in &mut nfa.lits {
                 mask[e / 64] &= bit;
             }
             if let Some(table) = nfa.movers1.as_mut() {
@@ -493,7 +497,7 @@ mod tests {
         let refs: Vec<&Pattern> = patterns.iter().collect();
         let union = Union::new(&refs);
         let mut sorted = texts.to_vec();
-        sorted.sort();
+        sorted.sort_unstable();
         let mut got = vec![vec![false; raw.len()]; sorted.len()];
         union.each_match(sorted.iter().copied(), |k, j| got[k][j] = true);
         for (k, t) in sorted.iter().enumerate() {

@@ -20,10 +20,21 @@ use crate::policy::{Policy, Statement};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptionsError {
+    /// Returned by [`RefineOptions::keep`] or [`RefineOptions::skip_sid`] for an empty
+    /// pattern.
     #[error("`--{option}` needs a non-empty pattern")]
-    Empty { option: &'static str },
+    Empty {
+        /// The option given it, as spelled on the command line without its dashes (`keep`,
+        /// `skip-sid`).
+        option: &'static str,
+    },
+    /// Returned by [`RefineOptions::keep`] for a pattern that is neither `*` nor of the
+    /// form `service:Action`.
     #[error("`--keep {pattern}`: an action pattern has the form `service:Action` (wildcards allowed), or is `*`")]
-    NotAnAction { pattern: String },
+    NotAnAction {
+        /// The pattern as given.
+        pattern: String,
+    },
 }
 
 /// Opt-outs for [`crate::refine_with`] and the account plan. The default opts out of
@@ -35,11 +46,18 @@ pub struct RefineOptions {
 }
 
 impl RefineOptions {
+    /// Options that opt out of nothing (the same as [`RefineOptions::default`]).
+    #[must_use]
     pub fn new() -> RefineOptions {
         RefineOptions::default()
     }
 
     /// Never remove the actions `pattern` matches (`iam:PassRole`, `kms:*`, `*:Describe*`).
+    ///
+    /// # Errors
+    ///
+    /// [`OptionsError::Empty`] for an empty pattern, [`OptionsError::NotAnAction`] for one
+    /// that is neither `*` nor `service:Action`.
     pub fn keep(mut self, pattern: &str) -> Result<RefineOptions, OptionsError> {
         if pattern.is_empty() {
             return Err(OptionsError::Empty { option: "keep" });
@@ -54,6 +72,10 @@ impl RefineOptions {
     }
 
     /// Leave statements whose `Sid` matches `pattern` as written.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionsError::Empty`] for an empty pattern.
     pub fn skip_sid(mut self, pattern: &str) -> Result<RefineOptions, OptionsError> {
         if pattern.is_empty() {
             return Err(OptionsError::Empty { option: "skip-sid" });
@@ -62,20 +84,24 @@ impl RefineOptions {
         Ok(self)
     }
 
+    /// The `keep` patterns, as given and in the order given.
     pub fn keep_patterns(&self) -> impl Iterator<Item = &str> {
         self.keep.iter().map(Pattern::as_str)
     }
 
+    /// The `skip_sid` patterns, as given and in the order given.
     pub fn skip_sid_patterns(&self) -> impl Iterator<Item = &str> {
         self.skip_sid.iter().map(Pattern::as_str)
     }
 
     /// Does a `keep` pattern match this (full) action name?
+    #[must_use]
     pub fn keeps(&self, action: &str) -> bool {
         self.keep.iter().any(|p| p.matches(action))
     }
 
     /// Is this statement left as written? Only a statement with a string `Sid` can be.
+    #[must_use]
     pub fn skips(&self, statement: &Statement) -> bool {
         if self.skip_sid.is_empty() {
             return false;
@@ -89,6 +115,7 @@ impl RefineOptions {
 
     /// Indices (from 0) of the statements of `policy` that [`crate::refine_with`] leaves as
     /// written because of their `Sid` (Deny statements, always left, are not listed).
+    #[must_use]
     pub fn skipped_statements(&self, policy: &Policy) -> Vec<usize> {
         policy
             .statements
@@ -130,6 +157,7 @@ impl RefineOptions {
     }
 
     /// [`RefineOptions::apply_keep`], then [`Findings::resolve`].
+    #[must_use]
     pub fn resolve<'c>(&self, findings: &Findings, catalog: &'c Catalog) -> Unused<'c> {
         if self.keep.is_empty() {
             return findings.resolve(catalog);

@@ -109,6 +109,7 @@ pub(crate) fn normalize(raw: &str) -> (String, usize, Shape) {
 
 impl Pattern {
     /// Parses a pattern as written in a policy (`s3:Get*`); any text is a pattern.
+    #[must_use]
     pub fn new(raw: &str) -> Pattern {
         let (norm, lit_len, shape) = normalize(raw);
         let toks = norm
@@ -129,6 +130,7 @@ impl Pattern {
     }
 
     /// The pattern as written.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.raw
     }
@@ -136,6 +138,7 @@ impl Pattern {
     /// Lower-cased, with each wildcard run holding a `*` written as its `?`s then one `*`
     /// (`S3:Get**` is `s3:get*`, `a*?*?` is `a??*`): equal for patterns that are spelled
     /// alike, and patterns with equal normalized texts match the same strings.
+    #[must_use]
     pub fn normalized(&self) -> &str {
         &self.norm
     }
@@ -146,21 +149,25 @@ impl Pattern {
     }
 
     /// What kind of glob the pattern is.
+    #[must_use]
     pub fn shape(&self) -> Shape {
         self.shape
     }
 
     /// The lower-cased literal text before the first wildcard: every match starts with it.
+    #[must_use]
     pub fn literal_prefix(&self) -> &str {
         &self.norm[..self.lit_len]
     }
 
     /// The service part when it is written without wildcards (`s3` for `s3:Get*`).
+    #[must_use]
     pub fn fixed_service(&self) -> Option<&str> {
         self.literal_prefix().split_once(':').map(|(s, _)| s)
     }
 
     /// Does the pattern match `name`? Case-insensitive.
+    #[must_use]
     pub fn matches(&self, name: &str) -> bool {
         if name.is_ascii() {
             glob(&self.toks, name.as_bytes(), |b| {
@@ -180,6 +187,7 @@ impl Pattern {
     /// whose remainder is `?`s and at most one `*` matter: with `m` question marks such a
     /// remainder accepts suffixes of length exactly `m`, or at least `m` with the star. The
     /// suffixes are all accepted iff those lengths cover every `n >= 0`.
+    #[must_use]
     pub fn contains_prefix(&self, prefix: &str) -> bool {
         let Some(states) = self.states_after(prefix) else {
             return false;
@@ -205,6 +213,7 @@ impl Pattern {
     }
 
     /// Does the pattern match some string that starts with `prefix`?
+    #[must_use]
     pub fn may_match_prefix(&self, prefix: &str) -> bool {
         self.states_after(prefix).is_some()
     }
@@ -218,7 +227,7 @@ impl Pattern {
         let mut next = vec![false; n + 1];
         for c in prefix.chars() {
             let c = c.to_ascii_lowercase();
-            next.iter_mut().for_each(|s| *s = false);
+            next.fill(false);
             let mut any = false;
             for i in 0..n {
                 if !states[i] {
@@ -244,6 +253,7 @@ impl Pattern {
     /// Does this pattern match everything `other` matches? Exact when `other` is a literal
     /// or a trailing-`*` pattern; for other shapes it answers for the prefix `other` is
     /// confined to, so a `true` is always right and a `false` may be conservative.
+    #[must_use]
     pub fn covers(&self, other: &Pattern) -> bool {
         if self.norm == other.norm {
             return true;

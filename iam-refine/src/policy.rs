@@ -16,10 +16,10 @@ use crate::json::{self, JsonError};
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PolicyError {
-    /// The text is not JSON, or repeats a key (`duplicate key \`Effect\``).
+    /// The text is not JSON, or repeats a key (``duplicate key `Effect` ``).
     #[error("invalid JSON at line {line}, column {column}: {message}")]
     Json {
-        /// 1-based line of the error, as serde_json reports it.
+        /// 1-based line of the error, as `serde_json` reports it.
         line: usize,
         /// 1-based column of the error.
         column: usize,
@@ -170,6 +170,7 @@ pub enum ActionKey {
 
 impl ActionKey {
     /// The key as IAM spells it.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             ActionKey::Action => "Action",
@@ -193,6 +194,7 @@ pub enum PolicyKind {
 
 impl PolicyKind {
     /// IAM's size quota in characters, not counting whitespace.
+    #[must_use]
     pub fn quota(self) -> usize {
         match self {
             PolicyKind::Managed => 6_144,
@@ -203,6 +205,7 @@ impl PolicyKind {
     }
 
     /// What the quota is for, for messages (`a managed policy`).
+    #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
             PolicyKind::Managed => "a managed policy",
@@ -230,6 +233,7 @@ pub struct Statement {
 
 impl Statement {
     /// The same statement with a new action list (same key, same position in the object).
+    #[must_use]
     pub fn with_patterns(&self, patterns: Vec<String>) -> Statement {
         Statement {
             effect: self.effect,
@@ -241,6 +245,7 @@ impl Statement {
     }
 
     /// The statement as a JSON object.
+    #[must_use]
     pub fn to_value(&self) -> Value {
         let mut raw = self.raw.clone();
         // With `preserve_order`, inserting an existing key keeps its position.
@@ -295,12 +300,22 @@ impl Policy {
     ///
     /// The text is read strictly ([`crate::parse_json_text`]): a repeated key anywhere, or
     /// an object of two shapes, is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] when the text is not JSON the strict reader accepts, is in none of
+    /// those shapes, or holds a document [`Policy::from_document`] refuses.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
         let (doc, kind) = parse_wrapped(text)?;
         Policy::from_document(doc, kind)
     }
 
     /// Reads a bare document object.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] when a field is missing or of the wrong type (`Statement`, `Effect`,
+    /// `Action` / `NotAction`, ...), or an action name is empty.
     pub fn from_document(doc: Map<String, Value>, kind: PolicyKind) -> Result<Policy, PolicyError> {
         let Some(statement) = doc.get("Statement") else {
             return Err(PolicyError::NotAPolicy {
@@ -337,6 +352,7 @@ impl Policy {
     }
 
     /// The same policy with other statements.
+    #[must_use]
     pub fn with_statements(&self, statements: Vec<Statement>) -> Policy {
         Policy {
             statements,
@@ -359,6 +375,7 @@ impl Policy {
 
     /// Pretty JSON with a two-space indent and a final newline. Every value other than
     /// the action lists comes out as it was written, numbers included.
+    #[must_use]
     pub fn to_pretty_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
@@ -367,6 +384,7 @@ impl Policy {
 
     /// The size IAM counts against its quotas: characters, whitespace not counted.
     /// Counted while serialising, without building the text.
+    #[must_use]
     pub fn size(&self) -> usize {
         let mut counter = SizeCounter::default();
         // Writing to a counter cannot fail, and policies serialise without error.
@@ -392,7 +410,7 @@ impl Serialize for Policy {
     }
 }
 
-/// Counts the characters written to it that are not whitespace. serde_json writes whole
+/// Counts the characters written to it that are not whitespace. `serde_json` writes whole
 /// characters per call (it slices strings at character boundaries), but a split one is
 /// carried over rather than miscounted.
 #[derive(Default)]
@@ -483,7 +501,7 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
             key: key.name(),
         });
     }
-    if patterns.iter().any(|p| p.is_empty()) {
+    if patterns.iter().any(String::is_empty) {
         return Err(PolicyError::EmptyName {
             statement: n,
             key: key.name(),
@@ -502,210 +520,5 @@ fn parse_statement(n: usize, value: &Value) -> Result<Statement, PolicyError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DOC: &str = r#"{"Version": "2012-10-17", "Statement": [
-        {"Sid": "A", "Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
-        {"Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
-    ]}"#;
-
-    #[test]
-    fn parses_a_document_and_round_trips_it() {
-        let p = Policy::parse(DOC).expect("valid");
-        assert_eq!(p.statements.len(), 2);
-        assert_eq!(p.statements[0].effect, Effect::Allow);
-        assert_eq!(p.statements[0].patterns, ["s3:Get*"]);
-        assert_eq!(p.statements[1].key, ActionKey::NotAction);
-        let original: Value = serde_json::from_str(DOC).expect("json");
-        assert_eq!(p.to_value(), original);
-        // Key order survives, including Action's place between Effect and Resource.
-        let keys: Vec<String> = p.to_value()["Statement"][0]
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
-        assert_eq!(keys, ["Sid", "Effect", "Action", "Resource"]);
-    }
-
-    #[test]
-    fn unwraps_cli_shapes_and_url_encoding() {
-        let doc: Value = serde_json::from_str(DOC).expect("json");
-        let managed = serde_json::json!({"PolicyVersion": {"Document": doc, "VersionId": "v3"}});
-        let p = Policy::parse(&managed.to_string()).expect("managed");
-        assert_eq!(p.kind, PolicyKind::Managed);
-        assert_eq!(p.to_value(), doc);
-
-        let encoded: String = doc
-            .to_string()
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        let role =
-            serde_json::json!({"RoleName": "R", "PolicyName": "P", "PolicyDocument": encoded});
-        let p = Policy::parse(&role.to_string()).expect("role inline");
-        assert_eq!(p.kind, PolicyKind::RoleInline);
-        assert_eq!(p.to_value(), doc);
-
-        let p = Policy::parse(&encoded).expect("bare url-encoded text");
-        assert_eq!(p.to_value(), doc);
-        let user = serde_json::json!({"UserName": "u", "PolicyDocument": doc});
-        assert_eq!(
-            Policy::parse(&user.to_string()).map(|p| p.kind),
-            Ok(PolicyKind::UserInline)
-        );
-    }
-
-    #[test]
-    fn single_statement_object_stays_an_object() {
-        let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}}"#;
-        let p = Policy::parse(text).expect("valid");
-        let s = p.statements[0].with_patterns(vec!["s3:GetObject".into()]);
-        let v = p.with_statements(vec![s]).to_value();
-        assert!(v["Statement"].is_object());
-        assert_eq!(
-            v["Statement"]["Action"],
-            serde_json::json!(["s3:GetObject"])
-        );
-    }
-
-    fn err(text: &str) -> String {
-        Policy::parse(text).map(|_| ()).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn errors_name_the_statement_and_the_problem() {
-        assert_eq!(
-            err(
-                r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*"}, {"Effect": "Allow", "Action": "s3:*"}, {"Effect": "allow", "Action": "x:y"}]}"#
-            ),
-            "statement 3: Effect must be Allow or Deny, found `allow`"
-        );
-        assert_eq!(
-            err(r#"{"Statement": {"Effect": "Allow"}}"#),
-            "statement 1: needs `Action` or `NotAction`"
-        );
-        assert_eq!(
-            err(r#"{"Statement": {"Effect": "Allow", "Action": "a:b", "NotAction": "c:d"}}"#),
-            "statement 1: has both `Action` and `NotAction`"
-        );
-        assert_eq!(
-            err(r#"{"Statement": {"Effect": "Allow", "Action": ["a:b", 3]}}"#),
-            "statement 1: `Action` must be a string or an array of strings, found a number `3`"
-        );
-        assert_eq!(
-            err(r#"{"Statement": {"Effect": "Allow", "Action": []}}"#),
-            "statement 1: `Action` is empty"
-        );
-        assert_eq!(err(r#"{"Statement": []}"#), "the policy has no statement");
-        assert_eq!(
-            err(r#"{"Statement": [3]}"#),
-            "statement 1: expected an object, found a number `3`"
-        );
-        assert_eq!(
-            err(r#"{"Statement": {"Action": "a:b"}}"#),
-            "statement 1: `Effect` is missing"
-        );
-        assert_eq!(
-            err(r#"{"Version": "2012-10-17"}"#),
-            "expected an IAM policy document (an object with `Statement`), found an object with keys `Version`"
-        );
-        assert_eq!(
-            err("{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",}\n  ]\n}"),
-            "invalid JSON at line 3, column 24: trailing comma"
-        );
-        assert!(
-            err("%7B%zz").starts_with("invalid URL encoding: `%zz`"),
-            "{}",
-            err("%7B%zz")
-        );
-        assert_eq!(
-            err(r#"{"Statement": {"Effect": 3, "Action": "a:b"}}"#),
-            "statement 1: Effect must be Allow or Deny, found a number `3`"
-        );
-        assert_eq!(
-            err(r#"{"Statement": "x"}"#),
-            "`Statement` must be an object or an array of objects, found a string `x`"
-        );
-    }
-
-    #[test]
-    fn values_come_out_exactly_as_written() {
-        let text = r#"{"Version": "2012-10-17", "Id": "x\u00e9\n", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-            "Condition": {"NumericLessThan": {"s3:max-keys": [100000000000000000000001, 1.00000000000000000001, 1e3, -0, 1E+2, 0.10]}}}]}"#;
-        let p = Policy::parse(text).expect("valid");
-        let out = p.to_pretty_json();
-        for n in [
-            "100000000000000000000001",
-            "1.00000000000000000001",
-            "1e3",
-            "-0",
-            "1E+2",
-            "0.10",
-        ] {
-            assert!(
-                out.contains(&format!("{n},")) || out.contains(&format!("{n}\n")),
-                "{n} lost in {out}"
-            );
-        }
-        // Through the refiner's rewrite too.
-        let s = p.statements[0].with_patterns(vec!["s3:GetObjectAcl".into()]);
-        let out = p.with_statements(vec![s]).to_pretty_json();
-        assert!(
-            out.contains("100000000000000000000001,") && out.contains("1e3,"),
-            "{out}"
-        );
-        // Serialize and to_value agree.
-        assert_eq!(
-            serde_json::to_string(&p).expect("serialises"),
-            p.to_value().to_string()
-        );
-    }
-
-    #[test]
-    fn duplicate_effect_is_an_error_never_an_allow() {
-        assert_eq!(
-            err(r#"{"Statement": {"Effect": "Deny", "Effect": "Allow", "Action": "*"}}"#),
-            "invalid JSON at line 1, column 41: duplicate key `Effect`"
-        );
-        assert!(
-            err(r#"{"Statement": {"Effect": "Allow", "Action": "*", "Action": "s3:Get*"}}"#)
-                .ends_with("duplicate key `Action`")
-        );
-        assert!(
-            err(r#"{"Statement": [], "Statement": [{"Effect": "Allow", "Action": "*"}]}"#)
-                .ends_with("duplicate key `Statement`")
-        );
-    }
-
-    #[test]
-    fn size_counts_non_ascii_characters_once() {
-        let p = Policy::parse(r#"{"Statement": {"Effect": "Allow", "Action": "a:é\u00a0ü"}}"#)
-            .expect("valid");
-        // U+00A0 is whitespace to `char::is_whitespace`, as before.
-        assert_eq!(
-            p.size(),
-            r#"{"Statement":{"Effect":"Allow","Action":"a:éü"}}"#
-                .chars()
-                .count()
-        );
-    }
-
-    #[test]
-    fn size_ignores_whitespace() {
-        let p = Policy::parse(r#"{"Statement": {"Effect": "Allow", "Action": "a:b c"}}"#)
-            .expect("valid");
-        // {"Statement":{"Effect":"Allow","Action":"a:bc"}} minus the space inside the string
-        assert_eq!(
-            p.size(),
-            r#"{"Statement":{"Effect":"Allow","Action":"a:bc"}}"#.len()
-        );
-        assert_eq!(PolicyKind::Managed.quota(), 6_144);
-        assert_eq!(PolicyKind::RoleInline.quota(), 10_240);
-    }
-}
+#[path = "policy_tests.rs"]
+mod tests;

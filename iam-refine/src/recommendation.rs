@@ -46,6 +46,7 @@ pub enum RecommendedAction {
 
 impl RecommendedAction {
     /// AWS's spelling: `CREATE_POLICY`, `DETACH_POLICY`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             RecommendedAction::CreatePolicy => "CREATE_POLICY",
@@ -65,6 +66,7 @@ impl RecommendedAction {
 /// One `unusedPermissionsRecommendedStep`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecommendedStep {
+    /// `recommendedAction`: create a policy or detach one.
     pub action: RecommendedAction,
     /// The policy the step is about (`existingPolicyId`): a managed policy's ARN or an
     /// inline policy's name. Every `DETACH_POLICY` step has one.
@@ -80,6 +82,7 @@ pub struct RecommendedStep {
 
 impl RecommendedStep {
     /// A `CREATE_POLICY` step for `policy_id` with `document`.
+    #[must_use]
     pub fn create(policy_id: &str, document: Map<String, Value>) -> RecommendedStep {
         RecommendedStep {
             action: RecommendedAction::CreatePolicy,
@@ -91,6 +94,7 @@ impl RecommendedStep {
     }
 
     /// A `DETACH_POLICY` step for `policy_id`.
+    #[must_use]
     pub fn detach(policy_id: &str) -> RecommendedStep {
         RecommendedStep {
             action: RecommendedAction::DetachPolicy,
@@ -102,6 +106,7 @@ impl RecommendedStep {
     }
 
     /// Does this step name `id`, given as an ARN, a name, or the last part of an ARN?
+    #[must_use]
     pub fn is_for(&self, id: &str) -> bool {
         self.policy_id
             .as_deref()
@@ -143,12 +148,17 @@ impl RecommendedStep {
 /// [`Recommendation::from_value`]; the others are errors quoting AWS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecommendationStatus {
+    /// `SUCCEEDED`: the steps are there to use.
     Succeeded,
+    /// `IN_PROGRESS`: Access Analyzer is still making it.
     InProgress,
+    /// `FAILED`: Access Analyzer could not make it (`error` says why).
     Failed,
 }
 
 impl RecommendationStatus {
+    /// AWS's spelling: `SUCCEEDED`, `IN_PROGRESS`, `FAILED`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             RecommendationStatus::Succeeded => "SUCCEEDED",
@@ -165,9 +175,14 @@ pub struct Recommendation {
     pub resource_arn: Option<String>,
     /// `recommendationType`, [`UNUSED_PERMISSION_RECOMMENDATION`] when we write one.
     pub recommendation_type: String,
+    /// `status`: always [`RecommendationStatus::Succeeded`] once read (the others are
+    /// errors); a file without one is taken as succeeded.
     pub status: RecommendationStatus,
+    /// `startedAt`, as written.
     pub started_at: Option<String>,
+    /// `completedAt`, as written.
     pub completed_at: Option<String>,
+    /// `recommendedSteps`, in order.
     pub steps: Vec<RecommendedStep>,
     /// Our top-level `iamRefine` fields.
     pub extra: Option<Map<String, Value>>,
@@ -190,44 +205,102 @@ pub struct PolicyChange<'a> {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecommendationError {
+    /// [`Recommendation::parse`]: the text is not JSON the strict reader accepts.
     #[error("{source}")]
-    Text { source: PolicyError },
+    Text {
+        /// What the strict reader refused.
+        source: PolicyError,
+    },
+    /// The object has both a policy's `Statement` and `recommendedSteps`.
     #[error("the document has both `Statement` and `recommendedSteps`: it must be a policy or a recommendation, not both")]
     Ambiguous,
+    /// The recommendation's `status` is `IN_PROGRESS`.
     #[error("the recommendation is not ready (status IN_PROGRESS): run `aws accessanalyzer get-finding-recommendation` again until it is SUCCEEDED")]
     InProgress,
+    /// The recommendation's `status` is `FAILED`.
     #[error(
         "Access Analyzer could not make this recommendation (status FAILED): {code}: {message}"
     )]
-    Failed { code: String, message: String },
+    Failed {
+        /// AWS's `error.code`, or `(not given)`.
+        code: String,
+        /// AWS's `error.message`, or `(not given)`.
+        message: String,
+    },
+    /// The `status` is none of `SUCCEEDED`, `IN_PROGRESS`, `FAILED`.
     #[error("unknown recommendation status {found} (expected SUCCEEDED, IN_PROGRESS or FAILED)")]
-    Status { found: String },
+    Status {
+        /// The status in backticks, or the JSON kind found when it is not a string.
+        found: String,
+    },
+    /// A field has the wrong JSON type, or the whole value is not an object.
     #[error("`{key}` must be {expected}, found {found}")]
     Field {
+        /// The field's key (`recommendedSteps`, `resourceArn`, a step's
+        /// `existingPolicyId`, ...), or `recommendation` for the whole value.
         key: &'static str,
+        /// What it must be (`a string`, `an array`, `an object`).
         expected: &'static str,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// A step is not an object with an `unusedPermissionsRecommendedStep` object.
     #[error("recommended step {step}: expected an object with `unusedPermissionsRecommendedStep`, found {found}")]
-    StepShape { step: usize, found: String },
+    StepShape {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+        /// What it is instead: a JSON kind, or an object's first keys.
+        found: String,
+    },
+    /// A step's `recommendedAction` is missing or not `CREATE_POLICY` / `DETACH_POLICY`.
     #[error("recommended step {step}: `recommendedAction` must be CREATE_POLICY or DETACH_POLICY, found {found}")]
-    Action { step: usize, found: String },
+    Action {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+        /// The action in backticks, a JSON kind, or `nothing` when missing.
+        found: String,
+    },
+    /// A `CREATE_POLICY` step has no `recommendedPolicy`.
     #[error("recommended step {step}: CREATE_POLICY without `recommendedPolicy`")]
-    MissingPolicy { step: usize },
+    MissingPolicy {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+    },
+    /// A `DETACH_POLICY` step carries a `recommendedPolicy`.
     #[error("recommended step {step}: DETACH_POLICY with a `recommendedPolicy`: detach the policy or replace it, not both")]
-    DetachWithPolicy { step: usize },
+    DetachWithPolicy {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+    },
+    /// A `DETACH_POLICY` step has no `existingPolicyId`.
     #[error(
         "recommended step {step}: DETACH_POLICY without `existingPolicyId`: no policy to detach"
     )]
-    DetachWithoutId { step: usize },
+    DetachWithoutId {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+    },
+    /// A step's `recommendedPolicy` text is not JSON the strict reader accepts.
     #[error("recommended step {step}: `recommendedPolicy`: {source}")]
-    Document { step: usize, source: PolicyError },
+    Document {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+        /// What the strict reader refused.
+        source: PolicyError,
+    },
+    /// A step's `recommendedPolicy` is JSON but not an object with `Statement`.
     #[error("recommended step {step}: `recommendedPolicy` must be a policy document (JSON text of an object with `Statement`), found {found}")]
-    NotADocument { step: usize, found: String },
+    NotADocument {
+        /// The step, from 1 (its position in `recommendedSteps`).
+        step: usize,
+        /// What it is instead: a JSON kind, or an object's first keys.
+        found: String,
+    },
 }
 
 /// Reads the steps of `get-finding-recommendation` output, or `None` when `value` is not
 /// such output (no `recommendedSteps` and no `recommendationType`).
+#[must_use]
 pub fn recommended_steps(
     value: &Value,
 ) -> Option<Result<Vec<RecommendedStep>, RecommendationError>> {
@@ -239,6 +312,7 @@ pub fn recommended_steps(
 
 impl Recommendation {
     /// An empty, successful recommendation for `resource_arn`.
+    #[must_use]
     pub fn new(resource_arn: &str) -> Recommendation {
         Recommendation {
             resource_arn: Some(resource_arn.to_string()),
@@ -252,11 +326,17 @@ impl Recommendation {
     }
 
     /// Does `value` look like `get-finding-recommendation` output (or claim to be)?
+    #[must_use]
     pub fn is_recommendation(value: &Value) -> bool {
         value.get("recommendedSteps").is_some() || value.get("recommendationType").is_some()
     }
 
     /// Reads JSON text (or URL-encoded JSON text).
+    ///
+    /// # Errors
+    ///
+    /// [`RecommendationError::Text`] when the text is not JSON the strict reader accepts;
+    /// otherwise as [`Recommendation::from_value`].
     pub fn parse(text: &str) -> Result<Recommendation, RecommendationError> {
         let value = parse_json_text(text).map_err(|source| RecommendationError::Text { source })?;
         Recommendation::from_value(&value)
@@ -264,6 +344,12 @@ impl Recommendation {
 
     /// Reads parsed output. An `IN_PROGRESS` or `FAILED` recommendation is an error that
     /// quotes AWS's own `error.code` and `error.message`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecommendationError`] for a status other than `SUCCEEDED`, a field of the wrong
+    /// type, or a step that is malformed (no action, a `CREATE_POLICY` without a document,
+    /// a `DETACH_POLICY` with one or without an `existingPolicyId`).
     pub fn from_value(value: &Value) -> Result<Recommendation, RecommendationError> {
         let Value::Object(map) = value else {
             return Err(RecommendationError::Field {
@@ -343,20 +429,20 @@ impl Recommendation {
     }
 
     /// The steps grouped by the policy they name, in the order the ids first appear.
+    #[must_use]
     pub fn changes(&self) -> Vec<PolicyChange<'_>> {
         let mut out: Vec<PolicyChange<'_>> = Vec::new();
         for step in &self.steps {
             let id = step.policy_id.as_deref();
-            let k = match out.iter().position(|c| c.policy_id == id) {
-                Some(k) => k,
-                None => {
-                    out.push(PolicyChange {
-                        policy_id: id,
-                        documents: Vec::new(),
-                        detached: false,
-                    });
-                    out.len() - 1
-                }
+            let k = if let Some(k) = out.iter().position(|c| c.policy_id == id) {
+                k
+            } else {
+                out.push(PolicyChange {
+                    policy_id: id,
+                    documents: Vec::new(),
+                    detached: false,
+                });
+                out.len() - 1
             };
             match (&step.document, step.action) {
                 (Some(doc), RecommendedAction::CreatePolicy) => out[k].documents.push(doc),

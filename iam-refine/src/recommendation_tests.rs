@@ -117,26 +117,26 @@ fn extra_fields_survive_and_aws_fields_stay_first_class() {
     assert_eq!(back, rec);
 }
 
-fn err(value: Value) -> String {
-    Recommendation::from_value(&value).unwrap_err().to_string()
+fn err(value: &Value) -> String {
+    Recommendation::from_value(value).unwrap_err().to_string()
 }
 
 #[test]
 fn statuses_other_than_succeeded_quote_aws() {
     assert_eq!(
-        err(json!({"status": "FAILED", "resourceArn": "arn:aws:iam::1:role/R",
+        err(&json!({"status": "FAILED", "resourceArn": "arn:aws:iam::1:role/R",
             "recommendationType": "UnusedPermissionRecommendation",
             "error": {"code": "SERVICE_ERROR", "message": "The policy could not be analyzed."}})),
         "Access Analyzer could not make this recommendation (status FAILED): SERVICE_ERROR: The policy could not be analyzed."
     );
     let in_progress = json!({"status": "IN_PROGRESS", "recommendationType": "UnusedPermissionRecommendation", "startedAt": "2024-06-05T12:00:00Z"});
-    assert!(err(in_progress.clone()).contains("status IN_PROGRESS"));
+    assert!(err(&in_progress).contains("status IN_PROGRESS"));
     assert!(matches!(
         recommended_steps(&in_progress),
         Some(Err(RecommendationError::InProgress))
     ));
     assert_eq!(
-        err(json!({"status": "DONE", "recommendedSteps": []})),
+        err(&json!({"status": "DONE", "recommendedSteps": []})),
         "unknown recommendation status `DONE` (expected SUCCEEDED, IN_PROGRESS or FAILED)"
     );
 }
@@ -145,43 +145,43 @@ fn statuses_other_than_succeeded_quote_aws() {
 fn malformed_steps_are_named() {
     let steps = |s: Value| json!({"recommendedSteps": s});
     assert_eq!(
-        err(steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "EDIT_POLICY", "existingPolicyId": "P"}}]))),
+        err(&steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "EDIT_POLICY", "existingPolicyId": "P"}}]))),
         "recommended step 1: `recommendedAction` must be CREATE_POLICY or DETACH_POLICY, found `EDIT_POLICY`"
     );
     assert_eq!(
-        err(steps(
+        err(&steps(
             json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY", "existingPolicyId": "P"}}, {"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY"}}])
         )),
         "recommended step 2: CREATE_POLICY without `recommendedPolicy`"
     );
     assert_eq!(
-        err(steps(
+        err(&steps(
             json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY"}}])
         )),
         "recommended step 1: DETACH_POLICY without `existingPolicyId`: no policy to detach"
     );
     assert_eq!(
-        err(steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY", "existingPolicyId": "P", "recommendedPolicy": "{}"}}]))),
+        err(&steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "DETACH_POLICY", "existingPolicyId": "P", "recommendedPolicy": "{}"}}]))),
         "recommended step 1: DETACH_POLICY with a `recommendedPolicy`: detach the policy or replace it, not both"
     );
     assert_eq!(
-        err(steps(json!([{"recommendedAction": "DETACH_POLICY"}]))),
+        err(&steps(json!([{"recommendedAction": "DETACH_POLICY"}]))),
         "recommended step 1: expected an object with `unusedPermissionsRecommendedStep`, found an object with keys recommendedAction"
     );
     assert_eq!(
-        err(steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY", "recommendedPolicy": "{\"Version\": \"2012-10-17\"}"}}]))),
+        err(&steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY", "recommendedPolicy": "{\"Version\": \"2012-10-17\"}"}}]))),
         "recommended step 1: `recommendedPolicy` must be a policy document (JSON text of an object with `Statement`), found an object with keys Version"
     );
     assert!(
-        err(steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY", "recommendedPolicy": "{\"Statement\": ["}}])))
+        err(&steps(json!([{"unusedPermissionsRecommendedStep": {"recommendedAction": "CREATE_POLICY", "recommendedPolicy": "{\"Statement\": ["}}])))
             .starts_with("recommended step 1: `recommendedPolicy`: invalid JSON at line 1"),
     );
     assert_eq!(
-        err(steps(json!({}))),
+        err(&steps(json!({}))),
         "`recommendedSteps` must be an array, found an object"
     );
     assert_eq!(
-        err(json!({"Statement": [], "recommendedSteps": []})),
+        err(&json!({"Statement": [], "recommendedSteps": []})),
         "the document has both `Statement` and `recommendedSteps`: it must be a policy or a recommendation, not both"
     );
 }

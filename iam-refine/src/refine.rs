@@ -54,6 +54,7 @@ pub struct Stats {
 
 impl Stats {
     /// Actions no longer allowed: catalog actions of every level, and unknown names.
+    #[must_use]
     pub fn removed_total(&self) -> usize {
         self.removed.values().sum::<usize>() + self.removed_unknown
     }
@@ -77,6 +78,7 @@ pub struct Refinement {
 
 impl Refinement {
     /// Did anything change?
+    #[must_use]
     pub fn changed(&self, original: &Policy) -> bool {
         self.detach || self.policy != *original
     }
@@ -106,6 +108,7 @@ struct Refiner<'a, 'c> {
 }
 
 /// Refines `policy` against `unused` (findings resolved in a catalog).
+#[must_use]
 pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
     refine_with(policy, unused, &RefineOptions::default())
 }
@@ -113,6 +116,7 @@ pub fn refine(policy: &Policy, unused: &Unused<'_>) -> Refinement {
 /// [`refine()`] with opt-outs: statements whose `Sid` matches a `skip_sid` pattern are left
 /// as written, like Deny statements. (`keep` patterns act on the findings:
 /// [`RefineOptions::resolve`].)
+#[must_use]
 pub fn refine_with(policy: &Policy, unused: &Unused<'_>, options: &RefineOptions) -> Refinement {
     let mut r = Refiner {
         catalog: unused.catalog,
@@ -138,15 +142,12 @@ pub fn refine_with(policy: &Policy, unused: &Unused<'_>, options: &RefineOptions
             ActionKey::Action => r.refine_action(n, stmt, &mut stats),
             ActionKey::NotAction => Some(r.refine_not_action(stmt, &mut stats)),
         };
-        match refined {
-            Some(s) => {
-                stats.entries_after += s.patterns.len();
-                statements.push(s);
-            }
-            None => {
-                origins.pop();
-                stats.statements_removed += 1;
-            }
+        if let Some(s) = refined {
+            stats.entries_after += s.patterns.len();
+            statements.push(s);
+        } else {
+            origins.pop();
+            stats.statements_removed += 1;
         }
     }
     r.removed.sort_unstable();
@@ -284,7 +285,7 @@ fn unknown_literals(policy: &Policy, unused: &Unused<'_>) -> Vec<(String, String
         .map(|p| (crate::pattern::normalize(p), p))
         .filter(|((_, _, shape), _)| *shape == Shape::Literal)
         .filter(|((norm, _, _), _)| unused.catalog.find(norm).is_none() && !unused.contains(norm))
-        .map(|((norm, _, _), p)| (norm, p.to_string()))
+        .map(|((norm, _, _), p)| (norm, p.clone()))
         .collect();
     out.sort();
     out.dedup_by(|b, a| a.0 == b.0);

@@ -8,6 +8,7 @@ use crate::policy::Policy;
 use crate::refine::Refinement;
 
 /// `22321` as `22,321`.
+#[must_use]
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -38,6 +39,7 @@ pub struct Sizes {
 
 impl Sizes {
     /// The sizes of `original` and of its refinement.
+    #[must_use]
     pub fn of(original: &Policy, refinement: &Refinement) -> Sizes {
         Sizes {
             before: original.size(),
@@ -48,6 +50,7 @@ impl Sizes {
 }
 
 /// The summary lines for one policy, without trailing newline.
+#[must_use]
 pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String {
     let stats = &refinement.stats;
     let sizes = Sizes::of(original, refinement);
@@ -111,6 +114,7 @@ pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String
 }
 
 /// A warning when the refined policy does not fit its quota.
+#[must_use]
 pub fn quota_warning(original: &Policy, refinement: &Refinement) -> Option<String> {
     let sizes = Sizes::of(original, refinement);
     let after = sizes.after?;
@@ -139,6 +143,6 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(22321), "22,321");
-        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

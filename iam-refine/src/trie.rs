@@ -46,11 +46,12 @@ pub fn word_starts(name: &str) -> impl Iterator<Item = usize> + '_ {
         if !prev.is_ascii_uppercase() {
             return true;
         }
-        b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())
+        b.get(i + 1).is_some_and(u8::is_ascii_lowercase)
     })
 }
 
 /// Splits an action name into its words, for documentation and tests.
+#[must_use]
 pub fn words(name: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -164,17 +165,16 @@ pub(crate) fn select(
         let mut chosen = None;
         for len in node_lengths(catalog.name(i)) {
             let prefix = &name[..len];
-            let node = match cache[..shared].iter().find(|(l, _)| *l == len) {
-                Some((_, node)) => node.clone(),
-                None => {
-                    let node = (len >= from).then(|| {
-                        let range = catalog.prefix_range_around(prefix, i);
-                        let ok = safe(prefix, range.clone());
-                        (range, ok)
-                    });
-                    cache.push((len, node.clone()));
-                    node
-                }
+            let node = if let Some((_, node)) = cache[..shared].iter().find(|(l, _)| *l == len) {
+                node.clone()
+            } else {
+                let node = (len >= from).then(|| {
+                    let range = catalog.prefix_range_around(prefix, i);
+                    let ok = safe(prefix, range.clone());
+                    (range, ok)
+                });
+                cache.push((len, node.clone()));
+                node
             };
             let Some((range, ok)) = node else {
                 continue;

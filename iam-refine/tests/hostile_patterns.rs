@@ -86,7 +86,7 @@ fn many_costly_wildcards_refine_exactly() {
         .iter()
         .filter_map(|e| e.strip_suffix('*'))
         .filter(|p| !p.contains(['*', '?']))
-        .map(|p| p.to_ascii_lowercase())
+        .map(str::to_ascii_lowercase)
         .collect();
     let others: Vec<&String> = refined
         .iter()

@@ -3,7 +3,7 @@
 //! and every value other than an action list comes out of `refine` exactly as written.
 //!
 //! Each test here uses only the API that existed before these rules, and fails without
-//! them (serde_json keeps the last of repeated keys and rewrites `1e3` as `1e+3`).
+//! them (`serde_json` keeps the last of repeated keys and rewrites `1e3` as `1e+3`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use iam_refine::{parse_json_text, refine, Catalog, Findings, Policy};

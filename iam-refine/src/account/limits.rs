@@ -128,7 +128,7 @@ pub(super) fn check_inline_quota(
     };
     if refined > quota && options.fit_quota {
         let mut over = refined - quota;
-        for p in plan.policies.iter_mut() {
+        for p in &mut plan.policies {
             if over == 0
                 || p.policy.source != PolicySource::Inline
                 || p.action != PolicyAction::Replace

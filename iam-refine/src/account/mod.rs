@@ -26,12 +26,15 @@ pub use parse::AccountError;
 /// Whether a principal is a role or a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PrincipalKind {
+    /// An IAM role (`RoleDetailList`).
     Role,
+    /// An IAM user (`UserDetailList`).
     User,
 }
 
 impl PrincipalKind {
     /// `role` or `user`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PrincipalKind::Role => "role",
@@ -40,6 +43,7 @@ impl PrincipalKind {
     }
 
     /// The quota kind of this principal's inline policies.
+    #[must_use]
     pub fn inline_kind(self) -> PolicyKind {
         match self {
             PrincipalKind::Role => PolicyKind::RoleInline,
@@ -52,34 +56,63 @@ impl PrincipalKind {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocumentError {
+    /// The document is JSON (or a string holding JSON text) but not a policy
+    /// [`Policy::from_document`] accepts, or that text does not parse.
     #[error("{source}")]
-    Policy { source: PolicyError },
+    Policy {
+        /// Why the policy reader refused it.
+        source: PolicyError,
+    },
+    /// The document is neither a JSON object nor a string holding one.
     #[error("the document must be a JSON object or a string holding one, found {found}")]
-    NotADocument { found: String },
+    NotADocument {
+        /// The kind of JSON value found (`an array`, `a number`, ...).
+        found: String,
+    },
+    /// A managed policy has no version marked `IsDefaultVersion`, and none whose
+    /// `VersionId` is its `DefaultVersionId`.
     #[error("no version in `PolicyVersionList` is the default (`IsDefaultVersion`)")]
     NoDefaultVersion,
+    /// A managed policy has more than one version marked `IsDefaultVersion`.
     #[error("versions {versions} are all marked `IsDefaultVersion`")]
-    SeveralDefaultVersions { versions: String },
+    SeveralDefaultVersions {
+        /// Their `VersionId`s, each in backticks, comma-separated.
+        versions: String,
+    },
+    /// A managed policy's `DefaultVersionId` names another version than the one marked
+    /// `IsDefaultVersion`.
     #[error(
         "`DefaultVersionId` is `{named}` but version `{flagged}` is marked `IsDefaultVersion`"
     )]
-    DefaultVersionMismatch { named: String, flagged: String },
+    DefaultVersionMismatch {
+        /// The policy's `DefaultVersionId`.
+        named: String,
+        /// The `VersionId` of the version marked `IsDefaultVersion`.
+        flagged: String,
+    },
 }
 
 /// A policy embedded in its role, user or group.
 #[derive(Debug, PartialEq)]
 pub struct InlinePolicy {
+    /// Its `PolicyName`, unique within its role, user or group.
     pub name: String,
+    /// Its `PolicyDocument`, or why it cannot be used (only its owner's plan fails).
     pub document: Result<Policy, DocumentError>,
 }
 
 /// A role or a user.
 #[derive(Debug, PartialEq)]
 pub struct Principal {
+    /// Role or user.
     pub kind: PrincipalKind,
+    /// Its friendly name (`RoleName` or `UserName`), without path.
     pub name: String,
+    /// Its ARN (`Arn`), which identifies it across inputs: findings name principals by it.
     pub arn: String,
+    /// Its unique id (`RoleId`, `AROA...`, or `UserId`, `AIDA...`), when the export has it.
     pub id: Option<String>,
+    /// Its inline policies (`RolePolicyList` or `UserPolicyList`), in the export's order.
     pub inline: Vec<InlinePolicy>,
     /// ARNs of the managed policies attached to it, in the export's order.
     pub attached: Vec<String>,
@@ -90,28 +123,38 @@ pub struct Principal {
 /// An IAM group: its policies reach every member.
 #[derive(Debug, PartialEq)]
 pub struct Group {
+    /// Its friendly name (`GroupName`): how users name their groups (`GroupList`).
     pub name: String,
+    /// Its ARN (`Arn`).
     pub arn: String,
+    /// Its inline policies (`GroupPolicyList`), in the export's order.
     pub inline: Vec<InlinePolicy>,
+    /// ARNs of the managed policies attached to it, in the export's order.
     pub attached: Vec<String>,
 }
 
 /// A managed policy (customer or AWS managed), with its default version's document.
 #[derive(Debug, PartialEq)]
 pub struct ManagedPolicy {
+    /// Its ARN (`Arn`): how principals and groups name it in `AttachedManagedPolicies`.
     pub arn: String,
+    /// Its friendly name (`PolicyName`), without path.
     pub name: String,
+    /// Its unique id (`PolicyId`, `ANPA...`), when the export has it.
     pub id: Option<String>,
     /// `UpdateDate`, as written (AWS's `policyUpdatedAt` in a recommendation).
     pub update_date: Option<String>,
     /// `AttachmentCount`: the users, groups and roles it is attached to, account-wide.
     pub attachment_count: Option<u64>,
+    /// `DefaultVersionId` (`v3`), when given.
     pub default_version: Option<String>,
+    /// The document of its default version, or why there is no usable one.
     pub document: Result<Policy, DocumentError>,
 }
 
 impl ManagedPolicy {
     /// AWS managed (`arn:aws:iam::aws:policy/...`, in any partition), not the customer's.
+    #[must_use]
     pub fn is_aws_managed(&self) -> bool {
         is_aws_managed_arn(&self.arn)
     }
@@ -140,15 +183,25 @@ pub struct Account {
 
 impl Account {
     /// Reads one output, several pages one after another, or a JSON array of pages.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountError`] when the text is not such output: invalid or ambiguous JSON, a page
+    /// of another shape, a field missing or of the wrong type, an item defined twice
+    /// differently. A policy document that cannot be used is not an error here: it is kept
+    /// on its policy ([`DocumentError`]).
     pub fn parse(text: &str) -> Result<Account, AccountError> {
         parse::parse(text)
     }
 
     /// Every role and user, sorted by ARN.
+    #[must_use]
     pub fn principals(&self) -> &[Principal] {
         &self.principals
     }
 
+    /// The role or user whose ARN is `arn` (exactly as written in the export).
+    #[must_use]
     pub fn principal(&self, arn: &str) -> Option<&Principal> {
         self.principals
             .binary_search_by(|p| p.arn.as_str().cmp(arn))
@@ -156,24 +209,31 @@ impl Account {
             .map(|i| &self.principals[i])
     }
 
+    /// Every group, sorted by name.
     pub fn groups(&self) -> impl Iterator<Item = &Group> {
         self.groups.values()
     }
 
+    /// The group whose friendly name (`GroupName`) is `name`.
+    #[must_use]
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.get(name)
     }
 
+    /// Every managed policy of the export (customer and AWS managed), sorted by ARN.
     pub fn managed_policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
         self.managed.values()
     }
 
+    /// The managed policy whose ARN is `arn`.
+    #[must_use]
     pub fn managed_policy(&self, arn: &str) -> Option<&ManagedPolicy> {
         self.managed.get(arn)
     }
 
     /// How many users, groups and roles a managed policy is attached to: IAM's
     /// `AttachmentCount`, or what the export shows when that is more.
+    #[must_use]
     pub fn attachments(&self, arn: &str) -> usize {
         let counted = self.attached_by.get(arn).copied().unwrap_or(0);
         let declared = self
@@ -186,6 +246,7 @@ impl Account {
     }
 
     /// Things about the input as a whole (an export whose last page says it is truncated).
+    #[must_use]
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -194,6 +255,7 @@ impl Account {
 /// Is the principal `arn` in shard `index` of `count` (from 0)? The shard of a principal
 /// depends on its ARN alone (FNV-1a), not on the rest of the account, so every job of a
 /// fanned-out run agrees on it with no coordinator, and adding a role moves no other.
+#[must_use]
 pub fn in_shard(arn: &str, index: usize, count: usize) -> bool {
     if count <= 1 {
         return true;

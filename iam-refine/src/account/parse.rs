@@ -27,70 +27,116 @@ const LISTS: [&str; 4] = [
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccountError {
+    /// The text is not JSON the strict reader accepts (a syntax error, a repeated key).
     #[error("page {page} (line {line}): {source}")]
     Json {
+        /// Which top-level JSON value of the text it is, from 1 (a JSON array of pages
+        /// counts as one).
         page: usize,
+        /// The line (from 1) its JSON value starts on.
         line: usize,
+        /// What the strict reader refused.
         source: PolicyError,
     },
+    /// The text holds no page at all (blank, or an empty array).
     #[error(
         "the account export is empty: expected `aws iam get-account-authorization-details` output"
     )]
     Empty,
+    /// A page is not an object with any of `RoleDetailList`, `UserDetailList`,
+    /// `GroupDetailList` or `Policies` (another command's output).
     #[error("page {page} (line {line}): expected `aws iam get-account-authorization-details` output (an object with RoleDetailList, UserDetailList, GroupDetailList or Policies), found {found}")]
     NotAPage {
+        /// The page.
         page: usize,
+        /// The line (from 1) its JSON value starts on.
         line: usize,
+        /// What it is instead: a JSON kind, or an object's first keys.
         found: String,
     },
+    /// One of the four lists is not an array.
     #[error("page {page}: `{list}` must be an array, found {found}")]
     ListType {
+        /// The page.
         page: usize,
+        /// The list's key (`RoleDetailList`, ...).
         list: &'static str,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// An item of one of the four lists is not an object.
     #[error("page {page}: {list} item {index}: expected an object, found {found}")]
     ItemType {
+        /// The page.
         page: usize,
+        /// The list's key (`RoleDetailList`, ...).
         list: &'static str,
+        /// The item's position in the list, from 1.
         index: usize,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// An item lacks a field it cannot do without (`Arn`, `RoleName`, `PolicyDocument`,
+    /// a version's `Document`, ...).
     #[error("page {page}: {item}: `{field}` is missing")]
     MissingField {
+        /// The page.
         page: usize,
+        /// The item, as messages name it (``role `Admin` ``, `RoleDetailList item 3`, with
+        /// the inline policy or version within it when the field is theirs).
         item: String,
+        /// The missing field's key.
         field: &'static str,
     },
+    /// A field has the wrong JSON type (a number for a name, a string for a list).
     #[error("page {page}: {item}: `{field}` must be {expected}, found {found}")]
     Field {
+        /// The page.
         page: usize,
+        /// The item, as in [`AccountError::MissingField`].
         item: String,
+        /// The field's key.
         field: &'static str,
+        /// What it must be (`a string`, `an array`, ...).
         expected: &'static str,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// A managed policy appears on two pages with different default documents.
     #[error("managed policy `{arn}` is defined twice with different documents (pages {first} and {second})")]
     ConflictingPolicy {
+        /// The policy's ARN.
         arn: String,
+        /// The page that defined it first.
         first: usize,
+        /// The page that defines it differently.
         second: usize,
     },
+    /// A role, user or group appears twice with different contents.
     #[error(
         "{kind} `{arn}` is defined twice with different contents (pages {first} and {second})"
     )]
     ConflictingEntity {
+        /// `role`, `user` or `group`.
         kind: &'static str,
+        /// Its ARN.
         arn: String,
+        /// The page that defined it first.
         first: usize,
+        /// The page that defines it differently.
         second: usize,
     },
+    /// A role, user or group lists two inline policies of the same name with different
+    /// documents.
     #[error(
         "page {page}: {owner}: inline policy `{name}` is defined twice with different documents"
     )]
     ConflictingInline {
+        /// The page.
         page: usize,
+        /// The policy's owner, as messages name it (``role `Admin` ``).
         owner: String,
+        /// The inline policy's `PolicyName`.
         name: String,
     },
 }
@@ -245,7 +291,8 @@ impl<'a> Item<'a> {
                 }
             };
             match out.iter().find(|p| p.name == name) {
-                Some(p) if p.document == document => continue,
+                // An equal repeat (pages overlap): already there.
+                Some(p) if p.document == document => {}
                 Some(_) => {
                     return Err(AccountError::ConflictingInline {
                         page: self.page,

@@ -31,6 +31,7 @@ use crate::usage::{ObservedUsage, PrincipalFindings, ReportedFinding, UnusedRole
 /// How to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanOptions {
+    /// The `keep` and `skip_sid` opt-outs, applied to every policy of the principal.
     pub refine: RefineOptions,
     /// Make what is over IAM's quotas fit (`--fit-quota`), or fail the principal.
     pub fit_quota: bool,
@@ -51,7 +52,9 @@ impl Default for PlanOptions {
 /// What a principal used or did not use, borrowed from wherever it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UsageRef<'a> {
+    /// What it did not use (Access Analyzer's findings, or Access Advisor's report).
     Unused(&'a Findings),
+    /// What it used (observed usage): every other action its policies allow is unused.
     Used(&'a ObservedUsage),
 }
 
@@ -60,7 +63,10 @@ pub enum UsageRef<'a> {
 pub struct Evidence<'a> {
     /// Unused permissions, or the actions used; `None` when nothing is known.
     pub usage: Option<UsageRef<'a>>,
+    /// An `UnusedIAMRole` finding: a role with one is to be deleted, not refined.
     pub unused_role: Option<&'a UnusedRole>,
+    /// Findings to report with the principal and not act on (unused access keys and
+    /// passwords).
     pub reported: &'a [ReportedFinding],
 }
 
@@ -90,13 +96,18 @@ impl<'a> From<&'a Usage> for Evidence<'a> {
 /// Where a policy comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicySource {
+    /// Embedded in its role, user or group.
     Inline,
+    /// A managed policy of the account (`arn:aws:iam::<account>:policy/...`).
     CustomerManaged,
+    /// A managed policy of AWS's (`arn:aws:iam::aws:policy/...`): never edited, only
+    /// replaced.
     AwsManaged,
 }
 
 impl PolicySource {
     /// `inline`, `customerManaged`, `awsManaged` (the recommendation's extra field).
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PolicySource::Inline => "inline",
@@ -111,7 +122,9 @@ impl PolicySource {
 pub struct PolicyRef {
     /// `existingPolicyId`: the ARN of a managed policy, the name of an inline one.
     pub id: String,
+    /// Its friendly name: the `PolicyName` of a managed or inline policy.
     pub name: String,
+    /// Inline, customer managed or AWS managed.
     pub source: PolicySource,
 }
 
@@ -129,16 +142,22 @@ pub enum PolicyAction {
 /// The size check of a replaced policy, or of a principal's inline policies together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaCheck {
+    /// IAM's quota that applies, in characters without whitespace (6,144 for a managed
+    /// policy; a role's, user's or group's inline aggregate).
     pub quota: usize,
+    /// The size of the original policy (or inline policies together).
     pub before: usize,
     /// After refinement, before any fitting.
     pub refined: usize,
     /// What is written: the size of each document (several after a split).
     pub written: Vec<usize>,
+    /// What `--fit-quota`'s infix step did (all zero without it or when not needed).
     pub infix: InfixStats,
 }
 
 impl QuotaCheck {
+    /// Whether every document written is within the quota.
+    #[must_use]
     pub fn fits(&self) -> bool {
         self.written.iter().all(|&s| s <= self.quota)
     }
@@ -147,9 +166,14 @@ impl QuotaCheck {
 /// One policy of the principal, refined.
 #[derive(Debug, Clone)]
 pub struct PolicyPlan {
+    /// Which policy this is.
     pub policy: PolicyRef,
+    /// Its document as read from the export (a managed policy's default version).
     pub original: Policy,
+    /// The refinement of `original` against the principal's findings (after `keep`),
+    /// before any quota fitting.
     pub refinement: Refinement,
+    /// What becomes of it.
     pub action: PolicyAction,
     /// What to create in its place (empty unless replaced): one document, or several when
     /// split to fit the quota.
@@ -170,7 +194,9 @@ pub struct PolicyPlan {
 /// A user's policy inherited from a group: reported, not refined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InheritedPolicy {
+    /// The friendly name (`GroupName`) of the group it comes from.
     pub group: String,
+    /// Which policy of the group this is.
     pub policy: PolicyRef,
     /// Catalog actions it allows that the user did not use.
     pub unused_actions: usize,
@@ -194,6 +220,9 @@ pub enum PrincipalStatus {
 }
 
 impl PrincipalStatus {
+    /// The status as reports print it: `refined`, `detach`, `unchanged`, `delete role`,
+    /// `no findings`, `failed`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             PrincipalStatus::Refined => "refined",
@@ -210,23 +239,49 @@ impl PrincipalStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
+    /// One of the principal's own policies has a document that cannot be used
+    /// ([`crate::DocumentError`]).
     #[error("policy `{policy}`: {message}")]
-    Document { policy: String, message: String },
+    Document {
+        /// The policy: an inline policy's name, a managed policy's ARN.
+        policy: String,
+        /// Why its document cannot be used.
+        message: String,
+    },
+    /// A managed policy attached to the principal is not in the export's `Policies`
+    /// (typically an export taken with a `--filter` that left managed policies out).
     #[error("attached policy `{arn}` is not in the export's `Policies` (run get-account-authorization-details without --filter, or with LocalManagedPolicy and AWSManagedPolicy)")]
-    MissingManaged { arn: String },
+    MissingManaged {
+        /// The attached policy's ARN.
+        arn: String,
+    },
+    /// With [`PlanOptions::fit_quota`], a replaced managed policy cannot be made to fit
+    /// IAM's quota, even split over the managed policies the principal has room for.
     #[error("policy `{policy}`: {size} characters after refinement, over IAM's {quota}-character quota; the smallest reached is {smallest}{parts}")]
     Quota {
+        /// The managed policy's ARN.
         policy: String,
+        /// Its size after refinement, in characters without whitespace.
         size: usize,
+        /// The quota it is over.
         quota: usize,
+        /// The smallest single policy [`crate::fit_quota`] reached.
         smallest: usize,
+        /// The end of the message: how many policies a split would take and how many can
+        /// be attached, or that one statement is too big alone (starts with `, `).
         parts: String,
     },
+    /// With [`PlanOptions::fit_quota`], the principal's inline policies together stay
+    /// over their aggregate quota after infix compression.
     #[error("the {kind}'s inline policies total {size} characters after refinement, over IAM's {quota}-character quota; the smallest reached is {smallest}")]
     InlineQuota {
+        /// `role` or `user` ([`PrincipalKind::name`]).
         kind: &'static str,
+        /// Their aggregate size after refinement, in characters without whitespace.
         size: usize,
+        /// The aggregate quota it is over.
         quota: usize,
+        /// The smallest aggregate size reached.
         smallest: usize,
     },
 }
@@ -234,31 +289,43 @@ pub enum PlanError {
 /// The plan for one principal.
 #[derive(Debug, Clone)]
 pub struct PrincipalPlan {
+    /// Role or user.
     pub kind: PrincipalKind,
+    /// The principal's friendly name (`RoleName` or `UserName`).
     pub name: String,
+    /// The principal's ARN.
     pub arn: String,
+    /// The outcome.
     pub status: PrincipalStatus,
     /// Its own policies: inline first, then attached, in the export's order.
     pub policies: Vec<PolicyPlan>,
+    /// A user's policies from its groups, with what they allow unused (empty for a role).
     pub inherited: Vec<InheritedPolicy>,
     /// Unused access keys and passwords.
     pub reported: Vec<ReportedFinding>,
+    /// Its `UnusedIAMRole` finding, if any (a role with one is [`PrincipalStatus::DeleteRole`]).
     pub unused_role: Option<UnusedRole>,
     /// The findings its policies were refined against (after `keep`): what a verifier must
     /// be given.
     pub findings: Option<Findings>,
     /// Its inline policies' aggregate size, when it has any replaced.
     pub inline_quota: Option<QuotaCheck>,
-    /// Managed policies attached before and after the plan.
+    /// Managed policies attached before the plan.
     pub managed_before: usize,
+    /// Managed policies attached after the plan: detached ones gone, split ones counted
+    /// once per part.
     pub managed_after: usize,
+    /// Why the plan failed (empty unless [`PrincipalStatus::Failed`]).
     pub errors: Vec<PlanError>,
+    /// What the caller should know but did not stop the plan (a group missing from the
+    /// export, a managed policy over its quota without `fit_quota`), one line each.
     pub warnings: Vec<String>,
 }
 
 impl PrincipalPlan {
     /// The refinement statistics of its policies, summed (an action removed from two
     /// policies counts twice).
+    #[must_use]
     pub fn stats(&self) -> Stats {
         let mut total = Stats::default();
         for p in &self.policies {
@@ -287,6 +354,7 @@ struct Carried {
 }
 
 /// Plans `principal` of `account` from `evidence`.
+#[must_use]
 pub fn plan_principal(
     account: &Account,
     principal: &Principal,
@@ -342,20 +410,7 @@ pub fn plan_principal(
         } else {
             PolicyAction::Unchanged
         };
-        let not_action_refined = refinement
-            .policy
-            .statements
-            .iter()
-            .enumerate()
-            .any(|(j, s)| {
-                s.effect == Effect::Allow
-                    && s.key == ActionKey::NotAction
-                    && refinement
-                        .origins
-                        .get(j)
-                        .and_then(|&o| c.original.statements.get(o))
-                        .is_some_and(|o| o != s)
-            });
+        let not_action_refined = not_action_refined(&c.original, &refinement);
         let documents = match action {
             PolicyAction::Replace => vec![refinement.policy.clone()],
             _ => Vec::new(),
@@ -384,13 +439,34 @@ pub fn plan_principal(
     super::limits::check_managed_quota(&mut plan, &unused, options);
     super::limits::check_inline_quota(&mut plan, &unused, options);
     plan.findings = Some(findings);
-    plan.status = if !plan.errors.is_empty() {
-        PrincipalStatus::Failed
-    } else if plan
-        .policies
+    plan.status = outcome(&plan);
+    plan
+}
+
+/// Whether `refinement` changed an Allow `NotAction` statement of `original`.
+fn not_action_refined(original: &Policy, refinement: &Refinement) -> bool {
+    refinement
+        .policy
+        .statements
         .iter()
-        .any(|p| p.action == PolicyAction::Replace)
-    {
+        .enumerate()
+        .any(|(j, s)| {
+            s.effect == Effect::Allow
+                && s.key == ActionKey::NotAction
+                && refinement
+                    .origins
+                    .get(j)
+                    .and_then(|&o| original.statements.get(o))
+                    .is_some_and(|o| o != s)
+        })
+}
+
+/// The status of a planned principal, from its errors and its policies' actions.
+fn outcome(plan: &PrincipalPlan) -> PrincipalStatus {
+    let any = |action| plan.policies.iter().any(|p| p.action == action);
+    if !plan.errors.is_empty() {
+        PrincipalStatus::Failed
+    } else if any(PolicyAction::Replace) {
         PrincipalStatus::Refined
     } else if !plan.policies.is_empty()
         && plan
@@ -399,16 +475,11 @@ pub fn plan_principal(
             .all(|p| p.action == PolicyAction::Detach)
     {
         PrincipalStatus::Detach
-    } else if plan
-        .policies
-        .iter()
-        .any(|p| p.action == PolicyAction::Detach)
-    {
+    } else if any(PolicyAction::Detach) {
         PrincipalStatus::Refined
     } else {
         PrincipalStatus::Unchanged
-    };
-    plan
+    }
 }
 
 /// The principal's own policies, or errors for those that cannot be read.

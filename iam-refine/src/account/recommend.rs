@@ -46,7 +46,7 @@ impl PrincipalPlan {
                 );
             }
             match p.action {
-                PolicyAction::Unchanged => continue,
+                PolicyAction::Unchanged => {}
                 PolicyAction::Detach => {
                     let mut step = RecommendedStep::detach(&p.policy.id);
                     step.policy_updated_at.clone_from(&p.updated_at);

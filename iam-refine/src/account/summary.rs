@@ -12,14 +12,23 @@ use crate::report::thousands;
 /// Totals over principals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountSummary {
+    /// Principals planned (the sum of the six counts by [`PrincipalStatus`] below).
     pub principals: usize,
+    /// Principals [`PrincipalStatus::Refined`].
     pub refined: usize,
+    /// Principals [`PrincipalStatus::Detach`]: every policy they carry is to be detached.
     pub to_detach: usize,
+    /// Principals [`PrincipalStatus::Unchanged`].
     pub unchanged: usize,
+    /// Roles to delete ([`PrincipalStatus::DeleteRole`]).
     pub delete_role: usize,
+    /// Principals with no finding or usage ([`PrincipalStatus::NoFindings`]).
     pub no_findings: usize,
+    /// Principals whose plan failed ([`PrincipalStatus::Failed`]).
     pub failed: usize,
+    /// Policies to replace ([`PolicyAction::Replace`]), over principals that did not fail.
     pub policies_replaced: usize,
+    /// Policies to detach ([`PolicyAction::Detach`]), over principals that did not fail.
     pub policies_detached: usize,
     /// Replaced policies split into several to fit IAM's quota.
     pub policies_split: usize,
@@ -34,11 +43,15 @@ pub struct AccountSummary {
     /// Verdicts of the policies a caller verified (`--verify`): the library does not prove
     /// anything itself; the caller counts here what its prover said.
     pub proved: usize,
+    /// Policies the caller's prover refuted (found a counterexample for).
     pub refuted: usize,
+    /// Policies the caller's prover could not decide (timeout, resource limit).
     pub unknown: usize,
 }
 
 impl AccountSummary {
+    /// Counts one principal's plan. A failed plan counts as a principal only: its
+    /// policies and removed actions are not added.
     pub fn add(&mut self, plan: &PrincipalPlan) {
         self.principals += 1;
         match plan.status {
@@ -77,6 +90,7 @@ impl AccountSummary {
         self.removed_unknown += stats.removed_unknown;
     }
 
+    /// Adds another summary's counts to these (for summaries of disjoint principals).
     pub fn merge(&mut self, other: &AccountSummary) {
         self.principals += other.principals;
         self.refined += other.refined;
@@ -99,11 +113,15 @@ impl AccountSummary {
         self.unknown += other.unknown;
     }
 
+    /// Every action removed: the catalog actions of all access levels plus the unknown
+    /// names.
+    #[must_use]
     pub fn removed_total(&self) -> usize {
         self.removed.values().sum::<usize>() + self.removed_unknown
     }
 
     /// The summary lines, without a trailing newline.
+    #[must_use]
     pub fn render(&self) -> String {
         let mut s = String::new();
         let _ = write!(

@@ -164,6 +164,8 @@ pub(crate) fn compress(
         });
     }
 
+    // Sizes are a policy's characters, far below `isize::MAX`.
+    #[allow(clippy::cast_possible_wrap)]
     let gain = |c: &Candidate, stmts: &[Stmt]| -> isize {
         let freed: usize = c
             .covers

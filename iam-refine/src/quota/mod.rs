@@ -45,26 +45,40 @@ pub struct FitLimits {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fit {
     /// One policy within the quota: as refined, or with infix wildcards (`infix.written`).
-    Fits { policy: Policy, infix: InfixStats },
+    Fits {
+        /// The policy to write.
+        policy: Policy,
+        /// What the infix step wrote (all zero when the refined policy fitted as it was).
+        infix: InfixStats,
+    },
     /// Several policies, each within the quota, that together allow what the refined policy
     /// allows (every Deny statement in each).
     Split {
+        /// The policies to write, in order, each within [`FitLimits::quota`] and at most
+        /// [`FitLimits::max_parts`] of them.
         parts: Vec<Policy>,
+        /// What the infix step wrote before splitting.
         infix: InfixStats,
     },
     /// It cannot fit. `policy` is the smallest single policy reached (`smallest`
     /// characters); `parts_needed` how many policies a split would take, or `None` when a
     /// statement that cannot be cut (Deny, `NotAction`, a single entry) is too big alone.
     TooLarge {
+        /// The smallest single policy reached (refined, then compressed with infixes).
         policy: Policy,
+        /// Its size in characters, whitespace not counted ([`Policy::size`]).
         smallest: usize,
+        /// How many policies a split within the quota would take (more than
+        /// [`FitLimits::max_parts`]), or `None` when one statement alone is too big.
         parts_needed: Option<usize>,
+        /// What the infix step wrote.
         infix: InfixStats,
     },
 }
 
 impl Fit {
     /// The policies to write: one, several, or the smallest reached.
+    #[must_use]
     pub fn policies(&self) -> Vec<&Policy> {
         match self {
             Fit::Fits { policy, .. } | Fit::TooLarge { policy, .. } => vec![policy],
@@ -72,10 +86,14 @@ impl Fit {
         }
     }
 
+    /// Whether the result is within the limits ([`Fit::Fits`] or [`Fit::Split`]).
+    #[must_use]
     pub fn fits(&self) -> bool {
         !matches!(self, Fit::TooLarge { .. })
     }
 
+    /// What the infix step did, whatever the outcome.
+    #[must_use]
     pub fn infix(&self) -> InfixStats {
         match self {
             Fit::Fits { infix, .. } | Fit::Split { infix, .. } | Fit::TooLarge { infix, .. } => {
@@ -87,6 +105,7 @@ impl Fit {
 
 /// Makes `refinement` (of `original`, against `unused`) fit `limits`: as refined when it
 /// fits; else with infix wildcards; else split; else the smallest reached.
+#[must_use]
 pub fn fit_quota(
     original: &Policy,
     refinement: &Refinement,
@@ -125,6 +144,7 @@ pub fn fit_quota(
 
 /// Infix wildcards only, as far as they go (or until the size is at most `target`): for
 /// inline policies, whose quota is their principal's aggregate.
+#[must_use]
 pub fn compress(
     original: &Policy,
     refinement: &Refinement,

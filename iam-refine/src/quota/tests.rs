@@ -206,7 +206,7 @@ fn no_infix_reaches_an_unused_action_or_service() {
             "{e} reaches an unknown unused name"
         );
     }
-    let set: HashSet<String> = findings.actions().map(|a| a.to_ascii_lowercase()).collect();
+    let set: HashSet<String> = findings.actions().map(str::to_ascii_lowercase).collect();
     assert_exact(&policy, &r, &fitted, &set);
 }
 

@@ -85,16 +85,15 @@ impl Refiner<'_, '_> {
     }
 
     pub(super) fn refine_entry(&mut self, n: usize, pattern: &Pattern) -> Outcome {
-        let found = match self.cache.found.get(pattern.normalized()) {
-            Some(found) => found.clone(),
-            None => {
-                let found = self.find(pattern);
-                self.cache.matched.remove(pattern.normalized());
-                self.cache
-                    .found
-                    .insert(pattern.normalized().to_string(), found.clone());
-                found
-            }
+        let found = if let Some(found) = self.cache.found.get(pattern.normalized()) {
+            found.clone()
+        } else {
+            let found = self.find(pattern);
+            self.cache.matched.remove(pattern.normalized());
+            self.cache
+                .found
+                .insert(pattern.normalized().to_string(), found.clone());
+            found
         };
         self.removed.extend(&found.removed);
         self.removed_unknown
@@ -192,7 +191,7 @@ impl Refiner<'_, '_> {
             extras_hit
                 .iter()
                 .filter(|e| !e.ends_with(':'))
-                .map(|e| e.to_string()),
+                .map(ToString::to_string),
         );
         if in_unused_service {
             found.outcome = Outcome::Drop;

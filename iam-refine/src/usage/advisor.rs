@@ -48,6 +48,7 @@ pub struct AccessAdvisorReport {
 
 impl AccessAdvisorReport {
     /// Does `value` look like `get-service-last-accessed-details` output?
+    #[must_use]
     pub fn is_report(value: &Value) -> bool {
         value.get("ServicesLastAccessed").is_some()
             || (value.get("JobStatus").is_some() && value.get("JobType").is_some())
@@ -55,6 +56,12 @@ impl AccessAdvisorReport {
 
     /// Reads one output or several pages one after another (`--max-items` and
     /// `--starting-token`): their services are put together.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError`] when a page is not JSON the strict reader accepts, the job is not
+    /// `COMPLETED`, or a field is missing, of the wrong type, or not a valid date or action
+    /// name.
     pub fn parse(text: &str) -> Result<AccessAdvisorReport, UsageError> {
         let pages = json_values::parse_all(text).map_err(|e| UsageError::Page {
             page: e.index,
@@ -189,6 +196,7 @@ impl AccessAdvisorReport {
     }
 
     /// Notes about the report (truncated, service level only).
+    #[must_use]
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -196,6 +204,11 @@ impl AccessAdvisorReport {
     /// The unused actions and services, as findings. With `unused_after` days, what was
     /// last used longer ago than that before the job's completion counts as unused too
     /// (the report must then have its `JobCompletionDate`).
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::MissingField`] when `unused_after` is given and the report has no
+    /// `JobCompletionDate`.
     pub fn unused(&self, unused_after: Option<u32>) -> Result<Findings, UsageError> {
         let cutoff = match unused_after {
             None => None,
@@ -297,7 +310,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// As `aws iam get-service-last-accessed-details --job-id ...` prints an ACTION_LEVEL
+    /// As `aws iam get-service-last-accessed-details --job-id ...` prints an `ACTION_LEVEL`
     /// report for a role allowed S3, SQS, DynamoDB and Lambda.
     fn report() -> Value {
         json!({

@@ -24,47 +24,85 @@ use crate::policy::PolicyError;
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccountFindingsError {
+    /// The text is not JSON the strict reader accepts (a syntax error, a repeated key).
     #[error("{file}:{line}: {source}")]
     Json {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the JSON value that failed starts on.
         line: usize,
+        /// What the strict reader refused.
         source: PolicyError,
     },
+    /// A value is not a finding: not an object, or an object without `findingType`.
     #[error("{file}:{line}: expected `aws accessanalyzer get-finding-v2` output (an object with `findingType`, `resource` and `findingDetails`), found {found}")]
     NotAFinding {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// What it is instead: a JSON kind, or an object's first keys.
         found: String,
     },
+    /// The input is `list-findings-v2` output (a `findings` list), which lacks the
+    /// unused actions.
     #[error("{file}:{line}: `list-findings-v2` output has no finding details: save `aws accessanalyzer get-finding-v2` for each finding id instead")]
-    ListOnly { file: String, line: usize },
+    ListOnly {
+        /// The name the caller gave the text (a file name).
+        file: String,
+        /// The line (from 1) the finding starts on.
+        line: usize,
+    },
+    /// A field of a finding has the wrong JSON type.
     #[error("{file}:{line}: `{field}` must be {expected}, found {found}")]
     Field {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The field's key (`findingType`, `resource`, `findingDetails`, ...).
         field: &'static str,
+        /// What it must be (`a string`, `an array`).
         expected: &'static str,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// An active finding about unused access has no `resource`.
     #[error("{file}:{line}: finding{id}: `{field}` is missing")]
     MissingField {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The finding's `id` in backticks after a space, or empty when it has none.
         id: String,
+        /// The missing field's key.
         field: &'static str,
     },
+    /// An active finding about unused access names a `resource` that is not a role's or
+    /// user's ARN.
     #[error("{file}:{line}: finding{id}: `{resource}` is not the ARN of an IAM role or user")]
     NotAPrincipal {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The finding's `id` in backticks after a space, or empty when it has none.
         id: String,
+        /// Its `resource`, as written.
         resource: String,
     },
+    /// An `UnusedPermission` finding's `findingDetails` are not what the findings reader
+    /// accepts.
     #[error("{file}:{line}: finding{id}: {source}")]
     Details {
+        /// The name the caller gave the text (a file name).
         file: String,
+        /// The line (from 1) the finding starts on.
         line: usize,
+        /// The finding's `id` in backticks after a space, or empty when it has none.
         id: String,
+        /// What the findings reader refused.
         source: FindingsError,
     },
 }
@@ -72,6 +110,7 @@ pub enum AccountFindingsError {
 /// A role found wholly unused (`UnusedIAMRole`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnusedRole {
+    /// The finding's `id`, when it has one.
     pub finding_id: Option<String>,
     /// `unusedIamRoleDetails.lastAccessed`, when the role was ever used.
     pub last_accessed: Option<String>,
@@ -81,7 +120,9 @@ pub struct UnusedRole {
 /// password).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportedFinding {
+    /// The finding's `id`, when it has one.
     pub finding_id: Option<String>,
+    /// Its `findingType`: `UnusedIAMUserAccessKey` or `UnusedIAMUserPassword`.
     pub finding_type: String,
     /// One line, e.g. "access key AKIA... unused (last accessed 2023-01-01T00:00:00Z)".
     pub detail: String,
@@ -92,18 +133,24 @@ pub struct ReportedFinding {
 pub struct IgnoredFinding {
     /// `file:line`.
     pub at: String,
+    /// The finding's `id`, when it has one.
     pub finding_id: Option<String>,
+    /// Why it was set aside, one line (``finding type `ExternalAccess` is not about unused
+    /// access``, `status is ARCHIVED, not ACTIVE`).
     pub reason: String,
 }
 
 /// What the findings say about one role or user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrincipalFindings {
+    /// The principal's ARN, as the findings' `resource` wrote it.
     pub arn: String,
     /// The unused permissions of its `UnusedPermission` findings, merged; `None` when it
     /// has none.
     pub unused: Option<Findings>,
+    /// Its `UnusedIAMRole` finding (the last one read, when several).
     pub unused_role: Option<UnusedRole>,
+    /// Its unused access key and password findings, in input order.
     pub reported: Vec<ReportedFinding>,
     /// The ids of every finding read for it, in input order.
     pub finding_ids: Vec<String>,
@@ -127,6 +174,14 @@ struct Pending {
 impl AccountFindings {
     /// Reads `(name, text)` pairs: each text one or more `get-finding-v2` outputs (one per
     /// line, or one after another), or a JSON array of them. The name is for messages.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountFindingsError`], naming the source and line, when a text is not JSON the
+    /// strict reader accepts, a value is not a `get-finding-v2` output (or is
+    /// `list-findings-v2` output), a finding's field is missing or of the wrong type, its
+    /// `resource` is not a role or user, or its unused-permission details are malformed.
+    /// Findings of other types, or not active, are set aside ([`AccountFindings::ignored`]).
     pub fn parse<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<AccountFindings, AccountFindingsError> {
@@ -168,23 +223,7 @@ impl AccountFindings {
         value: &Value,
         pending: &mut BTreeMap<String, Pending>,
     ) -> Result<(), AccountFindingsError> {
-        let Value::Object(map) = value else {
-            return Err(at.not_a_finding(json_kind(value).to_string()));
-        };
-        if map.contains_key("findings") && !map.contains_key("findingType") {
-            return Err(AccountFindingsError::ListOnly {
-                file: at.file.to_string(),
-                line: at.line,
-            });
-        }
-        let Some(finding_type) = at.string(map, "findingType")? else {
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
-            return Err(at.not_a_finding(if keys.is_empty() {
-                "an empty object".to_string()
-            } else {
-                format!("an object with keys {}", keys.join(", "))
-            }));
-        };
+        let (map, finding_type) = at.typed_finding(value)?;
         let id = at.string(map, "id")?;
         let label = id.as_deref().map(|i| format!(" `{i}`")).unwrap_or_default();
         let ignore = |this: &mut AccountFindings, reason: String| {
@@ -215,22 +254,7 @@ impl AccountFindings {
                 return Ok(());
             }
         }
-        let Some(arn) = at.string(map, "resource")? else {
-            return Err(AccountFindingsError::MissingField {
-                file: at.file.to_string(),
-                line: at.line,
-                id: label,
-                field: "resource",
-            });
-        };
-        if !is_principal_arn(&arn) {
-            return Err(AccountFindingsError::NotAPrincipal {
-                file: at.file.to_string(),
-                line: at.line,
-                id: label,
-                resource: arn,
-            });
-        }
+        let arn = at.principal_arn(map, &label)?;
         let details = match map.get("findingDetails") {
             None | Some(Value::Null) => &[][..],
             Some(Value::Array(items)) => items.as_slice(),
@@ -294,6 +318,7 @@ impl AccountFindings {
     }
 
     /// The findings about `arn`.
+    #[must_use]
     pub fn principal(&self, arn: &str) -> Option<&PrincipalFindings> {
         self.principals.get(arn)
     }
@@ -304,6 +329,7 @@ impl AccountFindings {
     }
 
     /// Findings set aside (other types, not active).
+    #[must_use]
     pub fn ignored(&self) -> &[IgnoredFinding] {
         &self.ignored
     }
@@ -342,6 +368,57 @@ struct At<'a> {
 }
 
 impl At<'_> {
+    /// `value` as a finding object, with its `findingType`.
+    fn typed_finding<'v>(
+        &self,
+        value: &'v Value,
+    ) -> Result<(&'v Map<String, Value>, String), AccountFindingsError> {
+        let Value::Object(map) = value else {
+            return Err(self.not_a_finding(json_kind(value).to_string()));
+        };
+        if map.contains_key("findings") && !map.contains_key("findingType") {
+            return Err(AccountFindingsError::ListOnly {
+                file: self.file.to_string(),
+                line: self.line,
+            });
+        }
+        let Some(finding_type) = self.string(map, "findingType")? else {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(4).collect();
+            return Err(self.not_a_finding(if keys.is_empty() {
+                "an empty object".to_string()
+            } else {
+                format!("an object with keys {}", keys.join(", "))
+            }));
+        };
+        Ok((map, finding_type))
+    }
+
+    /// The finding's `resource`, which must be a role's or user's ARN; `label` names the
+    /// finding in errors.
+    fn principal_arn(
+        &self,
+        map: &Map<String, Value>,
+        label: &str,
+    ) -> Result<String, AccountFindingsError> {
+        let Some(arn) = self.string(map, "resource")? else {
+            return Err(AccountFindingsError::MissingField {
+                file: self.file.to_string(),
+                line: self.line,
+                id: label.to_string(),
+                field: "resource",
+            });
+        };
+        if !is_principal_arn(&arn) {
+            return Err(AccountFindingsError::NotAPrincipal {
+                file: self.file.to_string(),
+                line: self.line,
+                id: label.to_string(),
+                resource: arn,
+            });
+        }
+        Ok(arn)
+    }
+
     fn not_a_finding(&self, found: String) -> AccountFindingsError {
         AccountFindingsError::NotAFinding {
             file: self.file.to_string(),

@@ -34,37 +34,103 @@ pub const ACCEPTED_SHAPES: &str = "unused-permission findings (`aws accessanalyz
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UsageError {
+    /// The text is not JSON the strict reader accepts, or a used-actions policy is not a
+    /// valid policy.
     #[error("{source}")]
-    Text { source: PolicyError },
-    #[error("page {page} (line {line}): {source}")]
-    Page {
-        page: usize,
-        line: usize,
+    Text {
+        /// What the strict reader or the policy reader refused.
         source: PolicyError,
     },
+    /// A page of an Access Advisor report is not JSON the strict reader accepts.
+    #[error("page {page} (line {line}): {source}")]
+    Page {
+        /// The page, from 1.
+        page: usize,
+        /// The line (from 1) the page starts on.
+        line: usize,
+        /// What the strict reader refused.
+        source: PolicyError,
+    },
+    /// The text is none of the accepted sources ([`ACCEPTED_SHAPES`]), or is empty.
     #[error("expected {ACCEPTED_SHAPES}; found {found}")]
-    Unrecognised { found: String },
+    Unrecognised {
+        /// What it is instead (`an empty text`, `an object with keys ...`, a JSON kind).
+        found: String,
+    },
+    /// The text looks like unused-permission findings but the findings reader refuses it.
     #[error("{source}")]
-    Findings { source: FindingsError },
+    Findings {
+        /// What the findings reader refused.
+        source: FindingsError,
+    },
+    /// An Access Advisor report whose job has not completed (`IN_PROGRESS`, `FAILED`).
     #[error("the Access Advisor job is {status}, not COMPLETED{message}")]
-    AdvisorJob { status: String, message: String },
+    AdvisorJob {
+        /// Its `JobStatus`.
+        status: String,
+        /// `: ` and the job's `Error.Message`, or empty when it has none.
+        message: String,
+    },
+    /// An Access Advisor report lacks a field it needs (`JobStatus`, a service's
+    /// `ServiceNamespace`, an action's `ActionName`; `JobCompletionDate` with
+    /// [`UsageOptions::unused_after`]).
     #[error("{what}: `{field}` is missing")]
-    MissingField { what: String, field: &'static str },
+    MissingField {
+        /// Where, as messages name it (`the Access Advisor report`, ``service `s3` ``,
+        /// `ServicesLastAccessed item 2`).
+        what: String,
+        /// The missing field's key.
+        field: &'static str,
+    },
+    /// A field of an Access Advisor report has the wrong JSON type.
     #[error("{what}: `{field}` must be {expected}, found {found}")]
     Field {
+        /// Where, as in [`UsageError::MissingField`].
         what: String,
+        /// The field's key.
         field: &'static str,
+        /// What it must be (`a string`, `an array`, `in an object`).
         expected: &'static str,
+        /// The JSON kind found.
         found: &'static str,
     },
+    /// A date of an Access Advisor report (`JobCompletionDate`, `LastAuthenticated`,
+    /// `LastAccessedTime`) is not an ISO 8601 date-time.
     #[error("`{field}` is not an ISO 8601 date-time: `{value}`")]
-    Date { field: &'static str, value: String },
+    Date {
+        /// The field's key.
+        field: &'static str,
+        /// Its value, as written.
+        value: String,
+    },
+    /// An Access Advisor service lists a tracked action prefixed by another service
+    /// (`ec2:RunInstances` under `s3`).
     #[error("service `{service}`: `{action}` is not an action of `{service}`")]
-    OtherService { service: String, action: String },
+    OtherService {
+        /// The service's `ServiceNamespace`.
+        service: String,
+        /// The action's `ActionName`, as written.
+        action: String,
+    },
+    /// An Access Advisor tracked action's name is empty, or holds a wildcard, a colon or
+    /// whitespace.
     #[error("service `{service}`: `{action}` is not an action name")]
-    BadAction { service: String, action: String },
+    BadAction {
+        /// The service's `ServiceNamespace`.
+        service: String,
+        /// The action name, without its service prefix.
+        action: String,
+    },
+    /// A used action is not of the form `service:Action` (wildcards allowed), or a JSON
+    /// array of used actions holds something other than a string.
     #[error("used action {entry}: expected an action name (`service:Action`), found {found}")]
-    UsedEntry { entry: usize, found: String },
+    UsedEntry {
+        /// Where: the line (from 1) of a plain list, the position (from 1) in a JSON array
+        /// or among a policy's actions.
+        entry: usize,
+        /// The entry in backticks, or the JSON kind found.
+        found: String,
+    },
 }
 
 /// Which source a text is.
@@ -79,6 +145,9 @@ pub enum UsageKind {
 }
 
 impl UsageKind {
+    /// The kind as messages name it (`unused-permission findings`, `an Access Advisor
+    /// report`, `a list of used actions`).
+    #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
             UsageKind::Findings => "unused-permission findings",
@@ -139,6 +208,11 @@ pub fn detect(value: &Value) -> Option<UsageKind> {
 
 impl Usage {
     /// Reads a usage source of any accepted kind.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::Unrecognised`] when the text is none of the accepted shapes
+    /// ([`ACCEPTED_SHAPES`]); otherwise the error of the reader of the kind it is.
     pub fn parse(text: &str, options: UsageOptions) -> Result<(Usage, UsageKind), UsageError> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.is_empty() {

@@ -32,6 +32,12 @@ pub struct ObservedUsage {
 
 impl ObservedUsage {
     /// Reads a list of used actions in any accepted shape.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::Text`] for JSON the strict reader refuses; otherwise as
+    /// [`ObservedUsage::from_value`] or, for a plain list, [`UsageError::UsedEntry`] for a
+    /// line that is not `service:Action`.
     pub fn parse(text: &str) -> Result<ObservedUsage, UsageError> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.starts_with(['[', '{']) {
@@ -50,6 +56,12 @@ impl ObservedUsage {
     }
 
     /// A parsed JSON array of names or a policy document.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::UsedEntry`] for an entry that is not a `service:Action` string,
+    /// [`UsageError::Text`] for a policy that does not parse, [`UsageError::Unrecognised`]
+    /// for a value that is neither an array nor an object.
     pub fn from_value(value: &Value) -> Result<ObservedUsage, UsageError> {
         match value {
             Value::Array(items) => {
@@ -111,6 +123,7 @@ impl ObservedUsage {
     }
 
     /// Was `lower` (a lower-cased full name) used?
+    #[must_use]
     pub fn used(&self, lower: &str) -> bool {
         self.names.contains(lower) || self.patterns.iter().any(|p| p.matches(lower))
     }
