@@ -9,7 +9,10 @@
 //!   statements ([`crate::refine_with`]); [`RefineOptions::skipped_statements`] lists them
 //!   for a verifier, which must then hold them to "unchanged" instead of "exact".
 //!
-//! Both are IAM-style globs, matched case-insensitively (`*` any run, `?` one character).
+//! Both are IAM-style globs (`*` any run, `?` one character): `keep` patterns match actions
+//! case-insensitively, as IAM matches actions; `skip_sid` patterns match `Sid`s with case
+//! counting, as IAM compares them and as the prover (`iam-refine-verify`'s `Keep`) does, so
+//! the statements the refiner leaves are exactly those the prover holds to "unchanged".
 
 use crate::catalog::Catalog;
 use crate::findings::{Findings, Unused};
@@ -110,7 +113,7 @@ impl RefineOptions {
         let Some(sid) = value.get("Sid").and_then(|s| s.as_str()) else {
             return false;
         };
-        self.skip_sid.iter().any(|p| p.matches(sid))
+        self.skip_sid.iter().any(|p| p.matches_case_sensitive(sid))
     }
 
     /// Indices (from 0) of the statements of `policy` that [`crate::refine_with`] leaves as
@@ -240,7 +243,10 @@ mod tests {
         let findings =
             Findings::parse(r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}, {"serviceNamespace": "sqs"}]"#)
                 .expect("findings");
-        let options = RefineOptions::new().skip_sid("break*").expect("valid");
+        // Sids are compared with case counting, as IAM and the prover compare them.
+        let other_case = RefineOptions::new().skip_sid("break*").expect("valid");
+        assert_eq!(other_case.skipped_statements(&policy), [0usize; 0]);
+        let options = RefineOptions::new().skip_sid("Break*").expect("valid");
         assert_eq!(options.skipped_statements(&policy), [0]);
         let r = refine_with(&policy, &findings.resolve(catalog()), &options);
         assert_eq!(r.policy.statements[0], policy.statements[0]);

@@ -179,6 +179,23 @@ impl Pattern {
         }
     }
 
+    /// Does the pattern, as written, match `text` with case counting? For `Sid`s, which
+    /// IAM compares exactly (actions are matched with [`Pattern::matches`]).
+    #[must_use]
+    pub fn matches_case_sensitive(&self, text: &str) -> bool {
+        let toks: Vec<Tok> = self
+            .raw
+            .chars()
+            .map(|c| match c {
+                '*' => Tok::Star,
+                '?' => Tok::One,
+                c => Tok::Lit(c),
+            })
+            .collect();
+        let chars: Vec<char> = text.chars().collect();
+        glob(&toks, &chars, |c| c)
+    }
+
     /// Is every string that starts with `prefix` matched (`prefix` followed by anything)?
     ///
     /// Reads `prefix` through the pattern's automaton and asks whether the states reached
