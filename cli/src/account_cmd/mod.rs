@@ -129,6 +129,8 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     };
     if let Some(text) = stdout {
         console.out(&text)?;
+        // Before the summary on stderr, so that a terminal shows the two in that order.
+        console.flush()?;
     }
     if let Output::Dir(dir) = &config.output {
         write_files(dir, &outcomes, &idle, &names, config.compact, console)?;
