@@ -27,9 +27,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use iam_refine::{
     in_shard, Account, AccountFindings, AccountSummary, Catalog, Principal, PrincipalKind,
-    PrincipalStatus,
 };
 
+use crate::args::Format;
 use crate::config::{AccountConfig, Common, Output};
 use crate::console::Console;
 use crate::exit::Exit;
@@ -37,7 +37,7 @@ use crate::input::{self, display_name};
 use crate::output::{self, Plan};
 use crate::render;
 use crate::warnings;
-use work::{Outcome, Work};
+use work::{Outcome, Wanted, Work};
 
 /// The "Exit codes:" section of `account --help`.
 pub fn help() -> String {
@@ -79,6 +79,12 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             )
         })
         .transpose()?;
+    let color = render::color_enabled(config.color);
+    let wanted = Wanted {
+        file: matches!(config.output, Output::Dir(_)).then_some(config.compact),
+        line: config.format == Format::Recommendation && config.output == Output::Stdout,
+        diff: (config.format == Format::Diff).then_some(color),
+    };
     let work = Work {
         account: &loaded.account,
         findings: &loaded.findings,
@@ -87,58 +93,46 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         #[cfg(feature = "verify")]
         prover: prover.as_ref(),
         skip_sid: &config.skip_sid,
+        names: matches!(config.output, Output::Dir(_)).then_some(&names),
+        wanted,
     };
     let progress = progress_bar(todo.len(), common.quiet);
-    let mut outcomes = work::run_all(&work, &todo, config.jobs, &progress)?;
-    if matches!(config.output, Output::Dir(_)) {
-        for o in &mut outcomes {
-            if let Some(Err(e)) = names.get(o.plan.arn.as_str()) {
-                o.errors.push(e.clone());
-                o.plan.status = PrincipalStatus::Failed;
-            }
-        }
-    }
+    let outcomes = work::run_all(&work, &todo, config.jobs, &progress)?;
 
     let mut summary = AccountSummary::default();
     for o in &outcomes {
-        summary.add(&o.plan);
-        for v in &o.verdicts {
-            match v.exit {
-                Exit::Ok => summary.proved += 1,
-                Exit::Counterexample => summary.refuted += 1,
-                _ => summary.unknown += 1,
-            }
-        }
+        summary.merge(&o.summary);
     }
     summary.principals += idle.len();
     summary.no_findings += idle.len();
     report_principals(&outcomes, console);
 
-    let color = render::color_enabled(config.color);
-    let stdout = match (config.format, &config.output) {
-        (crate::args::Format::Json, _) => Some(print::summary_json(
+    let written = outcomes.iter().filter(|o| o.written());
+    let stdout: Option<String> = match config.format {
+        Format::Json => Some(print::summary_json(
             &summary,
             &outcomes,
             &names,
             verifies(config),
             config.compact,
         )),
-        (crate::args::Format::Diff, _) => Some(print::diffs(&outcomes, color)),
-        (_, Output::Stdout) => Some(print::recommendation_lines(&outcomes)),
-        (_, Output::Dir(_)) => None,
+        Format::Diff => Some(written.filter_map(|o| o.diff.as_deref()).collect()),
+        _ if wanted.line => Some(written.filter_map(|o| o.line.as_deref()).collect()),
+        _ => None,
     };
     if let Some(text) = stdout {
         console.out(&text)?;
         // Before the summary on stderr, so that a terminal shows the two in that order.
         console.flush()?;
     }
+    let exit = outcomes
+        .iter()
+        .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
     if let Output::Dir(dir) = &config.output {
-        write_files(dir, &outcomes, &idle, &names, config.compact, console)?;
+        write_files(dir, outcomes, &idle, &names, console)?;
     }
     console.info(&summary.render());
-    Ok(outcomes
-        .iter()
-        .fold(Exit::Ok, |exit, o| exit.worse(o.exit())))
+    Ok(exit)
 }
 
 fn verifies(config: &AccountConfig) -> bool {
@@ -242,29 +236,18 @@ fn input_warnings(loaded: &Loaded, console: &mut Console) {
 /// Each failure and each verdict other than "proved" (they explain the exit code, so
 /// `--quiet` shows them), and the principals' warnings, summarised.
 fn report_principals(outcomes: &[Outcome], console: &mut Console) {
-    let mut warned = Vec::new();
     for o in outcomes {
-        let who = format!("{} `{}`", o.plan.kind.name(), o.plan.name);
-        for e in o.error_lines() {
-            console.notice(&format!("{}: failed: {e}", o.plan.arn));
+        for e in &o.errors {
+            console.notice(&format!("{}: failed: {e}", o.arn));
         }
         for v in o.verdicts.iter().filter(|v| v.exit != Exit::Ok) {
-            console.notice(&format!(
-                "{}: policy `{}`: {}",
-                o.plan.arn, v.policy, v.line
-            ));
-        }
-        warned.extend(o.plan.warnings.iter().map(|w| format!("{w} ({who})")));
-        for p in &o.plan.policies {
-            warned.extend(
-                p.refinement
-                    .warnings
-                    .iter()
-                    .map(|w| format!("{w} ({who}, policy `{}`)", p.policy.id)),
-            );
+            console.notice(&format!("{}: policy `{}`: {}", o.arn, v.policy, v.line));
         }
     }
-    for line in warnings::summarise("", warned.iter().map(String::as_str)) {
+    let warned = outcomes
+        .iter()
+        .flat_map(|o| o.warnings.iter().map(String::as_str));
+    for line in warnings::summarise("", warned) {
         console.warn(&line);
     }
 }
@@ -319,10 +302,9 @@ fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
 /// none, so that it cannot pass for current.
 fn write_files(
     dir: &Path,
-    outcomes: &[Outcome],
+    outcomes: Vec<Outcome>,
     idle: &[&Principal],
     names: &HashMap<&str, Result<String, String>>,
-    compact: bool,
     console: &mut Console,
 ) -> Result<()> {
     let target = |arn: &str| {
@@ -333,13 +315,13 @@ fn write_files(
     };
     let mut plan = Plan::default();
     for o in outcomes {
-        let Some(path) = target(&o.plan.arn) else {
+        let Some(path) = target(&o.arn) else {
             continue;
         };
-        if o.written() {
-            let value = o.plan.recommendation().to_value();
-            plan.writes.push((path, render::json_text(&value, compact)));
-        } else if o.failed() {
+        let (written, failed) = (o.written(), o.failed());
+        if let (true, Some(text)) = (written, o.file) {
+            plan.writes.push((path, text));
+        } else if failed {
             plan.removals.push((path, "this principal failed"));
         } else {
             plan.removals

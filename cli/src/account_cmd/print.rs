@@ -1,4 +1,5 @@
-//! What `account` prints on stdout: recommendations as JSON lines, unified diffs of each
+//! What `account` prints on stdout (rendered per principal by its worker,
+//! [`super::work`], and put together here): recommendations as JSON lines, unified diffs of each
 //! changed policy, or a machine-readable summary.
 //!
 //! - JSON lines (the default without `--output-dir`): one line per principal whose
@@ -15,38 +16,27 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use iam_refine::{AccessLevel, AccountSummary, PolicyAction};
+use iam_refine::{AccessLevel, AccountSummary, Policy, PolicyAction, PrincipalPlan};
 
 use super::work::Outcome;
 use crate::render;
 
-pub fn recommendation_lines(outcomes: &[Outcome]) -> String {
+/// The diffs of one principal's replaced and detached policies.
+pub fn diff(plan: &PrincipalPlan, color: bool) -> String {
     let mut out = String::new();
-    for o in outcomes.iter().filter(|o| o.written()) {
-        let line =
-            json!({"principal": o.plan.arn, "recommendation": o.plan.recommendation().to_value()});
-        out.push_str(&render::json_text(&line, true));
-    }
-    out
-}
-
-pub fn diffs(outcomes: &[Outcome], color: bool) -> String {
-    let mut out = String::new();
-    for o in outcomes.iter().filter(|o| o.written()) {
-        for p in &o.plan.policies {
-            if p.action == PolicyAction::Unchanged {
-                continue;
-            }
-            let refined: String = p.documents.iter().map(|d| d.to_pretty_json()).collect();
-            let name = format!("{}/{}", o.plan.name, p.policy.name);
-            out.push_str(&render::unified_diff(
-                &format!("a/{name}"),
-                &format!("b/{name}"),
-                &p.original.to_pretty_json(),
-                &refined,
-                color,
-            ));
+    for p in &plan.policies {
+        if p.action == PolicyAction::Unchanged {
+            continue;
         }
+        let refined: String = p.documents.iter().map(Policy::to_pretty_json).collect();
+        let name = format!("{}/{}", plan.name, p.policy.name);
+        out.push_str(&render::unified_diff(
+            &format!("a/{name}"),
+            &format!("b/{name}"),
+            &p.original.to_pretty_json(),
+            &refined,
+            color,
+        ));
     }
     out
 }
@@ -70,26 +60,25 @@ pub fn summary_json(
     let principals: Vec<Value> = outcomes
         .iter()
         .map(|o| {
-            let plan = &o.plan;
             let mut entry = json!({
-                "principal": plan.arn,
-                "name": plan.name,
-                "type": plan.kind.name(),
-                "status": plan.status.name(),
+                "principal": o.arn,
+                "name": o.name,
+                "type": o.kind.name(),
+                "status": o.status.name(),
                 "written": o.written(),
-                "policies": plan.policies.iter().map(|p| json!({
-                    "policyId": p.policy.id,
+                "policies": o.policies.iter().map(|p| json!({
+                    "policyId": p.id,
                     "action": match p.action {
                         PolicyAction::Unchanged => "unchanged",
                         PolicyAction::Replace => "replace",
                         PolicyAction::Detach => "detach",
                     },
-                    "documents": p.documents.len(),
+                    "documents": p.documents,
                 })).collect::<Vec<_>>(),
-                "errors": o.error_lines(),
-                "warnings": plan.warnings,
+                "errors": o.errors,
+                "warnings": o.plan_warnings,
             });
-            if let Some(Ok(file)) = names.get(plan.arn.as_str()) {
+            if let Some(Ok(file)) = names.get(o.arn.as_str()) {
                 entry["file"] = json!(file);
             }
             if verified {

@@ -8,12 +8,17 @@
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
+use std::collections::HashMap;
+
+use serde_json::json;
+
 use iam_refine::{
-    plan_principal, Account, AccountFindings, Catalog, Evidence, PlanOptions, Principal,
-    PrincipalPlan, PrincipalStatus,
+    plan_principal, Account, AccountFindings, AccountSummary, Catalog, Evidence, PlanOptions,
+    PolicyAction, Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
 };
 
 use crate::exit::Exit;
+use crate::render;
 #[cfg(feature = "verify")]
 use crate::verify_cmd::Prover;
 
@@ -39,19 +44,55 @@ impl PolicyVerdict {
     }
 }
 
-/// One principal, planned (and with `--verify` proved).
+/// What is kept of a policy's plan once its principal is rendered.
+#[derive(Debug, Clone)]
+pub struct PolicyBrief {
+    pub id: String,
+    pub action: PolicyAction,
+    /// Documents that replace it.
+    pub documents: usize,
+}
+
+/// What each principal's worker renders, decided once per run from `--output-dir` and
+/// `--format`.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    /// The recommendation's file text, pretty or minified (`Some(compact)`).
+    pub file: Option<bool>,
+    /// A JSON line `{"principal", "recommendation"}`.
+    pub line: bool,
+    /// Diffs of the changed policies, coloured or not (`Some(color)`).
+    pub diff: Option<bool>,
+}
+
+/// One principal, planned (with `--verify` proved) and rendered by its worker: the plan
+/// itself (every original and refined document) is dropped there, so that a run over
+/// thousands of principals holds only what it prints and writes.
 #[derive(Debug)]
 pub struct Outcome {
-    pub plan: PrincipalPlan,
+    pub arn: String,
+    pub name: String,
+    pub kind: PrincipalKind,
+    pub status: PrincipalStatus,
+    pub policies: Vec<PolicyBrief>,
     /// One per changed (replaced or detached) policy, with `--verify`.
     pub verdicts: Vec<PolicyVerdict>,
-    /// What failed besides the plan itself (a proof that could not be run).
+    /// Every error: the plan's, then a proof that could not be run or a file name.
     pub errors: Vec<String>,
+    /// The plan's own warnings (about the principal), as the library words them.
+    pub plan_warnings: Vec<String>,
+    /// Every warning, with who and which policy it is about, for stderr.
+    pub warnings: Vec<String>,
+    /// This principal's share of the totals (verdicts included).
+    pub summary: AccountSummary,
+    pub file: Option<String>,
+    pub line: Option<String>,
+    pub diff: Option<String>,
 }
 
 impl Outcome {
     pub fn failed(&self) -> bool {
-        self.plan.status == PrincipalStatus::Failed || !self.errors.is_empty()
+        self.status == PrincipalStatus::Failed
     }
 
     /// Every verdict is "proved" (true when nothing was verified).
@@ -62,16 +103,6 @@ impl Outcome {
     /// Whether its recommendation is printed or written.
     pub fn written(&self) -> bool {
         !self.failed() && self.proved()
-    }
-
-    /// Every error, the plan's first.
-    pub fn error_lines(&self) -> Vec<String> {
-        self.plan
-            .errors
-            .iter()
-            .map(ToString::to_string)
-            .chain(self.errors.iter().cloned())
-            .collect()
     }
 
     /// Failed, else the worst verdict.
@@ -96,6 +127,9 @@ pub struct Work<'a> {
     /// `--skip-sid`, for the prover.
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     pub skip_sid: &'a [String],
+    /// With `--output-dir`: each principal's file name, or why it cannot have one.
+    pub names: Option<&'a HashMap<&'a str, Result<String, String>>>,
+    pub wanted: Wanted,
 }
 
 /// Plans (and proves) `principals` on `jobs` threads; the outcomes are in the principals'
@@ -130,26 +164,101 @@ fn one(work: &Work<'_>, principal: &Principal) -> Outcome {
         .principal(&principal.arn)
         .map(Evidence::from)
         .unwrap_or_default();
-    let plan = plan_principal(
+    let mut plan = plan_principal(
         work.account,
         principal,
         evidence,
         work.catalog,
         work.options,
     );
-    #[allow(unused_mut)] // mutated only with the prover
-    let mut outcome = Outcome {
-        plan,
-        verdicts: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
+    #[allow(unused_mut)] // filled only by the prover
+    let mut verdicts = Vec::new();
     #[cfg(feature = "verify")]
     if let Some(prover) = work.prover {
-        if outcome.plan.status != PrincipalStatus::Failed {
-            prove::policies(prover, work.skip_sid, &mut outcome);
+        if plan.status != PrincipalStatus::Failed {
+            prove::policies(prover, work.skip_sid, &plan, &mut verdicts, &mut errors);
         }
     }
-    outcome
+    if let Some(Err(e)) = work.names.and_then(|n| n.get(principal.arn.as_str())) {
+        errors.push(e.clone());
+    }
+    if !errors.is_empty() {
+        // So that the summary counts it as failed and its recommendation has no step.
+        plan.status = PrincipalStatus::Failed;
+    }
+    digest(plan, verdicts, errors, work.wanted)
+}
+
+/// Renders what is wanted of `plan` and keeps only that.
+fn digest(
+    plan: PrincipalPlan,
+    verdicts: Vec<PolicyVerdict>,
+    errors: Vec<String>,
+    wanted: Wanted,
+) -> Outcome {
+    let mut summary = AccountSummary::default();
+    summary.add(&plan);
+    for v in &verdicts {
+        match v.exit {
+            Exit::Ok => summary.proved += 1,
+            Exit::Counterexample => summary.refuted += 1,
+            _ => summary.unknown += 1,
+        }
+    }
+    let who = format!("{} `{}`", plan.kind.name(), plan.name);
+    let mut warnings: Vec<String> = plan
+        .warnings
+        .iter()
+        .map(|w| format!("{w} ({who})"))
+        .collect();
+    for p in &plan.policies {
+        warnings.extend(
+            p.refinement
+                .warnings
+                .iter()
+                .map(|w| format!("{w} ({who}, policy `{}`)", p.policy.id)),
+        );
+    }
+    let written =
+        plan.status != PrincipalStatus::Failed && verdicts.iter().all(|v| v.exit == Exit::Ok);
+    let (mut file, mut line, mut diff) = (None, None, None);
+    if written {
+        if wanted.file.is_some() || wanted.line {
+            let value = plan.recommendation().to_value();
+            if let Some(compact) = wanted.file {
+                file = Some(render::json_text(&value, compact));
+            }
+            if wanted.line {
+                let entry = json!({"principal": plan.arn, "recommendation": value});
+                line = Some(render::json_text(&entry, true));
+            }
+        }
+        diff = wanted.diff.map(|color| super::print::diff(&plan, color));
+    }
+    Outcome {
+        policies: plan
+            .policies
+            .iter()
+            .map(|p| PolicyBrief {
+                id: p.policy.id.clone(),
+                action: p.action,
+                documents: p.documents.len(),
+            })
+            .collect(),
+        arn: plan.arn,
+        name: plan.name,
+        kind: plan.kind,
+        status: plan.status,
+        verdicts,
+        errors,
+        plan_warnings: plan.warnings,
+        warnings,
+        summary,
+        file,
+        line,
+        diff,
+    }
 }
 
 #[cfg(feature = "verify")]
@@ -161,7 +270,9 @@ mod prove {
     use iam_refine::{Policy, PolicyAction};
     use iam_refine_verify::Z3Worker;
 
-    use super::{Outcome, PolicyVerdict};
+    use iam_refine::PrincipalPlan;
+
+    use super::PolicyVerdict;
     use crate::verify_cmd::{judge, unused_of, Prover};
 
     thread_local! {
@@ -172,13 +283,19 @@ mod prove {
 
     /// Proves every replaced or detached policy of the plan against the principal's
     /// findings after `--keep` (what the plan was refined against).
-    pub fn policies(prover: &Prover, skip_sid: &[String], outcome: &mut Outcome) {
-        let findings = outcome.plan.findings.clone().unwrap_or_default();
+    pub fn policies(
+        prover: &Prover,
+        skip_sid: &[String],
+        plan: &PrincipalPlan,
+        verdicts: &mut Vec<PolicyVerdict>,
+        errors: &mut Vec<String>,
+    ) {
+        let findings = plan.findings.clone().unwrap_or_default();
         let unused = unused_of(&findings);
         Z3.with(|cell| {
             let mut slot = cell.borrow_mut();
             let z3 = slot.get_or_insert_with(Z3Worker::new);
-            for p in &outcome.plan.policies {
+            for p in &plan.policies {
                 if p.action == PolicyAction::Unchanged {
                     continue;
                 }
@@ -196,21 +313,17 @@ mod prove {
                             Some(w) if !j.line.contains(&w) => format!("{} (`{w}`)", j.line),
                             _ => j.line,
                         };
-                        outcome.verdicts.push(PolicyVerdict {
+                        verdicts.push(PolicyVerdict {
                             policy: p.policy.id.clone(),
                             exit: j.exit,
                             line,
                         });
                     }
-                    Err(e) => outcome
-                        .errors
-                        .push(format!("policy `{}`: cannot verify: {e:#}", p.policy.id)),
+                    Err(e) => {
+                        errors.push(format!("policy `{}`: cannot verify: {e:#}", p.policy.id))
+                    }
                 }
             }
         });
-        if !outcome.errors.is_empty() {
-            // So that the summary counts it as failed and its recommendation has no step.
-            outcome.plan.status = iam_refine::PrincipalStatus::Failed;
-        }
     }
 }
