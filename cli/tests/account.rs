@@ -498,6 +498,66 @@ fn keep_keeps_the_actions_it_names() {
 }
 
 #[test]
+fn skip_sid_leaves_statements_as_written() {
+    let run = account(&auth(), &testdata("findings"))
+        .args(["--skip-sid", "Depl*"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let ec2: Value = text(&run.stdout)
+        .lines()
+        .map(json_of)
+        .find(|l| l["principal"] == "arn:aws:iam::123456789012:role/EC2role")
+        .unwrap();
+    let rec = &ec2["recommendation"];
+    let deploy = steps(rec)
+        .into_iter()
+        .find(|s| {
+            s["existingPolicyId"] == "arn:aws:iam::123456789012:policy/DeployPolicy"
+                && s["recommendedAction"] == "CREATE_POLICY"
+        })
+        .expect(
+            "DeployPolicy is still refined: its BreakGlass statement (ec2, wholly unused) goes",
+        );
+    assert_eq!(deploy["iamRefine"]["statementsLeftAsWritten"], json!([1]));
+    let doc = json_of(deploy["recommendedPolicy"].as_str().unwrap());
+    assert_eq!(doc["Statement"][0]["Sid"], "Deploy");
+    let actions = doc["Statement"][0]["Action"].to_string();
+    assert!(
+        actions.contains("cloudformation:*") && actions.contains("lambda:*"),
+        "{actions}"
+    );
+}
+
+#[cfg(feature = "verify")]
+#[test]
+fn skip_sid_with_verify_still_proves_policies_it_does_not_touch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = account(&auth(), &testdata("findings"))
+        .args(["--skip-sid", "Depl*", "--verify", "-o"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    // alice carries no statement with a matching Sid: proved and written either way.
+    assert!(tmp.path().join("alice.json").exists(), "{err}");
+    // EC2role's DeployPolicy has one: proved once the prover checks statements left as
+    // written, until then EC2role fails, named, alone.
+    match run.status.code() {
+        Some(0) => assert!(tmp.path().join("EC2role.json").exists()),
+        Some(1) => {
+            assert!(
+                err.contains("role/EC2role: failed: policy `arn:aws:iam::123456789012:policy/DeployPolicy`: cannot verify"),
+                "{err}"
+            );
+            assert!(!err.contains("`LogsWriter`: cannot verify"), "{err}");
+            assert!(!tmp.path().join("EC2role.json").exists());
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
+}
+
+#[test]
 fn outputs_never_go_over_inputs() {
     let tmp = tempfile::tempdir().unwrap();
     // The export saved under a principal's file name in the output folder.
