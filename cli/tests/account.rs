@@ -215,6 +215,17 @@ fn a_folder_and_json_lines_give_the_same_recommendations() {
             .success();
     }
     assert_eq!(files(&a), files(&b));
+    // --compact writes the same recommendations minified.
+    let c = tmp.path().join("c");
+    account(&auth(), &testdata("findings"))
+        .args(["--compact", "-o"])
+        .arg(&c)
+        .assert()
+        .success();
+    for (name, contents) in files(&c) {
+        assert_eq!(contents.lines().count(), 1, "{name}");
+        assert_eq!(json_of(&contents), json_of(&files(&a)[&name]));
+    }
 }
 
 #[test]
@@ -687,6 +698,16 @@ fn unreadable_inputs_are_errors_naming_the_file() {
     assert_eq!(run.status.code(), Some(1));
     assert!(
         text(&run.stderr).contains("bad.jsonl:1"),
+        "{}",
+        text(&run.stderr)
+    );
+    let run = account(&auth(), &testdata("findings"))
+        .args(["--max-input-bytes", "4KiB"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("authorization-details.json` is larger than --max-input-bytes"),
         "{}",
         text(&run.stderr)
     );
