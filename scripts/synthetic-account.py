@@ -39,7 +39,7 @@ def load_corpus():
                 if not line.strip():
                     continue
                 row = json.loads(line)
-                doc = row.get("document") or row.get("Document") or row
+                doc = row.get("document") or row.get("Document") or row.get("policy") or row
                 if "PolicyVersion" in doc:
                     doc = doc["PolicyVersion"]["Document"]
                 out.append((row.get("name") or row.get("Name"), doc))

@@ -13,7 +13,7 @@ use crate::args::Args;
 use crate::config::{Config, Task, UsageError};
 use crate::console::{self, Console};
 use crate::exit::Exit;
-use crate::{catalog_cmd, expand_cmd, input, refine_cmd};
+use crate::{account_cmd, catalog_cmd, expand_cmd, input, refine_cmd};
 
 /// Why a run failed.
 #[derive(Debug)]
@@ -93,6 +93,7 @@ fn execute(config: &Config, console: &mut Console) -> anyhow::Result<Exit> {
     let common = config.common;
     match &config.task {
         Task::Refine(c) => refine_cmd::run(c, common, console),
+        Task::Account(c) => account_cmd::run(c, common, console),
         #[cfg(feature = "verify")]
         Task::Verify(c) => crate::verify_cmd::run(c, common, console),
         Task::Expand { patterns, catalog } => {

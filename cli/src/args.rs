@@ -53,6 +53,10 @@ pub enum Command {
     #[cfg(feature = "verify")]
     #[command(after_help = Exit::help())]
     Verify(VerifyArgs),
+    /// Refine every role and user of an account (`get-account-authorization-details`)
+    /// against its Access Analyzer findings: one AWS-shaped recommendation per principal.
+    #[command(after_help = crate::account_cmd::help())]
+    Account(AccountArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
         /// A JSON catalog to use instead of the embedded snapshot.
@@ -96,6 +100,78 @@ pub struct RefineArgs {
     #[cfg(feature = "verify")]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
     pub rlimit: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AccountArgs {
+    /// `aws iam get-account-authorization-details` output (pages one after another, or a
+    /// JSON array of pages; documents objects or URL-encoded strings).
+    #[arg(value_name = "AUTH.json")]
+    pub auth: PathBuf,
+    /// `aws accessanalyzer get-finding-v2` outputs: a folder (every `*.json` file in it) or
+    /// one JSON-lines file.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub findings: PathBuf,
+    /// Write each principal's recommendation to DIR/<name>.json (`role-<name>.json` and
+    /// `user-<name>.json` when a role and a user share a name). Without it, recommendations
+    /// are printed as JSON lines: `{"principal": ARN, "recommendation": {...}}`.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Prove each changed policy with Z3; a principal with any policy not proved gets no file.
+    #[cfg(feature = "verify")]
+    #[arg(long)]
+    pub verify: bool,
+    /// Time limit for each solver query, in seconds (0.001 to 4294967; with --verify).
+    #[cfg(feature = "verify")]
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout, requires = "verify")]
+    pub timeout: Duration,
+    /// Z3's deterministic resource limit for each solver query (at least 1; with --verify).
+    #[cfg(feature = "verify")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
+    pub rlimit: Option<u32>,
+    /// Process only shard I of N (from 0): a deterministic slice of the principals by ARN,
+    /// so N jobs of a fanned-out run agree on it with no coordinator.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// Worker threads (at least 1; default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// A JSON catalog to use instead of the embedded snapshot.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub choice: ChoiceArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// `--shard I/N`: shard `index` of `count`, `0 <= index < count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let bad = || format!("`{text}` is not a shard I/N (such as 0/8: I from 0 to N-1)");
+    let (i, n) = text.trim().split_once('/').ok_or_else(bad)?;
+    let number = |s: &str| {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        s.parse::<usize>().map_err(|_| bad())
+    };
+    let (index, count) = (number(i)?, number(n)?);
+    if count == 0 {
+        return Err(format!("`{text}`: the number of shards must be at least 1"));
+    }
+    if index >= count {
+        return Err(format!(
+            "`{text}`: the shard index must be below the number of shards (0 to {})",
+            count - 1
+        ));
+    }
+    Ok(Shard { index, count })
 }
 
 /// What to leave alone and how to fit IAM's quotas, for `refine` and `account`.
@@ -255,6 +331,17 @@ mod tests {
         }
         assert!(parse_bytes("99999999999999999999").is_err());
         assert!(parse_bytes("17179869184GiB").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("0/1"), Ok(Shard { index: 0, count: 1 }));
+        assert_eq!(parse_shard("7/8"), Ok(Shard { index: 7, count: 8 }));
+        for bad in [
+            "", "1", "1/1", "8/8", "0/0", "-1/2", "a/2", "1/b", "1/2/3", "+1/2", "1 / 2",
+        ] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
     }
 
     #[cfg(feature = "verify")]

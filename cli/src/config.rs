@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 #[cfg(feature = "verify")]
 use std::time::Duration;
 
-use crate::args::{Args, Command, RefineArgs};
+use iam_refine::{PlanOptions, RefineOptions};
+
+use crate::args::{AccountArgs, Args, ColorWhen, Command, Format, RefineArgs, Shard};
 #[cfg(feature = "verify")]
 use crate::args::{ProofArgs, VerifyArgs};
 
@@ -33,6 +35,7 @@ pub struct Common {
 #[derive(Debug, Clone)]
 pub enum Task {
     Refine(RefineConfig),
+    Account(AccountConfig),
     #[cfg(feature = "verify")]
     Verify(VerifyConfig),
     Expand {
@@ -138,6 +141,82 @@ pub struct VerifyConfig {
     pub skip_sid: Vec<String>,
 }
 
+/// `iam-refine account`, checked.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    pub auth: PathBuf,
+    /// A folder of `get-finding-v2` outputs, or one JSON-lines file.
+    pub findings: PathBuf,
+    pub output: Output,
+    /// Prove each changed policy, with these limits.
+    #[cfg(feature = "verify")]
+    pub verify: Option<Limits>,
+    pub shard: Shard,
+    /// Worker threads, at least 1.
+    pub jobs: usize,
+    pub catalog: Option<PathBuf>,
+    pub plan: PlanOptions,
+    /// `--skip-sid` patterns as given, for the prover.
+    pub skip_sid: Vec<String>,
+    /// `Recommendation`, `Diff` or `Json` (`Policy` is refused).
+    pub format: Format,
+    pub color: ColorWhen,
+    pub compact: bool,
+}
+
+impl AccountConfig {
+    fn resolve(a: AccountArgs) -> Result<AccountConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "account",
+            message,
+        };
+        if a.choice.unused_after.is_some() {
+            return Err(usage(
+                "--unused-after applies to IAM Access Advisor input; `account` reads Access Analyzer findings, which already say what is unused".to_string(),
+            ));
+        }
+        let format = a.format.format.unwrap_or(Format::Recommendation);
+        if format == Format::Policy {
+            return Err(usage(
+                "--format policy prints one refined document, which a whole account does not have; use --format recommendation, diff or json".to_string(),
+            ));
+        }
+        let mut refine = RefineOptions::new();
+        for k in &a.choice.keep {
+            refine = refine.keep(k).map_err(|e| usage(e.to_string()))?;
+        }
+        for s in &a.choice.skip_sid {
+            refine = refine.skip_sid(s).map_err(|e| usage(e.to_string()))?;
+        }
+        let jobs = match a.jobs {
+            Some(n) => usize::try_from(n).unwrap_or(1),
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        Ok(AccountConfig {
+            auth: a.auth,
+            findings: a.findings,
+            output: a.output_dir.map_or(Output::Stdout, Output::Dir),
+            #[cfg(feature = "verify")]
+            verify: a.verify.then_some(Limits {
+                timeout: a.timeout,
+                rlimit: a.rlimit,
+            }),
+            shard: a.shard.unwrap_or(Shard { index: 0, count: 1 }),
+            jobs: jobs.max(1),
+            catalog: a.catalog,
+            plan: PlanOptions {
+                refine,
+                fit_quota: a.choice.fit_quota,
+                ..PlanOptions::default()
+            },
+            skip_sid: a.choice.skip_sid,
+            format,
+            color: a.format.color,
+            compact: a.format.compact,
+        })
+    }
+}
+
 /// `-`, standard input, as a policy argument.
 pub fn is_stdin(path: &Path) -> bool {
     path == Path::new("-")
@@ -151,6 +230,7 @@ impl Config {
         };
         let task = match args.command {
             Command::Refine(a) => Task::Refine(RefineConfig::resolve(a)?),
+            Command::Account(a) => Task::Account(AccountConfig::resolve(a)?),
             #[cfg(feature = "verify")]
             Command::Verify(a) => Task::Verify(VerifyConfig::resolve(a)?),
             Command::Expand { patterns, catalog } => Task::Expand { patterns, catalog },

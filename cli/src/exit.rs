@@ -54,6 +54,29 @@ impl Exit {
         s
     }
 
+    /// What each code means for `account`, which runs over many principals: a failing
+    /// principal does not stop the others, and a policy to detach is a recommendation like
+    /// any other.
+    pub fn account_meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "every principal planned (with --verify: every changed policy proved)",
+            Exit::Error => "a principal failed (named on stderr; the others are still written), or another error",
+            Exit::Usage => Exit::Usage.meaning(),
+            Exit::Counterexample => "with --verify: a refinement was refuted; that principal gets no file",
+            Exit::Unknown => "with --verify: the solver could not decide; that principal gets no file",
+            Exit::Detach => "not used by account (a policy to detach is a DETACH_POLICY step)",
+        }
+    }
+
+    /// The "Exit codes:" section of `account --help`.
+    pub fn account_help() -> String {
+        let mut s = String::from("Exit codes:");
+        for e in Exit::ALL.into_iter().filter(|&e| e != Exit::Detach) {
+            s.push_str(&format!("\n  {}  {}", e as u8, e.account_meaning()));
+        }
+        s
+    }
+
     /// The worse of two outcomes, for a run over several policies: an error outranks a
     /// counterexample, which outranks an unknown, which outranks a policy to detach, which
     /// outranks success.

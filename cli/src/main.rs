@@ -2,6 +2,7 @@
 //! outcome into an exit code (the codes are [`exit::Exit`], listed in `--help` and
 //! README.md).
 
+mod account_cmd;
 mod app;
 mod args;
 mod catalog_cmd;

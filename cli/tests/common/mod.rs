@@ -1,6 +1,8 @@
 //! What the end-to-end tests of the `iam-refine` binary share.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+pub mod account;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 

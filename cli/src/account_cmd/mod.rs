@@ -1,0 +1,367 @@
+//! `iam-refine account`: one AWS account's `get-account-authorization-details` export and
+//! its Access Analyzer findings in, one recommendation per principal out, in AWS's
+//! `get-finding-recommendation` shape.
+//!
+//! In order: [`load`] reads every input (and checks where outputs would go) before any
+//! work; [`work`] plans (and with `--verify` proves) every principal of the shard that has
+//! a finding, in parallel; [`print`] renders what goes to stdout (JSON lines, diffs, or a
+//! JSON summary); the files are written at the end, all at once, through
+//! [`crate::output::commit`]. One principal's failure is its own: it is named on stderr, gets
+//! no file (last run's is removed), and makes the exit code 1 once the rest is done.
+//!
+//! File names: `DIR/<name>.json`, the principal's name without its path. A role and a user
+//! may share a name (IAM names are unique per kind only): then both get a kind prefix,
+//! `role-<name>.json` and `user-<name>.json`. Names are compared without case (as
+//! case-insensitive file systems do) and over the whole account, not the shard, so every
+//! shard of a fanned-out run names each file the same way.
+
+mod print;
+mod work;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use iam_refine::{
+    in_shard, Account, AccountFindings, AccountSummary, Catalog, Principal, PrincipalKind,
+};
+
+use crate::args::Format;
+use crate::config::{AccountConfig, Common, Output};
+use crate::console::Console;
+use crate::exit::Exit;
+use crate::input::{self, display_name};
+use crate::output::{self, Plan};
+use crate::render;
+use crate::warnings;
+use work::{Outcome, Wanted, Work};
+
+/// The "Exit codes:" section of `account --help`.
+pub fn help() -> String {
+    Exit::account_help()
+}
+
+pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Result<Exit> {
+    let loaded = load(config, common)?;
+    input_warnings(&loaded, console);
+    let names = file_names(&loaded.account);
+    let (shard, count) = (config.shard.index, config.shard.count);
+    let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = loaded
+        .account
+        .principals()
+        .iter()
+        .filter(|p| in_shard(&p.arn, shard, count))
+        .partition(|p| loaded.findings.principal(&p.arn).is_some());
+    if let Output::Dir(dir) = &config.output {
+        let targets: Vec<PathBuf> = todo
+            .iter()
+            .chain(&idle)
+            .filter_map(|p| names.get(p.arn.as_str()).and_then(|n| n.as_ref().ok()))
+            .map(|n| dir.join(n))
+            .collect();
+        let mut inputs: Vec<&Path> = vec![&config.auth];
+        inputs.extend(loaded.findings_files.iter().map(PathBuf::as_path));
+        inputs.extend(config.catalog.as_deref());
+        output::refuse_over_inputs(&targets, &inputs)?;
+    }
+
+    #[cfg(feature = "verify")]
+    let prover = config
+        .verify
+        .map(|limits| {
+            crate::verify_cmd::Prover::new(
+                &loaded.catalog,
+                &iam_refine::Findings::default(),
+                limits,
+            )
+        })
+        .transpose()?;
+    let color = render::color_enabled(config.color);
+    let wanted = Wanted {
+        file: matches!(config.output, Output::Dir(_)).then_some(config.compact),
+        line: config.format == Format::Recommendation && config.output == Output::Stdout,
+        diff: (config.format == Format::Diff).then_some(color),
+    };
+    let work = Work {
+        account: &loaded.account,
+        findings: &loaded.findings,
+        catalog: &loaded.catalog,
+        options: &config.plan,
+        #[cfg(feature = "verify")]
+        prover: prover.as_ref(),
+        skip_sid: &config.skip_sid,
+        names: matches!(config.output, Output::Dir(_)).then_some(&names),
+        wanted,
+    };
+    let progress = progress_bar(todo.len(), common.quiet);
+    let outcomes = work::run_all(&work, &todo, config.jobs, &progress)?;
+
+    let mut summary = AccountSummary::default();
+    for o in &outcomes {
+        summary.merge(&o.summary);
+    }
+    summary.principals += idle.len();
+    summary.no_findings += idle.len();
+    report_principals(&outcomes, console);
+
+    let written = outcomes.iter().filter(|o| o.written());
+    let stdout: Option<String> = match config.format {
+        Format::Json => Some(print::summary_json(
+            &summary,
+            &outcomes,
+            &names,
+            verifies(config),
+            config.compact,
+        )),
+        Format::Diff => Some(written.filter_map(|o| o.diff.as_deref()).collect()),
+        _ if wanted.line => Some(written.filter_map(|o| o.line.as_deref()).collect()),
+        _ => None,
+    };
+    if let Some(text) = stdout {
+        console.out(&text)?;
+        // Before the summary on stderr, so that a terminal shows the two in that order.
+        console.flush()?;
+    }
+    let exit = outcomes
+        .iter()
+        .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
+    if let Output::Dir(dir) = &config.output {
+        write_files(dir, outcomes, &idle, &names, console)?;
+    }
+    console.info(&summary.render());
+    Ok(exit)
+}
+
+fn verifies(config: &AccountConfig) -> bool {
+    #[cfg(feature = "verify")]
+    return config.verify.is_some();
+    #[cfg(not(feature = "verify"))]
+    {
+        let _ = config;
+        false
+    }
+}
+
+/// Every input, read and checked.
+struct Loaded {
+    catalog: Catalog,
+    account: Account,
+    findings: AccountFindings,
+    /// The findings files read (one, or a folder's), so that no output goes over one.
+    findings_files: Vec<PathBuf>,
+}
+
+fn load(config: &AccountConfig, common: Common) -> Result<Loaded> {
+    let limit = common.max_input_bytes;
+    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
+    let account = Account::parse(&input::read_input(&config.auth, limit)?)
+        .with_context(|| display_name(&config.auth))?;
+    let findings_files = findings_files(&config.findings)?;
+    if let Output::Dir(dir) = &config.output {
+        if config.findings.is_dir()
+            && dir.exists()
+            && same_file::is_same_file(dir, &config.findings)?
+        {
+            bail!(
+                "--output-dir `{}` is the findings folder: recommendations written there would be read as findings next time; choose another --output-dir",
+                dir.display()
+            );
+        }
+    }
+    let mut texts = Vec::with_capacity(findings_files.len());
+    for path in &findings_files {
+        texts.push((display_name(path), input::read_input(path, limit)?));
+    }
+    let findings = AccountFindings::parse(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+    Ok(Loaded {
+        catalog,
+        account,
+        findings,
+        findings_files,
+    })
+}
+
+/// A folder's `*.json` files, sorted by name, or the one file given.
+fn findings_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let cannot = || format!("cannot read the findings folder `{}`", path.display());
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).with_context(cannot)? {
+        let p = entry.with_context(cannot)?.path();
+        if p.extension().is_some_and(|e| e == "json") && p.is_file() {
+            files.push(p);
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "the findings folder `{}` has no `*.json` file (save one `aws accessanalyzer get-finding-v2` output per file there)",
+            path.display()
+        );
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// What is odd about the inputs as a whole: a truncated export, findings set aside,
+/// findings for principals the export does not have.
+fn input_warnings(loaded: &Loaded, console: &mut Console) {
+    let ignored = loaded
+        .findings
+        .ignored()
+        .iter()
+        .map(|i| format!("{}: finding set aside: {}", i.at, i.reason));
+    let unmatched = loaded
+        .findings
+        .unmatched(&loaded.account)
+        .into_iter()
+        .map(|arn| format!("findings for `{arn}`, which the export does not have, are not used"));
+    let all: Vec<String> = loaded
+        .account
+        .warnings()
+        .iter()
+        .cloned()
+        .chain(ignored)
+        .chain(unmatched)
+        .collect();
+    for line in warnings::summarise("", all.iter().map(String::as_str)) {
+        console.warn(&line);
+    }
+}
+
+/// Each failure and each verdict other than "proved" (they explain the exit code, so
+/// `--quiet` shows them), and the principals' warnings, summarised.
+fn report_principals(outcomes: &[Outcome], console: &mut Console) {
+    for o in outcomes {
+        for e in &o.errors {
+            console.notice(&format!("{}: failed: {e}", o.arn));
+        }
+        for v in o.verdicts.iter().filter(|v| v.exit != Exit::Ok) {
+            console.notice(&format!("{}: policy `{}`: {}", o.arn, v.policy, v.line));
+        }
+    }
+    let warned = outcomes
+        .iter()
+        .flat_map(|o| o.warnings.iter().map(String::as_str));
+    for line in warnings::summarise("", warned) {
+        console.warn(&line);
+    }
+}
+
+/// `<name>.json` for each principal by ARN, or why it cannot have a file.
+fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
+    let mut kinds: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    for p in account.principals() {
+        let e = kinds.entry(p.name.to_lowercase()).or_default();
+        match p.kind {
+            PrincipalKind::Role => e.0 = true,
+            PrincipalKind::User => e.1 = true,
+        }
+    }
+    let mut names: HashMap<&str, Result<String, String>> = HashMap::new();
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for p in account.principals() {
+        let name = &p.name;
+        let usable =
+            !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':']);
+        if !usable {
+            names.insert(
+                &p.arn,
+                Err(format!("its name `{name}` cannot be a file name")),
+            );
+            continue;
+        }
+        let shared = kinds
+            .get(&name.to_lowercase())
+            .is_some_and(|&(role, user)| role && user);
+        let file = if shared {
+            format!("{}-{name}.json", p.kind.name())
+        } else {
+            format!("{name}.json")
+        };
+        *taken.entry(file.to_lowercase()).or_default() += 1;
+        names.insert(&p.arn, Ok(file));
+    }
+    for result in names.values_mut() {
+        if let Ok(file) = result {
+            if taken.get(&file.to_lowercase()).is_some_and(|&n| n > 1) {
+                *result = Err(format!(
+                    "its file `{file}` would also be another principal's"
+                ));
+            }
+        }
+    }
+    names
+}
+
+/// Writes the recommendations, and removes last run's file of each principal that now has
+/// none, so that it cannot pass for current.
+fn write_files(
+    dir: &Path,
+    outcomes: Vec<Outcome>,
+    idle: &[&Principal],
+    names: &HashMap<&str, Result<String, String>>,
+    console: &mut Console,
+) -> Result<()> {
+    let target = |arn: &str| {
+        names
+            .get(arn)
+            .and_then(|n| n.as_ref().ok())
+            .map(|n| dir.join(n))
+    };
+    let mut plan = Plan::default();
+    for o in outcomes {
+        let Some(path) = target(&o.arn) else {
+            continue;
+        };
+        let (written, failed) = (o.written(), o.failed());
+        if let (true, Some(text)) = (written, o.file) {
+            plan.writes.push((path, text));
+        } else if failed {
+            plan.removals.push((path, "this principal failed"));
+        } else {
+            plan.removals
+                .push((path, "this principal's recommendation is not proved"));
+        }
+    }
+    for p in idle {
+        if let Some(path) = target(&p.arn) {
+            plan.removals
+                .push((path, "this principal has no finding now"));
+        }
+    }
+    let done = output::commit(dir, plan)?;
+    for (removed, why) in &done.removed {
+        console.info(&format!(
+            "removed {}: last run's recommendation; {why}",
+            removed.display()
+        ));
+    }
+    console.info(&format!(
+        "wrote {} recommendations to {}",
+        iam_refine::thousands(done.written.len()),
+        dir.display()
+    ));
+    Ok(())
+}
+
+/// A bar on stderr when it is a terminal and not `--quiet`; otherwise nothing is drawn.
+fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(
+        Some(u64::try_from(total).unwrap_or(u64::MAX)),
+        ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} principals ({per_sec}, {eta} left)")
+    {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,336 @@
+//! The per-principal work of `account`: [`plan_principal`] for each principal on a rayon
+//! pool of `--jobs` threads, and with `--verify` a proof of each changed policy, each
+//! thread with its own Z3 context (a `thread_local!` worker, made on the thread's first
+//! proof and reused for every later one). The catalog and the prover's catalog sets are
+//! built once and shared. A principal whose plan or proof fails fails alone: the outcome
+//! carries its errors, and the others go on.
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use iam_refine::{
+    plan_principal, Account, AccountFindings, AccountSummary, Catalog, Evidence, PlanOptions,
+    PolicyAction, Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
+};
+
+use crate::exit::Exit;
+use crate::render;
+#[cfg(feature = "verify")]
+use crate::verify_cmd::Prover;
+
+/// What the prover said of one changed policy.
+#[derive(Debug, Clone)]
+pub struct PolicyVerdict {
+    /// The policy's `existingPolicyId`.
+    pub policy: String,
+    /// `Ok`, `Counterexample` or `Unknown`.
+    pub exit: Exit,
+    /// The verdict in one line (with the witness action on a counterexample).
+    pub line: String,
+}
+
+impl PolicyVerdict {
+    /// `proved`, `refuted` or `unknown`, for `--format json`.
+    pub fn name(&self) -> &'static str {
+        match self.exit {
+            Exit::Ok => "proved",
+            Exit::Counterexample => "refuted",
+            _ => "unknown",
+        }
+    }
+}
+
+/// What is kept of a policy's plan once its principal is rendered.
+#[derive(Debug, Clone)]
+pub struct PolicyBrief {
+    pub id: String,
+    pub action: PolicyAction,
+    /// Documents that replace it.
+    pub documents: usize,
+}
+
+/// What each principal's worker renders, decided once per run from `--output-dir` and
+/// `--format`.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    /// The recommendation's file text, pretty or minified (`Some(compact)`).
+    pub file: Option<bool>,
+    /// A JSON line `{"principal", "recommendation"}`.
+    pub line: bool,
+    /// Diffs of the changed policies, coloured or not (`Some(color)`).
+    pub diff: Option<bool>,
+}
+
+/// One principal, planned (with `--verify` proved) and rendered by its worker: the plan
+/// itself (every original and refined document) is dropped there, so that a run over
+/// thousands of principals holds only what it prints and writes.
+#[derive(Debug)]
+pub struct Outcome {
+    pub arn: String,
+    pub name: String,
+    pub kind: PrincipalKind,
+    pub status: PrincipalStatus,
+    pub policies: Vec<PolicyBrief>,
+    /// One per changed (replaced or detached) policy, with `--verify`.
+    pub verdicts: Vec<PolicyVerdict>,
+    /// Every error: the plan's, then a proof that could not be run or a file name.
+    pub errors: Vec<String>,
+    /// The plan's own warnings (about the principal), as the library words them.
+    pub plan_warnings: Vec<String>,
+    /// Every warning, with who and which policy it is about, for stderr.
+    pub warnings: Vec<String>,
+    /// This principal's share of the totals (verdicts included).
+    pub summary: AccountSummary,
+    pub file: Option<String>,
+    pub line: Option<String>,
+    pub diff: Option<String>,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> bool {
+        self.status == PrincipalStatus::Failed
+    }
+
+    /// Every verdict is "proved" (true when nothing was verified).
+    pub fn proved(&self) -> bool {
+        self.verdicts.iter().all(|v| v.exit == Exit::Ok)
+    }
+
+    /// Whether its recommendation is printed or written.
+    pub fn written(&self) -> bool {
+        !self.failed() && self.proved()
+    }
+
+    /// Failed, else the worst verdict.
+    pub fn exit(&self) -> Exit {
+        if self.failed() {
+            return Exit::Error;
+        }
+        self.verdicts
+            .iter()
+            .fold(Exit::Ok, |exit, v| exit.worse(v.exit))
+    }
+}
+
+/// What every principal's work reads, shared by the worker threads.
+pub struct Work<'a> {
+    pub account: &'a Account,
+    pub findings: &'a AccountFindings,
+    pub catalog: &'a Catalog,
+    pub options: &'a PlanOptions,
+    #[cfg(feature = "verify")]
+    pub prover: Option<&'a Prover>,
+    /// `--skip-sid`, for the prover.
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    pub skip_sid: &'a [String],
+    /// With `--output-dir`: each principal's file name, or why it cannot have one.
+    pub names: Option<&'a HashMap<&'a str, Result<String, String>>>,
+    pub wanted: Wanted,
+}
+
+/// Plans (and proves) `principals` on `jobs` threads; the outcomes are in the principals'
+/// order whatever the number of threads, so every run writes the same files.
+pub fn run_all(
+    work: &Work<'_>,
+    principals: &[&Principal],
+    jobs: usize,
+    progress: &ProgressBar,
+) -> anyhow::Result<Vec<Outcome>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("iam-refine-{i}"))
+        .build()?;
+    let outcomes = pool.install(|| {
+        principals
+            .par_iter()
+            .map(|p| {
+                let outcome = one(work, p);
+                progress.inc(1);
+                outcome
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    Ok(outcomes)
+}
+
+fn one(work: &Work<'_>, principal: &Principal) -> Outcome {
+    let evidence = work
+        .findings
+        .principal(&principal.arn)
+        .map(Evidence::from)
+        .unwrap_or_default();
+    let mut plan = plan_principal(
+        work.account,
+        principal,
+        evidence,
+        work.catalog,
+        work.options,
+    );
+    let mut errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
+    #[allow(unused_mut)] // filled only by the prover
+    let mut verdicts = Vec::new();
+    #[cfg(feature = "verify")]
+    if let Some(prover) = work.prover {
+        if plan.status != PrincipalStatus::Failed {
+            prove::policies(prover, work.skip_sid, &plan, &mut verdicts, &mut errors);
+        }
+    }
+    if let Some(Err(e)) = work.names.and_then(|n| n.get(principal.arn.as_str())) {
+        errors.push(e.clone());
+    }
+    if !errors.is_empty() {
+        // So that the summary counts it as failed and its recommendation has no step.
+        plan.status = PrincipalStatus::Failed;
+    }
+    digest(plan, verdicts, errors, work.wanted)
+}
+
+/// Renders what is wanted of `plan` and keeps only that.
+fn digest(
+    plan: PrincipalPlan,
+    verdicts: Vec<PolicyVerdict>,
+    errors: Vec<String>,
+    wanted: Wanted,
+) -> Outcome {
+    let mut summary = AccountSummary::default();
+    summary.add(&plan);
+    for v in &verdicts {
+        match v.exit {
+            Exit::Ok => summary.proved += 1,
+            Exit::Counterexample => summary.refuted += 1,
+            _ => summary.unknown += 1,
+        }
+    }
+    let who = format!("{} `{}`", plan.kind.name(), plan.name);
+    let mut warnings: Vec<String> = plan
+        .warnings
+        .iter()
+        .map(|w| format!("{w} ({who})"))
+        .collect();
+    for p in &plan.policies {
+        warnings.extend(
+            p.refinement
+                .warnings
+                .iter()
+                .map(|w| format!("{w} ({who}, policy `{}`)", p.policy.id)),
+        );
+    }
+    let written =
+        plan.status != PrincipalStatus::Failed && verdicts.iter().all(|v| v.exit == Exit::Ok);
+    let (mut file, mut line, mut diff) = (None, None, None);
+    if written {
+        if wanted.file.is_some() || wanted.line {
+            let value = plan.recommendation().to_value();
+            if let Some(compact) = wanted.file {
+                file = Some(render::json_text(&value, compact));
+            }
+            if wanted.line {
+                let entry = json!({"principal": plan.arn, "recommendation": value});
+                line = Some(render::json_text(&entry, true));
+            }
+        }
+        diff = wanted.diff.map(|color| super::print::diff(&plan, color));
+    }
+    Outcome {
+        policies: plan
+            .policies
+            .iter()
+            .map(|p| PolicyBrief {
+                id: p.policy.id.clone(),
+                action: p.action,
+                documents: p.documents.len(),
+            })
+            .collect(),
+        arn: plan.arn,
+        name: plan.name,
+        kind: plan.kind,
+        status: plan.status,
+        verdicts,
+        errors,
+        plan_warnings: plan.warnings,
+        warnings,
+        summary,
+        file,
+        line,
+        diff,
+    }
+}
+
+#[cfg(feature = "verify")]
+mod prove {
+    use std::cell::RefCell;
+
+    use serde_json::Value;
+
+    use iam_refine::{Policy, PolicyAction};
+    use iam_refine_verify::Z3Worker;
+
+    use iam_refine::PrincipalPlan;
+
+    use super::PolicyVerdict;
+    use crate::verify_cmd::{judge, unused_of, Prover};
+
+    thread_local! {
+        /// This thread's Z3 context: a context is not shared between threads, and making
+        /// one per policy would cost more than most proofs.
+        static Z3: RefCell<Option<Z3Worker>> = const { RefCell::new(None) };
+    }
+
+    /// Proves every replaced or detached policy of the plan against the principal's
+    /// findings after `--keep` (what the plan was refined against).
+    pub fn policies(
+        prover: &Prover,
+        skip_sid: &[String],
+        plan: &PrincipalPlan,
+        verdicts: &mut Vec<PolicyVerdict>,
+        errors: &mut Vec<String>,
+    ) {
+        let findings = plan.findings.clone().unwrap_or_default();
+        let unused = unused_of(&findings);
+        Z3.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let z3 = slot.get_or_insert_with(Z3Worker::new);
+            for p in &plan.policies {
+                if p.action == PolicyAction::Unchanged {
+                    continue;
+                }
+                // `Account` keeps the parsed document, not the export's text (in a
+                // paged export it may be a URL-encoded string among thousands), so the
+                // prover gets the parsed original's `to_value()`: every key and value as
+                // written, in order, only re-serialised. What it is proved against is
+                // exactly what the recommendation writes: each document's `to_value()`.
+                let original = p.original.to_value();
+                let documents: Vec<Value> = p.documents.iter().map(Policy::to_value).collect();
+                // A policy none of whose statements `--skip-sid` left as written was refined
+                // exactly as without it, and is proved so.
+                let skip: &[String] = if p.skipped_statements.is_empty() {
+                    &[]
+                } else {
+                    skip_sid
+                };
+                match prover.prove_keeping(z3, &original, &documents, &unused, skip) {
+                    Ok(report) => {
+                        let j = judge(&report);
+                        let line = match j.witness {
+                            Some(w) if !j.line.contains(&w) => format!("{} (`{w}`)", j.line),
+                            _ => j.line,
+                        };
+                        verdicts.push(PolicyVerdict {
+                            policy: p.policy.id.clone(),
+                            exit: j.exit,
+                            line,
+                        });
+                    }
+                    Err(e) => {
+                        errors.push(format!("policy `{}`: cannot verify: {e:#}", p.policy.id))
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,177 @@
+//! `iam-refine account` at scale, through the real binary: `--shard I/N` partitions the
+//! principals, `--jobs` does not change a byte, and `--verify` proves every changed policy
+//! with one Z3 context per thread.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+#[cfg(feature = "verify")]
+use common::account::auth;
+use common::account::{account, files, json_of, many_roles, steps, testdata};
+use common::text;
+
+#[test]
+fn shards_partition_the_principals_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (auth, findings) = many_roles(tmp.path(), 40);
+    let all = tmp.path().join("all");
+    account(&auth, &findings)
+        .arg("-o")
+        .arg(&all)
+        .assert()
+        .success();
+    let all = files(&all);
+    assert_eq!(all.len(), 40);
+    let mut union = BTreeMap::new();
+    for shard in ["0/3", "1/3", "2/3"] {
+        let out = tmp.path().join(shard.replace('/', "-"));
+        account(&auth, &findings)
+            .args(["--shard", shard, "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        let part = files(&out);
+        assert!(
+            !part.is_empty() && part.len() < 40,
+            "{shard}: {}",
+            part.len()
+        );
+        for (name, contents) in part {
+            assert!(
+                union.insert(name.clone(), contents).is_none(),
+                "{name} twice"
+            );
+        }
+    }
+    assert_eq!(union, all);
+    // The small account too: two shards, each principal in exactly one.
+    let mut seen = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let run = account(
+            &testdata("authorization-details.json"),
+            &testdata("findings"),
+        )
+        .args(["--shard", shard])
+        .output()
+        .unwrap();
+        assert!(run.status.success());
+        seen.extend(
+            text(&run.stdout)
+                .lines()
+                .map(|l| json_of(l)["principal"].clone()),
+        );
+    }
+    seen.sort_by_key(ToString::to_string);
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}
+
+#[test]
+fn one_thread_or_two_write_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (auth, findings) = many_roles(tmp.path(), 60);
+    let mut results = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = tmp.path().join(format!("jobs{jobs}"));
+        account(&auth, &findings)
+            .args(["--fit-quota", "--jobs", jobs, "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+        results.push(files(&out));
+    }
+    assert_eq!(results[0].len(), 60);
+    assert_eq!(results[0], results[1]);
+    // Every fifth role has both its services wholly unused: its policy is detached.
+    let r0 = json_of(&results[0]["r000.json"]);
+    let actions: Vec<&Value> = steps(&r0).iter().map(|s| &s["recommendedAction"]).collect();
+    assert_eq!(actions, [&json!("DETACH_POLICY")], "{r0}");
+}
+
+#[cfg(feature = "verify")]
+#[test]
+fn verify_proves_every_changed_policy_and_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = account(&auth(), &testdata("findings.jsonl"))
+        .args(["--verify", "--jobs", "2", "-o"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("verified: 5 proved, 0 refuted, 0 unknown"),
+        "{err}"
+    );
+    assert_eq!(files(tmp.path()).len(), 3);
+    // The JSON summary says the same, per policy.
+    let run = account(&auth(), &testdata("findings.jsonl"))
+        .args(["--verify", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let summary = json_of(&text(&run.stdout));
+    assert_eq!(
+        summary["verified"],
+        json!({"proved": 5, "refuted": 0, "unknown": 0})
+    );
+    let verdicts: Vec<&Value> = summary["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["verdicts"].as_array().unwrap())
+        .collect();
+    assert_eq!(verdicts.len(), 5);
+    assert!(
+        verdicts.iter().all(|v| v["verdict"] == "proved"),
+        "{verdicts:?}"
+    );
+}
+
+#[cfg(feature = "verify")]
+#[test]
+fn verify_proves_detached_and_many_policies_on_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (auth, findings) = many_roles(tmp.path(), 20);
+    let run = account(&auth, &findings)
+        .args(["--verify", "--jobs", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let summary = json_of(&text(&run.stdout));
+    assert_eq!(summary["verified"]["proved"], 20, "{}", summary["verified"]);
+    assert_eq!(summary["policiesDetached"], 4);
+}
+
+#[cfg(feature = "verify")]
+#[test]
+fn skip_sid_with_verify_still_proves_policies_it_does_not_touch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = account(&auth(), &testdata("findings"))
+        .args(["--skip-sid", "Depl*", "--verify", "-o"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    // alice carries no statement with a matching Sid: proved and written either way.
+    assert!(tmp.path().join("alice.json").exists(), "{err}");
+    // EC2role's DeployPolicy has one: proved once the prover checks statements left as
+    // written, until then EC2role fails, named, alone.
+    match run.status.code() {
+        Some(0) => assert!(tmp.path().join("EC2role.json").exists()),
+        Some(1) => {
+            assert!(
+                err.contains("role/EC2role: failed: policy `arn:aws:iam::123456789012:policy/DeployPolicy`: cannot verify"),
+                "{err}"
+            );
+            assert!(!err.contains("`LogsWriter`: cannot verify"), "{err}");
+            assert!(!tmp.path().join("EC2role.json").exists());
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
+}
