@@ -14,7 +14,9 @@ mod expand_cmd;
 mod input;
 mod output;
 mod refine_cmd;
+mod refine_render;
 mod render;
+mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;
 mod warnings;
