@@ -16,6 +16,8 @@ mod output;
 mod refine_cmd;
 mod refine_render;
 mod render;
+#[cfg(feature = "verify")]
+mod split_check;
 mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;

@@ -17,8 +17,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use iam_refine::{
-    fit_quota, quota_warning, refine_with, summary, thousands, Catalog, Fit, FitLimits, Policy,
-    PolicyKind, Refinement, Sizes, Stats, MANAGED_POLICIES_PER_PRINCIPAL,
+    compress_infix, fit_quota, quota_warning, refine_with, summary, thousands, Catalog, Fit,
+    FitLimits, Policy, PolicyKind, Refinement, Sizes, Stats, MANAGED_POLICIES_PER_PRINCIPAL,
     MANAGED_POLICIES_PER_PRINCIPAL_MAX,
 };
 
@@ -179,18 +179,33 @@ fn fit_limits(kind: PolicyKind) -> FitLimits {
     }
 }
 
-/// The documents to print and what `--fit-quota` did, for the summary.
+/// The documents to print and what `--fit-quota` did.
+struct Fitted {
+    policies: Vec<Policy>,
+    /// For the summary.
+    note: Option<String>,
+    fits: bool,
+    /// When split: the single policy the parts were cut from, which is what is proved.
+    whole: Option<Policy>,
+}
+
 fn fitted(
     source: &Source,
     refinement: &Refinement,
     unused: &iam_refine::Unused<'_>,
     fit_quota_on: bool,
-) -> (Vec<Policy>, Option<String>, bool) {
+) -> Fitted {
+    let unfitted = |policies| Fitted {
+        policies,
+        note: None,
+        fits: true,
+        whole: None,
+    };
     if refinement.detach {
-        return (Vec::new(), None, true);
+        return unfitted(Vec::new());
     }
     if !fit_quota_on {
-        return (vec![refinement.policy.clone()], None, true);
+        return unfitted(vec![refinement.policy.clone()]);
     }
     let limits = fit_limits(source.policy.kind);
     let fit = fit_quota(&source.policy, refinement, unused, limits);
@@ -230,8 +245,15 @@ fn fitted(
             }
         )),
     };
-    let fits = fit.fits();
-    (fit.policies().into_iter().cloned().collect(), note, fits)
+    // `fit_quota` splits what infix compression to the quota gave; the same call gives it.
+    let whole = matches!(fit, Fit::Split { .. })
+        .then(|| compress_infix(&source.policy, refinement, unused, Some(limits.quota)).0);
+    Fitted {
+        policies: fit.policies().into_iter().cloned().collect(),
+        note,
+        fits: fit.fits(),
+        whole,
+    }
 }
 
 fn refine_all(
@@ -258,7 +280,14 @@ fn refine_all(
             options.apply_keep(&loaded.usage.unused_in(&source.policy, catalog), catalog);
         let unused = findings.resolve(catalog);
         let refinement = refine_with(&source.policy, &unused, options);
-        let (policies, fit, fits) = fitted(source, &refinement, &unused, config.fit_quota);
+        let Fitted {
+            policies,
+            note: fit,
+            fits,
+            whole,
+        } = fitted(source, &refinement, &unused, config.fit_quota);
+        #[cfg(not(feature = "verify"))]
+        let _ = &whole;
         let mut notes = refinement.warnings.clone();
         // Once fitted, the quota warning is the fit's own note.
         if !config.fit_quota || !fits {
@@ -301,7 +330,7 @@ fn refine_all(
                 prover,
                 &mut z3,
                 source,
-                outcome.documents(),
+                (outcome.documents(), whole.as_ref()),
                 &findings,
                 config,
             )?;
@@ -339,7 +368,7 @@ fn prove(
     prover: &Prover,
     z3: &mut iam_refine_verify::Z3Worker,
     source: &Source,
-    documents: &[Value],
+    (documents, whole): (&[Value], Option<&Policy>),
     findings: &iam_refine::Findings,
     config: &RefineConfig,
 ) -> Result<Judgement> {
@@ -350,10 +379,34 @@ fn prove(
         .skip_sid_patterns()
         .map(str::to_string)
         .collect();
+    let unused = unused_of(findings);
+    let Some(whole) = whole else {
+        let report = prover
+            .prove_keeping(z3, &original, documents, &unused, &skip)
+            .with_context(cannot)?;
+        return Ok(judge(&report));
+    };
+    // A split: the policy the parts were cut from is proved, and the parts are checked
+    // to be it (crate::split_check).
+    let whole = iam_refine::parse_json_text(&whole.to_pretty_json()).with_context(cannot)?;
     let report = prover
-        .prove_keeping(z3, &original, documents, &unused_of(findings), &skip)
+        .prove_keeping(z3, &original, std::slice::from_ref(&whole), &unused, &skip)
         .with_context(cannot)?;
-    Ok(judge(&report))
+    let mut judgement = judge(&report);
+    if judgement.exit == Exit::Ok {
+        if let Err(why) = crate::split_check::parts_match(&whole, documents) {
+            bail!(
+                "{}: the {} parts are not the proved policy: {why}",
+                source.name,
+                documents.len()
+            );
+        }
+        judgement.line.push_str(&format!(
+            "; the {} parts together are exactly this policy",
+            documents.len()
+        ));
+    }
+    Ok(judgement)
 }
 
 /// The summary and warnings of one policy, on stderr.
