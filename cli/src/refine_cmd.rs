@@ -310,6 +310,7 @@ fn refine_all(
             .map(|p| iam_refine::parse_json_text(&p.to_pretty_json()))
             .collect::<Result<Vec<Value>, _>>()
             .with_context(|| format!("{}: cannot read back the refined policy", source.name))?;
+        #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
         let mut outcome = Outcome {
             fate: if refinement.detach {
                 Fate::Detach
