@@ -69,22 +69,30 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("usage").required(true).multiple(false))]
 pub struct RefineArgs {
     /// Policy files: a policy document, `aws iam get-policy-version` or
     /// `get-role-policy` output, or a URL-encoded document. `-` reads stdin.
     #[arg(required = true, value_name = "POLICY")]
     pub policies: Vec<PathBuf>,
-    /// Unused-permission findings: `[{"serviceNamespace", "actions"}]` or
-    /// `aws accessanalyzer get-finding-v2` output.
-    #[arg(long, value_name = "FILE")]
-    pub unused: PathBuf,
+    /// What was not used, detected by content: unused-permission findings
+    /// (`[{"serviceNamespace", "actions"}]` or `aws accessanalyzer get-finding-v2`
+    /// output), or an IAM Access Advisor report (`aws iam
+    /// get-service-last-accessed-details` output of an ACTION_LEVEL job).
+    #[arg(long, value_name = "FILE", group = "usage")]
+    pub unused: Option<PathBuf>,
+    /// What was used (one action per line, or a JSON array of names): every catalog
+    /// action a policy allows that is not listed here is removed.
+    #[arg(long, value_name = "FILE", group = "usage")]
+    pub used: Option<PathBuf>,
     /// A JSON catalog (`{"s3": ["GetObject", ...]}`) to use instead of the embedded snapshot.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
-    /// Write each refined policy to DIR under its input's file name (required with
-    /// several policies). Every output is produced before any is written; files are
-    /// written atomically; last run's file of a policy now to be detached (or not proved)
-    /// is removed.
+    /// Write each policy's output to DIR under its input's file name (`p.json`; a policy
+    /// split by --fit-quota also `p-2.json`, ...; with `--format diff`, `p.diff`); required
+    /// with several policies. Every output is produced before any is written; files are
+    /// written atomically; last run's file of a policy that now has none (to be detached,
+    /// not proved, fewer parts) is removed.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Prove each refinement with Z3 and write only proved policies.
@@ -100,6 +108,10 @@ pub struct RefineArgs {
     #[cfg(feature = "verify")]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
     pub rlimit: Option<u32>,
+    #[command(flatten)]
+    pub choice: ChoiceArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use iam_refine::{PlanOptions, RefineOptions};
 
-use crate::args::{AccountArgs, Args, ColorWhen, Command, Format, RefineArgs, Shard};
+use crate::args::{
+    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, RefineArgs, Shard,
+};
 #[cfg(feature = "verify")]
 use crate::args::{ProofArgs, VerifyArgs};
 
@@ -81,12 +83,74 @@ impl From<ProofArgs> for Limits {
     }
 }
 
+/// Where `refine` learns what a principal did or did not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsageSource {
+    /// `--unused`: findings or an Access Advisor report, detected by content.
+    Unused(PathBuf),
+    /// `--used`: the actions used.
+    Used(PathBuf),
+}
+
+impl UsageSource {
+    pub fn path(&self) -> &Path {
+        match self {
+            UsageSource::Unused(p) | UsageSource::Used(p) => p,
+        }
+    }
+}
+
+/// How results are printed, resolved: the colour decided once per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendering {
+    pub format: Format,
+    pub color: bool,
+    pub compact: bool,
+}
+
+impl Rendering {
+    fn resolve(a: &FormatArgs, default: Format) -> Rendering {
+        Rendering {
+            format: a.format.unwrap_or(default),
+            color: crate::render::color_enabled(a.color),
+            compact: a.compact,
+        }
+    }
+}
+
+/// `--keep` and `--skip-sid` checked into the library's options: a bad pattern is a
+/// usage error.
+pub fn refine_options(
+    a: &ChoiceArgs,
+    subcommand: &'static str,
+) -> Result<RefineOptions, UsageError> {
+    let usage = |e: iam_refine::OptionsError| UsageError {
+        subcommand,
+        message: e.to_string(),
+    };
+    let mut options = RefineOptions::new();
+    for p in &a.keep {
+        options = options.keep(p).map_err(usage)?;
+    }
+    for p in &a.skip_sid {
+        options = options.skip_sid(p).map_err(usage)?;
+    }
+    Ok(options)
+}
+
 #[derive(Debug, Clone)]
 pub struct RefineConfig {
     pub policies: Vec<PathBuf>,
-    pub unused: PathBuf,
+    pub usage: UsageSource,
+    /// With an Access Advisor report: last used more than this many days ago is unused.
+    pub unused_after: Option<u32>,
     pub catalog: Option<PathBuf>,
     pub output: Output,
+    /// `--keep`, `--skip-sid`.
+    pub options: RefineOptions,
+    /// `--fit-quota`.
+    pub fit_quota: bool,
+    pub rendering: Rendering,
     /// Prove each refinement, with these limits.
     #[cfg(feature = "verify")]
     pub verify: Option<Limits>,
@@ -279,11 +343,32 @@ impl RefineConfig {
             }
             None => Output::Stdout,
         };
+        let usage_source = match (a.unused, a.used) {
+            (Some(p), None) => UsageSource::Unused(p),
+            (None, Some(p)) => UsageSource::Used(p),
+            // clap's `usage` group requires exactly one; this is its message.
+            _ => {
+                return Err(usage(
+                    "exactly one of --unused FILE and --used FILE is required".to_string(),
+                ))
+            }
+        };
+        if a.choice.unused_after.is_some() && matches!(usage_source, UsageSource::Used(_)) {
+            return Err(usage(
+                "--unused-after applies to an Access Advisor report given with --unused, not to --used"
+                    .to_string(),
+            ));
+        }
+        let options = refine_options(&a.choice, "refine")?;
         Ok(RefineConfig {
             policies: a.policies,
-            unused: a.unused,
+            usage: usage_source,
+            unused_after: a.choice.unused_after,
             catalog: a.catalog,
             output,
+            options,
+            fit_quota: a.choice.fit_quota,
+            rendering: Rendering::resolve(&a.format, Format::Policy),
             #[cfg(feature = "verify")]
             verify: a.verify.then_some(Limits {
                 timeout: a.timeout,

@@ -15,7 +15,11 @@ mod expand_cmd;
 mod input;
 mod output;
 mod refine_cmd;
+mod refine_render;
 mod render;
+#[cfg(feature = "verify")]
+mod split_check;
+mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;
 #[cfg(feature = "verify")]

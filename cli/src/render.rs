@@ -5,9 +5,6 @@
 //! The diff comes from `similar` (Myers' algorithm, unified format with three lines of
 //! context) and the colours from `anstyle`, rather than hand-written code.
 
-// Until `refine --format` and `account` use every function here.
-#![allow(dead_code)]
-
 use std::io::IsTerminal;
 
 use anstyle::{AnsiColor, Style};

@@ -42,6 +42,7 @@ impl Prover {
         })
     }
 
+    #[allow(dead_code)] // `refine` proves its documents with `prove_keeping`
     pub fn prove(&self, z3: &mut Z3Worker, original: &Value, refined: &Value) -> Result<Report> {
         self.prove_documents(z3, original, std::slice::from_ref(refined))
     }

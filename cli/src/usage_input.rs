@@ -1,0 +1,116 @@
+//! Reading `--unused` and `--used`: which kind of usage source a file is, decided by its
+//! content ([`Usage::parse`]), checked against the flag it was given with, and the one
+//! fact the recommendation format wants from it (the finding's `resource`, the role or
+//! user it is about).
+//!
+//! `--unused` takes what names the unused actions: unused-permission findings (today's
+//! `[{"serviceNamespace", "actions"}]`, `get-finding-v2` output) or an Access Advisor
+//! report. `--used` takes what names the used ones (one per line, a JSON array, an iamlive
+//! policy); unused is then resolved per policy ([`Usage::unused_in`]).
+
+use serde_json::Value;
+
+use iam_refine::{
+    AccessAdvisorReport, Catalog, Findings, Policy, Usage, UsageError, UsageKind, UsageOptions,
+    ACCEPTED_SHAPES,
+};
+
+use crate::config::UsageSource;
+use crate::input::{self, display_name, InputError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsageInputError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{name}: {source}")]
+    Invalid {
+        name: String,
+        #[source]
+        source: UsageError,
+    },
+    #[error("{name}: expected {ACCEPTED_SHAPES}; found text that is not JSON and not one action name per line")]
+    Unrecognised { name: String },
+    #[error("{name} is {found}, which names what was used: give it with --used, not --unused")]
+    UsedGivenAsUnused { name: String, found: &'static str },
+    #[error("{name} is {found}, which names what was not used: give it with --unused, not --used")]
+    UnusedGivenAsUsed { name: String, found: &'static str },
+    #[error("--unused-after applies to an Access Advisor report; {name} is {found}")]
+    UnusedAfter { name: String, found: &'static str },
+}
+
+/// A usage source, read and checked.
+#[derive(Debug)]
+pub struct UsageInput {
+    pub usage: Usage,
+    /// `resource` of a `get-finding-v2` output: the principal's ARN.
+    pub resource_arn: Option<String>,
+    /// Notes about the source (an Access Advisor report truncated or without action-level
+    /// data), for stderr.
+    pub warnings: Vec<String>,
+}
+
+impl UsageInput {
+    /// The findings for one policy: the source's own, or for observed usage what this
+    /// policy allows and was not used.
+    pub fn unused_in(&self, policy: &Policy, catalog: &Catalog) -> Findings {
+        self.usage.unused_in([policy], catalog)
+    }
+}
+
+pub fn load(
+    source: &UsageSource,
+    unused_after: Option<u32>,
+    limit: u64,
+) -> Result<UsageInput, UsageInputError> {
+    let path = source.path();
+    let name = display_name(path);
+    let text = input::read_input(path, limit)?;
+    let options = UsageOptions { unused_after };
+    let (usage, kind) = match Usage::parse(&text, options) {
+        Ok(parsed) => parsed,
+        // Plain text that is no list of action names is no shape at all; with `--used`
+        // the line at fault says more.
+        Err(UsageError::UsedEntry { .. }) if matches!(source, UsageSource::Unused(_)) => {
+            return Err(UsageInputError::Unrecognised { name })
+        }
+        Err(source) => return Err(UsageInputError::Invalid { name, source }),
+    };
+    let found = kind.describe();
+    match (source, kind) {
+        (UsageSource::Unused(_), UsageKind::Used) => {
+            return Err(UsageInputError::UsedGivenAsUnused { name, found })
+        }
+        (UsageSource::Used(_), UsageKind::Findings | UsageKind::AccessAdvisor) => {
+            return Err(UsageInputError::UnusedGivenAsUsed { name, found })
+        }
+        (_, UsageKind::Findings) if unused_after.is_some() => {
+            return Err(UsageInputError::UnusedAfter { name, found })
+        }
+        _ => {}
+    }
+    let warnings = match kind {
+        // Parsed a second time only for its notes, which `Usage` does not carry.
+        UsageKind::AccessAdvisor => AccessAdvisorReport::parse(&text)
+            .map(|r| r.warnings().to_vec())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let resource_arn = match kind {
+        UsageKind::Findings => resource_of(&text),
+        _ => None,
+    };
+    Ok(UsageInput {
+        usage,
+        resource_arn,
+        warnings,
+    })
+}
+
+/// The `resource` a `get-finding-v2` output is about, when it names one.
+fn resource_of(text: &str) -> Option<String> {
+    let value: Value = iam_refine::parse_json_text(text).ok()?;
+    value
+        .get("resource")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
