@@ -40,7 +40,7 @@ impl Exit {
             Exit::Counterexample => "a refinement was refuted; the witness action is printed on stdout",
             Exit::Unknown => "the solver could not decide (time or resource limit); nothing is claimed",
             Exit::Detach => {
-                "a policy is to be detached (every action unused); nothing is printed or written for it"
+                "a policy is to be detached (every action unused); with --format policy nothing is printed or written for it"
             }
         }
     }
