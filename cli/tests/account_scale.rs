@@ -175,3 +175,88 @@ fn skip_sid_with_verify_still_proves_policies_it_does_not_touch() {
         other => panic!("exit {other:?}: {err}"),
     }
 }
+
+/// A role carrying AWS's `AWSElasticBeanstalkRoleCore`, whose refinement is over the
+/// managed-policy quota, split by `--fit-quota`: the parts are proved (the policy they were
+/// cut from against the original, and the parts checked to be exactly it). The prover
+/// pairs statements in order, so the parts themselves were refuted before.
+#[cfg(feature = "verify")]
+#[test]
+fn fit_quota_splits_are_proved() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/aws-managed-policies.jsonl");
+    let line = std::fs::read_to_string(&corpus)
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("\"name\":\"AWSElasticBeanstalkRoleCore\""))
+        .expect("the policy is in the corpus")
+        .to_string();
+    let row: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let document = row["policy"]["PolicyVersion"]["Document"].clone();
+    let document = if document.is_null() {
+        row["policy"].clone()
+    } else {
+        document
+    };
+    let arn = "arn:aws:iam::aws:policy/AWSElasticBeanstalkRoleCore";
+    let role = "arn:aws:iam::123456789012:role/beanstalk";
+    let auth = serde_json::json!({
+        "RoleDetailList": [{"RoleName": "beanstalk", "Path": "/", "Arn": role,
+            "RolePolicyList": [],
+            "AttachedManagedPolicies": [{"PolicyName": "AWSElasticBeanstalkRoleCore", "PolicyArn": arn}]}],
+        "Policies": [{"PolicyName": "AWSElasticBeanstalkRoleCore", "Arn": arn, "Path": "/",
+            "DefaultVersionId": "v1", "AttachmentCount": 1,
+            "PolicyVersionList": [{"Document": document, "VersionId": "v1", "IsDefaultVersion": true}]}]
+    });
+    let unused: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/beanstalk-core-unused.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let details: Vec<serde_json::Value> = unused
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let actions: Vec<serde_json::Value> = u["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| serde_json::json!({"action": a}))
+                .collect();
+            serde_json::json!({"unusedPermissionDetails":
+                {"serviceNamespace": u["serviceNamespace"], "actions": actions}})
+        })
+        .collect();
+    let finding = serde_json::json!({"id": "f1", "findingType": "UnusedPermission",
+        "status": "ACTIVE", "resource": role, "resourceType": "AWS::IAM::Role",
+        "findingDetails": details});
+    let auth_path = dir.path().join("auth.json");
+    std::fs::write(&auth_path, auth.to_string()).unwrap();
+    let findings_path = dir.path().join("findings.jsonl");
+    std::fs::write(&findings_path, format!("{finding}\n")).unwrap();
+    let out = dir.path().join("out");
+    let assert = account(&auth_path, &findings_path)
+        .args(["--fit-quota", "--verify", "-o"])
+        .arg(&out)
+        .assert();
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 split"), "{stderr}");
+    assert!(stderr.contains("0 refuted"), "{stderr}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("beanstalk.json")).unwrap())
+            .unwrap();
+    let creates = rec["recommendedSteps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["unusedPermissionsRecommendedStep"]["recommendedAction"] == "CREATE_POLICY")
+        .count();
+    assert!(creates >= 2, "{rec}");
+}
