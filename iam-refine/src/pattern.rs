@@ -112,14 +112,7 @@ impl Pattern {
     #[must_use]
     pub fn new(raw: &str) -> Pattern {
         let (norm, lit_len, shape) = normalize(raw);
-        let toks = norm
-            .chars()
-            .map(|c| match c {
-                '*' => Tok::Star,
-                '?' => Tok::One,
-                c => Tok::Lit(c),
-            })
-            .collect();
+        let toks = tokens_of(&norm);
         Pattern {
             raw: raw.to_string(),
             norm,
@@ -183,17 +176,8 @@ impl Pattern {
     /// IAM compares exactly (actions are matched with [`Pattern::matches`]).
     #[must_use]
     pub fn matches_case_sensitive(&self, text: &str) -> bool {
-        let toks: Vec<Tok> = self
-            .raw
-            .chars()
-            .map(|c| match c {
-                '*' => Tok::Star,
-                '?' => Tok::One,
-                c => Tok::Lit(c),
-            })
-            .collect();
         let chars: Vec<char> = text.chars().collect();
-        glob(&toks, &chars, |c| c)
+        glob(&tokens_of(&self.raw), &chars, |c| c)
     }
 
     /// Is every string that starts with `prefix` matched (`prefix` followed by anything)?
@@ -280,6 +264,17 @@ impl Pattern {
             Shape::Prefix | Shape::General => self.contains_prefix(other.literal_prefix()),
         }
     }
+}
+
+/// A pattern's text as tokens, character by character (lower-cased or not, as given).
+fn tokens_of(text: &str) -> Vec<Tok> {
+    text.chars()
+        .map(|c| match c {
+            '*' => Tok::Star,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        })
+        .collect()
 }
 
 /// Adds the states reachable by letting a `*` match nothing.
