@@ -81,6 +81,8 @@ pub fn run() -> Result<Exit, Failure> {
         Err(e) => return Err(Failure::Usage(e)),
     };
     let config = Config::resolve(args).map_err(|e| Failure::Usage(usage_error(e)))?;
+    #[cfg(feature = "verify")]
+    crate::prover::check_hand_over().map_err(Failure::Error)?;
     let mut console = Console::new(config.common.quiet);
     let exit = execute(&config, &mut console).map_err(Failure::Error)?;
     console
@@ -91,11 +93,18 @@ pub fn run() -> Result<Exit, Failure> {
 
 fn execute(config: &Config, console: &mut Console) -> anyhow::Result<Exit> {
     let common = config.common;
+    // Checked arguments, no input read yet: the binary with the prover takes over from here.
+    #[cfg(not(feature = "verify"))]
+    if config.proves() {
+        return crate::prover::hand_over();
+    }
     match &config.task {
         Task::Refine(c) => refine_cmd::run(c, common, console),
         Task::Account(c) => account_cmd::run(c, common, console),
         #[cfg(feature = "verify")]
         Task::Verify(c) => crate::verify_cmd::run(c, common, console),
+        #[cfg(not(feature = "verify"))]
+        Task::Verify(_) => crate::prover::hand_over(),
         Task::Expand { patterns, catalog } => {
             let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;
             expand_cmd::run(&catalog, patterns, console)

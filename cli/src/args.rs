@@ -3,7 +3,6 @@
 //! into the plain configuration the commands run on.
 
 use std::path::PathBuf;
-#[cfg(feature = "verify")]
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -50,7 +49,6 @@ pub enum Command {
     },
     /// Prove with Z3 that a refined policy allows exactly the original's actions minus the
     /// unused ones (for CI pipelines checking a refinement made by anyone).
-    #[cfg(feature = "verify")]
     #[command(after_help = Exit::help())]
     Verify(VerifyArgs),
     /// Refine every role and user of an account (`get-account-authorization-details`)
@@ -96,18 +94,10 @@ pub struct RefineArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Prove each refinement with Z3 and write only proved policies.
-    #[cfg(feature = "verify")]
     #[arg(long)]
     pub verify: bool,
-    /// Time limit for each solver query, in seconds (0.001 to 4294967; with --verify).
-    #[cfg(feature = "verify")]
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout, requires = "verify")]
-    pub timeout: Duration,
-    /// Z3's deterministic resource limit for each solver query (at least 1; with
-    /// --verify): a verdict under it does not depend on the machine's speed.
-    #[cfg(feature = "verify")]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
-    pub rlimit: Option<u32>,
+    #[command(flatten)]
+    pub limits: VerifyLimitArgs,
     #[command(flatten)]
     pub choice: ChoiceArgs,
     #[command(flatten)]
@@ -130,17 +120,10 @@ pub struct AccountArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Prove each changed policy with Z3; a principal with any policy not proved gets no file.
-    #[cfg(feature = "verify")]
     #[arg(long)]
     pub verify: bool,
-    /// Time limit for each solver query, in seconds (0.001 to 4294967; with --verify).
-    #[cfg(feature = "verify")]
-    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout, requires = "verify")]
-    pub timeout: Duration,
-    /// Z3's deterministic resource limit for each solver query (at least 1; with --verify).
-    #[cfg(feature = "verify")]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
-    pub rlimit: Option<u32>,
+    #[command(flatten)]
+    pub limits: VerifyLimitArgs,
     /// Process only shard I of N (from 0): a deterministic slice of the principals by ARN,
     /// so N jobs of a fanned-out run agree on it with no coordinator.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
@@ -239,8 +222,20 @@ pub enum ColorWhen {
     Never,
 }
 
-/// The solver's limits, for `verify`.
-#[cfg(feature = "verify")]
+/// The solver's limits with `--verify`, for `refine` and `account`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyLimitArgs {
+    /// Time limit for each solver query, in seconds (0.001 to 4294967; with --verify).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_timeout, requires = "verify")]
+    pub timeout: Duration,
+    /// Z3's deterministic resource limit for each solver query (at least 1; with
+    /// --verify): a verdict under it does not depend on the machine's speed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "verify")]
+    pub rlimit: Option<u32>,
+}
+
+/// The solver's limits, for `verify`, which always proves (the same flags as
+/// [`VerifyLimitArgs`] without its `requires`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProofArgs {
     /// Time limit for each solver query, in seconds (0.001 to 4294967).
@@ -252,7 +247,6 @@ pub struct ProofArgs {
     pub rlimit: Option<u32>,
 }
 
-#[cfg(feature = "verify")]
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// The original policy (any shape `refine` accepts). Repeatable for a recommendation
@@ -288,10 +282,8 @@ pub struct VerifyArgs {
 }
 
 /// Z3 takes its time limit in whole milliseconds, as a 32-bit number.
-#[cfg(feature = "verify")]
 const MAX_TIMEOUT_SECONDS: f64 = u32::MAX as f64 / 1000.0;
 
-#[cfg(feature = "verify")]
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
@@ -356,7 +348,6 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "verify")]
     #[test]
     fn time_limits() {
         assert_eq!(parse_timeout("60"), Ok(Duration::from_secs(60)));

@@ -5,16 +5,14 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-#[cfg(feature = "verify")]
 use std::time::Duration;
 
 use iam_refine::{PlanOptions, RefineOptions};
 
 use crate::args::{
-    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, RefineArgs, Shard,
+    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, ProofArgs, RefineArgs,
+    Shard, VerifyArgs, VerifyLimitArgs,
 };
-#[cfg(feature = "verify")]
-use crate::args::{ProofArgs, VerifyArgs};
 
 /// A usage error found after parsing: exit 2, with the subcommand's usage line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,7 +36,8 @@ pub struct Common {
 pub enum Task {
     Refine(RefineConfig),
     Account(AccountConfig),
-    #[cfg(feature = "verify")]
+    // Read only by the binary with the prover (the other hands `verify` over).
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     Verify(VerifyConfig),
     Expand {
         patterns: Vec<String>,
@@ -64,7 +63,6 @@ pub enum Output {
 }
 
 /// The solver's limits, checked.
-#[cfg(feature = "verify")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// For each solver query.
@@ -73,13 +71,22 @@ pub struct Limits {
     pub rlimit: Option<u32>,
 }
 
-#[cfg(feature = "verify")]
 impl From<ProofArgs> for Limits {
     fn from(a: ProofArgs) -> Limits {
         Limits {
             timeout: a.timeout,
             rlimit: a.rlimit,
         }
+    }
+}
+
+impl Limits {
+    /// `--timeout` and `--rlimit` of `refine` or `account`, when `--verify` was given.
+    fn with_verify(verify: bool, a: VerifyLimitArgs) -> Option<Limits> {
+        verify.then_some(Limits {
+            timeout: a.timeout,
+            rlimit: a.rlimit,
+        })
     }
 }
 
@@ -152,12 +159,10 @@ pub struct RefineConfig {
     pub fit_quota: bool,
     pub rendering: Rendering,
     /// Prove each refinement, with these limits.
-    #[cfg(feature = "verify")]
     pub verify: Option<Limits>,
 }
 
 /// One `--original [ID=]FILE`.
-#[cfg(feature = "verify")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginalFile {
     /// The `existingPolicyId` given with `ID=`, if any.
@@ -165,7 +170,6 @@ pub struct OriginalFile {
     pub path: PathBuf,
 }
 
-#[cfg(feature = "verify")]
 impl OriginalFile {
     /// The name a recommendation's `existingPolicyId` must have for this file: the given
     /// ID, else the file stem.
@@ -189,7 +193,9 @@ impl OriginalFile {
     }
 }
 
-#[cfg(feature = "verify")]
+// The binary without the prover hands `verify` to the one with it (crate::prover) and reads
+// none of this.
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
     /// At least one.
@@ -213,7 +219,6 @@ pub struct AccountConfig {
     pub findings: PathBuf,
     pub output: Output,
     /// Prove each changed policy, with these limits.
-    #[cfg(feature = "verify")]
     pub verify: Option<Limits>,
     pub shard: Shard,
     /// Worker threads, at least 1.
@@ -260,11 +265,7 @@ impl AccountConfig {
             auth: a.auth,
             findings: a.findings,
             output: a.output_dir.map_or(Output::Stdout, Output::Dir),
-            #[cfg(feature = "verify")]
-            verify: a.verify.then_some(Limits {
-                timeout: a.timeout,
-                rlimit: a.rlimit,
-            }),
+            verify: Limits::with_verify(a.verify, a.limits),
             shard: a.shard.unwrap_or(Shard { index: 0, count: 1 }),
             jobs: jobs.max(1),
             catalog: a.catalog,
@@ -287,6 +288,17 @@ pub fn is_stdin(path: &Path) -> bool {
 }
 
 impl Config {
+    /// Whether the run proves anything: `verify`, `refine --verify`, `account --verify`.
+    #[cfg_attr(feature = "verify", allow(dead_code))]
+    pub fn proves(&self) -> bool {
+        match &self.task {
+            Task::Verify(_) => true,
+            Task::Refine(c) => c.verify.is_some(),
+            Task::Account(c) => c.verify.is_some(),
+            Task::Expand { .. } | Task::Catalog { .. } => false,
+        }
+    }
+
     pub fn resolve(args: Args) -> Result<Config, UsageError> {
         let common = Common {
             max_input_bytes: args.max_input_bytes,
@@ -295,7 +307,6 @@ impl Config {
         let task = match args.command {
             Command::Refine(a) => Task::Refine(RefineConfig::resolve(a)?),
             Command::Account(a) => Task::Account(AccountConfig::resolve(a)?),
-            #[cfg(feature = "verify")]
             Command::Verify(a) => Task::Verify(VerifyConfig::resolve(a)?),
             Command::Expand { patterns, catalog } => Task::Expand { patterns, catalog },
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
@@ -369,16 +380,11 @@ impl RefineConfig {
             options,
             fit_quota: a.choice.fit_quota,
             rendering: Rendering::resolve(&a.format, Format::Policy),
-            #[cfg(feature = "verify")]
-            verify: a.verify.then_some(Limits {
-                timeout: a.timeout,
-                rlimit: a.rlimit,
-            }),
+            verify: Limits::with_verify(a.verify, a.limits),
         })
     }
 }
 
-#[cfg(feature = "verify")]
 impl VerifyConfig {
     fn resolve(a: VerifyArgs) -> Result<VerifyConfig, UsageError> {
         let usage = |message: String| UsageError {

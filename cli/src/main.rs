@@ -1,6 +1,10 @@
 //! The `iam-refine` command. Everything happens in [`app::run`]; this file only turns its
 //! outcome into an exit code (the codes are [`exit::Exit`], listed in `--help` and
 //! README.md).
+//!
+//! These sources build two binaries: `iam-refine` (package `iam-refine-cli`) without the
+//! prover, which hands proving over (`prover`), and `iam-refine-prover` (package
+//! `iam-refine-prover`, feature `verify`) with it.
 
 mod account_cmd;
 mod app;
@@ -14,6 +18,7 @@ mod exit;
 mod expand_cmd;
 mod input;
 mod output;
+mod prover;
 mod refine_cmd;
 mod refine_render;
 mod render;

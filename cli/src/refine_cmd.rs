@@ -622,11 +622,5 @@ fn emit(
 }
 
 fn config_verifies(config: &RefineConfig) -> bool {
-    #[cfg(feature = "verify")]
-    return config.verify.is_some();
-    #[cfg(not(feature = "verify"))]
-    {
-        let _ = config;
-        false
-    }
+    config.verify.is_some()
 }

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-#[cfg(feature = "verify")]
 use common::account::auth;
 use common::account::{account, files, json_of, many_roles, steps, testdata};
 use common::text;
@@ -93,7 +92,6 @@ fn one_thread_or_two_write_the_same_files() {
     assert_eq!(actions, [&json!("DETACH_POLICY")], "{r0}");
 }
 
-#[cfg(feature = "verify")]
 #[test]
 fn verify_proves_every_changed_policy_and_counts() {
     let tmp = tempfile::tempdir().unwrap();
@@ -133,7 +131,6 @@ fn verify_proves_every_changed_policy_and_counts() {
     );
 }
 
-#[cfg(feature = "verify")]
 #[test]
 fn verify_proves_detached_and_many_policies_on_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
@@ -148,7 +145,6 @@ fn verify_proves_detached_and_many_policies_on_two_threads() {
     assert_eq!(summary["policiesDetached"], 4);
 }
 
-#[cfg(feature = "verify")]
 #[test]
 fn skip_sid_with_verify_still_proves_policies_it_does_not_touch() {
     let tmp = tempfile::tempdir().unwrap();
@@ -180,7 +176,6 @@ fn skip_sid_with_verify_still_proves_policies_it_does_not_touch() {
 /// managed-policy quota, split by `--fit-quota`: the parts are proved (the policy they were
 /// cut from against the original, and the parts checked to be exactly it). The prover
 /// pairs statements in order, so the parts themselves were refuted before.
-#[cfg(feature = "verify")]
 #[test]
 fn fit_quota_splits_are_proved() {
     let dir = tempfile::tempdir().unwrap();

@@ -492,26 +492,24 @@ fn bad_flag_values_are_usage_errors_not_panics() {
         assert!(out.stdout.is_empty(), "{case:?}");
     }
     // The same values on `verify`.
-    if cfg!(feature = "verify") {
-        for case in [
-            ["--timeout", "1e300"],
-            ["--timeout", "0"],
-            ["--rlimit", "0"],
-        ] {
-            let out = bin()
-                .arg("verify")
-                .arg("--original")
-                .arg(&policy)
-                .arg("--refined")
-                .arg(&policy)
-                .arg("--unused")
-                .arg(&unused)
-                .args(case)
-                .output()
-                .expect("run");
-            assert_eq!(out.status.code(), Some(2), "{case:?}");
-            assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value"));
-        }
+    for case in [
+        ["--timeout", "1e300"],
+        ["--timeout", "0"],
+        ["--rlimit", "0"],
+    ] {
+        let out = bin()
+            .arg("verify")
+            .arg("--original")
+            .arg(&policy)
+            .arg("--refined")
+            .arg(&policy)
+            .arg("--unused")
+            .arg(&unused)
+            .args(case)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{case:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value"));
     }
     // Large but sane values are accepted.
     refine_cmd([&policy], &unused)
@@ -520,7 +518,6 @@ fn bad_flag_values_are_usage_errors_not_panics() {
         .success();
 }
 
-#[cfg(feature = "verify")]
 #[test]
 fn sane_limits_are_accepted() {
     for args in [
@@ -534,23 +531,6 @@ fn sane_limits_are_accepted() {
             .assert()
             .success();
     }
-}
-
-#[cfg(not(feature = "verify"))]
-#[test]
-fn without_the_prover_there_is_no_verify() {
-    bin()
-        .args(["verify", "--help"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unrecognized subcommand"));
-    refine_cmd([example("policy.json")], example("unused.json"))
-        .arg("--verify")
-        .assert()
-        .code(2);
-    refine_cmd([example("policy.json")], example("unused.json"))
-        .assert()
-        .success();
 }
 
 #[test]
@@ -615,20 +595,18 @@ fn odd_inputs_never_panic() {
             let out = bin().args(&args).output().expect("run");
             common::assert_no_panic(&out);
         }
-        if cfg!(feature = "verify") {
-            for (original, refined) in [(&p, &good_policy), (&good_policy, &p)] {
-                let out = bin()
-                    .arg("verify")
-                    .arg("--original")
-                    .arg(original)
-                    .arg("--refined")
-                    .arg(refined)
-                    .arg("--unused")
-                    .arg(&good_unused)
-                    .output()
-                    .expect("run");
-                common::assert_no_panic(&out);
-            }
+        for (original, refined) in [(&p, &good_policy), (&good_policy, &p)] {
+            let out = bin()
+                .arg("verify")
+                .arg("--original")
+                .arg(original)
+                .arg("--refined")
+                .arg(refined)
+                .arg("--unused")
+                .arg(&good_unused)
+                .output()
+                .expect("run");
+            common::assert_no_panic(&out);
         }
     }
     // Odd patterns on the command line.

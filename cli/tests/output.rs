@@ -68,27 +68,25 @@ fn a_closed_stdout_ends_quietly() {
         assert!(!err.contains("error"), "{args:?}: {err}");
     }
     // A closed pipe does not turn a refutation into a pass: the verdict's exit code stays.
-    if cfg!(feature = "verify") {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let broken = write(
-            dir.path(),
-            "broken.json",
-            r#"{"Version": "2012-10-17", "Statement": [{"Sid": "LambdaFunctions", "Effect": "Allow", "Action": "*", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:my-function"}]}"#,
-        );
-        let args = [
-            "verify".to_string(),
-            "--original".into(),
-            example("policy.json").display().to_string(),
-            "--refined".into(),
-            broken.display().to_string(),
-            "--unused".into(),
-            example("unused.json").display().to_string(),
-        ];
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = run_with_stdout(&os(&args), closed_stdout());
-        assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-        assert!(!text(&out.stderr).contains("panicked"));
-    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = write(
+        dir.path(),
+        "broken.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Sid": "LambdaFunctions", "Effect": "Allow", "Action": "*", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:my-function"}]}"#,
+    );
+    let args = [
+        "verify".to_string(),
+        "--original".into(),
+        example("policy.json").display().to_string(),
+        "--refined".into(),
+        broken.display().to_string(),
+        "--unused".into(),
+        example("unused.json").display().to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_with_stdout(&os(&args), closed_stdout());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
 }
 
 #[test]
@@ -428,7 +426,6 @@ fn outputs_never_overwrite_any_input() {
     assert!(temporary_files(&out).is_empty());
 }
 
-#[cfg(feature = "verify")]
 #[test]
 fn last_runs_file_of_a_policy_now_not_proved_is_removed() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -6,9 +6,8 @@
 //! - the synopsis of README's "Usage" section names exactly the subcommands and the flags
 //!   that `iam-refine SUBCOMMAND --help` lists.
 //!
-//! Both need the prover (the README shows `--verify` and `verify`), so the file builds only
-//! with the default feature `verify`.
-#![cfg(feature = "verify")]
+//! Both need the prover (the README shows `--verify` and `verify`): `iam-refine` hands those
+//! to `iam-refine-prover`, which `cargo test --workspace` builds beside it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -412,7 +412,6 @@ fn skip_sid_leaves_the_statement_as_written() {
     assert_ne!(statement(&refined, 1), statement(&original, 1));
     // The statement left as written still allows the unused s3:GetObject: the prover holds
     // it to "unchanged" instead of "exact", and proves the rest.
-    #[cfg(feature = "verify")]
     bin()
         .arg("refine")
         .arg(&policy)

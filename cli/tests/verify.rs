@@ -1,5 +1,4 @@
-//! `iam-refine verify` and `refine --verify`, end to end (only with the `verify` feature).
-#![cfg(feature = "verify")]
+//! `iam-refine verify` and `refine --verify`, end to end (handed over to `iam-refine-prover`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 mod common;

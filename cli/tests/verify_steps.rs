@@ -1,6 +1,5 @@
 //! `iam-refine verify` on AWS's real recommendation shape: several steps, several policies,
 //! several originals; and the opt-outs `--keep` / `--skip-sid` on the prover's side.
-#![cfg(feature = "verify")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 mod common;

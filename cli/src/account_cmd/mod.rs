@@ -136,13 +136,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
 }
 
 fn verifies(config: &AccountConfig) -> bool {
-    #[cfg(feature = "verify")]
-    return config.verify.is_some();
-    #[cfg(not(feature = "verify"))]
-    {
-        let _ = config;
-        false
-    }
+    config.verify.is_some()
 }
 
 /// Every input, read and checked.

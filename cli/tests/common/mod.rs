@@ -10,7 +10,20 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 pub fn bin() -> Command {
+    prover_is_built();
     Command::cargo_bin("iam-refine").expect("the binary is built")
+}
+
+/// `iam-refine` hands `verify` and `--verify` to `iam-refine-prover` beside it, which
+/// `cargo test --workspace` builds but `cargo test -p iam-refine-cli` alone does not.
+fn prover_is_built() {
+    let prover =
+        bin_path().with_file_name(format!("iam-refine-prover{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        prover.is_file(),
+        "{} is not built: run `cargo test --workspace` (or `-p iam-refine-cli -p iam-refine-prover`)",
+        prover.display()
+    );
 }
 
 /// The binary's path, for tests that run it through a shell or with odd standard streams.
