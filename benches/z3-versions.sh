@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 wheel_dir=${1:-target/z3-wheel}
 
 cargo build --release --locked -p iam-refine-benches --example verify_classes --example verify_batch
-classes=target/release/examples/verify_classes
-batch=target/release/examples/verify_batch
+# Wherever cargo puts them (CARGO_TARGET_DIR, a config's target-dir).
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+classes="$target_dir/release/examples/verify_classes"
+batch="$target_dir/release/examples/verify_batch"
 
 if [ ! -e "$wheel_dir/z3/lib/libz3.so" ]; then
     python3 -m pip install --quiet --target "$wheel_dir" "z3-solver${Z3_WHEEL_VERSION:+==$Z3_WHEEL_VERSION}"
