@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{bin, example, stdout_json, text, write};
+use common::{bin, example, refine_cmd, refine_used, stdout_json, text, write};
 use predicates::prelude::*;
 use serde_json::{json, Value};
 
@@ -70,11 +70,7 @@ fn sid(name: &str, list: &[&str]) -> (String, Vec<String>) {
 fn access_advisor_removes_the_never_used_and_keeps_what_it_does_not_track() {
     let dir = tempfile::tempdir().unwrap();
     let (policy, advisor) = setup(dir.path());
-    let out = bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&advisor)
+    let out = refine_cmd([&policy], &advisor)
         .args(["--verify"])
         .assert()
         .code(0)
@@ -101,11 +97,7 @@ fn unused_after_counts_what_was_last_used_long_ago() {
     let dir = tempfile::tempdir().unwrap();
     let (policy, advisor) = setup(dir.path());
     let run = |days: &str| {
-        let out = bin()
-            .arg("refine")
-            .arg(&policy)
-            .arg("--unused")
-            .arg(&advisor)
+        let out = refine_cmd([&policy], &advisor)
             .args(["--unused-after", days, "--verify"])
             .assert()
             .code(0)
@@ -140,11 +132,7 @@ fn unused_after_counts_what_was_last_used_long_ago() {
 fn unused_after_needs_an_access_advisor_report() {
     let dir = tempfile::tempdir().unwrap();
     let (policy, _) = setup(dir.path());
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(example("unused.json"))
+    refine_cmd([&policy], example("unused.json"))
         .args(["--unused-after", "30"])
         .assert()
         .code(1)
@@ -152,11 +140,7 @@ fn unused_after_needs_an_access_advisor_report() {
             "--unused-after applies to an Access Advisor report",
         ));
     let used = write(dir.path(), "used.txt", "s3:GetObject\n");
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--used")
-        .arg(&used)
+    refine_used([&policy], &used)
         .args(["--unused-after", "30"])
         .assert()
         .code(2);
@@ -177,11 +161,7 @@ fn used_actions_as_lines_and_as_a_json_array() {
         r#"["lambda:invokefunction", "s3:GetObject"]"#,
     );
     for used in [&lines, &array] {
-        let out = bin()
-            .arg("refine")
-            .arg(&policy)
-            .arg("--used")
-            .arg(used)
+        let out = refine_used([&policy], used)
             .arg("--verify")
             .assert()
             .code(0)
@@ -201,11 +181,7 @@ fn used_actions_as_lines_and_as_a_json_array() {
     }
     // A wildcard counts every action it matches as used.
     let wildcard = write(dir.path(), "wild.json", r#"["lambda:*", "sqs:Send*"]"#);
-    let out = bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--used")
-        .arg(&wildcard)
+    let out = refine_used([&policy], &wildcard)
         .arg("--verify")
         .assert()
         .code(0)
@@ -223,11 +199,7 @@ fn used_actions_as_lines_and_as_a_json_array() {
 
 #[test]
 fn get_finding_v2_output_is_read_and_names_the_role() {
-    let out = bin()
-        .arg("refine")
-        .arg(example("policy.json"))
-        .arg("--unused")
-        .arg(example("unused.json"))
+    let out = refine_cmd([example("policy.json")], example("unused.json"))
         .args(["--format", "recommendation"])
         .assert()
         .code(0)
@@ -257,11 +229,7 @@ fn an_unrecognised_file_names_itself_and_the_accepted_shapes() {
         ("prose.txt", "these are not findings\n"),
     ] {
         let file = write(dir.path(), name, contents);
-        let out = bin()
-            .arg("refine")
-            .arg(&policy)
-            .arg("--unused")
-            .arg(&file)
+        let out = refine_cmd([&policy], &file)
             .assert()
             .code(1)
             .stdout("")
@@ -286,19 +254,11 @@ fn a_source_given_with_the_wrong_flag_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (policy, advisor) = setup(dir.path());
     let used = write(dir.path(), "used.json", r#"["s3:GetObject"]"#);
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--used")
-        .arg(&advisor)
+    refine_used([&policy], &advisor)
         .assert()
         .code(1)
         .stderr(predicate::str::contains("give it with --unused"));
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&used)
+    refine_cmd([&policy], &used)
         .assert()
         .code(1)
         .stderr(predicate::str::contains("give it with --used"));
@@ -309,11 +269,7 @@ fn used_and_unused_together_or_neither_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let (policy, advisor) = setup(dir.path());
     let used = write(dir.path(), "used.txt", "s3:GetObject\n");
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--used")
-        .arg(&used)
+    refine_used([&policy], &used)
         .arg("--unused")
         .arg(&advisor)
         .assert()
@@ -337,11 +293,7 @@ fn keep_keeps_an_unused_action_and_the_proof_allows_for_it() {
         r#"[{"serviceNamespace": "iam", "actions": ["PassRole", "CreateUser"]}]"#,
     );
     let refine = |extra: &[&str]| {
-        let out = bin()
-            .arg("refine")
-            .arg(&policy)
-            .arg("--unused")
-            .arg(&unused)
+        let out = refine_cmd([&policy], &unused)
             .args(extra)
             .args(["--verify"])
             .assert()
@@ -357,11 +309,7 @@ fn keep_keeps_an_unused_action_and_the_proof_allows_for_it() {
         refine(&["--keep", "iam:passrole"]),
         ["iam:PassRole", "iam:GetRole"]
     );
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&policy], &unused)
         .args(["--keep", "PassRole"])
         .assert()
         .code(2)
@@ -386,11 +334,7 @@ fn skip_sid_leaves_the_statement_as_written() {
         "unused.json",
         r#"[{"serviceNamespace": "s3", "actions": ["GetObject", "PutObject"]}]"#,
     );
-    let out = bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&unused)
+    let out = refine_cmd([&policy], &unused)
         // Sids match with case counting, as IAM and the prover compare them.
         .args(["--skip-sid", "Break*"])
         .assert()
@@ -412,11 +356,7 @@ fn skip_sid_leaves_the_statement_as_written() {
     assert_ne!(statement(&refined, 1), statement(&original, 1));
     // The statement left as written still allows the unused s3:GetObject: the prover holds
     // it to "unchanged" instead of "exact", and proves the rest.
-    bin()
-        .arg("refine")
-        .arg(&policy)
-        .arg("--unused")
-        .arg(&unused)
+    refine_cmd([&policy], &unused)
         .args(["--skip-sid", "Break*", "--verify"])
         .assert()
         .code(0)

@@ -41,6 +41,16 @@ pub fn refine_cmd<P: AsRef<OsStr>>(
     c
 }
 
+/// `iam-refine refine POLICY... --used USED`.
+pub fn refine_used<P: AsRef<OsStr>>(
+    policies: impl IntoIterator<Item = P>,
+    used: impl AsRef<OsStr>,
+) -> Command {
+    let mut c = bin();
+    c.arg("refine").args(policies).arg("--used").arg(used);
+    c
+}
+
 pub fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples")
