@@ -94,6 +94,7 @@ mod report;
 mod trie;
 mod usage;
 
+pub use account::file_names::{FileNameError, PrincipalFiles};
 pub use account::plan::{
     plan_principal, Evidence, InheritedPolicy, PlanError, PlanOptions, PolicyAction, PolicyPlan,
     PolicyRef, PolicySource, PrincipalPlan, PrincipalStatus, QuotaCheck, UsageRef,

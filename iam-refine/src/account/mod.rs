@@ -9,8 +9,10 @@
 //! principal or inline policy defined twice differently, a page of another shape) refuses
 //! the whole input, naming the item.
 //!
-//! The per-principal work on top of this model is in [`plan`]; its totals in [`summary`].
+//! The per-principal work on top of this model is in [`plan`]; its totals in [`summary`];
+//! which principal a per-principal input file stands for, in [`file_names`].
 
+pub(crate) mod file_names;
 mod limits;
 mod parse;
 pub(crate) mod plan;
