@@ -52,7 +52,8 @@ pub enum Command {
     #[command(after_help = Exit::help())]
     Verify(VerifyArgs),
     /// Refine every role and user of an account (`get-account-authorization-details`)
-    /// against its Access Analyzer findings: one AWS-shaped recommendation per principal.
+    /// against its Access Analyzer findings, Access Advisor reports or observed usage: one
+    /// AWS-shaped recommendation per principal.
     #[command(after_help = crate::account_cmd::help())]
     Account(AccountArgs),
     /// Show the catalog's date, source and counts.
@@ -105,6 +106,7 @@ pub struct RefineArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("usage").required(true).multiple(false))]
 pub struct AccountArgs {
     /// `aws iam get-account-authorization-details` output (pages one after another, or a
     /// JSON array of pages; documents objects or URL-encoded strings).
@@ -112,8 +114,19 @@ pub struct AccountArgs {
     pub auth: PathBuf,
     /// `aws accessanalyzer get-finding-v2` outputs: a folder (every `*.json` file in it) or
     /// one JSON-lines file.
-    #[arg(long, value_name = "DIR|FILE")]
-    pub findings: PathBuf,
+    #[arg(long, value_name = "DIR|FILE", group = "usage")]
+    pub findings: Option<PathBuf>,
+    /// A folder of one file per principal saying what it did not use, detected by content:
+    /// an IAM Access Advisor report (`aws iam get-service-last-accessed-details` output of
+    /// an ACTION_LEVEL job) or unused-permission findings. Each file is named after its
+    /// principal: `<name>`, or `role-<name>` / `user-<name>`, with any extension.
+    #[arg(long, value_name = "DIR", group = "usage")]
+    pub unused: Option<PathBuf>,
+    /// A folder of one file per principal listing what it used (one action per line, or a
+    /// JSON array of names), named as for --unused: every catalog action its policies allow
+    /// that is not listed is removed.
+    #[arg(long, value_name = "DIR", group = "usage")]
+    pub used: Option<PathBuf>,
     /// Write each principal's recommendation to DIR/<name>.json (`role-<name>.json` and
     /// `user-<name>.json` when a role and a user share a name). Without it, recommendations
     /// are printed as JSON lines: `{"principal": ARN, "recommendation": {...}}`.

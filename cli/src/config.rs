@@ -107,6 +107,15 @@ impl UsageSource {
     }
 }
 
+/// Where `account` learns what each principal did or did not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountUsage {
+    /// `--findings`: `get-finding-v2` outputs, each naming its principal by ARN.
+    Findings(PathBuf),
+    /// `--unused DIR` or `--used DIR`: one file per principal, named after it.
+    Folder(UsageSource),
+}
+
 /// How results are printed, resolved: the colour decided once per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rendering {
@@ -215,8 +224,10 @@ pub struct VerifyConfig {
 #[derive(Debug, Clone)]
 pub struct AccountConfig {
     pub auth: PathBuf,
-    /// A folder of `get-finding-v2` outputs, or one JSON-lines file.
-    pub findings: PathBuf,
+    pub usage: AccountUsage,
+    /// With Access Advisor reports (`--unused DIR`): last used more than this many days ago
+    /// is unused.
+    pub unused_after: Option<u32>,
     pub output: Output,
     /// Prove each changed policy, with these limits.
     pub verify: Option<Limits>,
@@ -239,10 +250,29 @@ impl AccountConfig {
             subcommand: "account",
             message,
         };
-        if a.choice.unused_after.is_some() {
-            return Err(usage(
-                "--unused-after applies to IAM Access Advisor input; `account` reads Access Analyzer findings, which already say what is unused".to_string(),
-            ));
+        let source =
+            match (a.findings, a.unused, a.used) {
+                (Some(p), None, None) => AccountUsage::Findings(p),
+                (None, Some(p), None) => AccountUsage::Folder(UsageSource::Unused(p)),
+                (None, None, Some(p)) => AccountUsage::Folder(UsageSource::Used(p)),
+                // clap's `usage` group requires exactly one; this is its message.
+                _ => return Err(usage(
+                    "exactly one of --findings DIR|FILE, --unused DIR and --used DIR is required"
+                        .to_string(),
+                )),
+            };
+        match (&source, a.choice.unused_after) {
+            (AccountUsage::Findings(_), Some(_)) => {
+                return Err(usage(
+                    "--unused-after applies to IAM Access Advisor reports given with --unused DIR; --findings reads Access Analyzer findings, which already say what is unused".to_string(),
+                ))
+            }
+            (AccountUsage::Folder(UsageSource::Used(_)), Some(_)) => {
+                return Err(usage(
+                    "--unused-after applies to IAM Access Advisor reports given with --unused DIR, not to --used".to_string(),
+                ))
+            }
+            _ => {}
         }
         let format = a.format.format.unwrap_or(Format::Recommendation);
         if format == Format::Policy {
@@ -263,7 +293,8 @@ impl AccountConfig {
         };
         Ok(AccountConfig {
             auth: a.auth,
-            findings: a.findings,
+            usage: source,
+            unused_after: a.choice.unused_after,
             output: a.output_dir.map_or(Output::Stdout, Output::Dir),
             verify: Limits::with_verify(a.verify, a.limits),
             shard: a.shard.unwrap_or(Shard { index: 0, count: 1 }),

@@ -1,6 +1,7 @@
 //! `iam-refine account`: one AWS account's `get-account-authorization-details` export and
-//! its Access Analyzer findings in, one recommendation per principal out, in AWS's
-//! `get-finding-recommendation` shape.
+//! what its principals used or did not use (Access Analyzer findings, or one Access
+//! Advisor report or list of used actions per principal: [`usage`]) in, one
+//! recommendation per principal out, in AWS's `get-finding-recommendation` shape.
 //!
 //! In order: [`load`] reads every input (and checks where outputs would go) before any
 //! work; [`work`] plans (and with `--verify` proves) every principal of the shard that has
@@ -16,18 +17,17 @@
 //! shard of a fanned-out run names each file the same way.
 
 mod print;
+mod usage;
 mod work;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use iam_refine::{
-    in_shard, Account, AccountFindings, AccountSummary, Catalog, Principal, PrincipalKind,
-};
+use iam_refine::{in_shard, Account, AccountSummary, Catalog, Principal, PrincipalKind};
 
 use crate::args::Format;
 use crate::config::{AccountConfig, Common, Output};
@@ -37,6 +37,7 @@ use crate::input::{self, display_name};
 use crate::output::{self, Plan};
 use crate::render;
 use crate::warnings;
+use usage::LoadedUsage;
 use work::{Outcome, Wanted, Work};
 
 /// The "Exit codes:" section of `account --help`.
@@ -45,16 +46,16 @@ pub fn help() -> String {
 }
 
 pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Result<Exit> {
+    let (shard, count) = (config.shard.index, config.shard.count);
     let loaded = load(config, common)?;
     input_warnings(&loaded, console);
     let names = file_names(&loaded.account);
-    let (shard, count) = (config.shard.index, config.shard.count);
     let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = loaded
         .account
         .principals()
         .iter()
         .filter(|p| in_shard(&p.arn, shard, count))
-        .partition(|p| loaded.findings.principal(&p.arn).is_some());
+        .partition(|p| loaded.usage.evidences.of(&p.arn).is_some());
     if let Output::Dir(dir) = &config.output {
         let targets: Vec<PathBuf> = todo
             .iter()
@@ -63,7 +64,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             .map(|n| dir.join(n))
             .collect();
         let mut inputs: Vec<&Path> = vec![&config.auth];
-        inputs.extend(loaded.findings_files.iter().map(PathBuf::as_path));
+        inputs.extend(loaded.usage.files.iter().map(PathBuf::as_path));
         inputs.extend(config.catalog.as_deref());
         output::refuse_over_inputs(&targets, &inputs)?;
     }
@@ -87,7 +88,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     };
     let work = Work {
         account: &loaded.account,
-        findings: &loaded.findings,
+        evidences: &loaded.usage.evidences,
         catalog: &loaded.catalog,
         options: &config.plan,
         #[cfg(feature = "verify")]
@@ -143,9 +144,7 @@ fn verifies(config: &AccountConfig) -> bool {
 struct Loaded {
     catalog: Catalog,
     account: Account,
-    findings: AccountFindings,
-    /// The findings files read (one, or a folder's), so that no output goes over one.
-    findings_files: Vec<PathBuf>,
+    usage: LoadedUsage,
 }
 
 fn load(config: &AccountConfig, common: Common) -> Result<Loaded> {
@@ -153,76 +152,36 @@ fn load(config: &AccountConfig, common: Common) -> Result<Loaded> {
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
     let account = Account::parse(&input::read_input(&config.auth, limit)?)
         .with_context(|| display_name(&config.auth))?;
-    let findings_files = findings_files(&config.findings)?;
-    if let Output::Dir(dir) = &config.output {
-        if config.findings.is_dir()
-            && dir.exists()
-            && same_file::is_same_file(dir, &config.findings)?
-        {
-            bail!(
-                "--output-dir `{}` is the findings folder: recommendations written there would be read as findings next time; choose another --output-dir",
-                dir.display()
-            );
-        }
-    }
-    let mut texts = Vec::with_capacity(findings_files.len());
-    for path in &findings_files {
-        texts.push((display_name(path), input::read_input(path, limit)?));
-    }
-    let findings = AccountFindings::parse(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+    let output = match &config.output {
+        Output::Dir(dir) => Some(dir.as_path()),
+        Output::Stdout => None,
+    };
+    let (shard, count) = (config.shard.index, config.shard.count);
+    let usage = usage::load(
+        &config.usage,
+        &account,
+        |arn| in_shard(arn, shard, count),
+        config.unused_after,
+        output,
+        limit,
+    )?;
     Ok(Loaded {
         catalog,
         account,
-        findings,
-        findings_files,
+        usage,
     })
 }
 
-/// A folder's `*.json` files, sorted by name, or the one file given.
-fn findings_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let cannot = || format!("cannot read the findings folder `{}`", path.display());
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).with_context(cannot)? {
-        let p = entry.with_context(cannot)?.path();
-        if p.extension().is_some_and(|e| e == "json") && p.is_file() {
-            files.push(p);
-        }
-    }
-    if files.is_empty() {
-        bail!(
-            "the findings folder `{}` has no `*.json` file (save one `aws accessanalyzer get-finding-v2` output per file there)",
-            path.display()
-        );
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// What is odd about the inputs as a whole: a truncated export, findings set aside,
-/// findings for principals the export does not have.
+/// findings for principals the export does not have, usage files with notes.
 fn input_warnings(loaded: &Loaded, console: &mut Console) {
-    let ignored = loaded
-        .findings
-        .ignored()
-        .iter()
-        .map(|i| format!("{}: finding set aside: {}", i.at, i.reason));
-    let unmatched = loaded
-        .findings
-        .unmatched(&loaded.account)
-        .into_iter()
-        .map(|arn| format!("findings for `{arn}`, which the export does not have, are not used"));
-    let all: Vec<String> = loaded
+    let all = loaded
         .account
         .warnings()
         .iter()
-        .cloned()
-        .chain(ignored)
-        .chain(unmatched)
-        .collect();
-    for line in warnings::summarise("", all.iter().map(String::as_str)) {
+        .chain(&loaded.usage.warnings)
+        .map(String::as_str);
+    for line in warnings::summarise("", all) {
         console.warn(&line);
     }
 }

@@ -13,10 +13,11 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use iam_refine::{
-    plan_principal, Account, AccountFindings, AccountSummary, Catalog, Evidence, PlanOptions,
-    PolicyAction, Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
+    plan_principal, Account, AccountSummary, Catalog, PlanOptions, PolicyAction, Principal,
+    PrincipalKind, PrincipalPlan, PrincipalStatus,
 };
 
+use super::usage::Evidences;
 use crate::exit::Exit;
 use crate::render;
 #[cfg(feature = "verify")]
@@ -119,7 +120,8 @@ impl Outcome {
 /// What every principal's work reads, shared by the worker threads.
 pub struct Work<'a> {
     pub account: &'a Account,
-    pub findings: &'a AccountFindings,
+    /// What each principal did or did not use.
+    pub evidences: &'a Evidences,
     pub catalog: &'a Catalog,
     pub options: &'a PlanOptions,
     #[cfg(feature = "verify")]
@@ -159,11 +161,7 @@ pub fn run_all(
 }
 
 fn one(work: &Work<'_>, principal: &Principal) -> Outcome {
-    let evidence = work
-        .findings
-        .principal(&principal.arn)
-        .map(Evidence::from)
-        .unwrap_or_default();
+    let evidence = work.evidences.of(&principal.arn).unwrap_or_default();
     let mut plan = plan_principal(
         work.account,
         principal,

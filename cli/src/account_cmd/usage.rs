@@ -1,0 +1,271 @@
+//! Where `account` learns what each principal did or did not use, read before any work:
+//!
+//! - `--findings DIR|FILE`: `get-finding-v2` outputs, each naming its principal by ARN
+//!   ([`AccountFindings`]);
+//! - `--unused DIR` / `--used DIR`: one file per principal, named after it
+//!   ([`PrincipalFiles`]), each read as `refine --unused` / `--used` reads its file
+//!   ([`usage_input::load`]): an Access Advisor report or findings, or the actions used.
+//!
+//! A folder's file that stands for no principal, for two, or for one another file already
+//! stands for is refused with all the others like it, before anything is read: a misnamed
+//! file would otherwise leave its principal "without findings", and last run's
+//! recommendation for it removed. Only the files of the shard's principals are read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use iam_refine::{Account, AccountFindings, Evidence, FileNameError, PrincipalFiles, Usage};
+
+use crate::config::{AccountUsage, UsageSource};
+use crate::input::{self, display_name};
+use crate::usage_input;
+
+/// How many of a folder's misnamed files an error names.
+const NAMED_PROBLEMS: usize = 5;
+
+/// What is known of each principal's use of its permissions.
+#[derive(Debug)]
+pub enum Evidences {
+    Findings(AccountFindings),
+    /// Each principal's file, read, by the principal's ARN.
+    Files(HashMap<String, Usage>),
+}
+
+impl Evidences {
+    /// What is known of the principal `arn`; `None` when nothing is.
+    pub fn of(&self, arn: &str) -> Option<Evidence<'_>> {
+        match self {
+            Evidences::Findings(f) => f.principal(arn).map(Evidence::from),
+            Evidences::Files(files) => files.get(arn).map(Evidence::from),
+        }
+    }
+}
+
+/// The usage source, read.
+#[derive(Debug)]
+pub struct LoadedUsage {
+    pub evidences: Evidences,
+    /// Every file of the source, so that no output goes over one.
+    pub files: Vec<PathBuf>,
+    /// What is odd about it (findings set aside, reports truncated), one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Reads `source` for `account`; of a folder, only the files of principals `wanted`
+/// holds for (the shard's).
+pub fn load(
+    source: &AccountUsage,
+    account: &Account,
+    wanted: impl Fn(&str) -> bool,
+    unused_after: Option<u32>,
+    output: Option<&Path>,
+    limit: u64,
+) -> Result<LoadedUsage> {
+    let (folder, flag, what) = match source {
+        AccountUsage::Findings(p) => (p.as_path(), "--findings", "findings"),
+        AccountUsage::Folder(UsageSource::Unused(p)) => (p.as_path(), "--unused", "usage"),
+        AccountUsage::Folder(UsageSource::Used(p)) => (p.as_path(), "--used", "usage"),
+    };
+    if let Some(dir) = output {
+        if folder.is_dir() && dir.exists() && same_file::is_same_file(dir, folder)? {
+            bail!(
+                "--output-dir `{}` is the {flag} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
+                dir.display()
+            );
+        }
+    }
+    match source {
+        AccountUsage::Findings(path) => findings(path, account, limit),
+        AccountUsage::Folder(usage) => {
+            per_principal(usage, flag, account, wanted, unused_after, limit)
+        }
+    }
+}
+
+fn findings(path: &Path, account: &Account, limit: u64) -> Result<LoadedUsage> {
+    let files = findings_files(path)?;
+    let mut texts = Vec::with_capacity(files.len());
+    for path in &files {
+        texts.push((display_name(path), input::read_input(path, limit)?));
+    }
+    let findings = AccountFindings::parse(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+    let ignored = findings
+        .ignored()
+        .iter()
+        .map(|i| format!("{}: finding set aside: {}", i.at, i.reason));
+    let unmatched = findings
+        .unmatched(account)
+        .into_iter()
+        .map(|arn| format!("findings for `{arn}`, which the export does not have, are not used"));
+    let warnings = ignored.chain(unmatched).collect();
+    Ok(LoadedUsage {
+        evidences: Evidences::Findings(findings),
+        files,
+        warnings,
+    })
+}
+
+/// A folder's `*.json` files, sorted by name, or the one file given.
+fn findings_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = folder_files(path, "findings")?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    if files.is_empty() {
+        bail!(
+            "the findings folder `{}` has no `*.json` file (save one `aws accessanalyzer get-finding-v2` output per file there)",
+            path.display()
+        );
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The regular files of a folder, unsorted.
+fn folder_files(path: &Path, what: &str) -> Result<Vec<PathBuf>> {
+    let cannot = || format!("cannot read the {what} folder `{}`", path.display());
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).with_context(cannot)? {
+        let p = entry.with_context(cannot)?.path();
+        if p.is_file() {
+            files.push(p);
+        }
+    }
+    Ok(files)
+}
+
+fn per_principal(
+    source: &UsageSource,
+    flag: &str,
+    account: &Account,
+    wanted: impl Fn(&str) -> bool,
+    unused_after: Option<u32>,
+    limit: u64,
+) -> Result<LoadedUsage> {
+    let dir = source.path();
+    if !dir.is_dir() {
+        bail!(
+            "{flag} `{}` is not a folder: `account` reads one file per principal from a folder, each named after its role or user",
+            dir.display()
+        );
+    }
+    // Hidden files (`.DS_Store`, an editor's swap file) are no one's usage.
+    let mut files: Vec<PathBuf> = folder_files(dir, &flag[2..])?
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "{flag} `{}` has no file (save one file per principal there, named after it)",
+            dir.display()
+        );
+    }
+    let names = PrincipalFiles::new(account);
+    let mut unnamed: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    let mut by_arn: BTreeMap<&str, Vec<&PathBuf>> = BTreeMap::new();
+    for path in &files {
+        let name = base(path);
+        match names.principal(&name) {
+            Ok(p) => by_arn.entry(p.arn.as_str()).or_default().push(path),
+            Err(FileNameError::NoPrincipal { .. }) => unnamed.push(format!("`{name}`")),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    for (arn, paths) in by_arn.iter().filter(|(_, paths)| paths.len() > 1) {
+        if let Some(p) = account.principal(arn) {
+            let list: Vec<String> = paths.iter().map(|f| format!("`{}`", base(f))).collect();
+            let (list, all) = match list.as_slice() {
+                [a, b] => (format!("{a} and {b}"), "both"),
+                _ => (list.join(", "), "all"),
+            };
+            problems.push(format!(
+                "{list} {all} stand for {} `{}`",
+                p.kind.name(),
+                p.name
+            ));
+        }
+    }
+    let unnamed_none = unnamed.is_empty();
+    if !unnamed_none {
+        let n = unnamed.len();
+        problems.insert(
+            0,
+            format!(
+                "{} named after no role or user of the export: {}",
+                if n == 1 {
+                    "1 file is".to_string()
+                } else {
+                    format!("{} files are", iam_refine::thousands(n))
+                },
+                first_few(unnamed, ", ")
+            ),
+        );
+    }
+    if !problems.is_empty() {
+        let hint = if flag == "--unused" && !unnamed_none {
+            "; a folder of `get-finding-v2` outputs, which name their principal inside, goes with --findings"
+        } else {
+            ""
+        };
+        bail!(
+            "{flag} `{}`: {} (each file is named after its principal: `<name>`, or `role-<name>` / `user-<name>`, with any extension{hint})",
+            dir.display(),
+            first_few(problems, "; ")
+        );
+    }
+    let mut usage = HashMap::new();
+    let mut warnings = Vec::new();
+    for (arn, paths) in by_arn.iter().filter(|(arn, _)| wanted(arn)) {
+        let [path] = paths.as_slice() else { continue };
+        let file = match source {
+            UsageSource::Unused(_) => UsageSource::Unused(path.to_path_buf()),
+            UsageSource::Used(_) => UsageSource::Used(path.to_path_buf()),
+        };
+        let read = usage_input::load(&file, unused_after, limit)?;
+        if let Some(resource) = read.resource_arn.as_deref().filter(|r| r != arn) {
+            bail!(
+                "{} is a finding about `{resource}`, but its name stands for `{arn}`",
+                display_name(path)
+            );
+        }
+        let shown = display_name(path);
+        warnings.extend(read.warnings.iter().map(|w| format!("{shown}: {w}")));
+        usage.insert((*arn).to_string(), read.usage);
+    }
+    Ok(LoadedUsage {
+        evidences: Evidences::Files(usage),
+        files,
+        warnings,
+    })
+}
+
+/// The first few of `items`, joined, and how many more there are.
+fn first_few(items: Vec<String>, separator: &str) -> String {
+    let count = items.len();
+    let mut shown: Vec<String> = items.into_iter().take(NAMED_PROBLEMS).collect();
+    if count > NAMED_PROBLEMS {
+        shown.push(format!(
+            "and {} more",
+            iam_refine::thousands(count - NAMED_PROBLEMS)
+        ));
+    }
+    shown.join(separator)
+}
+
+/// A path's file name, for messages that already name its folder.
+fn base(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
