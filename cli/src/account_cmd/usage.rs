@@ -63,15 +63,19 @@ pub fn load(
     output: Option<&Path>,
     limit: u64,
 ) -> Result<LoadedUsage> {
-    let (folder, flag, what) = match source {
-        AccountUsage::Findings(p) => (p.as_path(), "--findings", "findings"),
-        AccountUsage::Folder(UsageSource::Unused(p)) => (p.as_path(), "--unused", "usage"),
-        AccountUsage::Folder(UsageSource::Used(p)) => (p.as_path(), "--used", "usage"),
+    let (folder, flag, label, what) = match source {
+        AccountUsage::Findings(p) => (p.as_path(), "--findings", "findings", "findings"),
+        AccountUsage::Folder(UsageSource::Unused(p)) => {
+            (p.as_path(), "--unused", "--unused", "usage files")
+        }
+        AccountUsage::Folder(UsageSource::Used(p)) => {
+            (p.as_path(), "--used", "--used", "usage files")
+        }
     };
     if let Some(dir) = output {
         if folder.is_dir() && dir.exists() && same_file::is_same_file(dir, folder)? {
             bail!(
-                "--output-dir `{}` is the {flag} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
+                "--output-dir `{}` is the {label} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
                 dir.display()
             );
         }
