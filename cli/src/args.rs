@@ -119,7 +119,9 @@ pub struct AccountArgs {
     /// A folder of one file per principal saying what it did not use, detected by content:
     /// an IAM Access Advisor report (`aws iam get-service-last-accessed-details` output of
     /// an ACTION_LEVEL job) or unused-permission findings. Each file is named after its
-    /// principal: `<name>`, or `role-<name>` / `user-<name>`, with any extension.
+    /// principal: `<name>`, or `role-<name>` / `user-<name>`, with any extension; one named after
+    /// no principal, or after one another file stands for, is an error. Hidden files are
+    /// skipped.
     #[arg(long, value_name = "DIR", group = "usage")]
     pub unused: Option<PathBuf>,
     /// A folder of one file per principal listing what it used (one action per line, or a

@@ -15,23 +15,14 @@ use serde_json::{json, Value};
 use common::account::{account, auth, files, json_of, steps, testdata};
 use common::{bin, read, text, write};
 
-/// `aws iam get-service-last-accessed-details` for the testdata's `EC2role`, completed on
+/// `iam-refine/testdata/account/advisor/EC2role.json`: `aws iam
+/// get-service-last-accessed-details` for the testdata's `EC2role`, completed on
 /// 10 June 2024: of Logs, `PutLogEvents` used the day before, `CreateLogStream` 101 days
 /// before, `CreateLogGroup` never; S3 authenticated, without action-level data; EC2 never
 /// authenticated. Lambda, CloudFormation and S3 Object Lambda are not in the report.
-const EC2ROLE_ADVISOR: &str = r#"{"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL",
- "JobCreationDate": "2024-06-10T00:00:00Z", "JobCompletionDate": "2024-06-10T00:00:05Z",
- "ServicesLastAccessed": [
-  {"ServiceName": "Amazon CloudWatch Logs", "ServiceNamespace": "logs", "LastAuthenticated": "2024-06-09T08:00:00Z",
-   "TotalAuthenticatedEntities": 1,
-   "TrackedActionsLastAccessed": [
-     {"ActionName": "PutLogEvents", "LastAccessedTime": "2024-06-09T08:00:00Z"},
-     {"ActionName": "CreateLogStream", "LastAccessedTime": "2024-03-01T08:00:00Z"},
-     {"ActionName": "CreateLogGroup"}]},
-  {"ServiceName": "Amazon S3", "ServiceNamespace": "s3", "LastAuthenticated": "2024-06-02T08:00:00Z",
-   "TotalAuthenticatedEntities": 1},
-  {"ServiceName": "Amazon EC2", "ServiceNamespace": "ec2", "TotalAuthenticatedEntities": 0}],
- "IsTruncated": false}"#;
+fn ec2role_advisor() -> String {
+    read(&testdata("advisor/EC2role.json"))
+}
 
 fn folder(dir: &Path, name: &str, files: &[(&str, &str)]) -> PathBuf {
     let folder = dir.join(name);
@@ -64,7 +55,11 @@ fn logs_actions(rec: &Value) -> Value {
 #[test]
 fn access_advisor_reports_refine_their_principals() {
     let tmp = tempfile::tempdir().unwrap();
-    let unused = folder(tmp.path(), "advisor", &[("EC2role.json", EC2ROLE_ADVISOR)]);
+    let unused = folder(
+        tmp.path(),
+        "advisor",
+        &[("EC2role.json", &ec2role_advisor())],
+    );
     let out = tmp.path().join("out");
     let run = with("--unused", &auth(), &unused)
         .args(["--verify", "-o"])
@@ -236,7 +231,11 @@ fn used_folders_remove_what_each_principal_did_not_use_and_are_proved() {
 #[test]
 fn a_file_of_the_other_kind_is_refused_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let advisor = folder(tmp.path(), "advisor", &[("EC2role.json", EC2ROLE_ADVISOR)]);
+    let advisor = folder(
+        tmp.path(),
+        "advisor",
+        &[("EC2role.json", &ec2role_advisor())],
+    );
     let run = with("--used", &auth(), &advisor).output().unwrap();
     assert_eq!(run.status.code(), Some(1));
     let err = text(&run.stderr);
@@ -271,9 +270,9 @@ fn misnamed_files_are_refused_before_any_work() {
         tmp.path(),
         "advisor",
         &[
-            ("EC2role.json", EC2ROLE_ADVISOR),
-            ("bob.json", EC2ROLE_ADVISOR),
-            ("ec2ROLE.txt", EC2ROLE_ADVISOR),
+            ("EC2role.json", &ec2role_advisor()),
+            ("bob.json", &ec2role_advisor()),
+            ("ec2ROLE.txt", &ec2role_advisor()),
             // Hidden files are no one's usage.
             (".DS_Store", "\0\0"),
         ],
@@ -364,7 +363,7 @@ fn a_role_and_a_user_of_one_name_need_the_kind_prefix() {
 #[test]
 fn exactly_one_usage_source_is_required() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = folder(tmp.path(), "d", &[("EC2role.json", EC2ROLE_ADVISOR)]);
+    let dir = folder(tmp.path(), "d", &[("EC2role.json", &ec2role_advisor())]);
     for flags in [
         &["--findings", "F", "--unused", "D"][..],
         &["--unused", "D", "--used", "D"],
@@ -408,7 +407,11 @@ fn exactly_one_usage_source_is_required() {
 #[test]
 fn outputs_never_go_over_usage_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let unused = folder(tmp.path(), "advisor", &[("EC2role.json", EC2ROLE_ADVISOR)]);
+    let unused = folder(
+        tmp.path(),
+        "advisor",
+        &[("EC2role.json", &ec2role_advisor())],
+    );
     let run = with("--unused", &auth(), &unused)
         .arg("-o")
         .arg(&unused)
@@ -434,13 +437,13 @@ fn outputs_never_go_over_usage_files() {
         "{}",
         text(&run.stderr)
     );
-    assert_eq!(read(&unused.join("EC2role.json")), EC2ROLE_ADVISOR);
+    assert_eq!(read(&unused.join("EC2role.json")), ec2role_advisor());
 }
 
 #[test]
 fn max_input_bytes_applies_to_each_usage_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let padded = format!("{EC2ROLE_ADVISOR}{}", " ".repeat(20_000));
+    let padded = format!("{}{}", ec2role_advisor(), " ".repeat(20_000));
     let unused = folder(tmp.path(), "advisor", &[("EC2role.json", &padded)]);
     let run = with("--unused", &auth(), &unused)
         .args(["--max-input-bytes", "16KiB"])
