@@ -491,3 +491,48 @@ fn a_shard_reads_only_its_principals_files() {
     assert_eq!(failed, 1, "only OldBatch's shard reads its file");
     assert_eq!(fine, 1);
 }
+
+/// Thousands of usage files are checked against the outputs without holding them open: a
+/// low limit of open files must not leave any unchecked.
+#[cfg(unix)]
+#[test]
+fn every_usage_file_is_checked_under_a_low_open_files_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roles: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({"RoleName": format!("r{i:03}"), "Arn": format!("arn:aws:iam::123456789012:role/r{i:03}"),
+                "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}}],
+                "AttachedManagedPolicies": []})
+        })
+        .collect();
+    let auth = write(
+        tmp.path(),
+        "auth.json",
+        &json!({ "RoleDetailList": roles }).to_string(),
+    );
+    let used = folder(tmp.path(), "used", &[]);
+    for i in 0..100 {
+        write(&used, &format!("r{i:03}.txt"), "sqs:SendMessage\n");
+    }
+    let out = folder(tmp.path(), "out", &[]);
+    // The first principal's output is, by a hard link, the last usage file.
+    std::fs::hard_link(used.join("r099.txt"), out.join("r000.json")).unwrap();
+    let script = format!(
+        "ulimit -n 40 && exec '{}' account '{}' --used '{}' -o '{}'",
+        common::bin_path().display(),
+        auth.display(),
+        used.display(),
+        out.display()
+    );
+    let run = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("would overwrite the input"),
+        "{}",
+        text(&run.stderr)
+    );
+}
