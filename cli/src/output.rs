@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 #[cfg(not(unix))]
 use same_file::Handle;
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 /// What to do in the output folder.
 #[derive(Debug, Default)]
@@ -201,9 +201,9 @@ const STAGING_THREADS: usize = 8;
 
 /// [`stage`] for every write, in order; on the first failure (in order) every staged
 /// file is deleted (dropped) and nothing in the folder has changed.
-fn stage_all(writes: Vec<(PathBuf, String)>) -> Result<Vec<(PathBuf, NamedTempFile)>, WriteError> {
+fn stage_all(writes: Vec<(PathBuf, String)>) -> Result<Vec<(PathBuf, TempPath)>, WriteError> {
     let chunk = writes.len().div_ceil(STAGING_THREADS).max(1);
-    let results: Vec<io::Result<NamedTempFile>> = std::thread::scope(|scope| {
+    let results: Vec<io::Result<TempPath>> = std::thread::scope(|scope| {
         let handles: Vec<_> = writes
             .chunks(chunk)
             .map(|part| {
@@ -239,8 +239,10 @@ fn stage_all(writes: Vec<(PathBuf, String)>) -> Result<Vec<(PathBuf, NamedTempFi
 }
 
 /// A complete copy of `contents` in a temporary file beside `target`, with the
-/// permissions a new file gets (0666 less the umask), not tempfile's private 0600.
-fn stage(target: &Path, contents: &str) -> io::Result<NamedTempFile> {
+/// permissions a new file gets (0666 less the umask), not tempfile's private 0600. The
+/// file is closed (its path still deleted when dropped): an account run stages thousands,
+/// more than a process may hold open.
+fn stage(target: &Path, contents: &str) -> io::Result<TempPath> {
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -256,5 +258,5 @@ fn stage(target: &Path, contents: &str) -> io::Result<NamedTempFile> {
     // Through the plain file: tempfile's own writer names the temporary path in its errors.
     tmp.as_file_mut().write_all(contents.as_bytes())?;
     tmp.as_file().sync_all()?;
-    Ok(tmp)
+    Ok(tmp.into_temp_path())
 }
