@@ -223,7 +223,6 @@ fn used_folders_remove_what_each_principal_did_not_use() {
 /// Each changed policy is proved against the unused set its plan was refined against: the
 /// report's (after `--unused-after`), or what the principal's policies allow and it did not
 /// use. A proof against any other set (none, or another policy's) would refute one.
-#[cfg(feature = "verify")]
 #[test]
 fn proofs_use_the_unused_set_the_plan_used() {
     let tmp = tempfile::tempdir().unwrap();
