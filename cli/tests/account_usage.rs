@@ -113,6 +113,26 @@ fn access_advisor_reports_refine_their_principals() {
 }
 
 #[test]
+fn a_reports_notes_are_warnings_naming_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truncated = ec2role_advisor().replace(
+        r#""IsTruncated": false"#,
+        r#""IsTruncated": true, "Marker": "AAEAAQ==""#,
+    );
+    assert_ne!(truncated, ec2role_advisor());
+    let unused = folder(tmp.path(), "advisor", &[("EC2role.json", &truncated)]);
+    let run = with("--unused", &auth(), &unused).output().unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains(
+            "EC2role.json: the Access Advisor report says more pages follow (`IsTruncated`)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn unused_folders_take_findings_too_and_check_whom_they_are_about() {
     let tmp = tempfile::tempdir().unwrap();
     let unused = folder(
