@@ -1,6 +1,6 @@
 //! `iam-refine account` at scale, through the real binary: `--shard I/N` partitions the
 //! principals, `--jobs` does not change a byte, and `--verify` proves every changed policy
-//! with one Z3 context per thread.
+//! with one Z3 context per thread, and a low limit of open files stops nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use common::account::auth;
 use common::account::{account, files, json_of, many_roles, steps, testdata};
-use common::text;
+use common::{bin_path, text, write};
 
 #[test]
 fn shards_partition_the_principals_exactly() {
@@ -254,4 +254,60 @@ fn fit_quota_splits_are_proved() {
         .filter(|s| s["unusedPermissionsRecommendedStep"]["recommendedAction"] == "CREATE_POLICY")
         .count();
     assert!(creates >= 2, "{rec}");
+}
+
+/// Thousands of usage files are checked against the outputs, and thousands of outputs
+/// staged, without holding them open: a low limit of open files (1,024 is a common default)
+/// must neither leave an input unchecked nor stop the run at writing.
+#[cfg(unix)]
+#[test]
+fn a_low_open_files_limit_neither_skips_inputs_nor_stops_writing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roles: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({"RoleName": format!("r{i:03}"), "Arn": format!("arn:aws:iam::123456789012:role/r{i:03}"),
+                "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}}],
+                "AttachedManagedPolicies": []})
+        })
+        .collect();
+    let auth = write(
+        tmp.path(),
+        "auth.json",
+        &json!({ "RoleDetailList": roles }).to_string(),
+    );
+    let used = tmp.path().join("used");
+    std::fs::create_dir(&used).unwrap();
+    for i in 0..100 {
+        write(&used, &format!("r{i:03}.txt"), "sqs:SendMessage\n");
+    }
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // The first principal's output is, by a hard link, the last usage file.
+    std::fs::hard_link(used.join("r099.txt"), out.join("r000.json")).unwrap();
+    let script = format!(
+        "ulimit -n 40 && exec '{}' account '{}' --used '{}' -o '{}'",
+        bin_path().display(),
+        auth.display(),
+        used.display(),
+        out.display()
+    );
+    let run = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("would overwrite the input"),
+        "{}",
+        text(&run.stderr)
+    );
+    // Without the link, all 100 recommendations are written under that limit.
+    std::fs::remove_file(out.join("r000.json")).unwrap();
+    let run = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(files(&out).len(), 100);
 }
