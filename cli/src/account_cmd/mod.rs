@@ -46,10 +46,10 @@ pub fn help() -> String {
 }
 
 pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Result<Exit> {
-    let (shard, count) = (config.shard.index, config.shard.count);
     let loaded = load(config, common)?;
     input_warnings(&loaded, console);
     let names = file_names(&loaded.account);
+    let (shard, count) = (config.shard.index, config.shard.count);
     let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = loaded
         .account
         .principals()
