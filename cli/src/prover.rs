@@ -69,7 +69,7 @@ mod hand_over {
         };
         Err(match failure.kind() {
             std::io::ErrorKind::NotFound => anyhow!(
-                "proving (verify, --verify) needs `{PROVER_NAME}`, which was not found ({searched}): install it with `cargo install iam-refine-prover` (it links libz3), or set ${PROVER_ENV} to its path"
+                "proving (verify, --verify) needs `{PROVER_NAME}`, which was not found ({searched}): install it beside this binary (`cargo install --locked --path prover` in a checkout of iam-refine; it links libz3), or set ${PROVER_ENV} to its path"
             ),
             _ => anyhow!("cannot run the prover `{}`: {failure}", program.to_string_lossy()),
         })

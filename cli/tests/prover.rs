@@ -87,7 +87,9 @@ fn without_the_prover_proving_is_an_error_naming_it_and_the_rest_works() {
             .stdout("")
             .stderr(
                 predicate::str::contains("iam-refine-prover")
-                    .and(predicate::str::contains("cargo install iam-refine-prover"))
+                    .and(predicate::str::contains(
+                        "cargo install --locked --path prover",
+                    ))
                     .and(predicate::str::contains(missing)),
             );
     }
@@ -103,7 +105,9 @@ fn without_the_prover_proving_is_an_error_naming_it_and_the_rest_works() {
         .env(PROVER_ENV, missing)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("cargo install iam-refine-prover"));
+        .stderr(predicate::str::contains(
+            "cargo install --locked --path prover",
+        ));
     // What does not prove never looks for the prover.
     refine_cmd([example("policy.json")], example("unused.json"))
         .env(PROVER_ENV, missing)
