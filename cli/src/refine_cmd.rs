@@ -17,8 +17,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use iam_refine::{
-    compress_infix, fit_quota, quota_warning, refine_with, summary, thousands, Catalog, Fit,
-    FitLimits, Policy, PolicyKind, Refinement, Sizes, Stats, MANAGED_POLICIES_PER_PRINCIPAL,
+    fit_quota, quota_warning, refine_with, summary, thousands, Catalog, Fit, FitLimits, Policy,
+    PolicyKind, Refinement, Sizes, Stats, MANAGED_POLICIES_PER_PRINCIPAL,
     MANAGED_POLICIES_PER_PRINCIPAL_MAX,
 };
 
@@ -245,13 +245,15 @@ fn fitted(
             }
         )),
     };
-    // `fit_quota` splits what infix compression to the quota gave; the same call gives it.
-    let whole = matches!(fit, Fit::Split { .. })
-        .then(|| compress_infix(&source.policy, refinement, unused, Some(limits.quota)).0);
+    let fits = fit.fits();
+    let (policies, whole) = match fit {
+        Fit::Split { whole, parts, .. } => (parts, Some(whole)),
+        Fit::Fits { policy, .. } | Fit::TooLarge { policy, .. } => (vec![policy], None),
+    };
     Fitted {
-        policies: fit.policies().into_iter().cloned().collect(),
+        policies,
         note,
-        fits: fit.fits(),
+        fits,
         whole,
     }
 }

@@ -157,7 +157,7 @@ fn main() {
                     infix.replaced
                 )
             }
-            Fit::Split { parts, infix } => {
+            Fit::Split { parts, infix, .. } => {
                 splits += 1;
                 let sizes: Vec<String> = parts.iter().map(|p| p.size().to_string()).collect();
                 format!(

@@ -175,14 +175,7 @@ fn one(work: &Work<'_>, principal: &Principal) -> Outcome {
     #[cfg(feature = "verify")]
     if let Some(prover) = work.prover {
         if plan.status != PrincipalStatus::Failed {
-            prove::policies(
-                prover,
-                work.catalog,
-                work.skip_sid,
-                &plan,
-                &mut verdicts,
-                &mut errors,
-            );
+            prove::policies(prover, work.skip_sid, &plan, &mut verdicts, &mut errors);
         }
     }
     if let Some(Err(e)) = work.names.and_then(|n| n.get(principal.arn.as_str())) {
@@ -272,7 +265,7 @@ mod prove {
 
     use serde_json::Value;
 
-    use iam_refine::{compress_infix, Catalog, Policy, PolicyAction};
+    use iam_refine::{Policy, PolicyAction};
     use iam_refine_verify::Z3Worker;
 
     use iam_refine::PrincipalPlan;
@@ -290,7 +283,6 @@ mod prove {
     /// findings after `--keep` (what the plan was refined against).
     pub fn policies(
         prover: &Prover,
-        catalog: &Catalog,
         skip_sid: &[String],
         plan: &PrincipalPlan,
         verdicts: &mut Vec<PolicyVerdict>,
@@ -321,21 +313,13 @@ mod prove {
                 };
                 // A split: the prover pairs statements one to one and in order, which
                 // the slices and first-fit packing of a split do not keep. So the policy the
-                // parts were cut from (the same infix compression `fit_quota` split) is
-                // proved, and `split_check` checks that the parts together are exactly it,
-                // as `refine --fit-quota --verify` does. If the parts are not that policy,
-                // nothing is claimed: the principal fails, named.
-                let whole = match (documents.len() > 1, &p.quota) {
-                    (true, Some(quota)) => {
-                        let resolved = findings.resolve(catalog);
-                        let cut_from = compress_infix(
-                            &p.original,
-                            &p.refinement,
-                            &resolved,
-                            Some(quota.quota),
-                        )
-                        .0
-                        .to_value();
+                // parts were cut from (`split_from`, as `fit_quota` gave it) is proved, and
+                // `split_check` checks that the parts together are exactly it, as `refine
+                // --fit-quota --verify` does. If the parts are not that policy, nothing is
+                // claimed: the principal fails, named.
+                let whole = match &p.split_from {
+                    Some(cut_from) => {
+                        let cut_from = cut_from.to_value();
                         if let Err(why) = crate::split_check::parts_match(&cut_from, &documents) {
                             errors.push(format!(
                                 "policy `{}`: cannot verify its {} parts: {why}",
@@ -346,7 +330,7 @@ mod prove {
                         }
                         Some(cut_from)
                     }
-                    _ => None,
+                    None => None,
                 };
                 let proved_documents = match &whole {
                     Some(w) => std::slice::from_ref(w),

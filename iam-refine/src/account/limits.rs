@@ -53,10 +53,11 @@ pub(super) fn check_managed_quota(
                     check.written = vec![policy.size()];
                     plan.policies[k].documents = vec![policy];
                 }
-                Fit::Split { parts, .. } => {
+                Fit::Split { whole, parts, .. } => {
                     count += parts.len() - 1;
                     check.written = parts.iter().map(Policy::size).collect();
                     plan.policies[k].documents = parts;
+                    plan.policies[k].split_from = Some(whole);
                 }
                 Fit::TooLarge {
                     smallest,

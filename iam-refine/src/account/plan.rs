@@ -178,6 +178,10 @@ pub struct PolicyPlan {
     /// What to create in its place (empty unless replaced): one document, or several when
     /// split to fit the quota.
     pub documents: Vec<Policy>,
+    /// When split ([`crate::Fit::Split`]): the single policy `documents` were cut from (the
+    /// refinement after infix compression), which is what a prover proves against
+    /// `original`; the parts are checked to be exactly it. `None` otherwise.
+    pub split_from: Option<Policy>,
     /// Users, groups and roles it is attached to (1 for an inline policy).
     pub attachments: usize,
     /// `policyUpdatedAt`: a managed policy's `UpdateDate`.
@@ -422,6 +426,7 @@ pub fn plan_principal(
             refinement,
             action,
             documents,
+            split_from: None,
             attachments: c.attachments,
             updated_at: c.updated_at,
             not_action_refined,

@@ -450,6 +450,17 @@ fn over_quota_is_a_warning_or_fitted_or_a_failure() {
         "infix wildcards, then a split: {check:?}"
     );
     assert_eq!(plan.managed_after, 2 + big.documents.len() - 1);
+    // The policy the parts were cut from comes with them, for a prover; nothing else has one.
+    let whole = big
+        .split_from
+        .as_ref()
+        .expect("a split carries its whole policy");
+    assert!(whole.size() > 6_144, "{}", whole.size());
+    assert!(plan
+        .policies
+        .iter()
+        .filter(|q| q.policy.id != big.policy.id)
+        .all(|q| q.split_from.is_none()));
     let rec = plan.recommendation();
     let creates = rec
         .steps

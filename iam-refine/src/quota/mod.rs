@@ -54,6 +54,11 @@ pub enum Fit {
     /// Several policies, each within the quota, that together allow what the refined policy
     /// allows (every Deny statement in each).
     Split {
+        /// The single policy the parts were cut from: the refined policy after infix
+        /// compression, over the quota. Together the parts allow and deny exactly what it
+        /// does; a prover, which pairs statements one to one and in order, proves it rather
+        /// than the parts.
+        whole: Policy,
         /// The policies to write, in order, each within [`FitLimits::quota`] and at most
         /// [`FitLimits::max_parts`] of them.
         parts: Vec<Policy>,
@@ -126,7 +131,11 @@ pub fn fit_quota(
         return Fit::Fits { policy, infix };
     }
     match split::split(&policy, limits.quota, limits.max_parts.max(1)) {
-        Ok(parts) => Fit::Split { parts, infix },
+        Ok(parts) => Fit::Split {
+            whole: policy,
+            parts,
+            infix,
+        },
         Err(split::Unsplittable::TooManyParts(n)) => Fit::TooLarge {
             policy,
             smallest,

@@ -271,6 +271,61 @@ fn splitting_shares_out_statements_and_copies_denies() {
 }
 
 #[test]
+fn a_split_carries_the_policy_its_parts_were_cut_from() {
+    let (policy, findings, unused_set) = long_case();
+    let unused = findings.resolve(catalog());
+    let r = refine(&policy, &unused);
+    let (smallest, _) = compress(&policy, &r, &unused, None);
+    let quota = smallest.size() * 2 / 3;
+    let fit = fit_quota(
+        &policy,
+        &r,
+        &unused,
+        FitLimits {
+            quota,
+            max_parts: 10,
+        },
+    );
+    let Fit::Split { whole, parts, .. } = &fit else {
+        panic!("expected a split, got {fit:?}");
+    };
+    // It is the refinement compressed towards the quota, over it (else no split), and what
+    // callers used to recompute to prove a split.
+    assert!(whole.size() > quota);
+    assert_eq!(whole, &compress(&policy, &r, &unused, Some(quota)).0);
+    // Within the original: exactly the original minus the unused over the catalog, and
+    // nothing beyond the original or unused off it.
+    assert_exact(&policy, &r, whole, &unused_set);
+    // The parts together allow exactly what it allows, over the catalog, and each denies
+    // what it denies.
+    let allowed = |p: &Policy, name: &str| {
+        p.statements
+            .iter()
+            .any(|s| s.effect == Effect::Allow && allows(&s.patterns, name))
+    };
+    let mut allowed_somewhere = 0;
+    for i in 0..catalog().len() {
+        let name = catalog().lower(i);
+        let by_whole = allowed(whole, name);
+        allowed_somewhere += usize::from(by_whole);
+        assert_eq!(parts.iter().any(|p| allowed(p, name)), by_whole, "{name}");
+    }
+    assert!(allowed_somewhere > 0);
+    let denies = |p: &Policy| -> Vec<_> {
+        p.statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny)
+            .cloned()
+            .collect()
+    };
+    for part in parts {
+        assert_eq!(denies(part), denies(whole));
+    }
+    // The policies to write are the parts, not the whole.
+    assert_eq!(fit.policies(), parts.iter().collect::<Vec<_>>());
+}
+
+#[test]
 fn when_nothing_fits_the_smallest_size_is_reported() {
     let (policy, findings, _) = long_case();
     let unused = findings.resolve(catalog());
