@@ -1,9 +1,15 @@
 //! Warnings summarised: a policy with a million names the catalog does not know prints a
-//! few of them and a count, not a million lines.
+//! few of them and a count, not a million lines; an account with hundreds of policies over
+//! IAM's quotas prints one line per quota with a count and the first few names
+//! ([`quota_lines`]). Every warning stays in full where machines read it (`--format json`,
+//! the recommendations' `iamRefine.warnings`).
 
 use std::collections::HashMap;
 
-use iam_refine::thousands;
+use iam_refine::{thousands, PlanWarning};
+
+/// How many principals (and policies) a grouped quota line names.
+const NAMED: usize = 5;
 
 /// A kind of warning with more than this many instances is summarised.
 const SHOW_ALL_UP_TO: usize = 5;
@@ -36,6 +42,67 @@ pub fn summarise<'a>(prefix: &str, warnings: impl IntoIterator<Item = &'a str>) 
         lines.push(format!(
             "{prefix}{} more like these ({key})",
             thousands(list.len() - EXAMPLES)
+        ));
+    }
+    lines
+}
+
+/// Which quota a warning is over: (a managed policy's?, the inline aggregate's principal
+/// kind, the quota).
+type QuotaKind<'a> = (bool, &'a str, usize);
+
+/// The lines for principals' quota warnings, `(who, warning)` with `who` as `role `name``:
+/// one line per quota (managed policies over 6,144 characters; a role's, a user's inline
+/// policies over their aggregate), counting them and naming the first [`NAMED`], in the
+/// order given. A quota with a single warning prints it as it is, with who it is about.
+/// Warnings not about a quota are left out (they are [`summarise`]d).
+pub fn quota_lines<'a>(
+    warnings: impl IntoIterator<Item = (&'a str, &'a PlanWarning)>,
+) -> Vec<String> {
+    let mut groups: Vec<(QuotaKind<'_>, Vec<(&str, &PlanWarning)>)> = Vec::new();
+    for (who, w) in warnings {
+        let key = match w {
+            PlanWarning::ManagedQuota { quota, .. } => (true, "", *quota),
+            PlanWarning::InlineQuota { kind, quota, .. } => (false, *kind, *quota),
+            _ => continue,
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push((who, w)),
+            None => groups.push((key, vec![(who, w)])),
+        }
+    }
+    let mut lines = Vec::new();
+    for ((managed, kind, quota), list) in groups {
+        if let [(who, w)] = list.as_slice() {
+            lines.push(format!("{w} ({who})"));
+            continue;
+        }
+        let named: Vec<String> = list
+            .iter()
+            .take(NAMED)
+            .filter_map(|(who, w)| match w {
+                PlanWarning::ManagedQuota { policy, size, .. } => {
+                    Some(format!("`{policy}` ({who}, {})", thousands(*size)))
+                }
+                PlanWarning::InlineQuota { size, .. } => {
+                    Some(format!("{who} ({})", thousands(*size)))
+                }
+                _ => None,
+            })
+            .collect();
+        let more = match list.len().saturating_sub(NAMED) {
+            0 => String::new(),
+            n => format!(", and {} more", thousands(n)),
+        };
+        let (n, quota) = (thousands(list.len()), thousands(quota));
+        let head = if managed {
+            format!("{n} managed policies are over IAM's {quota}-character quota for a managed policy after refinement (--fit-quota makes them fit)")
+        } else {
+            format!("{n} {kind}s have inline policies totalling over IAM's {quota}-character quota after refinement (--fit-quota rewrites them smaller)")
+        };
+        lines.push(format!(
+            "{head}: {}{more}; --format json lists each",
+            named.join(", ")
         ));
     }
     lines
@@ -78,6 +145,70 @@ mod tests {
         assert_eq!(kind("`a` and `b`"), "`…` and `…`");
         assert_eq!(kind("no quotes"), "no quotes");
         assert_eq!(kind("statement x: `a`"), "statement x: `…`");
+    }
+
+    fn managed(policy: &str, size: usize) -> PlanWarning {
+        PlanWarning::ManagedQuota {
+            policy: policy.to_string(),
+            size,
+            quota: 6_144,
+        }
+    }
+
+    #[test]
+    fn quota_warnings_are_one_line_per_quota() {
+        let ws: Vec<(String, PlanWarning)> = (0..8)
+            .map(|i| {
+                (
+                    format!("role `r{i}`"),
+                    managed(&format!("arn:p{i}"), 7_000 + i),
+                )
+            })
+            .chain([(
+                "user `u`".to_string(),
+                PlanWarning::InlineQuota {
+                    kind: "user",
+                    size: 2_100,
+                    quota: 2_048,
+                },
+            )])
+            .chain([(
+                "user `v`".to_string(),
+                PlanWarning::MissingGroup {
+                    group: "g".to_string(),
+                },
+            )])
+            .collect();
+        let lines = quota_lines(ws.iter().map(|(who, w)| (who.as_str(), w)));
+        assert_eq!(
+            lines,
+            [
+                "8 managed policies are over IAM's 6,144-character quota for a managed policy after refinement (--fit-quota makes them fit): `arn:p0` (role `r0`, 7,000), `arn:p1` (role `r1`, 7,001), `arn:p2` (role `r2`, 7,002), `arn:p3` (role `r3`, 7,003), `arn:p4` (role `r4`, 7,004), and 3 more; --format json lists each",
+                "the user's inline policies total 2100 characters after refinement, over IAM's 2048-character quota (--fit-quota rewrites them smaller) (user `u`)",
+            ]
+        );
+        // Two of a kind: both named, no "more"; another quota is another line.
+        let two = [
+            ("role `a`", managed("arn:a", 7_000)),
+            ("role `b`", managed("arn:b", 8_000)),
+            (
+                "role `c`",
+                PlanWarning::ManagedQuota {
+                    policy: "arn:c".to_string(),
+                    size: 9_000,
+                    quota: 9_999,
+                },
+            ),
+        ];
+        let lines = quota_lines(two.iter().map(|(who, w)| (*who, w)));
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("2 managed policies")
+                && lines[0].ends_with("`arn:b` (role `b`, 8,000); --format json lists each"),
+            "{lines:?}"
+        );
+        assert!(lines[1].ends_with("(role `c`)"), "{lines:?}");
+        assert!(quota_lines(std::iter::empty()).is_empty());
     }
 
     #[test]

@@ -8,7 +8,9 @@ mod common;
 
 use serde_json::{json, Value};
 
-use common::account::{account, auth, files, json_of, steps, testdata, with_broken_role};
+use common::account::{
+    account, auth, files, json_of, over_quota, steps, testdata, with_broken_role,
+};
 use common::{read, text, write};
 
 #[test]
@@ -175,6 +177,74 @@ fn a_broken_principal_fails_alone() {
     assert!(err.contains("role/Broken: failed"), "{err}");
     assert!(!err.contains("principals:"), "{err}");
     assert_eq!(text(&quiet.stdout).lines().count(), 3);
+}
+
+/// Many policies over IAM's quota are one warning line with a count and the first few names;
+/// one of its kind prints as it is; `--format json` and the files keep every one.
+#[test]
+fn quota_warnings_are_grouped_on_stderr_and_kept_whole_in_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (auth, findings) = over_quota(tmp.path(), 8);
+    let out = tmp.path().join("out");
+    let run = account(&auth, &findings)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning:")).collect();
+    assert_eq!(warnings.len(), 2, "{err}");
+    let grouped = warnings
+        .iter()
+        .find(|l| l.contains("8 managed policies are over IAM's 6,144-character quota"))
+        .unwrap_or_else(|| panic!("no grouped line: {err}"));
+    for r in 0..5 {
+        assert!(
+            grouped.contains(&format!("(role `big{r:02}`, ")),
+            "{grouped}"
+        );
+    }
+    assert!(!grouped.contains("big05"), "{grouped}");
+    assert!(grouped.contains("and 3 more"), "{grouped}");
+    assert!(grouped.contains("--format json lists each"), "{grouped}");
+    // Alone of its kind: as it always was, with who.
+    assert!(
+        warnings
+            .iter()
+            .any(|l| l.contains("the role's inline policies total ")
+                && l.ends_with("(--fit-quota rewrites them smaller) (role `solo`)")),
+        "{err}"
+    );
+    let rec = json_of(&read(&out.join("big07.json")));
+    let w = rec["iamRefine"]["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        w.starts_with("policy `arn:aws:iam::123456789012:policy/Big`: "),
+        "{rec}"
+    );
+
+    let run = account(&auth, &findings)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let summary = json_of(&text(&run.stdout));
+    assert_eq!(summary["principalsWithWarnings"], 9);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 9);
+    for r in results {
+        let w = r["warnings"].as_array().unwrap();
+        assert_eq!(w.len(), 1, "{r}");
+        let w = w[0].as_str().unwrap();
+        if r["name"] == "solo" {
+            assert!(w.starts_with("the role's inline policies total "), "{w}");
+        } else {
+            assert!(
+                w.starts_with("policy `arn:aws:iam::123456789012:policy/Big`: ")
+                    && w.contains("over IAM's 6144-character quota for a managed policy"),
+                "{w}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -100,6 +100,7 @@ pub use account::plan::{
     PolicyRef, PolicySource, PrincipalPlan, PrincipalStatus, QuotaCheck, UsageRef,
 };
 pub use account::summary::AccountSummary;
+pub use account::warning::PlanWarning;
 pub use account::{
     in_shard, Account, AccountError, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal,
     PrincipalKind,

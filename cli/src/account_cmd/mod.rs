@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use iam_refine::{in_shard, Account, AccountSummary, Catalog, Principal, PrincipalKind};
+use iam_refine::{
+    in_shard, Account, AccountSummary, Catalog, PlanWarning, Principal, PrincipalKind,
+};
 
 use crate::args::Format;
 use crate::config::{AccountConfig, Common, Output};
@@ -187,7 +189,8 @@ fn input_warnings(loaded: &Loaded, console: &mut Console) {
 }
 
 /// Each failure and each verdict other than "proved" (they explain the exit code, so
-/// `--quiet` shows them), and the principals' warnings, summarised.
+/// `--quiet` shows them), and the principals' warnings, summarised: those over a quota one
+/// line per kind ([`warnings::quota_lines`]).
 fn report_principals(outcomes: &[Outcome], console: &mut Console) {
     for o in outcomes {
         for e in &o.errors {
@@ -201,6 +204,19 @@ fn report_principals(outcomes: &[Outcome], console: &mut Console) {
         .iter()
         .flat_map(|o| o.warnings.iter().map(String::as_str));
     for line in warnings::summarise("", warned) {
+        console.warn(&line);
+    }
+    let whose: Vec<(String, &PlanWarning)> = outcomes
+        .iter()
+        .flat_map(|o| {
+            let who = format!("{} `{}`", o.kind.name(), o.name);
+            o.plan_warnings
+                .iter()
+                .filter(|w| w.is_quota())
+                .map(move |w| (who.clone(), w))
+        })
+        .collect();
+    for line in warnings::quota_lines(whose.iter().map(|(who, w)| (who.as_str(), *w))) {
         console.warn(&line);
     }
 }

@@ -76,7 +76,7 @@ pub fn summary_json(
                     "documents": p.documents,
                 })).collect::<Vec<_>>(),
                 "errors": o.errors,
-                "warnings": o.plan_warnings,
+                "warnings": o.plan_warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
             if let Some(Ok(file)) = names.get(o.arn.as_str()) {
                 entry["file"] = json!(file);

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use iam_refine::{
-    plan_principal, Account, AccountSummary, Catalog, PlanOptions, PolicyAction, Principal,
-    PrincipalKind, PrincipalPlan, PrincipalStatus,
+    plan_principal, Account, AccountSummary, Catalog, PlanOptions, PlanWarning, PolicyAction,
+    Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
 };
 
 use super::usage::Evidences;
@@ -80,9 +80,10 @@ pub struct Outcome {
     pub verdicts: Vec<PolicyVerdict>,
     /// Every error: the plan's, then a proof that could not be run or a file name.
     pub errors: Vec<String>,
-    /// The plan's own warnings (about the principal), as the library words them.
-    pub plan_warnings: Vec<String>,
-    /// Every warning, with who and which policy it is about, for stderr.
+    /// The plan's own warnings (about the principal), as the library gives them.
+    pub plan_warnings: Vec<PlanWarning>,
+    /// Every warning but those over a quota (which stderr groups from `plan_warnings`),
+    /// with who and which policy it is about, for stderr.
     pub warnings: Vec<String>,
     /// This principal's share of the totals (verdicts included).
     pub summary: AccountSummary,
@@ -208,6 +209,7 @@ fn digest(
     let mut warnings: Vec<String> = plan
         .warnings
         .iter()
+        .filter(|w| !w.is_quota())
         .map(|w| format!("{w} ({who})"))
         .collect();
     for p in &plan.policies {

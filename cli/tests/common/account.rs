@@ -122,3 +122,55 @@ pub fn many_roles(dir: &Path, roles: usize) -> (PathBuf, PathBuf) {
     );
     (auth, write(dir, "findings.jsonl", &findings))
 }
+
+/// An account whose refinements are over IAM's quotas: `managed` roles each carrying the
+/// customer managed policy `Big` (`ec2:*`), one role, `solo`, with an inline `ec2:*`, and a
+/// finding for each naming every third EC2 action unused, so that what is left is listed
+/// name by name (over 10,240 characters).
+pub fn over_quota(dir: &Path, managed: usize) -> (PathBuf, PathBuf) {
+    let out = bin().args(["expand", "ec2:*"]).output().unwrap();
+    let names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(names.len() > 600, "{}", names.len());
+    let unused: Vec<Value> = names
+        .iter()
+        .step_by(3)
+        .map(|n| json!({"action": n}))
+        .collect();
+    let doc = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]});
+    let big = "arn:aws:iam::123456789012:policy/Big";
+    let mut roles: Vec<Value> = (0..managed)
+        .map(|r| {
+            json!({"RoleName": format!("big{r:02}"), "Path": "/", "Arn": format!("arn:aws:iam::123456789012:role/big{r:02}"),
+                "RolePolicyList": [],
+                "AttachedManagedPolicies": [{"PolicyName": "Big", "PolicyArn": big}]})
+        })
+        .collect();
+    roles.push(
+        json!({"RoleName": "solo", "Path": "/", "Arn": "arn:aws:iam::123456789012:role/solo",
+        "RolePolicyList": [{"PolicyName": "main", "PolicyDocument": doc}],
+        "AttachedManagedPolicies": []}),
+    );
+    let findings: String = roles
+        .iter()
+        .map(|r| {
+            let f = json!({"id": format!("f-{}", r["RoleName"].as_str().unwrap()),
+                "findingType": "UnusedPermission", "status": "ACTIVE", "resource": r["Arn"],
+                "resourceType": "AWS::IAM::Role",
+                "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "ec2", "actions": unused}}]});
+            format!("{f}\n")
+        })
+        .collect();
+    let auth = json!({"RoleDetailList": roles,
+        "Policies": [{"PolicyName": "Big", "Arn": big, "Path": "/", "DefaultVersionId": "v1",
+            "AttachmentCount": managed,
+            "PolicyVersionList": [{"Document": doc, "VersionId": "v1", "IsDefaultVersion": true}]}]});
+    (
+        write(dir, "auth.json", &auth.to_string()),
+        write(dir, "findings.jsonl", &findings),
+    )
+}

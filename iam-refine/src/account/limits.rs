@@ -7,6 +7,7 @@
 use super::plan::{
     PlanError, PlanOptions, PolicyAction, PolicyPlan, PolicySource, PrincipalPlan, QuotaCheck,
 };
+use super::warning::PlanWarning;
 use crate::findings::Unused;
 use crate::policy::{Policy, PolicyKind};
 use crate::quota::{self, Fit, FitLimits, InfixStats};
@@ -82,10 +83,11 @@ pub(super) fn check_managed_quota(
                 }
             }
         } else if refined > quota {
-            plan.warnings.push(format!(
-                "policy `{}`: {refined} characters after refinement, over IAM's {quota}-character quota for a managed policy (--fit-quota makes it fit)",
-                p.policy.id
-            ));
+            plan.warnings.push(PlanWarning::ManagedQuota {
+                policy: p.policy.id.clone(),
+                size: refined,
+                quota,
+            });
         }
         plan.policies[k].quota = Some(check);
     }
@@ -161,10 +163,11 @@ pub(super) fn check_inline_quota(
             });
         }
     } else if refined > quota {
-        plan.warnings.push(format!(
-            "the {}'s inline policies total {refined} characters after refinement, over IAM's {quota}-character quota (--fit-quota rewrites them smaller)",
-            plan.kind.name()
-        ));
+        plan.warnings.push(PlanWarning::InlineQuota {
+            kind: plan.kind.name(),
+            size: refined,
+            quota,
+        });
     }
     plan.inline_quota = Some(check);
 }

@@ -18,6 +18,7 @@ mod parse;
 pub(crate) mod plan;
 mod recommend;
 pub(crate) mod summary;
+pub(crate) mod warning;
 
 use std::collections::BTreeMap;
 

@@ -19,6 +19,7 @@
 //! [`PrincipalPlan::recommendation`] ([`super::recommend`]) writes the plan in AWS's
 //! `get-finding-recommendation` shape; the quota checks are in [`super::limits`].
 
+use super::warning::PlanWarning;
 use super::{Account, Principal, PrincipalKind};
 use crate::catalog::Catalog;
 use crate::findings::Findings;
@@ -322,8 +323,8 @@ pub struct PrincipalPlan {
     /// Why the plan failed (empty unless [`PrincipalStatus::Failed`]).
     pub errors: Vec<PlanError>,
     /// What the caller should know but did not stop the plan (a group missing from the
-    /// export, a managed policy over its quota without `fit_quota`), one line each.
-    pub warnings: Vec<String>,
+    /// export, a managed policy over its quota without `fit_quota`), each one line.
+    pub warnings: Vec<PlanWarning>,
 }
 
 impl PrincipalPlan {
@@ -548,9 +549,9 @@ fn inherited_policies(
     let mut out = Vec::new();
     for name in &principal.groups {
         let Some(group) = account.group(name) else {
-            plan.warnings.push(format!(
-                "group `{name}` is not in the export: its policies are not reported"
-            ));
+            plan.warnings.push(PlanWarning::MissingGroup {
+                group: name.clone(),
+            });
             continue;
         };
         for inline in &group.inline {
@@ -564,9 +565,11 @@ fn inherited_policies(
                     },
                     doc.clone(),
                 )),
-                Err(e) => plan
-                    .warnings
-                    .push(format!("group `{name}`, policy `{}`: {e}", inline.name)),
+                Err(e) => plan.warnings.push(PlanWarning::GroupPolicy {
+                    group: name.clone(),
+                    policy: inline.name.clone(),
+                    message: e.to_string(),
+                }),
             }
         }
         for arn in &group.attached {
@@ -584,12 +587,15 @@ fn inherited_policies(
                     },
                     doc.clone(),
                 )),
-                Some((_, Err(e))) => plan
-                    .warnings
-                    .push(format!("group `{name}`, policy `{arn}`: {e}")),
-                None => plan.warnings.push(format!(
-                    "group `{name}`: attached policy `{arn}` is not in the export"
-                )),
+                Some((_, Err(e))) => plan.warnings.push(PlanWarning::GroupPolicy {
+                    group: name.clone(),
+                    policy: arn.clone(),
+                    message: e.to_string(),
+                }),
+                None => plan.warnings.push(PlanWarning::GroupPolicyMissing {
+                    group: name.clone(),
+                    arn: arn.clone(),
+                }),
             }
         }
     }

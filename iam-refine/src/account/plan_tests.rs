@@ -429,7 +429,16 @@ fn over_quota_is_a_warning_or_fitted_or_a_failure() {
     assert!(!check.fits());
     assert_eq!(plan.status, PrincipalStatus::Refined);
     assert!(
-        plan.warnings[0].contains("over IAM's 6144-character quota"),
+        matches!(&plan.warnings[0], PlanWarning::ManagedQuota { policy, size, quota: 6_144 }
+            if policy == "arn:aws:iam::1:policy/Big" && *size == check.refined),
+        "{:?}",
+        plan.warnings
+    );
+    assert!(plan.warnings[0].is_quota());
+    assert!(
+        plan.warnings[0]
+            .to_string()
+            .contains("over IAM's 6144-character quota"),
         "{:?}",
         plan.warnings
     );
@@ -521,7 +530,9 @@ fn a_users_inline_policies_are_held_to_2048_together() {
         let check = plain.inline_quota.as_ref().expect("checked");
         assert!(check.refined > 2_048, "{check:?}");
         assert!(
-            plain.warnings[0].contains("inline policies total"),
+            plain.warnings[0]
+                .to_string()
+                .contains("inline policies total"),
             "{:?}",
             plain.warnings
         );

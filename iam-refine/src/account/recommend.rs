@@ -142,7 +142,14 @@ impl PrincipalPlan {
             );
         }
         if !self.warnings.is_empty() {
-            extra.insert("warnings".into(), json!(self.warnings));
+            extra.insert(
+                "warnings".into(),
+                json!(self
+                    .warnings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()),
+            );
         }
         rec.extra = Some(extra);
         rec
