@@ -590,19 +590,19 @@ fn insert<T: PartialEq>(
 /// A `PolicyDocument` or version `Document`: an object, or a string holding JSON text
 /// (URL-encoded, as the raw API returns it, or not).
 fn document(value: &Value, kind: PolicyKind) -> Result<Policy, DocumentError> {
-    let parsed;
+    // A document given as text is parsed here and moved into the policy, not copied.
     let value = match value {
         Value::String(text) => {
-            parsed = parse_json_text(text).map_err(|source| DocumentError::Policy { source })?;
-            &parsed
+            parse_json_text(text).map_err(|source| DocumentError::Policy { source })?
         }
-        other => other,
+        other => other.clone(),
     };
     match value {
-        Value::Object(map) => Policy::from_document(map.clone(), kind)
-            .map_err(|source| DocumentError::Policy { source }),
+        Value::Object(map) => {
+            Policy::from_document(map, kind).map_err(|source| DocumentError::Policy { source })
+        }
         other => Err(DocumentError::NotADocument {
-            found: json_kind(other).to_string(),
+            found: json_kind(&other).to_string(),
         }),
     }
 }
