@@ -167,8 +167,10 @@ pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
     }
     let mut b = Builder::default();
     let last = pages.len();
-    for (k, (page, _)) in pages.iter().enumerate() {
-        b.page(k + 1, page)?;
+    // Each page's tree is dropped once read, so the whole export's tree and every policy
+    // read from it are not all held at once.
+    for (k, (page, _)) in pages.into_iter().enumerate() {
+        b.page(k + 1, &page)?;
         let truncated = page.get("IsTruncated").and_then(Value::as_bool) == Some(true)
             || page.get("NextToken").is_some_and(|t| !t.is_null());
         if k + 1 == last && truncated {
