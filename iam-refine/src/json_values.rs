@@ -107,19 +107,24 @@ pub(crate) struct PieceError {
 
 /// Every top-level value of `text`, parsed, with the line it starts on.
 pub(crate) fn parse_all(text: &str) -> Result<Vec<(Value, usize)>, PieceError> {
-    split(text)
-        .into_iter()
-        .enumerate()
-        .map(|(k, piece)| {
-            parse_json_text(piece.text)
-                .map(|v| (v, piece.line))
-                .map_err(|source| PieceError {
-                    index: k + 1,
-                    line: piece.line,
-                    source,
-                })
-        })
-        .collect()
+    parse_each(text).collect()
+}
+
+/// [`parse_all`] one value at a time, for readers that turn each value into their own
+/// types at once: they hold one value's tree, not the whole text's (a JSON-lines file of a
+/// whole account's findings is ten times its size as trees).
+pub(crate) fn parse_each(
+    text: &str,
+) -> impl Iterator<Item = Result<(Value, usize), PieceError>> + '_ {
+    split(text).into_iter().enumerate().map(|(k, piece)| {
+        parse_json_text(piece.text)
+            .map(|v| (v, piece.line))
+            .map_err(|source| PieceError {
+                index: k + 1,
+                line: piece.line,
+                source,
+            })
+    })
 }
 
 #[cfg(test)]

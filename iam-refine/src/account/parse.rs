@@ -142,43 +142,38 @@ pub enum AccountError {
 }
 
 pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
-    let values = json_values::parse_all(text).map_err(|e| AccountError::Json {
-        page: e.index,
-        line: e.line,
-        source: e.source,
-    })?;
-    let mut pages: Vec<(Map<String, Value>, usize)> = Vec::new();
-    for (value, line) in values {
-        match value {
-            Value::Array(items) => {
-                for item in items {
-                    let page = pages.len() + 1;
-                    pages.push((page_object(item, page, line)?, line));
-                }
-            }
-            other => {
-                let page = pages.len() + 1;
-                pages.push((page_object(other, page, line)?, line));
-            }
+    let mut b = Builder::default();
+    let mut pages = 0;
+    let mut last_truncated = false;
+    // One value (a page, or an array of pages) parsed at a time and each page's tree
+    // dropped once read: the whole export's tree and every policy read from it are never
+    // all held at once.
+    for parsed in json_values::parse_each(text) {
+        let (value, line) = parsed.map_err(|e| AccountError::Json {
+            page: e.index,
+            line: e.line,
+            source: e.source,
+        })?;
+        let items = match value {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for item in items {
+            pages += 1;
+            let page = page_object(item, pages, line)?;
+            b.page(pages, &page)?;
+            last_truncated = page.get("IsTruncated").and_then(Value::as_bool) == Some(true)
+                || page.get("NextToken").is_some_and(|t| !t.is_null());
         }
     }
-    if pages.is_empty() {
+    if pages == 0 {
         return Err(AccountError::Empty);
     }
-    let mut b = Builder::default();
-    let last = pages.len();
-    // Each page's tree is dropped once read, so the whole export's tree and every policy
-    // read from it are not all held at once.
-    for (k, (page, _)) in pages.into_iter().enumerate() {
-        b.page(k + 1, &page)?;
-        let truncated = page.get("IsTruncated").and_then(Value::as_bool) == Some(true)
-            || page.get("NextToken").is_some_and(|t| !t.is_null());
-        if k + 1 == last && truncated {
-            b.warnings.push(format!(
-                "the last page ({last}) says more pages follow (`IsTruncated` or `NextToken`): \
-                 principals and policies of the missing pages are not in this run"
-            ));
-        }
+    if last_truncated {
+        b.warnings.push(format!(
+            "the last page ({pages}) says more pages follow (`IsTruncated` or `NextToken`): \
+             principals and policies of the missing pages are not in this run"
+        ));
     }
     Ok(b.finish())
 }

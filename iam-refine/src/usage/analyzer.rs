@@ -188,12 +188,13 @@ impl AccountFindings {
         let mut out = AccountFindings::default();
         let mut pending: BTreeMap<String, Pending> = BTreeMap::new();
         for (file, text) in sources {
-            let values = json_values::parse_all(text).map_err(|e| AccountFindingsError::Json {
-                file: file.to_string(),
-                line: e.line,
-                source: e.source,
-            })?;
-            for (value, line) in values {
+            // Each finding is read into its principal's sets as soon as it is parsed.
+            for parsed in json_values::parse_each(text) {
+                let (value, line) = parsed.map_err(|e| AccountFindingsError::Json {
+                    file: file.to_string(),
+                    line: e.line,
+                    source: e.source,
+                })?;
                 let at = At { file, line };
                 match value {
                     Value::Array(items) => {

@@ -143,7 +143,12 @@ fn errors_name_the_file_line_and_finding() {
         ),
         "in.jsonl:1: finding `f1`: `arn:aws:s3:::bucket` is not the ARN of an IAM role or user"
     );
-    assert!(err("{}\n{").starts_with("in.jsonl:2: invalid JSON"));
+    // Findings are read as they are parsed: the first fault in the file is the one named.
+    assert!(err(
+        "{\"findingType\": \"UnusedIAMRole\", \"resource\": \"arn:aws:iam::1:role/R\"}\n{"
+    )
+    .starts_with("in.jsonl:2: invalid JSON"));
+    assert!(err("{}\n{").starts_with("in.jsonl:1: expected `aws accessanalyzer get-finding-v2`"));
     let bad_details = r#"{"id": "f1", "findingType": "UnusedPermission", "resource": "arn:aws:iam::1:role/R", "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "s3", "actions": [{"action": "s3:Get*"}]}}]}"#;
     assert_eq!(
         err(bad_details),
