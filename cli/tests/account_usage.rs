@@ -373,6 +373,43 @@ fn misnamed_files_are_refused_before_any_work() {
     assert!(text(&run.stderr).contains("has no file"));
 }
 
+/// A folder, pipe or device where a principal's file would be is refused, not skipped (its
+/// principal would pass for "without findings") and never read (a pipe would block).
+#[test]
+fn entries_that_are_not_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unused = folder(
+        tmp.path(),
+        "advisor",
+        &[("EC2role.json", &ec2role_advisor())],
+    );
+    // Hidden entries, files or not, are still no one's usage.
+    std::fs::create_dir(unused.join(".git")).unwrap();
+    with("--unused", &auth(), &unused).assert().success();
+    std::fs::create_dir(unused.join("EC2role")).unwrap();
+    let run = with("--unused", &auth(), &unused).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(err.contains("`EC2role` is not a regular file"), "{err}");
+    #[cfg(unix)]
+    {
+        std::fs::remove_dir(unused.join("EC2role")).unwrap();
+        let fifo = unused.join("alice.json");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let run = with("--unused", &auth(), &unused)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1));
+        let err = text(&run.stderr);
+        assert!(err.contains("`alice.json` is not a regular file"), "{err}");
+    }
+}
+
 #[test]
 fn a_role_and_a_user_of_one_name_need_the_kind_prefix() {
     let tmp = tempfile::tempdir().unwrap();

@@ -130,17 +130,25 @@ fn findings_files(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The regular files of a folder, unsorted.
+/// The regular files of a folder (symbolic links followed), unsorted.
 fn folder_files(path: &Path, what: &str) -> Result<Vec<PathBuf>> {
+    Ok(folder_entries(path, what)?.0)
+}
+
+/// A folder's regular files (symbolic links followed) and its other entries (folders,
+/// pipes, devices, broken links), unsorted.
+fn folder_entries(path: &Path, what: &str) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let cannot = || format!("cannot read the {what} folder `{}`", path.display());
-    let mut files = Vec::new();
+    let (mut files, mut others) = (Vec::new(), Vec::new());
     for entry in std::fs::read_dir(path).with_context(cannot)? {
         let p = entry.with_context(cannot)?.path();
         if p.is_file() {
             files.push(p);
+        } else {
+            others.push(p);
         }
     }
-    Ok(files)
+    Ok((files, others))
 }
 
 fn per_principal(
@@ -159,14 +167,33 @@ fn per_principal(
         );
     }
     // Hidden files (`.DS_Store`, an editor's swap file) are no one's usage.
-    let mut files: Vec<PathBuf> = folder_files(dir, &flag[2..])?
-        .into_iter()
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
+    let visible = |p: &PathBuf| {
+        p.file_name()
+            .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+    };
+    let (files, others) = folder_entries(dir, &flag[2..])?;
+    let mut files: Vec<PathBuf> = files.into_iter().filter(visible).collect();
     files.sort();
+    // A folder, pipe or device in place of a principal's file would leave that principal
+    // "without findings" (and remove last run's recommendation), or block on a read.
+    let others: Vec<String> = others
+        .iter()
+        .filter(|p| visible(p))
+        .map(|p| format!("`{}`", base(p)))
+        .collect();
+    if !others.is_empty() {
+        let mut others = others;
+        others.sort();
+        let subject = if others.len() == 1 {
+            format!("{} is", others.remove(0))
+        } else {
+            format!("{} are", first_few(others, ", "))
+        };
+        bail!(
+            "{flag} `{}`: {subject} not a regular file (a folder, a pipe, a device or a broken link); each principal's usage is one file",
+            dir.display()
+        );
+    }
     if files.is_empty() {
         bail!(
             "{flag} `{}` has no file (save one file per principal there, named after it)",
