@@ -513,4 +513,21 @@ fn unreadable_inputs_are_errors_naming_the_file() {
         "{}",
         text(&run.stderr)
     );
+    // A `*.json` entry of the findings folder that is no file would be skipped, and the
+    // findings in it missed; other entries (a folder of old runs) are no findings.
+    let findings = tmp.path().join("findings");
+    std::fs::create_dir(&findings).unwrap();
+    for (name, contents) in files(&testdata("findings")) {
+        write(&findings, &name, &contents);
+    }
+    std::fs::create_dir(findings.join("archive")).unwrap();
+    account(&auth(), &findings).assert().success();
+    std::fs::create_dir(findings.join("more.json")).unwrap();
+    let run = account(&auth(), &findings).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("more.json` in the findings folder is not a regular file"),
+        "{}",
+        text(&run.stderr)
+    );
 }

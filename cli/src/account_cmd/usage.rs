@@ -116,10 +116,16 @@ fn findings_files(path: &Path) -> Result<Vec<PathBuf>> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files: Vec<PathBuf> = folder_files(path, "findings")?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    let json = |p: &PathBuf| p.extension().is_some_and(|e| e == "json");
+    let (files, others) = folder_entries(path, "findings")?;
+    // A `*.json` pipe, device or folder would be skipped, and the findings in it missed.
+    if let Some(other) = others.iter().find(|p| json(p)) {
+        bail!(
+            "`{}` in the findings folder is not a regular file (a folder, a pipe, a device or a broken link)",
+            display_name(other)
+        );
+    }
+    let mut files: Vec<PathBuf> = files.into_iter().filter(json).collect();
     if files.is_empty() {
         bail!(
             "the findings folder `{}` has no `*.json` file (save one `aws accessanalyzer get-finding-v2` output per file there)",
@@ -128,11 +134,6 @@ fn findings_files(path: &Path) -> Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
-}
-
-/// The regular files of a folder (symbolic links followed), unsorted.
-fn folder_files(path: &Path, what: &str) -> Result<Vec<PathBuf>> {
-    Ok(folder_entries(path, what)?.0)
 }
 
 /// A folder's regular files (symbolic links followed) and its other entries (folders,
