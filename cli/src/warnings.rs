@@ -59,53 +59,59 @@ type QuotaKind<'a> = (bool, &'a str, usize);
 pub fn quota_lines<'a>(
     warnings: impl IntoIterator<Item = (&'a str, &'a PlanWarning)>,
 ) -> Vec<String> {
-    let mut groups: Vec<(QuotaKind<'_>, Vec<(&str, &PlanWarning)>)> = Vec::new();
+    // Per quota: each warning as the grouped line names it, and as it reads alone.
+    let mut groups: Vec<(QuotaKind<'_>, Vec<(String, String)>)> = Vec::new();
     for (who, w) in warnings {
-        let key = match w {
-            PlanWarning::ManagedQuota { quota, .. } => (true, "", *quota),
-            PlanWarning::InlineQuota { kind, quota, .. } => (false, *kind, *quota),
+        let (key, named) = match w {
+            PlanWarning::ManagedQuota {
+                policy,
+                size,
+                quota,
+            } => (
+                (true, "", *quota),
+                format!("`{policy}` ({who}, {})", thousands(*size)),
+            ),
+            PlanWarning::InlineQuota { kind, size, quota } => (
+                (false, *kind, *quota),
+                format!("{who} ({})", thousands(*size)),
+            ),
             _ => continue,
         };
+        let item = (named, format!("{w} ({who})"));
         match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, list)) => list.push((who, w)),
-            None => groups.push((key, vec![(who, w)])),
+            Some((_, list)) => list.push(item),
+            None => groups.push((key, vec![item])),
         }
     }
     let mut lines = Vec::new();
-    for ((managed, kind, quota), list) in groups {
-        if let [(who, w)] = list.as_slice() {
-            lines.push(format!("{w} ({who})"));
+    for ((managed, kind, quota), mut list) in groups {
+        if list.len() == 1 {
+            lines.extend(list.pop().map(|(_, alone)| alone));
             continue;
         }
-        let named: Vec<String> = list
-            .iter()
-            .take(NAMED)
-            .filter_map(|(who, w)| match w {
-                PlanWarning::ManagedQuota { policy, size, .. } => {
-                    Some(format!("`{policy}` ({who}, {})", thousands(*size)))
-                }
-                PlanWarning::InlineQuota { size, .. } => {
-                    Some(format!("{who} ({})", thousands(*size)))
-                }
-                _ => None,
-            })
-            .collect();
-        let more = match list.len().saturating_sub(NAMED) {
-            0 => String::new(),
-            n => format!(", and {} more", thousands(n)),
-        };
         let (n, quota) = (thousands(list.len()), thousands(quota));
         let head = if managed {
             format!("{n} managed policies are over IAM's {quota}-character quota for a managed policy after refinement (--fit-quota makes them fit)")
         } else {
             format!("{n} {kind}s have inline policies totalling over IAM's {quota}-character quota after refinement (--fit-quota rewrites them smaller)")
         };
+        let named = list.into_iter().map(|(named, _)| named).collect();
         lines.push(format!(
-            "{head}: {}{more}; --format json lists each",
-            named.join(", ")
+            "{head}: {}; --format json lists each",
+            first_few(named, NAMED, ", ")
         ));
     }
     lines
+}
+
+/// The first `shown` of `items` joined by `separator`, then `and N more` for the rest.
+pub fn first_few(items: Vec<String>, shown: usize, separator: &str) -> String {
+    let count = items.len();
+    let mut out: Vec<String> = items.into_iter().take(shown).collect();
+    if count > shown {
+        out.push(format!("and {} more", thousands(count - shown)));
+    }
+    out.join(separator)
 }
 
 /// A warning with what varies taken out: the statement number and every `quoted` part.

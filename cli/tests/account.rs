@@ -6,6 +6,7 @@
 
 mod common;
 
+use predicates::prelude::*;
 use serde_json::{json, Value};
 
 use common::account::{
@@ -369,17 +370,12 @@ fn outputs_never_go_over_inputs() {
     std::fs::create_dir(&out).unwrap();
     let original = read(&auth());
     let input = write(&out, "EC2role.json", &original);
-    let run = account(&input, &testdata("findings"))
+    account(&input, &testdata("findings"))
         .arg("-o")
         .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("would overwrite the input"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("would overwrite the input"));
     assert_eq!(read(&input), original);
     assert_eq!(files(&out).len(), 1);
     // The findings folder as the output folder: what is written would be read as findings.
@@ -388,17 +384,12 @@ fn outputs_never_go_over_inputs() {
     for (name, contents) in files(&testdata("findings")) {
         write(&findings, &name, &contents);
     }
-    let run = account(&auth(), &findings)
+    account(&auth(), &findings)
         .arg("-o")
         .arg(&findings)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("is the findings folder"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is the findings folder"));
     assert_eq!(files(&findings).len(), 7);
 }
 
@@ -504,15 +495,10 @@ fn unreadable_inputs_are_errors_naming_the_file() {
         "{}",
         text(&run.stderr)
     );
-    let run = account(&testdata("findings.jsonl"), &testdata("findings"))
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("findings.jsonl"),
-        "{}",
-        text(&run.stderr)
-    );
+    account(&testdata("findings.jsonl"), &testdata("findings"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("findings.jsonl"));
     // A `*.json` entry of the findings folder that is no file would be skipped, and the
     // findings in it missed; other entries (a folder of old runs) are no findings.
     let findings = tmp.path().join("findings");

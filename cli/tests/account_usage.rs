@@ -10,6 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 use serde_json::{json, Value};
 
 use common::account::{account, auth, files, json_of, steps, testdata};
@@ -164,16 +165,13 @@ fn unused_folders_take_findings_too_and_check_whom_they_are_about() {
         "{err}"
     );
     // --unused-after with findings: they already say what is unused.
-    let run = with("--unused", &auth(), &unused)
+    with("--unused", &auth(), &unused)
         .args(["--unused-after", "30"])
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("--unused-after applies to an Access Advisor report"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--unused-after applies to an Access Advisor report",
+        ));
 }
 
 #[test]
@@ -228,16 +226,11 @@ fn used_folders_remove_what_each_principal_did_not_use() {
     let summary = json_of(&text(&summary.stdout));
     assert_eq!(summary["withoutFindings"], 1);
     // --unused-after is for Access Advisor reports.
-    let run = with("--used", &auth(), &used)
+    with("--used", &auth(), &used)
         .args(["--unused-after", "30"])
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(2));
-    assert!(
-        text(&run.stderr).contains("--unused-after applies to IAM Access Advisor reports given with --unused DIR, not to --used"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--unused-after applies to IAM Access Advisor reports given with --unused DIR, not to --used"));
 }
 
 /// Each changed policy is proved against the unused set its plan was refined against: the
@@ -315,15 +308,10 @@ fn a_file_of_the_other_kind_is_refused_naming_it() {
         text(&run.stderr)
     );
     // One file, not a folder: it names no principal.
-    let run = with("--unused", &auth(), &advisor.join("EC2role.json"))
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("is not a folder"),
-        "{}",
-        text(&run.stderr)
-    );
+    with("--unused", &auth(), &advisor.join("EC2role.json"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a folder"));
 }
 
 #[test]
@@ -492,16 +480,11 @@ fn exactly_one_usage_source_is_required() {
         );
         assert!(run.stdout.is_empty());
     }
-    let run = account(&auth(), &testdata("findings"))
+    account(&auth(), &testdata("findings"))
         .args(["--unused-after", "30"])
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(2));
-    assert!(
-        text(&run.stderr).contains("--unused-after applies to IAM Access Advisor reports given with --unused DIR; --findings reads Access Analyzer findings, which already say what is unused"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--unused-after applies to IAM Access Advisor reports given with --unused DIR; --findings reads Access Analyzer findings, which already say what is unused"));
 }
 
 #[test]
@@ -512,31 +495,21 @@ fn outputs_never_go_over_usage_files() {
         "advisor",
         &[("EC2role.json", &ec2role_advisor())],
     );
-    let run = with("--unused", &auth(), &unused)
+    with("--unused", &auth(), &unused)
         .arg("-o")
         .arg(&unused)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("is the --unused folder"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is the --unused folder"));
     // The output's EC2role.json is the usage file under another name.
     let out = folder(tmp.path(), "out", &[]);
     std::fs::hard_link(unused.join("EC2role.json"), out.join("EC2role.json")).unwrap();
-    let run = with("--unused", &auth(), &unused)
+    with("--unused", &auth(), &unused)
         .arg("-o")
         .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("would overwrite the input"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("would overwrite the input"));
     assert_eq!(read(&unused.join("EC2role.json")), ec2role_advisor());
 }
 
@@ -545,16 +518,13 @@ fn max_input_bytes_applies_to_each_usage_file() {
     let tmp = tempfile::tempdir().unwrap();
     let padded = format!("{}{}", ec2role_advisor(), " ".repeat(20_000));
     let unused = folder(tmp.path(), "advisor", &[("EC2role.json", &padded)]);
-    let run = with("--unused", &auth(), &unused)
+    with("--unused", &auth(), &unused)
         .args(["--max-input-bytes", "16KiB"])
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        text(&run.stderr).contains("EC2role.json` is larger than --max-input-bytes"),
-        "{}",
-        text(&run.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "EC2role.json` is larger than --max-input-bytes",
+        ));
 }
 
 #[test]

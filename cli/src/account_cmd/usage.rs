@@ -21,6 +21,7 @@ use iam_refine::{Account, AccountFindings, Evidence, FileNameError, PrincipalFil
 use crate::config::{AccountUsage, UsageSource};
 use crate::input::{self, display_name};
 use crate::usage_input;
+use crate::warnings::first_few;
 
 /// How many of a folder's misnamed files an error names.
 const NAMED_PROBLEMS: usize = 5;
@@ -177,18 +178,17 @@ fn per_principal(
     files.sort();
     // A folder, pipe or device in place of a principal's file would leave that principal
     // "without findings" (and remove last run's recommendation), or block on a read.
-    let others: Vec<String> = others
+    let mut others: Vec<String> = others
         .iter()
         .filter(|p| visible(p))
         .map(|p| format!("`{}`", base(p)))
         .collect();
+    others.sort();
     if !others.is_empty() {
-        let mut others = others;
-        others.sort();
         let subject = if others.len() == 1 {
             format!("{} is", others.remove(0))
         } else {
-            format!("{} are", first_few(others, ", "))
+            format!("{} are", first_few(others, NAMED_PROBLEMS, ", "))
         };
         bail!(
             "{flag} `{}`: {subject} not a regular file (a folder, a pipe, a device or a broken link); each principal's usage is one file",
@@ -239,7 +239,7 @@ fn per_principal(
                 } else {
                     format!("{} files are", iam_refine::thousands(n))
                 },
-                first_few(unnamed, ", ")
+                first_few(unnamed, NAMED_PROBLEMS, ", ")
             ),
         );
     }
@@ -252,7 +252,7 @@ fn per_principal(
         bail!(
             "{flag} `{}`: {} (each file is named after its principal: `<name>`, or `role-<name>` / `user-<name>`, with any extension{hint})",
             dir.display(),
-            first_few(problems, "; ")
+            first_few(problems, NAMED_PROBLEMS, "; ")
         );
     }
     let mut usage = HashMap::new();
@@ -279,19 +279,6 @@ fn per_principal(
         files,
         warnings,
     })
-}
-
-/// The first few of `items`, joined, and how many more there are.
-fn first_few(items: Vec<String>, separator: &str) -> String {
-    let count = items.len();
-    let mut shown: Vec<String> = items.into_iter().take(NAMED_PROBLEMS).collect();
-    if count > NAMED_PROBLEMS {
-        shown.push(format!(
-            "and {} more",
-            iam_refine::thousands(count - NAMED_PROBLEMS)
-        ));
-    }
-    shown.join(separator)
 }
 
 /// A path's file name, for messages that already name its folder.
