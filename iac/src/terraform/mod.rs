@@ -137,7 +137,7 @@ fn change_of(
                 address.to_string(),
                 format!(
                     "`change.actions` is {}, not one the format documents",
-                    actions.map_or_else(|| "missing".to_string(), Value::to_string)
+                    actions.map_or_else(|| "missing".to_string(), |a| format!("`{a}`"))
                 ),
             ))
         }
