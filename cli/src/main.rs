@@ -18,6 +18,7 @@ mod exit;
 mod expand_cmd;
 mod input;
 mod output;
+mod policies_cmd;
 mod prover;
 mod refine_cmd;
 mod refine_render;
