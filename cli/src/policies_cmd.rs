@@ -32,6 +32,8 @@ pub fn run(config: &PoliciesConfig, common: Common, console: &mut Console) -> Re
             console.out(&file_text(e))?;
         }
     }
+    // The listing first, then what goes to stderr, as a terminal shows them.
+    console.flush()?;
     for e in &extractions {
         for note in &e.notes {
             console.warn(&format!("{}: {note}", e.file));

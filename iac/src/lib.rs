@@ -50,7 +50,7 @@
 //! A value known only after deployment is never guessed: it occurs in the document as
 //! `${NAME}` and is listed in [`FoundPolicy::unknowns`] with the expression it stands for.
 //! Where only part of a value is unknown (one ARN in a `Fn::Sub`), the known rest is kept.
-//! Names follow one deterministic scheme (see [`names`](crate#the-naming-scheme) below):
+//! Names follow one deterministic scheme ([below](crate#the-naming-scheme)):
 //! two files that write the same expression get the same name. A wholly unknown document
 //! is the string `"${NAME}"`, a wholly unknown statement or list likewise in its place: an
 //! unknown where the semantics does not model one (an action, a condition key, a

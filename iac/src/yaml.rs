@@ -362,13 +362,10 @@ fn plain(text: &str) -> Plain {
         _ => {}
     }
     if json_decimal(text) {
-        if let Ok(n) = text.parse::<Number>() {
-            // Parsed only to check it; the text is kept as written.
-            let _ = n;
-            return Plain::Value(Value::Number(Number::from_string_unchecked(
-                text.to_string(),
-            )));
-        }
+        // A JSON number by `json_decimal`'s check: its text is kept as written.
+        return Plain::Value(Value::Number(Number::from_string_unchecked(
+            text.to_string(),
+        )));
     }
     if yaml11_number(text) {
         return Plain::Ambiguous;
@@ -385,8 +382,8 @@ fn json_decimal(text: &str) -> bool {
         None => (s, None),
     };
     let int_ok = int == "0"
-        || (int.len() > 0 && int.bytes().all(|b| b.is_ascii_digit()) && !int.starts_with('0'));
-    let frac_ok = frac.map_or(true, |f| {
+        || (!int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && !int.starts_with('0'));
+    let frac_ok = frac.is_none_or(|f| {
         !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) && !f.ends_with('0')
     });
     int_ok && frac_ok
@@ -414,7 +411,7 @@ fn yaml11_number(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b':'))
         && mantissa.bytes().filter(|b| *b == b'.').count() <= 1
         && (mantissa.starts_with(|c: char| c.is_ascii_digit()) || mantissa.starts_with('.'));
-    let exponent_ok = exponent.map_or(true, |e| {
+    let exponent_ok = exponent.is_none_or(|e| {
         let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
         !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
     });
