@@ -26,8 +26,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use self::resolve::{text_of, Resolver};
-use self::val::Val;
+use self::resolve::{check_literal, text_of, Resolver};
+use self::val::{Piece, Val};
 use crate::names::occurring;
 use crate::{FoundPolicy, Located, Options, Parsed, PolicyKind, Unknown};
 
@@ -276,28 +276,28 @@ fn name_of(resolver: &mut Resolver<'_>, value: Option<&Value>) -> Result<Option<
     Ok(resolver.resolve(value)?.as_ref().and_then(text_of))
 }
 
-/// The document as JSON. A string is a JSON text (unknowns inside its strings stay
-/// unknowns); one that is not JSON only because of an unknown is kept as the string.
+/// The document as JSON. A string is a JSON text, read strictly when it is wholly known;
+/// a JSON text with an unknown in it is kept as the string: the unknown's value is spliced
+/// into JSON syntax (a `"` in it would change the document's shape), so reading the text
+/// as if the value were a plain string would guess.
 fn document(value: &Val) -> Result<Value, String> {
+    check_texts(value)?;
     match value {
         Val::Object(_) | Val::Unknown(_) => Ok(value.to_value()),
+        Val::Str(_) if !value.is_known() => Ok(value.to_value()),
         Val::Str(_) => {
             let text = text_of(value).unwrap_or_default();
             match crate::json::parse(&text) {
-                Ok(v @ Value::Object(_)) => {
-                    if let Some(s) = crate::names::find_declared_looking(&v) {
-                        // Only the holes this crate made may read as declared names.
-                        if value.is_known() {
-                            return Err(format!("the document holds `{s}`, which is how declared unknowns are written"));
-                        }
-                    }
-                    Ok(v)
-                }
+                Ok(v @ Value::Object(_)) => match crate::names::find_declared_looking(&v) {
+                    Some(s) => Err(format!(
+                        "the document holds `{s}`, which is how declared unknowns are written"
+                    )),
+                    None => Ok(v),
+                },
                 Ok(other) => Err(format!(
                     "`PolicyDocument` is a JSON string holding {}",
                     crate::describe(&other)
                 )),
-                Err(_) if !value.is_known() => Ok(value.to_value()),
                 Err(e) => Err(format!(
                     "`PolicyDocument` is a string that is not JSON (line {}, column {} of it: {})",
                     e.line, e.column, e.message
@@ -308,6 +308,23 @@ fn document(value: &Val) -> Result<Value, String> {
             "`PolicyDocument` is {}, not an object",
             crate::describe(&other.to_value())
         )),
+    }
+}
+
+/// Refuses known text that reads as a declared unknown once joined: `Fn::Join` of `$` and
+/// `{cfn:Ref:X}` writes `${cfn:Ref:X}` from two innocent parts.
+fn check_texts(value: &Val) -> Result<(), String> {
+    match value {
+        Val::Str(pieces) => pieces.iter().try_for_each(|p| match p {
+            Piece::Text(t) => check_literal(t),
+            Piece::Unknown(_) => Ok(()),
+        }),
+        Val::Array(items) => items.iter().try_for_each(check_texts),
+        Val::Object(members) => members.iter().try_for_each(|(k, v)| {
+            check_literal(k)?;
+            check_texts(v)
+        }),
+        Val::Null | Val::Bool(_) | Val::Number(_) | Val::Unknown(_) => Ok(()),
     }
 }
 

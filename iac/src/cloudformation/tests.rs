@@ -384,18 +384,21 @@ fn policies_lists_with_functions() {
 }
 
 #[test]
-fn a_json_string_document_keeps_unknowns_inside_its_strings() {
+fn a_json_string_document_is_read_when_known_and_kept_as_the_string_otherwise() {
+    let known = "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: !Sub '{\"Statement\": [{\"Resource\": \"arn:${AWS::Partition}:s3:::b\"}]}'\n";
+    assert_eq!(
+        policies(known)[0].document,
+        json!({"Statement": [{"Resource": "arn:aws:s3:::b"}]})
+    );
+    // The unknown's value is spliced into JSON text (a `"` in it would change the
+    // document's shape): kept as the string, never guessed.
     let text = "Resources:\n  B: {Type: AWS::S3::Bucket}\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: !Sub '{\"Statement\": [{\"Resource\": \"${B.Arn}\"}]}'\n";
     let p = policies(text);
     assert_eq!(
         p[0].document,
-        json!({"Statement": [{"Resource": "${cfn:GetAtt:B.Arn}"}]})
+        "{\"Statement\": [{\"Resource\": \"${cfn:GetAtt:B.Arn}\"}]}"
     );
-    let text = "Resources:\n  B: {Type: AWS::S3::Bucket}\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: !Sub '{\"Statement\": ${B.Arn}}'\n";
-    assert_eq!(
-        policies(text)[0].document,
-        "{\"Statement\": ${cfn:GetAtt:B.Arn}}"
-    );
+    assert_eq!(p[0].unknowns[0].name, "cfn:GetAtt:B.Arn");
     assert!(err("Resources:\n  P: {Type: AWS::IAM::ManagedPolicy, Properties: {PolicyDocument: '{\"a\": 1, \"a\": 2}'}}\n").contains("duplicate key `a`"));
 }
 
@@ -406,6 +409,8 @@ fn text_reading_as_a_declared_unknown_is_refused() {
         "{Statement: [{Resource: !Sub '${!cfn:Ref:B}'}]}",
         "'{\"Statement\": [{\"Resource\": \"${tf:x}\"}]}'",
         "{Statement: [{'${cfn:x}': 1}]}",
+        "{Statement: [{Resource: !Join ['', ['$', '{cfn:Ref:B}']]}]}",
+        "{Statement: [{Resource: !Sub ['${A}{tf:x}', {A: $}]}]}",
     ] {
         let e = err(&format!("Resources:\n  P: {{Type: AWS::IAM::ManagedPolicy, Properties: {{PolicyDocument: {doc}}}}}\n"));
         assert!(e.contains("declared unknowns are written"), "{doc}: {e}");

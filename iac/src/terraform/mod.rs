@@ -208,6 +208,13 @@ pub(crate) fn extract(
             let mut declared = Declared::new();
             let Some(after) = after else { continue };
             let doc = if is_true(unknown.get("json")) || is_true(Some(unknown)) {
+                if let Some(s) = find_declared_looking(after) {
+                    return Err(Located::new(
+                        line,
+                        address.clone(),
+                        format!("the data source holds `{s}`, which is how declared unknowns are written"),
+                    ));
+                }
                 document::rebuild(&address, after, unknown, &mut declared)
             } else {
                 let text = after

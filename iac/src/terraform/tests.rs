@@ -260,6 +260,14 @@ fn a_data_source_that_merges_documents_is_unknown_as_a_whole() {
         ])
     );
     assert_eq!(doc.unknowns.len(), 2);
+    let text = change(
+        json!({"statement": [{"actions": ["${tf:x}"]}]}),
+        json!({"json": true}),
+    );
+    assert!(planned(&text)
+        .unwrap_err()
+        .to_string()
+        .contains("declared unknowns are written"));
 }
 
 #[test]
