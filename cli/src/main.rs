@@ -17,6 +17,7 @@ mod document;
 mod exit;
 mod expand_cmd;
 mod input;
+mod names;
 mod output;
 mod prover;
 mod refine_cmd;
@@ -27,6 +28,8 @@ mod split_check;
 mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;
+#[cfg(feature = "verify")]
+mod verify_names;
 #[cfg(feature = "verify")]
 mod verify_steps;
 mod warnings;

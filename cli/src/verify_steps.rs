@@ -1,14 +1,28 @@
 //! `verify` over a `get-finding-recommendation` output: its steps grouped by
-//! `existingPolicyId`, and each group matched with the `--original` that stands for it.
+//! `existingPolicyId`, each group matched with the one `--original` that stands for it, and
+//! what the steps do to that policy once applied.
 //!
 //! AWS writes, for a partly used policy, a `CREATE_POLICY` step followed by a
 //! `DETACH_POLICY` step with the same `existingPolicyId`; for a wholly unused one a
-//! `DETACH_POLICY` step alone; one recommendation covers every policy of a principal. A
-//! group's `CREATE_POLICY` documents, in order, replace its original (none: it is
-//! detached). An `--original ID=FILE` stands for the steps whose id is `ID` or ends in
-//! `/ID`; a plain `--original FILE` for those whose id is, or ends in `/`, the file stem.
-//! One plain `--original` against a recommendation about one policy stands for it whatever
-//! its name, as `verify` always accepted.
+//! `DETACH_POLICY` step alone; one recommendation covers every policy of a principal. The
+//! id is a managed policy's ARN or an inline policy's name.
+//!
+//! **Matching.** Each `--original` has a name: the `ID` of `--original ID=FILE`, else the
+//! file stem. A name stands for the policy whose id it is (an ARN names a managed policy,
+//! a name an inline one); a name that is no policy's id stands for the managed policy whose
+//! ARN ends in `/NAME`, if exactly one not already named by its ARN does. Every policy of
+//! the recommendation (only the one `--policy-id` selects, if given) must have exactly one
+//! original, and every original must stand for exactly one policy: anything else is an
+//! error naming the file and the names in conflict. One plain `--original FILE` against a
+//! recommendation about one policy stands for it whatever the file is called, as `verify`
+//! always accepted. This matching is the only one possible: an original named by a
+//! policy's id can stand for no other (nothing else is named so, and two originals may not
+//! share a name), and a short name stands for one managed policy or is refused.
+//!
+//! **Change.** A group with a `DETACH_POLICY` step replaces its policy by its
+//! `CREATE_POLICY` documents, in order (none: it is detached). A group with `CREATE_POLICY`
+//! steps and no `DETACH_POLICY` leaves the policy attached beside them ([`Change::Add`]).
+//! A `CREATE_POLICY` step without `existingPolicyId` replaces no named policy: refused.
 
 use serde_json::Value;
 
@@ -20,6 +34,8 @@ use crate::config::OriginalFile;
 pub enum StepsError {
     #[error("{file}: the recommendation has no step")]
     Empty { file: String },
+    #[error("{file}: recommended step {step}: CREATE_POLICY without `existingPolicyId`: the policy it replaces is not named, so the change cannot be judged")]
+    CreateWithoutId { file: String, step: usize },
     #[error("{file}: no recommended step for policy `{policy_id}` (steps are for: {ids})")]
     NoStepFor {
         file: String,
@@ -27,12 +43,23 @@ pub enum StepsError {
         ids: String,
     },
     #[error(
-        "{file}: no --original for policy `{id}` (given: {given}); add `--original {id}=FILE`"
+        "{file}: `--policy-id {policy_id}` could be `{first}` or `{second}`; give the policy's ARN"
+    )]
+    PolicyIdAmbiguous {
+        file: String,
+        policy_id: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "{file}: no --original for policy `{id}` (given: {given}{why}); add `--original {id}=FILE`"
     )]
     MissingOriginal {
         file: String,
         id: String,
         given: String,
+        /// Why an original that looks like it does not stand for this policy, or nothing.
+        why: String,
     },
     #[error("`{flag}`: no step of {file} is for policy `{name}` (steps are for: {ids})")]
     UnusedOriginal {
@@ -41,39 +68,57 @@ pub enum StepsError {
         name: String,
         ids: String,
     },
-    #[error("{file}: policy `{id}` could be `{first}` or `{second}`; name it with `--original {id}=FILE`")]
-    Ambiguous {
+    #[error("{file}: `{flag}` could stand for policy `{first}` or `{second}`; name each policy by its id (a managed policy's ARN, an inline policy's name)")]
+    AmbiguousOriginal {
         file: String,
-        id: String,
+        flag: String,
         first: String,
         second: String,
     },
 }
 
+/// What the recommendation, applied as written, does to one policy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `CREATE_POLICY` documents, in order, then `DETACH_POLICY`: the documents replace it.
+    Replace(Vec<Value>),
+    /// `DETACH_POLICY` alone.
+    Detach,
+    /// `CREATE_POLICY` without `DETACH_POLICY`: the policy stays attached and the documents
+    /// are attached beside it; the principal ends up with the union.
+    Add(Vec<Value>),
+}
+
 /// One policy of the recommendation to prove.
 #[derive(Debug)]
 pub struct Job {
-    /// The `existingPolicyId`, as written ("(no id)" when a step has none).
+    /// The `existingPolicyId`, as written.
     pub id: String,
     /// Index into the `--original`s.
     pub original: usize,
-    /// The `CREATE_POLICY` documents, in order (none: the policy is detached).
-    pub documents: Vec<Value>,
-    /// Whether a `DETACH_POLICY` step is for the policy. `CREATE_POLICY` steps without one
-    /// are proved as replacing the original all the same (as `verify` always did), with a
-    /// warning: applied as written, the original would stay attached beside them.
-    pub detached: bool,
+    pub change: Change,
 }
 
-const NO_ID: &str = "(no id)";
-
-fn id_of(step: &RecommendedStep) -> &str {
-    step.policy_id.as_deref().unwrap_or(NO_ID)
+/// Is `id` a managed policy's ARN (else an inline policy's name, or whatever name a
+/// hand-written recommendation gives)?
+pub fn is_managed(id: &str) -> bool {
+    id.starts_with("arn:")
 }
 
-/// Does `name` (an `--original`'s) stand for the step id `id`?
-fn stands_for(name: &str, id: &str) -> bool {
-    id == name || id.rsplit('/').next() == Some(name)
+/// A managed policy's name: the last segment of its ARN.
+fn managed_name(id: &str) -> Option<&str> {
+    is_managed(id).then(|| id.rsplit('/').next()).flatten()
+}
+
+/// The groups `name` stands for: the one whose id it is, else the managed policies (not in
+/// `taken`) whose ARN ends in `/name`.
+fn stands_for(name: &str, ids: &[&str], taken: &[bool]) -> Vec<usize> {
+    if let Some(g) = ids.iter().position(|id| *id == name) {
+        return vec![g];
+    }
+    (0..ids.len())
+        .filter(|&g| !taken[g] && managed_name(ids[g]) == Some(name))
+        .collect()
 }
 
 /// The policies of `steps` to prove (only the one `policy_id` names, if given), in the
@@ -85,36 +130,101 @@ pub fn plan(
     policy_id: Option<&str>,
 ) -> Result<Vec<Job>, StepsError> {
     let mut groups: Vec<(&str, Vec<&RecommendedStep>)> = Vec::new();
-    for step in steps {
-        let id = id_of(step);
+    for (n, step) in steps.iter().enumerate() {
+        let Some(id) = step.policy_id.as_deref() else {
+            return Err(StepsError::CreateWithoutId {
+                file: file.to_string(),
+                step: n + 1,
+            });
+        };
         match groups.iter_mut().find(|(g, _)| *g == id) {
             Some((_, members)) => members.push(step),
             None => groups.push((id, vec![step])),
         }
     }
-    let every_id: Vec<&str> = groups.iter().map(|(id, _)| *id).collect();
-    let ids = every_id.join(", ");
     if groups.is_empty() {
         return Err(StepsError::Empty {
             file: file.to_string(),
         });
     }
-    if let Some(want) = policy_id {
-        groups.retain(|(id, _)| stands_for(want, id));
-        if groups.is_empty() {
-            return Err(StepsError::NoStepFor {
-                file: file.to_string(),
-                policy_id: want.to_string(),
-                ids,
-            });
+    let ids: Vec<&str> = groups.iter().map(|(id, _)| *id).collect();
+    let listed = ids.join(", ");
+    let selected: Vec<usize> = match policy_id {
+        None => (0..ids.len()).collect(),
+        Some(want) => match stands_for(want, &ids, &vec![false; ids.len()])[..] {
+            [] => {
+                return Err(StepsError::NoStepFor {
+                    file: file.to_string(),
+                    policy_id: want.to_string(),
+                    ids: listed,
+                })
+            }
+            [g] => vec![g],
+            [a, b, ..] => {
+                return Err(StepsError::PolicyIdAmbiguous {
+                    file: file.to_string(),
+                    policy_id: want.to_string(),
+                    first: ids[a].to_string(),
+                    second: ids[b].to_string(),
+                })
+            }
+        },
+    };
+    let names: Vec<String> = originals.iter().map(OriginalFile::name).collect();
+    // Which original stands for each group, and which group for each original: first the
+    // originals named by a policy's id, then the short names, among the policies left.
+    let mut by_group: Vec<Option<usize>> = vec![None; ids.len()];
+    let mut by_original: Vec<Option<usize>> = vec![None; originals.len()];
+    for (o, name) in names.iter().enumerate() {
+        if let Some(g) = ids.iter().position(|id| id == name) {
+            by_group[g] = Some(o);
+            by_original[o] = Some(g);
         }
     }
-    let lone = matches!((originals, groups.as_slice()), ([only], [_]) if only.id.is_none());
-    let mut jobs = Vec::with_capacity(groups.len());
-    for (id, members) in &groups {
-        let mut found =
-            (0..originals.len()).filter(|&o| lone || stands_for(&originals[o].name(), id));
-        let Some(original) = found.next() else {
+    for (o, name) in names.iter().enumerate() {
+        if by_original[o].is_some() {
+            continue;
+        }
+        let taken: Vec<bool> = by_group.iter().map(Option::is_some).collect();
+        match stands_for(name, &ids, &taken)[..] {
+            [] => {}
+            [g] => {
+                by_group[g] = Some(o);
+                by_original[o] = Some(g);
+            }
+            [a, b, ..] => {
+                return Err(StepsError::AmbiguousOriginal {
+                    file: file.to_string(),
+                    flag: originals[o].flag(),
+                    first: ids[a].to_string(),
+                    second: ids[b].to_string(),
+                })
+            }
+        }
+    }
+    // One plain --original, one policy to prove: it stands for that policy, unless its
+    // name stands for another.
+    if let ([only], [g]) = (originals, &selected[..]) {
+        if only.id.is_none() && by_original[0].is_none() {
+            by_group[*g] = Some(0);
+            by_original[0] = Some(*g);
+        }
+    }
+    let mut jobs = Vec::with_capacity(selected.len());
+    for g in selected {
+        let (id, members) = &groups[g];
+        let Some(original) = by_group[g] else {
+            let why = managed_name(id)
+                .and_then(|short| names.iter().position(|n| n == short))
+                .and_then(|o| by_original[o].map(|other| (o, other)))
+                .map(|(o, other)| {
+                    format!(
+                        "; `{}` stands for `{}`, whose id it is",
+                        originals[o].flag(),
+                        ids[other]
+                    )
+                })
+                .unwrap_or_default();
             return Err(StepsError::MissingOriginal {
                 file: file.to_string(),
                 id: id.to_string(),
@@ -123,44 +233,35 @@ pub fn plan(
                     .map(OriginalFile::flag)
                     .collect::<Vec<_>>()
                     .join(", "),
+                why,
             });
         };
-        if let Some(second) = found.next() {
-            return Err(StepsError::Ambiguous {
-                file: file.to_string(),
-                id: id.to_string(),
-                first: originals[original].flag(),
-                second: originals[second].flag(),
-            });
-        }
-        let documents = members
+        let documents: Vec<Value> = members
             .iter()
             .filter(|s| s.action == RecommendedAction::CreatePolicy)
             // The recommended document as AWS wrote it; the prover names what is malformed.
             .filter_map(|s| s.document.clone().map(Value::Object))
             .collect();
+        let detached = members
+            .iter()
+            .any(|s| s.action == RecommendedAction::DetachPolicy);
+        let change = match (detached, documents.is_empty()) {
+            (true, true) => Change::Detach,
+            (true, false) => Change::Replace(documents),
+            (false, _) => Change::Add(documents),
+        };
         jobs.push(Job {
             id: id.to_string(),
             original,
-            documents,
-            detached: members
-                .iter()
-                .any(|s| s.action == RecommendedAction::DetachPolicy),
+            change,
         });
     }
-    // An original for a step `--policy-id` did not select is referred to all the same.
-    let referred = |o: usize| {
-        jobs.iter().any(|j| j.original == o)
-            || every_id
-                .iter()
-                .any(|id| stands_for(&originals[o].name(), id))
-    };
-    if let Some(o) = (0..originals.len()).find(|&o| !referred(o)) {
+    if let Some(o) = by_original.iter().position(Option::is_none) {
         return Err(StepsError::UnusedOriginal {
             file: file.to_string(),
             flag: originals[o].flag(),
-            name: originals[o].name(),
-            ids,
+            name: names[o].clone(),
+            ids: listed,
         });
     }
     Ok(jobs)
@@ -185,6 +286,10 @@ mod tests {
 
     const A: &str = "arn:aws:iam::123456789012:policy/A";
 
+    fn originals_of(jobs: &[Job]) -> Vec<(&str, usize)> {
+        jobs.iter().map(|j| (j.id.as_str(), j.original)).collect()
+    }
+
     #[test]
     fn create_and_detach_of_one_policy_are_one_job() {
         let steps = [
@@ -194,7 +299,7 @@ mod tests {
         let jobs = plan("r", &steps, &[file(None, "x/A.json")], None).unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].id, A);
-        assert_eq!(jobs[0].documents.len(), 1);
+        assert_eq!(jobs[0].change, Change::Replace(vec![Value::Object(doc())]));
     }
 
     #[test]
@@ -206,12 +311,8 @@ mod tests {
         ];
         let both = [file(None, "A.json"), file(Some("Inline"), "i.json")];
         let jobs = plan("r", &steps, &both, None).unwrap();
-        assert_eq!(
-            jobs.iter()
-                .map(|j| (j.original, j.documents.len()))
-                .collect::<Vec<_>>(),
-            [(0, 1), (1, 0)]
-        );
+        assert_eq!(originals_of(&jobs), [(A, 0), ("Inline", 1)]);
+        assert_eq!(jobs[1].change, Change::Detach);
         let err = plan("r", &steps, &both[..1], None).unwrap_err().to_string();
         assert!(err.contains("no --original for policy `Inline`"), "{err}");
         assert!(err.contains("--original A.json"), "{err}");
@@ -223,8 +324,69 @@ mod tests {
         // An original for a step not selected is not an error.
         let jobs = plan("r", &steps, &both, Some("Inline")).unwrap();
         assert_eq!(jobs.len(), 1);
-        assert!(jobs[0].detached);
+        assert_eq!(jobs[0].change, Change::Detach);
         let lone = plan("r", &steps[..1], &both[..1], None).unwrap();
-        assert!(!lone[0].detached);
+        assert_eq!(lone[0].change, Change::Add(vec![Value::Object(doc())]));
+    }
+
+    #[test]
+    fn a_name_stands_for_one_policy_only() {
+        let m = "arn:aws:iam::123456789012:policy/S3Access";
+        let steps = [
+            RecommendedStep::create(m, doc()),
+            RecommendedStep::detach(m),
+            RecommendedStep::detach("S3Access"),
+        ];
+        // The short name is the inline policy's id: it stands for that one only.
+        let err = plan("r", &steps, &[file(Some("S3Access"), "m.json")], None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!("r: no --original for policy `{m}` (given: --original S3Access=m.json; `--original S3Access=m.json` stands for `S3Access`, whose id it is); add `--original {m}=FILE`")
+        );
+        // Each named by its id, in either order.
+        let each = [file(Some(m), "m.json"), file(Some("S3Access"), "i.json")];
+        let jobs = plan("r", &steps, &each, None).unwrap();
+        assert_eq!(originals_of(&jobs), [(m, 0), ("S3Access", 1)]);
+        let swapped = [each[1].clone(), each[0].clone()];
+        let jobs = plan("r", &steps, &swapped, None).unwrap();
+        assert_eq!(originals_of(&jobs), [(m, 1), ("S3Access", 0)]);
+        // --policy-id by the short name is the inline policy; the managed one by its ARN.
+        let jobs = plan("r", &steps, &each[1..], Some("S3Access")).unwrap();
+        assert_eq!(originals_of(&jobs), [("S3Access", 0)]);
+        let jobs = plan("r", &steps, &each[..1], Some(m)).unwrap();
+        assert_eq!(originals_of(&jobs), [(m, 0)]);
+        // Two managed policies named alike: the short name stands for neither.
+        let other = "arn:aws:iam::aws:policy/S3Access";
+        let two = [RecommendedStep::detach(m), RecommendedStep::detach(other)];
+        let err = plan("r", &two, &[file(Some("S3Access"), "m.json")], None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, format!("r: `--original S3Access=m.json` could stand for policy `{m}` or `{other}`; name each policy by its id (a managed policy's ARN, an inline policy's name)"));
+        let err = plan("r", &two, &[file(Some(m), "m.json")], Some("S3Access"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`--policy-id S3Access` could be"), "{err}");
+        // One of them named by its ARN: the short name is the other.
+        let named = [
+            file(Some(other), "a.json"),
+            file(Some("S3Access"), "m.json"),
+        ];
+        let jobs = plan("r", &two, &named, None).unwrap();
+        assert_eq!(originals_of(&jobs), [(m, 1), (other, 0)]);
+    }
+
+    #[test]
+    fn a_create_step_must_name_its_policy() {
+        let mut step = RecommendedStep::create(A, doc());
+        step.policy_id = None;
+        let err = plan("r", &[step], &[file(None, "A.json")], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("r: recommended step 1: CREATE_POLICY without `existingPolicyId`"),
+            "{err}"
+        );
     }
 }
