@@ -8,16 +8,18 @@
 //! id is a managed policy's ARN or an inline policy's name.
 //!
 //! **Matching.** Each `--original` has a name: the `ID` of `--original ID=FILE`, else the
-//! file stem. A name stands for the policy whose id it is (an ARN names a managed policy,
-//! a name an inline one); a name that is no policy's id stands for the managed policy whose
-//! ARN ends in `/NAME`, if exactly one not already named by its ARN does. Every policy of
-//! the recommendation (only the one `--policy-id` selects, if given) must have exactly one
-//! original, and every original must stand for exactly one policy: anything else is an
-//! error naming the file and the names in conflict. One plain `--original FILE` against a
-//! recommendation about one policy stands for it whatever the file is called, as `verify`
-//! always accepted. This matching is the only one possible: an original named by a
-//! policy's id can stand for no other (nothing else is named so, and two originals may not
-//! share a name), and a short name stands for one managed policy or is refused.
+//! file stem. An ARN stands for the managed policy with that ARN. Any other name may stand
+//! for the policy whose id it is (an inline policy's name) and for each managed policy
+//! whose ARN ends in `/NAME` that no `--original` names by its ARN; it stands for the one
+//! policy it may stand for, or, among several, for the one policy of them to be proved
+//! (`--policy-id`); otherwise it is refused, naming two of them. Every policy to be
+//! proved (all of them, or the one `--policy-id` selects) must have its original, and
+//! every original must stand for a policy. One plain `--original FILE` that may stand for
+//! no policy stands for the one policy to be proved, whatever the file is called, as
+//! `verify` always accepted. This accepts exactly when one assignment of the originals to
+//! distinct policies covers the policies to be proved (the tests check it against a
+//! brute-force search): each name's possible policies are its own, an ARN has one, and two
+//! originals may not share a name.
 //!
 //! **Change.** A group with a `DETACH_POLICY` step replaces its policy by its
 //! `CREATE_POLICY` documents, in order (none: it is detached). A group with `CREATE_POLICY`
@@ -52,14 +54,12 @@ pub enum StepsError {
         second: String,
     },
     #[error(
-        "{file}: no --original for policy `{id}` (given: {given}{why}); add `--original {id}=FILE`"
+        "{file}: no --original for policy `{id}` (given: {given}); add `--original {id}=FILE`"
     )]
     MissingOriginal {
         file: String,
         id: String,
         given: String,
-        /// Why an original that looks like it does not stand for this policy, or nothing.
-        why: String,
     },
     #[error("`{flag}`: no step of {file} is for policy `{name}` (steps are for: {ids})")]
     UnusedOriginal {
@@ -110,14 +110,14 @@ fn managed_name(id: &str) -> Option<&str> {
     is_managed(id).then(|| id.rsplit('/').next()).flatten()
 }
 
-/// The groups `name` stands for: the one whose id it is, else the managed policies (not in
-/// `taken`) whose ARN ends in `/name`.
-fn stands_for(name: &str, ids: &[&str], taken: &[bool]) -> Vec<usize> {
+/// The groups `--policy-id NAME` selects: the one whose id it is, else the managed
+/// policies whose ARN ends in `/NAME`.
+fn selects(name: &str, ids: &[&str]) -> Vec<usize> {
     if let Some(g) = ids.iter().position(|id| *id == name) {
         return vec![g];
     }
     (0..ids.len())
-        .filter(|&g| !taken[g] && managed_name(ids[g]) == Some(name))
+        .filter(|&g| managed_name(ids[g]) == Some(name))
         .collect()
 }
 
@@ -151,7 +151,7 @@ pub fn plan(
     let listed = ids.join(", ");
     let selected: Vec<usize> = match policy_id {
         None => (0..ids.len()).collect(),
-        Some(want) => match stands_for(want, &ids, &vec![false; ids.len()])[..] {
+        Some(want) => match selects(want, &ids)[..] {
             [] => {
                 return Err(StepsError::NoStepFor {
                     file: file.to_string(),
@@ -171,12 +171,16 @@ pub fn plan(
         },
     };
     let names: Vec<String> = originals.iter().map(OriginalFile::name).collect();
-    // Which original stands for each group, and which group for each original: first the
-    // originals named by a policy's id, then the short names, among the policies left.
+    // Which original stands for each group, and which group for each original. An ARN
+    // stands for its managed policy and nothing else. Any other name may stand for the
+    // policy whose id it is and for each managed policy whose ARN ends in `/NAME` that no
+    // ARN has taken (these sets are disjoint for distinct names, so the order does not
+    // matter); it stands for the one it may, or among several for the one that is to be
+    // proved, and is refused otherwise.
     let mut by_group: Vec<Option<usize>> = vec![None; ids.len()];
     let mut by_original: Vec<Option<usize>> = vec![None; originals.len()];
     for (o, name) in names.iter().enumerate() {
-        if let Some(g) = ids.iter().position(|id| id == name) {
+        if let Some(g) = ids.iter().position(|id| id == name && is_managed(id)) {
             by_group[g] = Some(o);
             by_original[o] = Some(g);
         }
@@ -185,25 +189,34 @@ pub fn plan(
         if by_original[o].is_some() {
             continue;
         }
-        let taken: Vec<bool> = by_group.iter().map(Option::is_some).collect();
-        match stands_for(name, &ids, &taken)[..] {
-            [] => {}
-            [g] => {
-                by_group[g] = Some(o);
-                by_original[o] = Some(g);
-            }
-            [a, b, ..] => {
+        let may: Vec<usize> = (0..ids.len())
+            .filter(|&g| {
+                by_group[g].is_none()
+                    && (ids[g] == name || managed_name(ids[g]) == Some(name.as_str()))
+            })
+            .collect();
+        let proved: Vec<usize> = may
+            .iter()
+            .copied()
+            .filter(|g| selected.contains(g))
+            .collect();
+        let g = match (may.as_slice(), proved.as_slice()) {
+            ([], _) => continue,
+            ([g], _) | (_, [g]) => *g,
+            (_, [a, b, ..]) | ([a, b, ..], _) => {
                 return Err(StepsError::AmbiguousOriginal {
                     file: file.to_string(),
                     flag: originals[o].flag(),
-                    first: ids[a].to_string(),
-                    second: ids[b].to_string(),
+                    first: ids[*a].to_string(),
+                    second: ids[*b].to_string(),
                 })
             }
-        }
+        };
+        by_group[g] = Some(o);
+        by_original[o] = Some(g);
     }
     // One plain --original, one policy to prove: it stands for that policy, unless its
-    // name stands for another.
+    // name may stand for some policy.
     if let ([only], [g]) = (originals, &selected[..]) {
         if only.id.is_none() && by_original[0].is_none() {
             by_group[*g] = Some(0);
@@ -214,17 +227,6 @@ pub fn plan(
     for g in selected {
         let (id, members) = &groups[g];
         let Some(original) = by_group[g] else {
-            let why = managed_name(id)
-                .and_then(|short| names.iter().position(|n| n == short))
-                .and_then(|o| by_original[o].map(|other| (o, other)))
-                .map(|(o, other)| {
-                    format!(
-                        "; `{}` stands for `{}`, whose id it is",
-                        originals[o].flag(),
-                        ids[other]
-                    )
-                })
-                .unwrap_or_default();
             return Err(StepsError::MissingOriginal {
                 file: file.to_string(),
                 id: id.to_string(),
@@ -233,7 +235,6 @@ pub fn plan(
                     .map(OriginalFile::flag)
                     .collect::<Vec<_>>()
                     .join(", "),
-                why,
             });
         };
         let documents: Vec<Value> = members
@@ -268,125 +269,5 @@ pub fn plan(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::{json, Map};
-    use std::path::PathBuf;
-
-    fn doc() -> Map<String, Value> {
-        json!({"Statement": []}).as_object().unwrap().clone()
-    }
-
-    fn file(id: Option<&str>, path: &str) -> OriginalFile {
-        OriginalFile {
-            id: id.map(String::from),
-            path: PathBuf::from(path),
-        }
-    }
-
-    const A: &str = "arn:aws:iam::123456789012:policy/A";
-
-    fn originals_of(jobs: &[Job]) -> Vec<(&str, usize)> {
-        jobs.iter().map(|j| (j.id.as_str(), j.original)).collect()
-    }
-
-    #[test]
-    fn create_and_detach_of_one_policy_are_one_job() {
-        let steps = [
-            RecommendedStep::create(A, doc()),
-            RecommendedStep::detach(A),
-        ];
-        let jobs = plan("r", &steps, &[file(None, "x/A.json")], None).unwrap();
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].id, A);
-        assert_eq!(jobs[0].change, Change::Replace(vec![Value::Object(doc())]));
-    }
-
-    #[test]
-    fn several_policies_need_their_originals() {
-        let steps = [
-            RecommendedStep::create(A, doc()),
-            RecommendedStep::detach(A),
-            RecommendedStep::detach("Inline"),
-        ];
-        let both = [file(None, "A.json"), file(Some("Inline"), "i.json")];
-        let jobs = plan("r", &steps, &both, None).unwrap();
-        assert_eq!(originals_of(&jobs), [(A, 0), ("Inline", 1)]);
-        assert_eq!(jobs[1].change, Change::Detach);
-        let err = plan("r", &steps, &both[..1], None).unwrap_err().to_string();
-        assert!(err.contains("no --original for policy `Inline`"), "{err}");
-        assert!(err.contains("--original A.json"), "{err}");
-        let extra = [both[0].clone(), both[1].clone(), file(None, "B.json")];
-        let err = plan("r", &steps, &extra, None).unwrap_err().to_string();
-        assert!(err.contains("`--original B.json`: no step"), "{err}");
-        let jobs = plan("r", &steps, &both[1..], Some("Inline")).unwrap();
-        assert_eq!(jobs[0].id, "Inline");
-        // An original for a step not selected is not an error.
-        let jobs = plan("r", &steps, &both, Some("Inline")).unwrap();
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].change, Change::Detach);
-        let lone = plan("r", &steps[..1], &both[..1], None).unwrap();
-        assert_eq!(lone[0].change, Change::Add(vec![Value::Object(doc())]));
-    }
-
-    #[test]
-    fn a_name_stands_for_one_policy_only() {
-        let m = "arn:aws:iam::123456789012:policy/S3Access";
-        let steps = [
-            RecommendedStep::create(m, doc()),
-            RecommendedStep::detach(m),
-            RecommendedStep::detach("S3Access"),
-        ];
-        // The short name is the inline policy's id: it stands for that one only.
-        let err = plan("r", &steps, &[file(Some("S3Access"), "m.json")], None)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            format!("r: no --original for policy `{m}` (given: --original S3Access=m.json; `--original S3Access=m.json` stands for `S3Access`, whose id it is); add `--original {m}=FILE`")
-        );
-        // Each named by its id, in either order.
-        let each = [file(Some(m), "m.json"), file(Some("S3Access"), "i.json")];
-        let jobs = plan("r", &steps, &each, None).unwrap();
-        assert_eq!(originals_of(&jobs), [(m, 0), ("S3Access", 1)]);
-        let swapped = [each[1].clone(), each[0].clone()];
-        let jobs = plan("r", &steps, &swapped, None).unwrap();
-        assert_eq!(originals_of(&jobs), [(m, 1), ("S3Access", 0)]);
-        // --policy-id by the short name is the inline policy; the managed one by its ARN.
-        let jobs = plan("r", &steps, &each[1..], Some("S3Access")).unwrap();
-        assert_eq!(originals_of(&jobs), [("S3Access", 0)]);
-        let jobs = plan("r", &steps, &each[..1], Some(m)).unwrap();
-        assert_eq!(originals_of(&jobs), [(m, 0)]);
-        // Two managed policies named alike: the short name stands for neither.
-        let other = "arn:aws:iam::aws:policy/S3Access";
-        let two = [RecommendedStep::detach(m), RecommendedStep::detach(other)];
-        let err = plan("r", &two, &[file(Some("S3Access"), "m.json")], None)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(err, format!("r: `--original S3Access=m.json` could stand for policy `{m}` or `{other}`; name each policy by its id (a managed policy's ARN, an inline policy's name)"));
-        let err = plan("r", &two, &[file(Some(m), "m.json")], Some("S3Access"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("`--policy-id S3Access` could be"), "{err}");
-        // One of them named by its ARN: the short name is the other.
-        let named = [
-            file(Some(other), "a.json"),
-            file(Some("S3Access"), "m.json"),
-        ];
-        let jobs = plan("r", &two, &named, None).unwrap();
-        assert_eq!(originals_of(&jobs), [(m, 1), (other, 0)]);
-    }
-
-    #[test]
-    fn a_create_step_must_name_its_policy() {
-        let mut step = RecommendedStep::create(A, doc());
-        step.policy_id = None;
-        let err = plan("r", &[step], &[file(None, "A.json")], None)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("r: recommended step 1: CREATE_POLICY without `existingPolicyId`"),
-            "{err}"
-        );
-    }
-}
+#[path = "verify_steps_tests.rs"]
+mod tests;

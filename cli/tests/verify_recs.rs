@@ -90,15 +90,16 @@ fn one_original_stands_for_one_policy_of_a_recommendation() {
             detach("S3Access"),
         ],
     );
-    // One --original for both was proved twice; now it stands for the inline one only.
+    // One --original for both was proved twice; now it is refused, naming both.
     verify(&rec, &[format!("S3Access={}", policy())], &unused)
         .assert()
         .code(1)
         .stdout("")
-        .stderr(predicate::str::contains(format!(
-            "rec.json: no --original for policy `{MANAGED}` (given: --original S3Access={p}; `--original S3Access={p}` stands for `S3Access`, whose id it is); add `--original {MANAGED}=FILE`",
-            p = policy()
-        )));
+        .stderr(format!(
+            "iam-refine: error: {}: `--original S3Access={}` could stand for policy `{MANAGED}` or `S3Access`; name each policy by its id (a managed policy's ARN, an inline policy's name)\n",
+            rec.display(),
+            policy()
+        ));
     // Naming each by its id, as the error says, was refused as ambiguous; it is proved.
     verify(
         &rec,
@@ -114,15 +115,17 @@ fn one_original_stands_for_one_policy_of_a_recommendation() {
         predicate::str::contains(format!("{MANAGED}: proved"))
             .and(predicate::str::contains("\nS3Access: proved")),
     );
-    // A plain file named after both is the inline one's, and the managed one has none.
+    // A plain file named after both, likewise.
     let stem = write(dir.path(), "S3Access.json", &read(&example("policy.json")));
     verify(&rec, &[stem.display().to_string()], &unused)
         .assert()
         .code(1)
         .stderr(predicate::str::contains(format!(
-            "no --original for policy `{MANAGED}`"
+            "`--original {}` could stand for policy `{MANAGED}` or `S3Access`",
+            stem.display()
         )));
-    // --policy-id by the short name is the inline policy; by the ARN the managed one.
+    // --policy-id by the short name is the inline policy, for which the original then
+    // stands; by the ARN the managed one.
     verify(&rec, &[format!("S3Access={}", policy())], &unused)
         .args(["--policy-id", "S3Access"])
         .assert()
