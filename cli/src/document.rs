@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use iam_refine::{parse_json_text, PolicyError, Recommendation, RecommendationError};
 
-use crate::names::Kind;
+use crate::names::{owner_of, Kind, OwnerError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -46,11 +46,8 @@ pub enum DocumentError {
         key: &'static str,
         found: &'static str,
     },
-    #[error("the output has both `{first}` and `{second}`: whose policy it is is ambiguous")]
-    Owners {
-        first: &'static str,
-        second: &'static str,
-    },
+    #[error(transparent)]
+    Owner(#[from] OwnerError),
     #[error("`{key}` is `{first}`, and `{second}` in the document it wraps: which one it is is ambiguous")]
     EnvelopeConflict {
         key: &'static str,
@@ -74,26 +71,7 @@ impl Envelope {
     /// Takes the names beside a `PolicyDocument`; an envelope inside another (a document
     /// given as a string holding one) must say the same.
     fn read(&mut self, map: &Map<String, Value>) -> Result<(), DocumentError> {
-        let string = |key: &'static str| match map.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(DocumentError::EnvelopeField {
-                key,
-                found: kind(other),
-            }),
-        };
-        let mut owner: Option<(Kind, String)> = None;
-        for k in Kind::ALL {
-            if let Some(name) = string(k.key())? {
-                if let Some((first, _)) = &owner {
-                    return Err(DocumentError::Owners {
-                        first: first.key(),
-                        second: k.key(),
-                    });
-                }
-                owner = Some((k, name));
-            }
-        }
+        let owner = owner_of(map)?;
         if let Some((k, name)) = owner {
             match &self.owner {
                 Some((k0, n0)) if (*k0, n0) != (k, &name) => {
@@ -106,7 +84,17 @@ impl Envelope {
                 _ => self.owner = Some((k, name)),
             }
         }
-        if let Some(name) = string("PolicyName")? {
+        let policy_name = match map.get("PolicyName") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(DocumentError::EnvelopeField {
+                    key: "PolicyName",
+                    found: kind(other),
+                })
+            }
+        };
+        if let Some(name) = policy_name {
             match &self.policy_name {
                 Some(n0) if *n0 != name => {
                     return Err(DocumentError::EnvelopeConflict {

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How deep findings nest before their `resource` (a `findings` array of `get-finding-v2`
 /// outputs in an array), as [`iam_refine::Findings`] reads them.
@@ -40,7 +40,6 @@ impl Kind {
     }
 
     /// The key of `get-<kind>-policy` output that names the owner.
-    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     pub fn key(self) -> &'static str {
         match self {
             Kind::Role => "RoleName",
@@ -49,7 +48,6 @@ impl Kind {
         }
     }
 
-    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     pub const ALL: [Kind; 3] = [Kind::Role, Kind::User, Kind::Group];
 }
 
@@ -152,6 +150,12 @@ pub enum NamesError {
     },
     #[error("{file}: findings nested more than {MAX_DEPTH} levels deep")]
     TooDeep { file: String },
+    #[error("{file}: {source}")]
+    Owner {
+        file: String,
+        #[source]
+        source: OwnerError,
+    },
 }
 
 /// Every mention must agree with every other: each pair is checked, since agreement is not
@@ -211,6 +215,69 @@ fn walk(file: &str, value: &Value, out: &mut Vec<Mention>, depth: usize) -> Resu
         }
         _ => Ok(()),
     }
+}
+
+/// What is wrong with the owner of a `get-<kind>-policy` output.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnerError {
+    #[error("`{key}` must be a string, found {found}")]
+    NotAString {
+        key: &'static str,
+        found: &'static str,
+    },
+    #[error("the output has both `{first}` and `{second}`: whose policy it is is ambiguous")]
+    Two {
+        first: &'static str,
+        second: &'static str,
+    },
+}
+
+/// The owner `get-role-policy` / `get-user-policy` / `get-group-policy` output names beside
+/// its `PolicyDocument` (`RoleName`, `UserName`, `GroupName`), if any.
+pub fn owner_of(map: &Map<String, Value>) -> Result<Option<(Kind, String)>, OwnerError> {
+    let mut owner: Option<(Kind, String)> = None;
+    for kind in Kind::ALL {
+        match map.get(kind.key()) {
+            None => {}
+            Some(Value::String(name)) => {
+                if let Some((first, _)) = &owner {
+                    return Err(OwnerError::Two {
+                        first: first.key(),
+                        second: kind.key(),
+                    });
+                }
+                owner = Some((kind, name.clone()));
+            }
+            Some(other) => {
+                return Err(OwnerError::NotAString {
+                    key: kind.key(),
+                    found: kind_of(other),
+                })
+            }
+        }
+    }
+    Ok(owner)
+}
+
+/// What a policy file's `get-<kind>-policy` envelope says of its owner, read at the top
+/// level as `refine` reads the file (`verify` reads nested envelopes too:
+/// [`crate::document`]).
+pub fn policy_file_owner(file: &str, value: &Value) -> Result<Option<Mention>, NamesError> {
+    let Value::Object(map) = value else {
+        return Ok(None);
+    };
+    if !map.contains_key("PolicyDocument") {
+        return Ok(None);
+    }
+    let owner = owner_of(map).map_err(|source| NamesError::Owner {
+        file: file.to_string(),
+        source,
+    })?;
+    Ok(owner.map(|(kind, name)| Mention {
+        file: file.to_string(),
+        field: kind.key(),
+        principal: Principal::Named { kind, name },
+    }))
 }
 
 /// The one principal a findings file is about, if it names one; two different ones are an

@@ -457,3 +457,39 @@ fn account_refuses_a_findings_file_about_two_principals() {
             "MyRole.json (`resource`) is about `arn:aws:iam::123456789012:role/MyRole`, but",
         ));
 }
+
+#[test]
+fn refine_refuses_a_policy_of_another_principal_than_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc: Value = serde_json::from_str(&read(&example("policy.json"))).unwrap();
+    let wrapped = |key: &str, owner: &str| {
+        write(
+            dir.path(),
+            "inline.json",
+            &json!({key: owner, "PolicyName": "MyPolicy", "PolicyDocument": doc}).to_string(),
+        )
+    };
+    let refine = |policy: &Path| {
+        let mut c = bin();
+        c.arg("refine")
+            .arg(policy)
+            .arg("--unused")
+            .arg(example("unused.json"));
+        c
+    };
+    refine(&wrapped("RoleName", "MyRole")).assert().code(0);
+    for (key, owner, said) in [
+        ("RoleName", "Other", "role `Other`"),
+        ("UserName", "MyRole", "user `MyRole`"),
+        ("GroupName", "MyRole", "group `MyRole`"),
+    ] {
+        refine(&wrapped(key, owner))
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "unused.json (`resource`) is about `{ROLE}`, but {} (`{key}`) is about {said}: the inputs must be about one principal",
+                dir.path().join("inline.json").display()
+            )));
+    }
+}
