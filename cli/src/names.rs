@@ -176,8 +176,9 @@ pub fn check_agree(mentions: &[Mention]) -> Result<(), NamesError> {
 }
 
 /// The `resource` of every `get-finding-v2` output in a findings file (an output, an array
-/// of them, or a `findings` array), in document order: the principals the findings are
-/// about. Shapes that name no principal (`[{"serviceNamespace", "actions"}]`) give none.
+/// of them, a `findings` array, or one nested where the findings reader looks), in
+/// document order: the principals the findings are about. Shapes that name no principal
+/// (`[{"serviceNamespace", "actions"}]`) give none.
 pub fn finding_resources(file: &str, value: &Value) -> Result<Vec<Mention>, NamesError> {
     let mut out = Vec::new();
     walk(file, value, &mut out, 0)?;
@@ -208,10 +209,12 @@ fn walk(file: &str, value: &Value, out: &mut Vec<Mention>, depth: usize) -> Resu
                     })
                 }
             }
-            match map.get("findings") {
-                Some(inner) => walk(file, inner, out, depth + 1),
-                None => Ok(()),
-            }
+            // Every key the findings reader descends through (it takes the first present;
+            // a `resource` under any of them is a principal named all the same).
+            ["findingDetails", "unusedPermissionDetails", "findings"]
+                .into_iter()
+                .filter_map(|key| map.get(key))
+                .try_for_each(|inner| walk(file, inner, out, depth + 1))
         }
         _ => Ok(()),
     }
