@@ -218,6 +218,8 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     for (name, (_, envelope)) in original_names.iter().zip(&originals) {
         mentions.extend(verify_names::envelope_mention(name, envelope));
     }
+    // A policy document is one verdict without a name; a recommendation's are named.
+    let named = matches!(refined, Refined::Recommendation(_));
     let jobs = match refined {
         Refined::Document(doc, envelope) => {
             if config.originals.len() != 1 {
@@ -265,10 +267,9 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     let prover = Prover::new(&catalog, &findings, config.limits)?;
     let mut z3 = Z3Worker::new();
     let mut exit = Exit::Ok;
-    let single = jobs.len() == 1 && jobs[0].id.is_empty();
     for job in jobs {
         let original = &documents[job.original];
-        let id = (!single).then_some(job.id.as_str());
+        let id = named.then_some(job.id.as_str());
         let judgement = match &job.change {
             Change::Replace(refined) => {
                 prover.prove_keeping(&mut z3, original, refined, &prover.unused, &config.skip_sid)

@@ -24,7 +24,8 @@
 //! **Change.** A group with a `DETACH_POLICY` step replaces its policy by its
 //! `CREATE_POLICY` documents, in order (none: it is detached). A group with `CREATE_POLICY`
 //! steps and no `DETACH_POLICY` leaves the policy attached beside them ([`Change::Add`]).
-//! A `CREATE_POLICY` step without `existingPolicyId` replaces no named policy: refused.
+//! A step without `existingPolicyId` (or with an empty one) is about no named policy:
+//! refused.
 
 use serde_json::Value;
 
@@ -36,8 +37,12 @@ use crate::config::OriginalFile;
 pub enum StepsError {
     #[error("{file}: the recommendation has no step")]
     Empty { file: String },
-    #[error("{file}: recommended step {step}: CREATE_POLICY without `existingPolicyId`: the policy it replaces is not named, so the change cannot be judged")]
-    CreateWithoutId { file: String, step: usize },
+    #[error("{file}: recommended step {step}: {action} without `existingPolicyId`: the policy it is about is not named, so the change cannot be judged")]
+    WithoutId {
+        file: String,
+        step: usize,
+        action: &'static str,
+    },
     #[error("{file}: no recommended step for policy `{policy_id}` (steps are for: {ids})")]
     NoStepFor {
         file: String,
@@ -131,10 +136,12 @@ pub fn plan(
 ) -> Result<Vec<Job>, StepsError> {
     let mut groups: Vec<(&str, Vec<&RecommendedStep>)> = Vec::new();
     for (n, step) in steps.iter().enumerate() {
-        let Some(id) = step.policy_id.as_deref() else {
-            return Err(StepsError::CreateWithoutId {
+        // An empty id names no policy either.
+        let Some(id) = step.policy_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(StepsError::WithoutId {
                 file: file.to_string(),
                 step: n + 1,
+                action: step.action.name(),
             });
         };
         match groups.iter_mut().find(|(g, _)| *g == id) {
