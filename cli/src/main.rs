@@ -17,6 +17,7 @@ mod document;
 mod exit;
 mod expand_cmd;
 mod input;
+mod names;
 mod output;
 mod policies_cmd;
 mod prover;
@@ -28,6 +29,8 @@ mod split_check;
 mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;
+#[cfg(feature = "verify")]
+mod verify_names;
 #[cfg(feature = "verify")]
 mod verify_steps;
 mod warnings;
