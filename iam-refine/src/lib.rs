@@ -91,6 +91,7 @@ mod quota;
 mod recommendation;
 mod refine;
 mod report;
+pub mod request;
 mod trie;
 mod usage;
 
