@@ -19,7 +19,7 @@ use super::statement::EvalPolicy;
 use super::variables::Env;
 
 /// What IAM decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
     /// Some `Allow` statement matches and no `Deny` does.
     Allowed,
