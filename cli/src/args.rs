@@ -61,6 +61,11 @@ pub enum Command {
     /// far as the files and the given values allow; what stays unknown until deployment is
     /// named `${NAME}` in the document.
     Policies(PoliciesArgs),
+    /// Evaluate one request against identity-based policies as IAM does: allowed,
+    /// explicitly denied or implicitly denied, with the statements that decided, and the
+    /// `aws iam simulate-custom-policy` command that asks AWS the same question.
+    #[command(after_help = Exit::simulate_help())]
+    Simulate(SimulateArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
         /// A JSON catalog to use instead of the embedded snapshot.
@@ -108,6 +113,91 @@ pub struct RefineArgs {
     pub choice: ChoiceArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Policy files (any shape `refine` reads): the identity-based policies of one
+    /// principal, evaluated together. `-` reads stdin.
+    #[arg(required = true, value_name = "POLICY")]
+    pub policies: Vec<PathBuf>,
+    /// The request's action, such as `s3:GetObject`.
+    #[arg(
+        long,
+        value_name = "ACTION",
+        required_unless_present = "request",
+        requires = "resource",
+        conflicts_with = "request"
+    )]
+    pub action: Option<String>,
+    /// The request's resource, normally an ARN.
+    #[arg(
+        long,
+        value_name = "ARN",
+        requires = "action",
+        conflicts_with = "request"
+    )]
+    pub resource: Option<String>,
+    /// A context key of the request, KEY=TYPE:VALUE, TYPE as `aws iam
+    /// simulate-custom-policy` takes it: string, numeric, boolean, date, ip, binary, or
+    /// their ...List forms (stringList, ...), which take several values by repeating the
+    /// key. Repeatable.
+    #[arg(long, value_name = "KEY=TYPE:VALUE", value_parser = parse_context, conflicts_with = "request")]
+    pub context: Vec<ContextArg>,
+    /// The whole request as JSON: {"action": ..., "resource": ..., "context": {KEY:
+    /// {"type": TYPE, "values": [...]}}}. `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// `text`: the decision, the statements that decided, and the `aws` command; `json`:
+    /// the same as one JSON object (with `schemaVersion`).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SimulateFormat::Text)]
+    pub format: SimulateFormat,
+    /// Exit 3 unless the request is allowed / denied (explicitly or implicitly).
+    #[arg(long, value_enum, value_name = "DECISION")]
+    pub expect: Option<Expectation>,
+}
+
+/// One `--context KEY=TYPE:VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextArg {
+    pub key: String,
+    pub kind: iam_refine::request::ValueType,
+    pub value: String,
+}
+
+fn parse_context(text: &str) -> Result<ContextArg, String> {
+    let bad = |why: &str| {
+        format!("`{text}`: {why}; expected KEY=TYPE:VALUE, such as aws:SourceIp=ip:203.0.113.7")
+    };
+    let (key, rest) = text.split_once('=').ok_or_else(|| bad("no `=`"))?;
+    if key.is_empty() {
+        return Err(bad("the key is empty"));
+    }
+    let (kind, value) = rest
+        .split_once(':')
+        .ok_or_else(|| bad("no `:` after the type"))?;
+    let kind = iam_refine::request::ValueType::from_name(kind).ok_or_else(|| {
+        bad(&format!("unknown type `{kind}` (string, stringList, numeric, numericList, boolean, booleanList, date, dateList, ip, ipList, binary, binaryList)"))
+    })?;
+    Ok(ContextArg {
+        key: key.to_string(),
+        kind,
+        value: value.to_string(),
+    })
+}
+
+/// `simulate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    Text,
+    Json,
+}
+
+/// `simulate --expect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Expectation {
+    Allowed,
+    Denied,
 }
 
 #[derive(Debug, clap::Args)]
@@ -404,6 +494,21 @@ mod tests {
         assert_eq!(parse_assignment("K="), Ok(("K".into(), String::new())));
         for bad in ["", "K", "=v", " =v"] {
             assert!(parse_assignment(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn context_entries() {
+        use iam_refine::request::ValueType;
+        let c = parse_context("aws:SourceIp=ip:2001:db8::1").unwrap();
+        assert_eq!(
+            (c.key.as_str(), c.kind, c.value.as_str()),
+            ("aws:SourceIp", ValueType::Ip, "2001:db8::1")
+        );
+        let c = parse_context("aws:TagKeys=stringlist:").unwrap();
+        assert_eq!((c.kind, c.value.as_str()), (ValueType::StringList, ""));
+        for bad in ["k", "=string:x", "k=string", "k=text:x", "k=:x"] {
+            assert!(parse_context(bad).is_err(), "{bad}");
         }
     }
 

@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use iam_refine::{PlanOptions, RefineOptions};
 
+use iam_refine::request::Request;
+
 use crate::args::{
-    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, PoliciesArgs,
-    PoliciesFormat, ProofArgs, RefineArgs, Shard, VerifyArgs, VerifyLimitArgs,
+    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Expectation, Format, FormatArgs,
+    PoliciesArgs, PoliciesFormat, ProofArgs, RefineArgs, Shard, SimulateArgs, SimulateFormat,
+    VerifyArgs, VerifyLimitArgs,
 };
 
 /// A usage error found after parsing: exit 2, with the subcommand's usage line.
@@ -43,6 +46,7 @@ pub enum Task {
         patterns: Vec<String>,
         catalog: Option<PathBuf>,
     },
+    Simulate(SimulateConfig),
     Catalog {
         catalog: Option<PathBuf>,
         services: bool,
@@ -101,6 +105,85 @@ impl PoliciesConfig {
                 pseudo,
             },
             json: a.format == PoliciesFormat::Json,
+        })
+    }
+}
+
+/// `iam-refine simulate`, checked.
+#[derive(Debug, Clone)]
+pub struct SimulateConfig {
+    pub policies: Vec<PathBuf>,
+    pub request: RequestSource,
+    pub format: SimulateFormat,
+    pub expect: Option<Expectation>,
+}
+
+/// Where `simulate` gets its request.
+#[derive(Debug, Clone)]
+pub enum RequestSource {
+    /// `--action`, `--resource`, `--context`.
+    Given(Request),
+    /// `--request FILE`.
+    File(PathBuf),
+}
+
+impl SimulateConfig {
+    fn resolve(a: SimulateArgs) -> Result<SimulateConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "simulate",
+            message,
+        };
+        let stdin_policies = a.policies.iter().filter(|p| is_stdin(p)).count();
+        let stdin_request = a.request.as_deref().is_some_and(is_stdin);
+        if stdin_policies + usize::from(stdin_request) > 1 {
+            return Err(usage("`-` (stdin) can be read only once".to_string()));
+        }
+        let request = match (a.request, a.action, a.resource) {
+            (Some(file), None, None) => RequestSource::File(file),
+            (None, Some(action), Some(resource)) => {
+                let mut request = Request::new(action, resource);
+                // Repeating a `...List` key adds a value; anything else repeated is a mistake.
+                let mut entries: Vec<(String, iam_refine::request::ValueType, Vec<String>)> =
+                    Vec::new();
+                for c in a.context {
+                    match entries
+                        .iter_mut()
+                        .find(|(k, _, _)| k.eq_ignore_ascii_case(&c.key))
+                    {
+                        None => entries.push((c.key, c.kind, vec![c.value])),
+                        Some((k, kind, _)) if *kind != c.kind => {
+                            return Err(usage(format!(
+                                "--context `{k}` is given as `{kind}` and as `{}` (key names are case-insensitive)",
+                                c.kind
+                            )))
+                        }
+                        Some((k, kind, _)) if !kind.is_list() => {
+                            return Err(usage(format!(
+                                "--context `{k}` is given twice as `{kind}`, which takes one value; use `{kind}List` for several"
+                            )))
+                        }
+                        Some((_, _, values)) => values.push(c.value),
+                    }
+                }
+                for (key, kind, values) in entries {
+                    request
+                        .insert(key, kind, values)
+                        .map_err(|e| usage(e.to_string()))?;
+                }
+                RequestSource::Given(request)
+            }
+            // clap requires --action with --resource, or --request alone.
+            _ => {
+                return Err(usage(
+                    "give --action ACTION --resource ARN, or --request FILE".to_string(),
+                ))
+            }
+        };
+        Ok(SimulateConfig {
+            policies: a.policies,
+            request,
+            format: a.format,
+            expect: a.expect,
         })
     }
 }
@@ -382,7 +465,9 @@ impl Config {
             Task::Verify(_) => true,
             Task::Refine(c) => c.verify.is_some(),
             Task::Account(c) => c.verify.is_some(),
-            Task::Expand { .. } | Task::Catalog { .. } | Task::Policies(_) => false,
+            Task::Expand { .. } | Task::Catalog { .. } | Task::Policies(_) | Task::Simulate(_) => {
+                false
+            }
         }
     }
 
@@ -396,6 +481,7 @@ impl Config {
             Command::Account(a) => Task::Account(AccountConfig::resolve(a)?),
             Command::Verify(a) => Task::Verify(VerifyConfig::resolve(a)?),
             Command::Expand { patterns, catalog } => Task::Expand { patterns, catalog },
+            Command::Simulate(a) => Task::Simulate(SimulateConfig::resolve(a)?),
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
             Command::Policies(a) => Task::Policies(PoliciesConfig::resolve(a)?),
         };

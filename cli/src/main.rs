@@ -24,6 +24,7 @@ mod prover;
 mod refine_cmd;
 mod refine_render;
 mod render;
+mod simulate_cmd;
 #[cfg(feature = "verify")]
 mod split_check;
 mod usage_input;
