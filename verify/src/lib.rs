@@ -28,7 +28,9 @@
 //!   knows yet).
 //! * **T3, no unused action over all strings** ([`Theorem::NoUnused`]): no refined Allow
 //!   statement matches an unused action (any casing) or any string of a wholly unused
-//!   service.
+//!   service, unless a keep pattern ([`Unused::keep`]) matches it: the unused set is the
+//!   findings minus the keep patterns' language, so a service with a kept action is still
+//!   unused in every other string, also those no catalog knows.
 //! * **Deny statements unchanged** ([`Theorem::DenyChanged`]): a paired Deny statement
 //!   matches exactly the strings its original matches, over all strings.
 //! * **Statements left as written** ([`Prover::verify_documents_keeping`], [`Keep`],

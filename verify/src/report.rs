@@ -38,7 +38,7 @@ pub enum Theorem {
     /// T2: a refined Allow statement allows only strings its original statement allows.
     Containment,
     /// T3: a refined Allow statement allows no unused action (any casing, any string in a
-    /// wholly unused service).
+    /// wholly unused service) that no keep pattern matches.
     NoUnused,
     /// A Deny statement matches a different set of strings than its original.
     DenyChanged,

@@ -125,14 +125,17 @@ pub(crate) fn top_level_keys(
     })
 }
 
-/// T3: `refined[r] ∩ Unused = ∅` over all strings. The unused names are finitely many:
-/// one ground query "`x ∈ R`" over them; a wholly unused service is infinite: one symbolic
-/// query `R ∩ svc:*` per service.
+/// T3: `refined[r] ∩ Unused = ∅` over all strings, where `Unused` is the findings minus
+/// the keep patterns `K`. The unused names are finitely many: one ground query
+/// "`x ∈ R ∧ x ∉ K`" over them; a wholly unused service is infinite: one symbolic query
+/// `R ∩ svc:* ∖ K` per service (a language difference, so also the strings no catalog
+/// knows that no keep pattern matches).
 pub(crate) fn no_unused(inp: &Inputs<'_>, q: &mut Question<'_>, r: usize) -> Outcome {
     let stmt = &inp.refined[r];
+    let keep = &inp.unused.keep;
     let mut ground = GroundBuilder::new();
     for n in &inp.unused.names {
-        ground.add(n, &[(stmt, true)]);
+        ground.add(n, &[(stmt, true), (keep, false)]);
     }
     let mut witness = q.case(&ground.build())?;
     for svc in &inp.unused.services {
@@ -141,7 +144,10 @@ pub(crate) fn no_unused(inp: &Inputs<'_>, q: &mut Question<'_>, r: usize) -> Out
         }
         let prefix = format!("{svc}:");
         let everything = Re::concat(vec![Re::Lit(prefix.clone()), Re::AnyStar]);
-        let query = Re::inter(vec![lang(stmt, Scope::Namespace(svc)), everything]);
+        let query = Re::diff(
+            Re::inter(vec![lang(stmt, Scope::Namespace(svc)), everything]),
+            lang(keep, Scope::Namespace(svc)),
+        );
         witness = q.member_behind(&query, &prefix)?;
     }
     let Some(x) = witness else { return Ok(None) };
