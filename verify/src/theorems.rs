@@ -282,20 +282,26 @@ fn example_of(q: &mut Question<'_>, stmt: &Statement) -> Result<Option<String>, 
     q.member(&lang(stmt, Scope::All))
 }
 
-/// A statement without counterpart is always a counterexample; the witness is a string it
-/// matches (empty when it matches nothing).
+/// A statement without counterpart is a counterexample when it matches some string: the
+/// witness is one it matches, re-checked. A statement whose language is empty (`NotAction:
+/// "*"`) decides no request, so removing or adding it changes nothing: no counterexample.
+/// "Empty" is Z3's answer over all strings (an undecided query makes the verdict Unknown).
 fn without_counterpart(
     q: &mut Question<'_>,
     stmt: &Statement,
-) -> Result<(String, bool), VerifyError> {
+) -> Result<Option<(String, bool)>, VerifyError> {
     let witness = example_of(q, stmt)?;
-    let holds = witness.as_deref().is_none_or(|x| stmt.matches(x));
-    Ok((witness.unwrap_or_default(), holds))
+    Ok(witness.map(|x| {
+        let holds = stmt.matches(&x);
+        (x, holds)
+    }))
 }
 
-/// An original Deny statement without counterpart.
+/// An original Deny statement without counterpart that denies something.
 pub(crate) fn deny_removed(inp: &Inputs<'_>, q: &mut Question<'_>, o: usize) -> Outcome {
-    let (x, holds) = without_counterpart(q, &inp.original[o])?;
+    let Some((x, holds)) = without_counterpart(q, &inp.original[o])? else {
+        return Ok(None);
+    };
     let detail = format!(
         "original deny statement {} has no counterpart in the refined policy (it denies `{x}`)",
         o + 1
@@ -303,10 +309,12 @@ pub(crate) fn deny_removed(inp: &Inputs<'_>, q: &mut Question<'_>, o: usize) -> 
     refuted(inp, Theorem::DenyRemoved, (Some(o), None), x, detail, holds)
 }
 
-/// A refined statement without counterpart.
+/// A refined statement without counterpart that matches something.
 pub(crate) fn unpaired(inp: &Inputs<'_>, q: &mut Question<'_>, r: usize) -> Outcome {
     let stmt = &inp.refined[r];
-    let (x, holds) = without_counterpart(q, stmt)?;
+    let Some((x, holds)) = without_counterpart(q, stmt)? else {
+        return Ok(None);
+    };
     let kind = match stmt.effect {
         Effect::Allow => "allow ",
         Effect::Deny => "deny ",
