@@ -9,13 +9,16 @@
 //!   ([`crate::trie`]), each of which stays inside the original pattern over all strings.
 //! - In an Allow statement with `NotAction`, the unused actions it allows are added to
 //!   `NotAction`, as wildcards where every catalog action a wildcard covers is unused and
-//!   allowed by the statement, and as `svc:*` for a wholly unused service.
+//!   allowed by the statement (and that reach no string a keep pattern matches), and as
+//!   `svc:*` for a wholly unused service, also one a keep pattern reaches into (`NotAction`
+//!   cannot exclude all of a service but the kept part: a warning names the keep pattern).
 //! - Entries are de-duplicated and an entry covered by another of the same statement is
 //!   dropped; a statement left with no action is removed; a policy left with no statement
 //!   is to be detached.
 //! - Names the catalog does not know are kept (with a warning) unless the findings name
 //!   them, in which case they go where they are written literally, and no new wildcard is
-//!   allowed to reach them.
+//!   allowed to reach them. The same holds for every string of a wholly unused service
+//!   that no keep pattern matches ([`Unused::unused_beyond_catalog`]).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -290,9 +293,7 @@ impl Refiner<'_, '_> {
         stats.entries_redundant += before - items.len();
         stmt.with_patterns(items.iter().map(|i| i.render(catalog)).collect())
     }
-}
 
-impl Refiner<'_, '_> {
     /// Statement `n`, a `NotAction` one, gains `svc:*` (`marker` is `svc:`) for a service
     /// the findings call unused but for what keep patterns match: names each keep pattern
     /// reaching into the service that the statement does not exclude already.
