@@ -180,7 +180,7 @@ fn random_case(seed: u64) -> Case {
     let keep: Vec<String> = (0..1 + rng.below(3))
         .map(|_| {
             let k = rng.below(services.len());
-            random_keep(&mut rng, &services[k], &actions[k])
+            random_keep(&mut rng, services[k], &actions[k])
         })
         .collect();
     unused.keep = keep.clone();
@@ -197,7 +197,7 @@ fn random_case(seed: u64) -> Case {
     for _ in 0..1 + rng.below(3) {
         let k = rng.below(services.len());
         let mut list: Vec<String> = (0..1 + rng.below(4))
-            .map(|_| random_entry(&mut rng, &services[k], &actions[k], &keep))
+            .map(|_| random_entry(&mut rng, services[k], &actions[k], &keep))
             .collect();
         for e in &list {
             if !e.contains(['*', '?']) && catalog().find(&e.to_ascii_lowercase()).is_none() {
