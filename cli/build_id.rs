@@ -18,9 +18,10 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// What the binaries are built from, relative to the workspace root: every crate they link
-/// of this workspace (sources, build scripts, embedded data), the manifests and the lock
-/// file (dependency versions and features).
+/// What the binaries are built from, relative to the workspace root: every crate of this
+/// workspace they link (sources, build scripts, embedded data; `cli/tests/build_id.rs`
+/// checks that none is missing), the manifests and the lock file (dependency versions and
+/// features).
 pub const SOURCES: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
@@ -33,6 +34,8 @@ pub const SOURCES: &[&str] = &[
     "iam-refine/build.rs",
     "iam-refine/src",
     "iam-refine/data",
+    "iac/Cargo.toml",
+    "iac/src",
     "verify/Cargo.toml",
     "verify/src",
 ];

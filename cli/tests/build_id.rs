@@ -104,3 +104,41 @@ fn any_change_to_the_sources_changes_the_identity() {
     fs::remove_dir_all(tree.join("iam-refine/data")).unwrap();
     assert_ne!(hash(tree), original);
 }
+
+/// Every crate of the workspace that `iam-refine` or `iam-refine-prover` depends on is in
+/// the identity: its manifest and its `src/` (a crate added later must be added there).
+#[test]
+fn every_workspace_crate_the_binaries_link_is_hashed() {
+    let root_manifest = fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    // `name = { path = "dir", ... }` lines of `[workspace.dependencies]`.
+    let paths: Vec<(String, String)> = root_manifest
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.split_once('=')?;
+            let path = rest.split("path = \"").nth(1)?.split('"').next()?;
+            Some((name.trim().to_string(), path.to_string()))
+        })
+        .collect();
+    assert!(paths.iter().any(|(n, _)| n == "iam-refine"), "{paths:?}");
+    let mut linked = 0;
+    for package in ["cli", "prover"] {
+        let manifest = fs::read_to_string(root().join(package).join("Cargo.toml")).unwrap();
+        for (name, dir) in &paths {
+            let depends = manifest.lines().any(|l| {
+                l.trim_start().starts_with(&format!("{name}.workspace"))
+                    || l.trim_start()
+                        .starts_with(&format!("{name} = {{ workspace"))
+            });
+            if depends {
+                linked += 1;
+                for entry in [format!("{dir}/Cargo.toml"), format!("{dir}/src")] {
+                    assert!(
+                        build_id::SOURCES.contains(&entry.as_str()),
+                        "{package} depends on {name}, but cli/build_id.rs does not hash `{entry}`"
+                    );
+                }
+            }
+        }
+    }
+    assert!(linked >= 3, "{linked}");
+}
