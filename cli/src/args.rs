@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_INPUT_BYTES: &str = "256MiB";
 /// Sid, Resource, Condition and order, and replaces wildcards by the shortest safe
 /// prefixes of a CamelCase trie over every AWS action.
 #[derive(Debug, Parser)]
-#[command(name = "iam-refine", version, after_help = Exit::help())]
+#[command(name = "iam-refine", version = crate::prover::BUILD_ID, after_help = Exit::help())]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,

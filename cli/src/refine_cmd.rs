@@ -294,8 +294,7 @@ fn refine_all(
     let total = loaded.sources.len();
     let mut outcomes = Vec::with_capacity(total);
     for (k, source) in loaded.sources.iter().enumerate() {
-        let findings =
-            options.apply_keep(&loaded.usage.unused_in(&source.policy, catalog), catalog);
+        let findings = options.apply_keep(&loaded.usage.unused_in(&source.policy, catalog));
         let unused = findings.resolve(catalog);
         let refinement = refine_with(&source.policy, &unused, options);
         let Fitted {

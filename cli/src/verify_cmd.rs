@@ -101,11 +101,14 @@ impl Prover {
     }
 }
 
-/// The findings as the prover reads them: plain names, nothing resolved by the refiner.
+/// The findings as the prover reads them: plain names and the keep patterns, nothing
+/// resolved by the refiner (the prover takes what the patterns match out of the findings
+/// itself, over all strings).
 pub fn unused_of(findings: &Findings) -> iam_refine_verify::Unused {
     iam_refine_verify::Unused {
         actions: findings.actions().map(String::from).collect(),
         services: findings.services().map(String::from).collect(),
+        keep: findings.keep_patterns().map(String::from).collect(),
     }
 }
 
@@ -201,7 +204,7 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     for p in &config.keep {
         options = options.keep(p)?;
     }
-    let findings = options.apply_keep(&findings, &catalog);
+    let findings = options.apply_keep(&findings);
     let refined_name = display_name(&config.refined);
     let refined = document::refined(&input::read_input(&config.refined, limit)?)
         .with_context(|| refined_name.clone())?;
