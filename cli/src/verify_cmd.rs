@@ -188,8 +188,13 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     let limit = common.max_input_bytes;
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
     let findings_name = display_name(&config.unused);
-    let findings =
-        Findings::parse(&input::read_input(&config.unused, limit)?).context(findings_name)?;
+    let read = Findings::read(&input::read_input(&config.unused, limit)?)
+        .with_context(|| findings_name.clone())?;
+    // Findings set aside (not ACTIVE) or put together: the proof is about what is left.
+    for note in &read.notes {
+        console.warn(&format!("{findings_name}: {note}"));
+    }
+    let findings = read.findings;
     // `--keep` actions were never to be removed: not unused, for the proof either.
     let mut options = RefineOptions::new();
     for p in &config.keep {

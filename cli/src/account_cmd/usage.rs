@@ -104,7 +104,8 @@ fn findings(path: &Path, account: &Account, limit: u64) -> Result<LoadedUsage> {
         .unmatched(account)
         .into_iter()
         .map(|arn| format!("findings for `{arn}`, which the export does not have, are not used"));
-    let warnings = ignored.chain(unmatched).collect();
+    let notes = findings.notes().iter().cloned();
+    let warnings = ignored.chain(notes).chain(unmatched).collect();
     Ok(LoadedUsage {
         evidences: Evidences::Findings(findings),
         files,
