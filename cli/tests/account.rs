@@ -391,6 +391,32 @@ fn outputs_never_go_over_inputs() {
         .code(1)
         .stderr(predicate::str::contains("is the findings folder"));
     assert_eq!(files(&findings).len(), 7);
+    // Inside it (made by the run, or through a link to the folder): refused up front too,
+    // as the next run would find it among the findings.
+    let link = tmp.path().join("link");
+    let mut cases = vec![
+        (findings.clone(), findings.join("out")),
+        (findings.clone(), findings.join("new").join("deeper")),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&findings, &link).unwrap();
+        cases.push((link.clone(), findings.join("out")));
+        cases.push((findings.clone(), link.join("out")));
+    }
+    for (given, out) in cases {
+        account(&auth(), &given)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "--output-dir `{}` is inside the findings folder",
+                out.display()
+            )));
+        assert!(!out.exists(), "{}", out.display());
+    }
+    assert_eq!(files(&findings).len(), 7);
 }
 
 #[test]
