@@ -17,6 +17,7 @@ mod document;
 mod exit;
 mod expand_cmd;
 mod input;
+mod manifest;
 mod output;
 mod prover;
 mod refine_cmd;
