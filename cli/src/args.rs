@@ -56,6 +56,11 @@ pub enum Command {
     /// AWS-shaped recommendation per principal.
     #[command(after_help = crate::account_cmd::help())]
     Account(AccountArgs),
+    /// List the IAM policies of Terraform plans (`terraform show -json PLAN`) and
+    /// CloudFormation templates (JSON, YAML, CDK's `cdk.out/*.template.json`), resolved as
+    /// far as the files and the given values allow; what stays unknown until deployment is
+    /// named `${NAME}` in the document.
+    Policies(PoliciesArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
         /// A JSON catalog to use instead of the embedded snapshot.
@@ -153,6 +158,43 @@ pub struct AccountArgs {
     pub choice: ChoiceArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PoliciesArgs {
+    /// Terraform plans and CloudFormation templates, detected by content. `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A CloudFormation parameter's value (repeatable); it overrides the template's
+    /// `Default`.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    pub parameter: Vec<(String, String)>,
+    /// A CloudFormation pseudo parameter's value (repeatable), such as
+    /// `AWS::AccountId=123456789012` or `AWS::Region=eu-west-1`; `AWS::Partition` is `aws`
+    /// unless given.
+    #[arg(long, value_name = "AWS::NAME=VALUE", value_parser = parse_assignment)]
+    pub pseudo: Vec<(String, String)>,
+    /// `text`: one line per policy (file:line, address, kind, change) and its unknowns;
+    /// `json`: the same with each document, as one JSON object with a `schemaVersion`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PoliciesFormat::Text)]
+    pub format: PoliciesFormat,
+}
+
+/// `policies --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoliciesFormat {
+    Text,
+    Json,
+}
+
+/// `NAME=VALUE` (the value may hold `=`; the name may not be empty).
+fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 /// `--shard I/N`: shard `index` of `count`, `0 <= index < count`.
@@ -350,6 +392,19 @@ mod tests {
         }
         assert!(parse_bytes("99999999999999999999").is_err());
         assert!(parse_bytes("17179869184GiB").is_err());
+    }
+
+    #[test]
+    fn assignments() {
+        assert_eq!(
+            parse_assignment("Env=prod"),
+            Ok(("Env".into(), "prod".into()))
+        );
+        assert_eq!(parse_assignment("K=a=b"), Ok(("K".into(), "a=b".into())));
+        assert_eq!(parse_assignment("K="), Ok(("K".into(), String::new())));
+        for bad in ["", "K", "=v", " =v"] {
+            assert!(parse_assignment(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

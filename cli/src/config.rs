@@ -3,15 +3,15 @@
 //! policies may not share a file name, ...) is checked here and refused as a
 //! [`UsageError`], which travels up to `main` as a value.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use iam_refine::{PlanOptions, RefineOptions};
 
 use crate::args::{
-    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, ProofArgs, RefineArgs,
-    Shard, VerifyArgs, VerifyLimitArgs,
+    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, PoliciesArgs,
+    PoliciesFormat, ProofArgs, RefineArgs, Shard, VerifyArgs, VerifyLimitArgs,
 };
 
 /// A usage error found after parsing: exit 2, with the subcommand's usage line.
@@ -47,6 +47,62 @@ pub enum Task {
         catalog: Option<PathBuf>,
         services: bool,
     },
+    Policies(PoliciesConfig),
+}
+
+/// `policies`: the files and the values their templates do not give.
+#[derive(Debug, Clone)]
+pub struct PoliciesConfig {
+    pub files: Vec<PathBuf>,
+    pub options: iam_refine_iac::Options,
+    pub json: bool,
+}
+
+/// The pseudo parameters a caller may give (`AWS::NoValue` is not a value).
+const PSEUDO: [&str; 7] = [
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+impl PoliciesConfig {
+    fn resolve(a: PoliciesArgs) -> Result<PoliciesConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "policies",
+            message,
+        };
+        if a.files.iter().filter(|p| is_stdin(p)).count() > 1 {
+            return Err(usage("`-` (stdin) can be read once".to_string()));
+        }
+        let map = |pairs: Vec<(String, String)>, flag: &str| {
+            let mut out = BTreeMap::new();
+            for (k, v) in pairs {
+                if out.insert(k.clone(), v).is_some() {
+                    return Err(usage(format!("{flag} `{k}` is given twice")));
+                }
+            }
+            Ok(out)
+        };
+        let pseudo = map(a.pseudo, "--pseudo")?;
+        if let Some(k) = pseudo.keys().find(|k| !PSEUDO.contains(&k.as_str())) {
+            return Err(usage(format!(
+                "--pseudo `{k}` is not a pseudo parameter that takes a value (one of {})",
+                PSEUDO.join(", ")
+            )));
+        }
+        Ok(PoliciesConfig {
+            files: a.files,
+            options: iam_refine_iac::Options {
+                parameters: map(a.parameter, "--parameter")?,
+                pseudo,
+            },
+            json: a.format == PoliciesFormat::Json,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -326,7 +382,7 @@ impl Config {
             Task::Verify(_) => true,
             Task::Refine(c) => c.verify.is_some(),
             Task::Account(c) => c.verify.is_some(),
-            Task::Expand { .. } | Task::Catalog { .. } => false,
+            Task::Expand { .. } | Task::Catalog { .. } | Task::Policies(_) => false,
         }
     }
 
@@ -341,6 +397,7 @@ impl Config {
             Command::Verify(a) => Task::Verify(VerifyConfig::resolve(a)?),
             Command::Expand { patterns, catalog } => Task::Expand { patterns, catalog },
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
+            Command::Policies(a) => Task::Policies(PoliciesConfig::resolve(a)?),
         };
         Ok(Config { common, task })
     }

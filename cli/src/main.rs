@@ -18,7 +18,9 @@ mod exit;
 mod expand_cmd;
 mod input;
 mod manifest;
+mod names;
 mod output;
+mod policies_cmd;
 mod prover;
 mod refine_cmd;
 mod refine_render;
@@ -28,6 +30,8 @@ mod split_check;
 mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;
+#[cfg(feature = "verify")]
+mod verify_names;
 #[cfg(feature = "verify")]
 mod verify_steps;
 mod warnings;

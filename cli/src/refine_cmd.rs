@@ -28,6 +28,7 @@ use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
 use crate::manifest::Tracking;
+use crate::names::{self, Mention, Principal};
 use crate::output::{self, Plan};
 use crate::refine_render::{self as rr, Recommend, VerdictNote};
 use crate::usage_input::{self, UsageInput};
@@ -74,10 +75,24 @@ fn load(config: &RefineConfig, common: Common, console: &mut Console) -> Result<
         console.warn(&w);
     }
     let mut sources = Vec::with_capacity(config.policies.len());
+    // The findings and every `get-role-policy` (user, group) output must be about one
+    // principal: another's findings would remove what this one uses.
+    let mut mentions: Vec<Mention> = usage
+        .resource_arn
+        .iter()
+        .map(|arn| Mention {
+            file: usage_name.clone(),
+            field: "resource",
+            principal: Principal::Arn(arn.clone()),
+        })
+        .collect();
     for path in &config.policies {
         let name = display_name(path);
         let text = input::read_input(path, limit)?;
         let policy = Policy::parse(&text).with_context(|| name.clone())?;
+        if let Ok(value) = iam_refine::parse_json_text(&text) {
+            mentions.extend(names::policy_file_owner(&name, &value)?);
+        }
         let file_name = path
             .file_name()
             .map_or_else(|| "stdin".to_string(), |n| n.to_string_lossy().into_owned());
@@ -94,6 +109,7 @@ fn load(config: &RefineConfig, common: Common, console: &mut Console) -> Result<
             policy,
         });
     }
+    names::check_agree(&mentions)?;
     Ok(Loaded {
         catalog,
         usage,

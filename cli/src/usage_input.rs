@@ -14,6 +14,7 @@ use iam_refine::{
 
 use crate::config::UsageSource;
 use crate::input::{self, display_name, InputError};
+use crate::names::{self, NamesError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UsageInputError {
@@ -33,6 +34,8 @@ pub enum UsageInputError {
     UnusedGivenAsUsed { name: String, found: &'static str },
     #[error("--unused-after applies to an Access Advisor report; {name} is {found}")]
     UnusedAfter { name: String, found: &'static str },
+    #[error(transparent)]
+    Principal(#[from] NamesError),
 }
 
 /// A usage source, read and checked.
@@ -86,9 +89,22 @@ pub fn load(
         }
         _ => {}
     }
+    let resource_arn = match kind {
+        UsageKind::Findings => resource_of(&name, &text)?,
+        _ => None,
+    };
     Ok(UsageInput {
         usage: read.usage,
-        resource_arn: read.resource,
+        resource_arn,
         warnings: read.notes,
     })
+}
+
+/// The `resource` the `get-finding-v2` outputs of the file are about, when they name one;
+/// findings about two principals are refused, naming both.
+fn resource_of(name: &str, text: &str) -> Result<Option<String>, NamesError> {
+    match iam_refine::parse_json_text(text) {
+        Ok(value) => names::finding_principal(name, &value),
+        Err(_) => Ok(None),
+    }
 }

@@ -247,16 +247,6 @@ fn findings_that_cannot_be_true_are_refused() {
     refine(dir.path(), &late).code(1).stderr(predicate::str::contains(
         "unused.json: finding 1: `s3:PutObject` was last accessed at `2024-07-01T00:00:00Z`, after the finding was made",
     ));
-    // Two principals' findings in one file.
-    let mut other = finding("f2", "ACTIVE", "s3", None);
-    other["resource"] = json!("arn:aws:iam::123456789012:role/Other");
-    let two = json!([
-        finding("f1", "ACTIVE", "s3", Some(&["s3:PutObject"])),
-        other
-    ]);
-    refine(dir.path(), &two).code(1).stderr(predicate::str::contains(format!(
-        "unused.json: findings about two principals, `{ROLE}` and `arn:aws:iam::123456789012:role/Other`"
-    )));
 }
 
 /// `get-service-last-accessed-details` of an ACTION_LEVEL job with these services.

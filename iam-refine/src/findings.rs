@@ -128,16 +128,6 @@ pub enum FindingsError {
         /// The service, lower-cased.
         service: String,
     },
-    /// Findings about two principals (different `resource`) in one text.
-    #[error(
-        "findings about two principals, `{first}` and `{second}`: give one principal's findings"
-    )]
-    Principals {
-        /// The first `resource`.
-        first: String,
-        /// Another `resource`.
-        second: String,
-    },
     /// A field of a finding has the wrong JSON type (`status: null`).
     #[error("`{field}` must be {expected}, found {found}")]
     FieldType {
@@ -184,7 +174,8 @@ pub struct FindingsRead {
     /// One line each: a finding set aside (``finding `f1` set aside: status is RESOLVED,
     /// not ACTIVE``), several findings put together.
     pub notes: Vec<String>,
-    /// The findings' `resource` (the principal's ARN), when they name one.
+    /// The first finding's `resource` (the principal's ARN), when it names one; whether
+    /// all agree is for the caller to check.
     pub resource: Option<String>,
 }
 
@@ -219,7 +210,7 @@ impl Findings {
     /// [`FindingsError`] when the text is not JSON the strict reader accepts, is in none
     /// of the accepted shapes (the error says which shape it expected and what it found),
     /// or is doubtful evidence the rules refuse (`actions: null`, a service named twice in
-    /// one finding, access after the finding was made, findings about two principals).
+    /// one finding, access after the finding was made).
     pub fn read(text: &str) -> Result<FindingsRead, FindingsError> {
         crate::usage::findings_read::read(text)
     }

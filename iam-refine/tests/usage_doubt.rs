@@ -179,11 +179,12 @@ impl Finding {
     }
 }
 
-/// One finding's pages in the oracle: id, stamp (later or not), page texts, entries.
-type Group<'f> = (Option<&'f str>, bool, Vec<Value>, Vec<&'f Entry>);
+/// One finding's pages in the oracle: id, (stamp later or not, the other principal's),
+/// page texts, entries.
+type Group<'f> = (Option<&'f str>, (bool, bool), Vec<Value>, Vec<&'f Entry>);
 
 /// What the rules say of a findings file: refused, or exactly these names unused.
-fn findings_oracle(findings: &[Finding], single_file: bool) -> Option<BTreeSet<String>> {
+fn findings_oracle(findings: &[Finding]) -> Option<BTreeSet<String>> {
     // Refused: malformed entries of an active finding (one set aside is not read).
     for f in findings.iter().filter(|f| f.active()) {
         for e in &f.entries {
@@ -202,17 +203,14 @@ fn findings_oracle(findings: &[Finding], single_file: bool) -> Option<BTreeSet<S
             return None;
         }
     }
-    let principals: BTreeSet<bool> = findings.iter().map(|f| f.other_resource).collect();
-    if single_file && principals.len() > 1 {
-        return None;
-    }
-    // Groups: an id and a stamp; a page read twice counts once; without an id, alone.
+    // Groups: an id, a stamp and a principal; a page read twice counts once; without an
+    // id, alone. (Which principal a file is about is the command line's to check.)
     let mut groups: Vec<Group<'_>> = Vec::new();
     for f in findings.iter().filter(|f| f.active()) {
         let text = f.to_json();
         if let Some(g) = groups
             .iter_mut()
-            .find(|g| f.id.is_some() && g.0 == f.id && g.1 == f.later)
+            .find(|g| f.id.is_some() && g.0 == f.id && g.1 == (f.later, f.other_resource))
         {
             if g.2.contains(&text) {
                 continue;
@@ -221,7 +219,12 @@ fn findings_oracle(findings: &[Finding], single_file: bool) -> Option<BTreeSet<S
             g.3.extend(f.entries.iter());
             continue;
         }
-        groups.push((f.id, f.later, vec![text], f.entries.iter().collect()));
+        groups.push((
+            f.id,
+            (f.later, f.other_resource),
+            vec![text],
+            f.entries.iter().collect(),
+        ));
     }
     // A service on two pages of one finding: refused.
     for g in &groups {
@@ -260,7 +263,7 @@ fn check_findings(findings: &[Finding]) -> Result<(), TestCaseError> {
     let values: Vec<Value> = findings.iter().map(Finding::to_json).collect();
     // One policy's file: a JSON array of the outputs.
     let text = Value::Array(values.clone()).to_string();
-    let expected = findings_oracle(findings, true);
+    let expected = findings_oracle(findings);
     match (Findings::read(&text), &expected) {
         (Err(_), None) => {}
         (Ok(read), Some(want)) => {
@@ -281,7 +284,7 @@ fn check_findings(findings: &[Finding]) -> Result<(), TestCaseError> {
         return Ok(());
     }
     let lines: String = values.iter().map(|v| format!("{v}\n")).collect();
-    let expected = findings_oracle(findings, false);
+    let expected = findings_oracle(findings);
     match (
         AccountFindings::parse([("f.jsonl", lines.as_str())]),
         &expected,

@@ -17,7 +17,6 @@
 //!   never writes `null`, so `null` is no evidence that the whole service is unused.
 //! - A `lastAccessed` (of a service or an action) later than the finding was made
 //!   (`analyzedAt`, `updatedAt`) is refused: the finding cannot know of later use.
-//! - Findings about two principals (different `resource`) in one file are refused.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -399,6 +398,8 @@ fn read_entry(
 struct Group {
     id: Option<String>,
     stamp: Option<String>,
+    /// Findings of two principals are never pages of one.
+    resource: Option<String>,
     said: Said,
     /// Each page's text, so that a page read twice counts once.
     pages: Vec<String>,
@@ -411,7 +412,8 @@ pub(crate) struct Current {
 }
 
 impl Current {
-    /// Adds an active finding, or a page of one already added (same `id`, same stamp).
+    /// Adds an active finding, or a page of one already added (same `id`, stamp and
+    /// `resource`).
     /// `page` is its text, to tell a page read twice.
     ///
     /// # Errors
@@ -420,11 +422,9 @@ impl Current {
     /// finding named.
     pub(crate) fn add(&mut self, finding: FindingValue, page: String) -> Result<(), FindingsError> {
         if finding.id.is_some() {
-            if let Some(g) = self
-                .groups
-                .iter_mut()
-                .find(|g| g.id == finding.id && g.stamp == finding.stamp)
-            {
+            if let Some(g) = self.groups.iter_mut().find(|g| {
+                g.id == finding.id && g.stamp == finding.stamp && g.resource == finding.resource
+            }) {
                 if !g.pages.contains(&page) {
                     g.said.add_page(finding.said)?;
                     g.pages.push(page);
@@ -435,6 +435,7 @@ impl Current {
         self.groups.push(Group {
             id: finding.id,
             stamp: finding.stamp,
+            resource: finding.resource,
             said: finding.said,
             pages: vec![page],
         });
@@ -516,17 +517,10 @@ pub(crate) fn read(text: &str) -> Result<FindingsRead, FindingsError> {
             }
             Piece::Finding(map) => {
                 let f = finding(&map, &mut entry)?;
-                if let Some(r) = &f.resource {
-                    match &resource {
-                        Some(first) if first != r => {
-                            return Err(FindingsError::Principals {
-                                first: first.clone(),
-                                second: r.clone(),
-                            })
-                        }
-                        Some(_) => {}
-                        None => resource = Some(r.clone()),
-                    }
+                // Which principal the file is about (and that it names one) is the
+                // command line's to check, over every `resource` the file writes.
+                if resource.is_none() {
+                    resource.clone_from(&f.resource);
                 }
                 match &f.status {
                     Status::Active => current.add(f, Value::Object(map).to_string())?,
@@ -543,6 +537,7 @@ pub(crate) fn read(text: &str) -> Result<FindingsRead, FindingsError> {
         current.groups.push(Group {
             id: None,
             stamp: None,
+            resource: None,
             said,
             pages: Vec::new(),
         });
