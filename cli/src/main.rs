@@ -17,6 +17,7 @@ mod document;
 mod exit;
 mod expand_cmd;
 mod input;
+mod manifest;
 mod names;
 mod output;
 mod policies_cmd;

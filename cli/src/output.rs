@@ -1,9 +1,10 @@
 //! Writing refined policies into an output folder, all or nothing: every file is written
 //! in full to a temporary file beside its target first, and only when all of them are
 //! complete are they renamed into place, so a failure part way (a full disk, a target that
-//! is a folder) leaves the folder as it was. Last run's files of policies that no longer
-//! get one are removed, so they cannot pass for current. No output is ever written over
-//! an input.
+//! is a folder) leaves the folder as it was. Last run's files that this run does not write
+//! again are removed, whatever their names, by the folder's manifests
+//! ([`crate::manifest`]), so they cannot pass for current; a file iam-refine did not write
+//! is never removed. No output is ever written over an input.
 
 use std::fs;
 use std::io::{self, Write};
@@ -13,14 +14,16 @@ use std::path::{Path, PathBuf};
 use same_file::Handle;
 use tempfile::TempPath;
 
+use crate::manifest::{self, ManifestError, Tracking};
+
 /// What to do in the output folder.
 #[derive(Debug, Default)]
 pub struct Plan {
     /// Files to write, with their contents.
     pub writes: Vec<(PathBuf, String)>,
-    /// Files that must not stay (last run's output of a policy that now has none), each
-    /// with the reason to give.
-    pub removals: Vec<(PathBuf, &'static str)>,
+    /// Files at the names this run would have written for what now gets no file, each
+    /// with the reason to give: removed when a manifest says they are last run's.
+    pub removals: Vec<(PathBuf, String)>,
 }
 
 /// What was done.
@@ -28,7 +31,9 @@ pub struct Plan {
 pub struct Done {
     pub written: Vec<PathBuf>,
     /// Files that existed and were removed, with their reasons.
-    pub removed: Vec<(PathBuf, &'static str)>,
+    pub removed: Vec<(PathBuf, String)>,
+    /// Warnings: files left in place, an earlier run that did not finish.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +46,20 @@ pub enum WriteError {
     },
     #[error("writing to `{}` would overwrite the input `{}`; choose another --output-dir", .target.display(), .input.display())]
     OverInput { target: PathBuf, input: PathBuf },
+    /// Failed before anything in the folder changed.
+    #[error("{source}; nothing was written")]
+    Manifest {
+        #[source]
+        source: ManifestError,
+    },
+    /// Every file is in place, but its record could not be finished.
+    #[error(
+        "{source}; every file is in place, and the next run reads this run's pending manifest"
+    )]
+    Record {
+        #[source]
+        source: ManifestError,
+    },
     #[error("cannot write `{}`: it is a directory; nothing was written", .target.display())]
     IsDirectory { target: PathBuf },
     /// Failed before anything in the folder changed.
@@ -57,7 +76,7 @@ pub enum WriteError {
         target: PathBuf,
         #[source]
         source: io::Error,
-        done: Done,
+        done: Box<Done>,
         not_written: Vec<PathBuf>,
     },
 }
@@ -136,8 +155,9 @@ pub fn refuse_over_inputs(targets: &[PathBuf], inputs: &[&Path]) -> Result<(), W
 }
 
 /// Carries out `plan` in `dir`: all files written, or (short of a rename failing once every
-/// file is complete) none.
-pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
+/// file is complete) none; last run's files that `tracking` answers for and that are not
+/// written again removed, and the folder's manifests updated ([`crate::manifest`]).
+pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, WriteError> {
     fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
         dir: dir.to_path_buf(),
         source,
@@ -149,11 +169,36 @@ pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
             });
         }
     }
+    let in_dir = |p: &Path| {
+        p.strip_prefix(dir)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let names: Vec<(String, &str)> = plan
+        .writes
+        .iter()
+        .map(|(t, text)| (in_dir(t), text.as_str()))
+        .collect();
+    let named: Vec<(String, String)> = plan
+        .removals
+        .iter()
+        .map(|(t, why)| (in_dir(t), why.clone()))
+        .collect();
+    let prepared = manifest::prepare(dir, &names, &named, tracking)
+        .map_err(|source| WriteError::Manifest { source })?;
     // Every file complete on disk before any is moved into place.
     let staged = stage_all(plan.writes)?;
+    // What this run may leave on disk, recorded before anything in the folder changes.
+    for (path, text) in &prepared.pending {
+        manifest::write_atomic(path, text).map_err(|source| WriteError::Manifest { source })?;
+    }
     let targets: Vec<PathBuf> = staged.iter().map(|(t, _)| t.clone()).collect();
-    let mut done = Done::default();
-    for (target, why) in plan.removals {
+    let mut done = Done {
+        notes: prepared.notes,
+        ..Done::default()
+    };
+    for (target, why) in prepared.removals {
         let Ok(meta) = fs::symlink_metadata(&target) else {
             continue;
         };
@@ -166,7 +211,7 @@ pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
                 verb: "remove",
                 target,
                 source,
-                done,
+                done: Box::new(done),
                 not_written: targets,
             });
         }
@@ -179,7 +224,7 @@ pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
                 verb: "write",
                 target,
                 source: e.error,
-                done,
+                done: Box::new(done),
                 not_written: targets[i..].to_vec(),
             });
         }
@@ -190,7 +235,37 @@ pub fn commit(dir: &Path, plan: Plan) -> Result<Done, WriteError> {
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
+    for (path, text) in &prepared.finals {
+        match text {
+            Some(text) => manifest::write_atomic(path, text)
+                .map_err(|source| WriteError::Record { source })?,
+            None => remove_if_there(path).map_err(|source| WriteError::Record {
+                source: ManifestError::Write {
+                    path: path.clone(),
+                    source,
+                },
+            })?,
+        }
+    }
+    for path in &prepared.sweep {
+        remove_if_there(path).map_err(|source| WriteError::Record {
+            source: ManifestError::Write {
+                path: path.clone(),
+                source,
+            },
+        })?;
+    }
+    if let Ok(d) = fs::File::open(dir.join(manifest::FOLDER)) {
+        let _ = d.sync_all();
+    }
     Ok(done)
+}
+
+fn remove_if_there(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }
 
 /// Most of the time staging takes is waiting for the disk to sync each file: with

@@ -10,7 +10,7 @@
 //! On stdout, a policy split by `--fit-quota` is its documents one after another (each
 //! JSON text ends with a newline); with `--output-dir` they are `p.json`, `p-2.json`, ...
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -27,6 +27,7 @@ use crate::config::{Common, Output, RefineConfig};
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
+use crate::manifest::Tracking;
 use crate::names::{self, Mention, Principal};
 use crate::output::{self, Plan};
 use crate::refine_render::{self as rr, Recommend, VerdictNote};
@@ -556,6 +557,8 @@ fn emit(
     };
     let mut plan = Plan::default();
     let mut names = HashSet::new();
+    let mut owners = Vec::new();
+    let mut why_none: HashMap<&str, &str> = HashMap::new();
     for (source, o) in loaded.sources.iter().zip(&outcomes) {
         // Files are never coloured.
         let files = render(config, loaded, source, o, false);
@@ -569,7 +572,8 @@ fn emit(
             Fate::Refined(_) => "this policy now has fewer parts",
         };
         if files.is_empty() {
-            plan.removals.push((dir.join(&first), why));
+            plan.removals.push((dir.join(&first), why.to_string()));
+            why_none.insert(&source.file_name, why);
         }
         // Last run's later parts of a policy that now has fewer (only `--fit-quota` splits).
         if config.fit_quota && config.rendering.format == Format::Policy {
@@ -580,7 +584,7 @@ fn emit(
                     .iter()
                     .any(|p| p.file_name() == Some(stale.as_ref()))
                 {
-                    plan.removals.push((dir.join(stale), why));
+                    plan.removals.push((dir.join(stale), why.to_string()));
                 }
             }
         }
@@ -589,6 +593,7 @@ fn emit(
                 bail!("two outputs would be written to `{}` in --output-dir; rename one of the policies", dir.join(&name).display());
             }
             plan.writes.push((dir.join(name), text));
+            owners.push(source.file_name.clone());
         }
     }
     let targets: Vec<PathBuf> = plan.writes.iter().map(|(t, _)| t.clone()).collect();
@@ -596,7 +601,37 @@ fn emit(
     inputs.push(config.usage.path());
     inputs.extend(config.catalog.as_deref());
     output::refuse_over_inputs(&targets, &inputs)?;
-    let done = output::commit(dir, plan)?;
+    // One manifest per policy, named after its file: runs over other policies into the
+    // same folder (one at a time, or at once) neither remove nor forget each other's files.
+    let unit_of = |owner: &str| format!("refine-{owner}.json");
+    let sources: HashSet<&str> = loaded
+        .sources
+        .iter()
+        .map(|s| s.file_name.as_str())
+        .collect();
+    let tracking = Tracking {
+        units: loaded
+            .sources
+            .iter()
+            .map(|s| unit_of(&s.file_name))
+            .collect(),
+        owners,
+        unit_of: Box::new(unit_of),
+        owns: Box::new(|owner, manifest| {
+            manifest.starts_with("refine-") && sources.contains(owner)
+        }),
+        supersedes: Box::new(|_| false),
+        why: Box::new(|owner| {
+            why_none
+                .get(owner)
+                .map_or("this policy's output has another name now", |w| *w)
+                .to_string()
+        }),
+    };
+    let done = output::commit(dir, plan, &tracking)?;
+    for note in &done.notes {
+        console.warn(note);
+    }
     for (removed, why) in &done.removed {
         let what = if config.rendering.format == Format::Policy {
             "refined policy"

@@ -9,8 +9,7 @@
 //! policy); unused is then resolved per policy ([`Usage::unused_in`]).
 
 use iam_refine::{
-    AccessAdvisorReport, Catalog, Findings, Policy, Usage, UsageError, UsageKind, UsageOptions,
-    ACCEPTED_SHAPES,
+    Catalog, Findings, Policy, Usage, UsageError, UsageKind, UsageOptions, ACCEPTED_SHAPES,
 };
 
 use crate::config::UsageSource;
@@ -45,8 +44,8 @@ pub struct UsageInput {
     pub usage: Usage,
     /// `resource` of a `get-finding-v2` output: the principal's ARN.
     pub resource_arn: Option<String>,
-    /// Notes about the source (an Access Advisor report truncated or without action-level
-    /// data), for stderr.
+    /// Notes about the source (findings set aside or put together, an Access Advisor
+    /// report truncated or without action-level data), for stderr.
     pub warnings: Vec<String>,
 }
 
@@ -67,7 +66,7 @@ pub fn load(
     let name = display_name(path);
     let text = input::read_input(path, limit)?;
     let options = UsageOptions { unused_after };
-    let (usage, kind) = match Usage::parse(&text, options) {
+    let read = match Usage::parse(&text, options) {
         Ok(parsed) => parsed,
         // Plain text that is no list of action names is no shape at all; with `--used`
         // the line at fault says more.
@@ -76,6 +75,7 @@ pub fn load(
         }
         Err(source) => return Err(UsageInputError::Invalid { name, source }),
     };
+    let kind = read.kind;
     let found = kind.describe();
     match (source, kind) {
         (UsageSource::Unused(_), UsageKind::Used) => {
@@ -89,21 +89,14 @@ pub fn load(
         }
         _ => {}
     }
-    let warnings = match kind {
-        // Parsed a second time only for its notes, which `Usage` does not carry.
-        UsageKind::AccessAdvisor => AccessAdvisorReport::parse(&text)
-            .map(|r| r.warnings().to_vec())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
     let resource_arn = match kind {
         UsageKind::Findings => resource_of(&name, &text)?,
         _ => None,
     };
     Ok(UsageInput {
-        usage,
+        usage: read.usage,
         resource_arn,
-        warnings,
+        warnings: read.notes,
     })
 }
 

@@ -194,7 +194,12 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
     let findings_name = display_name(&config.unused);
     let findings_text = input::read_input(&config.unused, limit)?;
-    let findings = Findings::parse(&findings_text).with_context(|| findings_name.clone())?;
+    let read = Findings::read(&findings_text).with_context(|| findings_name.clone())?;
+    // Findings set aside (not ACTIVE) or put together: the proof is about what is left.
+    for note in &read.notes {
+        console.warn(&format!("{findings_name}: {note}"));
+    }
+    let findings = read.findings;
     let mut mentions = names::finding_resources(
         &findings_name,
         &parse_json_text(&findings_text).with_context(|| findings_name.clone())?,

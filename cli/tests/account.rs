@@ -145,15 +145,22 @@ fn a_broken_principal_fails_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let (auth, findings) = with_broken_role(tmp.path());
     let out = tmp.path().join("out");
-    // Last run's file of the principal that now fails must not pass for current.
-    write(
-        &{
-            std::fs::create_dir(&out).unwrap();
-            out.clone()
-        },
-        "Broken.json",
-        "{}",
+    // Last run's file of the principal that now fails must not pass for current: last run,
+    // its document was valid.
+    let broken = read(&auth);
+    let valid = broken.replace(
+        "%7B%22Statement%22%3A",
+        "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D",
     );
+    assert_ne!(valid, broken);
+    write(tmp.path(), "auth.json", &valid);
+    account(&auth, &findings)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert!(out.join("Broken.json").is_file());
+    write(tmp.path(), "auth.json", &broken);
     let run = account(&auth, &findings)
         .arg("-o")
         .arg(&out)
@@ -390,6 +397,32 @@ fn outputs_never_go_over_inputs() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is the findings folder"));
+    assert_eq!(files(&findings).len(), 7);
+    // Inside it (made by the run, or through a link to the folder): refused up front too,
+    // as the next run would find it among the findings.
+    let link = tmp.path().join("link");
+    let mut cases = vec![
+        (findings.clone(), findings.join("out")),
+        (findings.clone(), findings.join("new").join("deeper")),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&findings, &link).unwrap();
+        cases.push((link.clone(), findings.join("out")));
+        cases.push((findings.clone(), link.join("out")));
+    }
+    for (given, out) in cases {
+        account(&auth(), &given)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "--output-dir `{}` is inside the findings folder",
+                out.display()
+            )));
+        assert!(!out.exists(), "{}", out.display());
+    }
     assert_eq!(files(&findings).len(), 7);
 }
 

@@ -501,6 +501,19 @@ fn outputs_never_go_over_usage_files() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is the --unused folder"));
+    // Inside it: the next run would refuse the folder it made there.
+    for flag in ["--unused", "--used"] {
+        with(flag, &auth(), &unused)
+            .arg("-o")
+            .arg(unused.join("out"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "--output-dir `{}` is inside the {flag} folder",
+                unused.join("out").display()
+            )));
+        assert!(!unused.join("out").exists());
+    }
     // The output's EC2role.json is the usage file under another name.
     let out = folder(tmp.path(), "out", &[]);
     std::fs::hard_link(unused.join("EC2role.json"), out.join("EC2role.json")).unwrap();

@@ -13,22 +13,21 @@
 //! languages over all strings. A wholly unused service with a kept action is still every
 //! other string of the service, those the catalog does not know included.
 //!
+//! What counts, when the evidence is doubtful (statuses, pages, several findings, `null`),
+//! is decided by the rules of `usage/findings_read.rs`, shared with the account reader:
+//! only `ACTIVE` findings remove anything, and an action is unused only if every active
+//! finding says so.
+//!
 //! [`Findings::resolve`] turns the names into catalog positions once, so that many
 //! policies of one role can be refined against them.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use serde_json::{Map, Value};
-
 use crate::catalog::Catalog;
-use crate::document::{check_unambiguous, describe_keys, parse_json_text};
-use crate::json::{describe, quote};
+use crate::json::quote;
 use crate::pattern::Pattern;
 use crate::policy::PolicyError;
-
-/// How deep the accepted shapes nest (`findingDetails[].unusedPermissionDetails`).
-const MAX_DEPTH: usize = 4;
 
 /// Errors in a findings file. Findings count from 1, in document order.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -109,12 +108,81 @@ pub enum FindingsError {
         /// The action as written.
         action: String,
     },
+    /// `actions: null`: AWS omits `actions` for a wholly unused service and never writes
+    /// `null`, so it is refused rather than read as the whole service unused.
+    #[error("finding {finding} ({service}): `actions` is null; AWS omits `actions` for a wholly unused service and never writes null, so this is not read as the whole service unused")]
+    ActionsNull {
+        /// 1-based finding number.
+        finding: usize,
+        /// The finding's service.
+        service: String,
+    },
+    /// A service named twice within one finding (on one page or two): which entry is
+    /// right cannot be told.
+    #[error("finding {finding}: service `{service}` is named again (first in finding {first}); a finding names each service once, so which entry is right cannot be told")]
+    DuplicateService {
+        /// 1-based finding number of the second entry.
+        finding: usize,
+        /// The service as written (lower-cased when it comes from another page).
+        service: String,
+        /// 1-based finding number of the first entry.
+        first: usize,
+    },
+    /// A service named on two pages of one finding (the same `id` and `updatedAt`).
+    #[error("service `{service}` is named on two pages of one finding (the same `id` and `updatedAt`); a finding names each service once, so which page is right cannot be told")]
+    DuplicatePage {
+        /// The service, lower-cased.
+        service: String,
+    },
+    /// A field of a finding has the wrong JSON type (`status: null`).
+    #[error("`{field}` must be {expected}, found {found}")]
+    FieldType {
+        /// The field's key.
+        field: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A date of a finding (`analyzedAt`, `updatedAt`, `lastAccessed`) is not an ISO 8601
+    /// date-time.
+    #[error("`{field}` is not an ISO 8601 date-time: {}", quote(.value))]
+    Date {
+        /// The field's key.
+        field: &'static str,
+        /// Its value, as written.
+        value: String,
+    },
+    /// A service or action last accessed after the finding was made (`analyzedAt`,
+    /// `updatedAt`): a finding cannot know of later use.
+    #[error("finding {finding}: {what} was last accessed at {}, after the finding was made; a finding cannot know of later use", quote(.accessed))]
+    AccessedAfter {
+        /// 1-based finding number.
+        finding: usize,
+        /// The service or action, as messages name it (``service `s3` ``, `` `s3:GetObject` ``).
+        what: String,
+        /// Its `lastAccessed`, as written.
+        accessed: String,
+    },
     /// Findings nested more deeply than any AWS output.
     #[error("findings nested more than {limit} levels deep")]
     TooDeep {
         /// The nesting accepted.
         limit: usize,
     },
+}
+
+/// A findings text, read: what is unused, and what the reader set aside or put together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingsRead {
+    /// What the active findings agree is unused.
+    pub findings: Findings,
+    /// One line each: a finding set aside (``finding `f1` set aside: status is RESOLVED,
+    /// not ACTIVE``), several findings put together.
+    pub notes: Vec<String>,
+    /// The first finding's `resource` (the principal's ARN), when it names one; whether
+    /// all agree is for the caller to check.
+    pub resource: Option<String>,
 }
 
 /// Unused actions and wholly unused services, as named (lower-cased for matching), minus
@@ -131,97 +199,29 @@ pub struct Findings {
 
 impl Findings {
     /// Reads findings in any accepted shape (see the module docs); the text is read
-    /// strictly ([`crate::parse_json_text`]).
+    /// strictly ([`crate::parse_json_text`]). The notes of [`Findings::read`] (findings set
+    /// aside, several findings put together) are dropped: callers that report them use
+    /// [`Findings::read`].
     ///
     /// # Errors
     ///
-    /// [`FindingsError`] when the text is not JSON the strict reader accepts, or is in none
-    /// of the accepted shapes (the error says which shape it expected and what it found).
+    /// As [`Findings::read`].
     pub fn parse(text: &str) -> Result<Findings, FindingsError> {
-        let value = parse_json_text(text).map_err(|e| match e {
-            PolicyError::Ambiguous { first, second } => FindingsError::Ambiguous { first, second },
-            e => FindingsError::from(e),
-        })?;
-        let mut entries: Vec<Map<String, Value>> = Vec::new();
-        collect(value, &mut entries, 0)?;
-        let mut actions = Vec::new();
-        let mut services = BTreeSet::new();
-        for (n, entry) in entries.iter().enumerate() {
-            let finding = n + 1;
-            let namespace = match entry.get("serviceNamespace") {
-                Some(Value::String(s)) if valid_part(s) => s.clone(),
-                Some(other) => {
-                    return Err(FindingsError::Namespace {
-                        finding,
-                        found: describe(other),
-                    })
-                }
-                None => {
-                    return Err(FindingsError::Namespace {
-                        finding,
-                        found: "nothing".to_string(),
-                    })
-                }
-            };
-            let lower_ns = namespace.to_ascii_lowercase();
-            let list = match entry.get("actions") {
-                None | Some(Value::Null) => {
-                    services.insert(lower_ns);
-                    continue;
-                }
-                Some(Value::Array(list)) => list,
-                Some(other) => {
-                    return Err(FindingsError::ActionsType {
-                        finding,
-                        service: namespace,
-                        found: describe(other),
-                    })
-                }
-            };
-            for item in list {
-                let item_error = |found: String| FindingsError::ActionType {
-                    finding,
-                    service: namespace.clone(),
-                    found,
-                };
-                let name = match item {
-                    Value::String(s) => s,
-                    Value::Object(o) => match o.get("action") {
-                        Some(Value::String(s)) => s,
-                        Some(other) => return Err(item_error(describe(other))),
-                        None => return Err(item_error("an object without `action`".to_string())),
-                    },
-                    other => return Err(item_error(describe(other))),
-                };
-                let bare = match name.split_once(':') {
-                    Some((svc, rest)) if svc.eq_ignore_ascii_case(&namespace) => rest,
-                    Some(_) => {
-                        return Err(FindingsError::OtherService {
-                            finding,
-                            service: namespace,
-                            action: name.clone(),
-                        })
-                    }
-                    None => name.as_str(),
-                };
-                if !valid_part(bare) {
-                    return Err(FindingsError::BadAction {
-                        finding,
-                        service: namespace,
-                        action: name.clone(),
-                    });
-                }
-                let full = format!("{namespace}:{bare}");
-                actions.push((full.to_ascii_lowercase(), full));
-            }
-        }
-        actions.sort();
-        actions.dedup_by(|b, a| a.0 == b.0);
-        Ok(Findings {
-            actions,
-            services,
-            keep: Vec::new(),
-        })
+        Findings::read(text).map(|r| r.findings)
+    }
+
+    /// Reads findings in any accepted shape, with notes on what was set aside or put
+    /// together. Only `ACTIVE` findings (or findings without `status`) count; several
+    /// active ones count only where they all agree (see the module docs).
+    ///
+    /// # Errors
+    ///
+    /// [`FindingsError`] when the text is not JSON the strict reader accepts, is in none
+    /// of the accepted shapes (the error says which shape it expected and what it found),
+    /// or is doubtful evidence the rules refuse (`actions: null`, a service named twice in
+    /// one finding, access after the finding was made).
+    pub fn read(text: &str) -> Result<FindingsRead, FindingsError> {
+        crate::usage::findings_read::read(text)
     }
 
     /// Findings naming these full action names (`s3:GetObject`) and wholly unused services.
@@ -355,57 +355,6 @@ impl Findings {
             known_actions: self.actions.len(),
         }
     }
-}
-
-/// Walks the accepted shapes down to `{serviceNamespace, actions}` objects.
-fn collect(
-    value: Value,
-    out: &mut Vec<Map<String, Value>>,
-    depth: usize,
-) -> Result<(), FindingsError> {
-    if depth > MAX_DEPTH {
-        return Err(FindingsError::TooDeep { limit: MAX_DEPTH });
-    }
-    match value {
-        Value::Array(items) => {
-            for item in items {
-                collect(item, out, depth + 1)?;
-            }
-            Ok(())
-        }
-        Value::Object(mut map) => {
-            if let Err(PolicyError::Ambiguous { first, second }) = check_unambiguous(&map) {
-                return Err(FindingsError::Ambiguous { first, second });
-            }
-            if let Some(Value::String(t)) = map.get("findingType") {
-                if t != "UnusedPermission" {
-                    return Err(FindingsError::FindingType { found: t.clone() });
-                }
-            }
-            if map.contains_key("serviceNamespace") || map.contains_key("actions") {
-                out.push(map);
-                return Ok(());
-            }
-            for key in ["findingDetails", "unusedPermissionDetails", "findings"] {
-                if let Some(inner) = map.remove(key) {
-                    return collect(inner, out, depth + 1);
-                }
-            }
-            Err(FindingsError::Shape {
-                found: describe_keys(&map),
-            })
-        }
-        other => Err(FindingsError::Shape {
-            found: describe(&other),
-        }),
-    }
-}
-
-fn valid_part(s: &str) -> bool {
-    !s.is_empty()
-        && !s
-            .chars()
-            .any(|c| matches!(c, ':' | '*' | '?') || c.is_whitespace())
 }
 
 /// An unused name the catalog does not know, or a whole unused service's marker.

@@ -108,7 +108,7 @@ pub use account::{
 };
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
 pub use document::{parse_json_text, policy_document};
-pub use findings::{Extra, Findings, FindingsError, Unused};
+pub use findings::{Extra, Findings, FindingsError, FindingsRead, Unused};
 pub use options::{OptionsError, RefineOptions};
 pub use pattern::{Pattern, Shape};
 pub use policy::{ActionKey, Effect, Policy, PolicyError, PolicyKind, Statement};
@@ -126,5 +126,5 @@ pub use trie::{word_starts, words};
 pub use usage::{
     detect as detect_usage, AccessAdvisorReport, AccountFindings, AccountFindingsError,
     IgnoredFinding, ObservedUsage, PrincipalFindings, ReportedFinding, UnusedRole, Usage,
-    UsageError, UsageKind, UsageOptions, ACCEPTED_SHAPES,
+    UsageError, UsageKind, UsageOptions, UsageRead, ACCEPTED_SHAPES,
 };

@@ -36,6 +36,7 @@ use crate::config::{AccountConfig, Common, Output};
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
+use crate::manifest::Tracking;
 use crate::output::{self, Plan};
 use crate::render;
 use crate::warnings;
@@ -132,7 +133,15 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         .iter()
         .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
     if let Output::Dir(dir) = &config.output {
-        write_files(dir, outcomes, &idle, &names, console)?;
+        write_files(
+            dir,
+            outcomes,
+            &idle,
+            &names,
+            &loaded.account,
+            (shard, count),
+            console,
+        )?;
     }
     console.info(&summary.render());
     Ok(exit)
@@ -267,13 +276,22 @@ fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
     names
 }
 
-/// Writes the recommendations, and removes last run's file of each principal that now has
-/// none, so that it cannot pass for current.
+/// The account part of a principal's ARN (`arn:aws:iam::123456789012:role/x`).
+fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
+/// Writes the recommendations, and removes last run's files of the shard's principals that
+/// this run does not write again (a principal that now has none, or whose file name
+/// changed), as the folder's manifest lists them ([`crate::manifest`]): each shard has its
+/// own, and answers only for its principals.
 fn write_files(
     dir: &Path,
     outcomes: Vec<Outcome>,
     idle: &[&Principal],
     names: &HashMap<&str, Result<String, String>>,
+    account: &Account,
+    (shard, count): (usize, usize),
     console: &mut Console,
 ) -> Result<()> {
     let target = |arn: &str| {
@@ -283,32 +301,70 @@ fn write_files(
             .map(|n| dir.join(n))
     };
     let mut plan = Plan::default();
+    let mut owners = Vec::new();
+    let mut why: HashMap<String, String> = HashMap::new();
     for o in outcomes {
-        let Some(path) = target(&o.arn) else {
-            continue;
-        };
-        let (written, failed) = (o.written(), o.failed());
-        if let (true, Some(text)) = (written, o.file) {
-            plan.writes.push((path, text));
-        } else if failed {
-            plan.removals.push((path, "this principal failed"));
+        let reason = if o.failed() {
+            "this principal failed"
         } else {
-            plan.removals
-                .push((path, "this principal's recommendation is not proved"));
+            "this principal's recommendation is not proved"
+        };
+        if let (true, Some(text), Some(path)) = (o.written(), o.file, target(&o.arn)) {
+            plan.writes.push((path, text));
+            owners.push(o.arn);
+            continue;
         }
+        if let Some(path) = target(&o.arn) {
+            plan.removals.push((path, reason.to_string()));
+        }
+        why.insert(o.arn, reason.to_string());
     }
     for p in idle {
+        let reason = "this principal has no finding now";
         if let Some(path) = target(&p.arn) {
-            plan.removals
-                .push((path, "this principal has no finding now"));
+            plan.removals.push((path, reason.to_string()));
         }
+        why.insert(p.arn.clone(), reason.to_string());
     }
-    let done = output::commit(dir, plan)?;
+    // The manifest is the account's (a folder may hold several accounts' files) and the
+    // shard's.
+    let accounts: std::collections::BTreeSet<&str> = account
+        .principals()
+        .iter()
+        .map(|p| account_of(&p.arn))
+        .collect();
+    let key = accounts.iter().copied().collect::<Vec<_>>().join("+");
+    let family = format!("account-{key}-shard-");
+    let unit = format!("{family}{shard}-of-{count}.json");
+    let tracking = Tracking {
+        units: vec![unit.clone()],
+        owners,
+        unit_of: Box::new(|_| unit.clone()),
+        owns: Box::new(|owner, manifest| {
+            manifest.starts_with(&family)
+                && accounts.contains(account_of(owner))
+                && in_shard(owner, shard, count)
+        }),
+        supersedes: Box::new(|manifest| manifest.starts_with(&family) && manifest != unit),
+        why: Box::new(|owner| {
+            why.get(owner).cloned().unwrap_or_else(|| {
+                if account.principal(owner).is_some() {
+                    "this principal gets no file now".to_string()
+                } else {
+                    "this principal is no longer in the export".to_string()
+                }
+            })
+        }),
+    };
+    let done = output::commit(dir, plan, &tracking)?;
     for (removed, why) in &done.removed {
         console.info(&format!(
             "removed {}: last run's recommendation; {why}",
             removed.display()
         ));
+    }
+    for note in &done.notes {
+        console.warn(note);
     }
     console.info(&format!(
         "wrote {} recommendations to {}",

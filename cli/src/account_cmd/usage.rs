@@ -74,11 +74,21 @@ pub fn load(
         }
     };
     if let Some(dir) = output {
-        if folder.is_dir() && dir.exists() && same_file::is_same_file(dir, folder)? {
-            bail!(
-                "--output-dir `{}` is the {label} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
-                dir.display()
-            );
+        if folder.is_dir() {
+            let (inside, folder_real) = (resolved(dir)?, resolved(folder)?);
+            if inside == folder_real {
+                bail!(
+                    "--output-dir `{}` is the {label} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
+                    dir.display()
+                );
+            }
+            if inside.starts_with(&folder_real) {
+                bail!(
+                    "--output-dir `{}` is inside the {label} folder `{}`: the next run would find it there among the {what}; choose another --output-dir",
+                    dir.display(),
+                    folder.display()
+                );
+            }
         }
     }
     match source {
@@ -104,7 +114,8 @@ fn findings(path: &Path, account: &Account, limit: u64) -> Result<LoadedUsage> {
         .unmatched(account)
         .into_iter()
         .map(|arn| format!("findings for `{arn}`, which the export does not have, are not used"));
-    let warnings = ignored.chain(unmatched).collect();
+    let notes = findings.notes().iter().cloned();
+    let warnings = ignored.chain(notes).chain(unmatched).collect();
     Ok(LoadedUsage {
         evidences: Evidences::Findings(findings),
         files,
@@ -279,6 +290,37 @@ fn per_principal(
         files,
         warnings,
     })
+}
+
+/// `path` with every link and `..` resolved, also when its last parts do not exist yet
+/// (an output folder to be made): its nearest existing ancestor resolved, the rest added.
+fn resolved(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path)
+        .with_context(|| format!("cannot resolve `{}`", path.display()))?;
+    let mut rest = Vec::new();
+    let mut existing = absolute.as_path();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => out.push(other),
+                }
+            }
+            return Ok(out);
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => return Ok(absolute),
+        }
+    }
 }
 
 /// A path's file name, for messages that already name its folder.

@@ -26,11 +26,13 @@ pub fn account(auth: &Path, findings: &Path) -> Command {
     c
 }
 
-/// Every file of a folder, by name, with its contents.
+/// Every file of a folder, by name, with its contents (not the manifests' folder,
+/// `.iam-refine/`).
 pub fn files(dir: &Path) -> BTreeMap<String, String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with(".iam-refine"))
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().to_string(),
@@ -92,8 +94,12 @@ pub fn many_roles(dir: &Path, roles: usize) -> (PathBuf, PathBuf) {
             "AttachedManagedPolicies": []}),
         );
         let unused = if r % 5 == 0 {
-            json!([{"unusedPermissionDetails": {"serviceNamespace": a}},
-                   {"unusedPermissionDetails": {"serviceNamespace": b}}])
+            // A finding names each service once.
+            let mut both = vec![json!({"unusedPermissionDetails": {"serviceNamespace": a}})];
+            if b != a {
+                both.push(json!({"unusedPermissionDetails": {"serviceNamespace": b}}));
+            }
+            Value::Array(both)
         } else {
             let unused = [
                 ("s3", "DeleteBucket", "PutObject"),

@@ -18,10 +18,23 @@
 //! a service never authenticated (or not within `unused_after` days), including actions
 //! AWS adds to it later. Everything else is kept: actions of a service without action-level
 //! tracking, and actions a tracked service does not track (`iam:PassRole` is never tracked).
+//!
+//! A report that is doubtful never removes what it shows used:
+//! - refused, naming the conflict: pages of two jobs (their `JobType`, `JobCreationDate` or
+//!   `JobCompletionDate` differ, or a page follows one with `IsTruncated: false`), a
+//!   service named twice (on one page or two), a tracked action listed twice, `null` where
+//!   an absent key would mean "never accessed" (`LastAuthenticated`, `LastAccessedTime`), a
+//!   `ServiceNamespace` that is no namespace;
+//! - kept, with a warning: a service whose tracked action was accessed later than the
+//!   service was last authenticated, or never authenticated at all, is taken as last
+//!   authenticated when that action was accessed (what any entry shows used is used).
+
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
 use super::date::parse_timestamp;
+use super::findings_read::valid_part;
 use super::UsageError;
 use crate::findings::Findings;
 use crate::json::kind as json_kind;
@@ -80,9 +93,24 @@ impl AccessAdvisorReport {
             });
         }
         let last = pages.len();
+        let mut first: Option<JobFields> = None;
+        let mut seen: HashMap<String, String> = HashMap::new();
         for (k, (page, _)) in pages.iter().enumerate() {
-            let truncated = report.page(page)?;
-            if k + 1 == last && truncated {
+            let (job, truncated) = report.page(page, k + 1, &mut seen)?;
+            match &first {
+                None => first = Some(job),
+                Some(first) => first.same_job(&job, k + 1)?,
+            }
+            if k + 1 < last && truncated == Some(false) {
+                return Err(UsageError::TwoJobs {
+                    page: k + 2,
+                    detail: format!(
+                        "page {} says it is the last (`IsTruncated` is false)",
+                        k + 1
+                    ),
+                });
+            }
+            if k + 1 == last && truncated == Some(true) {
                 report.warnings.push(
                     "the Access Advisor report says more pages follow (`IsTruncated`): \
                      services of the missing pages are treated as used"
@@ -101,8 +129,14 @@ impl AccessAdvisorReport {
         Ok(report)
     }
 
-    /// Reads one page; returns whether it says more pages follow.
-    fn page(&mut self, page: &Value) -> Result<bool, UsageError> {
+    /// Reads one page (`index` from 1; `seen` holds each lower-cased service read so far,
+    /// with where); returns its job's fields and its `IsTruncated`.
+    fn page(
+        &mut self,
+        page: &Value,
+        index: usize,
+        seen: &mut HashMap<String, String>,
+    ) -> Result<(JobFields, Option<bool>), UsageError> {
         let Value::Object(map) = page else {
             return Err(UsageError::Unrecognised {
                 found: json_kind(page).to_string(),
@@ -130,11 +164,19 @@ impl AccessAdvisorReport {
                 })
             }
         }
-        if let Some(t) = str_field(map, "report", "JobType")? {
-            self.job_type = Some(t);
+        let job = JobFields {
+            job_type: str_field(map, "report", "JobType")?,
+            created: str_field(map, "report", "JobCreationDate")?,
+            completed: str_field(map, "report", "JobCompletionDate")?,
+        };
+        if let Some(t) = &job.job_type {
+            self.job_type = Some(t.clone());
         }
-        if let Some(date) = str_field(map, "report", "JobCompletionDate")? {
-            self.completed_at = Some(timestamp("JobCompletionDate", &date)?);
+        if let Some(date) = &job.completed {
+            self.completed_at = Some(timestamp("JobCompletionDate", date)?);
+        }
+        if let Some(date) = &job.created {
+            timestamp("JobCreationDate", date)?;
         }
         let services = match map.get("ServicesLastAccessed") {
             None | Some(Value::Null) => &[][..],
@@ -164,18 +206,38 @@ impl AccessAdvisorReport {
                     field: "ServiceNamespace",
                 });
             };
+            if !valid_part(&namespace) {
+                return Err(UsageError::BadService { service: namespace });
+            }
+            let place = format!("page {index}, item {}", k + 1);
+            if let Some(first) = seen.get(&namespace.to_ascii_lowercase()) {
+                return Err(UsageError::DuplicateService {
+                    service: namespace,
+                    first: first.clone(),
+                    second: place,
+                });
+            }
+            seen.insert(namespace.to_ascii_lowercase(), place);
             let what = format!("service `{namespace}`");
-            let last_authenticated = str_field(s, &what, "LastAuthenticated")?
+            let mut last_authenticated = never_null(s, &what, "LastAuthenticated")?
                 .map(|d| timestamp("LastAuthenticated", &d))
                 .transpose()?;
             let tracked = match s.get("TrackedActionsLastAccessed") {
                 None | Some(Value::Null) => None,
-                Some(Value::Array(items)) => Some(
-                    items
-                        .iter()
-                        .map(|a| tracked_action(&namespace, a))
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
+                Some(Value::Array(items)) => {
+                    let mut actions: Vec<(String, Option<i64>)> = Vec::with_capacity(items.len());
+                    for a in items {
+                        let (name, at) = tracked_action(&namespace, a)?;
+                        if actions.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                            return Err(UsageError::DuplicateAction {
+                                service: namespace,
+                                action: name,
+                            });
+                        }
+                        actions.push((name, at));
+                    }
+                    Some(actions)
+                }
                 Some(other) => {
                     return Err(UsageError::Field {
                         what,
@@ -185,14 +247,33 @@ impl AccessAdvisorReport {
                     })
                 }
             };
+            // An action used means its service was: the latest use any entry shows wins.
+            let latest = tracked
+                .iter()
+                .flatten()
+                .filter_map(|(name, at)| at.map(|at| (at, name)))
+                .max();
+            if let Some((at, action)) =
+                latest.filter(|(at, _)| last_authenticated.is_none_or(|t| *at > t))
+            {
+                let said = if last_authenticated.is_some() {
+                    "was last authenticated before"
+                } else {
+                    "was never authenticated, yet"
+                };
+                self.warnings.push(format!(
+                    "service `{namespace}` {said} its tracked action `{action}` was accessed: it is taken as last authenticated when `{action}` was, so nothing the report shows accessed is removed"
+                ));
+                last_authenticated = Some(at);
+            }
             self.services.push(ServiceAccess {
                 namespace,
                 last_authenticated,
                 tracked,
             });
         }
-        let truncated = map.get("IsTruncated").and_then(Value::as_bool) == Some(true);
-        Ok(truncated)
+        let truncated = map.get("IsTruncated").and_then(Value::as_bool);
+        Ok((job, truncated))
     }
 
     /// Notes about the report (truncated, service level only).
@@ -240,6 +321,56 @@ impl AccessAdvisorReport {
         }
         Ok(Findings::from_names(&actions, &services))
     }
+}
+
+/// The fields that tell a report's job apart, as one page writes them.
+#[derive(Debug)]
+struct JobFields {
+    job_type: Option<String>,
+    created: Option<String>,
+    completed: Option<String>,
+}
+
+impl JobFields {
+    /// Refuses page `page` when a field both pages write differs from the first page's.
+    /// Dates are compared as instants, so two spellings of one date agree.
+    fn same_job(&self, other: &JobFields, page: usize) -> Result<(), UsageError> {
+        let fields = [
+            ("JobType", &self.job_type, &other.job_type, false),
+            ("JobCreationDate", &self.created, &other.created, true),
+            ("JobCompletionDate", &self.completed, &other.completed, true),
+        ];
+        for (field, a, b, date) in fields {
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            let same = if date {
+                parse_timestamp(a) == parse_timestamp(b)
+            } else {
+                a == b
+            };
+            if !same {
+                return Err(UsageError::TwoJobs {
+                    page,
+                    detail: format!("`{field}` is `{a}` on page 1 and `{b}` on page {page}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A string field whose absence means "never": `null` is refused rather than read so.
+fn never_null(
+    map: &Map<String, Value>,
+    what: &str,
+    field: &'static str,
+) -> Result<Option<String>, UsageError> {
+    if map.get(field) == Some(&Value::Null) {
+        return Err(UsageError::Null {
+            what: what.to_string(),
+            field,
+        });
+    }
+    str_field(map, what, field)
 }
 
 fn str_field(
@@ -299,9 +430,13 @@ fn tracked_action(namespace: &str, value: &Value) -> Result<(String, Option<i64>
             action: bare,
         });
     }
-    let at = str_field(a, &what, "LastAccessedTime")?
-        .map(|d| timestamp("LastAccessedTime", &d))
-        .transpose()?;
+    let at = never_null(
+        a,
+        &format!("service `{namespace}`, action `{bare}`"),
+        "LastAccessedTime",
+    )?
+    .map(|d| timestamp("LastAccessedTime", &d))
+    .transpose()?;
     Ok((bare, at))
 }
 

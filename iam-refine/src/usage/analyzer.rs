@@ -2,17 +2,20 @@
 //! accessanalyzer get-finding-v2` outputs, or a JSON-lines file of them.
 //!
 //! Each finding names its role or user by `resource` (an ARN). By `findingType`:
-//! - `UnusedPermission`: the unused services and actions of `findingDetails`, merged per
-//!   principal (several findings, or pages of one, add up);
+//! - `UnusedPermission`: the unused services and actions of `findingDetails`, per
+//!   principal by the rules of `findings_read.rs`: the pages of one finding add up; of
+//!   several findings, an action is unused only if every one says so (with a note);
 //! - `UnusedIAMRole`: the whole role is unused; it is to be deleted, not refined;
 //! - `UnusedIAMUserAccessKey`, `UnusedIAMUserPassword`: reported with the principal;
 //! - anything else (`ExternalAccess`, ...), and findings whose `status` is not `ACTIVE`
-//!   (archived, resolved), is set aside as ignored, with the reason.
+//!   (archived, resolved), is set aside as ignored, with the reason. A `status` that is
+//!   not a string (`null` included) is refused.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::findings_read::{self, Current, Status};
 use crate::account::Account;
 use crate::findings::{Findings, FindingsError};
 use crate::json::kind as json_kind;
@@ -145,8 +148,9 @@ pub struct IgnoredFinding {
 pub struct PrincipalFindings {
     /// The principal's ARN, as the findings' `resource` wrote it.
     pub arn: String,
-    /// The unused permissions of its `UnusedPermission` findings, merged; `None` when it
-    /// has none.
+    /// What its active `UnusedPermission` findings agree is unused (the pages of one add
+    /// up; of several, an action is unused only if every one says so); `None` when it has
+    /// none.
     pub unused: Option<Findings>,
     /// Its `UnusedIAMRole` finding (the last one read, when several).
     pub unused_role: Option<UnusedRole>,
@@ -161,14 +165,7 @@ pub struct PrincipalFindings {
 pub struct AccountFindings {
     principals: BTreeMap<String, PrincipalFindings>,
     ignored: Vec<IgnoredFinding>,
-}
-
-/// Unused actions and services collected for one principal before they become [`Findings`].
-#[derive(Default)]
-struct Pending {
-    actions: Vec<String>,
-    services: Vec<String>,
-    any: bool,
+    notes: Vec<String>,
 }
 
 impl AccountFindings {
@@ -186,7 +183,7 @@ impl AccountFindings {
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<AccountFindings, AccountFindingsError> {
         let mut out = AccountFindings::default();
-        let mut pending: BTreeMap<String, Pending> = BTreeMap::new();
+        let mut pending: BTreeMap<String, Current> = BTreeMap::new();
         for (file, text) in sources {
             // Each finding is read into its principal's sets as soon as it is parsed.
             for parsed in json_values::parse_each(text) {
@@ -206,11 +203,12 @@ impl AccountFindings {
                 }
             }
         }
-        for (arn, p) in pending {
-            if p.any {
-                out.principals.entry(arn.clone()).or_default().unused =
-                    Some(Findings::from_names(&p.actions, &p.services));
+        for (arn, current) in pending {
+            let (findings, note) = current.finish();
+            if let Some(note) = note {
+                out.notes.push(format!("`{arn}`: {note}"));
             }
+            out.principals.entry(arn).or_default().unused = Some(findings);
         }
         for (arn, p) in &mut out.principals {
             p.arn.clone_from(arn);
@@ -222,7 +220,7 @@ impl AccountFindings {
         &mut self,
         at: &At<'_>,
         value: &Value,
-        pending: &mut BTreeMap<String, Pending>,
+        pending: &mut BTreeMap<String, Current>,
     ) -> Result<(), AccountFindingsError> {
         let (map, finding_type) = at.typed_finding(value)?;
         let id = at.string(map, "id")?;
@@ -248,12 +246,15 @@ impl AccountFindings {
             );
             return Ok(());
         }
-        match at.string(map, "status")?.as_deref() {
-            None | Some("ACTIVE") => {}
-            Some(other) => {
-                ignore(self, format!("status is {other}, not ACTIVE"));
-                return Ok(());
-            }
+        let details_error = |source: FindingsError| AccountFindingsError::Details {
+            file: at.file.to_string(),
+            line: at.line,
+            id: label.clone(),
+            source,
+        };
+        if let Status::SetAside(reason) = findings_read::status(map).map_err(details_error)? {
+            ignore(self, reason);
+            return Ok(());
         }
         let arn = at.principal_arn(map, &label)?;
         let details = match map.get("findingDetails") {
@@ -276,19 +277,13 @@ impl AccountFindings {
         }
         match finding_type.as_str() {
             "UnusedPermission" => {
-                // Read by the single-policy findings reader, which knows the details' shape.
-                let findings = Findings::parse(&value.to_string()).map_err(|source| {
-                    AccountFindingsError::Details {
-                        file: at.file.to_string(),
-                        line: at.line,
-                        id: label.clone(),
-                        source,
-                    }
-                })?;
-                let p = pending.entry(arn).or_default();
-                p.any = true;
-                p.actions.extend(findings.actions().map(str::to_string));
-                p.services.extend(findings.services().map(str::to_string));
+                // Read by the rules every findings reader shares.
+                let finding = findings_read::finding(map, &mut 0).map_err(details_error)?;
+                pending
+                    .entry(arn)
+                    .or_default()
+                    .add(finding, value.to_string())
+                    .map_err(details_error)?;
             }
             "UnusedIAMRole" => {
                 entry.unused_role = Some(UnusedRole {
@@ -333,6 +328,13 @@ impl AccountFindings {
     #[must_use]
     pub fn ignored(&self) -> &[IgnoredFinding] {
         &self.ignored
+    }
+
+    /// What the reader put together and how, one line each (a principal with several
+    /// active findings, of which only what all agree on is unused).
+    #[must_use]
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// ARNs with findings that the account does not have (another account's findings, or

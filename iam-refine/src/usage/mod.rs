@@ -10,6 +10,7 @@
 mod advisor;
 mod analyzer;
 mod date;
+pub(crate) mod findings_read;
 mod observed;
 
 use serde_json::Value;
@@ -121,6 +122,60 @@ pub enum UsageError {
         /// The action name, without its service prefix.
         action: String,
     },
+    /// The pages of an Access Advisor report are of two different jobs (their `JobType`,
+    /// `JobCreationDate` or `JobCompletionDate` differ), or a page follows one that says no
+    /// more follow (`IsTruncated: false`).
+    #[error("pages 1 and {page} of the Access Advisor report are of two different jobs: {detail}; give the pages of one job")]
+    TwoJobs {
+        /// The page (from 1) that differs from the first.
+        page: usize,
+        /// What differs (``` `JobCreationDate` `2024-06-05T12:00:00Z` and `2024-06-06T...` ```).
+        detail: String,
+    },
+    /// An Access Advisor report names a service twice (on one page or two): which entry
+    /// is right cannot be told.
+    #[error("the Access Advisor report names service `{service}` twice ({first} and {second}); which entry is right cannot be told")]
+    DuplicateService {
+        /// The service as written the second time.
+        service: String,
+        /// Where first (`page 1, item 3`).
+        first: String,
+        /// Where again.
+        second: String,
+    },
+    /// An Access Advisor service lists a tracked action twice.
+    #[error("service `{service}`: tracked action `{action}` is listed twice; which entry is right cannot be told")]
+    DuplicateAction {
+        /// The service's `ServiceNamespace`.
+        service: String,
+        /// The action's name, as written the second time.
+        action: String,
+    },
+    /// A field of an Access Advisor report whose absence means "never accessed" is `null`:
+    /// AWS omits it and never writes `null`, so `null` is no evidence of non-use.
+    #[error("{what}: `{field}` is null; AWS omits it for what was never accessed and never writes null, so this is not read as never accessed")]
+    Null {
+        /// Where, as in [`UsageError::MissingField`].
+        what: String,
+        /// The field's key.
+        field: &'static str,
+    },
+    /// An Access Advisor `ServiceNamespace` that is empty or holds a wildcard, a colon or
+    /// whitespace.
+    #[error("`{service}` is not a service namespace")]
+    BadService {
+        /// The `ServiceNamespace`, as written.
+        service: String,
+    },
+    /// A policy listing used actions has a statement that does not list them plainly (a
+    /// Deny, or `NotAction`).
+    #[error("used actions: statement {statement} is {what}; a policy of used actions lists them in Allow statements' `Action`")]
+    UsedStatement {
+        /// The statement, from 1.
+        statement: usize,
+        /// `a Deny` or `` `NotAction` ``.
+        what: &'static str,
+    },
     /// A used action is not of the form `service:Action` (wildcards allowed), or a JSON
     /// array of used actions holds something other than a string.
     #[error("used action {entry}: expected an action name (`service:Action`), found {found}")]
@@ -164,6 +219,31 @@ pub enum Usage {
     Unused(Findings),
     /// The actions used; unused is the rest of what the policies allow.
     Used(ObservedUsage),
+}
+
+/// A usage source, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRead {
+    /// What it says was (not) used.
+    pub usage: Usage,
+    /// Which kind of source it is.
+    pub kind: UsageKind,
+    /// What the reader set aside, put together or could not use, one line each (findings
+    /// not `ACTIVE`, several findings, a truncated Access Advisor report).
+    pub notes: Vec<String>,
+    /// The principal's ARN, when findings name it (`resource`).
+    pub resource: Option<String>,
+}
+
+impl UsageRead {
+    fn of(usage: Usage, kind: UsageKind) -> UsageRead {
+        UsageRead {
+            usage,
+            kind,
+            notes: Vec::new(),
+            resource: None,
+        }
+    }
 }
 
 /// How to read a usage source.
@@ -213,7 +293,7 @@ impl Usage {
     ///
     /// [`UsageError::Unrecognised`] when the text is none of the accepted shapes
     /// ([`ACCEPTED_SHAPES`]); otherwise the error of the reader of the kind it is.
-    pub fn parse(text: &str, options: UsageOptions) -> Result<(Usage, UsageKind), UsageError> {
+    pub fn parse(text: &str, options: UsageOptions) -> Result<UsageRead, UsageError> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.is_empty() {
             return Err(UsageError::Unrecognised {
@@ -221,7 +301,10 @@ impl Usage {
             });
         }
         if !trimmed.starts_with(['{', '[', '%']) {
-            return Ok((Usage::Used(ObservedUsage::parse(text)?), UsageKind::Used));
+            return Ok(UsageRead::of(
+                Usage::Used(ObservedUsage::parse(text)?),
+                UsageKind::Used,
+            ));
         }
         // Access Advisor pages may come one after another; the others are one JSON text.
         let first = crate::json_values::split(text);
@@ -245,17 +328,25 @@ impl Usage {
         };
         match detect(&value) {
             Some(UsageKind::Findings) => {
-                let f = Findings::parse(text).map_err(|source| UsageError::Findings { source })?;
-                Ok((Usage::Unused(f), UsageKind::Findings))
+                let read =
+                    Findings::read(text).map_err(|source| UsageError::Findings { source })?;
+                Ok(UsageRead {
+                    usage: Usage::Unused(read.findings),
+                    kind: UsageKind::Findings,
+                    notes: read.notes,
+                    resource: read.resource,
+                })
             }
             Some(UsageKind::AccessAdvisor) => {
                 let report = AccessAdvisorReport::parse(text)?;
-                Ok((
+                let mut read = UsageRead::of(
                     Usage::Unused(report.unused(options.unused_after)?),
                     UsageKind::AccessAdvisor,
-                ))
+                );
+                read.notes = report.warnings().to_vec();
+                Ok(read)
             }
-            Some(UsageKind::Used) => Ok((
+            Some(UsageKind::Used) => Ok(UsageRead::of(
                 Usage::Used(ObservedUsage::from_value(&value)?),
                 UsageKind::Used,
             )),
@@ -296,7 +387,7 @@ mod tests {
 
     fn kind(text: &str) -> Result<UsageKind, String> {
         Usage::parse(text, UsageOptions::default())
-            .map(|(_, k)| k)
+            .map(|r| r.kind)
             .map_err(|e| e.to_string())
     }
 
@@ -355,14 +446,17 @@ mod tests {
             r#"{"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}}"#,
         )
         .expect("policy");
-        let (usage, _) = Usage::parse("s3:GetObject", UsageOptions::default()).expect("valid");
+        let usage = Usage::parse("s3:GetObject", UsageOptions::default())
+            .expect("valid")
+            .usage;
         let f = usage.unused_in([&policy], &catalog);
         assert_eq!(f.actions().collect::<Vec<_>>(), ["s3:PutObject"]);
         let advisor = r#"{"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "JobCompletionDate": "2024-06-05T00:00:00Z",
             "ServicesLastAccessed": [{"ServiceNamespace": "s3", "LastAuthenticated": "2024-06-01T00:00:00Z",
               "TrackedActionsLastAccessed": [{"ActionName": "GetObject", "LastAccessedTime": "2024-06-01T00:00:00Z"}, {"ActionName": "PutObject"}]}]}"#;
-        let (usage, kind) = Usage::parse(advisor, UsageOptions::default()).expect("valid");
-        assert_eq!(kind, UsageKind::AccessAdvisor);
+        let read = Usage::parse(advisor, UsageOptions::default()).expect("valid");
+        let usage = read.usage;
+        assert_eq!(read.kind, UsageKind::AccessAdvisor);
         assert_eq!(
             usage
                 .unused_in([&policy], &catalog)
@@ -370,13 +464,14 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["s3:PutObject"]
         );
-        let (usage, _) = Usage::parse(
+        let usage = Usage::parse(
             advisor,
             UsageOptions {
                 unused_after: Some(2),
             },
         )
-        .expect("valid");
+        .expect("valid")
+        .usage;
         assert_eq!(
             usage
                 .unused_in([&policy], &catalog)

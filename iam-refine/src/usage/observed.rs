@@ -82,10 +82,27 @@ impl ObservedUsage {
             Value::Object(map) => {
                 let policy = Policy::from_document(map.clone(), PolicyKind::Managed)
                     .map_err(|source| UsageError::Text { source })?;
+                // A Deny or a `NotAction` says nothing plain about what was used; skipped,
+                // its actions would count as unused.
+                if let Some((k, s)) = policy
+                    .statements
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.effect != Effect::Allow || s.key != ActionKey::Action)
+                {
+                    let what = if s.effect == Effect::Allow {
+                        "`NotAction`"
+                    } else {
+                        "a Deny"
+                    };
+                    return Err(UsageError::UsedStatement {
+                        statement: k + 1,
+                        what,
+                    });
+                }
                 let entries = policy
                     .statements
                     .iter()
-                    .filter(|s| s.effect == Effect::Allow && s.key == ActionKey::Action)
                     .flat_map(|s| s.patterns.iter().cloned())
                     .enumerate()
                     .map(|(k, p)| (k + 1, p))

@@ -1,0 +1,397 @@
+//! What an output folder holds of iam-refine's: manifests in `DIR/.iam-refine/`, each
+//! listing the files one unit of work wrote (an `account` shard, one `refine` policy), with
+//! their SHA-256 and whose they are (a principal's ARN, a policy's file name).
+//!
+//! A run removes every file an earlier manifest lists that it answers for (its shard's
+//! principals, its policies) and does not write again, whatever its name: a principal's
+//! `alice.json` that became `role-alice.json`, a policy's `p-2.json` or `p.diff` of another
+//! `--fit-quota` or `--format`. It removes only a file whose content is still what the
+//! manifest recorded: one changed since (by hand, or by another unit's run) is left, with
+//! a warning, and a file no manifest lists is never removed (it is someone else's, or an
+//! older version's: named in a warning when this run would have removed it).
+//!
+//! Crashes: before anything in the folder changes, each unit's manifest is written as
+//! `<unit>.pending.json`, listing what it may leave on disk (the files it writes and the
+//! earlier files it removes); only when every file is in place is `<unit>.json` written and
+//! the pending one removed. A run that stops part way leaves its pending manifest, which
+//! the next run reads too (and warns about), so no file of either run escapes it.
+//!
+//! Shards of one `account` run write into one folder at once: each has its own manifest and
+//! answers only for its principals, so no shard removes another's files. A manifest of
+//! another layout (`--shard` with another count) is removed once nothing it lists is on
+//! disk as it listed it, or another manifest lists it too.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The folder of manifests inside an output folder.
+pub const FOLDER: &str = ".iam-refine";
+const PENDING: &str = ".pending.json";
+const KIND: &str = "iam-refine output manifest";
+const VERSION: u64 = 1;
+
+/// One file a manifest lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its name in the output folder.
+    pub file: String,
+    pub sha256: String,
+    /// Whose it is: a principal's ARN (`account`), a policy's file name (`refine`).
+    pub owner: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read the manifest `{}`: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the manifest `{}` is not one iam-refine wrote ({why}); it records which files of the folder are iam-refine's: restore it, or remove the folder's files and it", .path.display())]
+    Malformed { path: PathBuf, why: String },
+    #[error("cannot write the manifest `{}`: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Whether a run answers for an earlier entry: `(owner, manifest name)`.
+pub type Owns<'a> = Box<dyn Fn(&str, &str) -> bool + 'a>;
+
+/// What a run writes and answers for, to be recorded.
+pub struct Tracking<'a> {
+    /// The manifests this run rewrites (`account-...-shard-0-of-1.json`, one per `refine`
+    /// policy), each listing what it writes, if anything.
+    pub units: Vec<String>,
+    /// For each write of the plan, in order: its owner.
+    pub owners: Vec<String>,
+    /// The manifest (of `units`) that lists an owner's files.
+    pub unit_of: Box<dyn Fn(&str) -> String + 'a>,
+    /// Whether this run answers for an earlier entry: `(owner, manifest name)`.
+    pub owns: Owns<'a>,
+    /// Earlier manifests (not among `units`) this run may remove once nothing they list
+    /// is on disk as they listed it (another `--shard` layout of the same account).
+    pub supersedes: Box<dyn Fn(&str) -> bool + 'a>,
+    /// Why an owner gets no file now, for messages (`this principal failed`).
+    pub why: Box<dyn Fn(&str) -> String + 'a>,
+}
+
+/// The SHA-256 of `bytes`, in lower-case hex as `sha256sum` prints it.
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every manifest of the folder, by file name (`x.json`, `x.pending.json`).
+pub fn read_all(dir: &Path) -> Result<BTreeMap<String, Vec<Entry>>, ManifestError> {
+    let folder = dir.join(FOLDER);
+    let mut out = BTreeMap::new();
+    let listing = match fs::read_dir(&folder) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(source) => {
+            return Err(ManifestError::Read {
+                path: folder,
+                source,
+            })
+        }
+    };
+    for entry in listing {
+        let entry = entry.map_err(|source| ManifestError::Read {
+            path: folder.clone(),
+            source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Staged manifests of a run that stopped (`.iam-refine-*.tmp`) are not manifests.
+        if !name.ends_with(".json") || name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let text = fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let entries = parse(&text).map_err(|why| ManifestError::Malformed {
+            path: path.clone(),
+            why,
+        })?;
+        out.insert(name, entries);
+    }
+    Ok(out)
+}
+
+fn parse(text: &str) -> Result<Vec<Entry>, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if value.get("manifest").and_then(Value::as_str) != Some(KIND) {
+        return Err(format!("no `\"manifest\": \"{KIND}\"`"));
+    }
+    if value.get("version").and_then(Value::as_u64) != Some(VERSION) {
+        return Err(format!("not version {VERSION}"));
+    }
+    let files = value
+        .get("files")
+        .and_then(Value::as_array)
+        .ok_or("no `files` array")?;
+    files
+        .iter()
+        .map(|f| {
+            let field = |k: &str| {
+                f.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("a file without `{k}`"))
+            };
+            let entry = Entry {
+                file: field("file")?,
+                sha256: field("sha256")?,
+                owner: field("owner")?,
+            };
+            // A name that leaves the folder is no file of ours.
+            if !plain_name(&entry.file) {
+                return Err(format!("`{}` is not a file name", entry.file));
+            }
+            Ok(entry)
+        })
+        .collect()
+}
+
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', '\0'])
+        && name != FOLDER
+}
+
+fn render(entries: &[Entry], complete: bool) -> String {
+    let files: Vec<Value> = entries
+        .iter()
+        .map(|e| json!({"file": e.file, "sha256": e.sha256, "owner": e.owner}))
+        .collect();
+    let value = json!({"manifest": KIND, "version": VERSION, "complete": complete, "files": files});
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The SHA-256 of a regular file's content, `None` when it is missing or not a file.
+fn on_disk(path: &Path) -> Option<String> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    fs::read(path).ok().map(|b| sha256(&b))
+}
+
+/// What a tracked run does besides its plan's writes.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Earlier files of this run's owners to remove, with why.
+    pub removals: Vec<(PathBuf, String)>,
+    /// Manifests to write before anything changes: `(pending path, text)`.
+    pub pending: Vec<(PathBuf, String)>,
+    /// Manifests to write once every file is in place (`None`: remove it, nothing to list).
+    pub finals: Vec<(PathBuf, Option<String>)>,
+    /// Earlier manifests to remove at the end (superseded, or this run's pending ones).
+    pub sweep: Vec<PathBuf>,
+    /// Warnings: files left in place, a run that stopped part way.
+    pub notes: Vec<String>,
+}
+
+/// Works out what a run must remove and record. `writes` are the plan's files (in the
+/// folder, by name) with their contents; `named_removals` the plan's own removals (files at
+/// the names this run would have written), which are removed only when a manifest this run
+/// answers for lists them as they are.
+pub fn prepare(
+    dir: &Path,
+    writes: &[(String, &str)],
+    named_removals: &[(String, String)],
+    tracking: &Tracking<'_>,
+) -> Result<Prepared, ManifestError> {
+    let manifests = read_all(dir)?;
+    let mut prepared = Prepared::default();
+    for name in manifests.keys().filter(|n| n.ends_with(PENDING)) {
+        let unit = name.trim_end_matches(PENDING);
+        if tracking
+            .units
+            .iter()
+            .any(|u| u.trim_end_matches(".json") == unit)
+            || (tracking.supersedes)(&format!("{unit}.json"))
+        {
+            prepared.notes.push(format!(
+                "an earlier run into {} did not finish (`{FOLDER}/{name}`): its files are dealt with now",
+                dir.display()
+            ));
+        }
+    }
+    let new: Vec<Entry> = writes
+        .iter()
+        .zip(&tracking.owners)
+        .map(|((file, contents), owner)| Entry {
+            file: file.clone(),
+            sha256: sha256(contents.as_bytes()),
+            owner: owner.clone(),
+        })
+        .collect();
+    let written: BTreeMap<&str, &Entry> = new.iter().map(|e| (e.file.as_str(), e)).collect();
+    // Earlier files this run answers for, by name: each with every hash it was listed with.
+    let mut owned: BTreeMap<&str, (Vec<&Entry>, &str)> = BTreeMap::new();
+    for (manifest, entries) in &manifests {
+        let unit = manifest.trim_end_matches(PENDING).trim_end_matches(".json");
+        let unit = format!("{unit}.json");
+        for e in entries {
+            if (tracking.owns)(&e.owner, &unit) && !written.contains_key(e.file.as_str()) {
+                let slot = owned.entry(&e.file).or_insert((Vec::new(), &e.owner));
+                slot.0.push(e);
+            }
+        }
+    }
+    // Listed as it is now by an entry this run does not answer for: another unit's file.
+    let listed_elsewhere = |file: &str, sha: &str| {
+        manifests
+            .values()
+            .flatten()
+            .any(|e| e.file == file && e.sha256 == sha)
+    };
+    let named: BTreeMap<&str, &str> = named_removals
+        .iter()
+        .map(|(f, why)| (f.as_str(), why.as_str()))
+        .collect();
+    let mut old_entries: Vec<Entry> = Vec::new();
+    let mut changed: Vec<String> = Vec::new();
+    for (file, (entries, owner)) in &owned {
+        let path = dir.join(file);
+        let Some(sha) = on_disk(&path) else { continue };
+        if entries.iter().any(|e| e.sha256 == sha) {
+            let why = match named.get(file) {
+                Some(why) => (*why).to_string(),
+                None => match new.iter().find(|n| n.owner == *owner) {
+                    Some(n) => format!("its output is now `{}`", n.file),
+                    None => (tracking.why)(owner),
+                },
+            };
+            old_entries.push(Entry {
+                file: (*file).to_string(),
+                sha256: sha,
+                owner: (*owner).to_string(),
+            });
+            prepared.removals.push((path, why));
+        } else if !listed_elsewhere(file, &sha) {
+            changed.push(format!("`{file}`"));
+        }
+    }
+    if !changed.is_empty() {
+        prepared.notes.push(format!(
+            "{} in {}: last run's, but changed since it was written (not by iam-refine): left in place",
+            crate::warnings::first_few(changed, 5, ", "),
+            dir.display()
+        ));
+    }
+    let mut unlisted: Vec<String> = Vec::new();
+    for (file, _) in named_removals {
+        let listed = manifests.values().flatten().any(|e| &e.file == file);
+        if !listed && on_disk(&dir.join(file)).is_some() {
+            unlisted.push(format!("`{file}`"));
+        }
+    }
+    if !unlisted.is_empty() {
+        prepared.notes.push(format!(
+            "{} in {}: would be removed as last run's, but no manifest of iam-refine lists it (written by an older version, or not by iam-refine): left in place",
+            crate::warnings::first_few(unlisted, 5, ", "),
+            dir.display()
+        ));
+    }
+    let folder = dir.join(FOLDER);
+    for unit in &tracking.units {
+        let listed: Vec<Entry> = new
+            .iter()
+            .filter(|e| (tracking.unit_of)(&e.owner) == *unit)
+            .cloned()
+            .collect();
+        let stem = unit.trim_end_matches(".json");
+        let pending = folder.join(format!("{stem}{PENDING}"));
+        // Everything this unit may leave on disk, should the run stop part way.
+        let mut all = listed.clone();
+        all.extend(
+            old_entries
+                .iter()
+                .filter(|e| (tracking.unit_of)(&e.owner) == *unit)
+                .cloned(),
+        );
+        prepared
+            .pending
+            .push((pending.clone(), render(&all, false)));
+        let final_text = (!listed.is_empty()).then(|| render(&listed, true));
+        prepared.finals.push((folder.join(unit), final_text));
+        prepared.sweep.push(pending);
+    }
+    // Manifests of another layout: removed once nothing they list is still theirs (written
+    // or removed by this run, gone, changed, or listed by another manifest as it is).
+    let ours: BTreeSet<&str> = tracking.units.iter().map(String::as_str).collect();
+    let removing: BTreeSet<&Path> = prepared.removals.iter().map(|(p, _)| p.as_path()).collect();
+    let mut gone: BTreeSet<&str> = BTreeSet::new();
+    for (name, entries) in &manifests {
+        let unit = format!(
+            "{}.json",
+            name.trim_end_matches(PENDING).trim_end_matches(".json")
+        );
+        if ours.contains(unit.as_str()) || !(tracking.supersedes)(&unit) {
+            continue;
+        }
+        let dead = entries.iter().all(|e| {
+            let path = dir.join(&e.file);
+            if written.contains_key(e.file.as_str()) || removing.contains(path.as_path()) {
+                return true;
+            }
+            match on_disk(&path) {
+                None => true,
+                Some(sha) if sha != e.sha256 => true,
+                Some(_) => manifests.iter().any(|(other, list)| {
+                    other != name
+                        && !gone.contains(other.as_str())
+                        && list
+                            .iter()
+                            .any(|o| o.file == e.file && o.sha256 == e.sha256)
+                }),
+            }
+        });
+        if dead {
+            gone.insert(name);
+            prepared.sweep.push(folder.join(name));
+        }
+    }
+    Ok(prepared)
+}
+
+/// Writes `text` to `path` whole or not at all (a temporary file beside it, synced, then
+/// renamed over it).
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), ManifestError> {
+    let error = |source| ManifestError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(error)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".iam-refine-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(error)?;
+    io::Write::write_all(tmp.as_file_mut(), text.as_bytes()).map_err(error)?;
+    tmp.as_file().sync_all().map_err(error)?;
+    tmp.persist(path).map_err(|e| error(e.error))?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
