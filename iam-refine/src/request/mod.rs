@@ -37,7 +37,7 @@
 //!   one; `...IfExists` holds for an absent key; `ForAnyValue:` is false and
 //!   `ForAllValues:` true for no value; `Null` tests presence.
 //! - **Operators** (`operator.rs`): `String*` (exact, ASCII case folding, glob), `Numeric*`
-//!   (exact decimals), `Date*` (instants at millisecond precision), `Bool`,
+//!   (exact decimals), `Date*` (instants, exactly to the nanosecond), `Bool`,
 //!   `BinaryEquals` (base64), `IpAddress` / `NotIpAddress` (IPv4 and IPv6 CIDRs), `Arn*`
 //!   (six components, each a glob). A policy value that does not parse for its operator is
 //!   not modelled; a request value that does not parse compares false.

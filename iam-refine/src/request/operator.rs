@@ -22,7 +22,7 @@ use std::cmp::Ordering;
 use std::net::IpAddr;
 
 use super::base64;
-use super::date::{self, Millis};
+use super::date::{self, Nanos};
 use super::glob::{plain_tokens, Glob, PChar};
 use super::ip::{self, Cidr};
 use super::numeric::Decimal;
@@ -218,7 +218,7 @@ pub(crate) enum Values {
     Like(Vec<Pattern<Glob>>),
     Arn(Vec<Pattern<ArnGlob>>),
     Numeric(Vec<Decimal>, Cmp),
-    Date(Vec<Millis>, Cmp),
+    Date(Vec<Nanos>, Cmp),
     Bool(Vec<bool>),
     Binary(Vec<Vec<u8>>),
     Ip(Vec<Cidr>),
@@ -229,7 +229,7 @@ pub(crate) fn expected(family: Family) -> &'static str {
     match family {
         Family::Numeric(_) => "a number (-?[0-9]+(.[0-9]+)?)",
         Family::Date(_) => {
-            "a date (epoch seconds, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]](Z|+hh:mm|-hh:mm))"
+            "a date (epoch seconds [+-]?[0-9]{1,12}, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.f]](Z|+hh:mm|-hh:mm) with 1 to 9 fractional digits)"
         }
         Family::Bool | Family::Null => "true or false",
         Family::Binary => "base64",

@@ -124,9 +124,43 @@ fn date_operators_compare_instants() {
         "not a date: false"
     );
     assert!(not_modelled("DateLessThan", json!("2020-13-01")).ends_with(
-        "is not a date (epoch seconds, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]](Z|+hh:mm|-hh:mm))"
+        "is not a date (epoch seconds [+-]?[0-9]{1,12}, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.f]](Z|+hh:mm|-hh:mm) with 1 to 9 fractional digits)"
     ));
     not_modelled("DateLessThan", json!("${aws:CurrentTime}"));
+}
+
+#[test]
+fn dates_compare_exactly_to_the_nanosecond() {
+    let d = |op: &str, p: &str, v: &str| single(op, json!(p), ValueType::Date, v);
+    // Millisecond precision would make these equal.
+    assert!(d(
+        "DateLessThan",
+        "2020-01-01T00:00:00.0001Z",
+        "2020-01-01T00:00:00Z"
+    ));
+    assert!(!d(
+        "DateEquals",
+        "2020-01-01T00:00:00.123456789Z",
+        "2020-01-01T00:00:00.123456788Z"
+    ));
+    assert!(d(
+        "DateEquals",
+        "2020-01-01T00:00:00.1Z",
+        "2020-01-01T00:00:00.100000000Z"
+    ));
+    // Epoch seconds: a sign, at most 12 digits.
+    assert!(d("DateEquals", "+1577836800", "2020-01-01"));
+    assert!(d("DateLessThan", "-1", "-2"));
+    assert!(
+        !d("DateGreaterThan", "0", "1000000000000"),
+        "13 digits: no date"
+    );
+    not_modelled("DateEquals", json!("1000000000000"));
+    not_modelled("DateEquals", json!("2020-01-01T00:00:00.1234567891Z"));
+    // `YYYY` is epoch seconds; `YYYY-MM` is nothing.
+    assert!(d("DateEquals", "2020", "1970-01-01T00:33:40Z"));
+    not_modelled("DateEquals", json!("2020-01"));
+    assert!(!d("DateLessThan", "2030-01-01", "2020-01"));
 }
 
 #[test]
