@@ -189,6 +189,16 @@ impl Clause {
             .iter()
             .map(|t| Template::parse(t, variables && takes_variables, unknowns))
             .collect();
+        for (t, text) in templates.iter().zip(&texts) {
+            if let Some(u) = t.hidden_unknown(unknowns) {
+                return Err(ClauseError::NotModelled(format!(
+                    "the declared unknown `${{{u}}}` stands inside a malformed policy variable in the {} value {} of key {}, which is read as text",
+                    quote(name),
+                    quote(text),
+                    quote(key)
+                )));
+            }
+        }
         let bad = |i: usize| {
             ClauseError::NotModelled(format!(
                 "{} value {} of key {} is not {}",

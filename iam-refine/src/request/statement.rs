@@ -281,10 +281,23 @@ fn parse_statement(
         actions.push(Pattern::new(&a));
     }
     let (not_resource, resource_key, resource_value) = one_of(n, raw, "Resource", "NotResource")?;
-    let resources: Vec<ResourcePattern> = string_list(n, resource_key, resource_value)?
-        .iter()
-        .map(|r| ResourcePattern::new(Template::parse(r, variables, unknowns)))
-        .collect();
+    let mut resources = Vec::new();
+    for r in string_list(n, resource_key, resource_value)? {
+        let template = Template::parse(&r, variables, unknowns);
+        if let Some(key) = template.variable_before_fifth_colon() {
+            return Err(EvalPolicyError::NotModelled {
+                statement: n,
+                what: format!(
+                    "the policy variable `${{{key}}}` stands before the fifth `:` of the `{resource_key}` pattern {} (AWS allows policy variables in a resource ARN \"only in the resource portion of the ARN. This portion of the ARN appears after the fifth colon\")",
+                    quote(&r)
+                ),
+            });
+        }
+        if let Some(u) = template.hidden_unknown(unknowns) {
+            return Err(hidden_unknown(n, u, resource_key, &r));
+        }
+        resources.push(ResourcePattern::new(template));
+    }
     for r in &resources {
         if r.wildcard_in_service() {
             warnings.push(EvalWarning {
@@ -314,6 +327,17 @@ fn parse_statement(
         resources,
         condition,
     })
+}
+
+/// A declared unknown inside a malformed policy variable, which the grammar reads as text.
+fn hidden_unknown(statement: usize, name: &str, place: &str, text: &str) -> EvalPolicyError {
+    EvalPolicyError::NotModelled {
+        statement,
+        what: format!(
+            "the declared unknown `${{{name}}}` stands inside a malformed policy variable in the `{place}` value {}, which is read as text",
+            quote(text)
+        ),
+    }
 }
 
 impl EvalStatement {

@@ -254,3 +254,74 @@ fn declared_unknowns_elsewhere_are_not_modelled() {
         );
     }
 }
+
+#[test]
+fn a_variable_before_the_fifth_colon_of_a_resource_is_not_modelled() {
+    for (element, pattern) in [
+        ("Resource", "arn:*:kms:*:${aws:PrincipalAccount}:key/*"),
+        ("NotResource", "arn:aws:s3::${aws:username}"),
+        ("Resource", "${aws:username}"),
+    ] {
+        let e = EvalPolicy::parse(&json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Action": "*", element: ["*", pattern]}}))
+        .unwrap_err();
+        assert!(
+            matches!(e, EvalPolicyError::NotModelled { statement: 1, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains(&format!(
+                "stands before the fifth `:` of the `{element}` pattern `{pattern}`"
+            )),
+            "{e}"
+        );
+    }
+    // After the fifth colon, and anywhere under 2008-10-17 (literal text): fine.
+    on("arn:aws:s3:::b/${aws:username}");
+    on("arn:aws:iam::123456789012:user/${aws:username}");
+    policy(
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:${aws:username}"}}),
+    );
+    // Condition values may hold one anywhere.
+    holds(
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:iam::${aws:PrincipalAccount}:role/x"}}),
+        &[],
+    );
+}
+
+#[test]
+fn a_malformed_variable_is_text_up_to_its_first_closing_brace() {
+    // `${a ${aws:username}}` is one malformed variable (it ends at the first `}`): text.
+    let p = on("arn:aws:s3:::b/${a ${aws:username}}");
+    let bob = [("aws:username", S, &["bob"][..])];
+    assert!(allowed(
+        &p,
+        &req("a", "arn:aws:s3:::b/${a ${aws:username}}", &bob)
+    ));
+    assert!(!allowed(&p, &req("a", "arn:aws:s3:::b/${a bob}", &bob)));
+    assert!(holds(
+        json!({"StringEquals": {"k": "${a'b}${aws:username}"}}),
+        &[bob[0], ("k", S, &["${a'b}bob"][..])]
+    ));
+}
+
+#[test]
+fn an_unknown_inside_a_malformed_variable_is_not_modelled() {
+    for doc in [
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "${x ${Bucket.Arn}}"}}),
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {"k": "${x ${Bucket.Arn}}"}}}}),
+    ] {
+        let e = EvalPolicy::parse_with_unknowns(&doc, &unknowns()).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "the declared unknown `${Bucket.Arn}` stands inside a malformed policy variable"
+            ),
+            "{e}"
+        );
+    }
+    // Under 2008-10-17 there is no variable to be inside of: the unknown is read.
+    let doc =
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${x${Bucket.Arn}"}});
+    EvalPolicy::parse_with_unknowns(&doc, &unknowns()).unwrap();
+}
