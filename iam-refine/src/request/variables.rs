@@ -33,7 +33,7 @@ use super::context::{Lookup, Request};
 use super::glob::{wild_chars, PChar};
 
 /// One part of a [`Template`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Piece {
     /// Policy text: `*` and `?` are wildcards where the operator has them.
     Text(String),
@@ -49,7 +49,7 @@ pub(crate) enum Piece {
 }
 
 /// A policy string that may hold policy variables and declared unknowns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Template {
     pub(crate) text: String,
     pieces: Vec<Piece>,

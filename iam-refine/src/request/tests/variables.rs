@@ -4,8 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::{allowed, eval_error, holds, policy, req};
-use crate::request::{evaluate_with_unknowns, EvalError, EvalPolicy, EvalPolicyError, ValueType};
+use super::{allowed, eval_error, holds, open_under, policy, req};
+use crate::request::{
+    evaluate_with_unknowns, EvalError, EvalPolicy, EvalPolicyError, Rule, ValueType,
+};
 
 const S: ValueType = ValueType::String;
 
@@ -90,15 +92,71 @@ fn a_variable_without_a_value_matches_nothing() {
     ));
     let c = json!({"StringEquals": {"k": "${aws:username}"}});
     assert!(!holds(c, &[("k", S, &[""][..])]));
-    // A negated operator over it holds, by the NOR rule.
+}
+
+#[test]
+fn u2_a_negated_operator_over_a_variable_without_a_value_is_undetermined() {
+    for (op, value, request) in [
+        ("StringNotEquals", "${aws:username}", "x"),
+        ("StringNotEqualsIgnoreCase", "${aws:username}", "x"),
+        ("StringNotLike", "${aws:username}*", "x"),
+        (
+            "ArnNotLike",
+            "arn:aws:iam::1:user/${aws:username}",
+            "arn:aws:iam::1:user/x",
+        ),
+        (
+            "ArnNotEquals",
+            "arn:aws:iam::1:user/${aws:username}",
+            "arn:aws:iam::1:user/x",
+        ),
+        ("StringNotEqualsIfExists", "${aws:username}", "x"),
+    ] {
+        let c = json!({op: {"k": value}});
+        assert_eq!(
+            open_under(c.clone(), &[("k", S, &[request][..])]),
+            Rule::NegatedOverVariableWithoutValue,
+            "{op}"
+        );
+        // Among others that do not match: still undetermined.
+        let c = json!({op: {"k": [value, "arn:aws:iam::1:user/other"]}});
+        assert_eq!(
+            open_under(c, &[("k", S, &[request][..])]),
+            Rule::NegatedOverVariableWithoutValue,
+            "{op} among others"
+        );
+        // With another value that matches: false for sure.
+        let c = json!({op: {"k": [value, request]}});
+        assert!(
+            !holds(c, &[("k", S, &[request][..])]),
+            "{op}: another matches"
+        );
+        // With the variable's key present: decided as usual.
+        let c = json!({op: {"k": value}});
+        assert!(holds(
+            c,
+            &[("k", S, &[request][..]), ("aws:username", S, &["bob"][..])]
+        ));
+    }
+    // The key absent: the single-valued rule decides before any value is compared.
     assert!(holds(
         json!({"StringNotEquals": {"k": "${aws:username}"}}),
+        &[]
+    ));
+    // A default is a value.
+    assert!(holds(
+        json!({"StringNotEquals": {"k": "${aws:username, 'anon'}"}}),
         &[("k", S, &["x"][..])]
     ));
-    assert!(holds(
-        json!({"ArnNotLike": {"k": "arn:aws:iam::1:user/${aws:username}"}}),
-        &[("k", S, &["arn:aws:iam::1:user/x"][..])]
-    ));
+    // In a set operator, per request value.
+    let l = ValueType::StringList;
+    assert_eq!(
+        open_under(
+            json!({"ForAllValues:StringNotEquals": {"k": "${aws:username}"}}),
+            &[("k", l, &["a", "b"][..])]
+        ),
+        Rule::NegatedOverVariableWithoutValue
+    );
 }
 
 #[test]
