@@ -331,6 +331,7 @@ fn unknown_operators_are_not_modelled() {
         "BinaryNotEquals",
         "NullIfExists",
         "ForAnyValue:Null",
+        "ForAllValues:Null",
         "ForSomeValues:StringEquals",
     ] {
         let e = not_modelled(op, json!("x"));
