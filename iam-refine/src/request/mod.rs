@@ -73,8 +73,10 @@
 //!
 //! The prover prints a request one side allows and the other does not only when this
 //! evaluator confirms it with a determined decision on both sides. The call, per side:
-//! read its documents with the declared unknowns of the comparison, read the witness
-//! (with the values it assumed for them), and ask for the [`Verdict`]:
+//! read its documents with the declared unknowns of the comparison
+//! ([`EvalPolicy::parse_with_unknowns`], or [`EvalPolicy::parse_text_with_unknowns`] for a
+//! file in any shape the AWS CLI prints), read the witness ([`Request::from_json`], with the
+//! values it assumed for them), and ask [`evaluate`] for the [`Verdict`]:
 //!
 //! ```
 //! use std::collections::BTreeSet;

@@ -96,8 +96,21 @@ impl EvalPolicy {
     /// [`EvalPolicyError::Document`] when the text is not such a document; otherwise as
     /// [`EvalPolicy::parse`].
     pub fn parse_text(text: &str) -> Result<EvalPolicy, EvalPolicyError> {
+        EvalPolicy::parse_text_with_unknowns(text, &BTreeSet::new())
+    }
+
+    /// [`EvalPolicy::parse_text`] with declared unknowns, as
+    /// [`EvalPolicy::parse_with_unknowns`] reads them.
+    ///
+    /// # Errors
+    ///
+    /// As [`EvalPolicy::parse_text`] and [`EvalPolicy::parse_with_unknowns`].
+    pub fn parse_text_with_unknowns(
+        text: &str,
+        unknowns: &BTreeSet<String>,
+    ) -> Result<EvalPolicy, EvalPolicyError> {
         let (document, _) = parse_wrapped(text)?;
-        EvalPolicy::parse(&Value::Object(document))
+        EvalPolicy::parse_with_unknowns(&Value::Object(document), unknowns)
     }
 
     /// Reads a policy the crate has already read.

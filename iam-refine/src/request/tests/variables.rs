@@ -289,6 +289,21 @@ fn declared_unknowns_take_the_values_given_whatever_the_version() {
 }
 
 #[test]
+fn declared_unknowns_are_read_from_text_and_envelopes_too() {
+    let doc =
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${Bucket.Arn}/*"}});
+    let wrapped = json!({"PolicyVersion": {"Document": doc.to_string()}}).to_string();
+    let p = EvalPolicy::parse_text_with_unknowns(&wrapped, &unknowns()).unwrap();
+    let r = req("a", "arn:aws:s3:::b/k", &[])
+        .with_unknown("Bucket.Arn", "arn:aws:s3:::b")
+        .unwrap();
+    assert!(allowed(&p, &r));
+    // Without the declaration, `${Bucket.Arn}` is text (no Version: no variables).
+    let p = EvalPolicy::parse_text(&wrapped).unwrap();
+    assert!(!allowed(&p, &r));
+}
+
+#[test]
 fn declared_unknowns_elsewhere_are_not_modelled() {
     for (where_, doc) in [
         (
