@@ -71,8 +71,10 @@ function ask(policies, request) {
   return THEIRS[result] ?? `unexpected result ${JSON.stringify(result)}`
 }
 
-/// iam-refine's decision, through its binary.
-function ours(policies, request) {
+/// iam-refine's decision, through its binary: `allowed`, `explicitDeny`, `implicitDeny`,
+/// `undetermined`, or `error`; and whether a `Deny` statement's match is undetermined
+/// (then an implicit deny of ours is a deny whether or not that `Deny` matches).
+function oursReport(policies, request) {
   const files = policies.map((p, i) => {
     const f = join(scratch, `p${i}.json`)
     writeFileSync(f, JSON.stringify(p.document))
@@ -80,20 +82,29 @@ function ours(policies, request) {
   })
   const req = join(scratch, 'request.json')
   writeFileSync(req, JSON.stringify(request))
+  const read = (out) => {
+    const report = JSON.parse(out)
+    return { decision: report.decision, openDeny: report.open.some((o) => o.effect === 'Deny' && o.rule !== null) }
+  }
   try {
-    const out = execFileSync(iamRefine, ['simulate', ...files, '--request', req, '--format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    return JSON.parse(out).decision
+    return read(execFileSync(iamRefine, ['simulate', ...files, '--request', req, '--format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] }))
   } catch (e) {
     // Exit 4: undetermined, with the report on stdout.
-    if (e.status === 4) return JSON.parse(e.stdout).decision
-    return 'error'
+    if (e.status === 4) return read(e.stdout)
+    return { decision: 'error', openDeny: false }
   }
 }
 
+const ours = (policies, request) => oursReport(policies, request).decision
+
+/// Does our report say what theirs does? An explicit deny of theirs is ours when we deny
+/// whether or not an undetermined `Deny` matches.
+const sameAs = (o, them) => o.decision === them || (o.decision === 'implicitDeny' && them === 'explicitDeny' && o.openDeny)
+
 // An undetermined decision of ours claims nothing, so it differs from no answer.
 const differ = (policies, request) => {
-  const o = ours(policies, request)
-  return o !== 'undetermined' && o !== ask(policies, request)
+  const o = oursReport(policies, request)
+  return o.decision !== 'undetermined' && !sameAs(o, ask(policies, request))
 }
 const one = (statement, version) => [{ name: 'reduced', document: { Version: version ?? '2012-10-17', Statement: [statement] } }]
 const asList = (v) => (Array.isArray(v) ? v : v === undefined ? [] : [v])
@@ -137,8 +148,6 @@ function wildcardInResourceType(pattern) {
   const slash = last.indexOf('/')
   return slash > 0 && /[*?]/.test(last.slice(0, slash))
 }
-
-const isArn = (v) => typeof v === 'string' && v.split(':').length >= 6
 
 /// Do both evaluators agree once the request is changed as the counterfactual `name` says?
 function agreesWithout(c, name) {
@@ -246,8 +255,6 @@ const REDUCED_RULES = [
   ]
 ]
 
-const negated = (op) => /Not|^ForAnyValue:.*Not|NotIpAddress/.test(op ?? '')
-
 /// The operator family of an operator name.
 function family(op) {
   const base = (op ?? '').replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, '')
@@ -260,26 +267,6 @@ function family(op) {
   return 'string'
 }
 
-/// Does a request value parse for the family, as docs/semantics.md §5 reads it?
-function parses(fam, v) {
-  switch (fam) {
-    case 'numeric':
-      return /^-?[0-9]+(\.[0-9]+)?$/.test(v)
-    case 'date':
-      return /^-?[0-9]+$/.test(v) || /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(v)
-    case 'ip':
-      return isIP(v) !== 0
-    case 'arn':
-      return v.split(':').length >= 6
-    case 'bool':
-      return /^(true|false)$/i.test(v)
-    case 'binary':
-      return /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)
-    default:
-      return true
-  }
-}
-
 function hasEmptyList(request, key) {
   const entry = Object.entries(request.context ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())
   return entry !== undefined && entry[1].type.endsWith('List') && entry[1].values.length === 0
@@ -288,13 +275,6 @@ function hasEmptyList(request, key) {
 function contextValues(request, key) {
   const entry = Object.entries(request.context ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())
   return entry ? entry[1].values : []
-}
-
-function absentVariable(value, request) {
-  for (const m of value.matchAll(/\$\{([^},]+)\}/g)) {
-    if (contextValues(request, m[1].trim()).length === 0) return true
-  }
-  return false
 }
 
 /// Epoch seconds (optionally signed) as ISO 8601, which both evaluators read alike.
@@ -373,7 +353,7 @@ for (const line of lines) {
     agreed++
     continue
   }
-  if (c.ours === 'implicitDeny' && them === 'explicitDeny' && (c.open ?? []).some((o) => o.effect === 'Deny' && o.rule)) {
+  if (sameAs({ decision: c.ours, openDeny: (c.open ?? []).some((o) => o.effect === 'Deny' && o.rule) }, them)) {
     agreedDenied++
     continue
   }
