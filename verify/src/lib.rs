@@ -289,6 +289,13 @@ impl Prover {
     /// Validates the catalog (`service:Action` names of printable ASCII without backslash)
     /// and prepares it.
     pub fn new(catalog: &[String]) -> Result<Prover, VerifyError> {
+        Prover::from_names(catalog.iter().map(String::as_str))
+    }
+
+    /// [`Prover::new`] from borrowed names (no `Vec<String>` of the catalog needed). Names
+    /// that come sorted and distinct once lower-cased, as a catalog's do, are not sorted
+    /// again.
+    pub fn from_names<'a>(catalog: impl IntoIterator<Item = &'a str>) -> Result<Prover, VerifyError> {
         Ok(Prover {
             catalog: catalog::prepare(catalog)?,
         })
