@@ -40,7 +40,11 @@ fn cases(catalog: &Catalog) -> Vec<classes::Case> {
         classes::infix_respelt_case(catalog, &["s3", "ec2"], 9_000, 10),
         classes::deny_case(catalog),
     ];
-    out.extend(classes::multi_infix_cases(catalog).into_iter().map(|(c, _)| c));
+    out.extend(
+        classes::multi_infix_cases(catalog)
+            .into_iter()
+            .map(|(c, _)| c),
+    );
     out.push(classes::corpus_case("ReadOnlyAccess", catalog, 10));
     out.push(classes::corpus_case("DataScientist", catalog, 10));
     for name in classes::DOUBLED_STAR_POLICIES {

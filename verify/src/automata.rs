@@ -169,9 +169,7 @@ impl Nfa {
             })
             .collect();
         nfa.universal = (0..n)
-            .map(|q| {
-                nfa.edges[q].contains(&(Label::Any, q)) && bit(&nfa.closure[q], nfa.accept)
-            })
+            .map(|q| nfa.edges[q].contains(&(Label::Any, q)) && bit(&nfa.closure[q], nfa.accept))
             .collect();
         nfa.start = nfa.closure[start].clone();
         Some(nfa)
@@ -588,9 +586,7 @@ mod tests {
                     assert!(in1(&w) && !in2(&w), "{p1:?} ∖ {p2:?}: {w:?}");
                     // shortest: no shorter member among the texts
                     assert!(
-                        !texts
-                            .iter()
-                            .any(|t| t.len() < w.len() && in1(t) && !in2(t)),
+                        !texts.iter().any(|t| t.len() < w.len() && in1(t) && !in2(t)),
                         "{p1:?} ∖ {p2:?}: {w:?} is not shortest"
                     );
                 }
@@ -610,9 +606,9 @@ mod tests {
     #[test]
     fn the_issue_shapes() {
         let words = [
-            "vpc", "subnet", "route", "gateway", "endpoint", "peering", "acl", "address",
-            "volume", "snapshot", "image", "instance", "key", "tag", "flow", "dhcp", "prefix",
-            "transit", "network", "security",
+            "vpc", "subnet", "route", "gateway", "endpoint", "peering", "acl", "address", "volume",
+            "snapshot", "image", "instance", "key", "tag", "flow", "dhcp", "prefix", "transit",
+            "network", "security",
         ];
         let union: Vec<String> = words.iter().map(|w| format!("ec2:*{w}*")).collect();
         let b = glob_set(union.iter().map(String::as_str));

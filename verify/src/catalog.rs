@@ -92,12 +92,18 @@ impl Names {
 }
 
 /// The validated catalog (`service:Action` names), built once and shared.
-pub(crate) fn prepare<'a>(catalog: impl IntoIterator<Item = &'a str>) -> Result<Names, VerifyError> {
+pub(crate) fn prepare<'a>(
+    catalog: impl IntoIterator<Item = &'a str>,
+) -> Result<Names, VerifyError> {
     let mut text = String::new();
     let mut ends = Vec::new();
     for entry in catalog {
         // `service:` with a non-empty service
-        if entry.bytes().position(|b| b == b':').is_none_or(|colon| colon == 0) {
+        if entry
+            .bytes()
+            .position(|b| b == b':')
+            .is_none_or(|colon| colon == 0)
+        {
             return Err(VerifyError::InvalidInput {
                 what: "catalog entry",
                 text: entry.to_string(),

@@ -61,7 +61,8 @@ pub(crate) fn find_outside(
     let under_prefix_pattern = |p: &Pattern| {
         let l = p.literal_prefix.as_str();
         !prefix_patterns.is_empty()
-            && (0..=l.len()).any(|end| l.is_char_boundary(end) && prefix_patterns.contains(&l[..end]))
+            && (0..=l.len())
+                .any(|end| l.is_char_boundary(end) && prefix_patterns.contains(&l[..end]))
     };
     let todo: Vec<&Pattern> = a
         .patterns

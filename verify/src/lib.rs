@@ -295,7 +295,9 @@ impl Prover {
     /// [`Prover::new`] from borrowed names (no `Vec<String>` of the catalog needed). Names
     /// that come sorted and distinct once lower-cased, as a catalog's do, are not sorted
     /// again.
-    pub fn from_names<'a>(catalog: impl IntoIterator<Item = &'a str>) -> Result<Prover, VerifyError> {
+    pub fn from_names<'a>(
+        catalog: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Prover, VerifyError> {
         Ok(Prover {
             catalog: catalog::prepare(catalog)?,
         })

@@ -47,10 +47,7 @@ pub(crate) fn pair(
             }
         }
         let mut names: BTreeSet<&str> = if stmt.not_action {
-            catalog
-                .iter()
-                .filter(|x| !hit.contains(x))
-                .collect()
+            catalog.iter().filter(|x| !hit.contains(x)).collect()
         } else {
             hit
         };

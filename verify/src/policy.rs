@@ -301,9 +301,9 @@ pub(crate) fn first_unsupported(s: &str) -> Option<char> {
 /// Whether some byte is not a supported character (non-ASCII bytes never are): a fold
 /// without early exit, so that it is vectorised (a catalog is 22,321 names).
 pub(crate) fn any_unsupported_byte(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .fold(false, |bad, &b| bad | (b.wrapping_sub(b' ') > b'~' - b' ') | (b == b'\\'))
+    bytes.iter().fold(false, |bad, &b| {
+        bad | (b.wrapping_sub(b' ') > b'~' - b' ') | (b == b'\\')
+    })
 }
 
 /// A policy document: its statements, and every top-level key but `Statement` (`Version`,

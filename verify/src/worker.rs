@@ -127,13 +127,12 @@ impl Z3Worker {
         if !self.automata {
             return None;
         }
-        let answer = match automata::find_member(language, automata::STATE_WORDS, self.deadline())
-        {
+        let answer = match automata::find_member(language, automata::STATE_WORDS, self.deadline()) {
             Decided::Member(w) => Answer::Member(w),
             Decided::Empty => Answer::Empty,
-            Decided::OutOfTime => Answer::Unknown(
-                "the time budget was spent in the automata search".to_string(),
-            ),
+            Decided::OutOfTime => {
+                Answer::Unknown("the time budget was spent in the automata search".to_string())
+            }
             Decided::TooBig => return None,
         };
         self.decided.0 += 1;
@@ -187,11 +186,10 @@ impl Solver for Z3Worker {
                 self.decided.0 += 1;
                 let holds = |case: &crate::solver::Case| {
                     case.literals.iter().all(|l| {
-                        let inside = l.languages.iter().any(|&i| {
-                            compiled
-                                .get(i)
-                                .is_some_and(|a| a.accepts(&case.candidate))
-                        });
+                        let inside = l
+                            .languages
+                            .iter()
+                            .any(|&i| compiled.get(i).is_some_and(|a| a.accepts(&case.candidate)));
                         inside == l.member
                     })
                 };
@@ -216,12 +214,7 @@ impl Solver for Z3Worker {
     fn resources_used(&self) -> Option<u64> {
         match &self.z3 {
             None => Some(0),
-            Some(parts) => Some(
-                parts
-                    .solver
-                    .resources_used()?
-                    .saturating_sub(parts.base),
-            ),
+            Some(parts) => Some(parts.solver.resources_used()?.saturating_sub(parts.base)),
         }
     }
 }

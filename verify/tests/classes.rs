@@ -357,7 +357,11 @@ fn multi_infix_refinements_get_the_right_verdict() {
     let catalog = Catalog::embedded();
     let prover = Prover::new(&names(&catalog)).unwrap();
     for (c, expect) in classes::multi_infix_cases(&catalog) {
-        assert!(classes::size(&c.refined) <= classes::INLINE_QUOTA, "{}", c.name);
+        assert!(
+            classes::size(&c.refined) <= classes::INLINE_QUOTA,
+            "{}",
+            c.name
+        );
         let mut worker = Z3Worker::new();
         let report = prover
             .verify(&mut worker, &c.original, &c.refined, &c.unused, &options())

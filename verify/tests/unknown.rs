@@ -243,7 +243,13 @@ fn a_resource_budget_is_deterministic() {
         rlimit: Some(1),
     };
     let report = prover
-        .verify(&mut Z3Worker::new(), &original, &refined, &Unused::default(), &options)
+        .verify(
+            &mut Z3Worker::new(),
+            &original,
+            &refined,
+            &Unused::default(),
+            &options,
+        )
         .unwrap();
     assert_eq!(report.verdict, Verdict::Proved);
 }

@@ -403,8 +403,8 @@ pub fn corpus_case(name: &str, catalog: &Catalog, every: usize) -> Case {
 /// The words of [`infix_union_case`]'s twenty `ec2:*Word*` originals.
 pub const EC2_WORDS: [&str; 20] = [
     "Vpc", "Subnet", "Route", "Gateway", "Endpoint", "Peering", "Acl", "Address", "Volume",
-    "Snapshot", "Image", "Instance", "Key", "Tag", "Flow", "Dhcp", "Prefix", "Transit",
-    "Network", "Security",
+    "Snapshot", "Image", "Instance", "Key", "Tag", "Flow", "Dhcp", "Prefix", "Transit", "Network",
+    "Security",
 ];
 
 /// IAM's quota on an inline role policy (characters, whitespace outside strings not
@@ -431,17 +431,9 @@ pub enum Expect {
 /// (pattern lists). The findings name every catalog action the original allows and the
 /// refinement does not (glob matcher), so exactness and "no unused action" hold on the
 /// catalog by construction and containment over all strings decides the verdict.
-pub fn hand_case(
-    name: &str,
-    catalog: &Catalog,
-    original: &[String],
-    refined: &[String],
-) -> Case {
-    let matches = |patterns: &[String], x: &str| {
-        patterns
-            .iter()
-            .any(|p| iam_refine_verify::glob_match(p, x))
-    };
+pub fn hand_case(name: &str, catalog: &Catalog, original: &[String], refined: &[String]) -> Case {
+    let matches =
+        |patterns: &[String], x: &str| patterns.iter().any(|p| iam_refine_verify::glob_match(p, x));
     // every pattern here names its service: only those services' actions can match
     let services: Vec<&str> = original
         .iter()
@@ -484,7 +476,12 @@ pub fn two_infix_case(catalog: &Catalog) -> (Case, Expect) {
         "ec2:*Snapshot*Attribute*",
     ]
     .map(String::from);
-    let c = hand_case("two infixes over 20 ec2:*Word*", catalog, &ec2_union(), &refined);
+    let c = hand_case(
+        "two infixes over 20 ec2:*Word*",
+        catalog,
+        &ec2_union(),
+        &refined,
+    );
     (c, Expect::Proved)
 }
 
