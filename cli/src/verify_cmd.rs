@@ -31,11 +31,9 @@ pub struct Prover {
 
 impl Prover {
     pub fn new(catalog: &Catalog, findings: &Findings, limits: Limits) -> Result<Prover> {
-        let names: Vec<String> = (0..catalog.len())
-            .map(|i| catalog.name(i).to_string())
-            .collect();
+        let names = (0..catalog.len()).map(|i| catalog.name(i));
         Ok(Prover {
-            prover: iam_refine_verify::Prover::new(&names)?,
+            prover: iam_refine_verify::Prover::from_names(names)?,
             unused: unused_of(findings),
             options: Options {
                 timeout: Some(limits.timeout),
