@@ -175,6 +175,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod catalog;
+pub mod compare;
 mod containment;
 mod error;
 mod glob;

@@ -1,0 +1,746 @@
+//! One direction of a comparison: a request that the statements `allow` allow and the
+//! statements `deny` do not (the statements of a side, or for `check-not-granted` the
+//! synthetic side that allows everything outside the checked access), or proof that there
+//! is none. The order: a syntactic check by groups of equal resource part and condition,
+//! then the counterexample-guided search of the crate docs.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use z3::ast::{Ast, Bool, Regexp};
+use z3::SatResult;
+
+use super::actions;
+use super::document::Stmt;
+use super::encode::{bv_value, int_text, unscale, Encoder, Val};
+use super::error::CompareError;
+use super::eval::{allowed, Concrete, Tri};
+use super::strings::{self, Found};
+use super::universe::in_strings;
+use super::values::{render_base64, render_date, Address};
+use super::witness::{ContextValue, Request, ValueType, Witness};
+use crate::policy::{Effect, Statement};
+use crate::question::{Budget, Question};
+use crate::solver::{apply_limits, narrower, Limits, Solver};
+use crate::worker::Parts;
+
+/// Rounds of the search (a model, its action query) before the direction is Unknown.
+const MAX_ROUNDS: usize = 512;
+
+/// The answer for one direction.
+pub(crate) enum Outcome {
+    /// No request is allowed by one side and denied by the other.
+    Holds,
+    Witness(Witness),
+    Unknown(Vec<String>),
+}
+
+/// The budget of one comparison: each query gets what is left.
+pub(crate) struct Meter {
+    pub start: Instant,
+    pub timeout: Option<Duration>,
+    pub rlimit: Option<u64>,
+    pub resources_at_start: Option<u64>,
+    pub queries: usize,
+    /// The limits last set on the request solver (setting them is not free).
+    pub applied: Option<Limits>,
+}
+
+impl Meter {
+    fn spent(&self, solver: &dyn Solver) -> u64 {
+        match (solver.resources_used(), self.resources_at_start) {
+            (Some(now), Some(start)) => now.saturating_sub(start),
+            _ => 0,
+        }
+    }
+
+    /// The limits of the next query, or why nothing is left.
+    fn limits(&self, solver: &dyn Solver) -> Result<Limits, String> {
+        let timeout = match self.timeout {
+            None => None,
+            Some(total) => {
+                let left = total.saturating_sub(self.start.elapsed());
+                if left.is_zero() {
+                    return Err(format!(
+                        "the time budget of {:.3} s is spent",
+                        total.as_secs_f64()
+                    ));
+                }
+                Some(left)
+            }
+        };
+        let rlimit = match self.rlimit {
+            None => None,
+            Some(total) => {
+                let left = total.saturating_sub(self.spent(solver));
+                if left == 0 {
+                    return Err(format!("the resource budget of {total} units is spent"));
+                }
+                Some(left)
+            }
+        };
+        Ok(Limits { timeout, rlimit })
+    }
+
+    /// Keeps the request solver's per-query limits within a quarter above what is left:
+    /// they are set again only when what is left fell below 80% of what was set.
+    fn limit_requests(&mut self, parts: &Parts<'_>, left: Limits) {
+        let stale = |set: Option<u64>, left: Option<u64>| match (set, left) {
+            (Some(set), Some(left)) => left.saturating_mul(5) < set.saturating_mul(4),
+            (None, None) => false,
+            _ => true,
+        };
+        let wanted = Limits {
+            timeout: narrower(parts.caps.timeout, left.timeout),
+            rlimit: narrower(parts.caps.rlimit, left.rlimit),
+        };
+        let refresh = match self.applied {
+            None => true,
+            Some(set) => {
+                let ms = |l: Limits| l.timeout.map(|t| t.as_millis() as u64);
+                stale(ms(set), ms(wanted)) || stale(set.rlimit, wanted.rlimit)
+            }
+        };
+        if refresh {
+            apply_limits(parts.ctx, parts.requests, wanted);
+            self.applied = Some(wanted);
+        }
+    }
+
+    /// A question for action queries with what is left of the budget.
+    fn question<'s>(&self, solver: &'s mut dyn Solver) -> Question<'s> {
+        let rlimit = self
+            .rlimit
+            .map(|total| total.saturating_sub(self.spent(solver)).max(1));
+        Question::new(
+            solver,
+            Budget {
+                deadline: self.timeout.map(|t| self.start + t),
+                timeout: self.timeout,
+                rlimit,
+            },
+        )
+    }
+}
+
+/// The statements of one body key, by role.
+#[derive(Default)]
+struct Group<'a> {
+    allow_yes: Vec<&'a Stmt>,
+    deny_yes: Vec<&'a Stmt>,
+    allow_no: Vec<&'a Stmt>,
+    deny_no: Vec<&'a Stmt>,
+}
+
+fn actions_of<'a>(stmts: &[&'a Stmt]) -> Vec<&'a Statement> {
+    stmts.iter().map(|s| &s.action).collect()
+}
+
+fn role_key(stmts: &[&Stmt]) -> String {
+    let mut keys: Vec<String> = stmts.iter().map(|s| s.action_key()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.join("\u{4}")
+}
+
+/// Whether every action of `a` is syntactically one of `b`'s (each `Action` pattern of `a`
+/// listed in an `Action` statement of `b`, or `b` allows `*`).
+fn listed_within(a: &[&Stmt], b: &[&Stmt]) -> bool {
+    if a.is_empty() {
+        return true;
+    }
+    let everything = b
+        .iter()
+        .any(|s| !s.action.not_action && s.action.patterns.iter().any(|p| p.low == "*"));
+    if everything {
+        return true;
+    }
+    let listed: std::collections::BTreeSet<&str> = b
+        .iter()
+        .filter(|s| !s.action.not_action)
+        .flat_map(|s| s.action.patterns.iter().map(|p| p.low.as_str()))
+        .collect();
+    a.iter().all(|s| {
+        !s.action.not_action && s.action.patterns.iter().all(|p| listed.contains(p.low.as_str()))
+    })
+}
+
+/// A request `allow` allows and `deny` denies, or proof there is none.
+pub(crate) fn direction(
+    parts: &mut Parts<'_>,
+    enc: &mut Encoder<'_, '_>,
+    meter: &mut Meter,
+    allow: &[&Stmt],
+    deny: &[&Stmt],
+) -> Result<Outcome, CompareError> {
+    let mut groups: BTreeMap<String, Group<'_>> = BTreeMap::new();
+    for s in allow {
+        let g = groups.entry(s.body_key()).or_default();
+        match s.effect {
+            Effect::Allow => g.allow_yes.push(s),
+            Effect::Deny => g.deny_yes.push(s),
+        }
+    }
+    for s in deny {
+        let g = groups.entry(s.body_key()).or_default();
+        match s.effect {
+            Effect::Allow => g.allow_no.push(s),
+            Effect::Deny => g.deny_no.push(s),
+        }
+    }
+    let t = Instant::now();
+    let syn = syntactic(parts, meter, &groups)?;
+    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+        eprintln!("syntactic {syn} in {:?}", t.elapsed());
+    }
+    if syn {
+        return Ok(Outcome::Holds);
+    }
+    let t = Instant::now();
+    let r = search(parts, enc, meter, allow, deny, &groups);
+    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+        eprintln!("search in {:?}", t.elapsed());
+    }
+    r
+}
+
+/// The check by groups: every group's Allow actions on the allowing side are among its
+/// Allow actions on the other side, and its Deny actions on the other side among its Deny
+/// actions on the allowing side. Sufficient (a request allowed by the first side is allowed
+/// by a statement of some group, whose body holds; the other side has an Allow statement
+/// of the same body for that action, and a Deny statement of the other side that would
+/// match has a counterpart on the first side that would match too), not necessary: `false`
+/// decides nothing.
+fn syntactic(
+    parts: &mut Parts<'_>,
+    meter: &mut Meter,
+    groups: &BTreeMap<String, Group<'_>>,
+) -> Result<bool, CompareError> {
+    for g in groups.values() {
+        for (inner, outer) in [(&g.allow_yes, &g.allow_no), (&g.deny_no, &g.deny_yes)] {
+            if inner.is_empty() || listed_within(inner, outer) {
+                continue;
+            }
+            if outer.is_empty() {
+                return Ok(false);
+            }
+            let mut q = meter.question(&mut *parts.languages);
+            let found = actions::find(&mut q, &actions_of(inner), None, &actions_of(outer))
+                .map_err(witness_error)?;
+            meter.queries += q.queries;
+            if found.is_some() || q.unknown.is_some() {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn witness_error(e: crate::error::VerifyError) -> CompareError {
+    CompareError::WitnessRejected {
+        witness: String::new(),
+        claim: e.to_string(),
+    }
+}
+
+fn or<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
+    match parts {
+        [] => Bool::from_bool(ctx, false),
+        [one] => one.clone(),
+        _ => Bool::or(ctx, &parts.iter().collect::<Vec<_>>()),
+    }
+}
+
+fn search<'a, 'c>(
+    parts: &mut Parts<'_>,
+    enc: &mut Encoder<'c, '_>,
+    meter: &mut Meter,
+    allow: &[&Stmt],
+    deny: &[&Stmt],
+    groups: &BTreeMap<String, Group<'a>>,
+) -> Result<Outcome, CompareError> {
+    let ctx = enc.ctx();
+    // one Boolean per distinct action language ("the action is in it")
+    let mut atoms: BTreeMap<String, (Bool<'c>, Vec<&'a Stmt>)> = BTreeMap::new();
+    let mut atom = |stmts: &[&'a Stmt]| -> Option<Bool<'c>> {
+        if stmts.is_empty() {
+            return None;
+        }
+        let key = role_key(stmts);
+        let n = atoms.len();
+        Some(
+            atoms
+                .entry(key)
+                .or_insert_with(|| (Bool::new_const(ctx, format!("action!{n}")), stmts.to_vec()))
+                .0
+                .clone(),
+        )
+    };
+    let mut bodies: Vec<(Bool<'c>, &Group<'a>)> = Vec::new();
+    let (mut allow_yes, mut deny_yes, mut allow_no, mut deny_no) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (key, g) in groups {
+        let stmt = g
+            .allow_yes
+            .first()
+            .or(g.deny_yes.first())
+            .or(g.allow_no.first())
+            .or(g.deny_no.first());
+        let Some(stmt) = stmt else { continue };
+        let body = enc.body(stmt, key);
+        for (role, out) in [
+            (&g.allow_yes, &mut allow_yes),
+            (&g.deny_yes, &mut deny_yes),
+            (&g.allow_no, &mut allow_no),
+            (&g.deny_no, &mut deny_no),
+        ] {
+            if let Some(a) = atom(role) {
+                out.push(Bool::and(ctx, &[&a, &body]));
+            }
+        }
+        bodies.push((body, g));
+    }
+    let allowed_yes = Bool::and(ctx, &[&or(ctx, &allow_yes), &or(ctx, &deny_yes).not()]);
+    let allowed_no = Bool::and(ctx, &[&or(ctx, &allow_no), &or(ctx, &deny_no).not()]);
+    let goal = Bool::and(ctx, &[&allowed_yes, &allowed_no.not()]);
+    // syntactic containments between action languages, so that first models are likely
+    // realisable (each implication is true of every action)
+    let atom_list: Vec<(Bool<'c>, Vec<&'a Stmt>)> = atoms.into_values().collect();
+    let mut implications = Vec::new();
+    if atom_list.len() <= 64 {
+        for (a, sa) in &atom_list {
+            for (b, sb) in &atom_list {
+                if a != b && listed_within(sa, sb) {
+                    implications.push(a.implies(b));
+                }
+            }
+        }
+    }
+    let solver = parts.requests;
+    solver.push();
+    for d in &enc.defs {
+        solver.assert(d);
+    }
+    for i in &implications {
+        solver.assert(i);
+    }
+    solver.assert(&goal);
+    let outcome = rounds(parts, enc, meter, allow, deny, &bodies);
+    parts.requests.pop(1);
+    outcome
+}
+
+#[derive(Clone, Copy)]
+enum Role {
+    AllowYes,
+    DenyYes,
+    AllowNo,
+    DenyNo,
+}
+
+impl<'a> Group<'a> {
+    fn role(&self, role: Role) -> &[&'a Stmt] {
+        match role {
+            Role::AllowYes => &self.allow_yes,
+            Role::DenyYes => &self.deny_yes,
+            Role::AllowNo => &self.allow_no,
+            Role::DenyNo => &self.deny_no,
+        }
+    }
+}
+
+fn rounds<'a, 'c>(
+    parts: &mut Parts<'_>,
+    enc: &mut Encoder<'c, '_>,
+    meter: &mut Meter,
+    allow: &[&Stmt],
+    deny: &[&Stmt],
+    bodies: &[(Bool<'c>, &Group<'a>)],
+) -> Result<Outcome, CompareError> {
+    let ctx = enc.ctx();
+    let mut unknown: Vec<String> = Vec::new();
+    let alphabet: Regexp<'c> = enc.classes().alphabet_star();
+    for _ in 0..MAX_ROUNDS {
+        let limits = match meter.limits(&*parts.languages) {
+            Ok(l) => l,
+            Err(reason) => {
+                unknown.push(reason);
+                return Ok(Outcome::Unknown(unknown));
+            }
+        };
+        meter.limit_requests(parts, limits);
+        meter.queries += 1;
+        let t0 = Instant::now();
+        let result = parts.requests.check();
+        if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+            eprintln!("request check {:?} in {:?}", result, t0.elapsed());
+        }
+        let model = match result {
+            SatResult::Unsat if unknown.is_empty() => return Ok(Outcome::Holds),
+            SatResult::Unsat => return Ok(Outcome::Unknown(unknown)),
+            SatResult::Unknown => {
+                unknown.push(format!(
+                    "the request query was not decided: {}",
+                    parts
+                        .requests
+                        .get_reason_unknown()
+                        .unwrap_or_else(|| "z3 gave no reason".to_string())
+                ));
+                return Ok(Outcome::Unknown(unknown));
+            }
+            SatResult::Sat => match parts.requests.get_model() {
+                Some(m) => m,
+                None => {
+                    unknown.push("z3 said sat but gave no model".to_string());
+                    return Ok(Outcome::Unknown(unknown));
+                }
+            },
+        };
+        // the strings decided in Rust: each variable's atoms as the model sets them
+        let chosen = match strings_of(enc, &model) {
+            Strings::Chosen(chosen) => chosen,
+            Strings::Learned(clauses) => {
+                for c in clauses {
+                    parts.requests.assert(&c);
+                }
+                continue;
+            }
+            Strings::Undecided(reason) => {
+                unknown.push(reason);
+                return Ok(Outcome::Unknown(unknown));
+            }
+        };
+        let active: Vec<bool> = bodies
+            .iter()
+            .map(|(b, _)| model.eval(b, true).and_then(|v| v.as_bool()) == Some(true))
+            .collect();
+        let pick = |role: Role| -> Vec<&'a Stmt> {
+            bodies
+                .iter()
+                .zip(&active)
+                .filter(|(_, &on)| on)
+                .flat_map(|((_, g), _)| g.role(role).iter().copied())
+                .collect()
+        };
+        let (ay, dy, an, dn) = (
+            pick(Role::AllowYes),
+            pick(Role::DenyYes),
+            pick(Role::AllowNo),
+            pick(Role::DenyNo),
+        );
+        let t1 = Instant::now();
+        let found = {
+            let mut q = meter.question(&mut *parts.languages);
+            let mut not: Vec<&Statement> = actions_of(&dy);
+            not.extend(actions_of(&an));
+            let mut found =
+                actions::find(&mut q, &actions_of(&ay), None, &not).map_err(witness_error)?;
+            if found.is_none() && !dn.is_empty() {
+                found = actions::find(&mut q, &actions_of(&ay), Some(&actions_of(&dn)), &actions_of(&dy))
+                    .map_err(witness_error)?;
+            }
+            meter.queries += q.queries;
+            if let Some(reason) = q.unknown.take() {
+                unknown.push(format!("an action query was not decided: {reason}"));
+            }
+            found
+        };
+        if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+            eprintln!("action query {found:?} in {:?}", t1.elapsed());
+        }
+        if let Some(action) = found {
+            match read(enc, &model, &action, &chosen) {
+                Err(outside) => {
+                    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+                        eprintln!("outside the alphabet: {outside:?}");
+                    }
+                    // a string outside the alphabet: keep strings inside it and ask again
+                    for s in outside {
+                        parts.requests.assert(&s.regex_matches(&alphabet));
+                    }
+                    continue;
+                }
+                Ok(witness) => match check(allow, deny, witness)? {
+                    Ok(w) => return Ok(Outcome::Witness(w)),
+                    Err(reason) => unknown.push(reason),
+                },
+            }
+        }
+        // no action (or no definite witness) for this activity: block it and every
+        // activity whose action question is contained in this one's
+        let mut clause = Vec::new();
+        for ((b, g), &on) in bodies.iter().zip(&active) {
+            let grows = !g.allow_yes.is_empty() || !g.deny_no.is_empty();
+            let shrinks = !g.deny_yes.is_empty() || !g.allow_no.is_empty();
+            if !on && grows {
+                clause.push(b.clone());
+            }
+            if on && shrinks {
+                clause.push(b.not());
+            }
+        }
+        if clause.is_empty() {
+            return Ok(if unknown.is_empty() {
+                Outcome::Holds
+            } else {
+                Outcome::Unknown(unknown)
+            });
+        }
+        parts.requests.assert(&or(ctx, &clause));
+    }
+    unknown.push(format!(
+        "more than {MAX_ROUNDS} combinations of statements would have to be searched"
+    ));
+    Ok(Outcome::Unknown(unknown))
+}
+
+/// Re-checks a witness with the direct evaluation, then drops the context keys it does
+/// not need. `Err` names why the decision is not determined (an unmodelled construct).
+fn check(allow: &[&Stmt], deny: &[&Stmt], witness: Witness) -> Result<Result<Witness, String>, CompareError> {
+    let verdict = |w: &Witness| {
+        let c = Concrete {
+            request: &w.request,
+            unknowns: &w.unknowns,
+        };
+        (allowed(allow, &c), allowed(deny, &c))
+    };
+    match verdict(&witness) {
+        (Tri::Yes, Tri::No) => {}
+        (Tri::Unknown(r), _) | (_, Tri::Unknown(r)) => {
+            return Ok(Err(format!(
+                "a request the search found depends on what is not modelled: {r}"
+            )))
+        }
+        (a, b) => {
+            return Err(CompareError::WitnessRejected {
+                witness: witness.to_json().to_string(),
+                claim: format!(
+                    "one side allows it and the other does not (direct evaluation: {a:?} and {b:?})"
+                ),
+            })
+        }
+    }
+    let mut w = witness;
+    let keys: Vec<String> = w.request.context.keys().cloned().collect();
+    for k in keys {
+        let mut smaller = w.clone();
+        smaller.request.context.remove(&k);
+        if verdict(&smaller) == (Tri::Yes, Tri::No) {
+            w = smaller;
+        }
+    }
+    Ok(Ok(w))
+}
+
+/// States the search explores per string variable before it gives up.
+const STRING_STATES: usize = 200_000;
+
+enum Strings<'c> {
+    /// A string for each variable decided in Rust, satisfying its atoms as the model sets
+    /// them.
+    Chosen(BTreeMap<String, String>),
+    /// Some variable's atoms cannot all hold as set: clauses that say so (each the negation
+    /// of a minimal set of them), true of every string.
+    Learned(Vec<Bool<'c>>),
+    Undecided(String),
+}
+
+fn strings_of<'c>(enc: &Encoder<'c, '_>, model: &z3::Model<'c>) -> Strings<'c> {
+    let ctx = enc.ctx();
+    let other = enc.uni.alphabet.spare.unwrap_or('~');
+    let mut by_var: BTreeMap<&str, Vec<(usize, bool)>> = BTreeMap::new();
+    for (i, a) in enc.atoms.iter().enumerate() {
+        let value = model.eval(&a.holds, true).and_then(|b| b.as_bool()) == Some(true);
+        by_var.entry(a.var.as_str()).or_default().push((i, value));
+    }
+    let solve = |literals: &[(usize, bool)]| {
+        let pos: Vec<&[Vec<super::rx::Tok>]> = literals
+            .iter()
+            .filter(|(_, v)| *v)
+            .map(|&(i, _)| enc.atoms[i].language.as_slice())
+            .collect();
+        let neg: Vec<&[Vec<super::rx::Tok>]> = literals
+            .iter()
+            .filter(|(_, v)| !*v)
+            .map(|&(i, _)| enc.atoms[i].language.as_slice())
+            .collect();
+        strings::find(&pos, &neg, other, STRING_STATES)
+    };
+    let mut chosen = BTreeMap::new();
+    let mut learned = Vec::new();
+    for (var, literals) in by_var {
+        match solve(&literals) {
+            Found::Word(w) => {
+                chosen.insert(var.to_string(), w);
+            }
+            Found::TooBig => {
+                return Strings::Undecided(format!(
+                    "the strings of `{var}` need more than {STRING_STATES} search states"
+                ))
+            }
+            Found::Empty => {
+                // drop literals while the rest still cannot hold together
+                let mut core = literals.clone();
+                let mut k = 0;
+                while k < core.len() {
+                    let mut fewer = core.clone();
+                    fewer.remove(k);
+                    if solve(&fewer) == Found::Empty {
+                        core = fewer;
+                    } else {
+                        k += 1;
+                    }
+                }
+                let negated: Vec<Bool<'c>> = core
+                    .iter()
+                    .map(|&(i, v)| {
+                        let b = enc.atoms[i].holds.clone();
+                        if v {
+                            b.not()
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                learned.push(or(ctx, &negated));
+            }
+        }
+    }
+    if learned.is_empty() {
+        Strings::Chosen(chosen)
+    } else {
+        Strings::Learned(learned)
+    }
+}
+
+/// The model's request with `action` (strings decided in Rust from `chosen`), or the
+/// strings given to Z3 that are outside the alphabet.
+fn read<'c>(
+    enc: &Encoder<'c, '_>,
+    model: &z3::Model<'c>,
+    action: &str,
+    chosen: &BTreeMap<String, String>,
+) -> Result<Witness, Vec<z3::ast::String<'c>>> {
+    let mut outside = Vec::new();
+    let mut string = |var: &str, s: &z3::ast::String<'c>| -> String {
+        let linked = if var == "resource" {
+            enc.uni.resource_linked
+        } else {
+            var.split_once('#')
+                .is_none_or(|(key, _)| enc.uni.linked_keys.contains(key))
+        };
+        let v = if linked {
+            let v = model
+                .eval(s, true)
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            if !v.chars().all(in_strings) {
+                outside.push(s.clone());
+            }
+            v
+        } else {
+            // a variable no atom mentions can be anything: the empty string
+            chosen.get(var).cloned().unwrap_or_default()
+        };
+        enc.uni.alphabet.decode(&v)
+    };
+    let resource = string("resource", &enc.resource);
+    let mut context = BTreeMap::new();
+    for (key, slots) in &enc.keys {
+        let Some(info) = enc.uni.keys.get(key) else {
+            continue;
+        };
+        let mut values: Vec<String> = Vec::new();
+        let mut kind = ValueType::String;
+        for (i, slot) in slots.iter().enumerate() {
+            if model.eval(&slot.present, true).and_then(|b| b.as_bool()) != Some(true) {
+                continue;
+            }
+            let truth = |b: &Bool<'c>| model.eval(b, true).and_then(|b| b.as_bool()) == Some(true);
+            let value = match &slot.val {
+                Val::Presence => "present".to_string(),
+                Val::Text(s) => {
+                    if info.bool_only {
+                        kind = ValueType::Boolean;
+                    }
+                    string(&format!("{key}#{i}"), s)
+                }
+                Val::Number { ok, scaled } => {
+                    kind = ValueType::Numeric;
+                    let text = model.eval(scaled, true).and_then(|i| int_text(&i));
+                    match text.and_then(|t| unscale(&t, enc.uni.scale)) {
+                        Some(d) if truth(ok) => d.to_string(),
+                        _ => "not-a-number".to_string(),
+                    }
+                }
+                Val::Date { ok, ms } => {
+                    kind = ValueType::Date;
+                    let ms = model
+                        .eval(ms, true)
+                        .and_then(|i| int_text(&i))
+                        .and_then(|t| t.parse::<i64>().ok());
+                    match ms {
+                        Some(ms) if truth(ok) => render_date(ms),
+                        _ => "not-a-date".to_string(),
+                    }
+                }
+                Val::Ip { v4, v6, a4, a6 } => {
+                    kind = ValueType::Ip;
+                    let bits = |b: &z3::ast::BV<'c>| model.eval(b, true).and_then(|b| bv_value(&b));
+                    if truth(v4) {
+                        let a = bits(a4).and_then(|b| u32::try_from(b).ok()).unwrap_or(0);
+                        Address::V4(a).render()
+                    } else if truth(v6) {
+                        Address::V6(bits(a6).unwrap_or(0)).render()
+                    } else {
+                        "not-an-address".to_string()
+                    }
+                }
+                Val::Binary(sel) => {
+                    kind = ValueType::Binary;
+                    let n = model
+                        .eval(sel, true)
+                        .and_then(|i| i.as_i64())
+                        .and_then(|n| usize::try_from(n).ok());
+                    match n.and_then(|n| info.binaries.get(n)) {
+                        Some(bytes) => render_base64(bytes),
+                        None => {
+                            // bytes equal to no policy value
+                            let mut other: Vec<u8> = Vec::new();
+                            while info.binaries.contains(&other) {
+                                other.push(0);
+                            }
+                            render_base64(&other)
+                        }
+                    }
+                }
+            };
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+        if values.is_empty() {
+            continue;
+        }
+        let kind = match info.kind {
+            super::universe::Kind::Multi => kind.list(),
+            super::universe::Kind::Single => kind,
+        };
+        context.insert(info.written.clone(), ContextValue { kind, values });
+    }
+    let mut unknowns = BTreeMap::new();
+    for (name, s) in &enc.unknowns {
+        unknowns.insert(name.clone(), string(&format!("unknown:{name}"), s));
+    }
+    if !outside.is_empty() {
+        return Err(outside);
+    }
+    Ok(Witness {
+        request: Request {
+            action: action.to_string(),
+            resource,
+            context,
+        },
+        unknowns,
+    })
+}
