@@ -12,7 +12,7 @@ use super::document::Stmt;
 use super::patterns::{arn_head, ground, items, Item, Mode};
 use super::rx::{Class, Classes, Rx, Tok, Trie};
 use super::text::{Piece, Text};
-use super::universe::{Kind, Universe};
+use super::universe::{plain_value, Kind, Universe};
 use super::values::{date_bounds, mask4, mask6, Cidr, Decimal};
 
 /// A request value of one slot, by the type its key is read as.
@@ -54,6 +54,18 @@ pub(crate) struct Encoder<'c, 'u> {
     /// "String `var` is in the language": the atoms decided in Rust ([`super::strings`]).
     pub atoms: Vec<StrAtom<'c>>,
     atom_ids: HashMap<(String, Vec<Vec<Tok>>), usize>,
+    /// "Strings `a` and `b` are equal", decided in Rust with the atoms.
+    pub equalities: Vec<EqAtom<'c>>,
+    eq_ids: HashMap<(String, String), usize>,
+    /// Declared unknowns decided in Rust (only ever compared for equality).
+    pub free_unknowns: std::collections::BTreeSet<String>,
+}
+
+/// An equality of two strings decided in Rust.
+pub(crate) struct EqAtom<'c> {
+    pub a: String,
+    pub b: String,
+    pub holds: Bool<'c>,
 }
 
 /// A membership of a string decided in Rust: the variable (`resource` or `key#slot`), the
@@ -116,12 +128,68 @@ impl<'c, 'u> Encoder<'c, 'u> {
             fresh: 0,
             atoms: Vec::new(),
             atom_ids: HashMap::new(),
+            equalities: Vec::new(),
+            eq_ids: HashMap::new(),
+            free_unknowns: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// The Boolean "strings `a` and `b` (atom variables) are equal".
+    fn equal(&mut self, a: &str, b: &str) -> Bool<'c> {
+        if a == b {
+            return self.t();
+        }
+        let key = if a < b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        };
+        if let Some(&i) = self.eq_ids.get(&key) {
+            return self.equalities[i].holds.clone();
+        }
+        let name = self.name(&format!("eq:{}={}", key.0, key.1));
+        let holds = Bool::new_const(self.ctx, name);
+        self.eq_ids.insert(key.clone(), self.equalities.len());
+        self.equalities.push(EqAtom {
+            a: key.0,
+            b: key.1,
+            holds: holds.clone(),
+        });
+        holds
+    }
+
+    /// A free subject compared with a text that is one variable or unknown alone.
+    fn free_equal(&mut self, id: &str, piece: &Piece) -> Bool<'c> {
+        match piece {
+            Piece::Unknown(n) => {
+                self.free_unknowns.insert(n.clone());
+                self.equal(id, &format!("unknown:{n}"))
+            }
+            Piece::Var(v) => {
+                let present = match self.slots(&v.key).and_then(|s| s.first()) {
+                    Some(slot) => slot.present.clone(),
+                    None => return self.f(),
+                };
+                let other = format!("{}#0", v.key);
+                let same = self.equal(id, &other);
+                match &v.default {
+                    None => Bool::and(self.ctx, &[&present, &same]),
+                    Some(d) => {
+                        let toks: Vec<Tok> =
+                            self.uni.alphabet.encode(d).chars().map(Tok::Char).collect();
+                        let subject = Subject::Free(id.to_string());
+                        let fallback = self.member(&subject, &[toks]);
+                        present.ite(&same, &fallback)
+                    }
+                }
+            }
+            _ => self.f(),
         }
     }
 
     /// The subject of the resource.
     fn resource_subject(&self) -> Subject<'c> {
-        if self.uni.resource_linked {
+        if self.uni.is_linked(&Universe::string_name(None)) {
             Subject::Linked(self.resource.clone())
         } else {
             Subject::Free("resource".to_string())
@@ -130,7 +198,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
 
     /// The subject of a text value of `key`'s slot `i`.
     fn slot_subject(&self, key: &str, i: usize, s: &Str<'c>) -> Subject<'c> {
-        if self.uni.linked_keys.contains(key) {
+        if self.uni.is_linked(&Universe::string_name(Some(key))) {
             Subject::Linked(s.clone())
         } else {
             Subject::Free(format!("{key}#{i}"))
@@ -480,6 +548,12 @@ impl<'c, 'u> Encoder<'c, 'u> {
             let its = items(&text.pieces, mode, &self.uni.alphabet);
             match (ground(&its), subject) {
                 (Some(toks), _) => ground_toks.push(toks),
+                (None, Subject::Free(id))
+                    if matches!(mode, Mode::Exact | Mode::Like) && plain_value(text).is_some() =>
+                {
+                    let id = id.clone();
+                    parts.push(self.free_equal(&id, &text.pieces[0]));
+                }
                 (None, Subject::Linked(s)) => match self.sym_glob(s, &its, &text.raw) {
                     Ok(b) => parts.push(b),
                     Err(reason) => {

@@ -354,6 +354,29 @@ impl Comparer {
     }
 }
 
+/// This crate's own direct evaluation of one request against `documents` (the re-check of
+/// every witness; docs/semantics.md): `Some(true)` allowed, `Some(false)` denied, `None`
+/// when the decision depends on a construct that is not modelled. `unknowns` are the
+/// declared unknowns' names, their values taken from `witness`.
+pub fn evaluate(
+    documents: &[Value],
+    witness: &Witness,
+    unknowns: &[String],
+) -> Result<Option<bool>, CompareError> {
+    let names = declared(unknowns)?;
+    let read = read_side(documents, Side::Policies, &names)?;
+    let stmts: Vec<&Stmt> = read.statements.iter().collect();
+    let c = eval::Concrete {
+        request: &witness.request,
+        unknowns: &witness.unknowns,
+    };
+    Ok(match eval::allowed(&stmts, &c) {
+        eval::Tri::Yes => Some(true),
+        eval::Tri::No => Some(false),
+        eval::Tri::Unknown(_) => None,
+    })
+}
+
 /// [`Comparer::compare`] with a fresh Z3 worker.
 pub fn compare(
     old: &[Value],

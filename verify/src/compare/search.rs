@@ -15,8 +15,8 @@ use super::document::Stmt;
 use super::encode::{bv_value, int_text, unscale, Encoder, Val};
 use super::error::CompareError;
 use super::eval::{allowed, Concrete, Tri};
-use super::strings::{self, Found};
-use super::universe::in_strings;
+use super::strings;
+use super::universe::{in_strings, Universe};
 use super::values::{render_base64, render_date, Address};
 use super::witness::{ContextValue, Request, ValueType, Witness};
 use crate::policy::{Effect, Statement};
@@ -548,44 +548,93 @@ enum Strings<'c> {
 fn strings_of<'c>(enc: &Encoder<'c, '_>, model: &z3::Model<'c>) -> Strings<'c> {
     let ctx = enc.ctx();
     let other = enc.uni.alphabet.spare.unwrap_or('~');
-    let mut by_var: BTreeMap<&str, Vec<(usize, bool)>> = BTreeMap::new();
+    let truth = |b: &Bool<'c>| model.eval(b, true).and_then(|b| b.as_bool()) == Some(true);
+    // literals: (is an equality, index, value)
+    let mut literals: Vec<(bool, usize, bool)> = Vec::new();
     for (i, a) in enc.atoms.iter().enumerate() {
-        let value = model.eval(&a.holds, true).and_then(|b| b.as_bool()) == Some(true);
-        by_var.entry(a.var.as_str()).or_default().push((i, value));
+        literals.push((false, i, truth(&a.holds)));
     }
-    let solve = |literals: &[(usize, bool)]| {
-        let pos: Vec<&[Vec<super::rx::Tok>]> = literals
-            .iter()
-            .filter(|(_, v)| *v)
-            .map(|&(i, _)| enc.atoms[i].language.as_slice())
-            .collect();
-        let neg: Vec<&[Vec<super::rx::Tok>]> = literals
-            .iter()
-            .filter(|(_, v)| !*v)
-            .map(|&(i, _)| enc.atoms[i].language.as_slice())
-            .collect();
-        strings::find(&pos, &neg, other, STRING_STATES)
+    for (i, e) in enc.equalities.iter().enumerate() {
+        literals.push((true, i, truth(&e.holds)));
+    }
+    let vars_of = |lit: &(bool, usize, bool)| -> Vec<&str> {
+        if lit.0 {
+            let e = &enc.equalities[lit.1];
+            vec![e.a.as_str(), e.b.as_str()]
+        } else {
+            vec![enc.atoms[lit.1].var.as_str()]
+        }
+    };
+    // components: strings connected by equalities (said true or false)
+    let mut names: Vec<&str> = literals.iter().flat_map(|l| vars_of(l)).collect();
+    names.sort_unstable();
+    names.dedup();
+    let id = |n: &str| names.binary_search(&n).unwrap_or(0);
+    let mut parent: Vec<usize> = (0..names.len()).collect();
+    fn find_root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for lit in literals.iter().filter(|l| l.0) {
+        let vs = vars_of(lit);
+        let (a, b) = (find_root(&mut parent, id(vs[0])), find_root(&mut parent, id(vs[1])));
+        parent[a] = b;
+    }
+    let mut components: BTreeMap<usize, Vec<(bool, usize, bool)>> = BTreeMap::new();
+    for lit in &literals {
+        let r = find_root(&mut parent, id(vars_of(lit)[0]));
+        components.entry(r).or_default().push(*lit);
+    }
+    let solve_part = |lits: &[(bool, usize, bool)]| -> (strings::Solved, Vec<&str>) {
+        let mut vars: Vec<&str> = lits.iter().flat_map(|l| vars_of(l)).collect();
+        vars.sort_unstable();
+        vars.dedup();
+        let at = |n: &str| vars.binary_search(&n).unwrap_or(0);
+        let mut system = strings::System {
+            vars: vec![(Vec::new(), Vec::new()); vars.len()],
+            eqs: Vec::new(),
+        };
+        for l in lits {
+            if l.0 {
+                let e = &enc.equalities[l.1];
+                system.eqs.push((at(&e.a), at(&e.b), l.2));
+            } else {
+                let a = &enc.atoms[l.1];
+                let slot = &mut system.vars[at(&a.var)];
+                if l.2 {
+                    slot.0.push(a.language.as_slice());
+                } else {
+                    slot.1.push(a.language.as_slice());
+                }
+            }
+        }
+        (strings::solve(&system, other, STRING_STATES), vars)
     };
     let mut chosen = BTreeMap::new();
     let mut learned = Vec::new();
-    for (var, literals) in by_var {
-        match solve(&literals) {
-            Found::Word(w) => {
-                chosen.insert(var.to_string(), w);
+    for lits in components.values() {
+        match solve_part(lits) {
+            (strings::Solved::Words(words), vars) => {
+                for (v, w) in vars.iter().zip(words) {
+                    chosen.insert(v.to_string(), w);
+                }
             }
-            Found::TooBig => {
+            (strings::Solved::TooBig, vars) => {
                 return Strings::Undecided(format!(
-                    "the strings of `{var}` need more than {STRING_STATES} search states"
+                    "the strings of {vars:?} need more than {STRING_STATES} search states"
                 ))
             }
-            Found::Empty => {
+            (strings::Solved::Empty, _) => {
                 // drop literals while the rest still cannot hold together
-                let mut core = literals.clone();
+                let mut core = lits.clone();
                 let mut k = 0;
                 while k < core.len() {
                     let mut fewer = core.clone();
                     fewer.remove(k);
-                    if solve(&fewer) == Found::Empty {
+                    if matches!(solve_part(&fewer).0, strings::Solved::Empty) {
                         core = fewer;
                     } else {
                         k += 1;
@@ -593,8 +642,12 @@ fn strings_of<'c>(enc: &Encoder<'c, '_>, model: &z3::Model<'c>) -> Strings<'c> {
                 }
                 let negated: Vec<Bool<'c>> = core
                     .iter()
-                    .map(|&(i, v)| {
-                        let b = enc.atoms[i].holds.clone();
+                    .map(|&(eq, i, v)| {
+                        let b = if eq {
+                            enc.equalities[i].holds.clone()
+                        } else {
+                            enc.atoms[i].holds.clone()
+                        };
                         if v {
                             b.not()
                         } else {
@@ -623,12 +676,15 @@ fn read<'c>(
 ) -> Result<Witness, Vec<z3::ast::String<'c>>> {
     let mut outside = Vec::new();
     let mut string = |var: &str, s: &z3::ast::String<'c>| -> String {
-        let linked = if var == "resource" {
-            enc.uni.resource_linked
+        let name = if var == "resource" {
+            Universe::string_name(None)
+        } else if let Some(n) = var.strip_prefix("unknown:") {
+            Universe::unknown_name(n)
         } else {
-            var.split_once('#')
-                .is_none_or(|(key, _)| enc.uni.linked_keys.contains(key))
+            let key = var.rsplit_once('#').map_or(var, |(k, _)| k);
+            Universe::string_name(Some(key))
         };
+        let linked = enc.uni.is_linked(&name);
         let v = if linked {
             let v = model
                 .eval(s, true)
@@ -731,6 +787,10 @@ fn read<'c>(
     let mut unknowns = BTreeMap::new();
     for (name, s) in &enc.unknowns {
         unknowns.insert(name.clone(), string(&format!("unknown:{name}"), s));
+    }
+    for name in &enc.free_unknowns {
+        let value = chosen.get(&format!("unknown:{name}")).cloned().unwrap_or_default();
+        unknowns.insert(name.clone(), enc.uni.alphabet.decode(&value));
     }
     if !outside.is_empty() {
         return Err(outside);

@@ -101,6 +101,29 @@ impl Glob<'_> {
 /// globs), or proof there is none. `other` is a character of the alphabet that no glob
 /// writes and is not `:`. At most `cap` states are explored.
 pub(crate) fn find(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: usize) -> Found {
+    match find_many(pos, neg, other, cap, 1) {
+        Many::Words(mut w) if !w.is_empty() => Found::Word(w.swap_remove(0)),
+        Many::Words(_) => Found::Empty,
+        Many::TooBig => Found::TooBig,
+    }
+}
+
+/// Up to `k` distinct strings of the languages' combination (all of them when it has fewer).
+pub(crate) enum Many {
+    Words(Vec<String>),
+    TooBig,
+}
+
+/// [`find`] for up to `k` distinct members. A state is expanded for at most `k` different
+/// prefixes: a state reached by more can give `k` members through its first `k` prefixes
+/// alone if it gives any, so no member is lost while fewer than `k` are found.
+pub(crate) fn find_many(
+    pos: &[&[Vec<Tok>]],
+    neg: &[&[Vec<Tok>]],
+    other: char,
+    cap: usize,
+    k: usize,
+) -> Many {
     let languages: Vec<(bool, Vec<Glob<'_>>)> = pos
         .iter()
         .map(|l| (true, l.iter().map(|t| Glob { toks: t }).collect()))
@@ -128,18 +151,19 @@ pub(crate) fn find(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: u
     }
     let alphabet: Vec<char> = alphabet.into_iter().filter(|&c| in_strings(c)).collect();
     type State = Vec<Set>;
+    let k = k.max(1);
     let start: State = languages
         .iter()
         .flat_map(|(_, globs)| globs.iter().map(Glob::start))
         .collect();
     // judge a state: Some(true) goal, Some(false) dead, None go on
     let judge = |state: &State| -> (bool, bool) {
-        let mut k = 0;
+        let mut at = 0;
         let mut goal = true;
         let mut dead = false;
         for (positive, globs) in &languages {
-            let sets = &state[k..k + globs.len()];
-            k += globs.len();
+            let sets = &state[at..at + globs.len()];
+            at += globs.len();
             let accepts = globs.iter().zip(sets).any(|(g, s)| g.accepts(s));
             if *positive {
                 goal &= accepts;
@@ -151,11 +175,13 @@ pub(crate) fn find(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: u
         }
         (goal, dead)
     };
+    // times each state was reached (by distinct prefixes: the queue holds words)
     let mut seen: HashMap<State, usize> = HashMap::new();
     // (state, parent index, character taken)
     let mut nodes: Vec<(State, usize, char)> = Vec::new();
     let mut queue = VecDeque::new();
-    seen.insert(start.clone(), 0);
+    let mut words: Vec<String> = Vec::new();
+    seen.insert(start.clone(), 1);
     nodes.push((start, 0, ' '));
     queue.push_back(0);
     while let Some(at) = queue.pop_front() {
@@ -169,32 +195,148 @@ pub(crate) fn find(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: u
                 i = nodes[i].1;
             }
             word.reverse();
-            return Found::Word(word.into_iter().collect());
+            words.push(word.into_iter().collect());
+            if words.len() >= k {
+                return Many::Words(words);
+            }
         }
         if dead {
             continue;
         }
         for &c in &alphabet {
-            let mut k = 0;
+            let mut j = 0;
             let mut next: State = Vec::with_capacity(state.len());
             for (_, globs) in &languages {
                 for g in globs {
-                    next.push(g.step(&state[k], c));
-                    k += 1;
+                    next.push(g.step(&state[j], c));
+                    j += 1;
                 }
             }
-            if seen.contains_key(&next) {
+            let times = seen.entry(next.clone()).or_insert(0);
+            if *times >= k {
                 continue;
             }
+            *times += 1;
             if nodes.len() >= cap {
-                return Found::TooBig;
+                return Many::TooBig;
             }
-            seen.insert(next.clone(), nodes.len());
             nodes.push((next, at, c));
             queue.push_back(nodes.len() - 1);
         }
     }
-    Found::Empty
+    Many::Words(words)
+}
+
+/// Strings for several variables at once: each in its languages (`pos`) and outside others
+/// (`neg`), and equal or different as `eqs` say (`(a, b, equal)`).
+pub(crate) struct System<'a> {
+    pub vars: Vec<(Vec<&'a [Vec<Tok>]>, Vec<&'a [Vec<Tok>]>)>,
+    pub eqs: Vec<(usize, usize, bool)>,
+}
+
+pub(crate) enum Solved {
+    Words(Vec<String>),
+    Empty,
+    TooBig,
+}
+
+fn root(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
+}
+
+/// Solves a [`System`] exactly: variables said equal form classes that must share one
+/// string (in every language of their members); classes said different must get different
+/// strings. Each class's candidates are up to (number of classes it must differ from + 1)
+/// members (all of them when fewer exist), so a class with that many can always be served
+/// last; the rest are assigned by backtracking.
+pub(crate) fn solve(system: &System<'_>, other: char, cap: usize) -> Solved {
+    let n = system.vars.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    for &(a, b, equal) in &system.eqs {
+        if equal {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            parent[ra] = rb;
+        }
+    }
+    let roots: Vec<usize> = (0..n).map(|x| root(&mut parent, x)).collect();
+    let mut classes: Vec<usize> = roots.clone();
+    classes.sort_unstable();
+    classes.dedup();
+    let index = |r: usize| classes.binary_search(&r).unwrap_or(0);
+    let mut apart: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); classes.len()];
+    for &(a, b, equal) in &system.eqs {
+        if !equal {
+            let (ca, cb) = (index(roots[a]), index(roots[b]));
+            if ca == cb {
+                return Solved::Empty;
+            }
+            apart[ca].insert(cb);
+            apart[cb].insert(ca);
+        }
+    }
+    let mut candidates: Vec<Vec<String>> = Vec::with_capacity(classes.len());
+    for (c, &r) in classes.iter().enumerate() {
+        let mut pos = Vec::new();
+        let mut neg = Vec::new();
+        for (x, (p, q)) in system.vars.iter().enumerate() {
+            if roots[x] == r {
+                pos.extend(p.iter().copied());
+                neg.extend(q.iter().copied());
+            }
+        }
+        match find_many(&pos, &neg, other, cap, apart[c].len() + 1) {
+            Many::TooBig => return Solved::TooBig,
+            Many::Words(w) if w.is_empty() => return Solved::Empty,
+            Many::Words(w) => candidates.push(w),
+        }
+    }
+    // backtracking over the classes that may run short, the others served last
+    let mut order: Vec<usize> = (0..classes.len()).collect();
+    order.sort_by_key(|&c| (candidates[c].len() > apart[c].len(), candidates[c].len()));
+    let mut chosen: Vec<Option<usize>> = vec![None; classes.len()];
+    fn assign(
+        at: usize,
+        order: &[usize],
+        candidates: &[Vec<String>],
+        apart: &[BTreeSet<usize>],
+        chosen: &mut Vec<Option<usize>>,
+    ) -> bool {
+        let Some(&c) = order.get(at) else {
+            return true;
+        };
+        for (i, word) in candidates[c].iter().enumerate() {
+            let clash = apart[c]
+                .iter()
+                .any(|&d| chosen[d].is_some_and(|j| &candidates[d][j] == word));
+            if clash {
+                continue;
+            }
+            chosen[c] = Some(i);
+            if assign(at + 1, order, candidates, apart, chosen) {
+                return true;
+            }
+            chosen[c] = None;
+        }
+        false
+    }
+    if !assign(0, &order, &candidates, &apart, &mut chosen) {
+        return Solved::Empty;
+    }
+    Solved::Words(
+        roots
+            .iter()
+            .map(|&r| {
+                let c = index(r);
+                chosen[c]
+                    .and_then(|i| candidates[c].get(i).cloned())
+                    .unwrap_or_default()
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -269,5 +411,49 @@ mod tests {
             }
         }
         assert!(words > 100 && empties > 50, "{words} {empties}");
+    }
+
+    #[test]
+    fn many_words_are_distinct_and_complete() {
+        let two = vec![toks("a", Mode::Exact), toks("b", Mode::Exact)];
+        match find_many(&[&two], &[], '~', 1000, 5) {
+            Many::Words(w) => assert_eq!(w, vec!["a".to_string(), "b".to_string()]),
+            Many::TooBig => panic!(),
+        }
+        let any = vec![toks("x*", Mode::Like)];
+        match find_many(&[&any], &[], '~', 1000, 3) {
+            Many::Words(w) => {
+                assert_eq!(w.len(), 3);
+                assert!(w.iter().all(|x| x.starts_with('x')));
+            }
+            Many::TooBig => panic!(),
+        }
+    }
+
+    #[test]
+    fn systems_with_equalities() {
+        let a = vec![toks("a", Mode::Exact)];
+        let ab = vec![toks("a", Mode::Exact), toks("b", Mode::Exact)];
+        // x = "a", y in {a, b}, x != y: y = "b"
+        let sys = System {
+            vars: vec![(vec![&a[..]], vec![]), (vec![&ab[..]], vec![])],
+            eqs: vec![(0, 1, false)],
+        };
+        match solve(&sys, '~', 1000) {
+            Solved::Words(w) => assert_eq!(w, vec!["a".to_string(), "b".to_string()]),
+            _ => panic!(),
+        }
+        // x = y, x = "a", y not "a": none
+        let sys = System {
+            vars: vec![(vec![&a[..]], vec![]), (vec![], vec![&a[..]])],
+            eqs: vec![(0, 1, true)],
+        };
+        assert!(matches!(solve(&sys, '~', 1000), Solved::Empty));
+        // three variables pairwise different, two words only: none
+        let sys = System {
+            vars: vec![(vec![&ab[..]], vec![]); 3],
+            eqs: vec![(0, 1, false), (1, 2, false), (0, 2, false)],
+        };
+        assert!(matches!(solve(&sys, '~', 1000), Solved::Empty));
     }
 }

@@ -55,11 +55,11 @@ pub(crate) struct Universe {
     /// Numbers are integers once multiplied by `10^scale`.
     pub scale: usize,
     pub alphabet: Alphabet,
-    /// Keys whose values take part in a policy variable's text or are compared with one:
-    /// their strings stay in Z3 (word equations); every other string is decided in Rust.
-    pub linked_keys: BTreeSet<String>,
-    /// Whether some resource pattern holds a policy variable or unknown.
-    pub resource_linked: bool,
+    /// The strings given to Z3 (word equations), by [`Universe::string_name`]: those in a
+    /// text with a policy variable or unknown that is more than the variable alone (a
+    /// pattern around it, a concatenation), and every string said equal to one of them.
+    /// Every other string is decided in Rust, equalities between them included.
+    pub linked: BTreeSet<String>,
 }
 
 /// Printable ASCII without backslash: the characters the solver's strings are read and
@@ -126,8 +126,9 @@ impl Universe {
     /// `check-not-granted`, already among the statements).
     pub fn new(statements: &[&Stmt]) -> Universe {
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
-        let mut linked_keys: BTreeSet<String> = BTreeSet::new();
-        let mut resource_linked = false;
+        // strings in texts with values around them, and "equal" edges between strings
+        let mut seeds: BTreeSet<String> = BTreeSet::new();
+        let mut edges: Vec<(String, String)> = Vec::new();
         let mut used: BTreeSet<char> = "truefalseTRUEFALSE:".chars().collect();
         let mut scale = 0;
         let note_vars = |text: &Text, usage: &mut BTreeMap<String, Usage>| {
@@ -145,8 +146,8 @@ impl Universe {
                 text_chars(r, &mut used);
                 note_vars(r, &mut usage);
                 if !r.is_ground() {
-                    resource_linked = true;
-                    linked_keys.extend(r.var_keys().map(|v| v.key.clone()));
+                    seeds.insert(Universe::string_name(None));
+                    seeds.extend(value_names(r));
                 }
             }
             for cond in &stmt.conditions {
@@ -172,10 +173,18 @@ impl Universe {
                 if let Some(f) = op.base.family() {
                     u.families.insert(f);
                 }
+                let equality = matches!(op.base, Base::StringEquals | Base::StringLike);
                 let mut link = |t: &Text| {
-                    if !t.is_ground() {
-                        linked_keys.insert(cond.key.clone());
-                        linked_keys.extend(t.var_keys().map(|v| v.key.clone()));
+                    if t.is_ground() {
+                        return;
+                    }
+                    let subject = Universe::string_name(Some(&cond.key));
+                    match plain_value(t) {
+                        Some(other) if equality => edges.push((subject, other)),
+                        _ => {
+                            seeds.insert(subject);
+                            seeds.extend(value_names(t));
+                        }
                     }
                 };
                 match values {
@@ -284,12 +293,64 @@ impl Universe {
             }
         }
         alphabet.spare = if enough { free.next() } else { None };
+        // whatever is said equal to a string given to Z3 goes to Z3 too
+        let mut linked = seeds;
+        loop {
+            let before = linked.len();
+            for (a, b) in &edges {
+                if linked.contains(a) || linked.contains(b) {
+                    linked.insert(a.clone());
+                    linked.insert(b.clone());
+                }
+            }
+            if linked.len() == before {
+                break;
+            }
+        }
         Universe {
             keys,
             scale: scale + 1,
             alphabet,
-            linked_keys,
-            resource_linked,
+            linked,
         }
+    }
+
+    /// The name of a request string for [`Universe::linked`]: the resource (`None`), a
+    /// key's values, or (`unknown_name`) a declared unknown.
+    pub fn string_name(key: Option<&str>) -> String {
+        match key {
+            None => String::new(),
+            Some(k) => format!("k:{k}"),
+        }
+    }
+
+    pub fn unknown_name(name: &str) -> String {
+        format!("u:{name}")
+    }
+
+    pub fn is_linked(&self, name: &str) -> bool {
+        self.linked.contains(name)
+    }
+}
+
+/// The strings a text takes values from.
+fn value_names(text: &Text) -> Vec<String> {
+    text.pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Var(v) => Some(Universe::string_name(Some(&v.key))),
+            Piece::Unknown(n) => Some(Universe::unknown_name(n)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one string a text is made of, when it is a variable or unknown alone (a default does
+/// not matter: the comparison with it is a separate case).
+pub(crate) fn plain_value(text: &Text) -> Option<String> {
+    match text.pieces.as_slice() {
+        [Piece::Var(v)] => Some(Universe::string_name(Some(&v.key))),
+        [Piece::Unknown(n)] => Some(Universe::unknown_name(n)),
+        _ => None,
     }
 }
