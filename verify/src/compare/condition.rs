@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::document::brief;
 use super::text::{Piece, Text};
 use super::values::{parse_base64, parse_bool, parse_date, Cidr, Decimal};
 
@@ -292,12 +293,12 @@ pub(crate) fn parse_conditions(
                     .iter()
                     .map(|v| {
                         value_text(v).ok_or_else(|| {
-                            format!("`Condition` `{operator}` `{key}`: value `{v}` is not a string, number or boolean")
+                            format!("`Condition` `{operator}` `{key}`: value {} is not a string, number or boolean", brief(v))
                         })
                     })
                     .collect::<Result<_, _>>()?,
                 other => vec![value_text(other).ok_or_else(|| {
-                    format!("`Condition` `{operator}` `{key}`: value `{other}` is not a string, number or boolean, or an array of them")
+                    format!("`Condition` `{operator}` `{key}`: value {} is not a string, number or boolean, or an array of them", brief(other))
                 })?],
             };
             let mut set: Vec<&String> = raw.iter().collect();

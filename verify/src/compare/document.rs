@@ -71,6 +71,23 @@ pub(crate) struct Read {
     pub unmodelled: Vec<String>,
 }
 
+/// A value for a message: scalars as written (cut short), containers by kind only (a
+/// deeply nested value is never rendered: that would recurse as deep as it is).
+pub(crate) fn brief(value: &Value) -> String {
+    match value {
+        Value::Array(_) | Value::Object(_) => kind(value).to_string(),
+        scalar => {
+            let text = scalar.to_string();
+            if text.chars().count() > 80 {
+                let cut: String = text.chars().take(80).collect();
+                format!("`{cut}...`")
+            } else {
+                format!("`{text}`")
+            }
+        }
+    }
+}
+
 fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -110,7 +127,8 @@ pub(crate) fn read_side(
             Some(Value::String(v)) if v == "2008-10-17" => false,
             Some(other) => {
                 return Err(malformed(format!(
-                    "`Version` must be \"2012-10-17\" or \"2008-10-17\", got `{other}`"
+                    "`Version` must be \"2012-10-17\" or \"2008-10-17\", got {}",
+                    brief(other)
                 )))
             }
         };
@@ -150,7 +168,7 @@ fn strings<'v>(
             .iter()
             .map(|item| {
                 item.as_str()
-                    .ok_or_else(|| bad(format!("`{element}` entries must be strings, got `{item}`")))
+                    .ok_or_else(|| bad(format!("`{element}` entries must be strings, got {}", brief(item))))
             })
             .collect(),
         other => Err(bad(format!(
@@ -198,7 +216,12 @@ fn read_statement(
     let effect = match object.get("Effect") {
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
-        Some(other) => return Err(bad(format!("`Effect` must be `Allow` or `Deny`, got `{other}`"))),
+        Some(other) => {
+            return Err(bad(format!(
+                "`Effect` must be `Allow` or `Deny`, got {}",
+                brief(other)
+            )))
+        }
         None => return Err(bad("has no `Effect`".to_string())),
     };
     let (not_action, actions) = one_of(object, "Action", "NotAction", place)?;

@@ -1,23 +1,26 @@
 //! The encoding of "a statement's resource part and condition hold" over symbolic requests
-//! (crate docs, "Comparing policies"): one string for the resource, value slots for the
-//! context keys, one string per declared unknown, and a fresh Boolean for every construct
-//! that is read but not modelled.
+//! (crate docs, "Comparing policies"): Booleans for the request's strings' atoms
+//! ([`super::atoms`], decided in Rust), integers for numbers and dates, bit-vectors for
+//! addresses, an index for binary values, a presence Boolean per value slot, and a fresh
+//! Boolean for every construct that is read but not modelled.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use z3::ast::{Ast, Bool, Int, Regexp, String as Str, BV};
+use z3::ast::{Ast, Bool, Int, BV};
 
+use super::atoms::{Atoms, Shape, Value};
 use super::condition::{ArnValue, Base, Cmp, Cond, Family, Operator, SetOp, Values};
 use super::document::Stmt;
-use super::patterns::{arn_head, ground, items, Item, Mode};
-use super::rx::{Class, Classes, Rx, Tok, Trie};
+use super::patterns::{self, Mode};
+use super::rx::Tok;
 use super::text::{Piece, Text};
-use super::universe::{plain_value, Kind, Universe};
+use super::universe::{Kind, Universe};
 use super::values::{date_bounds, mask4, mask6, Cidr, Decimal};
 
 /// A request value of one slot, by the type its key is read as.
 pub(crate) enum Val<'c> {
-    Text(Str<'c>),
+    /// A string: atoms about `{key}#{slot}`.
+    Text,
     Number { ok: Bool<'c>, scaled: Int<'c> },
     Date { ok: Bool<'c>, ms: Int<'c> },
     Ip { v4: Bool<'c>, v6: Bool<'c>, a4: BV<'c>, a6: BV<'c> },
@@ -33,66 +36,34 @@ pub(crate) struct Slot<'c> {
     pub val: Val<'c>,
 }
 
+/// The name of the string of `key`'s slot `i` in the atoms.
+pub(crate) fn slot_string(key: &str, i: usize) -> String {
+    format!("{key}#{i}")
+}
+
+/// The name of a declared unknown's string in the atoms.
+pub(crate) fn unknown_string(name: &str) -> String {
+    format!("unknown:{name}")
+}
+
+/// The name of the resource string in the atoms.
+pub(crate) const RESOURCE: &str = "resource";
+
 /// The encoding of one comparison's requests.
 pub(crate) struct Encoder<'c, 'u> {
     ctx: &'c z3::Context,
     pub uni: &'u Universe,
-    classes: Classes<'c>,
-    pub resource: Str<'c>,
     /// The slots of each key (one for a single-valued key).
     pub keys: BTreeMap<String, Vec<Slot<'c>>>,
-    pub unknowns: BTreeMap<String, Str<'c>>,
+    /// The declared unknowns the atoms mention.
+    pub unknowns: BTreeSet<String>,
+    pub atoms: Atoms<'c>,
     /// Fresh Booleans standing for constructs that are not modelled, with the reason.
     pub opaque: Vec<(Bool<'c>, String)>,
     opaque_ids: HashMap<String, usize>,
-    /// Constraints that hold of every request: value domains and the definitions of the
-    /// auxiliary strings.
+    /// Constraints that hold of every request: the value domains.
     pub defs: Vec<Bool<'c>>,
     bodies: HashMap<String, Bool<'c>>,
-    regexes: HashMap<Rx, Regexp<'c>>,
-    fresh: usize,
-    /// "String `var` is in the language": the atoms decided in Rust ([`super::strings`]).
-    pub atoms: Vec<StrAtom<'c>>,
-    atom_ids: HashMap<(String, Vec<Vec<Tok>>), usize>,
-    /// "Strings `a` and `b` are equal", decided in Rust with the atoms.
-    pub equalities: Vec<EqAtom<'c>>,
-    eq_ids: HashMap<(String, String), usize>,
-    /// Declared unknowns decided in Rust (only ever compared for equality).
-    pub free_unknowns: std::collections::BTreeSet<String>,
-}
-
-/// An equality of two strings decided in Rust.
-pub(crate) struct EqAtom<'c> {
-    pub a: String,
-    pub b: String,
-    pub holds: Bool<'c>,
-}
-
-/// A membership of a string decided in Rust: the variable (`resource` or `key#slot`), the
-/// language (a union of globs) and the Boolean standing for it.
-pub(crate) struct StrAtom<'c> {
-    pub var: String,
-    pub language: Vec<Vec<Tok>>,
-    pub holds: Bool<'c>,
-}
-
-/// The string a comparison is about: decided in Rust through atoms (`Free`), or given to
-/// Z3 (`Linked`: it takes part in a policy variable's text, or is an auxiliary string).
-#[derive(Clone)]
-pub(crate) enum Subject<'c> {
-    Free(String),
-    Linked(Str<'c>),
-}
-
-/// A string constant of text already in the solver's alphabet (the comparison does not
-/// encode when the alphabet lacks placeholders, so no NUL reaches here; one would be
-/// dropped rather than mis-read).
-fn lit<'c>(ctx: &'c z3::Context, text: &str) -> Str<'c> {
-    let clean: String = text.chars().filter(|&c| c != '\0').collect();
-    match Str::from_str(ctx, &clean) {
-        Ok(s) => s,
-        Err(_) => Str::fresh_const(ctx, "unreadable"),
-    }
 }
 
 fn and<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
@@ -116,101 +87,18 @@ impl<'c, 'u> Encoder<'c, 'u> {
         Encoder {
             ctx,
             uni,
-            classes: Classes::new(ctx),
-            resource: Str::new_const(ctx, "resource"),
             keys: BTreeMap::new(),
-            unknowns: BTreeMap::new(),
+            unknowns: BTreeSet::new(),
+            atoms: Atoms::default(),
             opaque: Vec::new(),
             opaque_ids: HashMap::new(),
             defs: Vec::new(),
             bodies: HashMap::new(),
-            regexes: HashMap::new(),
-            fresh: 0,
-            atoms: Vec::new(),
-            atom_ids: HashMap::new(),
-            equalities: Vec::new(),
-            eq_ids: HashMap::new(),
-            free_unknowns: std::collections::BTreeSet::new(),
-        }
-    }
-
-    /// The Boolean "strings `a` and `b` (atom variables) are equal".
-    fn equal(&mut self, a: &str, b: &str) -> Bool<'c> {
-        if a == b {
-            return self.t();
-        }
-        let key = if a < b {
-            (a.to_string(), b.to_string())
-        } else {
-            (b.to_string(), a.to_string())
-        };
-        if let Some(&i) = self.eq_ids.get(&key) {
-            return self.equalities[i].holds.clone();
-        }
-        let name = self.name(&format!("eq:{}={}", key.0, key.1));
-        let holds = Bool::new_const(self.ctx, name);
-        self.eq_ids.insert(key.clone(), self.equalities.len());
-        self.equalities.push(EqAtom {
-            a: key.0,
-            b: key.1,
-            holds: holds.clone(),
-        });
-        holds
-    }
-
-    /// A free subject compared with a text that is one variable or unknown alone.
-    fn free_equal(&mut self, id: &str, piece: &Piece) -> Bool<'c> {
-        match piece {
-            Piece::Unknown(n) => {
-                self.free_unknowns.insert(n.clone());
-                self.equal(id, &format!("unknown:{n}"))
-            }
-            Piece::Var(v) => {
-                let present = match self.slots(&v.key).and_then(|s| s.first()) {
-                    Some(slot) => slot.present.clone(),
-                    None => return self.f(),
-                };
-                let other = format!("{}#0", v.key);
-                let same = self.equal(id, &other);
-                match &v.default {
-                    None => Bool::and(self.ctx, &[&present, &same]),
-                    Some(d) => {
-                        let toks: Vec<Tok> =
-                            self.uni.alphabet.encode(d).chars().map(Tok::Char).collect();
-                        let subject = Subject::Free(id.to_string());
-                        let fallback = self.member(&subject, &[toks]);
-                        present.ite(&same, &fallback)
-                    }
-                }
-            }
-            _ => self.f(),
-        }
-    }
-
-    /// The subject of the resource.
-    fn resource_subject(&self) -> Subject<'c> {
-        if self.uni.is_linked(&Universe::string_name(None)) {
-            Subject::Linked(self.resource.clone())
-        } else {
-            Subject::Free("resource".to_string())
-        }
-    }
-
-    /// The subject of a text value of `key`'s slot `i`.
-    fn slot_subject(&self, key: &str, i: usize, s: &Str<'c>) -> Subject<'c> {
-        if self.uni.is_linked(&Universe::string_name(Some(key))) {
-            Subject::Linked(s.clone())
-        } else {
-            Subject::Free(format!("{key}#{i}"))
         }
     }
 
     pub fn ctx(&self) -> &'c z3::Context {
         self.ctx
-    }
-
-    pub fn classes(&self) -> &Classes<'c> {
-        &self.classes
     }
 
     fn t(&self) -> Bool<'c> {
@@ -221,78 +109,19 @@ impl<'c, 'u> Encoder<'c, 'u> {
         Bool::from_bool(self.ctx, false)
     }
 
-    fn name(&mut self, prefix: &str) -> String {
-        self.fresh += 1;
-        format!("{prefix}!{}", self.fresh)
-    }
-
     /// The Boolean standing for the unmodelled construct `canonical`.
     fn opaque(&mut self, canonical: &str, reason: String) -> Bool<'c> {
         if let Some(&i) = self.opaque_ids.get(canonical) {
             return self.opaque[i].0.clone();
         }
-        let name = self.name("opaque");
-        let b = Bool::new_const(self.ctx, name);
+        let b = Bool::fresh_const(self.ctx, "opaque");
         self.opaque_ids.insert(canonical.to_string(), self.opaque.len());
         self.opaque.push((b.clone(), reason));
         b
     }
 
-    fn literal(&self, text: &str) -> Str<'c> {
-        lit(self.ctx, &self.uni.alphabet.encode(text))
-    }
-
-    fn regex(&mut self, rx: &Rx) -> Regexp<'c> {
-        if let Some(r) = self.regexes.get(rx) {
-            return r.clone();
-        }
-        let r = self.classes.to_z3(self.ctx, rx);
-        self.regexes.insert(rx.clone(), r.clone());
-        r
-    }
-
-    fn member(&mut self, subject: &Subject<'c>, tokens: &[Vec<Tok>]) -> Bool<'c> {
-        let s = match subject {
-            Subject::Linked(s) => s,
-            Subject::Free(var) => {
-                let mut language: Vec<Vec<Tok>> = tokens.to_vec();
-                language.sort();
-                language.dedup();
-                if language.iter().any(|t| t.as_slice() == [Tok::Star(Class::Any)]) {
-                    return self.t();
-                }
-                if language.is_empty() {
-                    return self.f();
-                }
-                let key = (var.clone(), language);
-                if let Some(&i) = self.atom_ids.get(&key) {
-                    return self.atoms[i].holds.clone();
-                }
-                let name = self.name(&format!("in:{var}"));
-                let holds = Bool::new_const(self.ctx, name);
-                self.atom_ids.insert(key.clone(), self.atoms.len());
-                self.atoms.push(StrAtom {
-                    var: key.0,
-                    language: key.1,
-                    holds: holds.clone(),
-                });
-                return holds;
-            }
-        };
-        let mut trie = Trie::default();
-        for t in tokens {
-            trie.add(t);
-        }
-        let rx = trie.build();
-        match rx {
-            Rx::Empty => self.f(),
-            Rx::Tok(Tok::Star(Class::Any)) => self.t(),
-            Rx::Lit(ref l) => s._eq(&lit(self.ctx, l)),
-            _ => {
-                let re = self.regex(&rx);
-                s.regex_matches(&re)
-            }
-        }
+    fn member(&mut self, var: &str, tokens: &[Vec<Tok>]) -> Bool<'c> {
+        self.atoms.member(self.ctx, var, tokens)
     }
 
     /// The slots of `key`, made on first use.
@@ -309,7 +138,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
                 let present = Bool::new_const(self.ctx, format!("{base}?"));
                 let val = match info.family {
                     None => Val::Presence,
-                    Some(Family::Text) => Val::Text(Str::new_const(self.ctx, base)),
+                    Some(Family::Text) => Val::Text,
                     Some(Family::Number) => {
                         let ok = Bool::new_const(self.ctx, format!("{base}.ok"));
                         let scaled = Int::new_const(self.ctx, base);
@@ -373,15 +202,6 @@ impl<'c, 'u> Encoder<'c, 'u> {
         self.keys.get(key)
     }
 
-    fn unknown(&mut self, name: &str) -> Str<'c> {
-        if let Some(s) = self.unknowns.get(name) {
-            return s.clone();
-        }
-        let s = Str::new_const(self.ctx, format!("unknown:{name}"));
-        self.unknowns.insert(name.to_string(), s.clone());
-        s
-    }
-
     /// Why a text cannot be encoded (a variable of a key that is not modelled), if so.
     fn text_unmodelled(&self, pieces: &[Piece]) -> Option<String> {
         pieces.iter().find_map(|p| match p {
@@ -394,181 +214,105 @@ impl<'c, 'u> Encoder<'c, 'u> {
         })
     }
 
-    /// The string a value piece stands for and when it has one.
-    fn value_term(&mut self, piece: &Piece) -> (Str<'c>, Bool<'c>) {
-        match piece {
-            Piece::Text(t) => (self.literal(t), self.t()),
-            Piece::Char(c) => (self.literal(&c.to_string()), self.t()),
-            Piece::Unknown(n) => (self.unknown(n), self.t()),
-            Piece::Var(v) => {
-                let slot = self
-                    .slots(&v.key)
-                    .and_then(|s| s.first())
-                    .and_then(|s| match &s.val {
-                        Val::Text(x) => Some((s.present.clone(), x.clone())),
-                        _ => None,
-                    });
-                let Some((present, value)) = slot else {
-                    return (self.literal(""), self.f());
-                };
-                match &v.default {
-                    None => (value, present),
-                    Some(d) => (present.ite(&value, &self.literal(d)), self.t()),
-                }
-            }
-        }
-    }
-
-    /// The concatenation of the items (all characters or values) and when it is defined.
-    fn concat(&mut self, items: &[Item]) -> (Str<'c>, Bool<'c>) {
-        let mut parts: Vec<Str<'c>> = Vec::new();
+    /// The values of a text's variables and unknowns for a pattern atom, and when the text
+    /// has a value at all (every variable without a default present).
+    fn values(&mut self, pieces: &[Piece]) -> (BTreeMap<usize, Value<'c>>, Bool<'c>) {
+        let mut values = BTreeMap::new();
         let mut defined = Vec::new();
-        let mut text = String::new();
-        for item in items {
-            match item {
-                Item::Tok(Tok::Char(c)) => text.push(*c),
-                Item::Value(p) => {
-                    if !text.is_empty() {
-                        parts.push(lit(self.ctx, &text));
-                        text.clear();
-                    }
-                    let (term, def) = self.value_term(p);
-                    parts.push(term);
-                    defined.push(def);
+        for (i, piece) in pieces.iter().enumerate() {
+            match piece {
+                Piece::Unknown(n) => {
+                    self.unknowns.insert(n.clone());
+                    values.insert(
+                        i,
+                        Value {
+                            var: unknown_string(n),
+                            present: None,
+                            default: None,
+                        },
+                    );
                 }
-                // callers pass only characters and values
-                _ => {}
+                Piece::Var(v) => {
+                    let present = match self.slots(&v.key).and_then(|s| s.first()) {
+                        Some(slot) => slot.present.clone(),
+                        None => self.f(),
+                    };
+                    if v.default.is_none() {
+                        defined.push(present.clone());
+                    }
+                    values.insert(
+                        i,
+                        Value {
+                            var: slot_string(&v.key, 0),
+                            present: Some(present),
+                            default: v.default.clone(),
+                        },
+                    );
+                }
+                Piece::Text(_) | Piece::Char(_) => {}
             }
         }
-        if !text.is_empty() || parts.is_empty() {
-            parts.push(lit(self.ctx, &text));
-        }
-        let term = if parts.len() == 1 {
-            parts.swap_remove(0)
-        } else {
-            Str::concat(self.ctx, &parts.iter().collect::<Vec<_>>())
-        };
-        (term, and(self.ctx, &defined))
+        let defined = and(self.ctx, &defined);
+        (values, defined)
     }
 
-    fn fresh_string(&mut self, prefix: &str) -> Str<'c> {
-        let name = self.name(prefix);
-        Str::new_const(self.ctx, name)
+    /// `subject` equal to a text that is one variable or unknown alone.
+    fn equal_to(&mut self, subject: &str, piece: &Piece) -> Bool<'c> {
+        match piece {
+            Piece::Unknown(n) => {
+                self.unknowns.insert(n.clone());
+                self.atoms.equal(self.ctx, subject, &unknown_string(n))
+            }
+            Piece::Var(v) => {
+                let present = match self.slots(&v.key).and_then(|s| s.first()) {
+                    Some(slot) => slot.present.clone(),
+                    None => return self.f(),
+                };
+                let same = self.atoms.equal(self.ctx, subject, &slot_string(&v.key, 0));
+                match &v.default {
+                    None => Bool::and(self.ctx, &[&present, &same]),
+                    Some(d) => {
+                        let toks: Vec<Tok> = d
+                            .chars()
+                            .map(|c| Tok::Char(self.uni.alphabet.encode_char(c)))
+                            .collect();
+                        let fallback = self.member(subject, &[toks]);
+                        present.ite(&same, &fallback)
+                    }
+                }
+            }
+            _ => self.f(),
+        }
     }
 
-    /// `s` matches the pattern `items` that holds values: exact when everything before the
-    /// last value is literal (a prefix of known text) or everything after the first value
-    /// is (a suffix), with the rest matched by an auxiliary string that the definitions
-    /// fix (so the encoding may be negated); otherwise `Err` naming the pattern.
-    fn sym_glob(&mut self, s: &Str<'c>, items: &[Item], raw: &str) -> Result<Bool<'c>, String> {
-        let values: Vec<usize> = items
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| matches!(i, Item::Value(_)))
-            .map(|(n, _)| n)
-            .collect();
-        let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
-            return Err(format!("`{raw}` holds no value"));
-        };
-        let plain = |part: &[Item]| {
-            part.iter()
-                .all(|i| matches!(i, Item::Tok(Tok::Char(_)) | Item::Value(_)))
-        };
-        if plain(&items[..last]) {
-            let (head, defined) = self.concat(&items[..=last]);
-            let tail = &items[last + 1..];
-            let matched = if tail.iter().all(|i| matches!(i, Item::Tok(Tok::Char(_)))) {
-                let (rest, _) = self.concat(tail);
-                s._eq(&Str::concat(self.ctx, &[&head, &rest]))
-            } else if tail == [Item::Tok(Tok::Star(Class::Any))] {
-                head.prefix(s)
-            } else {
-                let x = self.fresh_string("tail");
-                let toks = ground(tail).ok_or_else(|| format!("`{raw}`: a wildcard before a value"))?;
-                self.defs.push(
-                    head.prefix(s)
-                        .implies(&s._eq(&Str::concat(self.ctx, &[&head, &x]))),
-                );
-                let inside = self.member(&Subject::Linked(x.clone()), &[toks]);
-                Bool::and(self.ctx, &[&head.prefix(s), &inside])
-            };
-            return Ok(Bool::and(self.ctx, &[&matched, &defined]));
-        }
-        if plain(&items[first..]) {
-            let (tail, defined) = self.concat(&items[first..]);
-            let lead = &items[..first];
-            let matched = if lead == [Item::Tok(Tok::Star(Class::Any))] {
-                tail.suffix(s)
-            } else {
-                let x = self.fresh_string("lead");
-                self.defs.push(
-                    tail.suffix(s)
-                        .implies(&s._eq(&Str::concat(self.ctx, &[&x, &tail]))),
-                );
-                let with = |class: Class| -> Option<Vec<Tok>> {
-                    lead.iter()
-                        .map(|i| match i {
-                            Item::Tok(t) => Some(*t),
-                            Item::StarThen => Some(Tok::Star(class)),
-                            Item::Value(_) => None,
-                        })
-                        .collect()
-                };
-                let (Some(crossing), Some(inside)) = (with(Class::Any), with(Class::NoColon)) else {
-                    return Err(format!("`{raw}`: a value inside the leading wildcards"));
-                };
-                let inside_member = if lead.last() == Some(&Item::StarThen) {
-                    let colon = lit(self.ctx, ":");
-                    let x = Subject::Linked(x.clone());
-                    let a = self.member(&x, &[crossing]);
-                    let b = self.member(&x, &[inside]);
-                    colon.prefix(&tail).ite(&a, &b)
-                } else {
-                    self.member(&Subject::Linked(x.clone()), &[inside])
-                };
-                Bool::and(self.ctx, &[&tail.suffix(s), &inside_member])
-            };
-            return Ok(Bool::and(self.ctx, &[&matched, &defined]));
-        }
-        Err(format!(
-            "`{raw}`: wildcards both before and after policy variables or unknowns"
-        ))
-    }
-
-    /// `s` matches one of `texts` read in `mode` (ground ones as one trie, the others one
-    /// by one); a text the encoding cannot express is an opaque Boolean.
-    fn texts(&mut self, subject: &Subject<'c>, texts: &[&Text], mode: Mode, context: &str) -> Bool<'c> {
-        let mut ground_toks = Vec::new();
+    /// `subject` matches one of `texts` read in `mode` (ground ones as one atom, the
+    /// others one each); a text the encoding cannot express is an opaque Boolean.
+    fn texts(&mut self, subject: &str, texts: &[&Text], mode: Mode, context: &str) -> Bool<'c> {
+        let mut ground = Vec::new();
         let mut parts = Vec::new();
         for text in texts {
             if let Some(reason) = self.text_unmodelled(&text.pieces) {
                 parts.push(self.opaque(&format!("{context}\u{1}{}", text.raw), reason));
                 continue;
             }
-            let its = items(&text.pieces, mode, &self.uni.alphabet);
-            match (ground(&its), subject) {
-                (Some(toks), _) => ground_toks.push(toks),
-                (None, Subject::Free(id))
-                    if matches!(mode, Mode::Exact | Mode::Like) && plain_value(text).is_some() =>
-                {
-                    let id = id.clone();
-                    parts.push(self.free_equal(&id, &text.pieces[0]));
-                }
-                (None, Subject::Linked(s)) => match self.sym_glob(s, &its, &text.raw) {
-                    Ok(b) => parts.push(b),
-                    Err(reason) => {
-                        parts.push(self.opaque(&format!("{context}\u{1}{}", text.raw), reason))
-                    }
-                },
-                // a text with values makes its subject linked (Universe): not reached
-                (None, Subject::Free(_)) => parts.push(self.opaque(
-                    &format!("{context}\u{1}{}", text.raw),
-                    format!("`{}`: a policy variable the encoding did not link", text.raw),
-                )),
+            if text.is_ground() {
+                ground.push(patterns::ground(&text.pieces, mode, &self.uni.alphabet));
+                continue;
             }
+            if matches!(mode, Mode::Exact | Mode::Like) {
+                if let [piece @ (Piece::Var(_) | Piece::Unknown(_))] = text.pieces.as_slice() {
+                    parts.push(self.equal_to(subject, piece));
+                    continue;
+                }
+            }
+            let (values, defined) = self.values(&text.pieces);
+            let like = self
+                .atoms
+                .pattern(self.ctx, subject, Shape::Text(mode), &text.pieces, values);
+            parts.push(Bool::and(self.ctx, &[&defined, &like]));
         }
-        if !ground_toks.is_empty() {
-            parts.push(self.member(subject, &ground_toks));
+        if !ground.is_empty() {
+            parts.push(self.member(subject, &ground));
         }
         or(self.ctx, &parts)
     }
@@ -580,8 +324,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
         }
         let context = if stmt.v2012 { "res2012" } else { "res2008" };
         let resources: Vec<&Text> = stmt.resources.iter().collect();
-        let r = self.resource_subject();
-        let mut matched = self.texts(&r, &resources, Mode::Resource, context);
+        let mut matched = self.texts(RESOURCE, &resources, Mode::Resource, context);
         if stmt.not_resource {
             matched = matched.not();
         }
@@ -680,7 +423,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
     fn any(&mut self, key: &str, i: usize, op: &Operator, values: &Values, canonical: &str) -> Bool<'c> {
         let val = match self.keys.get(key).and_then(|s| s.get(i)) {
             Some(slot) => match &slot.val {
-                Val::Text(s) => Val::Text(s.clone()),
+                Val::Text => Val::Text,
                 Val::Number { ok, scaled } => Val::Number {
                     ok: ok.clone(),
                     scaled: scaled.clone(),
@@ -702,28 +445,16 @@ impl<'c, 'u> Encoder<'c, 'u> {
         };
         let ctx = self.ctx;
         match (&val, values) {
-            (Val::Text(s), Values::Text(texts)) => {
+            (Val::Text, Values::Text(texts)) => {
                 let mode = match op.base {
                     Base::StringLike => Mode::Like,
                     Base::StringEqualsIgnoreCase => Mode::Fold,
                     _ => Mode::Exact,
                 };
                 let refs: Vec<&Text> = texts.iter().collect();
-                let subject = self.slot_subject(key, i, s);
-                if mode == Mode::Exact && matches!(subject, Subject::Linked(_)) {
-                    // ground values as equalities (Z3 reasons about them directly)
-                    let mut parts = Vec::new();
-                    for t in &refs {
-                        let its = items(&t.pieces, Mode::Exact, &self.uni.alphabet);
-                        let (term, defined) = self.concat(&its);
-                        parts.push(Bool::and(ctx, &[&s._eq(&term), &defined]));
-                    }
-                    return or(ctx, &parts);
-                }
-                self.texts(&subject, &refs, mode, canonical)
+                self.texts(&slot_string(key, i), &refs, mode, canonical)
             }
-            (Val::Text(s), Values::Bool(flags)) => {
-                let subject = self.slot_subject(key, i, s);
+            (Val::Text, Values::Bool(flags)) => {
                 let toks: Vec<Vec<Tok>> = flags
                     .iter()
                     .map(|&b| {
@@ -731,20 +462,21 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         word.chars().map(Tok::Fold).collect()
                     })
                     .collect();
-                self.member(&subject, &toks)
+                self.member(&slot_string(key, i), &toks)
             }
-            (Val::Text(s), Values::Arn(arns)) => {
-                let subject = self.slot_subject(key, i, s);
+            (Val::Text, Values::Arn(arns)) => {
+                let subject = slot_string(key, i);
                 let mut parts = Vec::new();
-                let mut ground_toks = Vec::new();
+                let mut ground = Vec::new();
                 for a in arns {
-                    match self.arn(&subject, a, canonical) {
-                        Ok(b) => parts.push(b),
-                        Err(toks) => ground_toks.push(toks),
+                    if a.tail.iter().all(|p| matches!(p, Piece::Text(_) | Piece::Char(_))) {
+                        ground.push(patterns::arn(&a.head, &a.tail, &self.uni.alphabet, &|_| None));
+                    } else {
+                        parts.push(self.arn(&subject, a));
                     }
                 }
-                if !ground_toks.is_empty() {
-                    parts.push(self.member(&subject, &ground_toks));
+                if !ground.is_empty() {
+                    parts.push(self.member(&subject, &ground));
                 }
                 or(ctx, &parts)
             }
@@ -805,38 +537,17 @@ impl<'c, 'u> Encoder<'c, 'u> {
         }
     }
 
-    /// An `Arn...` value with values in its sixth component as a formula; a ground one as
-    /// `Err(tokens)` for the caller's trie.
-    fn arn(&mut self, subject: &Subject<'c>, a: &ArnValue, canonical: &str) -> Result<Bool<'c>, Vec<Tok>> {
-        let mut head = arn_head(&a.head, &self.uni.alphabet);
-        let tail = items(&a.tail, Mode::Like, &self.uni.alphabet);
-        let Some(tail_toks) = ground(&tail) else {
-            let Subject::Linked(s) = subject else {
-                let raw = format!("{canonical} (component 6)");
-                return Ok(self.opaque(&raw, "an ARN value with a policy variable the encoding did not link".to_string()));
-            };
-            let ctx = self.ctx;
-            let y = self.fresh_string("arnhead");
-            let z = self.fresh_string("arntail");
-            let shape = Regexp::concat(ctx, &[&self.classes.arn_head(ctx), &Regexp::full(ctx)]);
-            let is_arn = s.regex_matches(&shape);
-            self.defs.push(is_arn.implies(&Bool::and(
-                ctx,
-                &[
-                    &s._eq(&Str::concat(ctx, &[&y, &z])),
-                    &y.regex_matches(&self.classes.arn_head(ctx)),
-                ],
-            )));
-            let head_ok = self.member(&Subject::Linked(y.clone()), &[head]);
-            let raw = format!("{canonical} (component 6)");
-            let tail_ok = match self.sym_glob(&z, &tail, &raw) {
-                Ok(b) => b,
-                Err(reason) => self.opaque(&raw, reason),
-            };
-            return Ok(Bool::and(ctx, &[&is_arn, &head_ok, &tail_ok]));
-        };
-        head.extend(tail_toks);
-        Err(head)
+    /// An `Arn...` value with variables or unknowns in its sixth component.
+    fn arn(&mut self, subject: &str, a: &ArnValue) -> Bool<'c> {
+        if let Some(reason) = self.text_unmodelled(&a.tail) {
+            let canonical = format!("arn\u{1}{:?}\u{1}{:?}", a.head, a.tail);
+            return self.opaque(&canonical, reason);
+        }
+        let (values, defined) = self.values(&a.tail);
+        let like = self
+            .atoms
+            .pattern(self.ctx, subject, Shape::Arn(a.head.clone()), &a.tail, values);
+        Bool::and(self.ctx, &[&defined, &like])
     }
 }
 

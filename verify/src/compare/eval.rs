@@ -6,7 +6,7 @@
 //! Three-valued: a construct that is not modelled makes the result [`Tri::Unknown`] unless
 //! the decision does not depend on it (Kleene logic).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::condition::{ArnValue, Base, Cond, Operator, SetOp, Values};
 use super::document::Stmt;
@@ -65,15 +65,28 @@ impl Tri {
 pub(crate) struct Concrete<'a> {
     pub request: &'a Request,
     pub unknowns: &'a BTreeMap<String, String>,
+    /// The context by ASCII-lower-cased key (the first of keys equal but for case).
+    by_key: HashMap<String, &'a ContextValue>,
 }
 
-impl Concrete<'_> {
+impl<'a> Concrete<'a> {
+    pub fn new(request: &'a Request, unknowns: &'a BTreeMap<String, String>) -> Concrete<'a> {
+        let mut by_key = HashMap::new();
+        for (k, v) in &request.context {
+            by_key.entry(k.to_ascii_lowercase()).or_insert(v);
+        }
+        Concrete {
+            request,
+            unknowns,
+            by_key,
+        }
+    }
+
+    /// The values of `key` (lower-cased), absent when none.
     fn entry(&self, key: &str) -> Option<&ContextValue> {
-        self.request
-            .context
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        self.by_key
+            .get(key)
+            .copied()
             .filter(|v| !v.values.is_empty())
     }
 }

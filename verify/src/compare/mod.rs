@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod actions;
+mod atoms;
 mod condition;
 mod document;
 mod encode;
@@ -366,10 +367,7 @@ pub fn evaluate(
     let names = declared(unknowns)?;
     let read = read_side(documents, Side::Policies, &names)?;
     let stmts: Vec<&Stmt> = read.statements.iter().collect();
-    let c = eval::Concrete {
-        request: &witness.request,
-        unknowns: &witness.unknowns,
-    };
+    let c = eval::Concrete::new(&witness.request, &witness.unknowns);
     Ok(match eval::allowed(&stmts, &c) {
         eval::Tri::Yes => Some(true),
         eval::Tri::No => Some(false),

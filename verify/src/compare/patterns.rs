@@ -1,16 +1,18 @@
-//! Policy texts as token sequences for the solver: how each kind of text is matched
+//! Policy texts as token sequences for the string search: how each kind of text is matched
 //! (docs/semantics.md §3, §5) — resources with the ARN segment rule, `StringLike` globs,
-//! exact and case-insensitive strings, and the six components of `Arn...` values.
+//! exact and case-insensitive strings, and the six components of `Arn...` values — with
+//! policy variables and unknowns substituted, or (for a sound over-approximation over every
+//! value) replaced by "anything".
 
 use super::rx::{Class, Tok};
 use super::text::Piece;
 use super::universe::Alphabet;
 
 /// How the literal text of a pattern is read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Mode {
-    /// A `Resource` pattern: `*` ending its segment (followed by `:` or the end) crosses
-    /// `:`, every other wildcard does not.
+    /// A `Resource` pattern: `*` ending its segment (followed by `:` or the end, after
+    /// substitution) crosses `:`, every other wildcard does not.
     Resource,
     /// A `StringLike` value or an ARN's sixth component: wildcards range over everything.
     Like,
@@ -22,26 +24,26 @@ pub(crate) enum Mode {
     Fold,
 }
 
-/// A token, or a value the pattern takes from the request or an unknown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Item {
-    Tok(Tok),
-    /// A variable or declared unknown ([`Piece::Var`] or [`Piece::Unknown`]).
-    Value(Piece),
-    /// A `Resource` `*` followed directly by a value: it ends its segment exactly when the
-    /// text that follows it starts with `:`.
-    StarThen,
+/// A pattern character: literal, or a wildcard of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Raw {
+    Star,
+    One,
+    Char(char),
+    /// A value whose text is not known: anything (over-approximation).
+    Anything,
 }
 
-/// The items of `pieces` in `mode`, literal characters given to the solver through
-/// `alphabet`.
-pub(crate) fn items(pieces: &[Piece], mode: Mode, alphabet: &Alphabet) -> Vec<Item> {
-    enum Raw {
-        Star,
-        One,
-        Char(char),
-        Value(Piece),
-    }
+/// The tokens of `pieces` in `mode`, each variable or unknown replaced by `value(piece)`
+/// (literal text) or, when that is `None`, by "any string" — which makes the result a
+/// superset of the pattern for every value. Literal characters go to the solver's alphabet
+/// through `alphabet`.
+pub(crate) fn tokens(
+    pieces: &[Piece],
+    mode: Mode,
+    alphabet: &Alphabet,
+    value: &dyn Fn(&Piece) -> Option<String>,
+) -> Vec<Tok> {
     let wild = matches!(mode, Mode::Resource | Mode::Like | Mode::Segment);
     let mut raw = Vec::new();
     for piece in pieces {
@@ -52,32 +54,35 @@ pub(crate) fn items(pieces: &[Piece], mode: Mode, alphabet: &Alphabet) -> Vec<It
                 c => Raw::Char(c),
             })),
             Piece::Char(c) => raw.push(Raw::Char(*c)),
-            value => raw.push(Raw::Value(value.clone())),
+            other => match value(other) {
+                Some(v) => raw.extend(v.chars().map(Raw::Char)),
+                None => raw.push(Raw::Anything),
+            },
         }
     }
     let mut out = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
-        out.push(match r {
+        out.push(match *r {
             Raw::Char(c) => {
-                let c = alphabet.encode(&c.to_string()).chars().next().unwrap_or(*c);
+                let c = alphabet.encode_char(c);
                 if mode == Mode::Fold && c.is_ascii_alphabetic() {
-                    Item::Tok(Tok::Fold(c))
+                    Tok::Fold(c)
                 } else {
-                    Item::Tok(Tok::Char(c))
+                    Tok::Char(c)
                 }
             }
-            Raw::Value(p) => Item::Value(p.clone()),
-            Raw::One => Item::Tok(Tok::One(match mode {
+            Raw::Anything => Tok::Star(Class::Any),
+            Raw::One => Tok::One(match mode {
                 Mode::Like => Class::Any,
                 _ => Class::NoColon,
-            })),
+            }),
             Raw::Star => match mode {
-                Mode::Like => Item::Tok(Tok::Star(Class::Any)),
-                Mode::Segment => Item::Tok(Tok::Star(Class::NoColon)),
+                Mode::Like => Tok::Star(Class::Any),
+                Mode::Segment => Tok::Star(Class::NoColon),
                 _ => match raw.get(i + 1) {
-                    None | Some(Raw::Char(':')) => Item::Tok(Tok::Star(Class::Any)),
-                    Some(Raw::Value(_)) => Item::StarThen,
-                    Some(_) => Item::Tok(Tok::Star(Class::NoColon)),
+                    // ends its segment; before an unknown value it may, so it may cross
+                    None | Some(Raw::Char(':')) | Some(Raw::Anything) => Tok::Star(Class::Any),
+                    Some(_) => Tok::Star(Class::NoColon),
                 },
             },
         });
@@ -85,28 +90,25 @@ pub(crate) fn items(pieces: &[Piece], mode: Mode, alphabet: &Alphabet) -> Vec<It
     out
 }
 
-/// The tokens of ground items (`None` if some item is a value).
-pub(crate) fn ground(items: &[Item]) -> Option<Vec<Tok>> {
-    items
-        .iter()
-        .map(|i| match i {
-            Item::Tok(t) => Some(*t),
-            _ => None,
-        })
-        .collect()
+/// The tokens of a ground text.
+pub(crate) fn ground(pieces: &[Piece], mode: Mode, alphabet: &Alphabet) -> Vec<Tok> {
+    tokens(pieces, mode, alphabet, &|_| None)
 }
 
-/// The tokens of an `Arn...` value's first five components with their `:` separators.
-pub(crate) fn arn_head(head: &[Vec<Piece>], alphabet: &Alphabet) -> Vec<Tok> {
+/// The tokens of an `Arn...` value: its first five components (no variables: the reader
+/// refuses them there) with their `:` separators, then the sixth.
+pub(crate) fn arn(
+    head: &[Vec<Piece>],
+    tail: &[Piece],
+    alphabet: &Alphabet,
+    value: &dyn Fn(&Piece) -> Option<String>,
+) -> Vec<Tok> {
     let mut out = Vec::new();
     for component in head {
-        for item in items(component, Mode::Segment, alphabet) {
-            if let Item::Tok(t) = item {
-                out.push(t);
-            }
-        }
+        out.extend(tokens(component, Mode::Segment, alphabet, value));
         out.push(Tok::Char(':'));
     }
+    out.extend(tokens(tail, Mode::Like, alphabet, value));
     out
 }
 
@@ -118,7 +120,7 @@ mod tests {
 
     fn resource_matches(pattern: &str, text: &str) -> bool {
         let t = Text::plain(pattern);
-        let toks = ground(&items(&t.pieces, Mode::Resource, &Alphabet::default())).unwrap();
+        let toks = ground(&t.pieces, Mode::Resource, &Alphabet::default());
         tokens_match(&toks, &text.chars().collect::<Vec<_>>())
     }
 
@@ -136,5 +138,20 @@ mod tests {
         assert!(!resource_matches("a*b", "a:b"));
         assert!(resource_matches("a**:b", "a:x:b"));
         assert!(!resource_matches("Arn:aws", "arn:aws"));
+    }
+
+    /// After substitution a value's `:` ends the segment of the `*` before it; with the
+    /// value unknown the `*` may cross.
+    #[test]
+    fn substitution_and_over_approximation() {
+        let unknowns = std::collections::BTreeSet::new();
+        let t = Text::parse("a*${k}b", true, &unknowns);
+        let colon = tokens(&t.pieces, Mode::Resource, &Alphabet::default(), &|_| Some(":".into()));
+        assert!(tokens_match(&colon, &"ax:y:b".chars().collect::<Vec<_>>()));
+        let plain = tokens(&t.pieces, Mode::Resource, &Alphabet::default(), &|_| Some("v".into()));
+        assert!(!tokens_match(&plain, &"ax:yvb".chars().collect::<Vec<_>>()));
+        assert!(tokens_match(&plain, &"axyvb".chars().collect::<Vec<_>>()));
+        let any = ground(&t.pieces, Mode::Resource, &Alphabet::default());
+        assert!(tokens_match(&any, &"a:::b".chars().collect::<Vec<_>>()));
     }
 }

@@ -55,11 +55,6 @@ pub(crate) struct Universe {
     /// Numbers are integers once multiplied by `10^scale`.
     pub scale: usize,
     pub alphabet: Alphabet,
-    /// The strings given to Z3 (word equations), by [`Universe::string_name`]: those in a
-    /// text with a policy variable or unknown that is more than the variable alone (a
-    /// pattern around it, a concatenation), and every string said equal to one of them.
-    /// Every other string is decided in Rust, equalities between them included.
-    pub linked: BTreeSet<String>,
 }
 
 /// Printable ASCII without backslash: the characters the solver's strings are read and
@@ -89,6 +84,10 @@ impl Alphabet {
         text.chars()
             .map(|c| self.to_solver.get(&c).copied().unwrap_or(c))
             .collect()
+    }
+
+    pub fn encode_char(&self, c: char) -> char {
+        self.to_solver.get(&c).copied().unwrap_or(c)
     }
 
     pub fn decode(&self, text: &str) -> String {
@@ -126,9 +125,7 @@ impl Universe {
     /// `check-not-granted`, already among the statements).
     pub fn new(statements: &[&Stmt]) -> Universe {
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
-        // strings in texts with values around them, and "equal" edges between strings
-        let mut seeds: BTreeSet<String> = BTreeSet::new();
-        let mut edges: Vec<(String, String)> = Vec::new();
+
         let mut used: BTreeSet<char> = "truefalseTRUEFALSE:".chars().collect();
         let mut scale = 0;
         let note_vars = |text: &Text, usage: &mut BTreeMap<String, Usage>| {
@@ -145,10 +142,7 @@ impl Universe {
             for r in &stmt.resources {
                 text_chars(r, &mut used);
                 note_vars(r, &mut usage);
-                if !r.is_ground() {
-                    seeds.insert(Universe::string_name(None));
-                    seeds.extend(value_names(r));
-                }
+
             }
             for cond in &stmt.conditions {
                 let Ok((op, values)) = &cond.body else {
@@ -173,25 +167,11 @@ impl Universe {
                 if let Some(f) = op.base.family() {
                     u.families.insert(f);
                 }
-                let equality = matches!(op.base, Base::StringEquals | Base::StringLike);
-                let mut link = |t: &Text| {
-                    if t.is_ground() {
-                        return;
-                    }
-                    let subject = Universe::string_name(Some(&cond.key));
-                    match plain_value(t) {
-                        Some(other) if equality => edges.push((subject, other)),
-                        _ => {
-                            seeds.insert(subject);
-                            seeds.extend(value_names(t));
-                        }
-                    }
-                };
+
                 match values {
                     Values::Text(texts) => {
                         for t in texts {
                             text_chars(t, &mut used);
-                            link(t);
                         }
                         for t in texts {
                             note_vars(t, &mut usage);
@@ -204,7 +184,6 @@ impl Universe {
                                 pieces: a.head.iter().flatten().chain(&a.tail).cloned().collect(),
                             };
                             text_chars(&whole, &mut used);
-                            link(&whole);
                             note_vars(&whole, &mut usage);
                         }
                     }
@@ -293,64 +272,10 @@ impl Universe {
             }
         }
         alphabet.spare = if enough { free.next() } else { None };
-        // whatever is said equal to a string given to Z3 goes to Z3 too
-        let mut linked = seeds;
-        loop {
-            let before = linked.len();
-            for (a, b) in &edges {
-                if linked.contains(a) || linked.contains(b) {
-                    linked.insert(a.clone());
-                    linked.insert(b.clone());
-                }
-            }
-            if linked.len() == before {
-                break;
-            }
-        }
         Universe {
             keys,
             scale: scale + 1,
             alphabet,
-            linked,
         }
-    }
-
-    /// The name of a request string for [`Universe::linked`]: the resource (`None`), a
-    /// key's values, or (`unknown_name`) a declared unknown.
-    pub fn string_name(key: Option<&str>) -> String {
-        match key {
-            None => String::new(),
-            Some(k) => format!("k:{k}"),
-        }
-    }
-
-    pub fn unknown_name(name: &str) -> String {
-        format!("u:{name}")
-    }
-
-    pub fn is_linked(&self, name: &str) -> bool {
-        self.linked.contains(name)
-    }
-}
-
-/// The strings a text takes values from.
-fn value_names(text: &Text) -> Vec<String> {
-    text.pieces
-        .iter()
-        .filter_map(|p| match p {
-            Piece::Var(v) => Some(Universe::string_name(Some(&v.key))),
-            Piece::Unknown(n) => Some(Universe::unknown_name(n)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The one string a text is made of, when it is a variable or unknown alone (a default does
-/// not matter: the comparison with it is a separate case).
-pub(crate) fn plain_value(text: &Text) -> Option<String> {
-    match text.pieces.as_slice() {
-        [Piece::Var(v)] => Some(Universe::string_name(Some(&v.key))),
-        [Piece::Unknown(n)] => Some(Universe::unknown_name(n)),
-        _ => None,
     }
 }

@@ -242,7 +242,12 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
 /// Every witness of `c` re-checked against the documents by the crate's direct evaluation:
 /// `new_allows` allowed by NEW and denied by OLD, `old_allows` the converse.
 pub fn check_witnesses(c: &Comparison, old: &[Value], new: &[Value]) {
-    let decide = |docs: &[Value], w: &Witness| evaluate(docs, w, &[]).unwrap();
+    check_witnesses_declaring(c, old, new, &[]);
+}
+
+/// [`check_witnesses`] with declared unknowns.
+pub fn check_witnesses_declaring(c: &Comparison, old: &[Value], new: &[Value], unknowns: &[String]) {
+    let decide = |docs: &[Value], w: &Witness| evaluate(docs, w, unknowns).unwrap();
     if let Some(w) = &c.new_allows {
         assert_eq!(decide(new, w), Some(true), "{}", w.to_json());
         assert_eq!(decide(old, w), Some(false), "{}", w.to_json());

@@ -1,0 +1,579 @@
+//! The string atoms of the encoding and how a model's choice of them is decided in Rust
+//! (crate docs, "Comparing policies"). Z3 sees only Booleans for them:
+//!
+//! * [`Member`]: a string (the resource, a key's value slot, a declared unknown) is in a
+//!   union of globs;
+//! * [`Equal`]: two strings are equal (`StringEquals k ${v}`);
+//! * [`Pattern`]: a string matches a text built around policy variables or unknowns
+//!   (`arn:aws:s3:::${aws:username}/*`), whose values are strings too.
+//!
+//! For a model, [`decide`] takes the atoms as Z3 set them, groups the strings they connect,
+//! and per group either finds strings that make every atom hold as set (exactly: see
+//! [`super::strings`]), or proves that no strings can, and gives a clause that says so (the
+//! negation of a minimal set of the atoms, true of every request), or says it could not
+//! decide (only with patterns: their variables' values are searched among candidates, and
+//! a proof that there are none uses the over-approximation "a variable is any string").
+
+use std::collections::{BTreeMap, HashMap};
+
+use z3::ast::Bool;
+
+use super::patterns::{self, Mode};
+use super::rx::{Class, Tok};
+use super::strings::{self, Many, Solved, System};
+use super::text::Piece;
+use super::universe::Alphabet;
+
+/// A union of globs, sorted, without repeats.
+pub(crate) type Language = Vec<Vec<Tok>>;
+
+pub(crate) struct Member<'c> {
+    pub var: String,
+    pub language: Language,
+    pub holds: Bool<'c>,
+}
+
+pub(crate) struct Equal<'c> {
+    pub a: String,
+    pub b: String,
+    pub holds: Bool<'c>,
+}
+
+/// How a pattern's text is read.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Shape {
+    Text(Mode),
+    /// An `Arn...` value: its first five components (ground); the pieces are the sixth.
+    Arn(Vec<Vec<Piece>>),
+}
+
+/// A value a pattern takes: the string it is, whether it is present (`None` for an
+/// unknown, always there) and the variable's default.
+pub(crate) struct Value<'c> {
+    pub var: String,
+    pub present: Option<Bool<'c>>,
+    pub default: Option<String>,
+}
+
+pub(crate) struct Pattern<'c> {
+    pub subject: String,
+    pub shape: Shape,
+    pub pieces: Vec<Piece>,
+    /// By index of a [`Piece::Var`] / [`Piece::Unknown`] in `pieces`.
+    pub values: BTreeMap<usize, Value<'c>>,
+    pub holds: Bool<'c>,
+}
+
+#[derive(Default)]
+pub(crate) struct Atoms<'c> {
+    pub members: Vec<Member<'c>>,
+    member_ids: HashMap<(String, Language), usize>,
+    pub equals: Vec<Equal<'c>>,
+    equal_ids: HashMap<(String, String), usize>,
+    pub patterns: Vec<Pattern<'c>>,
+    pattern_ids: HashMap<(String, Shape, Vec<Piece>), usize>,
+}
+
+impl<'c> Atoms<'c> {
+    /// "`var` is in the union of `globs`".
+    pub fn member(&mut self, ctx: &'c z3::Context, var: &str, globs: &[Vec<Tok>]) -> Bool<'c> {
+        let mut language: Language = globs.to_vec();
+        language.sort();
+        language.dedup();
+        if language.iter().any(|t| t.as_slice() == [Tok::Star(Class::Any)]) {
+            return Bool::from_bool(ctx, true);
+        }
+        if language.is_empty() {
+            return Bool::from_bool(ctx, false);
+        }
+        let key = (var.to_string(), language);
+        if let Some(&i) = self.member_ids.get(&key) {
+            return self.members[i].holds.clone();
+        }
+        let holds = Bool::fresh_const(ctx, "in");
+        self.member_ids.insert(key.clone(), self.members.len());
+        self.members.push(Member {
+            var: key.0,
+            language: key.1,
+            holds: holds.clone(),
+        });
+        holds
+    }
+
+    /// "`a` and `b` are equal".
+    pub fn equal(&mut self, ctx: &'c z3::Context, a: &str, b: &str) -> Bool<'c> {
+        if a == b {
+            return Bool::from_bool(ctx, true);
+        }
+        let key = if a < b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        };
+        if let Some(&i) = self.equal_ids.get(&key) {
+            return self.equals[i].holds.clone();
+        }
+        let holds = Bool::fresh_const(ctx, "eq");
+        self.equal_ids.insert(key.clone(), self.equals.len());
+        self.equals.push(Equal {
+            a: key.0,
+            b: key.1,
+            holds: holds.clone(),
+        });
+        holds
+    }
+
+    /// "`subject` matches the text `pieces` read as `shape`, its values substituted".
+    pub fn pattern(
+        &mut self,
+        ctx: &'c z3::Context,
+        subject: &str,
+        shape: Shape,
+        pieces: &[Piece],
+        values: BTreeMap<usize, Value<'c>>,
+    ) -> Bool<'c> {
+        // variables as written differ in case only: one atom
+        let normal: Vec<Piece> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Var(v) => Piece::Var(super::text::Var {
+                    written: v.key.clone(),
+                    ..v.clone()
+                }),
+                other => other.clone(),
+            })
+            .collect();
+        let key = (subject.to_string(), shape, normal);
+        if let Some(&i) = self.pattern_ids.get(&key) {
+            return self.patterns[i].holds.clone();
+        }
+        let holds = Bool::fresh_const(ctx, "like");
+        self.pattern_ids.insert(key.clone(), self.patterns.len());
+        self.patterns.push(Pattern {
+            subject: key.0,
+            shape: key.1,
+            pieces: key.2,
+            values,
+            holds: holds.clone(),
+        });
+        holds
+    }
+}
+
+/// What [`decide`] concluded for one model.
+pub(crate) enum Decision<'c> {
+    /// Strings for every variable the atoms mention, making each atom hold as set.
+    Chosen(BTreeMap<String, String>),
+    /// Some atoms cannot hold together as set: clauses that say so, true of every request.
+    Learned(Vec<Bool<'c>>),
+    /// Not decided: why, and a clause excluding this choice of atoms (not a fact: the
+    /// search that adds it can no longer conclude "no request").
+    Undecided { reason: String, block: Bool<'c> },
+}
+
+/// A literal of the model: which atom and the value Z3 gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lit {
+    Member(usize, bool),
+    Equal(usize, bool),
+    Pattern(usize, bool),
+}
+
+/// A constraint on named strings, for [`strings::solve`].
+enum Con {
+    In(String, Language, bool),
+    Eq(String, String, bool),
+}
+
+/// States explored per search before giving up.
+const STATES: usize = 200_000;
+/// Candidate values tried per variable of a pattern, and combinations in all.
+const CANDIDATES: usize = 3;
+const COMBINATIONS: usize = 64;
+
+fn solve(cons: &[Con], other: char) -> (Solved, BTreeMap<String, usize>) {
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for c in cons {
+        let vars: Vec<&String> = match c {
+            Con::In(v, _, _) => vec![v],
+            Con::Eq(a, b, _) => vec![a, b],
+        };
+        for v in vars {
+            let n = names.len();
+            names.entry(v.clone()).or_insert(n);
+        }
+    }
+    let mut system = System {
+        vars: vec![(Vec::new(), Vec::new()); names.len()],
+        eqs: Vec::new(),
+    };
+    for c in cons {
+        match c {
+            Con::In(v, l, member) => {
+                let slot = &mut system.vars[names[v]];
+                if *member {
+                    slot.0.push(l.as_slice());
+                } else {
+                    slot.1.push(l.as_slice());
+                }
+            }
+            Con::Eq(a, b, equal) => system.eqs.push((names[a], names[b], *equal)),
+        }
+    }
+    (strings::solve(&system, other, STATES), names)
+}
+
+struct Ctx<'a, 'c> {
+    ctx: &'c z3::Context,
+    atoms: &'a Atoms<'c>,
+    model: &'a z3::Model<'c>,
+    alphabet: &'a Alphabet,
+    other: char,
+}
+
+impl<'c> Ctx<'_, 'c> {
+    fn truth(&self, b: &Bool<'c>) -> bool {
+        self.model.eval(b, true).and_then(|b| b.as_bool()) == Some(true)
+    }
+
+    fn holds(&self, lit: Lit) -> Bool<'c> {
+        let (b, v) = match lit {
+            Lit::Member(i, v) => (&self.atoms.members[i].holds, v),
+            Lit::Equal(i, v) => (&self.atoms.equals[i].holds, v),
+            Lit::Pattern(i, v) => (&self.atoms.patterns[i].holds, v),
+        };
+        if v {
+            b.clone()
+        } else {
+            b.not()
+        }
+    }
+
+    /// The values of a pattern that are fixed by the model (an absent variable's
+    /// default), and the strings it depends on (present variables, unknowns); `None`
+    /// when an absent variable has no default (the pattern has no value: Z3's formula
+    /// does not depend on the atom then).
+    fn pattern_values(&self, p: &Pattern<'c>) -> Option<(BTreeMap<usize, String>, Vec<String>)> {
+        let mut fixed = BTreeMap::new();
+        let mut open = Vec::new();
+        for (&i, v) in &p.values {
+            let present = v.present.as_ref().is_none_or(|b| self.truth(b));
+            if present {
+                open.push(v.var.clone());
+            } else {
+                fixed.insert(i, v.default.clone()?);
+            }
+        }
+        Some((fixed, open))
+    }
+
+    fn pattern_tokens(&self, p: &Pattern<'c>, value: &dyn Fn(usize) -> Option<String>) -> Vec<Tok> {
+        // `patterns::tokens` hands back the piece itself: find its index by address
+        let index_of = |piece: &Piece| p.pieces.iter().position(|q| std::ptr::eq(q, piece));
+        let value = |piece: &Piece| index_of(piece).and_then(value);
+        match &p.shape {
+            Shape::Text(mode) => patterns::tokens(&p.pieces, *mode, self.alphabet, &value),
+            Shape::Arn(head) => patterns::arn(head, &p.pieces, self.alphabet, &value),
+        }
+    }
+
+    /// The constraints of `lits`: patterns substituted with `values` (by variable), or
+    /// when `values` is `None` over-approximated (positive ones by "a variable is any
+    /// string", negative ones left out).
+    fn constraints(&self, lits: &[Lit], values: Option<&BTreeMap<String, String>>) -> Vec<(Lit, Con)> {
+        let mut out = Vec::new();
+        for &lit in lits {
+            match lit {
+                Lit::Member(i, v) => {
+                    let m = &self.atoms.members[i];
+                    out.push((lit, Con::In(m.var.clone(), m.language.clone(), v)));
+                }
+                Lit::Equal(i, v) => {
+                    let e = &self.atoms.equals[i];
+                    out.push((lit, Con::Eq(e.a.clone(), e.b.clone(), v)));
+                }
+                Lit::Pattern(i, v) => {
+                    let p = &self.atoms.patterns[i];
+                    let Some((fixed, _)) = self.pattern_values(p) else {
+                        continue;
+                    };
+                    if values.is_none() && !v {
+                        continue;
+                    }
+                    let value = |at: usize| -> Option<String> {
+                        if let Some(f) = fixed.get(&at) {
+                            return Some(f.clone());
+                        }
+                        let var = &p.values.get(&at)?.var;
+                        values?.get(var).cloned()
+                    };
+                    let toks = self.pattern_tokens(p, &value);
+                    out.push((lit, Con::In(p.subject.clone(), vec![toks], v)));
+                }
+            }
+        }
+        out
+    }
+
+    fn empty(&self, lits: &[Lit], values: Option<&BTreeMap<String, String>>) -> bool {
+        let cons: Vec<Con> = self.constraints(lits, values).into_iter().map(|(_, c)| c).collect();
+        matches!(solve(&cons, self.other).0, Solved::Empty)
+    }
+
+    /// A minimal subset of `lits` that is still empty (deletion, one literal at a time).
+    fn core(&self, lits: &[Lit], values: Option<&BTreeMap<String, String>>) -> Vec<Lit> {
+        let mut core = lits.to_vec();
+        let mut k = 0;
+        while k < core.len() {
+            let mut fewer = core.clone();
+            fewer.remove(k);
+            if self.empty(&fewer, values) {
+                core = fewer;
+            } else {
+                k += 1;
+            }
+        }
+        core
+    }
+
+    fn clause(&self, core: &[Lit]) -> Bool<'c> {
+        let negated: Vec<Bool<'c>> = core.iter().map(|&l| self.holds(l).not()).collect();
+        match negated.as_slice() {
+            [] => Bool::from_bool(self.ctx, false),
+            [one] => one.clone(),
+            _ => Bool::or(self.ctx, &negated.iter().collect::<Vec<_>>()),
+        }
+    }
+
+    /// A pattern as the model fixes it: subject, shape, and its pieces with each absent
+    /// variable's default in place (present variables and unknowns left as they are).
+    fn symbolic(&self, i: usize) -> Option<(String, Shape, Vec<Piece>)> {
+        let p = &self.atoms.patterns[i];
+        let (fixed, _) = self.pattern_values(p)?;
+        let pieces = p
+            .pieces
+            .iter()
+            .enumerate()
+            .flat_map(|(at, piece)| match (fixed.get(&at), piece) {
+                // a default is literal text: its characters one by one
+                (Some(value), _) => value.chars().map(Piece::Char).collect::<Vec<_>>(),
+                (None, Piece::Var(v)) => vec![Piece::Var(super::text::Var {
+                    default: None,
+                    ..v.clone()
+                })],
+                (None, other) => vec![other.clone()],
+            })
+            .collect();
+        Some((p.subject.clone(), p.shape.clone(), pieces))
+    }
+
+    /// The strings of one group of connected atoms.
+    fn group(&self, lits: &[Lit], chosen: &mut BTreeMap<String, String>) -> Result<(), Decision<'c>> {
+        let has_patterns = lits.iter().any(|l| matches!(l, Lit::Pattern(..)));
+        // two patterns that are the same text once the model fixes what it fixes match
+        // the same strings whatever the values: they cannot be set apart
+        let mut forms: HashMap<(String, Shape, Vec<Piece>), Lit> = HashMap::new();
+        for &l in lits {
+            if let Lit::Pattern(i, v) = l {
+                if let Some(form) = self.symbolic(i) {
+                    match forms.get(&form) {
+                        Some(&other @ Lit::Pattern(_, w)) if w != v => {
+                            return Err(Decision::Learned(vec![self.clause(&[other, l])]));
+                        }
+                        _ => {
+                            forms.insert(form, l);
+                        }
+                    }
+                }
+            }
+        }
+        let cons: Vec<Con> = self.constraints(lits, None).into_iter().map(|(_, c)| c).collect();
+        match solve(&cons, self.other) {
+            (Solved::TooBig, names) => {
+                return Err(self.undecided(lits, format!(
+                    "the strings {:?} need more than {STATES} search states",
+                    names.keys().collect::<Vec<_>>()
+                )))
+            }
+            (Solved::Empty, _) => {
+                let core = self.core(lits, None);
+                return Err(Decision::Learned(vec![self.clause(&core)]));
+            }
+            (Solved::Words(words), names) if !has_patterns => {
+                for (name, at) in names {
+                    chosen.insert(name, words[at].clone());
+                }
+                return Ok(());
+            }
+            (Solved::Words(_), _) => {}
+        }
+        // values for the variables of the patterns: candidates from their own atoms
+        let mut open: Vec<String> = Vec::new();
+        for l in lits {
+            if let Lit::Pattern(i, _) = l {
+                if let Some((_, vars)) = self.pattern_values(&self.atoms.patterns[*i]) {
+                    open.extend(vars);
+                }
+            }
+        }
+        open.sort();
+        open.dedup();
+        let mut options: Vec<Vec<String>> = Vec::new();
+        for var in &open {
+            let own: Vec<&Member<'c>> = lits
+                .iter()
+                .filter_map(|l| match l {
+                    Lit::Member(i, _) if self.atoms.members[*i].var == *var => Some(&self.atoms.members[*i]),
+                    _ => None,
+                })
+                .collect();
+            let truth = |m: &Member<'c>| self.truth(&m.holds);
+            let pos: Vec<&[Vec<Tok>]> = own.iter().filter(|m| truth(m)).map(|m| m.language.as_slice()).collect();
+            let neg: Vec<&[Vec<Tok>]> = own.iter().filter(|m| !truth(m)).map(|m| m.language.as_slice()).collect();
+            let mut words = match strings::find_many(&pos, &neg, self.other, STATES, CANDIDATES) {
+                Many::Words(w) => w,
+                Many::TooBig => Vec::new(),
+            };
+            // and a value no text writes, which no literal part of a pattern can meet
+            let fresh = self.other.to_string();
+            if !words.contains(&fresh) {
+                words.push(fresh);
+            }
+            options.push(words);
+        }
+        let mut index = vec![0usize; open.len()];
+        for _ in 0..COMBINATIONS {
+            let values: BTreeMap<String, String> = open
+                .iter()
+                .zip(&index)
+                .map(|(v, &i)| (v.clone(), options_at(&options, v, &open, i)))
+                .collect();
+            let mut cons: Vec<Con> = self
+                .constraints(lits, Some(&values))
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect();
+            for (var, word) in &values {
+                let toks: Vec<Tok> = word.chars().map(Tok::Char).collect();
+                cons.push(Con::In(var.clone(), vec![toks], true));
+            }
+            if let (Solved::Words(words), names) = solve(&cons, self.other) {
+                for (name, at) in names {
+                    chosen.insert(name, words[at].clone());
+                }
+                return Ok(());
+            }
+            // next combination (odometer)
+            let mut k = 0;
+            loop {
+                if k == index.len() {
+                    return Err(self.undecided(lits, "no value tried for the policy variables satisfies the patterns, and \"any value\" does not prove there is none".to_string()));
+                }
+                index[k] += 1;
+                if index[k] < options[k].len() {
+                    break;
+                }
+                index[k] = 0;
+                k += 1;
+            }
+        }
+        Err(self.undecided(lits, format!("more than {COMBINATIONS} combinations of values for policy variables")))
+    }
+
+    fn undecided(&self, lits: &[Lit], reason: String) -> Decision<'c> {
+        Decision::Undecided {
+            reason,
+            block: self.clause(lits),
+        }
+    }
+}
+
+fn options_at(options: &[Vec<String>], var: &str, open: &[String], i: usize) -> String {
+    open.iter()
+        .position(|v| v == var)
+        .and_then(|k| options.get(k))
+        .and_then(|o| o.get(i))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Decides the string atoms as `model` sets them (see the module docs).
+pub(crate) fn decide<'c>(
+    ctx: &'c z3::Context,
+    atoms: &Atoms<'c>,
+    model: &z3::Model<'c>,
+    alphabet: &Alphabet,
+    other: char,
+) -> Decision<'c> {
+    let c = Ctx {
+        ctx,
+        atoms,
+        model,
+        alphabet,
+        other,
+    };
+    let mut lits: Vec<(Lit, Vec<String>)> = Vec::new();
+    for (i, m) in atoms.members.iter().enumerate() {
+        lits.push((Lit::Member(i, c.truth(&m.holds)), vec![m.var.clone()]));
+    }
+    for (i, e) in atoms.equals.iter().enumerate() {
+        lits.push((Lit::Equal(i, c.truth(&e.holds)), vec![e.a.clone(), e.b.clone()]));
+    }
+    for (i, p) in atoms.patterns.iter().enumerate() {
+        let Some((_, open)) = c.pattern_values(p) else {
+            continue;
+        };
+        let mut vars = vec![p.subject.clone()];
+        vars.extend(open);
+        lits.push((Lit::Pattern(i, c.truth(&p.holds)), vars));
+    }
+    // groups: strings connected by equalities and patterns
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, vars) in &lits {
+        for v in vars {
+            let n = names.len();
+            names.entry(v.clone()).or_insert(n);
+        }
+    }
+    let mut parent: Vec<usize> = (0..names.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (_, vars) in &lits {
+        for w in vars.windows(2) {
+            let (a, b) = (root(&mut parent, names[&w[0]]), root(&mut parent, names[&w[1]]));
+            parent[a] = b;
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<Lit>> = BTreeMap::new();
+    for (lit, vars) in &lits {
+        if let Some(first) = vars.first() {
+            let r = root(&mut parent, names[first]);
+            groups.entry(r).or_default().push(*lit);
+        }
+    }
+    let mut chosen = BTreeMap::new();
+    let mut learned = Vec::new();
+    let mut undecided: Option<(String, Bool<'c>)> = None;
+    for lits in groups.values() {
+        match c.group(lits, &mut chosen) {
+            Ok(()) => {}
+            Err(Decision::Learned(clauses)) => learned.extend(clauses),
+            Err(Decision::Undecided { reason, block }) => {
+                undecided.get_or_insert((reason, block));
+            }
+            Err(Decision::Chosen(_)) => {}
+        }
+    }
+    if !learned.is_empty() {
+        Decision::Learned(learned)
+    } else if let Some((reason, block)) = undecided {
+        Decision::Undecided { reason, block }
+    } else {
+        Decision::Chosen(chosen)
+    }
+}
