@@ -139,13 +139,6 @@ fn actions_of<'a>(stmts: &[&'a Stmt]) -> Vec<&'a Statement> {
     stmts.iter().map(|s| &s.action).collect()
 }
 
-fn role_key(stmts: &[&Stmt]) -> String {
-    let mut keys: Vec<String> = stmts.iter().map(|s| s.action_key()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.join("\u{4}")
-}
-
 /// Whether every action of `a` is syntactically one of `b`'s (each `Action` pattern of `a`
 /// listed in an `Action` statement of `b`, or `b` allows `*`).
 fn listed_within(a: &[&Stmt], b: &[&Stmt]) -> bool {
@@ -263,21 +256,23 @@ fn search<'a, 'c>(
     groups: &BTreeMap<String, Group<'a>>,
 ) -> Result<Outcome, CompareError> {
     let ctx = enc.ctx();
-    // one Boolean per distinct action language ("the action is in it")
+    // one Boolean per distinct action part of a statement ("the action is in it"); a role
+    // of a group is the disjunction of its statements' (so Z3 sees unions as they are)
     let mut atoms: BTreeMap<String, (Bool<'c>, Vec<&'a Stmt>)> = BTreeMap::new();
     let mut atom = |stmts: &[&'a Stmt]| -> Option<Bool<'c>> {
         if stmts.is_empty() {
             return None;
         }
-        let key = role_key(stmts);
-        let n = atoms.len();
-        Some(
-            atoms
-                .entry(key)
-                .or_insert_with(|| (Bool::new_const(ctx, format!("action!{n}")), stmts.to_vec()))
-                .0
-                .clone(),
-        )
+        let mut parts = Vec::new();
+        for s in stmts {
+            let n = atoms.len();
+            let a = atoms
+                .entry(s.action_key())
+                .or_insert_with(|| (Bool::new_const(ctx, format!("action!{n}")), vec![*s]));
+            parts.push(a.0.clone());
+        }
+        parts.dedup();
+        Some(or(ctx, &parts))
     };
     let mut bodies: Vec<(Bool<'c>, &Group<'a>)> = Vec::new();
     let (mut allow_yes, mut deny_yes, mut allow_no, mut deny_no) =
@@ -310,7 +305,7 @@ fn search<'a, 'c>(
     // realisable (each implication is true of every action)
     let atom_list: Vec<(Bool<'c>, Vec<&'a Stmt>)> = atoms.into_values().collect();
     let mut implications = Vec::new();
-    if atom_list.len() <= 64 {
+    if atom_list.len() <= 128 {
         for (a, sa) in &atom_list {
             for (b, sb) in &atom_list {
                 if a != b && listed_within(sa, sb) {
