@@ -84,7 +84,7 @@ fn samples(p: &Pattern, spare: char) -> Vec<String> {
 }
 
 /// A string the wildcard pattern `p` matches and the statement `b` does not, or `None`.
-fn outside_of(
+pub(crate) fn outside_of(
     q: &mut Question<'_>,
     p: &Pattern,
     b: &Statement,

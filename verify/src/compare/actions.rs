@@ -6,9 +6,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::containment;
 use crate::error::VerifyError;
 use crate::ground::GroundBuilder;
-use crate::policy::Statement;
+use crate::policy::{Effect, Statement};
 use crate::question::Question;
 use crate::regex::{self, Re};
 use crate::scope::{lang, scope_of, Scope};
@@ -20,6 +21,7 @@ pub(crate) fn find(
     drivers: &[&Statement],
     must: Option<&[&Statement]>,
     not: &[&Statement],
+    spare: char,
 ) -> Result<Option<String>, VerifyError> {
     if must.is_some_and(<[_]>::is_empty) {
         return Ok(None);
@@ -70,12 +72,34 @@ pub(crate) fn find(
     if let Some(case) = ground.cases.iter().find(|c| c.literals.is_empty()) {
         return Ok(Some(case.candidate.clone()));
     }
-    if let Some(x) = q.case(&ground)? {
+    let t = std::time::Instant::now();
+    let found = q.case(&ground)?;
+    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+        eprintln!("  ground: {} cases, {} languages, {:?} in {:?}; {} symbolic, {} complements, not {} ({} NotAction), must {:?}", ground.cases.len(), ground.languages.len(), found, t.elapsed(), symbolic.len(), complements.len(), not.len(), not.iter().filter(|n| n.not_action).count(), must.map(|m| m.len()));
+    }
+    if let Some(x) = found {
         return Ok(Some(x));
     }
+    // with nothing required besides the pattern and only `Action` statements to avoid,
+    // the refinement prover's containment with cover hints (crate docs) asks the solver
+    // the small questions first
+    let merged = (must.is_none() && not.iter().all(|n| !n.not_action)).then(|| {
+        Statement::new(
+            Effect::Allow,
+            false,
+            not.iter().flat_map(|n| n.patterns.iter().cloned()).collect(),
+            serde_json::Map::new(),
+        )
+    });
     let mut seen = BTreeSet::new();
     for p in symbolic {
         if !seen.insert(p.low.as_str()) {
+            continue;
+        }
+        if let Some(b) = &merged {
+            if let Some(x) = containment::outside_of(q, p, b, spare)? {
+                return Ok(Some(x));
+            }
             continue;
         }
         let scope = scope_of(p.service.as_deref());

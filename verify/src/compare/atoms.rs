@@ -14,6 +14,7 @@
 //! decide (only with patterns: their variables' values are searched among candidates, and
 //! a proof that there are none uses the over-approximation "a variable is any string").
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use z3::ast::Bool;
@@ -72,6 +73,9 @@ pub(crate) struct Atoms<'c> {
     equal_ids: HashMap<(String, String), usize>,
     pub patterns: Vec<Pattern<'c>>,
     pattern_ids: HashMap<(String, Shape, Vec<Piece>), usize>,
+    /// Pairs of literals already asked, and whether they cannot hold together (a pattern's
+    /// literal here is only ever its over-approximation, true of every model).
+    pairs: RefCell<HashMap<(Lit, Lit), bool>>,
 }
 
 impl<'c> Atoms<'c> {
@@ -172,7 +176,7 @@ pub(crate) enum Decision<'c> {
 }
 
 /// A literal of the model: which atom and the value Z3 gave it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Lit {
     Member(usize, bool),
     Equal(usize, bool),
@@ -192,6 +196,16 @@ const CANDIDATES: usize = 3;
 const COMBINATIONS: usize = 64;
 
 fn solve(cons: &[Con], other: char) -> (Solved, BTreeMap<String, usize>) {
+    let t = std::time::Instant::now();
+    let r = solve_inner(cons, other);
+    if std::env::var_os("IAM_REFINE_DEBUG2").is_some() {
+        let kind = match &r.0 { Solved::Words(_) => "words", Solved::Empty => "empty", Solved::TooBig => "toobig" };
+        eprintln!("  solve {} constraints: {kind} in {:?}", cons.len(), t.elapsed());
+    }
+    r
+}
+
+fn solve_inner(cons: &[Con], other: char) -> (Solved, BTreeMap<String, usize>) {
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for c in cons {
         let vars: Vec<&String> = match c {
@@ -387,6 +401,11 @@ impl<'c> Ctx<'_, 'c> {
                 }
             }
         }
+        // most contradictions are between two atoms of one string (a language inside
+        // another, two disjoint ones): asked first, each pair once per comparison
+        if let Some(pair) = self.empty_pair(lits) {
+            return Err(Decision::Learned(vec![self.clause(&pair)]));
+        }
         let cons: Vec<Con> = self.constraints(lits, None).into_iter().map(|(_, c)| c).collect();
         match solve(&cons, self.other) {
             (Solved::TooBig, names) => {
@@ -478,6 +497,48 @@ impl<'c> Ctx<'_, 'c> {
             }
         }
         Err(self.undecided(lits, format!("more than {COMBINATIONS} combinations of values for policy variables")))
+    }
+
+    /// Two literals of `lits` about one string that cannot hold together, if any.
+    fn empty_pair(&self, lits: &[Lit]) -> Option<[Lit; 2]> {
+        let subject = |l: &Lit| -> Option<&str> {
+            match *l {
+                Lit::Member(i, _) => Some(self.atoms.members[i].var.as_str()),
+                // a default changes the over-approximation from model to model: not cached
+                Lit::Pattern(i, true)
+                    if self.atoms.patterns[i].values.values().all(|v| v.default.is_none()) =>
+                {
+                    Some(self.atoms.patterns[i].subject.as_str())
+                }
+                _ => None,
+            }
+        };
+        for (n, a) in lits.iter().enumerate() {
+            let Some(sa) = subject(a) else { continue };
+            for b in &lits[n + 1..] {
+                if subject(b) != Some(sa) {
+                    continue;
+                }
+                let positive = |l: &Lit| matches!(l, Lit::Member(_, true) | Lit::Pattern(_, true));
+                if !positive(a) && !positive(b) {
+                    continue;
+                }
+                let key = (*a, *b);
+                let known = self.atoms.pairs.borrow().get(&key).copied();
+                let empty = match known {
+                    Some(e) => e,
+                    None => {
+                        let e = self.empty(&[*a, *b], None);
+                        self.atoms.pairs.borrow_mut().insert(key, e);
+                        e
+                    }
+                };
+                if empty {
+                    return Some([*a, *b]);
+                }
+            }
+        }
+        None
     }
 
     fn undecided(&self, lits: &[Lit], reason: String) -> Decision<'c> {

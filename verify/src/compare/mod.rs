@@ -147,16 +147,24 @@ fn declared(names: &[String]) -> Result<BTreeSet<String>, CompareError> {
     Ok(out)
 }
 
-/// Why nothing about these statements can be proved, if so: the soundness argument needs a
-/// character no action pattern writes, and one no resource or value text writes.
-fn blockers(stmts: &[&Stmt], uni: &Universe) -> Vec<String> {
-    let mut out = Vec::new();
+/// A character of the action alphabet that no action pattern writes (the last such: unlike
+/// any in action names, which makes readable hint samples).
+fn action_spare(stmts: &[&Stmt]) -> Option<char> {
     let used: BTreeSet<char> = stmts
         .iter()
         .flat_map(|s| s.action.patterns.iter())
         .flat_map(|p| p.low.chars())
         .collect();
-    if crate::regex::sigma().all(|c| c == '*' || c == '?' || used.contains(&c)) {
+    crate::regex::sigma()
+        .filter(|&c| c != '*' && c != '?' && !used.contains(&c))
+        .last()
+}
+
+/// Why nothing about these statements can be proved, if so: the soundness argument needs a
+/// character no action pattern writes, and one no resource or value text writes.
+fn blockers(stmts: &[&Stmt], uni: &Universe) -> Vec<String> {
+    let mut out = Vec::new();
+    if action_spare(stmts).is_none() {
         out.push(
             "the action patterns use every character of the search alphabet, so the proof \
              over all strings does not carry over"
@@ -219,6 +227,7 @@ impl Comparer {
                     resources_at_start: parts.languages.resources_used(),
                     queries: 0,
                     applied: None,
+                    action_spare: action_spare(&all).unwrap_or('~'),
                 };
                 let mut enc = Encoder::new(parts.ctx, &uni);
                 let more = direction(&mut parts, &mut enc, &mut meter, &new_stmts, &old_stmts)?;
@@ -330,6 +339,7 @@ impl Comparer {
                         resources_at_start: parts.languages.resources_used(),
                         queries: 0,
                         applied: None,
+                        action_spare: action_spare(&all).unwrap_or('~'),
                     };
                     let mut enc = Encoder::new(parts.ctx, &uni);
                     let found = direction(&mut parts, &mut enc, &mut meter, &stmts, &other)?;

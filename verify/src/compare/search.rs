@@ -47,6 +47,8 @@ pub(crate) struct Meter {
     pub queries: usize,
     /// The limits last set on the request solver (setting them is not free).
     pub applied: Option<Limits>,
+    /// A character of the action alphabet no action pattern writes (for cover hints).
+    pub action_spare: char,
 }
 
 impl Meter {
@@ -221,7 +223,7 @@ fn syntactic(
                 return Ok(false);
             }
             let mut q = meter.question(&mut *parts.languages);
-            let found = actions::find(&mut q, &actions_of(inner), None, &actions_of(outer))
+            let found = actions::find(&mut q, &actions_of(inner), None, &actions_of(outer), meter.action_spare)
                 .map_err(witness_error)?;
             meter.queries += q.queries;
             if found.is_some() || q.unknown.is_some() {
@@ -305,14 +307,35 @@ fn search<'a, 'c>(
     // realisable (each implication is true of every action)
     let atom_list: Vec<(Bool<'c>, Vec<&'a Stmt>)> = atoms.into_values().collect();
     let mut implications = Vec::new();
-    if atom_list.len() <= 128 {
-        for (a, sa) in &atom_list {
-            for (b, sb) in &atom_list {
-                if a != b && listed_within(sa, sb) {
-                    implications.push(a.implies(b));
-                }
+    // (not-action, everything, the patterns) of each atom's statement
+    let shapes: Vec<(bool, bool, std::collections::HashSet<&str>)> = atom_list
+        .iter()
+        .map(|(_, stmts)| {
+            let patterns: std::collections::HashSet<&str> = stmts
+                .iter()
+                .flat_map(|s| s.action.patterns.iter().map(|p| p.low.as_str()))
+                .collect();
+            let not = stmts.iter().any(|s| s.action.not_action);
+            (not, !not && patterns.contains("*"), patterns)
+        })
+        .collect();
+    for (i, (a, _)) in atom_list.iter().enumerate() {
+        let (a_not, _, a_set) = &shapes[i];
+        if *a_not {
+            continue;
+        }
+        for (j, (b, _)) in atom_list.iter().enumerate() {
+            let (b_not, b_all, b_set) = &shapes[j];
+            if i == j || *b_not {
+                continue;
+            }
+            if *b_all || (a_set.len() <= b_set.len() && a_set.iter().all(|p| b_set.contains(p))) {
+                implications.push(a.implies(b));
             }
         }
+    }
+    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+        eprintln!("encoded: {} string atoms, {} equalities, {} patterns, {} action atoms", enc.atoms.members.len(), enc.atoms.equals.len(), enc.atoms.patterns.len(), atom_list.len());
     }
     let solver = parts.requests;
     solver.push();
@@ -395,7 +418,12 @@ fn rounds<'a, 'c>(
         };
         // the strings decided in Rust: the atoms as the model sets them
         let other = enc.uni.alphabet.spare.unwrap_or('~');
-        let chosen = match atoms::decide(ctx, &enc.atoms, &model, &enc.uni.alphabet, other) {
+        let t2 = Instant::now();
+        let decided = atoms::decide(ctx, &enc.atoms, &model, &enc.uni.alphabet, other);
+        if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+            eprintln!("strings decided in {:?}", t2.elapsed());
+        }
+        let chosen = match decided {
             Decision::Chosen(chosen) => chosen,
             Decision::Learned(clauses) => {
                 for c in clauses {
@@ -432,10 +460,14 @@ fn rounds<'a, 'c>(
             let mut q = meter.question(&mut *parts.languages);
             let mut not: Vec<&Statement> = actions_of(&dy);
             not.extend(actions_of(&an));
+            let spare = meter.action_spare;
             let mut found =
-                actions::find(&mut q, &actions_of(&ay), None, &not).map_err(witness_error)?;
+                actions::find(&mut q, &actions_of(&ay), None, &not, spare).map_err(witness_error)?;
             if found.is_none() && !dn.is_empty() {
-                found = actions::find(&mut q, &actions_of(&ay), Some(&actions_of(&dn)), &actions_of(&dy))
+                // an action of both: the side with fewer patterns drives
+                let size = |s: &[&Stmt]| s.iter().map(|s| s.action.patterns.len()).sum::<usize>();
+                let (drive, within) = if size(&dn) < size(&ay) { (&dn, &ay) } else { (&ay, &dn) };
+                found = actions::find(&mut q, &actions_of(drive), Some(&actions_of(within)), &actions_of(&dy), spare)
                     .map_err(witness_error)?;
             }
             meter.queries += q.queries;
@@ -449,7 +481,12 @@ fn rounds<'a, 'c>(
         }
         if let Some(action) = found {
             let witness = read(enc, &model, &action, &chosen);
-            match check(allow, deny, witness, &enc.opaque)? {
+            let t3 = Instant::now();
+            let checked = check(allow, deny, witness, &enc.opaque)?;
+            if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
+                eprintln!("witness checked in {:?}", t3.elapsed());
+            }
+            match checked {
                 Ok(w) => return Ok(Outcome::Witness(w)),
                 Err(reason) => unknown.push(reason),
             }

@@ -29,6 +29,43 @@ pub(crate) enum Found {
 /// Positions of a glob, as a bit set.
 type Set = Vec<u64>;
 
+/// A multiply-rotate hash over 8-byte words (as rustc's FxHash): the search hashes many
+/// states of `u64` words; SipHash's resistance to collision attacks buys nothing here (the
+/// states come from the policies, and a collision costs time only).
+#[derive(Default)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
 struct Glob<'a> {
     toks: &'a [Tok],
 }
@@ -49,12 +86,23 @@ fn in_class(class: Class, c: char) -> bool {
 }
 
 impl Glob<'_> {
-    /// Adds the positions a star can skip to.
+    /// Adds the positions a star can skip to (in increasing order, so that a run of stars
+    /// is skipped in one pass).
     fn close(&self, set: &mut Set) {
-        for i in 0..self.toks.len() {
-            if has(set, i) && matches!(self.toks[i], Tok::Star(_)) {
-                put(set, i + 1);
+        let mut w = 0;
+        while w < set.len() {
+            let mut bits = set[w];
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if matches!(self.toks.get(i), Some(Tok::Star(_))) {
+                    put(set, i + 1);
+                    if (i + 1) / 64 == w {
+                        bits |= 1 << ((i + 1) % 64);
+                    }
+                }
             }
+            w += 1;
         }
     }
 
@@ -67,16 +115,13 @@ impl Glob<'_> {
 
     fn step(&self, set: &Set, c: char) -> Set {
         let mut next = Set::new();
-        for (i, tok) in self.toks.iter().enumerate() {
-            if !has(set, i) {
-                continue;
-            }
-            match *tok {
-                Tok::Char(d) if d == c => put(&mut next, i + 1),
-                Tok::Fold(d) if d.eq_ignore_ascii_case(&c) => put(&mut next, i + 1),
-                Tok::One(class) if in_class(class, c) => put(&mut next, i + 1),
-                Tok::Star(class) if in_class(class, c) => put(&mut next, i),
-                _ => {}
+        for (w, &word) in set.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(tok) = self.toks.get(i) else { continue };
+                self.advance(*tok, i, c, &mut next);
             }
         }
         self.close(&mut next);
@@ -84,6 +129,18 @@ impl Glob<'_> {
             next.pop();
         }
         next
+    }
+
+    fn advance(&self, tok: Tok, i: usize, c: char, next: &mut Set) {
+        {
+            match tok {
+                Tok::Char(d) if d == c => put(next, i + 1),
+                Tok::Fold(d) if d.eq_ignore_ascii_case(&c) => put(next, i + 1),
+                Tok::One(class) if in_class(class, c) => put(next, i + 1),
+                Tok::Star(class) if in_class(class, c) => put(next, i),
+                _ => {}
+            }
+        }
     }
 
     fn accepts(&self, set: &Set) -> bool {
@@ -176,7 +233,7 @@ pub(crate) fn find_many(
         (goal, dead)
     };
     // times each state was reached (by distinct prefixes: the queue holds words)
-    let mut seen: HashMap<State, usize> = HashMap::new();
+    let mut seen: FastMap<State, usize> = FastMap::default();
     // (state, parent index, character taken)
     let mut nodes: Vec<(State, usize, char)> = Vec::new();
     let mut queue = VecDeque::new();
@@ -342,14 +399,14 @@ pub(crate) fn solve(system: &System<'_>, other: char, cap: usize) -> Solved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::patterns::{ground, items, Mode};
+    use crate::compare::patterns::{ground, Mode};
     use crate::compare::rx::tokens_match;
     use crate::compare::text::Text;
     use crate::compare::universe::Alphabet;
     use crate::regex::tests::Rng;
 
     fn toks(p: &str, mode: Mode) -> Vec<Tok> {
-        ground(&items(&Text::plain(p).pieces, mode, &Alphabet::default())).unwrap()
+        ground(&Text::plain(p).pieces, mode, &Alphabet::default())
     }
 
     #[test]
