@@ -4,7 +4,7 @@
 //! is none. The order: a syntactic check by groups of equal resource part and condition,
 //! then the counterexample-guided search of the crate docs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use z3::ast::Bool;
@@ -346,7 +346,11 @@ fn search<'a, 'c>(
         solver.assert(i);
     }
     solver.assert(&goal);
-    let outcome = rounds(parts, enc, meter, allow, deny, &bodies);
+    let atom_of: HashMap<String, Bool<'c>> = atom_list
+        .iter()
+        .filter_map(|(b, stmts)| stmts.first().map(|s| (s.action_key(), b.clone())))
+        .collect();
+    let outcome = rounds(parts, enc, meter, allow, deny, &bodies, &atom_of);
     parts.requests.pop(1);
     outcome
 }
@@ -377,6 +381,7 @@ fn rounds<'a, 'c>(
     allow: &[&Stmt],
     deny: &[&Stmt],
     bodies: &[(Bool<'c>, &Group<'a>)],
+    atom_of: &HashMap<String, Bool<'c>>,
 ) -> Result<Outcome, CompareError> {
     let ctx = enc.ctx();
     let mut unknown: Vec<String> = Vec::new();
@@ -456,29 +461,11 @@ fn rounds<'a, 'c>(
             pick(Role::DenyNo),
         );
         let t1 = Instant::now();
-        let found = {
-            let mut q = meter.question(&mut *parts.languages);
-            let mut not: Vec<&Statement> = actions_of(&dy);
-            not.extend(actions_of(&an));
-            let spare = meter.action_spare;
-            let mut found =
-                actions::find(&mut q, &actions_of(&ay), None, &not, spare).map_err(witness_error)?;
-            if found.is_none() && !dn.is_empty() {
-                // an action of both: the side with fewer patterns drives
-                let size = |s: &[&Stmt]| s.iter().map(|s| s.action.patterns.len()).sum::<usize>();
-                let (drive, within) = if size(&dn) < size(&ay) { (&dn, &ay) } else { (&ay, &dn) };
-                found = actions::find(&mut q, &actions_of(drive), Some(&actions_of(within)), &actions_of(&dy), spare)
-                    .map_err(witness_error)?;
-            }
-            meter.queries += q.queries;
-            if let Some(reason) = q.unknown.take() {
-                unknown.push(format!("an action query was not decided: {reason}"));
-            }
-            found
-        };
+        let (found, decided) = action_query(parts, meter, &ay, &dy, &an, &dn, &mut unknown)?;
         if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
             eprintln!("action query {found:?} in {:?}", t1.elapsed());
         }
+        let nothing = found.is_none();
         if let Some(action) = found {
             let witness = read(enc, &model, &action, &chosen);
             let t3 = Instant::now();
@@ -491,7 +478,14 @@ fn rounds<'a, 'c>(
                 Err(reason) => unknown.push(reason),
             }
         }
-        // no action (or no definite witness) for this activity: block it and every
+        if nothing && decided {
+            // no action for these statements: a fact about actions (true of every one),
+            // with the Deny and other-side Allow statements that matter only
+            let fact = action_fact(parts, meter, &ay, &dy, &an, &dn, atom_of, ctx)?;
+            parts.requests.assert(&fact);
+            continue;
+        }
+        // undecided, or no definite witness for this activity: block it and every
         // activity whose action question is contained in this one's
         let mut clause = Vec::new();
         for ((b, g), &on) in bodies.iter().zip(&active) {
@@ -517,6 +511,105 @@ fn rounds<'a, 'c>(
         "more than {MAX_ROUNDS} combinations of statements would have to be searched"
     ));
     Ok(Outcome::Unknown(unknown))
+}
+
+/// An action of `ay` that `dy` does not match and that `an` does not match unless `dn`
+/// does (the action question of one activity), and whether the answer was decided.
+#[allow(clippy::too_many_arguments)]
+fn action_query(
+    parts: &mut Parts<'_>,
+    meter: &mut Meter,
+    ay: &[&Stmt],
+    dy: &[&Stmt],
+    an: &[&Stmt],
+    dn: &[&Stmt],
+    unknown: &mut Vec<String>,
+) -> Result<(Option<String>, bool), CompareError> {
+    let mut q = meter.question(&mut *parts.languages);
+    let mut not: Vec<&Statement> = actions_of(dy);
+    not.extend(actions_of(an));
+    let spare = meter.action_spare;
+    let mut found =
+        actions::find(&mut q, &actions_of(ay), None, &not, spare).map_err(witness_error)?;
+    if found.is_none() && !dn.is_empty() {
+        // an action of both: the side with fewer patterns drives
+        let size = |s: &[&Stmt]| s.iter().map(|s| s.action.patterns.len()).sum::<usize>();
+        let (drive, within) = if size(dn) < size(ay) { (dn, ay) } else { (ay, dn) };
+        found = actions::find(&mut q, &actions_of(drive), Some(&actions_of(within)), &actions_of(dy), spare)
+            .map_err(witness_error)?;
+    }
+    meter.queries += q.queries;
+    let decided = q.unknown.is_none();
+    if let Some(reason) = q.unknown.take() {
+        unknown.push(format!("an action query was not decided: {reason}"));
+    }
+    Ok((found, decided))
+}
+
+/// Deny statements and other-side Allow statements tried for dropping from a learned fact.
+const FACT_STATEMENTS: usize = 64;
+
+/// The fact "no action is in some statement of `ay`, in none of `dy`, and in none of `an`
+/// unless in one of `dn`" (the action question was empty), over the action atoms; `dy` and
+/// `an` first cut down to statements it still holds without (a stronger fact).
+#[allow(clippy::too_many_arguments)]
+fn action_fact<'c>(
+    parts: &mut Parts<'_>,
+    meter: &mut Meter,
+    ay: &[&Stmt],
+    dy: &[&Stmt],
+    an: &[&Stmt],
+    dn: &[&Stmt],
+    atom_of: &HashMap<String, Bool<'c>>,
+    ctx: &'c z3::Context,
+) -> Result<Bool<'c>, CompareError> {
+    let mut dy: Vec<&Stmt> = dy.to_vec();
+    let mut an: Vec<&Stmt> = an.to_vec();
+    if dy.len() + an.len() <= FACT_STATEMENTS {
+        for deny_side in [true, false] {
+            let mut k = 0;
+            loop {
+                let list = if deny_side { &dy } else { &an };
+                if k >= list.len() {
+                    break;
+                }
+                let mut fewer = list.clone();
+                fewer.remove(k);
+                let (d, a) = if deny_side { (&fewer, &an) } else { (&dy, &fewer) };
+                let mut ignored = Vec::new();
+                let (found, decided) = action_query(parts, meter, ay, d, a, dn, &mut ignored)?;
+                if found.is_none() && decided {
+                    if deny_side {
+                        dy = fewer;
+                    } else {
+                        an = fewer;
+                    }
+                } else {
+                    k += 1;
+                }
+            }
+        }
+    }
+    let atom = |s: &&Stmt| atom_of.get(&s.action_key()).cloned().unwrap_or_else(|| Bool::from_bool(ctx, false));
+    let in_ay: Vec<Bool<'c>> = ay.iter().map(atom).collect();
+    let mut premise = vec![or(ctx, &in_ay)];
+    premise.extend(dy.iter().map(|s| atom(s).not()));
+    let outside_an: Vec<Bool<'c>> = an.iter().map(|s| atom(s).not()).collect();
+    let in_dn: Vec<Bool<'c>> = dn.iter().map(atom).collect();
+    let an_denies = Bool::or(
+        ctx,
+        &[&and_all(ctx, &outside_an), &or(ctx, &in_dn)],
+    );
+    premise.push(an_denies);
+    Ok(and_all(ctx, &premise).not())
+}
+
+fn and_all<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
+    match parts {
+        [] => Bool::from_bool(ctx, true),
+        [one] => one.clone(),
+        _ => Bool::and(ctx, &parts.iter().collect::<Vec<_>>()),
+    }
 }
 
 /// Re-checks a witness with the direct evaluation, then drops the context keys it does

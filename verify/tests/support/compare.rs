@@ -197,6 +197,8 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
                             .map(|x| match x {
                                 Value::String(t) if t.eq_ignore_ascii_case("true") => json!("false"),
                                 Value::String(t) if t.eq_ignore_ascii_case("false") => json!("true"),
+                                // numbers, dates and addresses stay readable: one more
+                                Value::String(t) if t.parse::<f64>().is_ok() => Value::String(format!("{t}1")),
                                 Value::String(t) => Value::String(format!("{t}-changed")),
                                 other => other,
                             })
