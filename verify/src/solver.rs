@@ -195,7 +195,11 @@ impl<'ctx> Z3Solver<'ctx> {
 
 /// Sets `limits` as `solver`'s per-query timeout and rlimit. Not free: Z3 rebuilds a
 /// solver's internal state when its parameters change.
-pub(crate) fn apply_limits<'ctx>(ctx: &'ctx z3::Context, solver: &z3::Solver<'ctx>, limits: Limits) {
+pub(crate) fn apply_limits<'ctx>(
+    ctx: &'ctx z3::Context,
+    solver: &z3::Solver<'ctx>,
+    limits: Limits,
+) {
     let mut params = z3::Params::new(ctx);
     // No limit: Z3's defaults, `timeout` u32::MAX (ms) and `rlimit` 0.
     let ms = limits.timeout.map_or(u32::MAX, |t| {

@@ -10,7 +10,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use iam_refine_tests::{corpus, corpus_sample};
-use iam_refine_verify::compare::{Comparer, CompareOptions, Verdict};
+use iam_refine_verify::compare::{CompareOptions, Comparer, Verdict};
 use iam_refine_verify::Z3Worker;
 use serde_json::Value;
 use support::{check_witnesses, mutations, rewrites};
@@ -45,10 +45,14 @@ fn run(policies: &[&iam_refine_tests::CorpusPolicy], figures: &mut Figures) {
             let c = comparer
                 .compare(&mut z3, &old, &new, &options())
                 .unwrap_or_else(|e| panic!("{} {name}: {e}", p.name));
-            figures.times.push((start.elapsed(), format!("{} {name}", p.name)));
+            figures
+                .times
+                .push((start.elapsed(), format!("{} {name}", p.name)));
             check_witnesses(&c, &old, &new);
             if let Verdict::Unknown { reasons } = &c.verdict {
-                figures.unknown.push(format!("{} {name}: {reasons:?}", p.name));
+                figures
+                    .unknown
+                    .push(format!("{} {name}: {reasons:?}", p.name));
                 continue;
             }
             if same {
@@ -87,7 +91,14 @@ fn report(figures: &mut Figures) {
 
 #[test]
 fn corpus_sample_is_proved_and_refuted() {
-    let policies = corpus_sample(40, &["ReadOnlyAccess", "AWSSupportServiceRolePolicy", "SageMakerStudioAdminIAMDefaultExecutionPolicy"]);
+    let policies = corpus_sample(
+        40,
+        &[
+            "ReadOnlyAccess",
+            "AWSSupportServiceRolePolicy",
+            "SageMakerStudioAdminIAMDefaultExecutionPolicy",
+        ],
+    );
     let mut figures = Figures::default();
     run(&policies, &mut figures);
     report(&mut figures);
@@ -120,8 +131,18 @@ fn one() {
     let mut z3 = Z3Worker::new();
     let start = Instant::now();
     let c = Comparer::new()
-        .compare(&mut z3, &[doc.clone()], &[new.clone()], &options())
+        .compare(
+            &mut z3,
+            std::slice::from_ref(&doc),
+            std::slice::from_ref(&new),
+            &options(),
+        )
         .unwrap();
-    eprintln!("{:?} in {:?}, {} queries", c.verdict, start.elapsed(), c.queries);
+    eprintln!(
+        "{:?} in {:?}, {} queries",
+        c.verdict,
+        start.elapsed(),
+        c.queries
+    );
     check_witnesses(&c, &[doc], &[new]);
 }

@@ -6,7 +6,7 @@
 #[path = "support/compare.rs"]
 mod support;
 
-use iam_refine_verify::compare::{Comparer, CompareOptions, Comparison, Verdict, Witness};
+use iam_refine_verify::compare::{CompareOptions, Comparer, Comparison, Verdict, Witness};
 use iam_refine_verify::Z3Worker;
 use serde_json::{json, Value};
 use support::check_witnesses;
@@ -17,7 +17,9 @@ fn doc(statements: Value) -> Value {
 
 /// One Allow statement of `s3:GetObject` on `*` under `condition`.
 fn when(condition: Value) -> Value {
-    doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}]))
+    doc(
+        json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}]),
+    )
 }
 
 fn compare_docs(old: &[Value], new: &[Value]) -> Comparison {
@@ -51,26 +53,49 @@ fn value<'w>(w: &'w Witness, key: &str) -> Option<&'w [String]> {
 fn strings_are_case_sensitive_unless_told() {
     let eq = |v: &str| when(json!({"StringEquals": {"aws:PrincipalTag/team": v}}));
     let c = expect(eq("Team"), eq("team"), Verdict::Incomparable);
-    assert_eq!(value(c.new_allows.as_ref().unwrap(), "aws:PrincipalTag/team"), Some(&["team".to_string()][..]));
+    assert_eq!(
+        value(c.new_allows.as_ref().unwrap(), "aws:PrincipalTag/team"),
+        Some(&["team".to_string()][..])
+    );
     let ic = |v: &str| when(json!({"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": v}}));
     expect(ic("team"), ic("TEAM"), Verdict::Equivalent);
     let c = expect(eq("team"), ic("team"), Verdict::NewAllowsMore);
     let w = value(c.new_allows.as_ref().unwrap(), "aws:PrincipalTag/team").unwrap();
     assert!(w[0].eq_ignore_ascii_case("team") && w[0] != "team");
     // keys compare case-insensitively
-    expect(eq("x"), when(json!({"StringEquals": {"AWS:principaltag/TEAM": "x"}})), Verdict::Equivalent);
+    expect(
+        eq("x"),
+        when(json!({"StringEquals": {"AWS:principaltag/TEAM": "x"}})),
+        Verdict::Equivalent,
+    );
 }
 
 #[test]
 fn string_like_globs() {
     let like = |v: Value| when(json!({"StringLike": {"s3:prefix": v}}));
-    expect(like(json!("home/*")), like(json!(["home/", "home/?*"])), Verdict::Equivalent);
-    let c = expect(like(json!("home/*")), like(json!("home/*/x")), Verdict::NoNewAccess);
+    expect(
+        like(json!("home/*")),
+        like(json!(["home/", "home/?*"])),
+        Verdict::Equivalent,
+    );
+    let c = expect(
+        like(json!("home/*")),
+        like(json!("home/*/x")),
+        Verdict::NoNewAccess,
+    );
     let w = value(c.old_allows.as_ref().unwrap(), "s3:prefix").unwrap();
     assert!(w[0].starts_with("home/"));
     // `:` is not special in StringLike
-    expect(like(json!("a*")), like(json!(["a", "a?*"])), Verdict::Equivalent);
-    expect(like(json!("*")), when(json!({"Null": {"s3:prefix": "false"}})), Verdict::Equivalent);
+    expect(
+        like(json!("a*")),
+        like(json!(["a", "a?*"])),
+        Verdict::Equivalent,
+    );
+    expect(
+        like(json!("*")),
+        when(json!({"Null": {"s3:prefix": "false"}})),
+        Verdict::Equivalent,
+    );
 }
 
 #[test]
@@ -81,25 +106,49 @@ fn negated_operators_hold_on_absent_keys() {
     // NOR over the values
     let nor = when(json!({"StringNotEquals": {"aws:PrincipalTag/team": ["x", "y"]}}));
     let c = expect(ne, nor, Verdict::NoNewAccess);
-    assert_eq!(value(c.old_allows.as_ref().unwrap(), "aws:PrincipalTag/team"), Some(&["y".to_string()][..]));
+    assert_eq!(
+        value(c.old_allows.as_ref().unwrap(), "aws:PrincipalTag/team"),
+        Some(&["y".to_string()][..])
+    );
     let eq = when(json!({"StringEquals": {"aws:PrincipalTag/team": "x"}}));
     let eq_if = when(json!({"StringEqualsIfExists": {"aws:PrincipalTag/team": "x"}}));
     let c = expect(eq, eq_if, Verdict::NewAllowsMore);
-    assert_eq!(value(c.new_allows.as_ref().unwrap(), "aws:PrincipalTag/team"), None);
+    assert_eq!(
+        value(c.new_allows.as_ref().unwrap(), "aws:PrincipalTag/team"),
+        None
+    );
 }
 
 #[test]
 fn numbers_compare_exactly() {
     let num = |op: &str, v: &str| when(json!({op: {"s3:max-keys": v}}));
-    let c = expect(num("NumericLessThan", "10"), num("NumericLessThanEquals", "10"), Verdict::NewAllowsMore);
-    assert_eq!(value(c.new_allows.as_ref().unwrap(), "s3:max-keys"), Some(&["10".to_string()][..]));
-    expect(num("NumericEquals", "1.0"), num("NumericEquals", "1"), Verdict::Equivalent);
-    let c = expect(num("NumericLessThan", "0.5"), num("NumericLessThan", "0.50000001"), Verdict::NewAllowsMore);
+    let c = expect(
+        num("NumericLessThan", "10"),
+        num("NumericLessThanEquals", "10"),
+        Verdict::NewAllowsMore,
+    );
+    assert_eq!(
+        value(c.new_allows.as_ref().unwrap(), "s3:max-keys"),
+        Some(&["10".to_string()][..])
+    );
+    expect(
+        num("NumericEquals", "1.0"),
+        num("NumericEquals", "1"),
+        Verdict::Equivalent,
+    );
+    let c = expect(
+        num("NumericLessThan", "0.5"),
+        num("NumericLessThan", "0.50000001"),
+        Verdict::NewAllowsMore,
+    );
     let w = &value(c.new_allows.as_ref().unwrap(), "s3:max-keys").unwrap()[0];
     assert!(w == "0.5" || w.starts_with("0.5000000"), "{w}");
     expect(
         num("NumericGreaterThan", "100000000000000000000000000000"),
-        num("NumericGreaterThanEquals", "100000000000000000000000000000.1"),
+        num(
+            "NumericGreaterThanEquals",
+            "100000000000000000000000000000.1",
+        ),
         Verdict::NoNewAccess,
     );
     // NumericNotEquals: NOR; absent: true
@@ -118,20 +167,36 @@ fn numbers_compare_exactly() {
 #[test]
 fn dates() {
     let date = |op: &str, v: &str| when(json!({op: {"aws:CurrentTime": v}}));
-    expect(date("DateLessThan", "2020-01-01T00:00:00Z"), date("DateLessThan", "1577836800"), Verdict::Equivalent);
-    expect(date("DateLessThan", "2020-01-01"), date("DateLessThan", "2020-01-01T01:00:00+01:00"), Verdict::Equivalent);
+    expect(
+        date("DateLessThan", "2020-01-01T00:00:00Z"),
+        date("DateLessThan", "1577836800"),
+        Verdict::Equivalent,
+    );
+    expect(
+        date("DateLessThan", "2020-01-01"),
+        date("DateLessThan", "2020-01-01T01:00:00+01:00"),
+        Verdict::Equivalent,
+    );
     let c = expect(
         date("DateLessThan", "2020-01-01T00:00:00Z"),
         date("DateLessThanEquals", "2020-01-01T00:00:00Z"),
         Verdict::NewAllowsMore,
     );
-    assert_eq!(value(c.new_allows.as_ref().unwrap(), "aws:CurrentTime"), Some(&["2020-01-01T00:00:00.000Z".to_string()][..]));
+    assert_eq!(
+        value(c.new_allows.as_ref().unwrap(), "aws:CurrentTime"),
+        Some(&["2020-01-01T00:00:00.000Z".to_string()][..])
+    );
     let c = expect(
         date("DateGreaterThan", "2020-01-01T00:00:00Z"),
         date("DateGreaterThan", "2020-01-01T00:00:00.002Z"),
         Verdict::NoNewAccess,
     );
-    assert_eq!(value(c.old_allows.as_ref().unwrap(), "aws:CurrentTime").unwrap().len(), 1);
+    assert_eq!(
+        value(c.old_allows.as_ref().unwrap(), "aws:CurrentTime")
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -149,37 +214,82 @@ fn booleans_and_binary() {
         Verdict::Equivalent,
     );
     let bin = |v: Value| when(json!({"BinaryEquals": {"kms:ciphertext": v}}));
-    let c = expect(bin(json!("aGk=")), bin(json!(["aGk=", "aG8="])), Verdict::NewAllowsMore);
-    assert_eq!(value(c.new_allows.as_ref().unwrap(), "kms:ciphertext"), Some(&["aG8=".to_string()][..]));
+    let c = expect(
+        bin(json!("aGk=")),
+        bin(json!(["aGk=", "aG8="])),
+        Verdict::NewAllowsMore,
+    );
+    assert_eq!(
+        value(c.new_allows.as_ref().unwrap(), "kms:ciphertext"),
+        Some(&["aG8=".to_string()][..])
+    );
 }
 
 #[test]
 fn ip_addresses() {
     let ip = |op: &str, v: Value| when(json!({op: {"aws:SourceIp": v}}));
-    let c = expect(ip("IpAddress", json!("10.0.0.0/16")), ip("IpAddress", json!("10.0.0.0/8")), Verdict::NewAllowsMore);
+    let c = expect(
+        ip("IpAddress", json!("10.0.0.0/16")),
+        ip("IpAddress", json!("10.0.0.0/8")),
+        Verdict::NewAllowsMore,
+    );
     let w = &value(c.new_allows.as_ref().unwrap(), "aws:SourceIp").unwrap()[0];
     assert!(w.starts_with("10.") && !w.starts_with("10.0."), "{w}");
-    expect(ip("IpAddress", json!("10.1.2.3/8")), ip("IpAddress", json!("10.0.0.0/8")), Verdict::Equivalent);
-    expect(ip("IpAddress", json!("2001:db8::/32")), ip("IpAddress", json!("2001:db8::/48")), Verdict::NoNewAccess);
-    expect(ip("IpAddress", json!("0.0.0.0/0")), ip("IpAddress", json!("::/0")), Verdict::Incomparable);
+    expect(
+        ip("IpAddress", json!("10.1.2.3/8")),
+        ip("IpAddress", json!("10.0.0.0/8")),
+        Verdict::Equivalent,
+    );
+    expect(
+        ip("IpAddress", json!("2001:db8::/32")),
+        ip("IpAddress", json!("2001:db8::/48")),
+        Verdict::NoNewAccess,
+    );
+    expect(
+        ip("IpAddress", json!("0.0.0.0/0")),
+        ip("IpAddress", json!("::/0")),
+        Verdict::Incomparable,
+    );
     // NotIpAddress holds on an absent key
-    let c = expect(ip("IpAddress", json!("0.0.0.0/0")), ip("NotIpAddress", json!("10.0.0.0/8")), Verdict::Incomparable);
+    let c = expect(
+        ip("IpAddress", json!("0.0.0.0/0")),
+        ip("NotIpAddress", json!("10.0.0.0/8")),
+        Verdict::Incomparable,
+    );
     assert!(c.new_allows.is_some());
 }
 
 #[test]
 fn arn_components() {
     let arn = |op: &str, v: &str| when(json!({op: {"aws:SourceArn": v}}));
-    expect(arn("ArnLike", "arn:aws:iam::123:role/x"), arn("ArnEquals", "arn:aws:iam::123:role/x"), Verdict::Equivalent);
-    let c = expect(arn("ArnLike", "arn:aws:iam::123:role/x"), arn("ArnLike", "arn:aws:iam::*:role/x"), Verdict::NewAllowsMore);
+    expect(
+        arn("ArnLike", "arn:aws:iam::123:role/x"),
+        arn("ArnEquals", "arn:aws:iam::123:role/x"),
+        Verdict::Equivalent,
+    );
+    let c = expect(
+        arn("ArnLike", "arn:aws:iam::123:role/x"),
+        arn("ArnLike", "arn:aws:iam::*:role/x"),
+        Verdict::NewAllowsMore,
+    );
     let w = &value(c.new_allows.as_ref().unwrap(), "aws:SourceArn").unwrap()[0];
-    assert!(w.starts_with("arn:aws:iam::") && w.ends_with(":role/x") && w != "arn:aws:iam::123:role/x");
+    assert!(
+        w.starts_with("arn:aws:iam::") && w.ends_with(":role/x") && w != "arn:aws:iam::123:role/x"
+    );
     // a `*` stays in its component: no `:` inside the account
-    let c = expect(arn("ArnLike", "arn:aws:iam::*:role/x"), arn("StringLike", "arn:aws:iam::*:role/x"), Verdict::NewAllowsMore);
+    let c = expect(
+        arn("ArnLike", "arn:aws:iam::*:role/x"),
+        arn("StringLike", "arn:aws:iam::*:role/x"),
+        Verdict::NewAllowsMore,
+    );
     let w = &value(c.new_allows.as_ref().unwrap(), "aws:SourceArn").unwrap()[0];
     assert!(w.matches(':').count() > 5, "{w}");
     // the sixth component keeps further `:`
-    expect(arn("ArnLike", "arn:aws:logs:*:*:log-group:*"), arn("ArnLike", "arn:aws:logs:*:*:*"), Verdict::NewAllowsMore);
+    expect(
+        arn("ArnLike", "arn:aws:logs:*:*:log-group:*"),
+        arn("ArnLike", "arn:aws:logs:*:*:*"),
+        Verdict::NewAllowsMore,
+    );
 }
 
 #[test]
@@ -190,7 +300,11 @@ fn null_checks() {
     assert!(value(c.old_allows.as_ref().unwrap(), "aws:TokenIssueTime").is_some());
     let c = expect(null("false"), null("true"), Verdict::Incomparable);
     assert!(value(c.new_allows.as_ref().unwrap(), "aws:TokenIssueTime").is_none());
-    expect(any, when(json!({"Null": {"aws:TokenIssueTime": ["true", "false"]}})), Verdict::Equivalent);
+    expect(
+        any,
+        when(json!({"Null": {"aws:TokenIssueTime": ["true", "false"]}})),
+        Verdict::Equivalent,
+    );
 }
 
 #[test]
@@ -201,16 +315,25 @@ fn set_operators() {
         set("ForAnyValue:StringEquals", json!(["a", "b"])),
         Verdict::NewAllowsMore,
     );
-    assert_eq!(value(c.new_allows.as_ref().unwrap(), "aws:TagKeys"), Some(&["b".to_string()][..]));
+    assert_eq!(
+        value(c.new_allows.as_ref().unwrap(), "aws:TagKeys"),
+        Some(&["b".to_string()][..])
+    );
     let c = expect(
         set("ForAllValues:StringEquals", json!(["a"])),
         set("ForAllValues:StringEquals", json!(["a", "b"])),
         Verdict::NewAllowsMore,
     );
-    assert!(value(c.new_allows.as_ref().unwrap(), "aws:TagKeys").unwrap().contains(&"b".to_string()));
+    assert!(value(c.new_allows.as_ref().unwrap(), "aws:TagKeys")
+        .unwrap()
+        .contains(&"b".to_string()));
     // ForAllValues holds on no values; ForAnyValue does not (unless IfExists)
     let any = doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]));
-    let c = expect(any.clone(), set("ForAllValues:StringEquals", json!(["a"])), Verdict::NoNewAccess);
+    let c = expect(
+        any.clone(),
+        set("ForAllValues:StringEquals", json!(["a"])),
+        Verdict::NoNewAccess,
+    );
     assert!(value(c.old_allows.as_ref().unwrap(), "aws:TagKeys").is_some());
     let c = expect(
         set("ForAnyValue:StringEquals", json!(["a"])),
@@ -228,10 +351,14 @@ fn set_operators() {
         Verdict::Equivalent,
     );
     // a witness with two values: both `a` and `b` present
-    let both = when(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}, "ForAnyValue:StringLike": {"aws:TagKeys": "b"}}));
+    let both = when(
+        json!({"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}, "ForAnyValue:StringLike": {"aws:TagKeys": "b"}}),
+    );
     let none = doc(json!([{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]));
     let c = expect(none, both, Verdict::Incomparable);
-    let mut w = value(c.new_allows.as_ref().unwrap(), "aws:TagKeys").unwrap().to_vec();
+    let mut w = value(c.new_allows.as_ref().unwrap(), "aws:TagKeys")
+        .unwrap()
+        .to_vec();
     w.sort();
     assert_eq!(w, ["a", "b"]);
 }
@@ -239,10 +366,18 @@ fn set_operators() {
 #[test]
 fn policy_variables() {
     let res = |r: &str| doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": r}]));
-    let c = expect(res("arn:aws:s3:::b/${aws:username}/*"), res("arn:aws:s3:::b/*"), Verdict::NewAllowsMore);
+    let c = expect(
+        res("arn:aws:s3:::b/${aws:username}/*"),
+        res("arn:aws:s3:::b/*"),
+        Verdict::NewAllowsMore,
+    );
     let w = c.new_allows.as_ref().unwrap();
     assert!(w.request.resource.starts_with("arn:aws:s3:::b/"));
-    expect(res("arn:aws:s3:::b/${aws:username}/*"), res("arn:aws:s3:::b/${aws:userName}/*"), Verdict::Equivalent);
+    expect(
+        res("arn:aws:s3:::b/${aws:username}/*"),
+        res("arn:aws:s3:::b/${aws:userName}/*"),
+        Verdict::Equivalent,
+    );
     // a default stands for an absent key
     let c = expect(
         res("arn:aws:s3:::b/${aws:username}/*"),
@@ -250,16 +385,35 @@ fn policy_variables() {
         Verdict::NewAllowsMore,
     );
     let w = c.new_allows.as_ref().unwrap();
-    assert!(w.request.resource.starts_with("arn:aws:s3:::b/anon/"), "{}", w.to_json());
+    assert!(
+        w.request.resource.starts_with("arn:aws:s3:::b/anon/"),
+        "{}",
+        w.to_json()
+    );
     // ${*} is a literal star
-    let c = expect(res("arn:aws:s3:::b/${*}"), res("arn:aws:s3:::b/*"), Verdict::NewAllowsMore);
-    assert_ne!(c.new_allows.as_ref().unwrap().request.resource, "arn:aws:s3:::b/*");
+    let c = expect(
+        res("arn:aws:s3:::b/${*}"),
+        res("arn:aws:s3:::b/*"),
+        Verdict::NewAllowsMore,
+    );
+    assert_ne!(
+        c.new_allows.as_ref().unwrap().request.resource,
+        "arn:aws:s3:::b/*"
+    );
     // equality of two keys
     let same = when(json!({"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}));
-    let c = expect(same.clone(), when(json!({"StringLike": {"aws:ResourceAccount": "*"}})), Verdict::NewAllowsMore);
+    let c = expect(
+        same.clone(),
+        when(json!({"StringLike": {"aws:ResourceAccount": "*"}})),
+        Verdict::NewAllowsMore,
+    );
     let w = c.new_allows.as_ref().unwrap();
-    assert_ne!(value(w, "aws:ResourceAccount"), value(w, "aws:PrincipalAccount"));
-    let differ = when(json!({"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}));
+    assert_ne!(
+        value(w, "aws:ResourceAccount"),
+        value(w, "aws:PrincipalAccount")
+    );
+    let differ =
+        when(json!({"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}));
     expect(same, differ, Verdict::Incomparable);
 }
 
@@ -274,14 +428,27 @@ fn version_2008_reads_variables_literally() {
     };
     expect(v(None), v(Some("2008-10-17")), Verdict::Equivalent);
     let c = expect(v(None), v(Some("2012-10-17")), Verdict::Incomparable);
-    assert_eq!(c.old_allows.as_ref().unwrap().request.resource, "arn:aws:s3:::b/${aws:username}");
+    assert_eq!(
+        c.old_allows.as_ref().unwrap().request.resource,
+        "arn:aws:s3:::b/${aws:username}"
+    );
 }
 
 #[test]
 fn resources_and_not_resource() {
     let stmt = |res: Value| doc(json!([{"Effect": "Allow", "Action": "s3:*", "Resource": res}]));
-    let c = expect(stmt(json!("arn:aws:s3:::b/*")), stmt(json!("arn:aws:s3:::b*")), Verdict::NewAllowsMore);
-    assert!(!c.new_allows.as_ref().unwrap().request.resource.starts_with("arn:aws:s3:::b/"));
+    let c = expect(
+        stmt(json!("arn:aws:s3:::b/*")),
+        stmt(json!("arn:aws:s3:::b*")),
+        Verdict::NewAllowsMore,
+    );
+    assert!(!c
+        .new_allows
+        .as_ref()
+        .unwrap()
+        .request
+        .resource
+        .starts_with("arn:aws:s3:::b/"));
     expect(
         doc(json!([{"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::secret/*"}])),
         doc(json!([
@@ -291,12 +458,28 @@ fn resources_and_not_resource() {
         Verdict::Equivalent,
     );
     // resource matching is case-sensitive
-    expect(stmt(json!("arn:aws:s3:::B")), stmt(json!("arn:aws:s3:::b")), Verdict::Incomparable);
+    expect(
+        stmt(json!("arn:aws:s3:::B")),
+        stmt(json!("arn:aws:s3:::b")),
+        Verdict::Incomparable,
+    );
     // a `*` ending its segment crosses `:`, others do not
-    let c = expect(stmt(json!("arn:aws:s3:::b/*/x")), stmt(json!("arn:aws:s3:::b/*")), Verdict::NewAllowsMore);
+    let c = expect(
+        stmt(json!("arn:aws:s3:::b/*/x")),
+        stmt(json!("arn:aws:s3:::b/*")),
+        Verdict::NewAllowsMore,
+    );
     let _ = c;
-    expect(stmt(json!("arn:aws:logs:*:*:x")), stmt(json!("arn:aws:logs:*")), Verdict::NewAllowsMore);
-    expect(stmt(json!("arn:aws:logs:*")), stmt(json!(["arn:aws:logs:*:*:*", "arn:aws:logs:*"])), Verdict::Equivalent);
+    expect(
+        stmt(json!("arn:aws:logs:*:*:x")),
+        stmt(json!("arn:aws:logs:*")),
+        Verdict::NewAllowsMore,
+    );
+    expect(
+        stmt(json!("arn:aws:logs:*")),
+        stmt(json!(["arn:aws:logs:*:*:*", "arn:aws:logs:*"])),
+        Verdict::Equivalent,
+    );
 }
 
 #[test]
@@ -310,16 +493,26 @@ fn deny_wins_and_documents_combine() {
         Verdict::Equivalent,
     );
     let a = doc(json!([{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]));
-    let b = doc(json!([{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::x"}]));
+    let b =
+        doc(json!([{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::x"}]));
     let merged = doc(json!([
         {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::x"},
         {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}
     ]));
     let c = compare_docs(&[a.clone(), b], &[merged]);
     assert_eq!(c.verdict, Verdict::Equivalent);
-    let c = compare_docs(&[a.clone()], &[a.clone(), doc(json!([{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]))]);
+    let c = compare_docs(
+        std::slice::from_ref(&a),
+        &[
+            a.clone(),
+            doc(json!([{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}])),
+        ],
+    );
     assert_eq!(c.verdict, Verdict::NoNewAccess);
-    assert_eq!(c.old_allows.as_ref().unwrap().request.action, "s3:getobject");
+    assert_eq!(
+        c.old_allows.as_ref().unwrap().request.action,
+        "s3:getobject"
+    );
 }
 
 #[test]
@@ -337,6 +530,9 @@ fn rewrites_are_equivalent() {
     for (name, m) in support::mutations(&d) {
         let c = compare(d.clone(), m);
         assert_ne!(c.verdict, Verdict::Equivalent, "{name}");
-        assert!(!matches!(c.verdict, Verdict::Unknown { .. }), "{name}: {c:?}");
+        assert!(
+            !matches!(c.verdict, Verdict::Unknown { .. }),
+            "{name}: {c:?}"
+        );
     }
 }

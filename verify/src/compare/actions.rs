@@ -72,12 +72,7 @@ pub(crate) fn find(
     if let Some(case) = ground.cases.iter().find(|c| c.literals.is_empty()) {
         return Ok(Some(case.candidate.clone()));
     }
-    let t = std::time::Instant::now();
-    let found = q.case(&ground)?;
-    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-        eprintln!("  ground: {} cases, {} languages, {:?} in {:?}; {} symbolic, {} complements, not {} ({} NotAction), must {:?}", ground.cases.len(), ground.languages.len(), found, t.elapsed(), symbolic.len(), complements.len(), not.len(), not.iter().filter(|n| n.not_action).count(), must.map(|m| m.len()));
-    }
-    if let Some(x) = found {
+    if let Some(x) = q.case(&ground)? {
         return Ok(Some(x));
     }
     // with nothing required besides the pattern and only `Action` statements to avoid,
@@ -87,7 +82,9 @@ pub(crate) fn find(
         Statement::new(
             Effect::Allow,
             false,
-            not.iter().flat_map(|n| n.patterns.iter().cloned()).collect(),
+            not.iter()
+                .flat_map(|n| n.patterns.iter().cloned())
+                .collect(),
             serde_json::Map::new(),
         )
     });

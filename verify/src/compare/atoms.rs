@@ -1,5 +1,5 @@
 //! The string atoms of the encoding and how a model's choice of them is decided in Rust
-//! (crate docs, "Comparing policies"). Z3 sees only Booleans for them:
+//! (the `compare` module docs). Z3 sees only Booleans for them:
 //!
 //! * [`Member`]: a string (the resource, a key's value slot, a declared unknown) is in a
 //!   union of globs;
@@ -84,7 +84,10 @@ impl<'c> Atoms<'c> {
         let mut language: Language = globs.to_vec();
         language.sort();
         language.dedup();
-        if language.iter().any(|t| t.as_slice() == [Tok::Star(Class::Any)]) {
+        if language
+            .iter()
+            .any(|t| t.as_slice() == [Tok::Star(Class::Any)])
+        {
             return Bool::from_bool(ctx, true);
         }
         if language.is_empty() {
@@ -196,16 +199,6 @@ const CANDIDATES: usize = 3;
 const COMBINATIONS: usize = 64;
 
 fn solve(cons: &[Con], other: char) -> (Solved, BTreeMap<String, usize>) {
-    let t = std::time::Instant::now();
-    let r = solve_inner(cons, other);
-    if std::env::var_os("IAM_REFINE_DEBUG2").is_some() {
-        let kind = match &r.0 { Solved::Words(_) => "words", Solved::Empty => "empty", Solved::TooBig => "toobig" };
-        eprintln!("  solve {} constraints: {kind} in {:?}", cons.len(), t.elapsed());
-    }
-    r
-}
-
-fn solve_inner(cons: &[Con], other: char) -> (Solved, BTreeMap<String, usize>) {
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for c in cons {
         let vars: Vec<&String> = match c {
@@ -294,7 +287,11 @@ impl<'c> Ctx<'_, 'c> {
     /// The constraints of `lits`: patterns substituted with `values` (by variable), or
     /// when `values` is `None` over-approximated (positive ones by "a variable is any
     /// string", negative ones left out).
-    fn constraints(&self, lits: &[Lit], values: Option<&BTreeMap<String, String>>) -> Vec<(Lit, Con)> {
+    fn constraints(
+        &self,
+        lits: &[Lit],
+        values: Option<&BTreeMap<String, String>>,
+    ) -> Vec<(Lit, Con)> {
         let mut out = Vec::new();
         for &lit in lits {
             match lit {
@@ -330,7 +327,11 @@ impl<'c> Ctx<'_, 'c> {
     }
 
     fn empty(&self, lits: &[Lit], values: Option<&BTreeMap<String, String>>) -> bool {
-        let cons: Vec<Con> = self.constraints(lits, values).into_iter().map(|(_, c)| c).collect();
+        let cons: Vec<Con> = self
+            .constraints(lits, values)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
         matches!(solve(&cons, self.other).0, Solved::Empty)
     }
 
@@ -382,7 +383,11 @@ impl<'c> Ctx<'_, 'c> {
     }
 
     /// The strings of one group of connected atoms.
-    fn group(&self, lits: &[Lit], chosen: &mut BTreeMap<String, String>) -> Result<(), Decision<'c>> {
+    fn group(
+        &self,
+        lits: &[Lit],
+        chosen: &mut BTreeMap<String, String>,
+    ) -> Result<(), Decision<'c>> {
         let has_patterns = lits.iter().any(|l| matches!(l, Lit::Pattern(..)));
         // two patterns that are the same text once the model fixes what it fixes match
         // the same strings whatever the values: they cannot be set apart
@@ -406,13 +411,20 @@ impl<'c> Ctx<'_, 'c> {
         if let Some(pair) = self.empty_pair(lits) {
             return Err(Decision::Learned(vec![self.clause(&pair)]));
         }
-        let cons: Vec<Con> = self.constraints(lits, None).into_iter().map(|(_, c)| c).collect();
+        let cons: Vec<Con> = self
+            .constraints(lits, None)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
         match solve(&cons, self.other) {
             (Solved::TooBig, names) => {
-                return Err(self.undecided(lits, format!(
-                    "the strings {:?} need more than {STATES} search states",
-                    names.keys().collect::<Vec<_>>()
-                )))
+                return Err(self.undecided(
+                    lits,
+                    format!(
+                        "the strings {:?} need more than {STATES} search states",
+                        names.keys().collect::<Vec<_>>()
+                    ),
+                ))
             }
             (Solved::Empty, _) => {
                 let core = self.core(lits, None);
@@ -442,13 +454,23 @@ impl<'c> Ctx<'_, 'c> {
             let own: Vec<&Member<'c>> = lits
                 .iter()
                 .filter_map(|l| match l {
-                    Lit::Member(i, _) if self.atoms.members[*i].var == *var => Some(&self.atoms.members[*i]),
+                    Lit::Member(i, _) if self.atoms.members[*i].var == *var => {
+                        Some(&self.atoms.members[*i])
+                    }
                     _ => None,
                 })
                 .collect();
             let truth = |m: &Member<'c>| self.truth(&m.holds);
-            let pos: Vec<&[Vec<Tok>]> = own.iter().filter(|m| truth(m)).map(|m| m.language.as_slice()).collect();
-            let neg: Vec<&[Vec<Tok>]> = own.iter().filter(|m| !truth(m)).map(|m| m.language.as_slice()).collect();
+            let pos: Vec<&[Vec<Tok>]> = own
+                .iter()
+                .filter(|m| truth(m))
+                .map(|m| m.language.as_slice())
+                .collect();
+            let neg: Vec<&[Vec<Tok>]> = own
+                .iter()
+                .filter(|m| !truth(m))
+                .map(|m| m.language.as_slice())
+                .collect();
             let mut words = match strings::find_many(&pos, &neg, self.other, STATES, CANDIDATES) {
                 Many::Words(w) => w,
                 Many::TooBig => Vec::new(),
@@ -496,7 +518,10 @@ impl<'c> Ctx<'_, 'c> {
                 k += 1;
             }
         }
-        Err(self.undecided(lits, format!("more than {COMBINATIONS} combinations of values for policy variables")))
+        Err(self.undecided(
+            lits,
+            format!("more than {COMBINATIONS} combinations of values for policy variables"),
+        ))
     }
 
     /// Two literals of `lits` about one string that cannot hold together, if any.
@@ -506,7 +531,10 @@ impl<'c> Ctx<'_, 'c> {
                 Lit::Member(i, _) => Some(self.atoms.members[i].var.as_str()),
                 // a default changes the over-approximation from model to model: not cached
                 Lit::Pattern(i, true)
-                    if self.atoms.patterns[i].values.values().all(|v| v.default.is_none()) =>
+                    if self.atoms.patterns[i]
+                        .values
+                        .values()
+                        .all(|v| v.default.is_none()) =>
                 {
                     Some(self.atoms.patterns[i].subject.as_str())
                 }
@@ -578,7 +606,10 @@ pub(crate) fn decide<'c>(
         lits.push((Lit::Member(i, c.truth(&m.holds)), vec![m.var.clone()]));
     }
     for (i, e) in atoms.equals.iter().enumerate() {
-        lits.push((Lit::Equal(i, c.truth(&e.holds)), vec![e.a.clone(), e.b.clone()]));
+        lits.push((
+            Lit::Equal(i, c.truth(&e.holds)),
+            vec![e.a.clone(), e.b.clone()],
+        ));
     }
     for (i, p) in atoms.patterns.iter().enumerate() {
         let Some((_, open)) = c.pattern_values(p) else {
@@ -606,7 +637,10 @@ pub(crate) fn decide<'c>(
     }
     for (_, vars) in &lits {
         for w in vars.windows(2) {
-            let (a, b) = (root(&mut parent, names[&w[0]]), root(&mut parent, names[&w[1]]));
+            let (a, b) = (
+                root(&mut parent, names[&w[0]]),
+                root(&mut parent, names[&w[1]]),
+            );
             parent[a] = b;
         }
     }

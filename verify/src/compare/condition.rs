@@ -249,8 +249,6 @@ pub(crate) struct Cond {
     /// The key, ASCII lower-cased, and as written.
     pub key: String,
     pub key_written: String,
-    /// The values as written (text of strings, numbers and booleans).
-    pub raw: Vec<String>,
     /// The operator and values, or why they are not modelled.
     pub body: Result<(Operator, Values), String>,
     /// A canonical text: operator, key and the set of values (order and repeats do not
@@ -286,7 +284,9 @@ pub(crate) fn parse_conditions(
         };
         for (key, values) in keys {
             if key.is_empty() {
-                return Err(format!("`Condition` operator `{operator}` has an empty key"));
+                return Err(format!(
+                    "`Condition` operator `{operator}` has an empty key"
+                ));
             }
             let raw: Vec<String> = match values {
                 Value::Array(items) => items
@@ -309,7 +309,10 @@ pub(crate) fn parse_conditions(
                 "{operator}\u{1}{}\u{1}{}\u{1}{}",
                 key.to_ascii_lowercase(),
                 u8::from(variables),
-                set.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\u{2}")
+                set.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\u{2}")
             );
             let body = Operator::parse(operator).and_then(|op| {
                 read_values(op, &raw, v2012, unknowns)
@@ -320,7 +323,6 @@ pub(crate) fn parse_conditions(
                 operator: operator.clone(),
                 key: key.to_ascii_lowercase(),
                 key_written: key.clone(),
-                raw,
                 body,
                 canonical,
             });
@@ -335,7 +337,11 @@ fn read_values(
     v2012: bool,
     unknowns: &BTreeSet<String>,
 ) -> Result<Values, String> {
-    fn all<T>(raw: &[String], what: &str, read: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, String> {
+    fn all<T>(
+        raw: &[String],
+        what: &str,
+        read: impl Fn(&str) -> Option<T>,
+    ) -> Result<Vec<T>, String> {
         raw.iter()
             .map(|r| read(r).ok_or_else(|| format!("`{r}` is not {what}")))
             .collect()
@@ -444,8 +450,12 @@ mod tests {
     #[test]
     fn canonical_ignores_order_and_repeats() {
         let none = BTreeSet::new();
-        let a = parse_conditions(&json!({"StringEquals": {"K": ["b", "a", "a"]}}), true, &none)
-            .unwrap();
+        let a = parse_conditions(
+            &json!({"StringEquals": {"K": ["b", "a", "a"]}}),
+            true,
+            &none,
+        )
+        .unwrap();
         let b = parse_conditions(&json!({"StringEquals": {"k": ["a", "b"]}}), true, &none).unwrap();
         assert_eq!(a[0].canonical, b[0].canonical);
     }

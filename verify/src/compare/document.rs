@@ -17,7 +17,6 @@ use crate::policy::{first_unsupported, Effect, Pattern, Statement};
 #[derive(Clone, Debug)]
 pub(crate) struct Stmt {
     pub place: Place,
-    pub sid: Option<String>,
     pub effect: Effect,
     /// The action part: patterns (as written and normalised) and whether it is `NotAction`.
     pub action: Statement,
@@ -37,7 +36,11 @@ impl Stmt {
         let mut resources: Vec<&str> = self.resources.iter().map(|t| t.raw.as_str()).collect();
         resources.sort_unstable();
         resources.dedup();
-        let mut conditions: Vec<&str> = self.conditions.iter().map(|c| c.canonical.as_str()).collect();
+        let mut conditions: Vec<&str> = self
+            .conditions
+            .iter()
+            .map(|c| c.canonical.as_str())
+            .collect();
         conditions.sort_unstable();
         conditions.dedup();
         let variables = self.v2012 && resources.iter().any(|r| r.contains("${"));
@@ -53,7 +56,12 @@ impl Stmt {
     /// What identifies the action part as a language: `NotAction` or not, and the set of
     /// normalised patterns.
     pub fn action_key(&self) -> String {
-        let mut patterns: Vec<&str> = self.action.patterns.iter().map(|p| p.low.as_str()).collect();
+        let mut patterns: Vec<&str> = self
+            .action
+            .patterns
+            .iter()
+            .map(|p| p.low.as_str())
+            .collect();
         patterns.sort_unstable();
         patterns.dedup();
         format!(
@@ -167,8 +175,12 @@ fn strings<'v>(
         Value::Array(items) => items
             .iter()
             .map(|item| {
-                item.as_str()
-                    .ok_or_else(|| bad(format!("`{element}` entries must be strings, got {}", brief(item))))
+                item.as_str().ok_or_else(|| {
+                    bad(format!(
+                        "`{element}` entries must be strings, got {}",
+                        brief(item)
+                    ))
+                })
             })
             .collect(),
         other => Err(bad(format!(
@@ -237,7 +249,9 @@ fn read_statement(
             });
         }
         let text = Text::parse(entry, false, unknowns);
-        if let Some(Piece::Unknown(name)) = text.pieces.iter().find(|p| matches!(p, Piece::Unknown(_))) {
+        if let Some(Piece::Unknown(name)) =
+            text.pieces.iter().find(|p| matches!(p, Piece::Unknown(_)))
+        {
             unmodelled.push(format!(
                 "{place}: `{element}` entry `{entry}` holds the declared unknown `{name}` \
                  (unknowns are modelled in resources and string values only)"
@@ -246,7 +260,11 @@ fn read_statement(
         patterns.push(Pattern::new(entry));
     }
     let (not_resource, resources) = one_of(object, "Resource", "NotResource", place)?;
-    let resource_element = if not_resource { "NotResource" } else { "Resource" };
+    let resource_element = if not_resource {
+        "NotResource"
+    } else {
+        "Resource"
+    };
     let resources = strings(resources, resource_element, place)?
         .into_iter()
         .map(|r| Text::parse(r, v2012, unknowns))
@@ -255,13 +273,8 @@ fn read_statement(
         None => Vec::new(),
         Some(block) => parse_conditions(block, v2012, unknowns).map_err(bad)?,
     };
-    let sid = match object.get("Sid") {
-        Some(Value::String(s)) => Some(s.clone()),
-        _ => None,
-    };
     Ok(Stmt {
         place,
-        sid,
         effect,
         action: Statement::new(effect, not_action, patterns, Map::new()),
         not_resource,
@@ -283,12 +296,30 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_identity_policy() {
         for (doc, words) in [
-            (json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}}), "Principal"),
-            (json!({"Statement": {"Effect": "Allow", "Action": "*"}}), "neither `Resource`"),
-            (json!({"Statement": {"Effect": "Allow", "Resource": "*"}}), "neither `Action`"),
-            (json!({"Statement": {"Effect": "allow", "Action": "*", "Resource": "*"}}), "`Effect`"),
-            (json!({"Version": "2012-10-18", "Statement": []}), "`Version`"),
-            (json!({"Statement": {"Effect": "Allow", "Action": "s3:Get\u{e9}", "Resource": "*"}}), "contains"),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}}),
+                "Principal",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*"}}),
+                "neither `Resource`",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Resource": "*"}}),
+                "neither `Action`",
+            ),
+            (
+                json!({"Statement": {"Effect": "allow", "Action": "*", "Resource": "*"}}),
+                "`Effect`",
+            ),
+            (
+                json!({"Version": "2012-10-18", "Statement": []}),
+                "`Version`",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "s3:Get\u{e9}", "Resource": "*"}}),
+                "contains",
+            ),
             (json!([]), "JSON object"),
         ] {
             let err = read(doc).err().unwrap().to_string();
@@ -308,8 +339,10 @@ mod tests {
         assert!(s.v2012 && s.not_resource && s.action.not_action);
         assert!(!s.resources[0].is_ground());
         assert_eq!(s.conditions.len(), 1);
-        let old = read(json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${aws:username}"}}))
-            .unwrap();
+        let old = read(
+            json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${aws:username}"}}),
+        )
+        .unwrap();
         assert!(old.statements[0].resources[0].is_ground());
     }
 }

@@ -1,5 +1,5 @@
 //! The encoding of "a statement's resource part and condition hold" over symbolic requests
-//! (crate docs, "Comparing policies"): Booleans for the request's strings' atoms
+//! (the `compare` module docs): Booleans for the request's strings' atoms
 //! ([`super::atoms`], decided in Rust), integers for numbers and dates, bit-vectors for
 //! addresses, an index for binary values, a presence Boolean per value slot, and a fresh
 //! Boolean for every construct that is read but not modelled.
@@ -11,6 +11,7 @@ use z3::ast::{Ast, Bool, Int, BV};
 use super::atoms::{Atoms, Shape, Value};
 use super::condition::{ArnValue, Base, Cmp, Cond, Family, Operator, SetOp, Values};
 use super::document::Stmt;
+use super::error::Place;
 use super::patterns::{self, Mode};
 use super::rx::Tok;
 use super::text::{Piece, Text};
@@ -21,9 +22,20 @@ use super::values::{date_bounds, mask4, mask6, Cidr, Decimal};
 pub(crate) enum Val<'c> {
     /// A string: atoms about `{key}#{slot}`.
     Text,
-    Number { ok: Bool<'c>, scaled: Int<'c> },
-    Date { ok: Bool<'c>, ms: Int<'c> },
-    Ip { v4: Bool<'c>, v6: Bool<'c>, a4: BV<'c>, a6: BV<'c> },
+    Number {
+        ok: Bool<'c>,
+        scaled: Int<'c>,
+    },
+    Date {
+        ok: Bool<'c>,
+        ms: Int<'c>,
+    },
+    Ip {
+        v4: Bool<'c>,
+        v6: Bool<'c>,
+        a4: BV<'c>,
+        a6: BV<'c>,
+    },
     /// Index of the `BinaryEquals` constant the value decodes to; the number of constants
     /// for "something else".
     Binary(Int<'c>),
@@ -64,6 +76,8 @@ pub(crate) struct Encoder<'c, 'u> {
     /// Constraints that hold of every request: the value domains.
     pub defs: Vec<Bool<'c>>,
     bodies: HashMap<String, Bool<'c>>,
+    /// The statement being encoded (named in the reasons of opaque constructs).
+    at: Option<Place>,
 }
 
 fn and<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
@@ -94,15 +108,12 @@ impl<'c, 'u> Encoder<'c, 'u> {
             opaque_ids: HashMap::new(),
             defs: Vec::new(),
             bodies: HashMap::new(),
+            at: None,
         }
     }
 
     pub fn ctx(&self) -> &'c z3::Context {
         self.ctx
-    }
-
-    fn t(&self) -> Bool<'c> {
-        Bool::from_bool(self.ctx, true)
     }
 
     fn f(&self) -> Bool<'c> {
@@ -115,7 +126,12 @@ impl<'c, 'u> Encoder<'c, 'u> {
             return self.opaque[i].0.clone();
         }
         let b = Bool::fresh_const(self.ctx, "opaque");
-        self.opaque_ids.insert(canonical.to_string(), self.opaque.len());
+        let reason = match self.at {
+            Some(place) => format!("{place}: {reason}"),
+            None => reason,
+        };
+        self.opaque_ids
+            .insert(canonical.to_string(), self.opaque.len());
         self.opaque.push((b.clone(), reason));
         b
     }
@@ -205,11 +221,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
     /// Why a text cannot be encoded (a variable of a key that is not modelled), if so.
     fn text_unmodelled(&self, pieces: &[Piece]) -> Option<String> {
         pieces.iter().find_map(|p| match p {
-            Piece::Var(v) => self
-                .uni
-                .keys
-                .get(&v.key)
-                .and_then(|k| k.unmodelled.clone()),
+            Piece::Var(v) => self.uni.keys.get(&v.key).and_then(|k| k.unmodelled.clone()),
             _ => None,
         })
     }
@@ -306,9 +318,9 @@ impl<'c, 'u> Encoder<'c, 'u> {
                 }
             }
             let (values, defined) = self.values(&text.pieces);
-            let like = self
-                .atoms
-                .pattern(self.ctx, subject, Shape::Text(mode), &text.pieces, values);
+            let like =
+                self.atoms
+                    .pattern(self.ctx, subject, Shape::Text(mode), &text.pieces, values);
             parts.push(Bool::and(self.ctx, &[&defined, &like]));
         }
         if !ground.is_empty() {
@@ -322,6 +334,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
         if let Some(b) = self.bodies.get(key) {
             return b.clone();
         }
+        self.at = Some(stmt.place);
         let context = if stmt.v2012 { "res2012" } else { "res2008" };
         let resources: Vec<&Text> = stmt.resources.iter().collect();
         let mut matched = self.texts(RESOURCE, &resources, Mode::Resource, context);
@@ -368,10 +381,19 @@ impl<'c, 'u> Encoder<'c, 'u> {
             .map(|(i, s)| (s.present.clone(), i))
             .collect();
         if let Values::Null(flags) = values {
-            let present = or(self.ctx, &slots.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
+            let present = or(
+                self.ctx,
+                &slots.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+            );
             let parts: Vec<Bool<'c>> = flags
                 .iter()
-                .map(|&absent| if absent { present.not() } else { present.clone() })
+                .map(|&absent| {
+                    if absent {
+                        present.not()
+                    } else {
+                        present.clone()
+                    }
+                })
                 .collect();
             return or(self.ctx, &parts);
         }
@@ -413,14 +435,24 @@ impl<'c, 'u> Encoder<'c, 'u> {
             // a key's kind comes from its operators: these cannot happen
             _ => self.opaque(
                 &cond.canonical,
-                format!("`{}` on key `{}` of the other kind", cond.operator, cond.key_written),
+                format!(
+                    "`{}` on key `{}` of the other kind",
+                    cond.operator, cond.key_written
+                ),
             ),
         }
     }
 
     /// Some policy value compares true with the value of `key`'s slot `i` (the positive
     /// comparison of the operator).
-    fn any(&mut self, key: &str, i: usize, op: &Operator, values: &Values, canonical: &str) -> Bool<'c> {
+    fn any(
+        &mut self,
+        key: &str,
+        i: usize,
+        op: &Operator,
+        values: &Values,
+        canonical: &str,
+    ) -> Bool<'c> {
         let val = match self.keys.get(key).and_then(|s| s.get(i)) {
             Some(slot) => match &slot.val {
                 Val::Text => Val::Text,
@@ -469,8 +501,13 @@ impl<'c, 'u> Encoder<'c, 'u> {
                 let mut parts = Vec::new();
                 let mut ground = Vec::new();
                 for a in arns {
-                    if a.tail.iter().all(|p| matches!(p, Piece::Text(_) | Piece::Char(_))) {
-                        ground.push(patterns::arn(&a.head, &a.tail, &self.uni.alphabet, &|_| None));
+                    if a.tail
+                        .iter()
+                        .all(|p| matches!(p, Piece::Text(_) | Piece::Char(_)))
+                    {
+                        ground.push(patterns::arn(&a.head, &a.tail, &self.uni.alphabet, &|_| {
+                            None
+                        }));
                     } else {
                         parts.push(self.arn(&subject, a));
                     }
@@ -485,7 +522,8 @@ impl<'c, 'u> Encoder<'c, 'u> {
                 let parts: Vec<Bool<'c>> = ds
                     .iter()
                     .map(|d| {
-                        let c = Int::from_str(ctx, &d.scaled(scale)).unwrap_or_else(|| Int::from_i64(ctx, 0));
+                        let c = Int::from_str(ctx, &d.scaled(scale))
+                            .unwrap_or_else(|| Int::from_i64(ctx, 0));
                         Bool::and(ctx, &[ok, &compare_int(scaled, op_cmp(op), &c)])
                     })
                     .collect();
@@ -494,7 +532,12 @@ impl<'c, 'u> Encoder<'c, 'u> {
             (Val::Date { ok, ms }, Values::Date(ts)) => {
                 let parts: Vec<Bool<'c>> = ts
                     .iter()
-                    .map(|&t| Bool::and(ctx, &[ok, &compare_int(ms, op_cmp(op), &Int::from_i64(ctx, t))]))
+                    .map(|&t| {
+                        Bool::and(
+                            ctx,
+                            &[ok, &compare_int(ms, op_cmp(op), &Int::from_i64(ctx, t))],
+                        )
+                    })
                     .collect();
                 or(ctx, &parts)
             }
@@ -506,7 +549,11 @@ impl<'c, 'u> Encoder<'c, 'u> {
                             if len == 0 {
                                 v4.clone()
                             } else {
-                                let want = BV::from_u64(ctx, u64::from((net & mask4(len)) >> (32 - len)), len);
+                                let want = BV::from_u64(
+                                    ctx,
+                                    u64::from((net & mask4(len)) >> (32 - len)),
+                                    len,
+                                );
                                 Bool::and(ctx, &[v4, &a4.extract(31, 32 - len)._eq(&want)])
                             }
                         }
@@ -544,9 +591,13 @@ impl<'c, 'u> Encoder<'c, 'u> {
             return self.opaque(&canonical, reason);
         }
         let (values, defined) = self.values(&a.tail);
-        let like = self
-            .atoms
-            .pattern(self.ctx, subject, Shape::Arn(a.head.clone()), &a.tail, values);
+        let like = self.atoms.pattern(
+            self.ctx,
+            subject,
+            Shape::Arn(a.head.clone()),
+            &a.tail,
+            values,
+        );
         Bool::and(self.ctx, &[&defined, &like])
     }
 }
@@ -574,7 +625,10 @@ pub(crate) fn int_text(i: &Int<'_>) -> Option<String> {
     let text = text.trim();
     if let Some(inner) = text.strip_prefix("(-").and_then(|t| t.strip_suffix(')')) {
         let inner = inner.trim();
-        return inner.bytes().all(|b| b.is_ascii_digit()).then(|| format!("-{inner}"));
+        return inner
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| format!("-{inner}"));
     }
     (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.to_string())
 }

@@ -119,9 +119,7 @@ fn matches(stmt: &Stmt, c: &Concrete<'_>) -> Tri {
     } else {
         resource
     };
-    Tri::and(
-        std::iter::once(resource).chain(stmt.conditions.iter().map(|cond| condition(cond, c))),
-    )
+    Tri::and(std::iter::once(resource).chain(stmt.conditions.iter().map(|cond| condition(cond, c))))
 }
 
 /// A pattern character after substitution.
@@ -284,7 +282,9 @@ fn compare(op: &Operator, values: &Values, v: &str, c: &Concrete<'_>) -> Vec<Tri
         }
         (Base::Binary, Values::Binary(bs)) => {
             let x = parse_base64(v);
-            bs.iter().map(|b| Tri::from(x.as_ref() == Some(b))).collect()
+            bs.iter()
+                .map(|b| Tri::from(x.as_ref() == Some(b)))
+                .collect()
         }
         (Base::Ip, Values::Ip(cidrs)) => {
             let x = Address::parse(v);
@@ -293,7 +293,9 @@ fn compare(op: &Operator, values: &Values, v: &str, c: &Concrete<'_>) -> Vec<Tri
                 .map(|cidr| Tri::from(x.is_some_and(|a| a.within(*cidr))))
                 .collect()
         }
-        _ => vec![Tri::Unknown("an operator with values of another type".to_string())],
+        _ => vec![Tri::Unknown(
+            "an operator with values of another type".to_string(),
+        )],
     }
 }
 
@@ -343,7 +345,11 @@ mod tests {
     #[test]
     fn segment_glob() {
         assert!(glob(&pat("arn:aws:s3:::b/*"), "arn:aws:s3:::b/a:b", true));
-        assert!(!glob(&pat("arn:aws:s3:::b/*/x"), "arn:aws:s3:::b/a:b/x", true));
+        assert!(!glob(
+            &pat("arn:aws:s3:::b/*/x"),
+            "arn:aws:s3:::b/a:b/x",
+            true
+        ));
         assert!(glob(&pat("a*:c"), "ab:x:c", true));
         assert!(!glob(&pat("a?c"), "a:c", true));
         assert!(glob(&pat("a?c"), "a:c", false));

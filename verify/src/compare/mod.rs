@@ -1,4 +1,171 @@
-//! Comparing policies over whole requests (issue 18): DOCS PLACEHOLDER
+//! Comparing policies over whole requests (issue 18): is every request NEW allows also
+//! allowed by OLD, and conversely? With a concrete request as witness for each direction
+//! that fails, re-checked before it is handed out.
+//!
+//! # Semantics
+//!
+//! [`docs/semantics.md`](https://github.com/iam-refine/iam-refine/blob/main/docs/semantics.md)
+//! is the specification, shared with the concrete evaluator of the library (`iam-refine`,
+//! `src/request/`), which shares no code with this module. In short: a request is an action,
+//! a resource and a context (key → one value, or a list of values); a side (several
+//! documents) allows it when some `Allow` statement matches and no `Deny` statement does; a
+//! statement matches when its `Action` / `NotAction`, `Resource` / `NotResource` and
+//! `Condition` all hold. Actions are case-insensitive globs; resources case-sensitive globs
+//! with the ARN segment rule (a `*` that ends its segment, followed by `:` or the end,
+//! crosses `:`, every other wildcard does not); conditions as AWS documents them, every
+//! operator family, `...IfExists`, `ForAnyValue:` / `ForAllValues:`, `Null`, and AWS's rules
+//! for absent keys and negated operators; policy variables (`Version` 2012-10-17) and
+//! declared unknowns are values, not text. `Principal` / `NotPrincipal` is refused
+//! ([`CompareError::Statement`]). This module reads the documents itself
+//! (`document.rs`, `condition.rs`, `text.rs`, `values.rs`).
+//!
+//! The **universe** of a comparison is every request over every string (action, resource,
+//! every text value) whose context holds the keys the policies mention, each with the kind
+//! its operators give it (a key used only with plain operators, `Null` or as a variable is
+//! single-valued; only with set operators and `Null`, multivalued), plus every value of
+//! every declared unknown. A key used both ways, or read as two types (text and number,
+//! ...), is not modelled: conditions on it are opaque (below). Keys no policy mentions
+//! cannot change a decision.
+//!
+//! A construct that is read but not modelled — an operator AWS does not document, a policy
+//! value that does not parse for its operator, a key of two kinds or types, a case-
+//! insensitive comparison with a variable, a variable inside an ARN value's first five
+//! components — is an **opaque Boolean**: a fresh variable per distinct construct (the same
+//! construct on both sides is the same variable). A proof over free Booleans is a proof
+//! whatever the constructs' values; a request the search finds is handed out only if the
+//! direct evaluation decides it without them; otherwise the verdict is
+//! [`Verdict::Unknown`], naming them. A declared unknown in an `Action`, and a spent budget,
+//! make it Unknown too. Unknown is never a pass.
+//!
+//! # The encoding
+//!
+//! Each direction ("a request NEW allows and OLD denies") is one question; the other
+//! direction swaps the sides.
+//!
+//! * **Groups.** Statements are grouped by their *body*: the resource part and the
+//!   condition, canonically (patterns and values as sets, condition blocks in any order;
+//!   `Version` only where a text holds `${`). Equal bodies are the same formula over
+//!   requests. **Syntactic check**: if for every group NEW's Allow actions are among OLD's
+//!   Allow actions of the same group, and OLD's Deny actions among NEW's Deny actions (each
+//!   an action-language containment, asked with the refinement prover's machinery below),
+//!   the direction holds: a request NEW allows is allowed by a NEW statement of some group,
+//!   whose body holds, so an OLD Allow statement of that group allows it, and an OLD Deny
+//!   statement that would deny it has a NEW counterpart that would too. Reordered, split,
+//!   merged and duplicated statements are proved here, without a solver query.
+//! * **Atoms.** Otherwise Z3 is asked for an assignment of Booleans `Φ = allow_NEW ∧
+//!   ¬allow_OLD`, where `allow = (∨_g allow_g ∧ body_g) ∧ ¬(∨_g deny_g ∧ body_g)` and
+//!   `allow_g` is the disjunction of one *action atom* per statement's action part ("the
+//!   action is in its language"). A body is built from *string atoms* (`atoms.rs`: "this
+//!   string is in this union of globs", "these two strings are equal", "this string matches
+//!   this text around variables"; the strings are the resource, each value slot of a text
+//!   key and each declared unknown), integers (numbers scaled by `10^(D+1)`, `D` the most
+//!   fraction digits of any numeric constant; dates in milliseconds within the instants a
+//!   date text can name), 32- and 128-bit vectors (addresses, each CIDR a prefix
+//!   comparison), an index for binary values (which `BinaryEquals` constant, or another),
+//!   a presence Boolean and an "it parses" Boolean per slot, and opaque Booleans. Each
+//!   operator is encoded as docs/semantics.md §4–§5 state it (absent keys, `IfExists`, NOR
+//!   for negated operators, `ForAnyValue` / `ForAllValues` over the slots). Z3 sees no
+//!   string and no regular expression: only Booleans, linear integer arithmetic and
+//!   bit-vectors (all in Z3 4.8.12's C API; its string solver takes tens of milliseconds for
+//!   the smallest membership).
+//! * **Search** (counterexample-guided). For a model of `Φ`:
+//!   1. the string atoms as the model sets them are decided in Rust (`strings.rs`, a
+//!      breadth-first search over the product of the globs' automata, equalities as classes
+//!      that must share a string, disequalities by backtracking over enough candidates per
+//!      class): strings that make every atom hold as set, or a *string fact* — the negation
+//!      of a minimal set of the atoms that cannot hold together (pairs first) — added to Z3;
+//!   2. with the bodies that hold in the model, the *action question*: an action in some
+//!      NEW Allow statement of an active group, in no NEW Deny statement of one, and in no
+//!      OLD Allow statement of one unless in an OLD Deny statement of one, asked as the
+//!      refinement prover asks containments (`actions.rs`: literal patterns as ground
+//!      queries, wildcard patterns behind their literal prefix, with cover hints); if there
+//!      is none, an *action fact* — "no action is in some of these statements and in none of
+//!      those" over the action atoms, with the statements that do not matter dropped — is
+//!      added to Z3; if there is one, that action, the strings and the model's values are
+//!      the request, re-checked (below).
+//!
+//!   Unsat ends the direction: it holds. An undecided query (budget, string search over
+//!   its cap, a pattern with variables neither satisfied by the candidate values tried nor
+//!   refuted by its over-approximation) makes it Unknown unless a witness turns up.
+//! * **Patterns around variables.** `arn:aws:s3:::${aws:username}/*` is one atom about the
+//!   resource and the string of `aws:username`. For a model, the variables' values are tried
+//!   among a few candidates (the shortest strings their own atoms allow, and one no text
+//!   writes), each making the patterns ground; a proof that no values work uses the
+//!   over-approximation "each variable is any string" (a superset of every substitution; a
+//!   negated pattern is left out), which is sound, and the rule that two patterns equal
+//!   once the model fixes what it fixes (an absent variable's default) match the same
+//!   strings. A `*` before a variable ends its segment when the value starts with `:`
+//!   (segments are read after substitution).
+//! * **Witnesses** ([`Witness`]): the request in the JSON form of docs/semantics.md §1,
+//!   the values assumed for declared unknowns, and the arguments of
+//!   `aws iam simulate-custom-policy`. Numbers are written as decimals, dates as ISO 8601
+//!   (or epoch seconds beyond year 9999), addresses by `std::net`, binary values as
+//!   canonical base64, so the readers of §5 accept them back. Keys the decision does not
+//!   need are dropped (up to 64 keys).
+//!
+//! # Why a verdict can be trusted
+//!
+//! *Every real request satisfies what Z3 is given.* Take any request of the universe that
+//! NEW allows and OLD denies, and set every atom to its truth for that request, every
+//! number, date, address and index to its value, every opaque Boolean to the construct's
+//! truth. Then `Φ` holds (each body is encoded exactly as the semantics evaluates it), the
+//! value domains hold, and every fact added holds: string and action facts are statements
+//! about all strings and all actions (proved by the exact searches), the implications
+//! between action atoms are syntactic containments of pattern sets. So **unsat proves the
+//! direction** — provided the request can be taken inside the domains the encoding uses:
+//!
+//! * *All strings, not only printable ones.* Let `L` be the characters written literally in
+//!   any resource pattern or text value (closed under ASCII case) plus `:`. Every string
+//!   predicate compares a character with literal characters, with `:` (the segment rule,
+//!   ARN components) or lets a wildcard take it. Replace, in every string of a request
+//!   (resource, values, unknowns), each character outside `L` by one spare character
+//!   `c ∉ L` that is printable, not a letter and not a wildcard or `:`: every predicate
+//!   keeps its truth, equalities between strings included (the same map on every string).
+//!   The request stays a counterexample, over printable ASCII without backslash, where the
+//!   string search looks; and over that alphabet every character outside `L ∪ {:}` moves
+//!   every glob exactly as `c` does, so the search's alphabet (`L`, `:`, `c`) is exact. The
+//!   prover checks that such a `c` exists (else Unknown). Characters of policy texts
+//!   outside printable ASCII (or a backslash) are first swapped with unused printable
+//!   punctuation, a permutation of characters every predicate respects; witnesses are
+//!   swapped back. Actions keep the refinement prover's own argument (crate docs), with a
+//!   spare character no action pattern writes.
+//! * *Numbers.* Numeric values are compared only with constants, all multiples of
+//!   `10^-D`; between two consecutive constants (or beyond the last) there is a multiple of
+//!   `10^-(D+1)`, so an integer scaled by `10^(D+1)` reaches every comparison outcome; a
+//!   value that does not parse is the slot's "it parses" Boolean, false.
+//! * *Dates, addresses, binary values* are encoded exactly (every instant a date text can
+//!   name; every address; equality with the constants only).
+//! * *Multivalued keys.* A condition on key `k` is a Boolean combination of atoms "some
+//!   value of `k` satisfies `P`" (`ForAnyValue`: some value satisfies; `ForAllValues`: no
+//!   value fails; `Null`, `IfExists`: some value at all). If a set of values `S` satisfies
+//!   the formula, keep one value of `S` for each atom that is true: the subset gives every
+//!   atom the same truth (a true atom keeps its value, a false one stays false in a
+//!   subset). At most one atom per distinct condition on `k`, plus "some value": that many
+//!   slots suffice.
+//!
+//! *Sat gives a real request.* The strings are chosen by the exact search so that every
+//! atom is as the model set it; the action answers the action question for exactly the
+//! bodies that hold; numbers, dates, addresses are the model's values written as the
+//! readers read them. So the request satisfies `Φ` with atoms at their true values — unless
+//! an opaque Boolean was set to a value the construct does not take. Every witness is
+//! therefore re-checked by this crate's direct evaluation of the statements as read
+//! (`eval.rs`: its own glob matcher over substituted text, the refinement prover's
+//! [`glob_match`](crate::glob_match) for actions): NEW must allow it and OLD deny it. If
+//! the evaluation depends on an unmodelled construct, the verdict is Unknown; if it
+//! disagrees while nothing is opaque, the answer is [`CompareError::WitnessRejected`],
+//! never a verdict. Callers with the library evaluator re-check once more (the CLI does).
+//!
+//! What is trusted: Z3's answers on Booleans, integers and bit-vectors; the string search
+//! (`strings.rs`, tested against a reference matcher); the action machinery of the
+//! refinement prover; the readers of policy values; and the encoding of each operator,
+//! tested family by family against the direct evaluation (`verify/tests/compare_*.rs`).
+//!
+//! # Budget and use
+//!
+//! [`CompareOptions`] bounds a whole comparison (both directions) in time and Z3 resource
+//! units, like [`crate::Options`]; work in Rust is checked against the time between
+//! rounds. [`Comparer`] holds nothing between calls; the [`Z3Worker`] a thread brings is
+//! reused (its context and two solvers: one for requests, one for action languages).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -235,11 +402,7 @@ impl Comparer {
                 Ok::<_, CompareError>((more, less, meter.queries))
             })?
         } else {
-            (
-                Outcome::Unknown(stop.clone()),
-                Outcome::Unknown(stop),
-                0,
-            )
+            (Outcome::Unknown(stop.clone()), Outcome::Unknown(stop), 0)
         };
         let mut reasons = Vec::new();
         let mut split = |o: Outcome| match o {

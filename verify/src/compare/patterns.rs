@@ -127,11 +127,26 @@ mod tests {
     /// The Resource documentation's rules, one case each (docs/semantics.md §3).
     #[test]
     fn segment_rule() {
-        assert!(resource_matches("arn:aws:s3:::bkt/*", "arn:aws:s3:::bkt/a:b/log"));
-        assert!(!resource_matches("arn:aws:s3:::bkt/*/log", "arn:aws:s3:::bkt/a:b/log"));
-        assert!(resource_matches("arn:aws:s3:::bkt/*/log", "arn:aws:s3:::bkt/a/b/log"));
-        assert!(resource_matches("arn:aws:*:us-east-1:*", "arn:aws:s3:us-east-1:1:x:y"));
-        assert!(resource_matches("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:a:b:c:1:instance/i"));
+        assert!(resource_matches(
+            "arn:aws:s3:::bkt/*",
+            "arn:aws:s3:::bkt/a:b/log"
+        ));
+        assert!(!resource_matches(
+            "arn:aws:s3:::bkt/*/log",
+            "arn:aws:s3:::bkt/a:b/log"
+        ));
+        assert!(resource_matches(
+            "arn:aws:s3:::bkt/*/log",
+            "arn:aws:s3:::bkt/a/b/log"
+        ));
+        assert!(resource_matches(
+            "arn:aws:*:us-east-1:*",
+            "arn:aws:s3:us-east-1:1:x:y"
+        ));
+        assert!(resource_matches(
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:ec2:a:b:c:1:instance/i"
+        ));
         assert!(!resource_matches("arn:aws:ec2:?:1:x", "arn:aws:ec2:::1:x"));
         assert!(resource_matches("*", "anything:at:all"));
         assert!(resource_matches("*", ""));
@@ -146,9 +161,13 @@ mod tests {
     fn substitution_and_over_approximation() {
         let unknowns = std::collections::BTreeSet::new();
         let t = Text::parse("a*${k}b", true, &unknowns);
-        let colon = tokens(&t.pieces, Mode::Resource, &Alphabet::default(), &|_| Some(":".into()));
+        let colon = tokens(&t.pieces, Mode::Resource, &Alphabet::default(), &|_| {
+            Some(":".into())
+        });
         assert!(tokens_match(&colon, &"ax:y:b".chars().collect::<Vec<_>>()));
-        let plain = tokens(&t.pieces, Mode::Resource, &Alphabet::default(), &|_| Some("v".into()));
+        let plain = tokens(&t.pieces, Mode::Resource, &Alphabet::default(), &|_| {
+            Some("v".into())
+        });
         assert!(!tokens_match(&plain, &"ax:yvb".chars().collect::<Vec<_>>()));
         assert!(tokens_match(&plain, &"axyvb".chars().collect::<Vec<_>>()));
         let any = ground(&t.pieces, Mode::Resource, &Alphabet::default());

@@ -11,9 +11,11 @@ use z3::ast::Bool;
 use z3::SatResult;
 
 use super::actions;
-use super::document::Stmt;
 use super::atoms::{self, Decision};
-use super::encode::{bv_value, int_text, slot_string, unknown_string, unscale, Encoder, Val, RESOURCE};
+use super::document::Stmt;
+use super::encode::{
+    bv_value, int_text, slot_string, unknown_string, unscale, Encoder, Val, RESOURCE,
+};
 use super::error::CompareError;
 use super::eval::{allowed, Concrete, Tri};
 use super::values::{render_base64, render_date, Address};
@@ -159,7 +161,11 @@ fn listed_within(a: &[&Stmt], b: &[&Stmt]) -> bool {
         .flat_map(|s| s.action.patterns.iter().map(|p| p.low.as_str()))
         .collect();
     a.iter().all(|s| {
-        !s.action.not_action && s.action.patterns.iter().all(|p| listed.contains(p.low.as_str()))
+        !s.action.not_action
+            && s.action
+                .patterns
+                .iter()
+                .all(|p| listed.contains(p.low.as_str()))
     })
 }
 
@@ -186,20 +192,10 @@ pub(crate) fn direction(
             Effect::Deny => g.deny_no.push(s),
         }
     }
-    let t = Instant::now();
-    let syn = syntactic(parts, meter, &groups)?;
-    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-        eprintln!("syntactic {syn} in {:?}", t.elapsed());
-    }
-    if syn {
+    if syntactic(parts, meter, &groups)? {
         return Ok(Outcome::Holds);
     }
-    let t = Instant::now();
-    let r = search(parts, enc, meter, allow, deny, &groups);
-    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-        eprintln!("search in {:?}", t.elapsed());
-    }
-    r
+    search(parts, enc, meter, allow, deny, &groups)
 }
 
 /// The check by groups: every group's Allow actions on the allowing side are among its
@@ -223,8 +219,14 @@ fn syntactic(
                 return Ok(false);
             }
             let mut q = meter.question(&mut *parts.languages);
-            let found = actions::find(&mut q, &actions_of(inner), None, &actions_of(outer), meter.action_spare)
-                .map_err(witness_error)?;
+            let found = actions::find(
+                &mut q,
+                &actions_of(inner),
+                None,
+                &actions_of(outer),
+                meter.action_spare,
+            )
+            .map_err(witness_error)?;
             meter.queries += q.queries;
             if found.is_some() || q.unknown.is_some() {
                 return Ok(false);
@@ -334,9 +336,6 @@ fn search<'a, 'c>(
             }
         }
     }
-    if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-        eprintln!("encoded: {} string atoms, {} equalities, {} patterns, {} action atoms", enc.atoms.members.len(), enc.atoms.equals.len(), enc.atoms.patterns.len(), atom_list.len());
-    }
     let solver = parts.requests;
     solver.push();
     for d in &enc.defs {
@@ -395,11 +394,7 @@ fn rounds<'a, 'c>(
         };
         meter.limit_requests(parts, limits);
         meter.queries += 1;
-        let t0 = Instant::now();
         let result = parts.requests.check();
-        if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-            eprintln!("request check {:?} in {:?}", result, t0.elapsed());
-        }
         let model = match result {
             SatResult::Unsat if unknown.is_empty() => return Ok(Outcome::Holds),
             SatResult::Unsat => return Ok(Outcome::Unknown(unknown)),
@@ -423,11 +418,7 @@ fn rounds<'a, 'c>(
         };
         // the strings decided in Rust: the atoms as the model sets them
         let other = enc.uni.alphabet.spare.unwrap_or('~');
-        let t2 = Instant::now();
         let decided = atoms::decide(ctx, &enc.atoms, &model, &enc.uni.alphabet, other);
-        if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-            eprintln!("strings decided in {:?}", t2.elapsed());
-        }
         let chosen = match decided {
             Decision::Chosen(chosen) => chosen,
             Decision::Learned(clauses) => {
@@ -460,19 +451,11 @@ fn rounds<'a, 'c>(
             pick(Role::AllowNo),
             pick(Role::DenyNo),
         );
-        let t1 = Instant::now();
         let (found, decided) = action_query(parts, meter, &ay, &dy, &an, &dn, &mut unknown)?;
-        if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-            eprintln!("action query {found:?} in {:?}", t1.elapsed());
-        }
         let nothing = found.is_none();
         if let Some(action) = found {
             let witness = read(enc, &model, &action, &chosen);
-            let t3 = Instant::now();
             let checked = check(allow, deny, witness, &enc.opaque)?;
-            if std::env::var_os("IAM_REFINE_DEBUG").is_some() {
-                eprintln!("witness checked in {:?}", t3.elapsed());
-            }
             match checked {
                 Ok(w) => return Ok(Outcome::Witness(w)),
                 Err(reason) => unknown.push(reason),
@@ -534,9 +517,19 @@ fn action_query(
     if found.is_none() && !dn.is_empty() {
         // an action of both: the side with fewer patterns drives
         let size = |s: &[&Stmt]| s.iter().map(|s| s.action.patterns.len()).sum::<usize>();
-        let (drive, within) = if size(dn) < size(ay) { (dn, ay) } else { (ay, dn) };
-        found = actions::find(&mut q, &actions_of(drive), Some(&actions_of(within)), &actions_of(dy), spare)
-            .map_err(witness_error)?;
+        let (drive, within) = if size(dn) < size(ay) {
+            (dn, ay)
+        } else {
+            (ay, dn)
+        };
+        found = actions::find(
+            &mut q,
+            &actions_of(drive),
+            Some(&actions_of(within)),
+            &actions_of(dy),
+            spare,
+        )
+        .map_err(witness_error)?;
     }
     meter.queries += q.queries;
     let decided = q.unknown.is_none();
@@ -575,7 +568,11 @@ fn action_fact<'c>(
                 }
                 let mut fewer = list.clone();
                 fewer.remove(k);
-                let (d, a) = if deny_side { (&fewer, &an) } else { (&dy, &fewer) };
+                let (d, a) = if deny_side {
+                    (&fewer, &an)
+                } else {
+                    (&dy, &fewer)
+                };
                 let mut ignored = Vec::new();
                 let (found, decided) = action_query(parts, meter, ay, d, a, dn, &mut ignored)?;
                 if found.is_none() && decided {
@@ -590,16 +587,18 @@ fn action_fact<'c>(
             }
         }
     }
-    let atom = |s: &&Stmt| atom_of.get(&s.action_key()).cloned().unwrap_or_else(|| Bool::from_bool(ctx, false));
+    let atom = |s: &&Stmt| {
+        atom_of
+            .get(&s.action_key())
+            .cloned()
+            .unwrap_or_else(|| Bool::from_bool(ctx, false))
+    };
     let in_ay: Vec<Bool<'c>> = ay.iter().map(atom).collect();
     let mut premise = vec![or(ctx, &in_ay)];
     premise.extend(dy.iter().map(|s| atom(s).not()));
     let outside_an: Vec<Bool<'c>> = an.iter().map(|s| atom(s).not()).collect();
     let in_dn: Vec<Bool<'c>> = dn.iter().map(atom).collect();
-    let an_denies = Bool::or(
-        ctx,
-        &[&and_all(ctx, &outside_an), &or(ctx, &in_dn)],
-    );
+    let an_denies = Bool::or(ctx, &[&and_all(ctx, &outside_an), &or(ctx, &in_dn)]);
     premise.push(an_denies);
     Ok(and_all(ctx, &premise).not())
 }

@@ -17,7 +17,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use super::rx::{Class, Tok};
 use super::universe::in_strings;
 
-/// The answer.
+/// The answer of [`find`].
+#[cfg(test)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Found {
     Word(String),
@@ -120,7 +121,9 @@ impl Glob<'_> {
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let Some(tok) = self.toks.get(i) else { continue };
+                let Some(tok) = self.toks.get(i) else {
+                    continue;
+                };
                 self.advance(*tok, i, c, &mut next);
             }
         }
@@ -157,6 +160,7 @@ impl Glob<'_> {
 /// A string in every language of `pos` and in none of `neg` (each language a union of
 /// globs), or proof there is none. `other` is a character of the alphabet that no glob
 /// writes and is not `:`. At most `cap` states are explored.
+#[cfg(test)]
 pub(crate) fn find(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: usize) -> Found {
     match find_many(pos, neg, other, cap, 1) {
         Many::Words(mut w) if !w.is_empty() => Found::Word(w.swap_remove(0)),
@@ -284,10 +288,14 @@ pub(crate) fn find_many(
     Many::Words(words)
 }
 
+/// Languages (each a union of globs) by reference.
+pub(crate) type Languages<'a> = Vec<&'a [Vec<Tok>]>;
+
 /// Strings for several variables at once: each in its languages (`pos`) and outside others
 /// (`neg`), and equal or different as `eqs` say (`(a, b, equal)`).
 pub(crate) struct System<'a> {
-    pub vars: Vec<(Vec<&'a [Vec<Tok>]>, Vec<&'a [Vec<Tok>]>)>,
+    /// Per variable: the languages it is in, and those it is outside.
+    pub vars: Vec<(Languages<'a>, Languages<'a>)>,
     pub eqs: Vec<(usize, usize, bool)>,
 }
 
@@ -414,7 +422,9 @@ mod tests {
         let a = vec![toks("arn:aws:s3:::*", Mode::Resource)];
         let b = vec![toks("arn:aws:s3:::b/*", Mode::Resource)];
         match find(&[&a], &[&b], '~', 10_000) {
-            Found::Word(w) => assert!(w.starts_with("arn:aws:s3:::") && !w.starts_with("arn:aws:s3:::b/")),
+            Found::Word(w) => {
+                assert!(w.starts_with("arn:aws:s3:::") && !w.starts_with("arn:aws:s3:::b/"))
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(find(&[&b], &[&a], '~', 10_000), Found::Empty);
@@ -489,8 +499,8 @@ mod tests {
 
     #[test]
     fn systems_with_equalities() {
-        let a = vec![toks("a", Mode::Exact)];
-        let ab = vec![toks("a", Mode::Exact), toks("b", Mode::Exact)];
+        let a = [toks("a", Mode::Exact)];
+        let ab = [toks("a", Mode::Exact), toks("b", Mode::Exact)];
         // x = "a", y in {a, b}, x != y: y = "b"
         let sys = System {
             vars: vec![(vec![&a[..]], vec![]), (vec![&ab[..]], vec![])],

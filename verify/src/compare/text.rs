@@ -84,6 +84,7 @@ impl Text {
     }
 
     /// A text of only literal text (no variable, no unknown).
+    #[cfg(test)]
     pub fn plain(raw: &str) -> Text {
         Text::parse(raw, false, &BTreeSet::new())
     }
@@ -101,13 +102,6 @@ impl Text {
             Piece::Var(v) => Some(v),
             _ => None,
         })
-    }
-
-    /// Whether any literal text holds a `*` or `?` (a wildcard in a pattern).
-    pub fn has_wildcard(&self) -> bool {
-        self.pieces
-            .iter()
-            .any(|p| matches!(p, Piece::Text(t) if t.contains(['*', '?'])))
     }
 }
 
@@ -191,7 +185,10 @@ mod tests {
             parse("${aws:PrincipalTag/team , 'x y'}"),
             vec![var("aws:PrincipalTag/team", Some("x y"))]
         );
-        assert_eq!(parse("${BucketArn}/*"), vec![Piece::Unknown("BucketArn".into()), text("/*")]);
+        assert_eq!(
+            parse("${BucketArn}/*"),
+            vec![Piece::Unknown("BucketArn".into()), text("/*")]
+        );
     }
 
     #[test]

@@ -80,12 +80,6 @@ pub(crate) struct Alphabet {
 }
 
 impl Alphabet {
-    pub fn encode(&self, text: &str) -> String {
-        text.chars()
-            .map(|c| self.to_solver.get(&c).copied().unwrap_or(c))
-            .collect()
-    }
-
     pub fn encode_char(&self, c: char) -> char {
         self.to_solver.get(&c).copied().unwrap_or(c)
     }
@@ -142,7 +136,6 @@ impl Universe {
             for r in &stmt.resources {
                 text_chars(r, &mut used);
                 note_vars(r, &mut usage);
-
             }
             for cond in &stmt.conditions {
                 let Ok((op, values)) = &cond.body else {

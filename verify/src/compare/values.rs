@@ -61,7 +61,10 @@ impl Decimal {
             out.push('-');
         }
         let mut digits = format!("{}{}", self.int, self.frac);
-        digits.extend(std::iter::repeat_n('0', scale.saturating_sub(self.frac.len())));
+        digits.extend(std::iter::repeat_n(
+            '0',
+            scale.saturating_sub(self.frac.len()),
+        ));
         let trimmed = digits.trim_start_matches('0');
         out.push_str(if trimmed.is_empty() { "0" } else { trimmed });
         out
@@ -155,7 +158,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -490,7 +501,12 @@ mod tests {
             hi + MAX_OFFSET_MS,
             -62_198_755_200_000_000,
         ] {
-            assert_eq!(parse_date(&render_date(ms)), Some(ms), "{ms}: {}", render_date(ms));
+            assert_eq!(
+                parse_date(&render_date(ms)),
+                Some(ms),
+                "{ms}: {}",
+                render_date(ms)
+            );
         }
     }
 
@@ -522,8 +538,18 @@ mod tests {
                 len: 32
             })
         );
-        assert!(matches!(Cidr::parse("2001:db8::/32"), Some(Cidr::V6 { len: 32, .. })));
-        for bad in ["10.0.0.0/33", "1.2.3", "10.0.0.0/", "x", "::/129", "10.0.0.0/+1"] {
+        assert!(matches!(
+            Cidr::parse("2001:db8::/32"),
+            Some(Cidr::V6 { len: 32, .. })
+        ));
+        for bad in [
+            "10.0.0.0/33",
+            "1.2.3",
+            "10.0.0.0/",
+            "x",
+            "::/129",
+            "10.0.0.0/+1",
+        ] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
         let a = Address::parse("10.200.0.1").unwrap();

@@ -132,9 +132,14 @@ impl Request {
                     .collect::<Option<_>>()
                     .ok_or_else(|| format!("context key `{key}`: values must be strings"))?;
                 if !kind.is_list() && values.len() != 1 {
-                    return Err(format!("context key `{key}`: a `{}` holds exactly one value", kind.name()));
+                    return Err(format!(
+                        "context key `{key}`: a `{}` holds exactly one value",
+                        kind.name()
+                    ));
                 }
-                request.context.insert(key.clone(), ContextValue { kind, values });
+                request
+                    .context
+                    .insert(key.clone(), ContextValue { kind, values });
             }
         }
         Ok(request)
@@ -204,10 +209,22 @@ mod tests {
         let request = Request::from_json(&value).unwrap();
         assert_eq!(request.to_json(), value);
         assert!(Request::from_json(&json!({"action": "a", "resource": "r",
-            "context": {"k": {"type": "string", "values": ["a", "b"]}}})).is_err());
-        let w = Witness { request, unknowns: BTreeMap::new() };
+            "context": {"k": {"type": "string", "values": ["a", "b"]}}}))
+        .is_err());
+        let w = Witness {
+            request,
+            unknowns: BTreeMap::new(),
+        };
         let args = w.simulate_args();
-        assert_eq!(args[..4], ["--action-names", "s3:GetObject", "--resource-arns", "arn:aws:s3:::bucket/key"]);
+        assert_eq!(
+            args[..4],
+            [
+                "--action-names",
+                "s3:GetObject",
+                "--resource-arns",
+                "arn:aws:s3:::bucket/key"
+            ]
+        );
         assert!(args[5].contains("\"ContextKeyType\":\"stringList\""));
     }
 }

@@ -119,7 +119,7 @@ pub fn rewrites(doc: &Value) -> Vec<(&'static str, Value)> {
 pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
     let stmts = statements(doc);
     let mut out = Vec::new();
-    let first = |f: &dyn Fn(&Value) -> bool| stmts.iter().position(|s| f(s));
+    let first = |f: &dyn Fn(&Value) -> bool| stmts.iter().position(f);
     let allow = |s: &Value| s["Effect"] == "Allow";
     let deny = |s: &Value| s["Effect"] == "Deny";
     let put = |out: &mut Vec<(&'static str, Value)>, name: &'static str, i: usize, s: Value| {
@@ -127,7 +127,11 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
         all[i] = s;
         out.push((name, with_statements(doc, all)));
     };
-    if let Some(i) = first(&|s| allow(s) && s.get("Resource").is_some_and(|r| r != "*" && r != &json!(["*"]))) {
+    if let Some(i) = first(&|s| {
+        allow(s)
+            && s.get("Resource")
+                .is_some_and(|r| r != "*" && r != &json!(["*"]))
+    }) {
         let mut s = stmts[i].clone();
         s["Resource"] = json!("*");
         put(&mut out, "resource widened", i, s);
@@ -139,7 +143,10 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
         }
         put(&mut out, "condition dropped", i, s.clone());
         let mut changed = stmts[i].clone();
-        let block = changed["Condition"].as_object().cloned().unwrap_or_default();
+        let block = changed["Condition"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         if let Some((op, keys)) = block.iter().next() {
             let mut new_block = block.clone();
             let (set, base) = match op.split_once(':') {
@@ -150,11 +157,13 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
                 Value::Array(
                     list(v)
                         .into_iter()
-                        .map(|x| match x.as_str().map(str::to_ascii_lowercase).as_deref() {
-                            Some("true") => json!("false"),
-                            Some("false") => json!("true"),
-                            _ => x,
-                        })
+                        .map(
+                            |x| match x.as_str().map(str::to_ascii_lowercase).as_deref() {
+                                Some("true") => json!("false"),
+                                Some("false") => json!("true"),
+                                _ => x,
+                            },
+                        )
                         .collect(),
                 )
             };
@@ -195,10 +204,16 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
                         list(v)
                             .into_iter()
                             .map(|x| match x {
-                                Value::String(t) if t.eq_ignore_ascii_case("true") => json!("false"),
-                                Value::String(t) if t.eq_ignore_ascii_case("false") => json!("true"),
+                                Value::String(t) if t.eq_ignore_ascii_case("true") => {
+                                    json!("false")
+                                }
+                                Value::String(t) if t.eq_ignore_ascii_case("false") => {
+                                    json!("true")
+                                }
                                 // numbers, dates and addresses stay readable: one more
-                                Value::String(t) if t.parse::<f64>().is_ok() => Value::String(format!("{t}1")),
+                                Value::String(t) if t.parse::<f64>().is_ok() => {
+                                    Value::String(format!("{t}1"))
+                                }
                                 Value::String(t) => Value::String(format!("{t}-changed")),
                                 other => other,
                             })
@@ -248,7 +263,12 @@ pub fn check_witnesses(c: &Comparison, old: &[Value], new: &[Value]) {
 }
 
 /// [`check_witnesses`] with declared unknowns.
-pub fn check_witnesses_declaring(c: &Comparison, old: &[Value], new: &[Value], unknowns: &[String]) {
+pub fn check_witnesses_declaring(
+    c: &Comparison,
+    old: &[Value],
+    new: &[Value],
+    unknowns: &[String],
+) {
     let decide = |docs: &[Value], w: &Witness| evaluate(docs, w, unknowns).unwrap();
     if let Some(w) = &c.new_allows {
         assert_eq!(decide(new, w), Some(true), "{}", w.to_json());
