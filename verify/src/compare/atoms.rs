@@ -408,8 +408,11 @@ impl<'c> Ctx<'_, 'c> {
         }
         // most contradictions are between two atoms of one string (a language inside
         // another, two disjoint ones): asked first, each pair once per comparison
-        if let Some(pair) = self.empty_pair(lits) {
-            return Err(Decision::Learned(vec![self.clause(&pair)]));
+        let pairs = self.empty_pairs(lits);
+        if !pairs.is_empty() {
+            return Err(Decision::Learned(
+                pairs.iter().map(|p| self.clause(p)).collect(),
+            ));
         }
         let cons: Vec<Con> = self
             .constraints(lits, None)
@@ -524,8 +527,9 @@ impl<'c> Ctx<'_, 'c> {
         ))
     }
 
-    /// Two literals of `lits` about one string that cannot hold together, if any.
-    fn empty_pair(&self, lits: &[Lit]) -> Option<[Lit; 2]> {
+    /// The pairs of literals of `lits` about one string that cannot hold together.
+    fn empty_pairs(&self, lits: &[Lit]) -> Vec<[Lit; 2]> {
+        let mut out = Vec::new();
         let subject = |l: &Lit| -> Option<&str> {
             match *l {
                 Lit::Member(i, _) => Some(self.atoms.members[i].var.as_str()),
@@ -562,11 +566,11 @@ impl<'c> Ctx<'_, 'c> {
                     }
                 };
                 if empty {
-                    return Some([*a, *b]);
+                    out.push([*a, *b]);
                 }
             }
         }
-        None
+        out
     }
 
     fn undecided(&self, lits: &[Lit], reason: String) -> Decision<'c> {

@@ -20,7 +20,7 @@ use super::error::CompareError;
 use super::eval::{allowed, Concrete, Tri};
 use super::values::{render_base64, render_date, Address};
 use super::witness::{ContextValue, Request, ValueType, Witness};
-use crate::policy::{Effect, Statement};
+use crate::policy::{Effect, Pattern, Statement};
 use crate::question::{Budget, Question};
 use crate::solver::{apply_limits, narrower, Limits, Solver};
 use crate::worker::Parts;
@@ -221,8 +221,7 @@ fn syntactic(
             let mut q = meter.question(&mut *parts.languages);
             let found = actions::find(
                 &mut q,
-                &actions_of(inner),
-                None,
+                &[&actions_of(inner)],
                 &actions_of(outer),
                 meter.action_spare,
             )
@@ -512,24 +511,12 @@ fn action_query(
     let mut not: Vec<&Statement> = actions_of(dy);
     not.extend(actions_of(an));
     let spare = meter.action_spare;
-    let mut found =
-        actions::find(&mut q, &actions_of(ay), None, &not, spare).map_err(witness_error)?;
+    let ay = actions_of(ay);
+    let mut found = actions::find(&mut q, &[&ay], &not, spare).map_err(witness_error)?;
     if found.is_none() && !dn.is_empty() {
-        // an action of both: the side with fewer patterns drives
-        let size = |s: &[&Stmt]| s.iter().map(|s| s.action.patterns.len()).sum::<usize>();
-        let (drive, within) = if size(dn) < size(ay) {
-            (dn, ay)
-        } else {
-            (ay, dn)
-        };
-        found = actions::find(
-            &mut q,
-            &actions_of(drive),
-            Some(&actions_of(within)),
-            &actions_of(dy),
-            spare,
-        )
-        .map_err(witness_error)?;
+        // an action of both (the union with fewer patterns drives)
+        found = actions::find(&mut q, &[&ay, &actions_of(dn)], &actions_of(dy), spare)
+            .map_err(witness_error)?;
     }
     meter.queries += q.queries;
     let decided = q.unknown.is_none();
@@ -539,12 +526,14 @@ fn action_query(
     Ok((found, decided))
 }
 
-/// Deny statements and other-side Allow statements tried for dropping from a learned fact.
-const FACT_STATEMENTS: usize = 64;
+/// Deny statements and other-side Allow statements tried one by one for dropping from a
+/// learned fact (each try is an action question).
+const FACT_STATEMENTS: usize = 16;
 
 /// The fact "no action is in some statement of `ay`, in none of `dy`, and in none of `an`
 /// unless in one of `dn`" (the action question was empty), over the action atoms; `dy` and
-/// `an` first cut down to statements it still holds without (a stronger fact).
+/// `an` first cut down: statements that share no string with `ay` (syntactically), then
+/// `an` one by one while the question stays empty (a stronger fact).
 #[allow(clippy::too_many_arguments)]
 fn action_fact<'c>(
     parts: &mut Parts<'_>,
@@ -556,34 +545,39 @@ fn action_fact<'c>(
     atom_of: &HashMap<String, Bool<'c>>,
     ctx: &'c z3::Context,
 ) -> Result<Bool<'c>, CompareError> {
-    let mut dy: Vec<&Stmt> = dy.to_vec();
-    let mut an: Vec<&Stmt> = an.to_vec();
+    // a statement none of whose patterns can share a string with a pattern of `ay` (their
+    // literal prefixes differ where both are written; a wildcard-free pattern ruled out by
+    // the other's literal segments) excludes nothing `ay` holds: dropped without a query
+    let ay_patterns: Vec<&Pattern> = ay.iter().flat_map(|s| s.action.patterns.iter()).collect();
+    let complement = ay.iter().any(|s| s.action.not_action);
+    let meets = |s: &&Stmt| {
+        complement
+            || s.action.not_action
+            || s.action.patterns.iter().any(|q| {
+                ay_patterns.iter().any(|p| {
+                    let prefixes = p.literal_prefix.starts_with(q.literal_prefix.as_str())
+                        || q.literal_prefix.starts_with(p.literal_prefix.as_str());
+                    prefixes
+                        && (p.wildcard || q.may_match(&p.low))
+                        && (q.wildcard || p.may_match(&q.low))
+                })
+            })
+    };
+    let dy: Vec<&Stmt> = dy.iter().copied().filter(meets).collect();
+    let mut an: Vec<&Stmt> = an.iter().copied().filter(meets).collect();
     if dy.len() + an.len() <= FACT_STATEMENTS {
-        for deny_side in [true, false] {
-            let mut k = 0;
-            loop {
-                let list = if deny_side { &dy } else { &an };
-                if k >= list.len() {
-                    break;
-                }
-                let mut fewer = list.clone();
-                fewer.remove(k);
-                let (d, a) = if deny_side {
-                    (&fewer, &an)
-                } else {
-                    (&dy, &fewer)
-                };
-                let mut ignored = Vec::new();
-                let (found, decided) = action_query(parts, meter, ay, d, a, dn, &mut ignored)?;
-                if found.is_none() && decided {
-                    if deny_side {
-                        dy = fewer;
-                    } else {
-                        an = fewer;
-                    }
-                } else {
-                    k += 1;
-                }
+        // Deny statements are few and dropping one asks hard questions: only other-side
+        // Allow statements are tried
+        let mut k = 0;
+        while k < an.len() {
+            let mut fewer = an.clone();
+            fewer.remove(k);
+            let mut ignored = Vec::new();
+            let (found, decided) = action_query(parts, meter, ay, &dy, &fewer, dn, &mut ignored)?;
+            if found.is_none() && decided {
+                an = fewer;
+            } else {
+                k += 1;
             }
         }
     }
