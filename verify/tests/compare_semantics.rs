@@ -390,6 +390,16 @@ fn policy_variables() {
         "{}",
         w.to_json()
     );
+    // a fact learned while the key was absent (its default in place) is not a fact when
+    // it is present: NEW allows `b/anon` for a user not named `anon`
+    let c = expect(
+        res("arn:aws:s3:::b/${aws:username, 'anon'}"),
+        res("arn:aws:s3:::b/anon"),
+        Verdict::Incomparable,
+    );
+    let w = c.new_allows.as_ref().unwrap();
+    assert_eq!(w.request.resource, "arn:aws:s3:::b/anon", "{}", w.to_json());
+    assert_ne!(value(w, "aws:username"), Some(&["anon".to_string()][..]));
     // ${*} is a literal star
     let c = expect(
         res("arn:aws:s3:::b/${*}"),

@@ -351,8 +351,24 @@ impl<'c> Ctx<'_, 'c> {
         core
     }
 
+    /// The negation of `core`. A pattern whose variables have defaults was read with the
+    /// model's presence of those variables (an absent one's default in place): the clause
+    /// holds only under that presence, so it says so.
     fn clause(&self, core: &[Lit]) -> Bool<'c> {
-        let negated: Vec<Bool<'c>> = core.iter().map(|&l| self.holds(l).not()).collect();
+        let mut negated: Vec<Bool<'c>> = core.iter().map(|&l| self.holds(l).not()).collect();
+        for l in core {
+            if let Lit::Pattern(i, _) = l {
+                for v in self.atoms.patterns[*i].values.values() {
+                    if let (Some(present), Some(_)) = (&v.present, &v.default) {
+                        negated.push(if self.truth(present) {
+                            present.not()
+                        } else {
+                            present.clone()
+                        });
+                    }
+                }
+            }
+        }
         match negated.as_slice() {
             [] => Bool::from_bool(self.ctx, false),
             [one] => one.clone(),
@@ -452,6 +468,31 @@ impl<'c> Ctx<'_, 'c> {
         }
         open.sort();
         open.dedup();
+        if open.is_empty() {
+            // every pattern's text is fixed by the model (absent variables' defaults): exact
+            let fixed = BTreeMap::new();
+            let cons: Vec<Con> = self
+                .constraints(lits, Some(&fixed))
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect();
+            return match solve(&cons, self.other) {
+                (Solved::Words(words), names) => {
+                    for (name, at) in names {
+                        chosen.insert(name, words[at].clone());
+                    }
+                    Ok(())
+                }
+                (Solved::Empty, _) => {
+                    let core = self.core(lits, Some(&fixed));
+                    Err(Decision::Learned(vec![self.clause(&core)]))
+                }
+                (Solved::TooBig, _) => Err(self.undecided(
+                    lits,
+                    format!("the strings need more than {STATES} search states"),
+                )),
+            };
+        }
         let mut options: Vec<Vec<String>> = Vec::new();
         for var in &open {
             let own: Vec<&Member<'c>> = lits
