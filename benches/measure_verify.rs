@@ -215,6 +215,7 @@ fn main() {
             let unused = Unused {
                 actions: serde_json::from_value(v["unused"].clone()).unwrap(),
                 services: vec![],
+                keep: vec![],
             };
             report(
                 &mut solver,

@@ -43,6 +43,7 @@ fn case(policy: &Policy, findings: &Findings, catalog: &Catalog) -> Case {
         unused: Unused {
             actions: findings.actions().map(String::from).collect(),
             services: findings.services().map(String::from).collect(),
+            keep: findings.keep_patterns().map(String::from).collect(),
         },
     }
 }

@@ -4,8 +4,6 @@
 //! safe prefixes). `IAM_REFINE_FULL=1` runs 16 times as many cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
-use std::collections::HashSet;
-
 use iam_refine::{refine, Catalog, Findings, Policy};
 use iam_refine_tests::{
     catalog_model, check, embedded_catalog, full_sweep, tag_statements, Model, Rng, UnusedSet,
@@ -139,10 +137,7 @@ fn random_case(seed: u64) -> Case {
     let policy = tag_statements(&json!({"Version": "2012-10-17", "Statement": statements}));
 
     let mut findings = Vec::new();
-    let mut unused = UnusedSet {
-        actions: HashSet::new(),
-        services: HashSet::new(),
-    };
+    let mut unused = UnusedSet::default();
     let p = [0.03, 0.2, 0.5, 0.9][rng.below(4)];
     for (s, list) in services.iter().zip(&actions) {
         if rng.chance(0.08) {
@@ -233,7 +228,7 @@ fn the_model_catches_broken_refinements() {
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        services: HashSet::new(),
+        ..UnusedSet::default()
     };
     let model = catalog_model();
     let good = refine(&policy, &findings.resolve(c));
@@ -369,10 +364,7 @@ fn run_small_case(seed: u64) -> Result<(), String> {
         statements.push(json!({"Effect": effect, key: entries}));
     }
     let policy_json = tag_statements(&json!({"Statement": statements}));
-    let mut unused = UnusedSet {
-        actions: HashSet::new(),
-        services: HashSet::new(),
-    };
+    let mut unused = UnusedSet::default();
     let mut findings = Vec::new();
     for service in ["a", "ab", "a-b", "new"] {
         if rng.chance(0.1) {

@@ -13,7 +13,7 @@ use crate::args::Args;
 use crate::config::{Config, Task, UsageError};
 use crate::console::{self, Console};
 use crate::exit::Exit;
-use crate::{account_cmd, catalog_cmd, expand_cmd, input, refine_cmd};
+use crate::{account_cmd, catalog_cmd, expand_cmd, input, policies_cmd, refine_cmd, simulate_cmd};
 
 /// Why a run failed.
 #[derive(Debug)]
@@ -109,6 +109,8 @@ fn execute(config: &Config, console: &mut Console) -> anyhow::Result<Exit> {
             let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;
             expand_cmd::run(&catalog, patterns, console)
         }
+        Task::Policies(c) => policies_cmd::run(c, common, console),
+        Task::Simulate(c) => simulate_cmd::run(c, common, console),
         Task::Catalog { catalog, services } => {
             let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;
             catalog_cmd::run(&catalog, *services, console)

@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_INPUT_BYTES: &str = "256MiB";
 /// Sid, Resource, Condition and order, and replaces wildcards by the shortest safe
 /// prefixes of a CamelCase trie over every AWS action.
 #[derive(Debug, Parser)]
-#[command(name = "iam-refine", version, after_help = Exit::help())]
+#[command(name = "iam-refine", version = crate::prover::BUILD_ID, after_help = Exit::help())]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -56,6 +56,16 @@ pub enum Command {
     /// AWS-shaped recommendation per principal.
     #[command(after_help = crate::account_cmd::help())]
     Account(AccountArgs),
+    /// List the IAM policies of Terraform plans (`terraform show -json PLAN`) and
+    /// CloudFormation templates (JSON, YAML, CDK's `cdk.out/*.template.json`), resolved as
+    /// far as the files and the given values allow; what stays unknown until deployment is
+    /// named `${NAME}` in the document.
+    Policies(PoliciesArgs),
+    /// Evaluate one request against identity-based policies as IAM does: allowed,
+    /// explicitly denied or implicitly denied, with the statements that decided, and the
+    /// `aws iam simulate-custom-policy` command that asks AWS the same question.
+    #[command(after_help = Exit::simulate_help())]
+    Simulate(SimulateArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
         /// A JSON catalog to use instead of the embedded snapshot.
@@ -106,6 +116,91 @@ pub struct RefineArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Policy files (any shape `refine` reads): the identity-based policies of one
+    /// principal, evaluated together. `-` reads stdin.
+    #[arg(required = true, value_name = "POLICY")]
+    pub policies: Vec<PathBuf>,
+    /// The request's action, such as `s3:GetObject`.
+    #[arg(
+        long,
+        value_name = "ACTION",
+        required_unless_present = "request",
+        requires = "resource",
+        conflicts_with = "request"
+    )]
+    pub action: Option<String>,
+    /// The request's resource, normally an ARN.
+    #[arg(
+        long,
+        value_name = "ARN",
+        requires = "action",
+        conflicts_with = "request"
+    )]
+    pub resource: Option<String>,
+    /// A context key of the request, KEY=TYPE:VALUE, TYPE as `aws iam
+    /// simulate-custom-policy` takes it: string, numeric, boolean, date, ip, binary, or
+    /// their ...List forms (stringList, ...), which take several values by repeating the
+    /// key. Repeatable.
+    #[arg(long, value_name = "KEY=TYPE:VALUE", value_parser = parse_context, conflicts_with = "request")]
+    pub context: Vec<ContextArg>,
+    /// The whole request as JSON: {"action": ..., "resource": ..., "context": {KEY:
+    /// {"type": TYPE, "values": [...]}}}. `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// `text`: the decision, the statements that decided, and the `aws` command; `json`:
+    /// the same as one JSON object (with `schemaVersion`).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SimulateFormat::Text)]
+    pub format: SimulateFormat,
+    /// Exit 3 unless the request is allowed / denied (explicitly or implicitly).
+    #[arg(long, value_enum, value_name = "DECISION")]
+    pub expect: Option<Expectation>,
+}
+
+/// One `--context KEY=TYPE:VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextArg {
+    pub key: String,
+    pub kind: iam_refine::request::ValueType,
+    pub value: String,
+}
+
+fn parse_context(text: &str) -> Result<ContextArg, String> {
+    let bad = |why: &str| {
+        format!("`{text}`: {why}; expected KEY=TYPE:VALUE, such as aws:SourceIp=ip:203.0.113.7")
+    };
+    let (key, rest) = text.split_once('=').ok_or_else(|| bad("no `=`"))?;
+    if key.is_empty() {
+        return Err(bad("the key is empty"));
+    }
+    let (kind, value) = rest
+        .split_once(':')
+        .ok_or_else(|| bad("no `:` after the type"))?;
+    let kind = iam_refine::request::ValueType::from_name(kind).ok_or_else(|| {
+        bad(&format!("unknown type `{kind}` (string, stringList, numeric, numericList, boolean, booleanList, date, dateList, ip, ipList, binary, binaryList)"))
+    })?;
+    Ok(ContextArg {
+        key: key.to_string(),
+        kind,
+        value: value.to_string(),
+    })
+}
+
+/// `simulate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    Text,
+    Json,
+}
+
+/// `simulate --expect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Expectation {
+    Allowed,
+    Denied,
+}
+
+#[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("usage").required(true).multiple(false))]
 pub struct AccountArgs {
     /// `aws iam get-account-authorization-details` output (pages one after another, or a
@@ -153,6 +248,43 @@ pub struct AccountArgs {
     pub choice: ChoiceArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PoliciesArgs {
+    /// Terraform plans and CloudFormation templates, detected by content. `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A CloudFormation parameter's value (repeatable); it overrides the template's
+    /// `Default`.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    pub parameter: Vec<(String, String)>,
+    /// A CloudFormation pseudo parameter's value (repeatable), such as
+    /// `AWS::AccountId=123456789012` or `AWS::Region=eu-west-1`; `AWS::Partition` is `aws`
+    /// unless given.
+    #[arg(long, value_name = "AWS::NAME=VALUE", value_parser = parse_assignment)]
+    pub pseudo: Vec<(String, String)>,
+    /// `text`: one line per policy (file:line, address, kind, change) and its unknowns;
+    /// `json`: the same with each document, as one JSON object with a `schemaVersion`.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PoliciesFormat::Text)]
+    pub format: PoliciesFormat,
+}
+
+/// `policies --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoliciesFormat {
+    Text,
+    Json,
+}
+
+/// `NAME=VALUE` (the value may hold `=`; the name may not be empty).
+fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 /// `--shard I/N`: shard `index` of `count`, `0 <= index < count`.
@@ -350,6 +482,34 @@ mod tests {
         }
         assert!(parse_bytes("99999999999999999999").is_err());
         assert!(parse_bytes("17179869184GiB").is_err());
+    }
+
+    #[test]
+    fn assignments() {
+        assert_eq!(
+            parse_assignment("Env=prod"),
+            Ok(("Env".into(), "prod".into()))
+        );
+        assert_eq!(parse_assignment("K=a=b"), Ok(("K".into(), "a=b".into())));
+        assert_eq!(parse_assignment("K="), Ok(("K".into(), String::new())));
+        for bad in ["", "K", "=v", " =v"] {
+            assert!(parse_assignment(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn context_entries() {
+        use iam_refine::request::ValueType;
+        let c = parse_context("aws:SourceIp=ip:2001:db8::1").unwrap();
+        assert_eq!(
+            (c.key.as_str(), c.kind, c.value.as_str()),
+            ("aws:SourceIp", ValueType::Ip, "2001:db8::1")
+        );
+        let c = parse_context("aws:TagKeys=stringlist:").unwrap();
+        assert_eq!((c.kind, c.value.as_str()), (ValueType::StringList, ""));
+        for bad in ["k", "=string:x", "k=string", "k=text:x", "k=:x"] {
+            assert!(parse_context(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

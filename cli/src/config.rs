@@ -3,15 +3,18 @@
 //! policies may not share a file name, ...) is checked here and refused as a
 //! [`UsageError`], which travels up to `main` as a value.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use iam_refine::{PlanOptions, RefineOptions};
 
+use iam_refine::request::Request;
+
 use crate::args::{
-    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Format, FormatArgs, ProofArgs, RefineArgs,
-    Shard, VerifyArgs, VerifyLimitArgs,
+    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Expectation, Format, FormatArgs,
+    PoliciesArgs, PoliciesFormat, ProofArgs, RefineArgs, Shard, SimulateArgs, SimulateFormat,
+    VerifyArgs, VerifyLimitArgs,
 };
 
 /// A usage error found after parsing: exit 2, with the subcommand's usage line.
@@ -43,10 +46,146 @@ pub enum Task {
         patterns: Vec<String>,
         catalog: Option<PathBuf>,
     },
+    Simulate(SimulateConfig),
     Catalog {
         catalog: Option<PathBuf>,
         services: bool,
     },
+    Policies(PoliciesConfig),
+}
+
+/// `policies`: the files and the values their templates do not give.
+#[derive(Debug, Clone)]
+pub struct PoliciesConfig {
+    pub files: Vec<PathBuf>,
+    pub options: iam_refine_iac::Options,
+    pub json: bool,
+}
+
+/// The pseudo parameters a caller may give (`AWS::NoValue` is not a value).
+const PSEUDO: [&str; 7] = [
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+impl PoliciesConfig {
+    fn resolve(a: PoliciesArgs) -> Result<PoliciesConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "policies",
+            message,
+        };
+        if a.files.iter().filter(|p| is_stdin(p)).count() > 1 {
+            return Err(usage("`-` (stdin) can be read once".to_string()));
+        }
+        let map = |pairs: Vec<(String, String)>, flag: &str| {
+            let mut out = BTreeMap::new();
+            for (k, v) in pairs {
+                if out.insert(k.clone(), v).is_some() {
+                    return Err(usage(format!("{flag} `{k}` is given twice")));
+                }
+            }
+            Ok(out)
+        };
+        let pseudo = map(a.pseudo, "--pseudo")?;
+        if let Some(k) = pseudo.keys().find(|k| !PSEUDO.contains(&k.as_str())) {
+            return Err(usage(format!(
+                "--pseudo `{k}` is not a pseudo parameter that takes a value (one of {})",
+                PSEUDO.join(", ")
+            )));
+        }
+        Ok(PoliciesConfig {
+            files: a.files,
+            options: iam_refine_iac::Options {
+                parameters: map(a.parameter, "--parameter")?,
+                pseudo,
+            },
+            json: a.format == PoliciesFormat::Json,
+        })
+    }
+}
+
+/// `iam-refine simulate`, checked.
+#[derive(Debug, Clone)]
+pub struct SimulateConfig {
+    pub policies: Vec<PathBuf>,
+    pub request: RequestSource,
+    pub format: SimulateFormat,
+    pub expect: Option<Expectation>,
+}
+
+/// Where `simulate` gets its request.
+#[derive(Debug, Clone)]
+pub enum RequestSource {
+    /// `--action`, `--resource`, `--context`.
+    Given(Request),
+    /// `--request FILE`.
+    File(PathBuf),
+}
+
+impl SimulateConfig {
+    fn resolve(a: SimulateArgs) -> Result<SimulateConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "simulate",
+            message,
+        };
+        let stdin_policies = a.policies.iter().filter(|p| is_stdin(p)).count();
+        let stdin_request = a.request.as_deref().is_some_and(is_stdin);
+        if stdin_policies + usize::from(stdin_request) > 1 {
+            return Err(usage("`-` (stdin) can be read only once".to_string()));
+        }
+        let request = match (a.request, a.action, a.resource) {
+            (Some(file), None, None) => RequestSource::File(file),
+            (None, Some(action), Some(resource)) => {
+                let mut request = Request::new(action, resource);
+                // Repeating a `...List` key adds a value; anything else repeated is a mistake.
+                let mut entries: Vec<(String, iam_refine::request::ValueType, Vec<String>)> =
+                    Vec::new();
+                for c in a.context {
+                    match entries
+                        .iter_mut()
+                        .find(|(k, _, _)| k.eq_ignore_ascii_case(&c.key))
+                    {
+                        None => entries.push((c.key, c.kind, vec![c.value])),
+                        Some((k, kind, _)) if *kind != c.kind => {
+                            return Err(usage(format!(
+                                "--context `{k}` is given as `{kind}` and as `{}` (key names are case-insensitive)",
+                                c.kind
+                            )))
+                        }
+                        Some((k, kind, _)) if !kind.is_list() => {
+                            return Err(usage(format!(
+                                "--context `{k}` is given twice as `{kind}`, which takes one value; use `{kind}List` for several"
+                            )))
+                        }
+                        Some((_, _, values)) => values.push(c.value),
+                    }
+                }
+                for (key, kind, values) in entries {
+                    request
+                        .insert(key, kind, values)
+                        .map_err(|e| usage(e.to_string()))?;
+                }
+                RequestSource::Given(request)
+            }
+            // clap requires --action with --resource, or --request alone.
+            _ => {
+                return Err(usage(
+                    "give --action ACTION --resource ARN, or --request FILE".to_string(),
+                ))
+            }
+        };
+        Ok(SimulateConfig {
+            policies: a.policies,
+            request,
+            format: a.format,
+            expect: a.expect,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -326,7 +465,9 @@ impl Config {
             Task::Verify(_) => true,
             Task::Refine(c) => c.verify.is_some(),
             Task::Account(c) => c.verify.is_some(),
-            Task::Expand { .. } | Task::Catalog { .. } => false,
+            Task::Expand { .. } | Task::Catalog { .. } | Task::Policies(_) | Task::Simulate(_) => {
+                false
+            }
         }
     }
 
@@ -340,7 +481,9 @@ impl Config {
             Command::Account(a) => Task::Account(AccountConfig::resolve(a)?),
             Command::Verify(a) => Task::Verify(VerifyConfig::resolve(a)?),
             Command::Expand { patterns, catalog } => Task::Expand { patterns, catalog },
+            Command::Simulate(a) => Task::Simulate(SimulateConfig::resolve(a)?),
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
+            Command::Policies(a) => Task::Policies(PoliciesConfig::resolve(a)?),
         };
         Ok(Config { common, task })
     }

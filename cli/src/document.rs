@@ -5,15 +5,19 @@
 //! refiner's reading of it written back: the prover must judge what the file says, not
 //! what the refiner understood.
 //!
+//! What an envelope says of the policy it holds (`get-role-policy`'s `RoleName` and
+//! `PolicyName`, ...) is kept beside the document ([`Envelope`]), for [`crate::names`] to
+//! check against the other inputs.
+//!
 //! Files that could be read two ways are refused: a policy that also carries
 //! `recommendedSteps` (or an envelope), and a recommendation that Access Analyzer has not
 //! finished, which is reported with AWS's own error.
 
 use serde_json::{Map, Value};
 
-use iam_refine::{
-    parse_json_text, recommended_steps, PolicyError, RecommendationError, RecommendedStep,
-};
+use iam_refine::{parse_json_text, PolicyError, Recommendation, RecommendationError};
+
+use crate::names::{owner_of, Kind, OwnerError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -37,6 +41,73 @@ pub enum DocumentError {
     NoSteps,
     #[error("documents nested too deeply")]
     TooDeep,
+    #[error("`{key}` must be a string, found {found}")]
+    EnvelopeField {
+        key: &'static str,
+        found: &'static str,
+    },
+    #[error(transparent)]
+    Owner(#[from] OwnerError),
+    #[error("`{key}` is `{first}`, and `{second}` in the document it wraps: which one it is is ambiguous")]
+    EnvelopeConflict {
+        key: &'static str,
+        first: String,
+        second: String,
+    },
+}
+
+/// What the AWS CLI's envelope says of the policy it holds: `get-role-policy`,
+/// `get-user-policy` and `get-group-policy` name the inline policy and its owner;
+/// `get-policy-version` and a bare document name nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// `RoleName`, `UserName` or `GroupName`.
+    pub owner: Option<(Kind, String)>,
+    /// `PolicyName`.
+    pub policy_name: Option<String>,
+}
+
+impl Envelope {
+    /// Takes the names beside a `PolicyDocument`; an envelope inside another (a document
+    /// given as a string holding one) must say the same.
+    fn read(&mut self, map: &Map<String, Value>) -> Result<(), DocumentError> {
+        let owner = owner_of(map)?;
+        if let Some((k, name)) = owner {
+            match &self.owner {
+                Some((k0, n0)) if (*k0, n0) != (k, &name) => {
+                    return Err(DocumentError::EnvelopeConflict {
+                        key: k.key(),
+                        first: format!("{} {n0}", k0.name()),
+                        second: format!("{} {name}", k.name()),
+                    })
+                }
+                _ => self.owner = Some((k, name)),
+            }
+        }
+        let policy_name = match map.get("PolicyName") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(DocumentError::EnvelopeField {
+                    key: "PolicyName",
+                    found: kind(other),
+                })
+            }
+        };
+        if let Some(name) = policy_name {
+            match &self.policy_name {
+                Some(n0) if *n0 != name => {
+                    return Err(DocumentError::EnvelopeConflict {
+                        key: "PolicyName",
+                        first: n0.clone(),
+                        second: name,
+                    })
+                }
+                _ => self.policy_name = Some(name),
+            }
+        }
+        Ok(())
+    }
 }
 
 fn aws_error(code: &Option<String>, message: &Option<String>) -> String {
@@ -49,9 +120,9 @@ fn aws_error(code: &Option<String>, message: &Option<String>) -> String {
 
 /// What a refined file holds.
 pub enum Refined {
-    Document(Value),
-    /// The steps of a finished `get-finding-recommendation` output.
-    Steps(Vec<RecommendedStep>),
+    Document(Value, Envelope),
+    /// A finished `get-finding-recommendation` output.
+    Recommendation(Recommendation),
 }
 
 /// Keys that, beside `Statement`, make a document mean two things.
@@ -59,19 +130,28 @@ const OTHER_READINGS: [&str; 3] = ["recommendedSteps", "PolicyVersion", "PolicyD
 
 /// A policy file's document.
 pub fn policy(text: &str) -> Result<Value, DocumentError> {
+    policy_file(text).map(|(document, _)| document)
+}
+
+/// A policy file's document, and what its envelope says of it.
+pub fn policy_file(text: &str) -> Result<(Value, Envelope), DocumentError> {
     let value = parse_json_text(text)?;
     if is_recommendation(&value) {
         refuse_ambiguity(&value)?;
         return Err(DocumentError::Recommendation);
     }
-    unwrap(value, 0)
+    let mut envelope = Envelope::default();
+    let document = unwrap(value, 0, &mut envelope)?;
+    Ok((document, envelope))
 }
 
 /// A refined file: a policy, or a recommendation's steps.
 pub fn refined(text: &str) -> Result<Refined, DocumentError> {
     let value = parse_json_text(text)?;
     if !is_recommendation(&value) {
-        return Ok(Refined::Document(unwrap(value, 0)?));
+        let mut envelope = Envelope::default();
+        let document = unwrap(value, 0, &mut envelope)?;
+        return Ok(Refined::Document(document, envelope));
     }
     refuse_ambiguity(&value)?;
     let status = value.get("status").and_then(Value::as_str);
@@ -89,10 +169,10 @@ pub fn refined(text: &str) -> Result<Refined, DocumentError> {
             message: field("message"),
         });
     }
-    match recommended_steps(&value) {
-        Some(steps) => Ok(Refined::Steps(steps?)),
-        None => Err(DocumentError::NoSteps),
+    if value.get("recommendedSteps").is_none() {
+        return Err(DocumentError::NoSteps);
     }
+    Ok(Refined::Recommendation(Recommendation::from_value(&value)?))
 }
 
 /// `get-finding-recommendation` output, finished or not.
@@ -119,14 +199,14 @@ fn refuse_ambiguity(value: &Value) -> Result<(), DocumentError> {
 }
 
 /// The document inside the AWS CLI's envelopes, as written.
-fn unwrap(value: Value, depth: usize) -> Result<Value, DocumentError> {
+fn unwrap(value: Value, depth: usize, envelope: &mut Envelope) -> Result<Value, DocumentError> {
     if depth > 4 {
         return Err(DocumentError::TooDeep);
     }
     refuse_ambiguity(&value)?;
     match value {
         // A document embedded as a (possibly URL-encoded) JSON string.
-        Value::String(s) => unwrap(parse_json_text(&s)?, depth + 1),
+        Value::String(s) => unwrap(parse_json_text(&s)?, depth + 1, envelope),
         Value::Object(mut map) => {
             if map.contains_key("Statement") {
                 return Ok(Value::Object(map));
@@ -142,10 +222,11 @@ fn unwrap(value: Value, depth: usize) -> Result<Value, DocumentError> {
                         found: "`PolicyVersion` without `Document`".to_string(),
                     });
                 };
-                return unwrap(doc, depth + 1);
+                return unwrap(doc, depth + 1, envelope);
             }
             if let Some(doc) = map.remove("PolicyDocument") {
-                return unwrap(doc, depth + 1);
+                envelope.read(&map)?;
+                return unwrap(doc, depth + 1, envelope);
             }
             Err(DocumentError::NotAPolicy {
                 found: describe_keys(&map),

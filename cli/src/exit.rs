@@ -77,6 +77,30 @@ impl Exit {
         s
     }
 
+    /// What each code means for `simulate`.
+    pub fn simulate_meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "the request was evaluated (and, with --expect, decided as expected)",
+            Exit::Error => {
+                "bad input, a construct that is not modelled (named on stderr), or another error"
+            }
+            Exit::Usage => Exit::Usage.meaning(),
+            Exit::Counterexample => {
+                "with --expect: the decision is not the one expected (it is printed)"
+            }
+            Exit::Unknown | Exit::Detach => "not used by simulate",
+        }
+    }
+
+    /// The "Exit codes:" section of `simulate --help`.
+    pub fn simulate_help() -> String {
+        let mut s = String::from("Exit codes:");
+        for e in [Exit::Ok, Exit::Error, Exit::Usage, Exit::Counterexample] {
+            s.push_str(&format!("\n  {}  {}", e as u8, e.simulate_meaning()));
+        }
+        s
+    }
+
     /// The worse of two outcomes, for a run over several policies: an error outranks a
     /// counterexample, which outranks an unknown, which outranks a policy to detach, which
     /// outranks success.

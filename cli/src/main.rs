@@ -17,16 +17,21 @@ mod document;
 mod exit;
 mod expand_cmd;
 mod input;
+mod names;
 mod output;
+mod policies_cmd;
 mod prover;
 mod refine_cmd;
 mod refine_render;
 mod render;
+mod simulate_cmd;
 #[cfg(feature = "verify")]
 mod split_check;
 mod usage_input;
 #[cfg(feature = "verify")]
 mod verify_cmd;
+#[cfg(feature = "verify")]
+mod verify_names;
 #[cfg(feature = "verify")]
 mod verify_steps;
 mod warnings;

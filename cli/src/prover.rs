@@ -11,24 +11,30 @@
 //!
 //! Where the prover is: `$IAM_REFINE_PROVER` if set, else `iam-refine-prover` beside this
 //! executable (as `cargo install` and `cargo build` place it), else on `PATH`.
+//!
+//! Which prover is accepted: one built from the very same sources. Both binaries carry the
+//! build identity (`cli/build_id.rs`: the version and a hash of the sources, fixed at build
+//! time; `--version` prints it), and the prover refuses a hand-over from another identity,
+//! naming both: a prover left from another commit would prove with other code.
 
 #[cfg(not(feature = "verify"))]
 pub use hand_over::hand_over;
 
-/// Set on the prover's environment by the hand-over, to the version of the binary handing
-/// over: the prover refuses another version's arguments (a `cargo install` of one binary
-/// and not the other), and a binary without the prover that was itself named as the
-/// prover refuses instead of handing over forever.
+/// Set on the prover's environment by the hand-over, to the build identity of the binary
+/// handing over: the prover refuses a build of other sources (a `cargo install` of one
+/// binary and not the other, a prover left from another commit), and a binary without the
+/// prover that was itself named as the prover refuses instead of handing over forever.
 const HANDED_OVER_ENV: &str = "IAM_REFINE_HANDED_OVER";
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// `0.1.0 (sources 0123456789abcdef)`, from the build script (`cli/build_id.rs`).
+pub const BUILD_ID: &str = env!("IAM_REFINE_BUILD_ID");
 const PROVER_NAME: &str = "iam-refine-prover";
 
-/// In the prover: refuses a hand-over from another version of `iam-refine`.
+/// In the prover: refuses a hand-over from a build of `iam-refine` of other sources.
 #[cfg(feature = "verify")]
 pub fn check_hand_over() -> anyhow::Result<()> {
     match std::env::var_os(HANDED_OVER_ENV) {
-        Some(from) if from != VERSION => Err(anyhow::anyhow!(
-            "`iam-refine` {} handed proving over to `{PROVER_NAME}` {VERSION}: install both at the same version",
+        Some(from) if from != BUILD_ID => Err(anyhow::anyhow!(
+            "`iam-refine` {} handed proving over to `{PROVER_NAME}` {BUILD_ID}, built from other sources: build or install both from the same sources (`cargo build -p iam-refine-cli -p iam-refine-prover`, or `cargo install --locked --path cli` and `--path prover` in one checkout)",
             from.to_string_lossy()
         )),
         _ => Ok(()),
@@ -44,7 +50,7 @@ mod hand_over {
 
     use anyhow::{anyhow, Result};
 
-    use super::{HANDED_OVER_ENV, PROVER_NAME, VERSION};
+    use super::{BUILD_ID, HANDED_OVER_ENV, PROVER_NAME};
     use crate::exit::Exit;
 
     /// Names the prover's path, overriding the search.
@@ -62,7 +68,7 @@ mod hand_over {
         let mut args = std::env::args_os();
         let arg0 = args.next();
         let mut command = Command::new(&program);
-        command.args(args).env(HANDED_OVER_ENV, VERSION);
+        command.args(args).env(HANDED_OVER_ENV, BUILD_ID);
         let failure = match run(command, arg0) {
             Ok(exit) => return Ok(exit),
             Err(e) => e,

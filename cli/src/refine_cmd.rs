@@ -27,6 +27,7 @@ use crate::config::{Common, Output, RefineConfig};
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
+use crate::names::{self, Mention, Principal};
 use crate::output::{self, Plan};
 use crate::refine_render::{self as rr, Recommend, VerdictNote};
 use crate::usage_input::{self, UsageInput};
@@ -73,10 +74,24 @@ fn load(config: &RefineConfig, common: Common, console: &mut Console) -> Result<
         console.warn(&w);
     }
     let mut sources = Vec::with_capacity(config.policies.len());
+    // The findings and every `get-role-policy` (user, group) output must be about one
+    // principal: another's findings would remove what this one uses.
+    let mut mentions: Vec<Mention> = usage
+        .resource_arn
+        .iter()
+        .map(|arn| Mention {
+            file: usage_name.clone(),
+            field: "resource",
+            principal: Principal::Arn(arn.clone()),
+        })
+        .collect();
     for path in &config.policies {
         let name = display_name(path);
         let text = input::read_input(path, limit)?;
         let policy = Policy::parse(&text).with_context(|| name.clone())?;
+        if let Ok(value) = iam_refine::parse_json_text(&text) {
+            mentions.extend(names::policy_file_owner(&name, &value)?);
+        }
         let file_name = path
             .file_name()
             .map_or_else(|| "stdin".to_string(), |n| n.to_string_lossy().into_owned());
@@ -93,6 +108,7 @@ fn load(config: &RefineConfig, common: Common, console: &mut Console) -> Result<
             policy,
         });
     }
+    names::check_agree(&mentions)?;
     Ok(Loaded {
         catalog,
         usage,
@@ -278,8 +294,7 @@ fn refine_all(
     let total = loaded.sources.len();
     let mut outcomes = Vec::with_capacity(total);
     for (k, source) in loaded.sources.iter().enumerate() {
-        let findings =
-            options.apply_keep(&loaded.usage.unused_in(&source.policy, catalog), catalog);
+        let findings = options.apply_keep(&loaded.usage.unused_in(&source.policy, catalog));
         let unused = findings.resolve(catalog);
         let refinement = refine_with(&source.policy, &unused, options);
         let Fitted {

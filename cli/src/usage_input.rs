@@ -8,8 +8,6 @@
 //! report. `--used` takes what names the used ones (one per line, a JSON array, an iamlive
 //! policy); unused is then resolved per policy ([`Usage::unused_in`]).
 
-use serde_json::Value;
-
 use iam_refine::{
     AccessAdvisorReport, Catalog, Findings, Policy, Usage, UsageError, UsageKind, UsageOptions,
     ACCEPTED_SHAPES,
@@ -17,6 +15,7 @@ use iam_refine::{
 
 use crate::config::UsageSource;
 use crate::input::{self, display_name, InputError};
+use crate::names::{self, NamesError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UsageInputError {
@@ -36,6 +35,8 @@ pub enum UsageInputError {
     UnusedGivenAsUsed { name: String, found: &'static str },
     #[error("--unused-after applies to an Access Advisor report; {name} is {found}")]
     UnusedAfter { name: String, found: &'static str },
+    #[error(transparent)]
+    Principal(#[from] NamesError),
 }
 
 /// A usage source, read and checked.
@@ -96,7 +97,7 @@ pub fn load(
         _ => Vec::new(),
     };
     let resource_arn = match kind {
-        UsageKind::Findings => resource_of(&text),
+        UsageKind::Findings => resource_of(&name, &text)?,
         _ => None,
     };
     Ok(UsageInput {
@@ -106,11 +107,11 @@ pub fn load(
     })
 }
 
-/// The `resource` a `get-finding-v2` output is about, when it names one.
-fn resource_of(text: &str) -> Option<String> {
-    let value: Value = iam_refine::parse_json_text(text).ok()?;
-    value
-        .get("resource")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+/// The `resource` the `get-finding-v2` outputs of the file are about, when they name one;
+/// findings about two principals are refused, naming both.
+fn resource_of(name: &str, text: &str) -> Result<Option<String>, NamesError> {
+    match iam_refine::parse_json_text(text) {
+        Ok(value) => names::finding_principal(name, &value),
+        Err(_) => Ok(None),
+    }
 }

@@ -7,16 +7,18 @@
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use iam_refine::thousands;
+use iam_refine::{parse_json_text, thousands};
 use iam_refine::{Catalog, Findings, RefineOptions};
 use iam_refine_verify::{Keep, Options, Report, Verdict, Z3Worker};
 
 use crate::config::{Common, Limits, OriginalFile, VerifyConfig};
 use crate::console::Console;
-use crate::document::{self, Refined};
+use crate::document::{self, Envelope, Refined};
 use crate::exit::Exit;
 use crate::input::{self, display_name};
-use crate::verify_steps;
+use crate::names;
+use crate::verify_names;
+use crate::verify_steps::{self, Change, Job};
 
 /// The prover with what stays the same across policies: the catalog's sets (built once per
 /// process, `Sync`), the findings and the limits. Each thread brings its own
@@ -99,11 +101,14 @@ impl Prover {
     }
 }
 
-/// The findings as the prover reads them: plain names, nothing resolved by the refiner.
+/// The findings as the prover reads them: plain names and the keep patterns, nothing
+/// resolved by the refiner (the prover takes what the patterns match out of the findings
+/// itself, over all strings).
 pub fn unused_of(findings: &Findings) -> iam_refine_verify::Unused {
     iam_refine_verify::Unused {
         actions: findings.actions().map(String::from).collect(),
         services: findings.services().map(String::from).collect(),
+        keep: findings.keep_patterns().map(String::from).collect(),
     }
 }
 
@@ -165,9 +170,9 @@ pub fn judge(report: &Report) -> Judgement {
     }
 }
 
-fn read_original(file: &OriginalFile, limit: u64) -> Result<Value> {
+fn read_original(file: &OriginalFile, limit: u64) -> Result<(Value, Envelope)> {
     let name = display_name(&file.path);
-    document::policy(&input::read_input(&file.path, limit)?).context(name)
+    document::policy_file(&input::read_input(&file.path, limit)?).context(name)
 }
 
 /// Every `--skip-sid` pattern must be about some statement of some original: a pattern
@@ -188,69 +193,112 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
     let limit = common.max_input_bytes;
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
     let findings_name = display_name(&config.unused);
-    let findings =
-        Findings::parse(&input::read_input(&config.unused, limit)?).context(findings_name)?;
+    let findings_text = input::read_input(&config.unused, limit)?;
+    let findings = Findings::parse(&findings_text).with_context(|| findings_name.clone())?;
+    let mut mentions = names::finding_resources(
+        &findings_name,
+        &parse_json_text(&findings_text).with_context(|| findings_name.clone())?,
+    )?;
     // `--keep` actions were never to be removed: not unused, for the proof either.
     let mut options = RefineOptions::new();
     for p in &config.keep {
         options = options.keep(p)?;
     }
-    let findings = options.apply_keep(&findings, &catalog);
+    let findings = options.apply_keep(&findings);
     let refined_name = display_name(&config.refined);
     let refined = document::refined(&input::read_input(&config.refined, limit)?)
         .with_context(|| refined_name.clone())?;
+    let originals = config
+        .originals
+        .iter()
+        .map(|f| read_original(f, limit))
+        .collect::<Result<Vec<_>>>()?;
+    let original_names: Vec<String> = config
+        .originals
+        .iter()
+        .map(|f| display_name(&f.path))
+        .collect();
+    for (name, (_, envelope)) in original_names.iter().zip(&originals) {
+        mentions.extend(verify_names::envelope_mention(name, envelope));
+    }
+    // A policy document is one verdict without a name; a recommendation's are named.
+    let named = matches!(refined, Refined::Recommendation(_));
     let jobs = match refined {
-        Refined::Document(doc) => {
+        Refined::Document(doc, envelope) => {
             if config.originals.len() != 1 {
                 bail!(
                     "{refined_name} is one policy document: give one --original, not {}",
                     config.originals.len()
                 );
             }
-            vec![(None, 0, vec![doc])]
+            mentions.extend(verify_names::envelope_mention(&refined_name, &envelope));
+            verify_names::check_refined(
+                &original_names[0],
+                &originals[0].1,
+                &refined_name,
+                &envelope,
+            )?;
+            vec![Job {
+                id: String::new(),
+                original: 0,
+                change: Change::Replace(vec![doc]),
+            }]
         }
-        Refined::Steps(steps) => verify_steps::plan(
-            &refined_name,
-            &steps,
-            &config.originals,
-            config.policy_id.as_deref(),
-        )?
-        .into_iter()
-        .map(|job| {
-            if !job.detached && !job.documents.is_empty() {
-                console.warn(&format!(
-                    "{}: the recommendation creates a policy but has no DETACH_POLICY step for the original; proved as if the original were replaced",
-                    job.id
-                ));
+        Refined::Recommendation(rec) => {
+            mentions.extend(verify_names::recommendation_mentions(&refined_name, &rec));
+            verify_names::check_steps(&refined_name, &rec)?;
+            let jobs = verify_steps::plan(
+                &refined_name,
+                &rec.steps,
+                &config.originals,
+                config.policy_id.as_deref(),
+            )?;
+            for job in &jobs {
+                verify_names::check_original(
+                    &original_names[job.original],
+                    &originals[job.original].1,
+                    &job.id,
+                    &refined_name,
+                )?;
             }
-            (Some(job.id), job.original, job.documents)
-        })
-        .collect(),
+            jobs
+        }
     };
-    let originals = config
-        .originals
-        .iter()
-        .map(|f| read_original(f, limit))
-        .collect::<Result<Vec<_>>>()?;
-    check_skip_sid(&config.skip_sid, &originals)?;
+    names::check_agree(&mentions)?;
+    let documents: Vec<Value> = originals.into_iter().map(|(doc, _)| doc).collect();
+    check_skip_sid(&config.skip_sid, &documents)?;
     let prover = Prover::new(&catalog, &findings, config.limits)?;
     let mut z3 = Z3Worker::new();
     let mut exit = Exit::Ok;
-    for (id, original, documents) in jobs {
-        let Some(original) = originals.get(original) else {
-            continue;
-        };
-        let proof = prover.prove_keeping(
-            &mut z3,
-            original,
-            &documents,
-            &prover.unused,
-            &config.skip_sid,
-        );
-        match (proof, &id) {
-            (Ok(report), _) => {
-                let judgement = judge(&report);
-                judgement.print(id.as_deref(), console)?;
+    for job in jobs {
+        let original = &documents[job.original];
+        let id = named.then_some(job.id.as_str());
+        let judgement = match &job.change {
+            Change::Replace(refined) => {
+                prover.prove_keeping(&mut z3, original, refined, &prover.unused, &config.skip_sid)
+            }
+            Change::Detach => {
+                prover.prove_keeping(&mut z3, original, &[], &prover.unused, &config.skip_sid)
+            }
+            // Applied as written, the policy stays: the principal ends up with it and the new
+            // documents. That union allows what the policy allows, so it is right only if the
+            // policy itself already is: proved against itself, a counterexample is an unused
+            // action the principal keeps.
+            Change::Add(_) => prover.prove_keeping(
+                &mut z3,
+                original,
+                std::slice::from_ref(original),
+                &prover.unused,
+                &config.skip_sid,
+            ),
+        }
+        .map(|report| match job.change {
+            Change::Add(_) => judge_addition(&report),
+            _ => judge(&report),
+        });
+        match (judgement, id) {
+            (Ok(judgement), _) => {
+                judgement.print(id, console)?;
                 exit = exit.worse(judgement.exit);
             }
             // One policy the prover cannot judge does not hide the others' verdicts.
@@ -262,4 +310,20 @@ pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Resu
         }
     }
     Ok(exit)
+}
+
+/// The verdict on a policy a recommendation creates documents for and never detaches.
+fn judge_addition(report: &Report) -> Judgement {
+    const ADDED: &str = "CREATE_POLICY without DETACH_POLICY: applied as written, the policy stays attached beside the new documents";
+    let mut judgement = judge(report);
+    judgement.line = match judgement.exit {
+        // Nothing of it is unused: the change only adds to it, which is not what `verify`
+        // proves (a refinement removes the unused); nothing is claimed.
+        Exit::Ok => {
+            judgement.exit = Exit::Error;
+            format!("{ADDED}, and allows nothing unused: the change only adds permissions, which verify does not judge; nothing is claimed")
+        }
+        _ => format!("{ADDED}; judged as kept unchanged: {}", judgement.line),
+    };
+    judgement
 }

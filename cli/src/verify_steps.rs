@@ -1,14 +1,31 @@
 //! `verify` over a `get-finding-recommendation` output: its steps grouped by
-//! `existingPolicyId`, and each group matched with the `--original` that stands for it.
+//! `existingPolicyId`, each group matched with the one `--original` that stands for it, and
+//! what the steps do to that policy once applied.
 //!
 //! AWS writes, for a partly used policy, a `CREATE_POLICY` step followed by a
 //! `DETACH_POLICY` step with the same `existingPolicyId`; for a wholly unused one a
-//! `DETACH_POLICY` step alone; one recommendation covers every policy of a principal. A
-//! group's `CREATE_POLICY` documents, in order, replace its original (none: it is
-//! detached). An `--original ID=FILE` stands for the steps whose id is `ID` or ends in
-//! `/ID`; a plain `--original FILE` for those whose id is, or ends in `/`, the file stem.
-//! One plain `--original` against a recommendation about one policy stands for it whatever
-//! its name, as `verify` always accepted.
+//! `DETACH_POLICY` step alone; one recommendation covers every policy of a principal. The
+//! id is a managed policy's ARN or an inline policy's name.
+//!
+//! **Matching.** Each `--original` has a name: the `ID` of `--original ID=FILE`, else the
+//! file stem. An ARN stands for the managed policy with that ARN. Any other name may stand
+//! for the policy whose id it is (an inline policy's name) and for each managed policy
+//! whose ARN ends in `/NAME` that no `--original` names by its ARN; it stands for the one
+//! policy it may stand for, or, among several, for the one policy of them to be proved
+//! (`--policy-id`); otherwise it is refused, naming two of them. Every policy to be
+//! proved (all of them, or the one `--policy-id` selects) must have its original, and
+//! every original must stand for a policy. One plain `--original FILE` that may stand for
+//! no policy stands for the one policy to be proved, whatever the file is called, as
+//! `verify` always accepted. This accepts exactly when one assignment of the originals to
+//! distinct policies covers the policies to be proved (the tests check it against a
+//! brute-force search): each name's possible policies are its own, an ARN has one, and two
+//! originals may not share a name.
+//!
+//! **Change.** A group with a `DETACH_POLICY` step replaces its policy by its
+//! `CREATE_POLICY` documents, in order (none: it is detached). A group with `CREATE_POLICY`
+//! steps and no `DETACH_POLICY` leaves the policy attached beside them ([`Change::Add`]).
+//! A step without `existingPolicyId` (or with an empty one) is about no named policy:
+//! refused.
 
 use serde_json::Value;
 
@@ -20,11 +37,26 @@ use crate::config::OriginalFile;
 pub enum StepsError {
     #[error("{file}: the recommendation has no step")]
     Empty { file: String },
+    #[error("{file}: recommended step {step}: {action} without `existingPolicyId`: the policy it is about is not named, so the change cannot be judged")]
+    WithoutId {
+        file: String,
+        step: usize,
+        action: &'static str,
+    },
     #[error("{file}: no recommended step for policy `{policy_id}` (steps are for: {ids})")]
     NoStepFor {
         file: String,
         policy_id: String,
         ids: String,
+    },
+    #[error(
+        "{file}: `--policy-id {policy_id}` could be `{first}` or `{second}`; give the policy's ARN"
+    )]
+    PolicyIdAmbiguous {
+        file: String,
+        policy_id: String,
+        first: String,
+        second: String,
     },
     #[error(
         "{file}: no --original for policy `{id}` (given: {given}); add `--original {id}=FILE`"
@@ -41,39 +73,57 @@ pub enum StepsError {
         name: String,
         ids: String,
     },
-    #[error("{file}: policy `{id}` could be `{first}` or `{second}`; name it with `--original {id}=FILE`")]
-    Ambiguous {
+    #[error("{file}: `{flag}` could stand for policy `{first}` or `{second}`; name each policy by its id (a managed policy's ARN, an inline policy's name)")]
+    AmbiguousOriginal {
         file: String,
-        id: String,
+        flag: String,
         first: String,
         second: String,
     },
 }
 
+/// What the recommendation, applied as written, does to one policy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `CREATE_POLICY` documents, in order, then `DETACH_POLICY`: the documents replace it.
+    Replace(Vec<Value>),
+    /// `DETACH_POLICY` alone.
+    Detach,
+    /// `CREATE_POLICY` without `DETACH_POLICY`: the policy stays attached and the documents
+    /// are attached beside it; the principal ends up with the union.
+    Add(Vec<Value>),
+}
+
 /// One policy of the recommendation to prove.
 #[derive(Debug)]
 pub struct Job {
-    /// The `existingPolicyId`, as written ("(no id)" when a step has none).
+    /// The `existingPolicyId`, as written.
     pub id: String,
     /// Index into the `--original`s.
     pub original: usize,
-    /// The `CREATE_POLICY` documents, in order (none: the policy is detached).
-    pub documents: Vec<Value>,
-    /// Whether a `DETACH_POLICY` step is for the policy. `CREATE_POLICY` steps without one
-    /// are proved as replacing the original all the same (as `verify` always did), with a
-    /// warning: applied as written, the original would stay attached beside them.
-    pub detached: bool,
+    pub change: Change,
 }
 
-const NO_ID: &str = "(no id)";
-
-fn id_of(step: &RecommendedStep) -> &str {
-    step.policy_id.as_deref().unwrap_or(NO_ID)
+/// Is `id` a managed policy's ARN (else an inline policy's name, or whatever name a
+/// hand-written recommendation gives)?
+pub fn is_managed(id: &str) -> bool {
+    id.starts_with("arn:")
 }
 
-/// Does `name` (an `--original`'s) stand for the step id `id`?
-fn stands_for(name: &str, id: &str) -> bool {
-    id == name || id.rsplit('/').next() == Some(name)
+/// A managed policy's name: the last segment of its ARN.
+fn managed_name(id: &str) -> Option<&str> {
+    is_managed(id).then(|| id.rsplit('/').next()).flatten()
+}
+
+/// The groups `--policy-id NAME` selects: the one whose id it is, else the managed
+/// policies whose ARN ends in `/NAME`.
+fn selects(name: &str, ids: &[&str]) -> Vec<usize> {
+    if let Some(g) = ids.iter().position(|id| *id == name) {
+        return vec![g];
+    }
+    (0..ids.len())
+        .filter(|&g| managed_name(ids[g]) == Some(name))
+        .collect()
 }
 
 /// The policies of `steps` to prove (only the one `policy_id` names, if given), in the
@@ -85,36 +135,105 @@ pub fn plan(
     policy_id: Option<&str>,
 ) -> Result<Vec<Job>, StepsError> {
     let mut groups: Vec<(&str, Vec<&RecommendedStep>)> = Vec::new();
-    for step in steps {
-        let id = id_of(step);
+    for (n, step) in steps.iter().enumerate() {
+        // An empty id names no policy either.
+        let Some(id) = step.policy_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(StepsError::WithoutId {
+                file: file.to_string(),
+                step: n + 1,
+                action: step.action.name(),
+            });
+        };
         match groups.iter_mut().find(|(g, _)| *g == id) {
             Some((_, members)) => members.push(step),
             None => groups.push((id, vec![step])),
         }
     }
-    let every_id: Vec<&str> = groups.iter().map(|(id, _)| *id).collect();
-    let ids = every_id.join(", ");
     if groups.is_empty() {
         return Err(StepsError::Empty {
             file: file.to_string(),
         });
     }
-    if let Some(want) = policy_id {
-        groups.retain(|(id, _)| stands_for(want, id));
-        if groups.is_empty() {
-            return Err(StepsError::NoStepFor {
-                file: file.to_string(),
-                policy_id: want.to_string(),
-                ids,
-            });
+    let ids: Vec<&str> = groups.iter().map(|(id, _)| *id).collect();
+    let listed = ids.join(", ");
+    let selected: Vec<usize> = match policy_id {
+        None => (0..ids.len()).collect(),
+        Some(want) => match selects(want, &ids)[..] {
+            [] => {
+                return Err(StepsError::NoStepFor {
+                    file: file.to_string(),
+                    policy_id: want.to_string(),
+                    ids: listed,
+                })
+            }
+            [g] => vec![g],
+            [a, b, ..] => {
+                return Err(StepsError::PolicyIdAmbiguous {
+                    file: file.to_string(),
+                    policy_id: want.to_string(),
+                    first: ids[a].to_string(),
+                    second: ids[b].to_string(),
+                })
+            }
+        },
+    };
+    let names: Vec<String> = originals.iter().map(OriginalFile::name).collect();
+    // Which original stands for each group, and which group for each original. An ARN
+    // stands for its managed policy and nothing else. Any other name may stand for the
+    // policy whose id it is and for each managed policy whose ARN ends in `/NAME` that no
+    // ARN has taken (these sets are disjoint for distinct names, so the order does not
+    // matter); it stands for the one it may, or among several for the one that is to be
+    // proved, and is refused otherwise.
+    let mut by_group: Vec<Option<usize>> = vec![None; ids.len()];
+    let mut by_original: Vec<Option<usize>> = vec![None; originals.len()];
+    for (o, name) in names.iter().enumerate() {
+        if let Some(g) = ids.iter().position(|id| id == name && is_managed(id)) {
+            by_group[g] = Some(o);
+            by_original[o] = Some(g);
         }
     }
-    let lone = matches!((originals, groups.as_slice()), ([only], [_]) if only.id.is_none());
-    let mut jobs = Vec::with_capacity(groups.len());
-    for (id, members) in &groups {
-        let mut found =
-            (0..originals.len()).filter(|&o| lone || stands_for(&originals[o].name(), id));
-        let Some(original) = found.next() else {
+    for (o, name) in names.iter().enumerate() {
+        if by_original[o].is_some() {
+            continue;
+        }
+        let may: Vec<usize> = (0..ids.len())
+            .filter(|&g| {
+                by_group[g].is_none()
+                    && (ids[g] == name || managed_name(ids[g]) == Some(name.as_str()))
+            })
+            .collect();
+        let proved: Vec<usize> = may
+            .iter()
+            .copied()
+            .filter(|g| selected.contains(g))
+            .collect();
+        let g = match (may.as_slice(), proved.as_slice()) {
+            ([], _) => continue,
+            ([g], _) | (_, [g]) => *g,
+            (_, [a, b, ..]) | ([a, b, ..], _) => {
+                return Err(StepsError::AmbiguousOriginal {
+                    file: file.to_string(),
+                    flag: originals[o].flag(),
+                    first: ids[*a].to_string(),
+                    second: ids[*b].to_string(),
+                })
+            }
+        };
+        by_group[g] = Some(o);
+        by_original[o] = Some(g);
+    }
+    // One plain --original, one policy to prove: it stands for that policy, unless its
+    // name may stand for some policy.
+    if let ([only], [g]) = (originals, &selected[..]) {
+        if only.id.is_none() && by_original[0].is_none() {
+            by_group[*g] = Some(0);
+            by_original[0] = Some(*g);
+        }
+    }
+    let mut jobs = Vec::with_capacity(selected.len());
+    for g in selected {
+        let (id, members) = &groups[g];
+        let Some(original) = by_group[g] else {
             return Err(StepsError::MissingOriginal {
                 file: file.to_string(),
                 id: id.to_string(),
@@ -125,106 +244,37 @@ pub fn plan(
                     .join(", "),
             });
         };
-        if let Some(second) = found.next() {
-            return Err(StepsError::Ambiguous {
-                file: file.to_string(),
-                id: id.to_string(),
-                first: originals[original].flag(),
-                second: originals[second].flag(),
-            });
-        }
-        let documents = members
+        let documents: Vec<Value> = members
             .iter()
             .filter(|s| s.action == RecommendedAction::CreatePolicy)
             // The recommended document as AWS wrote it; the prover names what is malformed.
             .filter_map(|s| s.document.clone().map(Value::Object))
             .collect();
+        let detached = members
+            .iter()
+            .any(|s| s.action == RecommendedAction::DetachPolicy);
+        let change = match (detached, documents.is_empty()) {
+            (true, true) => Change::Detach,
+            (true, false) => Change::Replace(documents),
+            (false, _) => Change::Add(documents),
+        };
         jobs.push(Job {
             id: id.to_string(),
             original,
-            documents,
-            detached: members
-                .iter()
-                .any(|s| s.action == RecommendedAction::DetachPolicy),
+            change,
         });
     }
-    // An original for a step `--policy-id` did not select is referred to all the same.
-    let referred = |o: usize| {
-        jobs.iter().any(|j| j.original == o)
-            || every_id
-                .iter()
-                .any(|id| stands_for(&originals[o].name(), id))
-    };
-    if let Some(o) = (0..originals.len()).find(|&o| !referred(o)) {
+    if let Some(o) = by_original.iter().position(Option::is_none) {
         return Err(StepsError::UnusedOriginal {
             file: file.to_string(),
             flag: originals[o].flag(),
-            name: originals[o].name(),
-            ids,
+            name: names[o].clone(),
+            ids: listed,
         });
     }
     Ok(jobs)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::{json, Map};
-    use std::path::PathBuf;
-
-    fn doc() -> Map<String, Value> {
-        json!({"Statement": []}).as_object().unwrap().clone()
-    }
-
-    fn file(id: Option<&str>, path: &str) -> OriginalFile {
-        OriginalFile {
-            id: id.map(String::from),
-            path: PathBuf::from(path),
-        }
-    }
-
-    const A: &str = "arn:aws:iam::123456789012:policy/A";
-
-    #[test]
-    fn create_and_detach_of_one_policy_are_one_job() {
-        let steps = [
-            RecommendedStep::create(A, doc()),
-            RecommendedStep::detach(A),
-        ];
-        let jobs = plan("r", &steps, &[file(None, "x/A.json")], None).unwrap();
-        assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].id, A);
-        assert_eq!(jobs[0].documents.len(), 1);
-    }
-
-    #[test]
-    fn several_policies_need_their_originals() {
-        let steps = [
-            RecommendedStep::create(A, doc()),
-            RecommendedStep::detach(A),
-            RecommendedStep::detach("Inline"),
-        ];
-        let both = [file(None, "A.json"), file(Some("Inline"), "i.json")];
-        let jobs = plan("r", &steps, &both, None).unwrap();
-        assert_eq!(
-            jobs.iter()
-                .map(|j| (j.original, j.documents.len()))
-                .collect::<Vec<_>>(),
-            [(0, 1), (1, 0)]
-        );
-        let err = plan("r", &steps, &both[..1], None).unwrap_err().to_string();
-        assert!(err.contains("no --original for policy `Inline`"), "{err}");
-        assert!(err.contains("--original A.json"), "{err}");
-        let extra = [both[0].clone(), both[1].clone(), file(None, "B.json")];
-        let err = plan("r", &steps, &extra, None).unwrap_err().to_string();
-        assert!(err.contains("`--original B.json`: no step"), "{err}");
-        let jobs = plan("r", &steps, &both[1..], Some("Inline")).unwrap();
-        assert_eq!(jobs[0].id, "Inline");
-        // An original for a step not selected is not an error.
-        let jobs = plan("r", &steps, &both, Some("Inline")).unwrap();
-        assert_eq!(jobs.len(), 1);
-        assert!(jobs[0].detached);
-        let lone = plan("r", &steps[..1], &both[..1], None).unwrap();
-        assert!(!lone[0].detached);
-    }
-}
+#[path = "verify_steps_tests.rs"]
+mod tests;

@@ -148,3 +148,42 @@ fn a_prover_built_without_the_prover_is_refused_not_looped() {
         .stdout("")
         .stderr(predicate::str::contains("built without"));
 }
+
+/// What `iam-refine` hands over is its build identity (`--version`), which the prover it
+/// runs carries too: a wrapper in the prover's place records it, then runs the prover.
+#[test]
+#[cfg(unix)]
+fn the_hand_over_carries_the_build_identity() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("seen");
+    let prover = bin_path().with_file_name("iam-refine-prover");
+    let wrapper = dir.path().join("prover.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$IAM_REFINE_HANDED_OVER\" > '{}'\nexec '{}' \"$@\"\n",
+            seen.display(),
+            prover.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    refine_cmd([example("policy.json")], example("unused.json"))
+        .arg("--verify")
+        .env(PROVER_ENV, &wrapper)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("proved"));
+    let version = |path: &std::path::Path| {
+        let out = std::process::Command::new(path)
+            .arg("--version")
+            .output()
+            .unwrap();
+        text(&out.stdout).trim_end().to_string()
+    };
+    let handed = read(&seen);
+    assert_eq!(format!("iam-refine {handed}"), version(&bin_path()));
+    assert_eq!(format!("iam-refine {handed}"), version(&prover));
+    assert!(handed.contains(" (sources "), "{handed}");
+}

@@ -129,6 +129,9 @@ fn verify_reads_access_analyzer_recommendations() {
                 "existingPolicyId": "arn:aws:iam::123456789012:policy/MyPolicy"}},
             {"unusedPermissionsRecommendedStep": {
                 "recommendedAction": "DETACH_POLICY",
+                "existingPolicyId": "arn:aws:iam::123456789012:policy/MyPolicy"}},
+            {"unusedPermissionsRecommendedStep": {
+                "recommendedAction": "DETACH_POLICY",
                 "existingPolicyId": "arn:aws:iam::123456789012:policy/Other"}}
         ]
     });

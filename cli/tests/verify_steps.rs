@@ -143,13 +143,14 @@ fn create_and_detach_of_one_policy_is_proved() {
         .stderr(predicate::str::contains(
             "statement dropped with kept actions",
         ));
-    // A CREATE_POLICY step without DETACH_POLICY: proved as a replacement, with a warning.
+    // A CREATE_POLICY step without DETACH_POLICY leaves the original attached, with its
+    // unused actions: refuted (cli/tests/verify_recs.rs has the rest).
     let alone = recommendation(dir.path(), vec![create(MY_POLICY, &whole)]);
     verify(&alone, &[my_policy()])
         .assert()
-        .code(0)
+        .code(3)
         .stderr(predicate::str::contains(
-            "has no DETACH_POLICY step for the original",
+            "CREATE_POLICY without DETACH_POLICY",
         ));
 }
 

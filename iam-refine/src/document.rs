@@ -83,6 +83,24 @@ pub fn parse_json_text(text: &str) -> Result<Value, PolicyError> {
     Ok(value)
 }
 
+/// The policy document in `text`, out of the AWS CLI's envelopes: what [`crate::Policy::parse`]
+/// reads, before any statement is checked.
+///
+/// ```
+/// let text = r#"{"PolicyVersion": {"Document": "{\"Statement\": []}", "VersionId": "v1"}}"#;
+/// let doc = iam_refine::policy_document(text)?;
+/// assert_eq!(doc["Statement"], serde_json::json!([]));
+/// # Ok::<(), iam_refine::PolicyError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`PolicyError`] when the text is not JSON the strict reader accepts or holds no
+/// document in an accepted shape.
+pub fn policy_document(text: &str) -> Result<Map<String, Value>, PolicyError> {
+    parse_wrapped(text).map(|(doc, _)| doc)
+}
+
 /// Parses JSON text (or URL-encoded JSON text) and unwraps the AWS CLI's envelopes.
 pub(crate) fn parse_wrapped(text: &str) -> Result<(Map<String, Value>, PolicyKind), PolicyError> {
     let value = parse_json_text(text)?;

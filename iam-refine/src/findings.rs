@@ -8,6 +8,11 @@
 //! - an entry without `actions`: the whole service is unused, including actions the
 //!   catalog does not know yet. An empty `actions` list names nothing.
 //!
+//! Findings may also carry keep patterns ([`crate::RefineOptions::apply_keep`]): the unused
+//! set is then what the findings name minus what a keep pattern matches, a difference of
+//! languages over all strings. A wholly unused service with a kept action is still every
+//! other string of the service, those the catalog does not know included.
+//!
 //! [`Findings::resolve`] turns the names into catalog positions once, so that many
 //! policies of one role can be refined against them.
 
@@ -19,6 +24,7 @@ use serde_json::{Map, Value};
 use crate::catalog::Catalog;
 use crate::document::{check_unambiguous, describe_keys, parse_json_text};
 use crate::json::{describe, quote};
+use crate::pattern::Pattern;
 use crate::policy::PolicyError;
 
 /// How deep the accepted shapes nest (`findingDetails[].unusedPermissionDetails`).
@@ -111,13 +117,16 @@ pub enum FindingsError {
     },
 }
 
-/// Unused actions and wholly unused services, as named (lower-cased for matching).
+/// Unused actions and wholly unused services, as named (lower-cased for matching), minus
+/// what the keep patterns match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Findings {
     /// `(lower-cased full name, full name as written)`, sorted, de-duplicated.
     actions: Vec<(String, String)>,
     /// Lower-cased service prefixes with no action used at all.
     services: BTreeSet<String>,
+    /// No string one of these matches is unused, whatever `actions` and `services` say.
+    keep: Vec<Pattern>,
 }
 
 impl Findings {
@@ -208,7 +217,11 @@ impl Findings {
         }
         actions.sort();
         actions.dedup_by(|b, a| a.0 == b.0);
-        Ok(Findings { actions, services })
+        Ok(Findings {
+            actions,
+            services,
+            keep: Vec::new(),
+        })
     }
 
     /// Findings naming these full action names (`s3:GetObject`) and wholly unused services.
@@ -225,17 +238,56 @@ impl Findings {
                 .iter()
                 .map(|s| s.as_ref().to_ascii_lowercase())
                 .collect(),
+            keep: Vec::new(),
         }
     }
 
-    /// The unused full action names as written.
+    /// These findings minus what `keep` matches (added to the keep patterns they have).
+    /// Named actions a pattern matches are dropped; a service a single pattern keeps whole
+    /// (`s3:*`, `*`) is dropped; any other wholly unused service stays one, less what the
+    /// patterns match, over all strings.
+    #[must_use]
+    pub(crate) fn keeping(&self, keep: &[Pattern]) -> Findings {
+        let mut all = self.keep.clone();
+        for p in keep {
+            if !all.iter().any(|q| q.normalized() == p.normalized()) {
+                all.push(p.clone());
+            }
+        }
+        let kept = |lower: &str| all.iter().any(|p| p.matches(lower));
+        Findings {
+            actions: self
+                .actions
+                .iter()
+                .filter(|(lower, _)| !kept(lower))
+                .cloned()
+                .collect(),
+            services: self
+                .services
+                .iter()
+                .filter(|s| {
+                    let marker = format!("{s}:");
+                    !all.iter().any(|p| p.contains_prefix(&marker))
+                })
+                .cloned()
+                .collect(),
+            keep: all,
+        }
+    }
+
+    /// The unused full action names as written (none a keep pattern matches).
     pub fn actions(&self) -> impl Iterator<Item = &str> {
         self.actions.iter().map(|(_, a)| a.as_str())
     }
 
-    /// The wholly unused services (lower-cased).
+    /// The wholly unused services (lower-cased), less what the keep patterns match.
     pub fn services(&self) -> impl Iterator<Item = &str> {
         self.services.iter().map(String::as_str)
+    }
+
+    /// The keep patterns, as given: no string one of them matches is unused.
+    pub fn keep_patterns(&self) -> impl Iterator<Item = &str> {
+        self.keep.iter().map(Pattern::as_str)
     }
 
     /// Whether the findings name nothing.
@@ -247,11 +299,14 @@ impl Findings {
     /// Locates the findings in the catalog.
     #[must_use]
     pub fn resolve<'c>(&self, catalog: &'c Catalog) -> Unused<'c> {
+        let kept = |lower: &str| self.keep.iter().any(|p| p.matches(lower));
         let mut indices = Vec::new();
         let mut extras = Vec::new();
+        let mut whole = BTreeSet::new();
+        let mut partial = BTreeSet::new();
         for (lower, written) in &self.actions {
             let service = lower.split_once(':').map_or("", |(s, _)| s);
-            if self.services.contains(service) {
+            if self.services.contains(service) || kept(lower) {
                 continue;
             }
             match catalog.find(lower) {
@@ -260,17 +315,32 @@ impl Findings {
                     lower: lower.clone(),
                     written: written.clone(),
                     service_marker: false,
+                    partly_kept: false,
                 }),
             }
         }
         for service in &self.services {
             let marker = format!("{service}:");
-            indices.extend(catalog.prefix_range(&marker));
+            if self.keep.iter().any(|p| p.contains_prefix(&marker)) {
+                continue; // kept whole: nothing of it is unused
+            }
+            let partly_kept = self.keep.iter().any(|p| p.may_match_prefix(&marker));
+            indices.extend(
+                catalog
+                    .prefix_range(&marker)
+                    .filter(|&i| !partly_kept || !kept(catalog.lower(i))),
+            );
             extras.push(Extra {
                 lower: marker,
                 written: format!("{service}:*"),
                 service_marker: true,
+                partly_kept,
             });
+            if partly_kept {
+                partial.insert(service.clone());
+            } else {
+                whole.insert(service.clone());
+            }
         }
         indices.sort_unstable();
         indices.dedup();
@@ -279,7 +349,9 @@ impl Findings {
             catalog,
             indices,
             extras,
-            services: self.services.clone(),
+            services: whole,
+            partial,
+            keep: self.keep.clone(),
             known_actions: self.actions.len(),
         }
     }
@@ -345,6 +417,10 @@ pub struct Extra {
     pub written: String,
     /// Whether this is a wholly unused service's marker rather than an action.
     pub service_marker: bool,
+    /// For a service marker: some keep pattern matches strings of the service, so what is
+    /// unused is the service minus what they match ([`Unused::contains`] tells which), not
+    /// all of `svc:*`.
+    pub partly_kept: bool,
 }
 
 /// Findings located in one catalog.
@@ -359,7 +435,14 @@ pub struct Unused<'c> {
     /// `svc:` sorts where every name of that service would, so a prefix range over the
     /// extras tells whether a wildcard would reach into an unused service.
     extras: Vec<Extra>,
+    /// Wholly unused services no keep pattern reaches into.
     services: BTreeSet<String>,
+    /// Wholly unused services some keep pattern reaches into: unused is every string of
+    /// the service that no keep pattern matches.
+    partial: BTreeSet<String>,
+    /// No string one of these matches is unused (`indices` and `extras` have them applied
+    /// already; `partial` services need them at every question).
+    keep: Vec<Pattern>,
     known_actions: usize,
 }
 
@@ -406,6 +489,9 @@ impl Unused<'_> {
             if self.services.contains(service) {
                 return true;
             }
+            if self.partial.contains(service) {
+                return !self.keeps(lower);
+            }
         }
         match self.catalog.find(lower) {
             Some(i) => self.indices.binary_search(&i).is_ok(),
@@ -416,10 +502,49 @@ impl Unused<'_> {
         }
     }
 
-    /// Is every action of `service` (lower-cased) unused?
+    /// Is every action of `service` (lower-cased) unused, with no keep pattern reaching
+    /// into it?
     #[must_use]
     pub fn service_unused(&self, service: &str) -> bool {
         self.services.contains(service)
+    }
+
+    /// Is `service` (lower-cased) wholly unused but for what keep patterns match?
+    #[must_use]
+    pub fn service_partly_kept(&self, service: &str) -> bool {
+        self.partial.contains(service)
+    }
+
+    /// Does a keep pattern match the (lower-cased) full action name?
+    #[must_use]
+    pub fn keeps(&self, lower: &str) -> bool {
+        self.keep.iter().any(|p| p.matches(lower))
+    }
+
+    /// The keep patterns (none when the findings were resolved without `keep`).
+    #[must_use]
+    pub fn keep_patterns(&self) -> &[Pattern] {
+        &self.keep
+    }
+
+    /// Is some unused string that starts with `prefix` (lower-cased) outside the catalog:
+    /// an unused name the catalog does not know, or any string of an unused service that
+    /// no keep pattern matches? The catalog's own unused names are in [`Unused::indices`].
+    ///
+    /// Inside a service kept in part, `prefix` followed by anything must be matched by one
+    /// keep pattern for the answer to be `false` (patterns that cover it only together are
+    /// not recognised: the answer `true` is then conservative, never wrong the other way).
+    #[must_use]
+    pub fn unused_beyond_catalog(&self, prefix: &str) -> bool {
+        if !self.extras_with_prefix(prefix).is_empty() {
+            return true; // includes the markers of services that start with `prefix`
+        }
+        let Some((service, _)) = prefix.split_once(':') else {
+            return false;
+        };
+        self.services.contains(service)
+            || (self.partial.contains(service)
+                && !self.keep.iter().any(|p| p.contains_prefix(prefix)))
     }
 
     /// Whether nothing is unused.

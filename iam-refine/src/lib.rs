@@ -91,6 +91,7 @@ mod quota;
 mod recommendation;
 mod refine;
 mod report;
+pub mod request;
 mod trie;
 mod usage;
 
@@ -106,7 +107,7 @@ pub use account::{
     PrincipalKind,
 };
 pub use catalog::{AccessLevel, Catalog, CatalogError, CatalogInfo, Entry};
-pub use document::parse_json_text;
+pub use document::{parse_json_text, policy_document};
 pub use findings::{Extra, Findings, FindingsError, Unused};
 pub use options::{OptionsError, RefineOptions};
 pub use pattern::{Pattern, Shape};

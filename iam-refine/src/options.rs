@@ -3,8 +3,11 @@
 //! - `keep` patterns name actions that are never removed, whatever the findings say
 //!   (`iam:PassRole`, which Access Advisor does not track, or a break-glass action). They
 //!   act on the findings, before they are resolved ([`RefineOptions::resolve`]): the
-//!   effective findings ([`RefineOptions::apply_keep`]) are what the refinement is exact
-//!   against, and what a verifier must be given.
+//!   effective findings ([`RefineOptions::apply_keep`]) are the findings minus what the
+//!   patterns match, over all strings (a service the findings call wholly unused stays
+//!   unused but for what the patterns match, also in the actions the catalog does not
+//!   know yet). They are what the refinement is exact against, and what a verifier must be
+//!   given: the findings and the keep patterns, not a list of names.
 //! - `skip_sid` patterns name statements (by `Sid`) that are left as written, like Deny
 //!   statements ([`crate::refine_with`]); [`RefineOptions::skipped_statements`] lists them
 //!   for a verifier, which must then hold them to "unchanged" instead of "exact".
@@ -129,43 +132,24 @@ impl RefineOptions {
             .collect()
     }
 
-    /// The findings minus what `keep` protects. A wholly unused service that a `keep`
-    /// pattern reaches into is no longer wholly unused: it becomes the list of its catalog
-    /// actions that no `keep` pattern matches (so actions AWS adds to it later stay
-    /// allowed where a wildcard allowed them: removing less is always safe).
-    pub fn apply_keep(&self, findings: &Findings, catalog: &Catalog) -> Findings {
+    /// The findings minus what `keep` protects, over all strings: named actions a pattern
+    /// matches are dropped, and a wholly unused service stays wholly unused but for what
+    /// the patterns match ([`Findings::keep_patterns`] carries them), so a string of it that
+    /// no catalog knows yet and no pattern matches is still unused. (Turning the service
+    /// into its catalog names minus the kept ones would make every future action of it
+    /// look used, and let wildcards reach them.)
+    #[must_use]
+    pub fn apply_keep(&self, findings: &Findings) -> Findings {
         if self.keep.is_empty() {
             return findings.clone();
         }
-        let mut actions: Vec<String> = findings
-            .actions()
-            .filter(|a| !self.keeps(a))
-            .map(str::to_string)
-            .collect();
-        let mut services = Vec::new();
-        for service in findings.services() {
-            let marker = format!("{service}:");
-            if !self.keep.iter().any(|p| p.may_match_prefix(&marker)) {
-                services.push(service.to_string());
-                continue;
-            }
-            actions.extend(
-                catalog
-                    .prefix_range(&marker)
-                    .filter(|&i| !self.keeps(catalog.lower(i)))
-                    .map(|i| catalog.name(i).to_string()),
-            );
-        }
-        Findings::from_names(&actions, &services)
+        findings.keeping(&self.keep)
     }
 
     /// [`RefineOptions::apply_keep`], then [`Findings::resolve`].
     #[must_use]
     pub fn resolve<'c>(&self, findings: &Findings, catalog: &'c Catalog) -> Unused<'c> {
-        if self.keep.is_empty() {
-            return findings.resolve(catalog);
-        }
-        self.apply_keep(findings, catalog).resolve(catalog)
+        self.apply_keep(findings).resolve(catalog)
     }
 }
 
@@ -180,29 +164,42 @@ mod tests {
     }
 
     #[test]
-    fn keep_protects_named_actions_and_breaks_up_unused_services() {
+    fn keep_takes_its_language_out_of_the_findings() {
         let findings = Findings::parse(
-            r#"[{"serviceNamespace": "iam", "actions": ["PassRole", "CreateUser"]}, {"serviceNamespace": "kms"}, {"serviceNamespace": "sqs"}]"#,
+            r#"[{"serviceNamespace": "iam", "actions": ["PassRole", "CreateUser"]}, {"serviceNamespace": "kms"}, {"serviceNamespace": "sqs"}, {"serviceNamespace": "sns"}]"#,
         )
         .expect("findings");
         let options = RefineOptions::new()
             .keep("iam:PassRole")
             .and_then(|o| o.keep("kms:Decrypt"))
+            .and_then(|o| o.keep("SNS:*"))
             .expect("valid");
-        let effective = options.apply_keep(&findings, catalog());
-        let actions: Vec<&str> = effective.actions().collect();
-        assert!(actions.contains(&"iam:CreateUser"));
-        assert!(!actions
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case("iam:PassRole")));
-        assert!(!actions
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case("kms:Decrypt")));
-        assert!(actions
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case("kms:Encrypt")));
-        // sqs stays a wholly unused service; kms does not.
-        assert_eq!(effective.services().collect::<Vec<_>>(), ["sqs"]);
+        let effective = options.apply_keep(&findings);
+        assert_eq!(effective.actions().collect::<Vec<_>>(), ["iam:CreateUser"]);
+        // kms stays a wholly unused service but for `kms:Decrypt`; sns is kept whole.
+        assert_eq!(effective.services().collect::<Vec<_>>(), ["kms", "sqs"]);
+        let unused = effective.resolve(catalog());
+        assert!(!unused.contains("kms:decrypt"));
+        assert!(unused.contains("kms:encrypt"));
+        assert!(
+            unused.contains("kms:decryptsomedaylater"),
+            "not in the catalog, not kept"
+        );
+        assert!(unused.contains("sqs:anything"));
+        assert!(!unused.contains("sns:publish"));
+        assert!(!unused.contains("iam:passrole"));
+        assert!(unused.service_partly_kept("kms") && !unused.service_unused("kms"));
+        assert!(unused.service_unused("sqs"));
+        // Only a prefix one keep pattern covers is free of unused strings beyond the catalog.
+        assert!(unused.unused_beyond_catalog("kms:decrypt"));
+        assert!(unused.unused_beyond_catalog("kms:"));
+        assert!(unused.unused_beyond_catalog("k"));
+        assert!(!unused.unused_beyond_catalog("sns:"));
+        assert!(!unused.unused_beyond_catalog("iam:pass"));
+        let wide = RefineOptions::new().keep("kms:Decrypt*").expect("valid");
+        let unused = wide.resolve(&findings, catalog());
+        assert!(!unused.unused_beyond_catalog("kms:decrypt"));
+        assert!(unused.unused_beyond_catalog("kms:decryp"));
     }
 
     #[test]

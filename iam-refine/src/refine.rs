@@ -9,13 +9,16 @@
 //!   ([`crate::trie`]), each of which stays inside the original pattern over all strings.
 //! - In an Allow statement with `NotAction`, the unused actions it allows are added to
 //!   `NotAction`, as wildcards where every catalog action a wildcard covers is unused and
-//!   allowed by the statement, and as `svc:*` for a wholly unused service.
+//!   allowed by the statement (and that reach no string a keep pattern matches), and as
+//!   `svc:*` for a wholly unused service, also one a keep pattern reaches into (`NotAction`
+//!   cannot exclude all of a service but the kept part: a warning names the keep pattern).
 //! - Entries are de-duplicated and an entry covered by another of the same statement is
 //!   dropped; a statement left with no action is removed; a policy left with no statement
 //!   is to be detached.
 //! - Names the catalog does not know are kept (with a warning) unless the findings name
 //!   them, in which case they go where they are written literally, and no new wildcard is
-//!   allowed to reach them.
+//!   allowed to reach them. The same holds for every string of a wholly unused service
+//!   that no keep pattern matches ([`Unused::unused_beyond_catalog`]).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -140,7 +143,7 @@ pub fn refine_with(policy: &Policy, unused: &Unused<'_>, options: &RefineOptions
         stats.entries_before += stmt.patterns.len();
         let refined = match stmt.key {
             ActionKey::Action => r.refine_action(n, stmt, &mut stats),
-            ActionKey::NotAction => Some(r.refine_not_action(stmt, &mut stats)),
+            ActionKey::NotAction => Some(r.refine_not_action(n, stmt, &mut stats)),
         };
         if let Some(s) = refined {
             stats.entries_after += s.patterns.len();
@@ -216,14 +219,17 @@ impl Refiner<'_, '_> {
         (!patterns.is_empty()).then(|| stmt.with_patterns(patterns))
     }
 
-    fn refine_not_action(&mut self, stmt: &Statement, stats: &mut Stats) -> Statement {
+    fn refine_not_action(&mut self, n: usize, stmt: &Statement, stats: &mut Stats) -> Statement {
         let catalog = self.catalog;
         let unused = self.unused;
         let excluded: Vec<Pattern> = stmt.patterns.iter().map(|p| Pattern::new(p)).collect();
         let allowed = |name: &str| !excluded.iter().any(|p| p.matches(name));
 
         // A wholly unused service goes as `svc:*`, even where part of it is excluded
-        // already: the finding covers actions the catalog does not know yet.
+        // already: the finding covers actions the catalog does not know yet. So does one
+        // kept in part: `NotAction` cannot exclude "all of svc but what keep matches" (no
+        // finite set of globs is that language), and the statement must allow nothing
+        // unused, so the kept actions it allowed go too, and the warning says so.
         let mut additions: Vec<(String, String)> = Vec::new();
         for e in unused.extras() {
             if e.service_marker {
@@ -234,6 +240,9 @@ impl Refiner<'_, '_> {
                             .prefix_range(&e.lower)
                             .filter(|&i| allowed(catalog.lower(i))),
                     );
+                    if e.partly_kept {
+                        self.warn_keep_lost(n, &e.lower, &excluded);
+                    }
                 }
             } else if allowed(&e.lower) {
                 self.removed_unknown.insert(e.lower.clone());
@@ -244,11 +253,16 @@ impl Refiner<'_, '_> {
             .indices()
             .iter()
             .copied()
-            .filter(|&i| !unused.service_unused(&catalog.service(i).to_ascii_lowercase()))
+            .filter(|&i| {
+                let service = catalog.service(i).to_ascii_lowercase();
+                !unused.service_unused(&service) && !unused.service_partly_kept(&service)
+            })
             .filter(|&i| allowed(catalog.lower(i)))
             .collect();
         self.removed.extend(&wanted);
         let unknown_kept = &self.unknown_kept;
+        // A wildcard added to `NotAction` takes out strings the catalog does not know too:
+        // never one a name of the policy or a keep pattern stands for.
         let choices = trie::select(
             catalog,
             wanted.iter().copied(),
@@ -256,7 +270,12 @@ impl Refiner<'_, '_> {
             |prefix, range| {
                 let lo = wanted.partition_point(|&i| i < range.start);
                 let hi = wanted.partition_point(|&i| i < range.end);
-                hi - lo == range.len() && !unknown_kept.iter().any(|(l, _)| l.starts_with(prefix))
+                hi - lo == range.len()
+                    && !unknown_kept.iter().any(|(l, _)| l.starts_with(prefix))
+                    && !unused
+                        .keep_patterns()
+                        .iter()
+                        .any(|k| k.may_match_prefix(prefix))
             },
         );
         for c in choices {
@@ -273,6 +292,20 @@ impl Refiner<'_, '_> {
         let items = dedupe(items, catalog, false);
         stats.entries_redundant += before - items.len();
         stmt.with_patterns(items.iter().map(|i| i.render(catalog)).collect())
+    }
+
+    /// Statement `n`, a `NotAction` one, gains `svc:*` (`marker` is `svc:`) for a service
+    /// the findings call unused but for what keep patterns match: names each keep pattern
+    /// reaching into the service that the statement does not exclude already.
+    fn warn_keep_lost(&mut self, n: usize, marker: &str, excluded: &[Pattern]) {
+        let service = marker.trim_end_matches(':');
+        for k in self.unused.keep_patterns() {
+            if k.may_match_prefix(marker) && !excluded.iter().any(|x| x.covers(k)) {
+                self.warnings.push(format!(
+                    "statement {n}: `--keep {k}` cannot be honoured in this NotAction statement: the findings say all of `{service}` is unused, and NotAction cannot exclude all of `{service}:*` but what a keep pattern matches; `{service}:*` added (leave the statement as written with --skip-sid, or write it with Action)"
+                ));
+            }
+        }
     }
 }
 

@@ -51,28 +51,58 @@ fn the_prover_speaks_as_iam_refine() {
         .stdout(predicate::str::starts_with("iam-refine "));
 }
 
+/// This prover's build identity, as `--version` prints it after `iam-refine `.
+fn identity() -> String {
+    let out = prover().arg("--version").output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .strip_prefix("iam-refine ")
+        .expect("`iam-refine <identity>`")
+        .to_string()
+}
+
 #[test]
-fn a_hand_over_from_another_version_is_refused() {
-    // What `iam-refine` 0.0.1 handing over to this prover would look like: its arguments
-    // may mean something else here, so nothing is judged.
-    prover()
-        .args(["verify", "--original"])
-        .arg(example("policy.json"))
-        .arg("--refined")
-        .arg(example("policy.json"))
-        .arg("--unused")
-        .arg(example("unused.json"))
-        .env("IAM_REFINE_HANDED_OVER", "0.0.1")
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(predicate::str::contains("0.0.1").and(predicate::str::contains("same version")));
-    // The same version is fine.
+fn a_hand_over_from_a_build_of_other_sources_is_refused_naming_both() {
+    let ours = identity();
+    assert!(
+        ours.starts_with(&format!("{} (sources ", env!("CARGO_PKG_VERSION"))),
+        "{ours}"
+    );
+    // `0.0.1`: another version. The bare crate version: what an `iam-refine` of the same
+    // version but other sources (before build identities) hands over. A build of other
+    // sources: the same version, another hash. The arguments may mean something else to
+    // this prover, so nothing is judged.
+    for theirs in [
+        "0.0.1".to_string(),
+        env!("CARGO_PKG_VERSION").to_string(),
+        format!("{} (sources 0000000000000000)", env!("CARGO_PKG_VERSION")),
+    ] {
+        prover()
+            .args(["verify", "--original"])
+            .arg(example("policy.json"))
+            .arg("--refined")
+            .arg(example("policy.json"))
+            .arg("--unused")
+            .arg(example("unused.json"))
+            .env("IAM_REFINE_HANDED_OVER", &theirs)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(
+                predicate::str::contains(format!("`iam-refine` {theirs} handed"))
+                    .and(predicate::str::contains(format!(
+                        "`iam-refine-prover` {ours}"
+                    )))
+                    .and(predicate::str::contains("built from other sources")),
+            );
+    }
+    // The same build is fine.
     prover()
         .args(["refine", "--unused"])
         .arg(example("unused.json"))
         .arg(example("policy.json"))
-        .env("IAM_REFINE_HANDED_OVER", env!("CARGO_PKG_VERSION"))
+        .env("IAM_REFINE_HANDED_OVER", &ours)
         .assert()
         .success();
 }

@@ -211,15 +211,30 @@ fn check_new_entries(
 
 /// Is the node `parent*` safe and contained in the original entry `o`: every string
 /// starting with `parent` matched by `o`, and every name of the universe (and every unused
-/// name or service) starting with it kept?
+/// name or string of an unused service) starting with it kept?
+///
+/// Inside a wholly unused service with keep patterns, the strings of the service starting
+/// with `parent` are all kept when one keep pattern matches every one of them: the
+/// refiner's rule (patterns that cover them only together count as not covering, so the
+/// refiner writes names there; that costs precision, never safety).
 fn safe_in(model: &Model, o: &str, parent: &str, unused: &UnusedSet) -> bool {
     contains_prefix(o, parent)
         && model
             .with_prefix(parent)
             .all(|u| glob(o, model.lower(u)) && !unused.contains(model.lower(u)))
-        && !unused.actions.iter().any(|a| a.starts_with(parent))
         && !unused
-            .services
+            .actions
             .iter()
-            .any(|s| format!("{s}:").starts_with(parent))
+            .any(|a| a.starts_with(parent) && !unused.kept(a))
+        && !unused.services.iter().any(|s| {
+            let marker = format!("{s}:");
+            let reached = if marker.starts_with(parent) {
+                marker
+            } else if parent.starts_with(&marker) {
+                parent.to_string()
+            } else {
+                return false;
+            };
+            !unused.keep.iter().any(|k| contains_prefix(k, &reached))
+        })
 }

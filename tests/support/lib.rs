@@ -13,7 +13,9 @@
 //! - [`naive`]: a naive refiner, for measurements;
 //! - [`example`]: the README's example as prover fixtures; [`embedded`]: the embedded
 //!   catalog, its names and its model, built once per process;
-//! - [`parallel`]: sweeps on every core.
+//! - [`parallel`]: sweeps on every core;
+//! - [`requests`]: the brute-force universe of requests for a set of policies, for the
+//!   concrete evaluator and the prover's request-level theorems.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed assumption is a failed test
 
 pub mod check;
@@ -26,6 +28,7 @@ pub mod glob;
 pub mod mutation;
 pub mod naive;
 pub mod parallel;
+pub mod requests;
 pub mod rng;
 pub mod universe;
 pub mod unused;
@@ -38,6 +41,7 @@ pub use embedded::{catalog_model, catalog_names, embedded_catalog};
 pub use findings::random_findings;
 pub use glob::{contains_prefix, entry_contained, glob};
 pub use parallel::par_map;
+pub use requests::{KeyDomain, Universe};
 pub use rng::{seed_of, Rng};
 pub use universe::Model;
 pub use unused::{plain_unused, UnusedSet};

@@ -169,7 +169,8 @@ impl Model {
         hit
     }
 
-    /// Universe positions that are unused (named, or in a wholly unused service), ascending.
+    /// Universe positions that are unused (named, or in a wholly unused service, and not
+    /// kept), ascending.
     pub fn unused_positions(&self, unused: &UnusedSet) -> Vec<usize> {
         let mut out: Vec<usize> = unused
             .actions
@@ -179,6 +180,7 @@ impl Model {
         for s in &unused.services {
             out.extend(self.with_prefix(&format!("{s}:")));
         }
+        out.retain(|&u| !unused.kept(self.lower(u)));
         out.sort_unstable();
         out.dedup();
         out

@@ -4,11 +4,16 @@ use std::collections::HashSet;
 
 use iam_refine_verify::Unused;
 
-/// Unused names and wholly unused services, lower-cased.
+use crate::glob::any_glob;
+
+/// Unused names and wholly unused services, lower-cased, minus every string a keep pattern
+/// matches (`--keep`: a difference of languages, over all strings).
 #[derive(Clone, Debug, Default)]
 pub struct UnusedSet {
     pub actions: HashSet<String>,
     pub services: HashSet<String>,
+    /// Keep patterns as written.
+    pub keep: Vec<String>,
 }
 
 impl UnusedSet {
@@ -25,16 +30,24 @@ impl UnusedSet {
                 .iter()
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
+            keep: unused.keep.clone(),
         }
     }
 
-    /// Is `name` (any casing) unused: named, or in a wholly unused service?
+    /// Is `name` (any casing) unused: named, or in a wholly unused service, and matched by
+    /// no keep pattern?
     pub fn contains(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        self.actions.contains(&lower)
+        let named = self.actions.contains(&lower)
             || lower
                 .split_once(':')
-                .is_some_and(|(s, _)| self.services.contains(s))
+                .is_some_and(|(s, _)| self.services.contains(s));
+        named && !self.kept(&lower)
+    }
+
+    /// Does a keep pattern match `name`?
+    pub fn kept(&self, name: &str) -> bool {
+        any_glob(&self.keep, name)
     }
 
     /// The same findings as the prover's plain data.
@@ -43,7 +56,9 @@ impl UnusedSet {
         let mut services: Vec<String> = self.services.iter().cloned().collect();
         actions.sort();
         services.sort();
-        plain_unused(actions, services)
+        let mut unused = plain_unused(actions, services);
+        unused.keep = self.keep.clone();
+        unused
     }
 }
 

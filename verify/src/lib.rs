@@ -17,8 +17,11 @@
 //!   picks the pairing, which is then proved). A refined statement without counterpart is a
 //!   counterexample ([`Theorem::Unpaired`]). An original Allow statement skipped must keep no
 //!   catalog action ([`Theorem::StatementDropped`]); an original Deny statement must not be
-//!   skipped ([`Theorem::DenyRemoved`]). With several refined documents their statements,
-//!   in order, are the refined policy; with none, the policy is detached.
+//!   skipped ([`Theorem::DenyRemoved`]). A statement whose action language is empty
+//!   (`NotAction: "*"`) decides no request: it may be removed or added, and is no
+//!   counterexample (every witness is a string the statement matches). With several refined
+//!   documents their statements, in order, are the refined policy; with none, the policy is
+//!   detached.
 //! * **T1, exactness over the catalog** ([`Theorem::Exactness`]): for every paired Allow
 //!   statement and every action `x` of the catalog, plus every wildcard-free entry written in
 //!   any `Action` / `NotAction` of the original policy:
@@ -28,7 +31,9 @@
 //!   knows yet).
 //! * **T3, no unused action over all strings** ([`Theorem::NoUnused`]): no refined Allow
 //!   statement matches an unused action (any casing) or any string of a wholly unused
-//!   service.
+//!   service, unless a keep pattern ([`Unused::keep`]) matches it: the unused set is the
+//!   findings minus the keep patterns' language, so a service with a kept action is still
+//!   unused in every other string, also those no catalog knows.
 //! * **Deny statements unchanged** ([`Theorem::DenyChanged`]): a paired Deny statement
 //!   matches exactly the strings its original matches, over all strings.
 //! * **Statements left as written** ([`Prover::verify_documents_keeping`], [`Keep`],
@@ -300,7 +305,7 @@ impl Prover {
     /// `get-finding-recommendation` for a partly used policy (`CREATE_POLICY` documents
     /// replacing the original, which is detached) and of a policy split to fit a quota.
     /// No documents means the policy is detached: every original Allow statement must keep
-    /// nothing, and an original Deny statement is a counterexample
+    /// nothing, and an original Deny statement that denies anything is a counterexample
     /// ([`Theorem::DenyRemoved`]).
     pub fn verify_documents(
         &self,

@@ -38,17 +38,18 @@ pub enum Theorem {
     /// T2: a refined Allow statement allows only strings its original statement allows.
     Containment,
     /// T3: a refined Allow statement allows no unused action (any casing, any string in a
-    /// wholly unused service).
+    /// wholly unused service) that no keep pattern matches.
     NoUnused,
     /// A Deny statement matches a different set of strings than its original.
     DenyChanged,
-    /// An original Deny statement has no counterpart in the refined policy.
+    /// An original Deny statement that denies something has no counterpart in the refined
+    /// policy.
     DenyRemoved,
     /// An original Allow statement was removed although it still allows a catalog action
     /// that is not unused.
     StatementDropped,
-    /// A refined statement has no counterpart (same Effect, Sid, Resource, Condition, ...)
-    /// in the original policy.
+    /// A refined statement that matches something has no counterpart (same Effect, Sid,
+    /// Resource, Condition, ...) in the original policy.
     Unpaired,
     /// A top-level key other than `Statement` (`Version`, `Id`, ...) differs between the
     /// original and a refined document, or is missing from one of them

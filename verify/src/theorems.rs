@@ -125,14 +125,17 @@ pub(crate) fn top_level_keys(
     })
 }
 
-/// T3: `refined[r] ∩ Unused = ∅` over all strings. The unused names are finitely many:
-/// one ground query "`x ∈ R`" over them; a wholly unused service is infinite: one symbolic
-/// query `R ∩ svc:*` per service.
+/// T3: `refined[r] ∩ Unused = ∅` over all strings, where `Unused` is the findings minus
+/// the keep patterns `K`. The unused names are finitely many: one ground query
+/// "`x ∈ R ∧ x ∉ K`" over them; a wholly unused service is infinite: one symbolic query
+/// `R ∩ svc:* ∖ K` per service (a language difference, so also the strings no catalog
+/// knows that no keep pattern matches).
 pub(crate) fn no_unused(inp: &Inputs<'_>, q: &mut Question<'_>, r: usize) -> Outcome {
     let stmt = &inp.refined[r];
+    let keep = &inp.unused.keep;
     let mut ground = GroundBuilder::new();
     for n in &inp.unused.names {
-        ground.add(n, &[(stmt, true)]);
+        ground.add(n, &[(stmt, true), (keep, false)]);
     }
     let mut witness = q.case(&ground.build())?;
     for svc in &inp.unused.services {
@@ -141,7 +144,10 @@ pub(crate) fn no_unused(inp: &Inputs<'_>, q: &mut Question<'_>, r: usize) -> Out
         }
         let prefix = format!("{svc}:");
         let everything = Re::concat(vec![Re::Lit(prefix.clone()), Re::AnyStar]);
-        let query = Re::inter(vec![lang(stmt, Scope::Namespace(svc)), everything]);
+        let query = Re::diff(
+            Re::inter(vec![lang(stmt, Scope::Namespace(svc)), everything]),
+            lang(keep, Scope::Namespace(svc)),
+        );
         witness = q.member_behind(&query, &prefix)?;
     }
     let Some(x) = witness else { return Ok(None) };
@@ -276,20 +282,26 @@ fn example_of(q: &mut Question<'_>, stmt: &Statement) -> Result<Option<String>, 
     q.member(&lang(stmt, Scope::All))
 }
 
-/// A statement without counterpart is always a counterexample; the witness is a string it
-/// matches (empty when it matches nothing).
+/// A statement without counterpart is a counterexample when it matches some string: the
+/// witness is one it matches, re-checked. A statement whose language is empty (`NotAction:
+/// "*"`) decides no request, so removing or adding it changes nothing: no counterexample.
+/// "Empty" is Z3's answer over all strings (an undecided query makes the verdict Unknown).
 fn without_counterpart(
     q: &mut Question<'_>,
     stmt: &Statement,
-) -> Result<(String, bool), VerifyError> {
+) -> Result<Option<(String, bool)>, VerifyError> {
     let witness = example_of(q, stmt)?;
-    let holds = witness.as_deref().is_none_or(|x| stmt.matches(x));
-    Ok((witness.unwrap_or_default(), holds))
+    Ok(witness.map(|x| {
+        let holds = stmt.matches(&x);
+        (x, holds)
+    }))
 }
 
-/// An original Deny statement without counterpart.
+/// An original Deny statement without counterpart that denies something.
 pub(crate) fn deny_removed(inp: &Inputs<'_>, q: &mut Question<'_>, o: usize) -> Outcome {
-    let (x, holds) = without_counterpart(q, &inp.original[o])?;
+    let Some((x, holds)) = without_counterpart(q, &inp.original[o])? else {
+        return Ok(None);
+    };
     let detail = format!(
         "original deny statement {} has no counterpart in the refined policy (it denies `{x}`)",
         o + 1
@@ -297,10 +309,12 @@ pub(crate) fn deny_removed(inp: &Inputs<'_>, q: &mut Question<'_>, o: usize) -> 
     refuted(inp, Theorem::DenyRemoved, (Some(o), None), x, detail, holds)
 }
 
-/// A refined statement without counterpart.
+/// A refined statement without counterpart that matches something.
 pub(crate) fn unpaired(inp: &Inputs<'_>, q: &mut Question<'_>, r: usize) -> Outcome {
     let stmt = &inp.refined[r];
-    let (x, holds) = without_counterpart(q, stmt)?;
+    let Some((x, holds)) = without_counterpart(q, stmt)? else {
+        return Ok(None);
+    };
     let kind = match stmt.effect {
         Effect::Allow => "allow ",
         Effect::Deny => "deny ",

@@ -84,6 +84,9 @@ pub(crate) fn spare_character(
         used.extend(s.chars());
         used.insert(':');
     }
+    for p in &unused.keep.patterns {
+        used.extend(p.low.chars().filter(|&c| c != '*' && c != '?'));
+    }
     // prefer a character unlike any in action names, for readable hint samples
     let free: Vec<char> = regex::sigma().filter(|c| !used.contains(c)).collect();
     free.last().copied()

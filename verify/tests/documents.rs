@@ -161,6 +161,7 @@ fn no_document_means_detached() {
     let everything = iam_refine_verify::Unused {
         actions: vec![],
         services: vec!["lambda".into(), "s3".into()],
+        keep: vec![],
     };
     let report = prover
         .verify_documents(

@@ -98,6 +98,7 @@ fn malformed_findings_and_catalog() {
     let bad = Unused {
         actions: vec![],
         services: vec!["s3:".into()],
+        keep: vec![],
     };
     assert_eq!(
         error(&ok, &ok, &bad),
@@ -106,6 +107,7 @@ fn malformed_findings_and_catalog() {
     let bad = Unused {
         actions: vec!["s3:Get\tObject".into()],
         services: vec![],
+        keep: vec![],
     };
     assert!(error(&ok, &ok, &bad).starts_with("unused action `s3:Get\tObject` contains '\\t'"));
     let err = verify(

@@ -220,6 +220,7 @@ fn all_statements_deleted_when_everything_is_unused() {
     let unused = Unused {
         actions: vec![],
         services: vec!["lambda".into(), "S3".into()],
+        keep: vec![],
     };
     let empty = json!({"Version": "2012-10-17", "Statement": []});
     expect_proved(&run(&original(), &empty, &unused));
@@ -235,6 +236,7 @@ fn whole_service_unused_finding() {
     let unused = Unused {
         actions: LAMBDA_UNUSED.iter().map(|s| s.to_string()).collect(),
         services: vec!["s3".into()],
+        keep: vec![],
     };
     let statement0 = refined()["Statement"][0].clone();
     let good = json!({"Version": "2012-10-17", "Statement": [statement0]});
@@ -307,6 +309,7 @@ fn not_action_statements() {
     let unused = Unused {
         actions: vec!["s3:GetBucketPolicy".into(), "lambda:GetFunction".into()],
         services: vec!["sqs".into()],
+        keep: vec![],
     };
     let good = json!({"Statement": [
         {"Effect": "Allow", "NotAction": ["iam:*", "s3:GetBucketPolicy", "lambda:GetFunction", "sqs:*"], "Resource": "*"}
@@ -374,6 +377,7 @@ fn literal_names_unknown_to_the_catalog_must_be_kept() {
     let unused = Unused {
         actions: vec!["s3:GetBucketPolicy".into()],
         services: vec![],
+        keep: vec![],
     };
     let good = json!({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:BrandNewAction"], "Resource": "*"}]});
     expect_proved(&run(&original, &good, &unused));
@@ -390,6 +394,7 @@ fn unused_action_unknown_to_the_catalog() {
     let unused = Unused {
         actions: vec!["s3:GetSomethingNew".into()],
         services: vec![],
+        keep: vec![],
     };
     // Keeping s3:Get* allows the (unknown) unused action: T3 refutes it.
     let cx = expect_counterexample(&run(&original, &original, &unused), Theorem::NoUnused);
@@ -428,6 +433,7 @@ fn duplicate_keys_pair_with_the_statement_that_fits() {
     let unused = Unused {
         actions: vec!["s3:GetBucketPolicy".into()],
         services: vec![],
+        keep: vec![],
     };
     let refined = json!({"Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}

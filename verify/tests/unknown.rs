@@ -45,6 +45,7 @@ fn not_action_case() -> (Value, Value, Unused) {
     let unused = Unused {
         actions: vec!["s3:GetBucketPolicy".into()],
         services: vec![],
+        keep: vec![],
     };
     (original, refined, unused)
 }

@@ -398,11 +398,10 @@ pub fn plan_principal(
         return plan;
     };
     let findings = match usage {
-        UsageRef::Unused(f) => options.refine.apply_keep(f, catalog),
-        UsageRef::Used(used) => options.refine.apply_keep(
-            &used.unused_in(own.iter().map(|c| &c.original), catalog),
-            catalog,
-        ),
+        UsageRef::Unused(f) => options.refine.apply_keep(f),
+        UsageRef::Used(used) => options
+            .refine
+            .apply_keep(&used.unused_in(own.iter().map(|c| &c.original), catalog)),
     };
     let unused = findings.resolve(catalog);
 

@@ -164,7 +164,11 @@ impl Refiner<'_, '_> {
             .iter()
             .filter(|e| {
                 if e.service_marker {
+                    // A service kept in part is hit unless one keep pattern covers the
+                    // whole pattern (`covers` may say no wrongly, never yes).
                     pattern.may_match_prefix(&e.lower)
+                        && !(e.partly_kept
+                            && unused.keep_patterns().iter().any(|k| k.covers(pattern)))
                 } else {
                     matches(&e.lower)
                 }
@@ -176,7 +180,15 @@ impl Refiner<'_, '_> {
         let in_unused_service = pattern
             .fixed_service()
             .is_some_and(|s| unused.service_unused(s));
-        if unused_hit.is_empty() && extras_hit.is_empty() && !in_unused_service {
+        let in_partly_kept_service = pattern.fixed_service().is_some_and(|s| {
+            unused.service_partly_kept(s)
+                && !unused.keep_patterns().iter().any(|k| k.covers(pattern))
+        });
+        if unused_hit.is_empty()
+            && extras_hit.is_empty()
+            && !in_unused_service
+            && !in_partly_kept_service
+        {
             let none = match joint {
                 Some(list) => list.is_empty(),
                 None => !range.clone().any(matches_at),
@@ -223,9 +235,7 @@ impl Refiner<'_, '_> {
                 Some(walker) => walker.first_every(name),
                 None => name.starts_with(lit).then_some(lit.len()),
             },
-            |prefix, range| {
-                unused.count_in(range).eq(&0) && unused.extras_with_prefix(prefix).is_empty()
-            },
+            |prefix, range| unused.count_in(range) == 0 && !unused.unused_beyond_catalog(prefix),
         );
         // Names the catalog does not know but the policy does: kept where the entry
         // allowed them and no new entry does.

@@ -140,6 +140,7 @@ pub fn unused_of(findings: &Findings) -> Unused {
     Unused {
         actions: findings.actions().map(String::from).collect(),
         services: findings.services().map(String::from).collect(),
+        keep: findings.keep_patterns().map(String::from).collect(),
     }
 }
 
