@@ -44,6 +44,8 @@ pub(crate) struct Equal<'c> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Shape {
     Text(Mode),
+    /// A `Resource` pattern in its second reading (component by component).
+    Components,
     /// An `Arn...` value: its first five components (ground); the pieces are the sixth.
     Arn(Vec<Vec<Piece>>),
 }
@@ -275,11 +277,12 @@ impl<'c> Ctx<'_, 'c> {
     }
 
     fn pattern_tokens(&self, p: &Pattern<'c>, value: &dyn Fn(usize) -> Option<String>) -> Vec<Tok> {
-        // `patterns::tokens` hands back the piece itself: find its index by address
-        let index_of = |piece: &Piece| p.pieces.iter().position(|q| std::ptr::eq(q, piece));
+        // a value by what the piece is (equal pieces are the same variable or unknown)
+        let index_of = |piece: &Piece| p.pieces.iter().position(|q| q == piece);
         let value = |piece: &Piece| index_of(piece).and_then(value);
         match &p.shape {
             Shape::Text(mode) => patterns::tokens(&p.pieces, *mode, self.alphabet, &value),
+            Shape::Components => patterns::components(&p.pieces, self.alphabet, &value),
             Shape::Arn(head) => patterns::arn(head, &p.pieces, self.alphabet, &value),
         }
     }

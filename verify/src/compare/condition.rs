@@ -233,7 +233,7 @@ pub(crate) enum Values {
     Text(Vec<Text>),
     Arn(Vec<ArnValue>),
     Number(Vec<Decimal>),
-    Date(Vec<i64>),
+    Date(Vec<i128>),
     Bool(Vec<bool>),
     Binary(Vec<Vec<u8>>),
     Ip(Vec<Cidr>),

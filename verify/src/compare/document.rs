@@ -141,6 +141,9 @@ pub(crate) fn read_side(
             }
         };
         let list: Vec<&Value> = match object.get("Statement") {
+            Some(Value::Array(items)) if items.is_empty() => {
+                return Err(malformed("`Statement` is an empty array".to_string()))
+            }
             Some(Value::Array(items)) => items.iter().collect(),
             Some(one @ Value::Object(_)) => vec![one],
             Some(other) => {

@@ -14,9 +14,25 @@ use super::document::Stmt;
 use super::error::Place;
 use super::patterns::{self, Mode};
 use super::rx::Tok;
+use super::strings;
 use super::text::{Piece, Text};
 use super::universe::{Kind, Universe};
-use super::values::{date_bounds, mask4, mask6, Cidr, Decimal};
+use super::values::{date_bounds, mask4, mask6, Cidr, Decimal, MAX_EPOCH_SECONDS};
+
+/// Whether two token sequences match the same strings (the string search both ways).
+fn same_language(a: &[Tok], b: &[Tok], spare: Option<char>) -> bool {
+    let Some(other) = spare else {
+        return false;
+    };
+    let (la, lb) = ([a.to_vec()], [b.to_vec()]);
+    let empty = |pos: &[Vec<Tok>], neg: &[Vec<Tok>]| {
+        matches!(
+            strings::find_many(&[pos], &[neg], other, 10_000, 1),
+            strings::Many::Words(w) if w.is_empty()
+        )
+    };
+    empty(&la, &lb) && empty(&lb, &la)
+}
 
 /// A request value of one slot, by the type its key is read as.
 pub(crate) enum Val<'c> {
@@ -76,6 +92,11 @@ pub(crate) struct Encoder<'c, 'u> {
     /// Constraints that hold of every request: the value domains.
     pub defs: Vec<Bool<'c>>,
     bodies: HashMap<String, Bool<'c>>,
+    /// Where a clause is undetermined (docs/semantics.md U1–U4), and why: the first search
+    /// excludes every such region.
+    pub undetermined: Vec<(Bool<'c>, String)>,
+    /// The free Boolean of each undetermined clause, by clause text.
+    free: HashMap<String, Bool<'c>>,
     /// The statement being encoded (named in the reasons of opaque constructs).
     at: Option<Place>,
 }
@@ -108,6 +129,8 @@ impl<'c, 'u> Encoder<'c, 'u> {
             opaque_ids: HashMap::new(),
             defs: Vec::new(),
             bodies: HashMap::new(),
+            undetermined: Vec::new(),
+            free: HashMap::new(),
             at: None,
         }
     }
@@ -165,24 +188,22 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         let ms = Int::new_const(self.ctx, base);
                         // the instants a date text can name (values::parse_date)
                         let (lo, hi) = date_bounds();
-                        let lo = Int::from_i64(self.ctx, lo);
-                        let hi = Int::from_i64(self.ctx, hi);
-                        let whole = ms
-                            .modulo(&Int::from_i64(self.ctx, 1000))
-                            ._eq(&Int::from_i64(self.ctx, 0));
-                        // and every whole second the reader's i64 milliseconds hold
-                        let in_i64 = Bool::and(
+                        let int = |v: i128| {
+                            Int::from_str(self.ctx, &v.to_string())
+                                .unwrap_or_else(|| Int::from_i64(self.ctx, 0))
+                        };
+                        let second = int(1_000_000_000);
+                        let whole = ms.modulo(&second)._eq(&int(0));
+                        let seconds_bound = MAX_EPOCH_SECONDS * 1_000_000_000;
+                        let in_epoch = Bool::and(
                             self.ctx,
-                            &[
-                                &ms.ge(&Int::from_i64(self.ctx, i64::MIN / 1000 * 1000)),
-                                &ms.le(&Int::from_i64(self.ctx, i64::MAX / 1000 * 1000)),
-                            ],
+                            &[&ms.ge(&int(-seconds_bound)), &ms.le(&int(seconds_bound))],
                         );
                         self.defs.push(Bool::or(
                             self.ctx,
                             &[
-                                &Bool::and(self.ctx, &[&ms.ge(&lo), &ms.le(&hi)]),
-                                &Bool::and(self.ctx, &[&whole, &in_i64]),
+                                &Bool::and(self.ctx, &[&ms.ge(&int(lo)), &ms.le(&int(hi))]),
+                                &Bool::and(self.ctx, &[&whole, &in_epoch]),
                             ],
                         ));
                         Val::Date { ok, ms }
@@ -298,10 +319,18 @@ impl<'c, 'u> Encoder<'c, 'u> {
     }
 
     /// `subject` matches one of `texts` read in `mode` (ground ones as one atom, the
-    /// others one each); a text the encoding cannot express is an opaque Boolean.
-    fn texts(&mut self, subject: &str, texts: &[&Text], mode: Mode, context: &str) -> Bool<'c> {
+    /// others one each; a text the encoding cannot express is an opaque Boolean), and
+    /// "some text has no value" (a variable without default absent: docs/semantics.md U2).
+    fn texts(
+        &mut self,
+        subject: &str,
+        texts: &[&Text],
+        mode: Mode,
+        context: &str,
+    ) -> (Bool<'c>, Bool<'c>) {
         let mut ground = Vec::new();
         let mut parts = Vec::new();
+        let mut undefined = Vec::new();
         for text in texts {
             if let Some(reason) = self.text_unmodelled(&text.pieces) {
                 parts.push(self.opaque(&format!("{context}\u{1}{}", text.raw), reason));
@@ -314,10 +343,16 @@ impl<'c, 'u> Encoder<'c, 'u> {
             if matches!(mode, Mode::Exact | Mode::Like) {
                 if let [piece @ (Piece::Var(_) | Piece::Unknown(_))] = text.pieces.as_slice() {
                     parts.push(self.equal_to(subject, piece));
+                    if let Piece::Var(v) = piece {
+                        if v.default.is_none() {
+                            undefined.push(self.present(&v.key).not());
+                        }
+                    }
                     continue;
                 }
             }
             let (values, defined) = self.values(&text.pieces);
+            undefined.push(defined.not());
             let like =
                 self.atoms
                     .pattern(self.ctx, subject, Shape::Text(mode), &text.pieces, values);
@@ -325,6 +360,128 @@ impl<'c, 'u> Encoder<'c, 'u> {
         }
         if !ground.is_empty() {
             parts.push(self.member(subject, &ground));
+        }
+        (or(self.ctx, &parts), or(self.ctx, &undefined))
+    }
+
+    /// Whether `key` (single-valued) is present.
+    fn present(&mut self, key: &str) -> Bool<'c> {
+        match self.slots(key).and_then(|s| s.first()) {
+            Some(slot) => slot.present.clone(),
+            None => self.f(),
+        }
+    }
+
+    /// The value of an undetermined clause (docs/semantics.md, "Undetermined outcomes"):
+    /// `determined` outside `region`, a free Boolean of the request inside it (one per
+    /// clause text: the same clause on both sides is the same Boolean).
+    fn undetermined(
+        &mut self,
+        canonical: &str,
+        region: Bool<'c>,
+        determined: Bool<'c>,
+        reason: String,
+    ) -> Bool<'c> {
+        let free = match self.free.get(canonical) {
+            Some(b) => b.clone(),
+            None => {
+                let b = Bool::fresh_const(self.ctx, "undetermined");
+                self.free.insert(canonical.to_string(), b.clone());
+                b
+            }
+        };
+        let reason = match self.at {
+            Some(place) => format!("{place}: {reason}"),
+            None => reason,
+        };
+        self.undetermined.push((region.clone(), reason));
+        region.ite(&free, &determined)
+    }
+
+    /// One resource pattern (docs/semantics.md §3, U4): matched when both readings say so,
+    /// not when neither does, undetermined between.
+    fn resource_pattern(&mut self, text: &Text, context: &str) -> Result<Bool<'c>, Vec<Tok>> {
+        let canonical = format!("{context}\u{1}{}", text.raw);
+        if let Some(reason) = self.text_unmodelled(&text.pieces) {
+            return Ok(self.opaque(&canonical, reason));
+        }
+        // AWS: policy variables "only in the resource portion of the ARN. This portion of
+        // the ARN appears after the fifth colon" (declared unknowns anywhere: §7)
+        let mut colons = 0;
+        for piece in &text.pieces {
+            match piece {
+                Piece::Text(t) => colons += t.matches(':').count(),
+                Piece::Char(_) | Piece::Unknown(_) => {}
+                Piece::Var(_) if colons < 5 => {
+                    return Ok(self.opaque(
+                        &canonical,
+                        format!(
+                            "resource `{}`: a policy variable before the fifth `:`",
+                            text.raw
+                        ),
+                    ));
+                }
+                Piece::Var(_) => break,
+            }
+        }
+        let alphabet = &self.uni.alphabet;
+        let first = patterns::ground(&text.pieces, Mode::Resource, alphabet);
+        let second = patterns::components(&text.pieces, alphabet, &|_| None);
+        let same = first == second
+            || patterns::readings_agree(&text.pieces)
+            || (text.is_ground() && same_language(&first, &second, alphabet.spare));
+        if text.is_ground() {
+            if same {
+                return Err(first);
+            }
+            let one = self.member(RESOURCE, &[first]);
+            let two = self.member(RESOURCE, &[second]);
+            return Ok(self.readings(&canonical, one, two, &text.raw));
+        }
+        let (values, defined) = self.values(&text.pieces);
+        let one = self.atoms.pattern(
+            self.ctx,
+            RESOURCE,
+            Shape::Text(Mode::Resource),
+            &text.pieces,
+            values,
+        );
+        if same {
+            return Ok(Bool::and(self.ctx, &[&defined, &one]));
+        }
+        let (values, _) = self.values(&text.pieces);
+        let two = self
+            .atoms
+            .pattern(self.ctx, RESOURCE, Shape::Components, &text.pieces, values);
+        let both = self.readings(&canonical, one, two, &text.raw);
+        Ok(Bool::and(self.ctx, &[&defined, &both]))
+    }
+
+    fn readings(&mut self, canonical: &str, one: Bool<'c>, two: Bool<'c>, raw: &str) -> Bool<'c> {
+        let region = one._eq(&two).not();
+        self.undetermined(
+            canonical,
+            region,
+            one,
+            format!(
+                "resource `{raw}`: the Resource page's segment rule and the component reading \
+                 disagree (U4)"
+            ),
+        )
+    }
+
+    /// The resource part of a statement: some pattern matches.
+    fn resources(&mut self, texts: &[Text], context: &str) -> Bool<'c> {
+        let mut parts = Vec::new();
+        let mut ground = Vec::new();
+        for text in texts {
+            match self.resource_pattern(text, context) {
+                Ok(b) => parts.push(b),
+                Err(toks) => ground.push(toks),
+            }
+        }
+        if !ground.is_empty() {
+            parts.push(self.member(RESOURCE, &ground));
         }
         or(self.ctx, &parts)
     }
@@ -336,8 +493,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
         }
         self.at = Some(stmt.place);
         let context = if stmt.v2012 { "res2012" } else { "res2008" };
-        let resources: Vec<&Text> = stmt.resources.iter().collect();
-        let mut matched = self.texts(RESOURCE, &resources, Mode::Resource, context);
+        let mut matched = self.resources(&stmt.resources, context);
         if stmt.not_resource {
             matched = matched.not();
         }
@@ -398,12 +554,23 @@ impl<'c, 'u> Encoder<'c, 'u> {
             return or(self.ctx, &parts);
         }
         let sat = |enc: &mut Self, i: usize| -> Bool<'c> {
-            let any = enc.any(&cond.key, i, op, values, &cond.canonical);
-            if op.negated {
-                any.not()
-            } else {
-                any
+            let (any, unjudged) = enc.any(&cond.key, i, op, values, &cond.canonical);
+            if !op.negated {
+                return any;
             }
+            // U2, U3: no value matched and some value had none, or the request's did not
+            // parse: "no equal value" may or may not make `...Not...` true
+            let region = Bool::and(enc.ctx, &[&any.not(), &unjudged]);
+            enc.undetermined(
+                &format!("{}\u{1}{i}", cond.canonical),
+                region,
+                any.not(),
+                format!(
+                    "`{}` `{}`: a negated operator where a policy value has no value or the \
+                     request's does not parse (U2, U3)",
+                    cond.operator, cond.key_written
+                ),
+            )
         };
         match (kind, op.set) {
             (Kind::Single, None) => {
@@ -419,8 +586,19 @@ impl<'c, 'u> Encoder<'c, 'u> {
                     parts.push(Bool::and(self.ctx, &[present, &held]));
                 }
                 if op.if_exists {
+                    // U1: `ForAnyValue:...IfExists` with no value
                     let none: Vec<Bool<'c>> = slots.iter().map(|(p, _)| p.not()).collect();
-                    parts.push(and(self.ctx, &none));
+                    let empty = and(self.ctx, &none);
+                    let f = self.f();
+                    parts.push(self.undetermined(
+                        &format!("{}\u{1}empty", cond.canonical),
+                        empty,
+                        f,
+                        format!(
+                            "`{}` `{}` with no value in the request (U1)",
+                            cond.operator, cond.key_written
+                        ),
+                    ));
                 }
                 or(self.ctx, &parts)
             }
@@ -445,6 +623,8 @@ impl<'c, 'u> Encoder<'c, 'u> {
 
     /// Some policy value compares true with the value of `key`'s slot `i` (the positive
     /// comparison of the operator).
+    /// Also "the comparison cannot judge": some policy value has no value (U2) or the
+    /// request's value does not parse for the operator (U3).
     fn any(
         &mut self,
         key: &str,
@@ -452,7 +632,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
         op: &Operator,
         values: &Values,
         canonical: &str,
-    ) -> Bool<'c> {
+    ) -> (Bool<'c>, Bool<'c>) {
         let val = match self.keys.get(key).and_then(|s| s.get(i)) {
             Some(slot) => match &slot.val {
                 Val::Text => Val::Text,
@@ -494,12 +674,23 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         word.chars().map(Tok::Fold).collect()
                     })
                     .collect();
-                self.member(&slot_string(key, i), &toks)
+                (self.member(&slot_string(key, i), &toks), self.f())
             }
             (Val::Text, Values::Arn(arns)) => {
                 let subject = slot_string(key, i);
                 let mut parts = Vec::new();
                 let mut ground = Vec::new();
+                let mut unjudged = Vec::new();
+                if op.negated {
+                    // a request value with fewer than five `:` is no ARN (U3)
+                    let mut shape = Vec::new();
+                    for _ in 0..5 {
+                        shape.push(Tok::Star(super::rx::Class::NoColon));
+                        shape.push(Tok::Char(':'));
+                    }
+                    shape.push(Tok::Star(super::rx::Class::Any));
+                    unjudged.push(self.member(&subject, &[shape]).not());
+                }
                 for a in arns {
                     if a.tail
                         .iter()
@@ -509,13 +700,15 @@ impl<'c, 'u> Encoder<'c, 'u> {
                             None
                         }));
                     } else {
-                        parts.push(self.arn(&subject, a));
+                        let (matched, defined) = self.arn(&subject, a);
+                        parts.push(matched);
+                        unjudged.push(defined.not());
                     }
                 }
                 if !ground.is_empty() {
                     parts.push(self.member(&subject, &ground));
                 }
-                or(ctx, &parts)
+                (or(ctx, &parts), or(ctx, &unjudged))
             }
             (Val::Number { ok, scaled }, Values::Number(ds)) => {
                 let scale = self.uni.scale;
@@ -527,19 +720,18 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         Bool::and(ctx, &[ok, &compare_int(scaled, op_cmp(op), &c)])
                     })
                     .collect();
-                or(ctx, &parts)
+                (or(ctx, &parts), ok.not())
             }
             (Val::Date { ok, ms }, Values::Date(ts)) => {
                 let parts: Vec<Bool<'c>> = ts
                     .iter()
                     .map(|&t| {
-                        Bool::and(
-                            ctx,
-                            &[ok, &compare_int(ms, op_cmp(op), &Int::from_i64(ctx, t))],
-                        )
+                        let c = Int::from_str(ctx, &t.to_string())
+                            .unwrap_or_else(|| Int::from_i64(ctx, 0));
+                        Bool::and(ctx, &[ok, &compare_int(ms, op_cmp(op), &c)])
                     })
                     .collect();
-                or(ctx, &parts)
+                (or(ctx, &parts), ok.not())
             }
             (Val::Ip { v4, v6, a4, a6 }, Values::Ip(cidrs)) => {
                 let parts: Vec<Bool<'c>> = cidrs
@@ -569,7 +761,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         }
                     })
                     .collect();
-                or(ctx, &parts)
+                (or(ctx, &parts), Bool::or(ctx, &[v4, v6]).not())
             }
             (Val::Binary(sel), Values::Binary(bs)) => {
                 let info = self.uni.keys.get(key);
@@ -578,17 +770,22 @@ impl<'c, 'u> Encoder<'c, 'u> {
                     .filter_map(|b| info?.binaries.iter().position(|x| x == b))
                     .map(|n| sel._eq(&Int::from_i64(ctx, n as i64)))
                     .collect();
-                or(ctx, &parts)
+                (or(ctx, &parts), self.f())
             }
-            _ => self.opaque(canonical, format!("key `{key}` read as two types")),
+            _ => (
+                self.opaque(canonical, format!("key `{key}` read as two types")),
+                self.f(),
+            ),
         }
     }
 
-    /// An `Arn...` value with variables or unknowns in its sixth component.
-    fn arn(&mut self, subject: &str, a: &ArnValue) -> Bool<'c> {
+    /// An `Arn...` value with variables or unknowns in its sixth component, and when it
+    /// has a value.
+    fn arn(&mut self, subject: &str, a: &ArnValue) -> (Bool<'c>, Bool<'c>) {
         if let Some(reason) = self.text_unmodelled(&a.tail) {
             let canonical = format!("arn\u{1}{:?}\u{1}{:?}", a.head, a.tail);
-            return self.opaque(&canonical, reason);
+            let t = Bool::from_bool(self.ctx, true);
+            return (self.opaque(&canonical, reason), t);
         }
         let (values, defined) = self.values(&a.tail);
         let like = self.atoms.pattern(
@@ -598,7 +795,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
             &a.tail,
             values,
         );
-        Bool::and(self.ctx, &[&defined, &like])
+        (Bool::and(self.ctx, &[&defined, &like]), defined)
     }
 }
 

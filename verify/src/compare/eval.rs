@@ -191,12 +191,53 @@ fn glob(pattern: &[P], text: &str, segments: bool) -> bool {
     row[t.len()]
 }
 
+/// Both readings of docs/semantics.md §3 (U4): they agree, or the match is undetermined.
 fn resource_matches(text: &Text, c: &Concrete<'_>) -> Tri {
     match substitute(text, true, c) {
         Err(reason) => Tri::Unknown(reason),
         Ok(None) => Tri::No,
-        Ok(Some(p)) => Tri::from(glob(&p, &c.request.resource, true)),
+        Ok(Some(p)) => {
+            let r = &c.request.resource;
+            let (one, two) = (glob(&p, r, true), by_components(&p, r));
+            if one == two {
+                Tri::from(one)
+            } else {
+                Tri::Unknown(format!(
+                    "undetermined: resource `{}` against `{r}`: the segment rule says {one}, \
+                     the component reading {two} (U4)",
+                    text.raw
+                ))
+            }
+        }
     }
+}
+
+/// The component reading: the pattern split at its first five `:` into at most six
+/// components; all but the last match the resource's first ones, the last the rest.
+fn by_components(pattern: &[P], resource: &str) -> bool {
+    let mut components: Vec<&[P]> = Vec::new();
+    let mut start = 0;
+    for (i, p) in pattern.iter().enumerate() {
+        if components.len() == 5 {
+            break;
+        }
+        if *p == P::Lit(':') {
+            components.push(&pattern[start..i]);
+            start = i + 1;
+        }
+    }
+    let last = &pattern[start..];
+    let mut rest = resource;
+    for component in components {
+        let Some((first, after)) = rest.split_once(':') else {
+            return false;
+        };
+        if !glob(component, first, false) {
+            return false;
+        }
+        rest = after;
+    }
+    glob(last, rest, false)
 }
 
 fn condition(cond: &Cond, c: &Concrete<'_>) -> Tri {
@@ -209,11 +250,19 @@ fn condition(cond: &Cond, c: &Concrete<'_>) -> Tri {
         return Tri::from(flags.iter().any(|&absent| absent == entry.is_none()));
     }
     let sat = |v: &str| -> Tri {
-        let any = Tri::or(compare(op, values, v, c));
-        if op.negated {
-            any.not()
-        } else {
-            any
+        let (each, unjudged) = compare(op, values, v, c);
+        let any = Tri::or(each);
+        if !op.negated {
+            return any;
+        }
+        // U2, U3: nothing matched, and some policy value had no value or the request's
+        // value does not parse: undetermined
+        match (any, unjudged) {
+            (Tri::No, Some(why)) => Tri::Unknown(format!(
+                "undetermined: `{}` `{}`: {why}",
+                cond.operator, cond.key_written
+            )),
+            (any, _) => any.not(),
         }
     };
     match op.set {
@@ -228,7 +277,12 @@ fn condition(cond: &Cond, c: &Concrete<'_>) -> Tri {
         Some(set) => {
             let values: &[String] = entry.map_or(&[], |e| &e.values);
             match set {
-                SetOp::Any if values.is_empty() => Tri::from(op.if_exists),
+                // U1: AWS's pages disagree on `ForAnyValue:...IfExists` with no value
+                SetOp::Any if values.is_empty() && op.if_exists => Tri::Unknown(format!(
+                    "undetermined: `{}` `{}` with no value (U1)",
+                    cond.operator, cond.key_written
+                )),
+                SetOp::Any if values.is_empty() => Tri::No,
                 SetOp::Any => Tri::or(values.iter().map(|v| sat(v))),
                 SetOp::All => Tri::and(values.iter().map(|v| sat(v))),
             }
@@ -236,18 +290,67 @@ fn condition(cond: &Cond, c: &Concrete<'_>) -> Tri {
     }
 }
 
-/// `cmp(v, p)` for each policy value `p`.
-fn compare(op: &Operator, values: &Values, v: &str, c: &Concrete<'_>) -> Vec<Tri> {
+/// `cmp(v, p)` for each policy value `p`, and why a negated operator could not judge (a
+/// policy value without a value: U2; a request value that does not parse: U3).
+fn compare(
+    op: &Operator,
+    values: &Values,
+    v: &str,
+    c: &Concrete<'_>,
+) -> (Vec<Tri>, Option<String>) {
+    let undefined = std::cell::Cell::new(false);
     let texts = |texts: &[Text], wildcards: bool, f: &dyn Fn(&[P]) -> bool| -> Vec<Tri> {
         texts
             .iter()
             .map(|t| match substitute(t, wildcards, c) {
                 Err(reason) => Tri::Unknown(reason),
-                Ok(None) => Tri::No,
+                Ok(None) => {
+                    undefined.set(true);
+                    Tri::No
+                }
                 Ok(Some(p)) => Tri::from(f(&p)),
             })
             .collect()
     };
+    let each = compare_each(op, values, v, c, &texts);
+    let unparsed = match (op.base, values) {
+        (Base::Numeric(_), _) => Decimal::parse(v).is_none(),
+        (Base::Date(_), _) => parse_date(v).is_none(),
+        (Base::Ip, _) => Address::parse(v).is_none(),
+        (Base::Arn, _) => v.matches(':').count() < 5,
+        _ => false,
+    };
+    let why = if unparsed {
+        Some(format!("the request value `{v}` does not parse (U3)"))
+    } else if undefined.get() || arn_undefined(values, c) {
+        Some("a policy value's variable has no value (U2)".to_string())
+    } else {
+        None
+    };
+    (each, why)
+}
+
+/// Whether some `Arn...` policy value has a variable without a value.
+fn arn_undefined(values: &Values, c: &Concrete<'_>) -> bool {
+    let Values::Arn(arns) = values else {
+        return false;
+    };
+    arns.iter().any(|a| {
+        let tail = Text {
+            raw: String::new(),
+            pieces: a.tail.clone(),
+        };
+        matches!(substitute(&tail, true, c), Ok(None))
+    })
+}
+
+fn compare_each(
+    op: &Operator,
+    values: &Values,
+    v: &str,
+    c: &Concrete<'_>,
+    texts: &dyn Fn(&[Text], bool, &dyn Fn(&[P]) -> bool) -> Vec<Tri>,
+) -> Vec<Tri> {
     let literal = |p: &[P]| -> String {
         p.iter()
             .map(|x| match x {

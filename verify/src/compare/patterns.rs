@@ -95,6 +95,96 @@ pub(crate) fn ground(pieces: &[Piece], mode: Mode, alphabet: &Alphabet) -> Vec<T
     tokens(pieces, mode, alphabet, &|_| None)
 }
 
+/// The second reading of a `Resource` pattern (docs/semantics.md U4): substituted, then
+/// split at its first five `:` into components; every component but the last must match
+/// one of the resource's (wildcards not crossing `:`), the last matches the rest of the
+/// resource (wildcards taking anything). A value not known (`value` gives `None`) before
+/// the fifth `:` could move the split: the over-approximation is then "anything".
+pub(crate) fn components(
+    pieces: &[Piece],
+    alphabet: &Alphabet,
+    value: &dyn Fn(&Piece) -> Option<String>,
+) -> Vec<Tok> {
+    let raw = substituted(pieces, true, value);
+    let mut out = Vec::new();
+    let mut colons = 0;
+    for r in &raw {
+        if colons == 5 {
+            out.push(token(*r, Class::Any, alphabet, Mode::Like));
+            continue;
+        }
+        match r {
+            Raw::Anything => return vec![Tok::Star(Class::Any)],
+            Raw::Char(':') => {
+                colons += 1;
+                out.push(Tok::Char(':'));
+            }
+            other => out.push(token(*other, Class::NoColon, alphabet, Mode::Segment)),
+        }
+    }
+    // the last component read with wildcards taking anything
+    let last = out
+        .iter()
+        .rposition(|t| *t == Tok::Char(':'))
+        .map_or(0, |i| i + 1);
+    let last = if colons == 5 { out.len() } else { last };
+    for t in &mut out[last..] {
+        *t = match *t {
+            Tok::Star(_) => Tok::Star(Class::Any),
+            Tok::One(_) => Tok::One(Class::Any),
+            other => other,
+        };
+    }
+    out
+}
+
+/// The pattern characters of `pieces`, values substituted (`None`: not known).
+fn substituted(pieces: &[Piece], wild: bool, value: &dyn Fn(&Piece) -> Option<String>) -> Vec<Raw> {
+    let mut raw = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => raw.extend(t.chars().map(|c| match c {
+                '*' if wild => Raw::Star,
+                '?' if wild => Raw::One,
+                c => Raw::Char(c),
+            })),
+            Piece::Char(c) => raw.push(Raw::Char(*c)),
+            other => match value(other) {
+                Some(v) => raw.extend(v.chars().map(Raw::Char)),
+                None => raw.push(Raw::Anything),
+            },
+        }
+    }
+    raw
+}
+
+fn token(r: Raw, class: Class, alphabet: &Alphabet, mode: Mode) -> Tok {
+    match r {
+        Raw::Char(c) => {
+            let c = alphabet.encode_char(c);
+            if mode == Mode::Fold && c.is_ascii_alphabetic() {
+                Tok::Fold(c)
+            } else {
+                Tok::Char(c)
+            }
+        }
+        Raw::Star => Tok::Star(class),
+        Raw::One => Tok::One(class),
+        Raw::Anything => Tok::Star(Class::Any),
+    }
+}
+
+/// Whether both readings of a `Resource` pattern are the same language whatever its values
+/// are: no wildcard at all, or one `*` that ends the pattern and no other (the pattern is
+/// then its literal text followed by anything, in either reading).
+pub(crate) fn readings_agree(pieces: &[Piece]) -> bool {
+    let raw = substituted(pieces, true, &|_| None);
+    match raw.iter().position(|r| matches!(r, Raw::Star | Raw::One)) {
+        None => true,
+        Some(i) => i + 1 == raw.len() && raw[i] == Raw::Star,
+    }
+}
+
 /// The tokens of an `Arn...` value: its first five components (no variables: the reader
 /// refuses them there) with their `:` separators, then the sixth.
 pub(crate) fn arn(

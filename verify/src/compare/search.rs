@@ -348,7 +348,23 @@ fn search<'a, 'c>(
         .iter()
         .filter_map(|(b, stmts)| stmts.first().map(|s| (s.action_key(), b.clone())))
         .collect();
-    let outcome = rounds(parts, enc, meter, allow, deny, &bodies, &atom_of);
+    // first among requests where no clause is undetermined (docs/semantics.md); if there
+    // is none there, among all: a proof holds however each undetermined clause goes, and
+    // a request found there is a witness only if the direct evaluation decides it
+    let determined: Vec<Bool<'c>> = enc.undetermined.iter().map(|(r, _)| r.not()).collect();
+    let mut outcome = rounds(
+        parts,
+        enc,
+        meter,
+        allow,
+        deny,
+        &bodies,
+        &atom_of,
+        &determined,
+    );
+    if matches!(outcome, Ok(Outcome::Holds)) && !determined.is_empty() {
+        outcome = rounds(parts, enc, meter, allow, deny, &bodies, &atom_of, &[]);
+    }
     parts.requests.pop(1);
     outcome
 }
@@ -372,6 +388,7 @@ impl<'a> Group<'a> {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the search's state, passed on
 fn rounds<'a, 'c>(
     parts: &mut Parts<'_>,
     enc: &mut Encoder<'c, '_>,
@@ -380,6 +397,7 @@ fn rounds<'a, 'c>(
     deny: &[&Stmt],
     bodies: &[(Bool<'c>, &Group<'a>)],
     atom_of: &HashMap<String, Bool<'c>>,
+    assumptions: &[Bool<'c>],
 ) -> Result<Outcome, CompareError> {
     let ctx = enc.ctx();
     let mut unknown: Vec<String> = Vec::new();
@@ -393,7 +411,11 @@ fn rounds<'a, 'c>(
         };
         meter.limit_requests(parts, limits);
         meter.queries += 1;
-        let result = parts.requests.check();
+        let result = if assumptions.is_empty() {
+            parts.requests.check()
+        } else {
+            parts.requests.check_assumptions(assumptions)
+        };
         let model = match result {
             SatResult::Unsat if unknown.is_empty() => return Ok(Outcome::Holds),
             SatResult::Unsat => return Ok(Outcome::Unknown(unknown)),
@@ -620,9 +642,15 @@ fn check(
     match verdict(&witness) {
         (Tri::Yes, Tri::No) => {}
         (Tri::Unknown(r), _) | (_, Tri::Unknown(r)) => {
-            return Ok(Err(format!(
-                "a request the search found depends on what is not modelled: {r}"
-            )))
+            return Ok(Err(if r.starts_with("undetermined: ") {
+                format!(
+                    "a request that would be a witness exists only through clauses AWS does \
+                     not decide: {}",
+                    &r["undetermined: ".len()..]
+                )
+            } else {
+                format!("a request the search found depends on what is not modelled: {r}")
+            }))
         }
         // the model gave a construct that is not modelled a value the request does not
         // have: the search's request is no witness, and says nothing
@@ -656,6 +684,29 @@ fn check(
         }
     }
     Ok(Ok(w))
+}
+
+/// The instant with the fewest fraction digits that compares with every constant as `t`
+/// does (dates are compared with the policy's constants only, so any instant of `t`'s
+/// interval between two consecutive constants, or `t` itself if it is one, gives every
+/// comparison the same outcome): readable, and readable by evaluators at coarser precision.
+fn roundest(t: i128, constants: &[i128]) -> i128 {
+    if constants.contains(&t) {
+        return t;
+    }
+    let below = constants.iter().copied().filter(|&c| c < t).max();
+    let above = constants.iter().copied().filter(|&c| c > t).min();
+    for unit in [1_000_000_000, 1_000_000, 1_000] {
+        // the multiple of `unit` nearest `t` inside (below, above)
+        let down = t.div_euclid(unit) * unit;
+        for candidate in [down, down + unit] {
+            let inside = below.is_none_or(|b| candidate > b) && above.is_none_or(|a| candidate < a);
+            if inside && crate::compare::values::nameable(candidate) {
+                return candidate;
+            }
+        }
+    }
+    t
 }
 
 /// The model's request with `action`, its strings as decided in Rust (`chosen`; a string
@@ -705,9 +756,9 @@ fn read<'c>(
                     let ms = model
                         .eval(ms, true)
                         .and_then(|i| int_text(&i))
-                        .and_then(|t| t.parse::<i64>().ok());
+                        .and_then(|t| t.parse::<i128>().ok());
                     match ms {
-                        Some(ms) if truth(ok) => render_date(ms),
+                        Some(ms) if truth(ok) => render_date(roundest(ms, &info.dates)),
                         _ => "not-a-date".to_string(),
                     }
                 }

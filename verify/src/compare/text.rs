@@ -11,9 +11,8 @@
 //!
 //! The inside of a variable is a key, optionally followed by `,` and a default in single
 //! quotes (spaces around the comma allowed). A key is non-empty after trimming spaces and
-//! holds no `$`, `{`, `}`, `,`, `'` and no control character; keys compare ASCII
-//! case-insensitively (AWS: "Condition key names are not case-sensitive"). This grammar is
-//! this crate's reading; AWS documents the forms, not a grammar.
+//! holds no `$`, `{`, `}`, `,`, `'` (docs/semantics.md §6); keys compare ASCII
+//! case-insensitively (AWS: "Condition key names are not case-sensitive").
 
 use std::collections::BTreeSet;
 
@@ -129,7 +128,7 @@ fn read_inside(inside: &str, variables: bool, unknowns: &BTreeSet<String>) -> Op
             (key.trim(), Some(inner.to_string()))
         }
     };
-    let bad = |c: char| matches!(c, '$' | '{' | '}' | ',' | '\'') || c.is_control();
+    let bad = |c: char| matches!(c, '$' | '{' | '}' | ',' | '\'');
     if key.is_empty() || key.chars().any(bad) {
         return None;
     }

@@ -28,6 +28,9 @@ pub(crate) struct KeyInfo {
     pub bool_only: bool,
     /// The `BinaryEquals` policy values on it, distinct.
     pub binaries: Vec<Vec<u8>>,
+    /// The `Date...` policy values on it (a witness's date is moved to the roundest instant
+    /// comparing the same with each).
+    pub dates: Vec<i128>,
     /// Value slots of a multivalued key (see the crate docs' small-model argument).
     pub slots: usize,
     /// Why the key is not modelled (then every condition on it and every text using it as
@@ -45,6 +48,7 @@ struct Usage {
     bool_uses: usize,
     value_uses: usize,
     binaries: Vec<Vec<u8>>,
+    dates: Vec<i128>,
     conditions: BTreeSet<String>,
 }
 
@@ -191,7 +195,11 @@ impl Universe {
                             }
                         }
                     }
-                    Values::Date(_) | Values::Bool(_) | Values::Ip(_) | Values::Null(_) => {}
+                    Values::Date(ts) => {
+                        let u = usage.entry(cond.key.clone()).or_default();
+                        u.dates.extend(ts.iter().copied());
+                    }
+                    Values::Bool(_) | Values::Ip(_) | Values::Null(_) => {}
                 }
             }
         }
@@ -235,6 +243,7 @@ impl Universe {
                     family: u.families.iter().next().copied(),
                     bool_only: u.value_uses > 0 && u.bool_uses == u.value_uses && !u.variable,
                     binaries: u.binaries,
+                    dates: u.dates,
                     // one witness element per distinct condition (each one or two atoms of
                     // the form "some value satisfies P"), plus one for "some value at all"
                     slots: u.conditions.len() + 1,

@@ -2,10 +2,10 @@
 //! read, and how a witness value is written so that the same readers accept it.
 //!
 //! * Numbers: `-?[0-9]+(\.[0-9]+)?`, exact decimals ([`Decimal`]).
-//! * Dates: epoch seconds (`[0-9]+`), `YYYY-MM-DD` (midnight UTC) and
-//!   `YYYY-MM-DDThh:mm[:ss[.f{1,3}]](Z|±hh:mm)`, as milliseconds since the epoch. Only one
-//!   to three fraction digits are read (more would need a rounding rule the spec does not
-//!   give: such a policy value is not modelled).
+//! * Dates: epoch seconds (an optionally signed integer of at most 12 digits),
+//!   `YYYY-MM-DD` (midnight UTC) and `YYYY-MM-DDThh:mm[:ss[.f…]](Z|±hh:mm)` with 1 to 9
+//!   fraction digits, as nanoseconds since the epoch (`i128`: twelve-digit epoch seconds do
+//!   not fit an `i64` of nanoseconds); offsets up to `±23:59`.
 //! * Booleans: `true` / `false`, ASCII case-insensitive.
 //! * Binary: standard base64 with padding, canonical (no stray bits).
 //! * IP addresses: IPv4 / IPv6 CIDRs read by `std::net` (a well-kept reader; bare addresses
@@ -133,12 +133,16 @@ impl PartialOrd for Decimal {
     }
 }
 
-const MS_PER_DAY: i64 = 86_400_000;
+/// Nanoseconds per second and per day.
+const NS: i128 = 1_000_000_000;
+const NS_PER_DAY: i128 = 86_400 * NS;
 /// The largest `±hh:mm` offset read: 23:59.
-pub(crate) const MAX_OFFSET_MS: i64 = (23 * 60 + 59) * 60_000;
+pub(crate) const MAX_OFFSET_NS: i128 = (23 * 60 + 59) * 60 * NS;
+/// Epoch seconds have at most twelve digits.
+pub(crate) const MAX_EPOCH_SECONDS: i128 = 999_999_999_999;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -149,7 +153,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The date of a day count (inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+fn civil_from_days(z: i128) -> (i128, i128, i128) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -169,7 +173,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     )
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
+fn days_in_month(y: i128, m: i128) -> i128 {
     match m {
         4 | 6 | 9 | 11 => 30,
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
@@ -178,22 +182,22 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-/// The first and last millisecond an ISO date without offset can name.
-pub(crate) fn iso_range() -> (i64, i64) {
+/// The first and last nanosecond an ISO date in UTC can name.
+pub(crate) fn iso_range() -> (i128, i128) {
     (
-        days_from_civil(0, 1, 1) * MS_PER_DAY,
-        days_from_civil(10_000, 1, 1) * MS_PER_DAY - 1,
+        days_from_civil(0, 1, 1) * NS_PER_DAY,
+        days_from_civil(10_000, 1, 1) * NS_PER_DAY - 1,
     )
 }
 
-/// The instants a date text can name: the ISO range widened by the largest offset (epoch
-/// seconds beyond it are whole seconds, constrained separately).
-pub(crate) fn date_bounds() -> (i64, i64) {
+/// The instants an ISO date text can name (with an offset of up to 23:59 either way);
+/// epoch seconds beyond are whole seconds of at most twelve digits.
+pub(crate) fn date_bounds() -> (i128, i128) {
     let (lo, hi) = iso_range();
-    (lo - MAX_OFFSET_MS, hi + MAX_OFFSET_MS)
+    (lo - MAX_OFFSET_NS, hi + MAX_OFFSET_NS)
 }
 
-fn number(s: &str, len: usize) -> Option<i64> {
+fn number(s: &str, len: usize) -> Option<i128> {
     if s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) {
         s.parse().ok()
     } else {
@@ -201,11 +205,17 @@ fn number(s: &str, len: usize) -> Option<i64> {
     }
 }
 
-/// Reads a date as milliseconds since 1970-01-01T00:00:00Z.
-pub(crate) fn parse_date(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
+/// Reads a date as nanoseconds since 1970-01-01T00:00:00Z (docs/semantics.md §5): epoch
+/// seconds (an optionally signed integer of at most 12 digits), `YYYY-MM-DD`, or
+/// `YYYY-MM-DDThh:mm[:ss[.f…]](Z|±hh:mm)` with 1 to 9 fraction digits.
+pub(crate) fn parse_date(text: &str) -> Option<i128> {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<i64>().ok()?.checked_mul(1000);
+        if digits.len() > 12 {
+            return None;
+        }
+        let s: i128 = digits.parse().ok()?;
+        return Some(if text.starts_with('-') { -s } else { s } * NS);
     }
     let (date, time) = match text.split_once('T') {
         Some((d, t)) => (d, Some(t)),
@@ -220,9 +230,9 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
     if parts.next().is_some() || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
     }
-    let mut ms = days_from_civil(y, m, d) * MS_PER_DAY;
+    let mut ns = days_from_civil(y, m, d) * NS_PER_DAY;
     let Some(time) = time else {
-        return Some(ms);
+        return Some(ns);
     };
     let (clock, offset) = if let Some(clock) = time.strip_suffix('Z') {
         (clock, 0)
@@ -235,7 +245,7 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
         if hh > 23 || mm > 59 {
             return None;
         }
-        (clock, sign * (hh * 60 + mm) * 60_000)
+        (clock, sign * (hh * 60 + mm) * 60 * NS)
     };
     let mut fields = clock.split(':');
     let hh = number(fields.next()?, 2)?;
@@ -249,8 +259,8 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
             };
             let f = match f {
                 None => 0,
-                Some(f) if (1..=3).contains(&f.len()) => {
-                    number(f, f.len())? * 10_i64.pow(3 - f.len() as u32)
+                Some(f) if (1..=9).contains(&f.len()) => {
+                    number(f, f.len())? * 10_i128.pow(9 - f.len() as u32)
                 }
                 Some(_) => return None,
             };
@@ -260,36 +270,53 @@ pub(crate) fn parse_date(text: &str) -> Option<i64> {
     if fields.next().is_some() || hh > 23 || mm > 59 || ss > 59 {
         return None;
     }
-    ms += ((hh * 60 + mm) * 60 + ss) * 1000 + frac;
-    Some(ms - offset)
+    ns += ((hh * 60 + mm) * 60 + ss) * NS + frac;
+    Some(ns - offset)
 }
 
-/// Writes an instant so that [`parse_date`] reads it back: ISO 8601 in UTC when the
-/// year is 0000–9999, epoch seconds for other whole seconds, else ISO with a `±23:59`
-/// offset (the instants a reader can name with an offset only). Every instant of
-/// [`date_bounds`] and every whole second can be written.
-pub(crate) fn render_date(ms: i64) -> String {
+/// Whether a date text can name the instant (the domain the encoding gives dates).
+pub(crate) fn nameable(ns: i128) -> bool {
+    let (lo, hi) = date_bounds();
+    (lo..=hi).contains(&ns) || (ns.rem_euclid(NS) == 0 && (ns / NS).abs() <= MAX_EPOCH_SECONDS)
+}
+
+/// Writes an instant so that [`parse_date`] reads it back: ISO 8601 in UTC (with the
+/// shortest fraction of 0, 3, 6 or 9 digits) when the year is 0000–9999, epoch seconds for other whole seconds, else ISO
+/// with a `±23:59` offset. Every instant of [`date_bounds`] and every whole second of at
+/// most twelve digits can be written.
+pub(crate) fn render_date(ns: i128) -> String {
     let (lo, hi) = iso_range();
-    let iso = |local: i64, zone: &str| {
-        let days = local.div_euclid(MS_PER_DAY);
-        let rem = local.rem_euclid(MS_PER_DAY);
+    let iso = |local: i128, zone: &str| {
+        let days = local.div_euclid(NS_PER_DAY);
+        let rem = local.rem_euclid(NS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
+        let secs = rem / NS;
+        // the shortest fraction that says it: none, milli-, micro- or nanoseconds
+        let ns = rem % NS;
+        let fraction = if ns == 0 {
+            String::new()
+        } else if ns % 1_000_000 == 0 {
+            format!(".{:03}", ns / 1_000_000)
+        } else if ns % 1_000 == 0 {
+            format!(".{:06}", ns / 1_000)
+        } else {
+            format!(".{ns:09}")
+        };
         format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}{zone}",
-            rem / 3_600_000,
-            rem / 60_000 % 60,
-            rem / 1000 % 60,
-            rem % 1000
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{fraction}{zone}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
         )
     };
-    if (lo..=hi).contains(&ms) {
-        iso(ms, "Z")
-    } else if ms.rem_euclid(1000) == 0 {
-        (ms / 1000).to_string()
-    } else if ms < lo {
-        iso(ms + MAX_OFFSET_MS, "+23:59")
+    if (lo..=hi).contains(&ns) {
+        iso(ns, "Z")
+    } else if ns.rem_euclid(NS) == 0 {
+        (ns / NS).to_string()
+    } else if ns < lo {
+        iso(ns + MAX_OFFSET_NS, "+23:59")
     } else {
-        iso(ms - MAX_OFFSET_MS, "-23:59")
+        iso(ns - MAX_OFFSET_NS, "-23:59")
     }
 }
 
@@ -466,46 +493,54 @@ mod tests {
 
     #[test]
     fn dates() {
+        let s = 1_000_000_000_i128;
         assert_eq!(parse_date("0"), Some(0));
-        assert_eq!(parse_date("-5"), Some(-5000));
-        assert_eq!(parse_date("1970-01-02"), Some(86_400_000));
-        assert_eq!(parse_date("2020-02-29T12:00:00Z"), Some(1_582_977_600_000));
+        assert_eq!(parse_date("-5"), Some(-5 * s));
+        assert_eq!(parse_date("999999999999"), Some(999_999_999_999 * s));
+        assert_eq!(parse_date("1970-01-02"), Some(86_400 * s));
+        assert_eq!(parse_date("2020-02-29T12:00:00Z"), Some(1_582_977_600 * s));
+        assert_eq!(parse_date("1970-01-01T00:00:00.000000001Z"), Some(1));
+        // `YYYY` alone: digits are epoch seconds
+        assert_eq!(parse_date("2020"), Some(2020 * s));
         assert_eq!(
             parse_date("2020-02-29T13:00+01:00"),
             parse_date("2020-02-29T12:00:00.000Z")
         );
-        assert_eq!(parse_date("1970-01-01T00:00:00.5Z"), Some(500));
+        assert_eq!(parse_date("1970-01-01T00:00:00.5Z"), Some(s / 2));
         for bad in [
             "2019-02-29",
             "2020-13-01",
             "yesterday",
             "2020-01-01T24:00Z",
-            "2020-01-01T00:00:00.1234Z",
+            "2020-01-01T00:00:00.1234567890Z",
             "2020-01-01T00:00",
             "--5",
+            "1000000000000",
+            "2020-01",
             "",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
         let (lo, hi) = iso_range();
-        for ms in [
+        for ns in [
             0,
             -1,
-            1_582_977_600_123,
+            1_582_977_600_123_456_789,
             lo,
             hi,
             lo - 1,
             hi + 1,
-            hi + 5000 - (hi + 5000) % 1000,
-            lo - MAX_OFFSET_MS,
-            hi + MAX_OFFSET_MS,
-            -62_198_755_200_000_000,
+            hi + 5 * s - (hi + 5 * s) % s,
+            lo - MAX_OFFSET_NS,
+            hi + MAX_OFFSET_NS,
+            -MAX_EPOCH_SECONDS * s,
+            MAX_EPOCH_SECONDS * s,
         ] {
             assert_eq!(
-                parse_date(&render_date(ms)),
-                Some(ms),
-                "{ms}: {}",
-                render_date(ms)
+                parse_date(&render_date(ns)),
+                Some(ns),
+                "{ns}: {}",
+                render_date(ns)
             );
         }
     }
