@@ -344,12 +344,15 @@ fn arn_undefined(values: &Values, c: &Concrete<'_>) -> bool {
     })
 }
 
+/// How the policy texts of a `String...` operator compare: wildcards or not, and the test.
+type TextsFn<'a> = dyn Fn(&[Text], bool, &dyn Fn(&[P]) -> bool) -> Vec<Tri> + 'a;
+
 fn compare_each(
     op: &Operator,
     values: &Values,
     v: &str,
     c: &Concrete<'_>,
-    texts: &dyn Fn(&[Text], bool, &dyn Fn(&[P]) -> bool) -> Vec<Tri>,
+    texts: &TextsFn<'_>,
 ) -> Vec<Tri> {
     let literal = |p: &[P]| -> String {
         p.iter()

@@ -27,10 +27,20 @@
 //! ...), is not modelled: conditions on it are opaque (below). Keys no policy mentions
 //! cannot change a decision.
 //!
+//! **Undetermined clauses** (docs/semantics.md U1–U4: `ForAnyValue:...IfExists` with no
+//! value; a negated operator where a policy value's variable has no value or the request's
+//! value does not parse; a resource pattern on which the Resource page's segment rule and
+//! the component reading disagree) are, in the region where they are undetermined, a free
+//! Boolean of the request (one per clause text, so the same clause on both sides is the
+//! same Boolean). A witness is sought first among requests outside every such region; only
+//! if there is none there, among all: a proof then holds however AWS decides each clause,
+//! and a request found that the direct evaluation does not decide is no witness: the
+//! verdict is Unknown, naming the clauses.
+//!
 //! A construct that is read but not modelled — an operator AWS does not document, a policy
 //! value that does not parse for its operator, a key of two kinds or types, a case-
-//! insensitive comparison with a variable, a variable inside an ARN value's first five
-//! components — is an **opaque Boolean**: a fresh variable per distinct construct (the same
+//! insensitive comparison with a variable, a policy variable before the fifth `:` of a
+//! resource pattern or of an ARN value — is an **opaque Boolean**: a fresh variable per distinct construct (the same
 //! construct on both sides is the same variable). A proof over free Booleans is a proof
 //! whatever the constructs' values; a request the search finds is handed out only if the
 //! direct evaluation decides it without them; otherwise the verdict is
@@ -59,7 +69,7 @@
 //!   string is in this union of globs", "these two strings are equal", "this string matches
 //!   this text around variables"; the strings are the resource, each value slot of a text
 //!   key and each declared unknown), integers (numbers scaled by `10^(D+1)`, `D` the most
-//!   fraction digits of any numeric constant; dates in milliseconds within the instants a
+//!   fraction digits of any numeric constant; dates in nanoseconds within the instants a
 //!   date text can name), 32- and 128-bit vectors (addresses, each CIDR a prefix
 //!   comparison), an index for binary values (which `BinaryEquals` constant, or another),
 //!   a presence Boolean and an "it parses" Boolean per slot, and opaque Booleans. Each
@@ -84,7 +94,8 @@
 //!      added to Z3; if there is one, that action, the strings and the model's values are
 //!      the request, re-checked (below).
 //!
-//!   Unsat ends the direction: it holds. An undecided query (budget, string search over
+//!   Unsat ends the direction: it holds (first asked with every undetermined region
+//!   excluded, as assumptions; then, if nothing was found, without them). An undecided query (budget, string search over
 //!   its cap, a pattern with variables neither satisfied by the candidate values tried nor
 //!   refuted by its over-approximation) makes it Unknown unless a witness turns up.
 //! * **Patterns around variables.** `arn:aws:s3:::${aws:username}/*` is one atom about the
@@ -95,12 +106,16 @@
 //!   negated pattern is left out), which is sound, and the rule that two patterns equal
 //!   once the model fixes what it fixes (an absent variable's default) match the same
 //!   strings. A `*` before a variable ends its segment when the value starts with `:`
-//!   (segments are read after substitution).
+//!   (segments and components are read after substitution). A resource pattern's two
+//!   readings are one atom when they are the same language (no wildcard but a final `*`,
+//!   or, for a pattern without values, the string search says so both ways), else two atoms
+//!   whose disagreement is an undetermined region.
 //! * **Witnesses** ([`Witness`]): the request in the JSON form of docs/semantics.md §1,
 //!   the values assumed for declared unknowns, and the arguments of
-//!   `aws iam simulate-custom-policy`. Numbers are written as decimals, dates as ISO 8601
-//!   (or epoch seconds beyond year 9999), addresses by `std::net`, binary values as
-//!   canonical base64, so the readers of §5 accept them back. Keys the decision does not
+//!   `aws iam simulate-custom-policy`. Numbers are written as decimals; dates as ISO 8601
+//!   with the shortest fraction (or epoch seconds beyond year 9999), moved to the roundest
+//!   instant of their interval between the policy's date constants; addresses by
+//!   `std::net`; binary values as canonical base64: the readers of §5 accept them back. Keys the decision does not
 //!   need are dropped (up to 64 keys).
 //!
 //! # Why a verdict can be trusted
@@ -134,7 +149,11 @@
 //!   `10^-(D+1)`, so an integer scaled by `10^(D+1)` reaches every comparison outcome; a
 //!   value that does not parse is the slot's "it parses" Boolean, false.
 //! * *Dates, addresses, binary values* are encoded exactly (every instant a date text can
-//!   name; every address; equality with the constants only).
+//!   name, to the nanosecond; every address; equality with the constants only).
+//! * *Undetermined clauses.* Outside its region a clause is encoded as the semantics
+//!   decides it; inside, as a free Boolean, which takes whichever value AWS would: a real
+//!   request satisfies the formula with the free Booleans at AWS's choices, so unsat proves
+//!   the direction for every choice.
 //! * *Multivalued keys.* A condition on key `k` is a Boolean combination of atoms "some
 //!   value of `k` satisfies `P`" (`ForAnyValue`: some value satisfies; `ForAllValues`: no
 //!   value fails; `Null`, `IfExists`: some value at all). If a set of values `S` satisfies

@@ -642,11 +642,10 @@ fn check(
     match verdict(&witness) {
         (Tri::Yes, Tri::No) => {}
         (Tri::Unknown(r), _) | (_, Tri::Unknown(r)) => {
-            return Ok(Err(if r.starts_with("undetermined: ") {
+            return Ok(Err(if let Some(clause) = r.strip_prefix("undetermined: ") {
                 format!(
                     "a request that would be a witness exists only through clauses AWS does \
-                     not decide: {}",
-                    &r["undetermined: ".len()..]
+                     not decide: {clause}"
                 )
             } else {
                 format!("a request the search found depends on what is not modelled: {r}")
