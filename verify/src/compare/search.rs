@@ -642,14 +642,16 @@ fn check(
     match verdict(&witness) {
         (Tri::Yes, Tri::No) => {}
         (Tri::Unknown(r), _) | (_, Tri::Unknown(r)) => {
-            return Ok(Err(if let Some(clause) = r.strip_prefix("undetermined: ") {
-                format!(
-                    "a request that would be a witness exists only through clauses AWS does \
+            return Ok(Err(
+                if let Some(clause) = r.strip_prefix("undetermined: ") {
+                    format!(
+                        "a request that would be a witness exists only through clauses AWS does \
                      not decide: {clause}"
-                )
-            } else {
-                format!("a request the search found depends on what is not modelled: {r}")
-            }))
+                    )
+                } else {
+                    format!("a request the search found depends on what is not modelled: {r}")
+                },
+            ))
         }
         // the model gave a construct that is not modelled a value the request does not
         // have: the search's request is no witness, and says nothing

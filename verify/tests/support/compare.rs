@@ -263,7 +263,10 @@ pub fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
     if let Some(i) = first(&deny) {
         let mut all = stmts.clone();
         all.remove(i);
-        out.push(("deny removed", with_statements(doc, all)));
+        // (a document of no statement is refused)
+        if !all.is_empty() {
+            out.push(("deny removed", with_statements(doc, all)));
+        }
         let mut s = stmts[i].clone();
         if let Some(Value::Array(actions)) = s.get("Action").cloned() {
             if actions.len() > 1 {
