@@ -209,7 +209,8 @@ fn number(s: &str, len: usize) -> Option<i128> {
 /// seconds (an optionally signed integer of at most 12 digits), `YYYY-MM-DD`, or
 /// `YYYY-MM-DDThh:mm[:ss[.f…]](Z|±hh:mm)` with 1 to 9 fraction digits.
 pub(crate) fn parse_date(text: &str) -> Option<i128> {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    // "optionally signed": a leading `-` (a `+` is read by neither implementation)
+    let digits = text.strip_prefix('-').unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         if digits.len() > 12 {
             return None;
