@@ -70,8 +70,9 @@ fn report(figures: &mut Figures) {
     figures.times.sort();
     let n = figures.times.len();
     let at = |q: f64| figures.times[((n as f64 * q) as usize).min(n - 1)].0;
+    let total: Duration = figures.times.iter().map(|(t, _)| *t).sum();
     eprintln!(
-        "{n} comparisons: median {:?}, p90 {:?}, p99 {:?}, max {:?} ({}); {} refuted, {} mutations equivalent, {} unknown",
+        "{n} comparisons in {total:?} of comparing: median {:?}, p90 {:?}, p99 {:?}, max {:?} ({}); {} refuted, {} mutations equivalent, {} unknown",
         at(0.5),
         at(0.9),
         at(0.99),

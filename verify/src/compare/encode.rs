@@ -12,6 +12,7 @@ use super::atoms::{Atoms, Shape, Value};
 use super::condition::{ArnValue, Base, Cmp, Cond, Family, Operator, SetOp, Values};
 use super::document::Stmt;
 use super::error::Place;
+use super::kleene::Tv;
 use super::patterns::{self, Mode};
 use super::rx::Tok;
 use super::strings;
@@ -91,10 +92,7 @@ pub(crate) struct Encoder<'c, 'u> {
     opaque_ids: HashMap<String, usize>,
     /// Constraints that hold of every request: the value domains.
     pub defs: Vec<Bool<'c>>,
-    bodies: HashMap<String, Bool<'c>>,
-    /// Where a clause is undetermined (docs/semantics.md U1–U4), and why: the first search
-    /// excludes every such region.
-    pub undetermined: Vec<(Bool<'c>, String)>,
+    bodies: HashMap<String, Tv<'c>>,
     /// The free Boolean of each undetermined clause, by clause text.
     free: HashMap<String, Bool<'c>>,
     /// The statement being encoded (named in the reasons of opaque constructs).
@@ -129,7 +127,6 @@ impl<'c, 'u> Encoder<'c, 'u> {
             opaque_ids: HashMap::new(),
             defs: Vec::new(),
             bodies: HashMap::new(),
-            undetermined: Vec::new(),
             free: HashMap::new(),
             at: None,
         }
@@ -143,8 +140,13 @@ impl<'c, 'u> Encoder<'c, 'u> {
         Bool::from_bool(self.ctx, false)
     }
 
-    /// The Boolean standing for the unmodelled construct `canonical`.
-    fn opaque(&mut self, canonical: &str, reason: String) -> Bool<'c> {
+    /// The unmodelled construct `canonical`: a free Boolean, never decided.
+    fn opaque(&mut self, canonical: &str, reason: String) -> Tv<'c> {
+        let b = self.opaque_bool(canonical, reason);
+        Tv::unknown(self.ctx, b)
+    }
+
+    fn opaque_bool(&mut self, canonical: &str, reason: String) -> Bool<'c> {
         if let Some(&i) = self.opaque_ids.get(canonical) {
             return self.opaque[i].0.clone();
         }
@@ -327,7 +329,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
         texts: &[&Text],
         mode: Mode,
         context: &str,
-    ) -> (Bool<'c>, Bool<'c>) {
+    ) -> (Tv<'c>, Bool<'c>) {
         let mut ground = Vec::new();
         let mut parts = Vec::new();
         let mut undefined = Vec::new();
@@ -342,7 +344,8 @@ impl<'c, 'u> Encoder<'c, 'u> {
             }
             if matches!(mode, Mode::Exact | Mode::Like) {
                 if let [piece @ (Piece::Var(_) | Piece::Unknown(_))] = text.pieces.as_slice() {
-                    parts.push(self.equal_to(subject, piece));
+                    let same = self.equal_to(subject, piece);
+                    parts.push(Tv::known(same));
                     if let Piece::Var(v) = piece {
                         if v.default.is_none() {
                             undefined.push(self.present(&v.key).not());
@@ -356,12 +359,12 @@ impl<'c, 'u> Encoder<'c, 'u> {
             let like =
                 self.atoms
                     .pattern(self.ctx, subject, Shape::Text(mode), &text.pieces, values);
-            parts.push(Bool::and(self.ctx, &[&defined, &like]));
+            parts.push(Tv::known(Bool::and(self.ctx, &[&defined, &like])));
         }
         if !ground.is_empty() {
-            parts.push(self.member(subject, &ground));
+            parts.push(Tv::known(self.member(subject, &ground)));
         }
-        (or(self.ctx, &parts), or(self.ctx, &undefined))
+        (Tv::or(self.ctx, &parts), or(self.ctx, &undefined))
     }
 
     /// Whether `key` (single-valued) is present.
@@ -372,35 +375,23 @@ impl<'c, 'u> Encoder<'c, 'u> {
         }
     }
 
-    /// The value of an undetermined clause (docs/semantics.md, "Undetermined outcomes"):
-    /// `determined` outside `region`, a free Boolean of the request inside it (one per
-    /// clause text: the same clause on both sides is the same Boolean).
-    fn undetermined(
-        &mut self,
-        canonical: &str,
-        region: Bool<'c>,
-        determined: Bool<'c>,
-        reason: String,
-    ) -> Bool<'c> {
-        let free = match self.free.get(canonical) {
+    /// The free Boolean of an undetermined clause (docs/semantics.md, "Undetermined
+    /// outcomes"), one per clause text (the same clause on both sides is the same Boolean).
+    /// Which clauses a request depends on, the direct evaluation names.
+    fn free(&mut self, canonical: &str) -> Bool<'c> {
+        match self.free.get(canonical) {
             Some(b) => b.clone(),
             None => {
                 let b = Bool::fresh_const(self.ctx, "undetermined");
                 self.free.insert(canonical.to_string(), b.clone());
                 b
             }
-        };
-        let reason = match self.at {
-            Some(place) => format!("{place}: {reason}"),
-            None => reason,
-        };
-        self.undetermined.push((region.clone(), reason));
-        region.ite(&free, &determined)
+        }
     }
 
     /// One resource pattern (docs/semantics.md §3, U4): matched when both readings say so,
     /// not when neither does, undetermined between.
-    fn resource_pattern(&mut self, text: &Text, context: &str) -> Result<Bool<'c>, Vec<Tok>> {
+    fn resource_pattern(&mut self, text: &Text, context: &str) -> Result<Tv<'c>, Vec<Tok>> {
         let canonical = format!("{context}\u{1}{}", text.raw);
         if let Some(reason) = self.text_unmodelled(&text.pieces) {
             return Ok(self.opaque(&canonical, reason));
@@ -436,7 +427,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
             }
             let one = self.member(RESOURCE, &[first]);
             let two = self.member(RESOURCE, &[second]);
-            return Ok(self.readings(&canonical, one, two, &text.raw));
+            return Ok(self.readings(&canonical, one, two));
         }
         let (values, defined) = self.values(&text.pieces);
         let one = self.atoms.pattern(
@@ -447,31 +438,26 @@ impl<'c, 'u> Encoder<'c, 'u> {
             values,
         );
         if same {
-            return Ok(Bool::and(self.ctx, &[&defined, &one]));
+            return Ok(Tv::known(Bool::and(self.ctx, &[&defined, &one])));
         }
         let (values, _) = self.values(&text.pieces);
         let two = self
             .atoms
             .pattern(self.ctx, RESOURCE, Shape::Components, &text.pieces, values);
-        let both = self.readings(&canonical, one, two, &text.raw);
-        Ok(Bool::and(self.ctx, &[&defined, &both]))
+        let both = self.readings(&canonical, one, two);
+        let defined = Tv::known(defined);
+        Ok(Tv::and(self.ctx, &[defined, both]))
     }
 
-    fn readings(&mut self, canonical: &str, one: Bool<'c>, two: Bool<'c>, raw: &str) -> Bool<'c> {
+    /// Matched when both readings say so, not when neither does, undetermined between.
+    fn readings(&mut self, canonical: &str, one: Bool<'c>, two: Bool<'c>) -> Tv<'c> {
         let region = one._eq(&two).not();
-        self.undetermined(
-            canonical,
-            region,
-            one,
-            format!(
-                "resource `{raw}`: the Resource page's segment rule and the component reading \
-                 disagree (U4)"
-            ),
-        )
+        let free = self.free(canonical);
+        Tv::unless(&region, free, &Tv::known(one))
     }
 
     /// The resource part of a statement: some pattern matches.
-    fn resources(&mut self, texts: &[Text], context: &str) -> Bool<'c> {
+    fn resources(&mut self, texts: &[Text], context: &str) -> Tv<'c> {
         let mut parts = Vec::new();
         let mut ground = Vec::new();
         for text in texts {
@@ -481,13 +467,13 @@ impl<'c, 'u> Encoder<'c, 'u> {
             }
         }
         if !ground.is_empty() {
-            parts.push(self.member(RESOURCE, &ground));
+            parts.push(Tv::known(self.member(RESOURCE, &ground)));
         }
-        or(self.ctx, &parts)
+        Tv::or(self.ctx, &parts)
     }
 
     /// The resource part and condition of `stmt`, cached by its body key.
-    pub fn body(&mut self, stmt: &Stmt, key: &str) -> Bool<'c> {
+    pub fn body(&mut self, stmt: &Stmt, key: &str) -> Tv<'c> {
         if let Some(b) = self.bodies.get(key) {
             return b.clone();
         }
@@ -501,12 +487,12 @@ impl<'c, 'u> Encoder<'c, 'u> {
         for cond in &stmt.conditions {
             parts.push(self.condition(cond));
         }
-        let b = and(self.ctx, &parts);
+        let b = Tv::and(self.ctx, &parts);
         self.bodies.insert(key.to_string(), b.clone());
         b
     }
 
-    fn condition(&mut self, cond: &Cond) -> Bool<'c> {
+    fn condition(&mut self, cond: &Cond) -> Tv<'c> {
         let (op, values) = match &cond.body {
             Err(reason) => return self.opaque(&cond.canonical, reason.clone()),
             Ok(body) => body,
@@ -551,64 +537,57 @@ impl<'c, 'u> Encoder<'c, 'u> {
                     }
                 })
                 .collect();
-            return or(self.ctx, &parts);
+            return Tv::known(or(self.ctx, &parts));
         }
-        let sat = |enc: &mut Self, i: usize| -> Bool<'c> {
+        let sat = |enc: &mut Self, i: usize| -> Tv<'c> {
             let (any, unjudged) = enc.any(&cond.key, i, op, values, &cond.canonical);
             if !op.negated {
                 return any;
             }
             // U2, U3: no value matched and some value had none, or the request's did not
             // parse: "no equal value" may or may not make `...Not...` true
-            let region = Bool::and(enc.ctx, &[&any.not(), &unjudged]);
-            enc.undetermined(
-                &format!("{}\u{1}{i}", cond.canonical),
-                region,
-                any.not(),
-                format!(
-                    "`{}` `{}`: a negated operator where a policy value has no value or the \
-                     request's does not parse (U2, U3)",
-                    cond.operator, cond.key_written
-                ),
-            )
+            let region = Bool::and(enc.ctx, &[&any.any.not(), &unjudged]);
+            let free = enc.free(&format!("{}\u{1}{i}", cond.canonical));
+            Tv {
+                any: region.ite(&free, &any.any.not()),
+                yes: Bool::and(enc.ctx, &[&any.no, &unjudged.not()]),
+                no: any.yes.clone(),
+            }
         };
         match (kind, op.set) {
             (Kind::Single, None) => {
                 let (present, i) = slots[0].clone();
                 let held = sat(self, i);
-                let absent = Bool::from_bool(self.ctx, op.if_exists || op.negated);
-                present.ite(&held, &absent)
+                let absent = Tv::known(Bool::from_bool(self.ctx, op.if_exists || op.negated));
+                Tv::ite(&present, &held, &absent)
             }
             (Kind::Multi, Some(SetOp::Any)) => {
                 let mut parts = Vec::new();
                 for (present, i) in &slots {
                     let held = sat(self, *i);
-                    parts.push(Bool::and(self.ctx, &[present, &held]));
+                    parts.push(Tv::and(self.ctx, &[Tv::known(present.clone()), held]));
                 }
                 if op.if_exists {
                     // U1: `ForAnyValue:...IfExists` with no value
                     let none: Vec<Bool<'c>> = slots.iter().map(|(p, _)| p.not()).collect();
                     let empty = and(self.ctx, &none);
+                    let free = self.free(&format!("{}\u{1}empty", cond.canonical));
                     let f = self.f();
-                    parts.push(self.undetermined(
-                        &format!("{}\u{1}empty", cond.canonical),
-                        empty,
-                        f,
-                        format!(
-                            "`{}` `{}` with no value in the request (U1)",
-                            cond.operator, cond.key_written
-                        ),
-                    ));
+                    parts.push(Tv {
+                        any: Bool::and(self.ctx, &[&empty, &free]),
+                        yes: f,
+                        no: empty.not(),
+                    });
                 }
-                or(self.ctx, &parts)
+                Tv::or(self.ctx, &parts)
             }
             (Kind::Multi, Some(SetOp::All)) => {
                 let mut parts = Vec::new();
                 for (present, i) in &slots {
                     let held = sat(self, *i);
-                    parts.push(present.implies(&held));
+                    parts.push(Tv::or(self.ctx, &[Tv::known(present.not()), held]));
                 }
-                and(self.ctx, &parts)
+                Tv::and(self.ctx, &parts)
             }
             // a key's kind comes from its operators: these cannot happen
             _ => self.opaque(
@@ -632,7 +611,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
         op: &Operator,
         values: &Values,
         canonical: &str,
-    ) -> (Bool<'c>, Bool<'c>) {
+    ) -> (Tv<'c>, Bool<'c>) {
         let val = match self.keys.get(key).and_then(|s| s.get(i)) {
             Some(slot) => match &slot.val {
                 Val::Text => Val::Text,
@@ -674,7 +653,10 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         word.chars().map(Tok::Fold).collect()
                     })
                     .collect();
-                (self.member(&slot_string(key, i), &toks), self.f())
+                (
+                    Tv::known(self.member(&slot_string(key, i), &toks)),
+                    self.f(),
+                )
             }
             (Val::Text, Values::Arn(arns)) => {
                 let subject = slot_string(key, i);
@@ -706,9 +688,9 @@ impl<'c, 'u> Encoder<'c, 'u> {
                     }
                 }
                 if !ground.is_empty() {
-                    parts.push(self.member(&subject, &ground));
+                    parts.push(Tv::known(self.member(&subject, &ground)));
                 }
-                (or(ctx, &parts), or(ctx, &unjudged))
+                (Tv::or(ctx, &parts), or(ctx, &unjudged))
             }
             (Val::Number { ok, scaled }, Values::Number(ds)) => {
                 let scale = self.uni.scale;
@@ -720,7 +702,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         Bool::and(ctx, &[ok, &compare_int(scaled, op_cmp(op), &c)])
                     })
                     .collect();
-                (or(ctx, &parts), ok.not())
+                (Tv::known(or(ctx, &parts)), ok.not())
             }
             (Val::Date { ok, ms }, Values::Date(ts)) => {
                 let parts: Vec<Bool<'c>> = ts
@@ -731,7 +713,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         Bool::and(ctx, &[ok, &compare_int(ms, op_cmp(op), &c)])
                     })
                     .collect();
-                (or(ctx, &parts), ok.not())
+                (Tv::known(or(ctx, &parts)), ok.not())
             }
             (Val::Ip { v4, v6, a4, a6 }, Values::Ip(cidrs)) => {
                 let parts: Vec<Bool<'c>> = cidrs
@@ -761,7 +743,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
                         }
                     })
                     .collect();
-                (or(ctx, &parts), Bool::or(ctx, &[v4, v6]).not())
+                (Tv::known(or(ctx, &parts)), Bool::or(ctx, &[v4, v6]).not())
             }
             (Val::Binary(sel), Values::Binary(bs)) => {
                 let info = self.uni.keys.get(key);
@@ -770,7 +752,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
                     .filter_map(|b| info?.binaries.iter().position(|x| x == b))
                     .map(|n| sel._eq(&Int::from_i64(ctx, n as i64)))
                     .collect();
-                (or(ctx, &parts), self.f())
+                (Tv::known(or(ctx, &parts)), self.f())
             }
             _ => (
                 self.opaque(canonical, format!("key `{key}` read as two types")),
@@ -781,7 +763,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
 
     /// An `Arn...` value with variables or unknowns in its sixth component, and when it
     /// has a value.
-    fn arn(&mut self, subject: &str, a: &ArnValue) -> (Bool<'c>, Bool<'c>) {
+    fn arn(&mut self, subject: &str, a: &ArnValue) -> (Tv<'c>, Bool<'c>) {
         if let Some(reason) = self.text_unmodelled(&a.tail) {
             let canonical = format!("arn\u{1}{:?}\u{1}{:?}", a.head, a.tail);
             let t = Bool::from_bool(self.ctx, true);
@@ -795,7 +777,7 @@ impl<'c, 'u> Encoder<'c, 'u> {
             &a.tail,
             values,
         );
-        (Bool::and(self.ctx, &[&defined, &like]), defined)
+        (Tv::known(Bool::and(self.ctx, &[&defined, &like])), defined)
     }
 }
 

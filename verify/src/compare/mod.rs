@@ -198,6 +198,7 @@ mod document;
 mod encode;
 mod error;
 mod eval;
+mod kleene;
 mod patterns;
 mod rx;
 mod search;

@@ -18,6 +18,7 @@ use super::encode::{
 };
 use super::error::CompareError;
 use super::eval::{allowed, Concrete, Tri};
+use super::kleene::Tv;
 use super::values::{render_base64, render_date, Address};
 use super::witness::{ContextValue, Request, ValueType, Witness};
 use crate::policy::{Effect, Pattern, Statement};
@@ -277,9 +278,9 @@ fn search<'a, 'c>(
         parts.dedup();
         Some(or(ctx, &parts))
     };
-    let mut bodies: Vec<(Bool<'c>, &Group<'a>)> = Vec::new();
-    let (mut allow_yes, mut deny_yes, mut allow_no, mut deny_no) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut bodies: Vec<(Tv<'c>, &Group<'a>)> = Vec::new();
+    // per role: (the action atom, the group's body)
+    let mut roles: [Vec<(Bool<'c>, Tv<'c>)>; 4] = Default::default();
     for (key, g) in groups {
         let stmt = g
             .allow_yes
@@ -289,21 +290,31 @@ fn search<'a, 'c>(
             .or(g.deny_no.first());
         let Some(stmt) = stmt else { continue };
         let body = enc.body(stmt, key);
-        for (role, out) in [
-            (&g.allow_yes, &mut allow_yes),
-            (&g.deny_yes, &mut deny_yes),
-            (&g.allow_no, &mut allow_no),
-            (&g.deny_no, &mut deny_no),
-        ] {
+        for (role, out) in [&g.allow_yes, &g.deny_yes, &g.allow_no, &g.deny_no]
+            .into_iter()
+            .zip(roles.iter_mut())
+        {
             if let Some(a) = atom(role) {
-                out.push(Bool::and(ctx, &[&a, &body]));
+                out.push((a, body.clone()));
             }
         }
         bodies.push((body, g));
     }
-    let allowed_yes = Bool::and(ctx, &[&or(ctx, &allow_yes), &or(ctx, &deny_yes).not()]);
-    let allowed_no = Bool::and(ctx, &[&or(ctx, &allow_no), &or(ctx, &deny_no).not()]);
-    let goal = Bool::and(ctx, &[&allowed_yes, &allowed_no.not()]);
+    // "allowed" three ways (the actions are determined): some Allow statement with its body
+    // and no Deny statement with its body
+    let side = |allows: &[(Bool<'c>, Tv<'c>)], denies: &[(Bool<'c>, Tv<'c>)]| -> Tv<'c> {
+        let matched = |list: &[(Bool<'c>, Tv<'c>)]| -> Tv<'c> {
+            let parts: Vec<Tv<'c>> = list
+                .iter()
+                .map(|(a, b)| Tv::and(ctx, &[Tv::known(a.clone()), b.clone()]))
+                .collect();
+            Tv::or(ctx, &parts)
+        };
+        Tv::and(ctx, &[matched(allows), matched(denies).not()])
+    };
+    let allowed_yes = side(&roles[0], &roles[1]);
+    let allowed_no = side(&roles[2], &roles[3]);
+    let goal = Tv::and(ctx, &[allowed_yes, allowed_no.not()]);
     // syntactic containments between action languages, so that first models are likely
     // realisable (each implication is true of every action)
     let atom_list: Vec<(Bool<'c>, Vec<&'a Stmt>)> = atoms.into_values().collect();
@@ -343,15 +354,19 @@ fn search<'a, 'c>(
     for i in &implications {
         solver.assert(i);
     }
-    solver.assert(&goal);
+    // the two questions behind guards, so that facts learned for one serve the other
+    let definite = Bool::fresh_const(ctx, "definite");
+    let possible = Bool::fresh_const(ctx, "possible");
+    solver.assert(&definite.implies(&goal.yes));
+    solver.assert(&possible.implies(&goal.any));
     let atom_of: HashMap<String, Bool<'c>> = atom_list
         .iter()
         .filter_map(|(b, stmts)| stmts.first().map(|s| (s.action_key(), b.clone())))
         .collect();
-    // first among requests where no clause is undetermined (docs/semantics.md); if there
-    // is none there, among all: a proof holds however each undetermined clause goes, and
-    // a request found there is a witness only if the direct evaluation decides it
-    let determined: Vec<Bool<'c>> = enc.undetermined.iter().map(|(r, _)| r.not()).collect();
+    // first a request whose decision is determined however each undetermined clause goes
+    // (Kleene's "definitely", as the evaluator computes it: docs/semantics.md); if there is
+    // none, whether one exists at all: none proves the direction for every outcome; one
+    // exists only through undetermined (or unmodelled) clauses: Unknown, naming them
     let mut outcome = rounds(
         parts,
         enc,
@@ -360,13 +375,33 @@ fn search<'a, 'c>(
         deny,
         &bodies,
         &atom_of,
-        &determined,
+        &definite,
+        Phase::Definite,
     );
-    if matches!(outcome, Ok(Outcome::Holds)) && !determined.is_empty() {
-        outcome = rounds(parts, enc, meter, allow, deny, &bodies, &atom_of, &[]);
+    if matches!(outcome, Ok(Outcome::Holds)) {
+        outcome = rounds(
+            parts,
+            enc,
+            meter,
+            allow,
+            deny,
+            &bodies,
+            &atom_of,
+            &possible,
+            Phase::Possible,
+        );
     }
     parts.requests.pop(1);
     outcome
+}
+
+/// Which question a search round asks (see [`search`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// A request whose decision is determined.
+    Definite,
+    /// Any request, however the undetermined clauses go.
+    Possible,
 }
 
 #[derive(Clone, Copy)]
@@ -395,9 +430,10 @@ fn rounds<'a, 'c>(
     meter: &mut Meter,
     allow: &[&Stmt],
     deny: &[&Stmt],
-    bodies: &[(Bool<'c>, &Group<'a>)],
+    bodies: &[(Tv<'c>, &Group<'a>)],
     atom_of: &HashMap<String, Bool<'c>>,
-    assumptions: &[Bool<'c>],
+    guard: &Bool<'c>,
+    phase: Phase,
 ) -> Result<Outcome, CompareError> {
     let ctx = enc.ctx();
     let mut unknown: Vec<String> = Vec::new();
@@ -411,11 +447,9 @@ fn rounds<'a, 'c>(
         };
         meter.limit_requests(parts, limits);
         meter.queries += 1;
-        let result = if assumptions.is_empty() {
-            parts.requests.check()
-        } else {
-            parts.requests.check_assumptions(assumptions)
-        };
+        let result = parts
+            .requests
+            .check_assumptions(std::slice::from_ref(guard));
         let model = match result {
             SatResult::Unsat if unknown.is_empty() => return Ok(Outcome::Holds),
             SatResult::Unsat => return Ok(Outcome::Unknown(unknown)),
@@ -454,15 +488,23 @@ fn rounds<'a, 'c>(
                 continue;
             }
         };
-        let active: Vec<bool> = bodies
+        // a group's Allow (this side) and Deny (other side) statements count where its body
+        // holds (definitely, in the first phase); its Deny (this side) and Allow (other
+        // side) statements where it may hold
+        let truth = |b: &Bool<'c>| model.eval(b, true).and_then(|v| v.as_bool()) == Some(true);
+        let active: Vec<(bool, bool)> = bodies
             .iter()
-            .map(|(b, _)| model.eval(b, true).and_then(|v| v.as_bool()) == Some(true))
+            .map(|(b, _)| match phase {
+                Phase::Definite => (truth(&b.yes), !truth(&b.no)),
+                Phase::Possible => (truth(&b.any), truth(&b.any)),
+            })
             .collect();
         let pick = |role: Role| -> Vec<&'a Stmt> {
+            let grows = matches!(role, Role::AllowYes | Role::DenyNo);
             bodies
                 .iter()
                 .zip(&active)
-                .filter(|(_, &on)| on)
+                .filter(|(_, &(grow, shrink))| if grows { grow } else { shrink })
                 .flat_map(|((_, g), _)| g.role(role).iter().copied())
                 .collect()
         };
@@ -479,6 +521,12 @@ fn rounds<'a, 'c>(
             let checked = check(allow, deny, witness, &enc.opaque)?;
             match checked {
                 Ok(w) => return Ok(Outcome::Witness(w)),
+                // no determined request exists (the first phase found none): this one
+                // exists only through clauses that are undetermined or not modelled
+                Err(reason) if phase == Phase::Possible => {
+                    unknown.push(reason);
+                    return Ok(Outcome::Unknown(unknown));
+                }
                 Err(reason) => unknown.push(reason),
             }
         }
@@ -492,14 +540,18 @@ fn rounds<'a, 'c>(
         // undecided, or no definite witness for this activity: block it and every
         // activity whose action question is contained in this one's
         let mut clause = Vec::new();
-        for ((b, g), &on) in bodies.iter().zip(&active) {
+        for ((b, g), &(grow, shrink)) in bodies.iter().zip(&active) {
             let grows = !g.allow_yes.is_empty() || !g.deny_no.is_empty();
             let shrinks = !g.deny_yes.is_empty() || !g.allow_no.is_empty();
-            if !on && grows {
-                clause.push(b.clone());
+            let (holds, may_hold) = match phase {
+                Phase::Definite => (b.yes.clone(), b.no.not()),
+                Phase::Possible => (b.any.clone(), b.any.clone()),
+            };
+            if !grow && grows {
+                clause.push(holds);
             }
-            if on && shrinks {
-                clause.push(b.not());
+            if shrink && shrinks {
+                clause.push(may_hold.not());
             }
         }
         if clause.is_empty() {
@@ -509,7 +561,7 @@ fn rounds<'a, 'c>(
                 Outcome::Unknown(unknown)
             });
         }
-        parts.requests.assert(&or(ctx, &clause));
+        parts.requests.assert(&guard.implies(&or(ctx, &clause)));
     }
     unknown.push(format!(
         "more than {MAX_ROUNDS} combinations of statements would have to be searched"
