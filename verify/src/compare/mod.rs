@@ -30,13 +30,15 @@
 //! **Undetermined clauses** (docs/semantics.md U1–U4: `ForAnyValue:...IfExists` with no
 //! value; a negated operator where a policy value's variable has no value or the request's
 //! value does not parse; a resource pattern on which the Resource page's segment rule and
-//! the component reading disagree) are, in the region where they are undetermined, a free
-//! Boolean of the request (one per clause text, so the same clause on both sides is the
-//! same Boolean). A witness is sought first among requests outside every such region; only
-//! if there is none there, among all: a proof then holds however AWS decides each clause,
-//! and a request found that the direct evaluation does not decide is no witness: the
-//! verdict is Unknown, naming the clauses.
-//!
+//! the component reading disagree) are, where they are undetermined, a free Boolean of the
+//! request (one per clause text, so the same clause on both sides is the same Boolean).
+//! Every clause is encoded three ways (`kleene.rs`): as a formula over those free Booleans,
+//! and as Kleene's rails "definitely true" and "definitely false", which is how the
+//! evaluator decides. A witness is sought first among requests whose decision is
+//! determined (the definite rails); only if there is none, the formula is asked: unsat
+//! proves the direction however AWS decides each clause; a request found there exists
+//! only through undetermined (or unmodelled) clauses: the verdict is Unknown, naming them.
+
 //! A construct that is read but not modelled — an operator AWS does not document, a policy
 //! value that does not parse for its operator, a key of two kinds or types, a case-
 //! insensitive comparison with a variable, a policy variable before the fifth `:` of a
@@ -94,8 +96,10 @@
 //!      added to Z3; if there is one, that action, the strings and the model's values are
 //!      the request, re-checked (below).
 //!
-//!   Unsat ends the direction: it holds (first asked with every undetermined region
-//!   excluded, as assumptions; then, if nothing was found, without them). An undecided query (budget, string search over
+//!   The search runs twice behind guard Booleans (facts learned in the first serve the
+//!   second): for a determined request (the definite rails; a group's Allow statements count
+//!   where its body definitely holds, its Deny statements where it may), then, if none,
+//!   over the free Booleans. Unsat of the second ends the direction: it holds. An undecided query (budget, string search over
 //!   its cap, a pattern with variables neither satisfied by the candidate values tried nor
 //!   refuted by its over-approximation) makes it Unknown unless a witness turns up.
 //! * **Patterns around variables.** `arn:aws:s3:::${aws:username}/*` is one atom about the
@@ -153,7 +157,10 @@
 //! * *Undetermined clauses.* Outside its region a clause is encoded as the semantics
 //!   decides it; inside, as a free Boolean, which takes whichever value AWS would: a real
 //!   request satisfies the formula with the free Booleans at AWS's choices, so unsat proves
-//!   the direction for every choice.
+//!   the direction for every choice. The definite rails are Kleene's evaluation of the same
+//!   clauses (an undetermined or unmodelled clause on neither rail), so a request whose
+//!   decision the evaluator finds determined satisfies them: the first search misses no
+//!   determined witness.
 //! * *Multivalued keys.* A condition on key `k` is a Boolean combination of atoms "some
 //!   value of `k` satisfies `P`" (`ForAnyValue`: some value satisfies; `ForAllValues`: no
 //!   value fails; `Null`, `IfExists`: some value at all). If a set of values `S` satisfies
