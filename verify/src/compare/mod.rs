@@ -435,7 +435,7 @@ impl Comparer {
         let mut split = |o: Outcome| match o {
             Outcome::Holds => (true, None),
             Outcome::Witness(w) => (false, Some(w)),
-            Outcome::Unknown(r) => {
+            Outcome::Unknown(r) | Outcome::Undetermined(r) => {
                 reasons.extend(r);
                 (false, None)
             }
@@ -543,7 +543,7 @@ impl Comparer {
         let access = match outcome {
             Outcome::Holds => Access::NotGranted,
             Outcome::Witness(w) => Access::Granted(w),
-            Outcome::Unknown(reasons) => Access::Unknown {
+            Outcome::Unknown(reasons) | Outcome::Undetermined(reasons) => Access::Unknown {
                 reasons: dedup(reasons),
             },
         };

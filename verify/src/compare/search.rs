@@ -39,6 +39,9 @@ pub(crate) enum Outcome {
     Holds,
     Witness(Witness),
     Unknown(Vec<String>),
+    /// (Within the search only.) A request exists, but only through clauses that are
+    /// undetermined or not modelled.
+    Undetermined(Vec<String>),
 }
 
 /// The budget of one comparison: each query gets what is left.
@@ -363,10 +366,11 @@ fn search<'a, 'c>(
         .iter()
         .filter_map(|(b, stmts)| stmts.first().map(|s| (s.action_key(), b.clone())))
         .collect();
-    // first a request whose decision is determined however each undetermined clause goes
-    // (Kleene's "definitely", as the evaluator computes it: docs/semantics.md); if there is
-    // none, whether one exists at all: none proves the direction for every outcome; one
-    // exists only through undetermined (or unmodelled) clauses: Unknown, naming them
+    // the question over the free Booleans first: unsat proves the direction for every
+    // outcome of the undetermined clauses, and a request found is usually determined (a
+    // witness). One found only through undetermined (or unmodelled) clauses sends the
+    // search to the requests whose decision is determined (Kleene's "definitely", as the
+    // evaluator computes it: docs/semantics.md); none there: Unknown, naming the clauses
     let mut outcome = rounds(
         parts,
         enc,
@@ -375,11 +379,11 @@ fn search<'a, 'c>(
         deny,
         &bodies,
         &atom_of,
-        &definite,
-        Phase::Definite,
+        &possible,
+        Phase::Possible,
     );
-    if matches!(outcome, Ok(Outcome::Holds)) {
-        outcome = rounds(
+    if let Ok(Outcome::Undetermined(reasons)) = outcome {
+        outcome = match rounds(
             parts,
             enc,
             meter,
@@ -387,9 +391,13 @@ fn search<'a, 'c>(
             deny,
             &bodies,
             &atom_of,
-            &possible,
-            Phase::Possible,
-        );
+            &definite,
+            Phase::Definite,
+        ) {
+            Ok(Outcome::Holds) => Ok(Outcome::Unknown(reasons)),
+            Ok(Outcome::Undetermined(more)) => Ok(Outcome::Unknown(more)),
+            other => other,
+        };
     }
     parts.requests.pop(1);
     outcome
@@ -521,11 +529,10 @@ fn rounds<'a, 'c>(
             let checked = check(allow, deny, witness, &enc.opaque)?;
             match checked {
                 Ok(w) => return Ok(Outcome::Witness(w)),
-                // no determined request exists (the first phase found none): this one
-                // exists only through clauses that are undetermined or not modelled
+                // a request, but not a determined one: the definite search decides
                 Err(reason) if phase == Phase::Possible => {
                     unknown.push(reason);
-                    return Ok(Outcome::Unknown(unknown));
+                    return Ok(Outcome::Undetermined(unknown));
                 }
                 Err(reason) => unknown.push(reason),
             }
