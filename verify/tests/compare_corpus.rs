@@ -92,18 +92,20 @@ fn report(figures: &mut Figures) {
 
 #[test]
 fn corpus_sample_is_proved_and_refuted() {
-    let policies = corpus_sample(
-        40,
-        &[
-            "ReadOnlyAccess",
-            "AWSSupportServiceRolePolicy",
-            "SageMakerStudioAdminIAMDefaultExecutionPolicy",
-        ],
-    );
+    // (the largest and slowest policies are in the whole-corpus sweep)
+    let policies = corpus_sample(16, &["ReadOnlyAccess", "AWSPrivateCAUser"]);
     let mut figures = Figures::default();
     run(&policies, &mut figures);
     report(&mut figures);
-    assert!(figures.unknown.is_empty());
+    // the only Unknowns are AWS's undecided rules (docs/semantics.md U1-U4)
+    assert!(
+        figures
+            .unknown
+            .iter()
+            .all(|u| u.contains("AWS does not decide")),
+        "{:?}",
+        figures.unknown
+    );
     assert!(figures.refuted > 40);
 }
 
@@ -114,7 +116,14 @@ fn whole_corpus() {
     let mut figures = Figures::default();
     run(&all, &mut figures);
     report(&mut figures);
-    assert!(figures.unknown.is_empty());
+    assert!(
+        figures
+            .unknown
+            .iter()
+            .all(|u| u.contains("AWS does not decide")),
+        "{:?}",
+        figures.unknown
+    );
 }
 
 /// One policy and case, for profiling: `ONLY=Name CASE='deny removed' cargo test ... one -- --ignored`.

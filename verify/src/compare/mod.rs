@@ -205,8 +205,11 @@ mod document;
 mod encode;
 mod error;
 mod eval;
+mod facts;
 mod kleene;
+mod meter;
 mod patterns;
+mod reading;
 mod rx;
 mod search;
 mod strings;
@@ -220,7 +223,8 @@ pub use witness::{ContextValue, Request, ValueType, Witness};
 
 use document::{read_side, Stmt};
 use encode::Encoder;
-use search::{direction, Meter, Outcome};
+use meter::Meter;
+use search::{direction, Outcome};
 use universe::Universe;
 
 use crate::worker::Z3Worker;

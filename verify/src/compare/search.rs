@@ -5,7 +5,6 @@
 //! then the counterexample-guided search of the crate docs.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
 
 use z3::ast::Bool;
 use z3::SatResult;
@@ -13,22 +12,15 @@ use z3::SatResult;
 use super::actions;
 use super::atoms::{self, Decision};
 use super::document::Stmt;
-use super::encode::{
-    bv_value, int_text, slot_string, unknown_string, unscale, Encoder, Val, RESOURCE,
-};
+use super::encode::Encoder;
 use super::error::CompareError;
-use super::eval::{allowed, Concrete, Tri};
+use super::facts::{action_fact, action_query};
 use super::kleene::Tv;
-use super::values::{render_base64, render_date, Address};
-use super::witness::{ContextValue, Request, ValueType, Witness};
-use crate::policy::{Effect, Pattern, Statement};
-use crate::question::{Budget, Question};
-use crate::solver::{apply_limits, narrower, Limits, Solver};
+use super::meter::Meter;
+use super::reading::{check, read};
+use super::witness::Witness;
+use crate::policy::{Effect, Statement};
 use crate::worker::Parts;
-
-/// Context keys above which a witness is handed out without dropping the keys it does not
-/// need (each drop is one evaluation of both sides).
-const MINIMISED_KEYS: usize = 64;
 
 /// Rounds of the search (a model, its action query) before the direction is Unknown.
 const MAX_ROUNDS: usize = 512;
@@ -44,96 +36,6 @@ pub(crate) enum Outcome {
     Undetermined(Vec<String>),
 }
 
-/// The budget of one comparison: each query gets what is left.
-pub(crate) struct Meter {
-    pub start: Instant,
-    pub timeout: Option<Duration>,
-    pub rlimit: Option<u64>,
-    pub resources_at_start: Option<u64>,
-    pub queries: usize,
-    /// The limits last set on the request solver (setting them is not free).
-    pub applied: Option<Limits>,
-    /// A character of the action alphabet no action pattern writes (for cover hints).
-    pub action_spare: char,
-}
-
-impl Meter {
-    fn spent(&self, solver: &dyn Solver) -> u64 {
-        match (solver.resources_used(), self.resources_at_start) {
-            (Some(now), Some(start)) => now.saturating_sub(start),
-            _ => 0,
-        }
-    }
-
-    /// The limits of the next query, or why nothing is left.
-    fn limits(&self, solver: &dyn Solver) -> Result<Limits, String> {
-        let timeout = match self.timeout {
-            None => None,
-            Some(total) => {
-                let left = total.saturating_sub(self.start.elapsed());
-                if left.is_zero() {
-                    return Err(format!(
-                        "the time budget of {:.3} s is spent",
-                        total.as_secs_f64()
-                    ));
-                }
-                Some(left)
-            }
-        };
-        let rlimit = match self.rlimit {
-            None => None,
-            Some(total) => {
-                let left = total.saturating_sub(self.spent(solver));
-                if left == 0 {
-                    return Err(format!("the resource budget of {total} units is spent"));
-                }
-                Some(left)
-            }
-        };
-        Ok(Limits { timeout, rlimit })
-    }
-
-    /// Keeps the request solver's per-query limits within a quarter above what is left:
-    /// they are set again only when what is left fell below 80% of what was set.
-    fn limit_requests(&mut self, parts: &Parts<'_>, left: Limits) {
-        let stale = |set: Option<u64>, left: Option<u64>| match (set, left) {
-            (Some(set), Some(left)) => left.saturating_mul(5) < set.saturating_mul(4),
-            (None, None) => false,
-            _ => true,
-        };
-        let wanted = Limits {
-            timeout: narrower(parts.caps.timeout, left.timeout),
-            rlimit: narrower(parts.caps.rlimit, left.rlimit),
-        };
-        let refresh = match self.applied {
-            None => true,
-            Some(set) => {
-                let ms = |l: Limits| l.timeout.map(|t| t.as_millis() as u64);
-                stale(ms(set), ms(wanted)) || stale(set.rlimit, wanted.rlimit)
-            }
-        };
-        if refresh {
-            apply_limits(parts.ctx, parts.requests, wanted);
-            self.applied = Some(wanted);
-        }
-    }
-
-    /// A question for action queries with what is left of the budget.
-    fn question<'s>(&self, solver: &'s mut dyn Solver) -> Question<'s> {
-        let rlimit = self
-            .rlimit
-            .map(|total| total.saturating_sub(self.spent(solver)).max(1));
-        Question::new(
-            solver,
-            Budget {
-                deadline: self.timeout.map(|t| self.start + t),
-                timeout: self.timeout,
-                rlimit,
-            },
-        )
-    }
-}
-
 /// The statements of one body key, by role.
 #[derive(Default)]
 struct Group<'a> {
@@ -143,7 +45,7 @@ struct Group<'a> {
     deny_no: Vec<&'a Stmt>,
 }
 
-fn actions_of<'a>(stmts: &[&'a Stmt]) -> Vec<&'a Statement> {
+pub(crate) fn actions_of<'a>(stmts: &[&'a Stmt]) -> Vec<&'a Statement> {
     stmts.iter().map(|s| &s.action).collect()
 }
 
@@ -239,14 +141,14 @@ fn syntactic(
     Ok(true)
 }
 
-fn witness_error(e: crate::error::VerifyError) -> CompareError {
+pub(crate) fn witness_error(e: crate::error::VerifyError) -> CompareError {
     CompareError::WitnessRejected {
         witness: String::new(),
         claim: e.to_string(),
     }
 }
 
-fn or<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
+pub(crate) fn or<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
     match parts {
         [] => Bool::from_bool(ctx, false),
         [one] => one.clone(),
@@ -574,309 +476,4 @@ fn rounds<'a, 'c>(
         "more than {MAX_ROUNDS} combinations of statements would have to be searched"
     ));
     Ok(Outcome::Unknown(unknown))
-}
-
-/// An action of `ay` that `dy` does not match and that `an` does not match unless `dn`
-/// does (the action question of one activity), and whether the answer was decided.
-#[allow(clippy::too_many_arguments)]
-fn action_query(
-    parts: &mut Parts<'_>,
-    meter: &mut Meter,
-    ay: &[&Stmt],
-    dy: &[&Stmt],
-    an: &[&Stmt],
-    dn: &[&Stmt],
-    unknown: &mut Vec<String>,
-) -> Result<(Option<String>, bool), CompareError> {
-    let mut q = meter.question(&mut *parts.languages);
-    let mut not: Vec<&Statement> = actions_of(dy);
-    not.extend(actions_of(an));
-    let spare = meter.action_spare;
-    let ay = actions_of(ay);
-    let mut found = actions::find(&mut q, &[&ay], &not, spare).map_err(witness_error)?;
-    if found.is_none() && !dn.is_empty() {
-        // an action of both (the union with fewer patterns drives)
-        found = actions::find(&mut q, &[&ay, &actions_of(dn)], &actions_of(dy), spare)
-            .map_err(witness_error)?;
-    }
-    meter.queries += q.queries;
-    let decided = q.unknown.is_none();
-    if let Some(reason) = q.unknown.take() {
-        unknown.push(format!("an action query was not decided: {reason}"));
-    }
-    Ok((found, decided))
-}
-
-/// Deny statements and other-side Allow statements tried one by one for dropping from a
-/// learned fact (each try is an action question).
-const FACT_STATEMENTS: usize = 16;
-
-/// The fact "no action is in some statement of `ay`, in none of `dy`, and in none of `an`
-/// unless in one of `dn`" (the action question was empty), over the action atoms; `dy` and
-/// `an` first cut down: statements that share no string with `ay` (syntactically), then
-/// `an` one by one while the question stays empty (a stronger fact).
-#[allow(clippy::too_many_arguments)]
-fn action_fact<'c>(
-    parts: &mut Parts<'_>,
-    meter: &mut Meter,
-    ay: &[&Stmt],
-    dy: &[&Stmt],
-    an: &[&Stmt],
-    dn: &[&Stmt],
-    atom_of: &HashMap<String, Bool<'c>>,
-    ctx: &'c z3::Context,
-) -> Result<Bool<'c>, CompareError> {
-    // a statement none of whose patterns can share a string with a pattern of `ay` (their
-    // literal prefixes differ where both are written; a wildcard-free pattern ruled out by
-    // the other's literal segments) excludes nothing `ay` holds: dropped without a query
-    let ay_patterns: Vec<&Pattern> = ay.iter().flat_map(|s| s.action.patterns.iter()).collect();
-    let complement = ay.iter().any(|s| s.action.not_action);
-    let meets = |s: &&Stmt| {
-        complement
-            || s.action.not_action
-            || s.action.patterns.iter().any(|q| {
-                ay_patterns.iter().any(|p| {
-                    let prefixes = p.literal_prefix.starts_with(q.literal_prefix.as_str())
-                        || q.literal_prefix.starts_with(p.literal_prefix.as_str());
-                    prefixes
-                        && (p.wildcard || q.may_match(&p.low))
-                        && (q.wildcard || p.may_match(&q.low))
-                })
-            })
-    };
-    let dy: Vec<&Stmt> = dy.iter().copied().filter(meets).collect();
-    let mut an: Vec<&Stmt> = an.iter().copied().filter(meets).collect();
-    if dy.len() + an.len() <= FACT_STATEMENTS {
-        // Deny statements are few and dropping one asks hard questions: only other-side
-        // Allow statements are tried
-        let mut k = 0;
-        while k < an.len() {
-            let mut fewer = an.clone();
-            fewer.remove(k);
-            let mut ignored = Vec::new();
-            let (found, decided) = action_query(parts, meter, ay, &dy, &fewer, dn, &mut ignored)?;
-            if found.is_none() && decided {
-                an = fewer;
-            } else {
-                k += 1;
-            }
-        }
-    }
-    let atom = |s: &&Stmt| {
-        atom_of
-            .get(&s.action_key())
-            .cloned()
-            .unwrap_or_else(|| Bool::from_bool(ctx, false))
-    };
-    let in_ay: Vec<Bool<'c>> = ay.iter().map(atom).collect();
-    let mut premise = vec![or(ctx, &in_ay)];
-    premise.extend(dy.iter().map(|s| atom(s).not()));
-    let outside_an: Vec<Bool<'c>> = an.iter().map(|s| atom(s).not()).collect();
-    let in_dn: Vec<Bool<'c>> = dn.iter().map(atom).collect();
-    let an_denies = Bool::or(ctx, &[&and_all(ctx, &outside_an), &or(ctx, &in_dn)]);
-    premise.push(an_denies);
-    Ok(and_all(ctx, &premise).not())
-}
-
-fn and_all<'c>(ctx: &'c z3::Context, parts: &[Bool<'c>]) -> Bool<'c> {
-    match parts {
-        [] => Bool::from_bool(ctx, true),
-        [one] => one.clone(),
-        _ => Bool::and(ctx, &parts.iter().collect::<Vec<_>>()),
-    }
-}
-
-/// Re-checks a witness with the direct evaluation, then drops the context keys it does
-/// not need. `Err` names why the decision is not determined (an unmodelled construct).
-fn check(
-    allow: &[&Stmt],
-    deny: &[&Stmt],
-    witness: Witness,
-    opaque: &[(Bool<'_>, String)],
-) -> Result<Result<Witness, String>, CompareError> {
-    let verdict = |w: &Witness| {
-        let c = Concrete::new(&w.request, &w.unknowns);
-        (allowed(allow, &c), allowed(deny, &c))
-    };
-    match verdict(&witness) {
-        (Tri::Yes, Tri::No) => {}
-        (Tri::Unknown(r), _) | (_, Tri::Unknown(r)) => {
-            return Ok(Err(
-                if let Some(clause) = r.strip_prefix("undetermined: ") {
-                    format!(
-                        "a request that would be a witness exists only through clauses AWS does \
-                     not decide: {clause}"
-                    )
-                } else {
-                    format!("a request the search found depends on what is not modelled: {r}")
-                },
-            ))
-        }
-        // the model gave a construct that is not modelled a value the request does not
-        // have: the search's request is no witness, and says nothing
-        _ if !opaque.is_empty() => {
-            let names: Vec<&str> = opaque.iter().map(|(_, r)| r.as_str()).collect();
-            return Ok(Err(format!(
-                "a request the search found depends on what is not modelled: {}",
-                names.join("; ")
-            )));
-        }
-        (a, b) => {
-            return Err(CompareError::WitnessRejected {
-                witness: witness.to_json().to_string(),
-                claim: format!(
-                    "one side allows it and the other does not (direct evaluation: {a:?} and {b:?})"
-                ),
-            })
-        }
-    }
-    let mut w = witness;
-    let keys: Vec<String> = w.request.context.keys().cloned().collect();
-    // one evaluation per key: a huge context keeps its keys (still a witness)
-    if keys.len() > MINIMISED_KEYS {
-        return Ok(Ok(w));
-    }
-    for k in keys {
-        let mut smaller = w.clone();
-        smaller.request.context.remove(&k);
-        if verdict(&smaller) == (Tri::Yes, Tri::No) {
-            w = smaller;
-        }
-    }
-    Ok(Ok(w))
-}
-
-/// The instant with the fewest fraction digits that compares with every constant as `t`
-/// does (dates are compared with the policy's constants only, so any instant of `t`'s
-/// interval between two consecutive constants, or `t` itself if it is one, gives every
-/// comparison the same outcome): readable, and readable by evaluators at coarser precision.
-fn roundest(t: i128, constants: &[i128]) -> i128 {
-    if constants.contains(&t) {
-        return t;
-    }
-    let below = constants.iter().copied().filter(|&c| c < t).max();
-    let above = constants.iter().copied().filter(|&c| c > t).min();
-    for unit in [1_000_000_000, 1_000_000, 1_000] {
-        // the multiple of `unit` nearest `t` inside (below, above)
-        let down = t.div_euclid(unit) * unit;
-        for candidate in [down, down + unit] {
-            let inside = below.is_none_or(|b| candidate > b) && above.is_none_or(|a| candidate < a);
-            if inside && crate::compare::values::nameable(candidate) {
-                return candidate;
-            }
-        }
-    }
-    t
-}
-
-/// The model's request with `action`, its strings as decided in Rust (`chosen`; a string
-/// no atom mentions can be anything: the empty string).
-fn read<'c>(
-    enc: &Encoder<'c, '_>,
-    model: &z3::Model<'c>,
-    action: &str,
-    chosen: &BTreeMap<String, String>,
-) -> Witness {
-    let string = |var: &str| -> String {
-        enc.uni
-            .alphabet
-            .decode(chosen.get(var).map_or("", String::as_str))
-    };
-    let resource = string(RESOURCE);
-    let mut context = BTreeMap::new();
-    for (key, slots) in &enc.keys {
-        let Some(info) = enc.uni.keys.get(key) else {
-            continue;
-        };
-        let mut values: Vec<String> = Vec::new();
-        let mut kind = ValueType::String;
-        for (i, slot) in slots.iter().enumerate() {
-            if model.eval(&slot.present, true).and_then(|b| b.as_bool()) != Some(true) {
-                continue;
-            }
-            let truth = |b: &Bool<'c>| model.eval(b, true).and_then(|b| b.as_bool()) == Some(true);
-            let value = match &slot.val {
-                Val::Presence => "present".to_string(),
-                Val::Text => {
-                    if info.bool_only {
-                        kind = ValueType::Boolean;
-                    }
-                    string(&slot_string(key, i))
-                }
-                Val::Number { ok, scaled } => {
-                    kind = ValueType::Numeric;
-                    let text = model.eval(scaled, true).and_then(|i| int_text(&i));
-                    match text.and_then(|t| unscale(&t, enc.uni.scale)) {
-                        Some(d) if truth(ok) => d.to_string(),
-                        _ => "not-a-number".to_string(),
-                    }
-                }
-                Val::Date { ok, ms } => {
-                    kind = ValueType::Date;
-                    let ms = model
-                        .eval(ms, true)
-                        .and_then(|i| int_text(&i))
-                        .and_then(|t| t.parse::<i128>().ok());
-                    match ms {
-                        Some(ms) if truth(ok) => render_date(roundest(ms, &info.dates)),
-                        _ => "not-a-date".to_string(),
-                    }
-                }
-                Val::Ip { v4, v6, a4, a6 } => {
-                    kind = ValueType::Ip;
-                    let bits = |b: &z3::ast::BV<'c>| model.eval(b, true).and_then(|b| bv_value(&b));
-                    if truth(v4) {
-                        let a = bits(a4).and_then(|b| u32::try_from(b).ok()).unwrap_or(0);
-                        Address::V4(a).render()
-                    } else if truth(v6) {
-                        Address::V6(bits(a6).unwrap_or(0)).render()
-                    } else {
-                        "not-an-address".to_string()
-                    }
-                }
-                Val::Binary(sel) => {
-                    kind = ValueType::Binary;
-                    let n = model
-                        .eval(sel, true)
-                        .and_then(|i| i.as_i64())
-                        .and_then(|n| usize::try_from(n).ok());
-                    match n.and_then(|n| info.binaries.get(n)) {
-                        Some(bytes) => render_base64(bytes),
-                        None => {
-                            // bytes equal to no policy value
-                            let mut other: Vec<u8> = Vec::new();
-                            while info.binaries.contains(&other) {
-                                other.push(0);
-                            }
-                            render_base64(&other)
-                        }
-                    }
-                }
-            };
-            if !values.contains(&value) {
-                values.push(value);
-            }
-        }
-        if values.is_empty() {
-            continue;
-        }
-        let kind = match info.kind {
-            super::universe::Kind::Multi => kind.list(),
-            super::universe::Kind::Single => kind,
-        };
-        context.insert(info.written.clone(), ContextValue { kind, values });
-    }
-    let unknowns = enc
-        .unknowns
-        .iter()
-        .map(|name| (name.clone(), string(&unknown_string(name))))
-        .collect();
-    Witness {
-        request: Request {
-            action: action.to_string(),
-            resource,
-            context,
-        },
-        unknowns,
-    }
 }
