@@ -312,6 +312,27 @@ fn huge_and_deep_condition_blocks_and_odd_characters() {
 }
 
 #[test]
+fn three_thousand_statements() {
+    let stmts: Vec<Value> = (0..3_000)
+        .map(|i| {
+            json!({"Effect": "Allow", "Action": format!("svc{}:Act{i}", i % 50),
+            "Resource": format!("arn:aws:svc:::r{i}/*"),
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": format!("t{}", i % 7)}}})
+        })
+        .collect();
+    let mut fewer = stmts.clone();
+    fewer.remove(1_234);
+    let start = Instant::now();
+    let c = compare_with(doc(json!(stmts)), doc(json!(fewer)), &budget()).unwrap();
+    assert_eq!(c.verdict, Verdict::NoNewAccess, "{:?}", c.verdict);
+    assert_eq!(
+        c.old_allows.as_ref().unwrap().request.action,
+        "svc34:act1234"
+    );
+    assert!(start.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
 fn a_spent_budget_is_unknown() {
     let old =
         doc(json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"}]));

@@ -22,6 +22,9 @@ use super::witness::Witness;
 use crate::policy::{Effect, Statement};
 use crate::worker::Parts;
 
+/// Action atoms up to which the syntactic containments between them are given to Z3.
+const IMPLIED_ATOMS: usize = 400;
+
 /// Rounds of the search (a model, its action query) before the direction is Unknown.
 const MAX_ROUNDS: usize = 512;
 
@@ -236,7 +239,13 @@ fn search<'a, 'c>(
             (not, !not && patterns.contains("*"), patterns)
         })
         .collect();
-    for (i, (a, _)) in atom_list.iter().enumerate() {
+    // (pairs of atoms: quadratic, and only a help, so not past a few hundred)
+    let pairs = if atom_list.len() <= IMPLIED_ATOMS {
+        atom_list.len()
+    } else {
+        0
+    };
+    for (i, (a, _)) in atom_list.iter().enumerate().take(pairs) {
         let (a_not, _, a_set) = &shapes[i];
         if *a_not {
             continue;
