@@ -193,6 +193,13 @@ pub(crate) fn find_many(
                 .map(|l| (false, l.iter().map(|t| Glob { toks: t }).collect())),
         )
         .collect();
+    // a member is often one of the first language's globs with its wildcards filled in
+    // plainly: tried (and checked against every language) before the search
+    if k == 1 {
+        if let Some(word) = sample(&languages, other) {
+            return Many::Words(vec![word]);
+        }
+    }
     let mut alphabet: BTreeSet<char> = [':', other].into_iter().collect();
     for (_, globs) in &languages {
         for g in globs {
@@ -290,6 +297,66 @@ pub(crate) fn find_many(
 
 /// Languages (each a union of globs) by reference.
 pub(crate) type Languages<'a> = Vec<&'a [Vec<Tok>]>;
+
+/// A string of the form "a glob of the smallest positive language, each `*` taking nothing,
+/// `other` or `:`, each `?` taking `other` or `:`", that is in every positive language and in
+/// no negative one, if one of the few tried is.
+fn sample(languages: &[(bool, Vec<Glob<'_>>)], other: char) -> Option<String> {
+    let accepts = |globs: &[Glob<'_>], word: &str| {
+        globs.iter().any(|g| {
+            let mut set = g.start();
+            for c in word.chars() {
+                set = g.step(&set, c);
+                if set.is_empty() {
+                    return false;
+                }
+            }
+            g.accepts(&set)
+        })
+    };
+    let ok = |word: &str| {
+        languages
+            .iter()
+            .all(|(positive, globs)| accepts(globs, word) == *positive)
+    };
+    let seeds: Vec<&Glob<'_>> = match languages
+        .iter()
+        .filter(|(positive, _)| *positive)
+        .min_by_key(|(_, globs)| globs.len())
+    {
+        Some((_, globs)) => globs.iter().take(8).collect(),
+        None => return ok("").then(String::new),
+    };
+    for g in seeds {
+        for (star, one) in [
+            ("", other.to_string()),
+            (&*other.to_string(), other.to_string()),
+            (":", ":".to_string()),
+        ] {
+            let word: String = g
+                .toks
+                .iter()
+                .map(|t| match *t {
+                    Tok::Char(c) | Tok::Fold(c) => c.to_string(),
+                    Tok::One(Class::NoColon) => other.to_string(),
+                    Tok::One(Class::Any) => one.clone(),
+                    Tok::Star(Class::NoColon) => {
+                        if star == ":" {
+                            String::new()
+                        } else {
+                            star.to_string()
+                        }
+                    }
+                    Tok::Star(Class::Any) => star.to_string(),
+                })
+                .collect();
+            if ok(&word) {
+                return Some(word);
+            }
+        }
+    }
+    None
+}
 
 /// Strings for several variables at once: each in its languages (`pos`) and outside others
 /// (`neg`), and equal or different as `eqs` say (`(a, b, equal)`).
