@@ -86,7 +86,7 @@ pub(crate) fn find_outside(
 
 /// Members of `p` to choose hints by: its wildcards filled with nothing, with `spare` (a
 /// character no pattern writes) and with two of it.
-fn samples(p: &Pattern, spare: char) -> Vec<String> {
+pub(crate) fn samples(p: &Pattern, spare: char) -> Vec<String> {
     let fill = |star: &str| -> String {
         let mut out = String::new();
         for c in p.low.chars() {
@@ -103,7 +103,7 @@ fn samples(p: &Pattern, spare: char) -> Vec<String> {
 }
 
 /// A string the wildcard pattern `p` matches and the statement `b` does not, or `None`.
-fn outside_of(
+pub(crate) fn outside_of(
     q: &mut Question<'_>,
     p: &Pattern,
     b: &Statement,

@@ -45,6 +45,14 @@
 //! witness, or [`Verdict::Unknown`] when a query was not decided (time or resource budget
 //! spent, solver gave up). Unknown is never a pass. Statement indices are 0-based.
 //!
+//! **Comparing policies over whole requests** (actions, resources and conditions; issue
+//! 18) is the [`compare`] module: [`compare::Comparer::compare`] gives the relation between
+//! an old and a new set of identity-based policies (equivalent, no new access, new allows
+//! more, incomparable) with a re-checked witness request for each direction that fails, and
+//! [`compare::Comparer::check_not_granted`] proves that no request for some actions on some
+//! resources is allowed. Its semantics, encoding and soundness argument are in its module
+//! docs; it reuses this crate's action machinery and [`Z3Worker`].
+//!
 //! # Using it
 //!
 //! [`verify`] proves one refinement with a fresh [`Z3Worker`]. For many, build one [`Prover`]
@@ -207,6 +215,7 @@ use serde_json::Value;
 
 mod automata;
 mod catalog;
+pub mod compare;
 mod containment;
 mod error;
 mod glob;

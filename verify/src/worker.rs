@@ -4,7 +4,9 @@
 //! states and time), and only when they give up to Z3, whose context and incremental solver
 //! are created on the first such question (a Z3 context costs milliseconds to create and tear
 //! down on Z3 4.8.12, and most verifications never need one; a reused one's push/pop costs
-//! about ten microseconds).
+//! about ten microseconds). The policy comparison ([`crate::compare`]) borrows the Z3 parts
+//! through [`Z3Worker::with_parts`]: a second solver of the same context for its request
+//! queries, and the language solver for its regular-language queries.
 
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
@@ -18,7 +20,11 @@ use crate::solver::{Answer, Ground, Limits, Listed, Solver, Z3Context, Z3Solver}
 struct Z3Parts {
     /// Borrows `*context`; dropped first (see `Drop`).
     solver: ManuallyDrop<Z3Solver<'static>>,
-    /// From `Box::leak`, freed in `Drop` after `solver`.
+    /// A second solver of the same context for the policy comparison's request queries
+    /// ([`crate::compare`]): they stay asserted while the regular-language queries of the
+    /// action dimension run on `solver`. Borrows `*context`; dropped first.
+    requests: ManuallyDrop<z3::Solver<'static>>,
+    /// From `Box::leak`, freed in `Drop` after `solver` and `requests`.
     context: NonNull<Z3Context>,
     /// Z3's resource count when the solver was made (reported counts start from 0).
     base: u64,
@@ -30,8 +36,11 @@ impl Z3Parts {
         let rlimit = caps.rlimit.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
         let solver = Z3Solver::new(context, caps.timeout, rlimit);
         let base = solver.resources_used().unwrap_or(0);
+        let requests = z3::Solver::new(context.raw());
+        solver.apply_current_to(&requests);
         Z3Parts {
             solver: ManuallyDrop::new(solver),
+            requests: ManuallyDrop::new(requests),
             context: NonNull::from(context),
             base,
         }
@@ -40,12 +49,14 @@ impl Z3Parts {
 
 impl Drop for Z3Parts {
     fn drop(&mut self) {
-        // SAFETY: `solver` (and every Z3 object it holds) borrows `*context`; it is dropped
-        // here, exactly once, before the context. `context` came from `Box::leak` in
-        // `Z3Parts::new` and no reference to it is left once `solver` is gone (the 'static
-        // lifetime never leaves this type: the `Solver` methods return owned values).
+        // SAFETY: `solver` and `requests` (and every Z3 object they hold) borrow
+        // `*context`; they are dropped here, exactly once, before the context. `context`
+        // came from `Box::leak` in `Z3Parts::new` and no reference to it is left once they
+        // are gone (the 'static lifetime never leaves this type: the `Solver` methods return
+        // owned values and `with_parts` lends only for the duration of a closure).
         unsafe {
             ManuallyDrop::drop(&mut self.solver);
+            ManuallyDrop::drop(&mut self.requests);
             drop(Box::from_raw(self.context.as_ptr()));
         }
     }
@@ -66,6 +77,16 @@ pub struct Z3Worker {
     decided: (usize, usize),
     /// Not `Send` (a Z3 context is single-threaded), as before the context became lazy.
     _single_thread: std::marker::PhantomData<*const ()>,
+}
+
+/// What [`Z3Worker::with_parts`] lends out: the context, the request solver and the worker's
+/// Z3 language solver as a [`Solver`].
+pub(crate) struct Parts<'c> {
+    pub ctx: &'c z3::Context,
+    pub requests: &'c z3::Solver<'c>,
+    pub languages: &'c mut dyn Solver,
+    /// The worker's per-query caps ([`Z3Worker::with_limits`]).
+    pub caps: Limits,
 }
 
 impl Z3Worker {
@@ -105,6 +126,26 @@ impl Z3Worker {
         self.decided
     }
 
+    /// Lends the context and both solvers to `f` (creating them if no question needed them
+    /// yet). The lifetime `'c` cannot escape `f` (it is chosen by the callee), so no Z3 object
+    /// outlives this worker.
+    pub(crate) fn with_parts<R>(&mut self, f: impl for<'c> FnOnce(Parts<'c>) -> R) -> R {
+        let caps = self.caps;
+        let parts = self.z3.get_or_insert_with(|| Z3Parts::new(caps));
+        // SAFETY: `context` came from `Box::leak` in `Z3Parts::new` and is freed only in
+        // `Z3Parts`'s `Drop`, which cannot run while `self` is borrowed here.
+        let context: &Z3Context = unsafe { parts.context.as_ref() };
+        let requests: &z3::Solver<'static> = &parts.requests;
+        let solver: &mut Z3Solver<'static> = &mut parts.solver;
+        let caps = solver.caps();
+        f(Parts {
+            caps,
+            ctx: context.raw(),
+            requests,
+            languages: &mut Borrowed { solver },
+        })
+    }
+
     fn z3(&mut self) -> &mut Z3Solver<'static> {
         let caps = self.caps;
         let limits = self.limits;
@@ -137,6 +178,30 @@ impl Z3Worker {
         };
         self.decided.0 += 1;
         Some(answer)
+    }
+}
+
+/// The worker's Z3 language solver as a [`Solver`] trait object of a shorter lifetime (the
+/// request solver's limits are the comparison's business: see `compare::search`).
+struct Borrowed<'a> {
+    solver: &'a mut Z3Solver<'static>,
+}
+
+impl Solver for Borrowed<'_> {
+    fn find_member(&mut self, language: &Re) -> Answer {
+        self.solver.find_member(language)
+    }
+    fn find_listed(&mut self, groups: &[Listed]) -> Answer<(usize, usize)> {
+        self.solver.find_listed(groups)
+    }
+    fn find_case(&mut self, ground: &Ground) -> Answer<usize> {
+        self.solver.find_case(ground)
+    }
+    fn set_limits(&mut self, limits: Limits) {
+        self.solver.set_limits(limits);
+    }
+    fn resources_used(&self) -> Option<u64> {
+        self.solver.resources_used()
     }
 }
 
