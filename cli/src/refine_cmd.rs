@@ -355,12 +355,11 @@ fn refine_all(
             )?;
             let json = config.rendering.format == Format::Json;
             // In a JSON summary the witness is a field; stdout holds only the summary.
-            Judgement {
-                exit: judgement.exit,
-                line: judgement.line.clone(),
-                witness: judgement.witness.clone().filter(|_| !json),
+            if json {
+                judgement.print_line(Some(&source.name), console)?;
+            } else {
+                judgement.print(Some(&source.name), console)?;
             }
-            .print(Some(&source.name), console)?;
             outcome.proof = Some(Proof {
                 result: match judgement.exit {
                     Exit::Ok => "proved",

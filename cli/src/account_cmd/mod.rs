@@ -17,7 +17,7 @@
 //! shard of a fanned-out run names each file the same way.
 
 mod print;
-mod usage;
+pub(crate) mod usage;
 mod work;
 
 use std::collections::{BTreeMap, HashMap};
