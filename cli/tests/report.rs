@@ -371,3 +371,39 @@ fn on_github_input_text_cannot_issue_workflow_commands() {
         "{stderr:?}"
     );
 }
+
+#[test]
+fn on_github_refine_and_account_verify_summarise_their_proofs() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = write(dir.path(), "summary.md", "");
+    verify_broken(); // the binaries are built
+    bin()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .arg("refine")
+        .arg(example("policy.json"))
+        .arg("--unused")
+        .arg(example("unused.json"))
+        .args(["--verify", "--quiet"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("### iam-refine refine: proved\n"), "{md}");
+    assert!(md.contains("| ✅ proved | policy |"), "{md}");
+
+    let account = Path::new(env!("CARGO_MANIFEST_DIR")).join("../iam-refine/testdata/account");
+    let out = bin()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .arg("account")
+        .arg(account.join("authorization-details.json"))
+        .arg("--findings")
+        .arg(account.join("findings"))
+        .args(["--verify", "--quiet"])
+        .assert()
+        .success();
+    assert!(!text(&out.get_output().stderr).contains("::error"));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("### iam-refine account: proved\n"), "{md}");
+    assert!(md.contains("LogsWriter"), "{md}");
+}
