@@ -10,6 +10,13 @@ mod account_cmd;
 mod app;
 mod args;
 mod catalog_cmd;
+#[cfg(feature = "verify")]
+mod ci_check;
+#[cfg(feature = "verify")]
+mod ci_cmd;
+mod ci_config;
+#[cfg(feature = "verify")]
+mod ci_inputs;
 mod config;
 mod console;
 #[cfg(feature = "verify")]

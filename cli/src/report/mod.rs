@@ -36,11 +36,9 @@ pub use rules::{rule, RULES};
 pub enum Verdict {
     /// The theorem holds (`verify`: the refinement is exactly the original minus the unused).
     Proved,
-    /// Two policies allow exactly the same requests (`compare`).
-    #[allow(dead_code)] // `compare` gives it
+    /// Two policies allow exactly the same requests (`compare`, `ci`).
     Equivalent,
-    /// The new policy allows nothing the old one denies (`compare`).
-    #[allow(dead_code)] // `compare` gives it
+    /// The new policy allows nothing the old one denies (`compare`, `ci`).
     NoNewAccess,
     /// The theorem fails; a witness shows it.
     Refuted,
@@ -48,21 +46,29 @@ pub enum Verdict {
     Unknown,
     /// The subject could not be judged (bad input, a change the command does not judge).
     Error,
+    /// A policy the change adds (`ci`): reported, not compared (it is checked against the
+    /// rules when there are any).
+    New,
+    /// A policy the change removes (`ci`): it grants nothing any more (its Deny statements
+    /// are checked apart).
+    Deleted,
 }
 
 impl Verdict {
     /// Every verdict, in the order reports count them.
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Proved,
         Verdict::Equivalent,
         Verdict::NoNewAccess,
         Verdict::Refuted,
         Verdict::Unknown,
         Verdict::Error,
+        Verdict::New,
+        Verdict::Deleted,
     ];
 
     /// As reports write it: `proved`, `equivalent`, `no-new-access`, `refuted`,
-    /// `unknown`, `error`.
+    /// `unknown`, `error`, `new`, `deleted`.
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Proved => "proved",
@@ -71,6 +77,8 @@ impl Verdict {
             Verdict::Refuted => "refuted",
             Verdict::Unknown => "unknown",
             Verdict::Error => "error",
+            Verdict::New => "new",
+            Verdict::Deleted => "deleted",
         }
     }
 
@@ -86,14 +94,22 @@ impl Verdict {
     pub fn passed(self) -> bool {
         matches!(
             self,
-            Verdict::Proved | Verdict::Equivalent | Verdict::NoNewAccess
+            Verdict::Proved
+                | Verdict::Equivalent
+                | Verdict::NoNewAccess
+                | Verdict::New
+                | Verdict::Deleted
         )
     }
 
     /// The exit code it calls for.
     pub fn exit(self) -> Exit {
         match self {
-            Verdict::Proved | Verdict::Equivalent | Verdict::NoNewAccess => Exit::Ok,
+            Verdict::Proved
+            | Verdict::Equivalent
+            | Verdict::NoNewAccess
+            | Verdict::New
+            | Verdict::Deleted => Exit::Ok,
             Verdict::Refuted => Exit::Counterexample,
             Verdict::Unknown => Exit::Unknown,
             Verdict::Error => Exit::Error,
@@ -113,7 +129,6 @@ impl Witness {
     }
 
     /// A whole request, as `docs/semantics.md` §1 writes it.
-    #[allow(dead_code)] // `compare` gives them
     pub fn request(request: Value) -> Witness {
         Witness(request)
     }
@@ -162,7 +177,8 @@ pub struct Subject {
     pub policy_id: Option<String>,
     /// The principal it belongs to (an ARN), when known.
     pub principal: Option<String>,
-    /// What was checked: `refinement` for `verify`.
+    /// What was checked: `refinement` for `verify`; for `ci`, `no-new-access` (a policy
+    /// against its base) and `never-grant` (a policy against the rules).
     pub check: &'static str,
     pub verdict: Verdict,
     /// The rule it breaks (an id of [`RULES`]), for a verdict that does not pass.
@@ -213,7 +229,7 @@ impl Subject {
 /// Everything a run judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// The subcommand: `verify`, `refine`, `account`.
+    /// The subcommand: `verify`, `refine`, `account`, `ci`.
     pub command: &'static str,
     pub subjects: Vec<Subject>,
     /// Why the run stopped before every subject was judged (exit 1); `None` when it did not.

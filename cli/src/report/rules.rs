@@ -87,6 +87,24 @@ pub const RULES: &[Rule] = &[
         short: "The subject could not be judged.",
         full: "The input could not be judged as given: a malformed file, a recommendation step without a policy id, a change the command does not judge. The message names it.",
     },
+    Rule {
+        id: "new-access",
+        name: "NewAccessAllowed",
+        short: "A changed policy may allow no request its base policy did not allow.",
+        full: "The changed policy allows a request (action, resource, context) that the policy before the change denied. The witness is that request; `aws iam simulate-custom-policy` with its action, resource and context entries asks AWS the same question.",
+    },
+    Rule {
+        id: "deny-narrowed",
+        name: "DenyNarrowed",
+        short: "A changed or deleted policy's Deny statements must still deny every request they denied.",
+        full: "A Deny statement of a principal's policy also overrides what its other policies allow, so a Deny that denies less can grant access through another policy even when this policy alone allows nothing new. The witness is a request the Deny statements before the change denied and no longer deny.",
+    },
+    Rule {
+        id: "never-grant",
+        name: "ForbiddenAccessGranted",
+        short: "A policy may grant none of the accesses the repository's rules forbid.",
+        full: "The policy allows a request for an action and resource that a rule of the --rules file says must never be granted. The message names the rule; the witness is the request.",
+    },
 ];
 
 /// The rule with id `id`, and its index in [`RULES`].
