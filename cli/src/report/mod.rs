@@ -159,6 +159,16 @@ impl Witness {
                 text.push_str(&format!(" {key}={}", values.join(",")));
             }
         }
+        // The values it assumed for what is known only after deployment (`ci`).
+        if let Some(Value::Object(unknowns)) = self.0.get("unknowns") {
+            let assumed: Vec<String> = unknowns
+                .iter()
+                .map(|(name, v)| format!("${{{name}}}={:?}", v.as_str().unwrap_or_default()))
+                .collect();
+            if !assumed.is_empty() {
+                text.push_str(&format!(" assuming {}", assumed.join(" ")));
+            }
+        }
         text
     }
 }
@@ -364,6 +374,15 @@ mod tests {
         assert_eq!(
             w.text(),
             "s3:GetObject on arn:aws:s3:::b/k aws:SourceIp=203.0.113.7"
+        );
+        let w = Witness::request(json!({
+            "action": "s3:GetObject",
+            "resource": "x/a",
+            "unknowns": {"cfn:GetAtt:Bucket.Arn": "x"}
+        }));
+        assert_eq!(
+            w.text(),
+            "s3:GetObject on x/a assuming ${cfn:GetAtt:Bucket.Arn}=\"x\""
         );
     }
 }
