@@ -264,4 +264,37 @@ mod tests {
         let allow_only = json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
         assert_eq!(denies_as_allows(&allow_only), None);
     }
+
+    fn witness(action: &str, resource: &str) -> Witness {
+        Witness {
+            request: iam_refine_verify::compare::Request {
+                action: action.into(),
+                resource: resource.into(),
+                context: Default::default(),
+            },
+            unknowns: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_witness_the_library_evaluator_contradicts_is_an_error_never_a_verdict() {
+        let wide = json!({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+        let narrow =
+            json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+        let none = BTreeSet::new();
+        // Confirmed: the wide policy allows it, the narrow one denies it.
+        assert_eq!(
+            recheck(&wide, Some(&narrow), &witness("s3:PutObject", "x"), &none),
+            Ok(None)
+        );
+        // The base allows it too: rejected.
+        let e = recheck(&wide, Some(&narrow), &witness("s3:GetObject", "x"), &none).unwrap_err();
+        assert!(
+            e.contains("failed the re-check by the library evaluator: the base allows it too"),
+            "{e}"
+        );
+        // The allowing side does not allow it: rejected.
+        let e = recheck(&narrow, None, &witness("s3:PutObject", "x"), &none).unwrap_err();
+        assert!(e.contains("the allowing side decides implicitDeny"), "{e}");
+    }
 }

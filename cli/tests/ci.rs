@@ -366,3 +366,37 @@ fn on_github_a_widened_policy_is_annotated_and_summarised() {
     assert!(md.starts_with("### iam-refine ci: refuted\n"), "{md}");
     assert!(md.contains("s3:getobject"), "{md}");
 }
+
+#[test]
+fn a_base_whose_existence_is_not_decided_proves_nothing_until_a_parameter_decides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "Parameters:\n  Env: {Type: String}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Condition: IsProd\n    Properties:\n      PolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - {Effect: Allow, Action: \"s3:GetObject\", Resource: \"arn:aws:s3:::b/*\"}\n";
+    let head = base.replace("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*");
+    let base = write(dir.path(), "base.yaml", base);
+    let head = write(dir.path(), "head.yaml", &head);
+    let (head, base) = (head.to_str().unwrap(), base.to_str().unwrap());
+    // Narrowed, but the base may never have been deployed: nothing is claimed.
+    let out = ci(&[head, "--base", base]).assert().code(4);
+    let stdout = text(&out.get_output().stdout);
+    assert!(stdout.contains("condition IsProd holds, which the template and the given --parameter / --pseudo values do not decide"), "{stdout}");
+    ci(&[head, "--base", base, "--parameter", "Env=prod"])
+        .assert()
+        .code(0);
+    // Decided false: the policy does not exist on either side.
+    let out = ci(&[head, "--base", base, "--parameter", "Env=dev"])
+        .assert()
+        .code(0);
+    assert_eq!(text(&out.get_output().stdout), "");
+}
+
+#[test]
+fn a_cdk_output_folder_against_itself_is_unchanged() {
+    let out = ci(&["iac/testdata/cdk", "--base", "iac/testdata/cdk"])
+        .assert()
+        .code(0);
+    let stdout = text(&out.get_output().stdout);
+    assert!(
+        stdout.contains("AppStack.template.json: HandlerServiceRoleDefaultPolicyCBD0CC91: equivalent: unchanged"),
+        "{stdout}"
+    );
+}
