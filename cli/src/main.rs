@@ -10,6 +10,10 @@ mod account_cmd;
 mod app;
 mod args;
 mod catalog_cmd;
+#[cfg(feature = "verify")]
+mod check_cmd;
+#[cfg(feature = "verify")]
+mod compare_cmd;
 mod config;
 mod console;
 #[cfg(feature = "verify")]
@@ -22,6 +26,8 @@ mod names;
 mod output;
 mod policies_cmd;
 mod prover;
+#[cfg(feature = "verify")]
+mod recheck;
 mod refine_cmd;
 mod refine_render;
 mod render;

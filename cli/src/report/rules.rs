@@ -87,6 +87,12 @@ pub const RULES: &[Rule] = &[
         short: "The subject could not be judged.",
         full: "The input could not be judged as given: a malformed file, a recommendation step without a policy id, a change the command does not judge. The message names it.",
     },
+    Rule {
+        id: "access-granted",
+        name: "ForbiddenAccessGranted",
+        short: "check-not-granted: the policies must allow no request for the rule's actions on its resources.",
+        full: "The policies allow a request whose action matches one of the rule's action patterns and whose resource matches one of its resource patterns, for some context. The witness is that request, re-checked by the library's evaluator.",
+    },
 ];
 
 /// The rule with id `id`, and its index in [`RULES`].
