@@ -114,6 +114,12 @@ fn execute(config: &Config, console: &mut Console) -> anyhow::Result<Exit> {
             expand_cmd::run(&catalog, patterns, console)
         }
         Task::Policies(c) => policies_cmd::run(c, common, console),
+        #[cfg(feature = "verify")]
+        Task::Compare(c) => crate::compare_cmd::run(c, common, console),
+        #[cfg(feature = "verify")]
+        Task::CheckNotGranted(c) => crate::check_cmd::run(c, common, console),
+        #[cfg(not(feature = "verify"))]
+        Task::Compare(_) | Task::CheckNotGranted(_) => crate::prover::hand_over(),
         Task::Simulate(c) => simulate_cmd::run(c, common, console),
         Task::Catalog { catalog, services } => {
             let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;

@@ -72,6 +72,15 @@ pub enum Command {
     /// rules. Exit code: the worst verdict.
     #[command(after_help = Exit::help())]
     Ci(crate::ci_config::CiArgs),
+    /// Prove how two sets of identity-based policies relate over every request (action,
+    /// resource, context): equivalent, NEW allows less, NEW allows more, or incomparable,
+    /// with a concrete request for each direction that differs.
+    #[command(after_help = Exit::compare_help())]
+    Compare(CompareArgs),
+    /// Prove that no request for the given actions on the given resources is allowed by
+    /// identity-based policies (whatever its context), or show one that is.
+    #[command(after_help = Exit::check_help())]
+    CheckNotGranted(CheckNotGrantedArgs),
     /// Show the catalog's date, source and counts.
     Catalog {
         /// A JSON catalog to use instead of the embedded snapshot.
@@ -161,6 +170,88 @@ pub struct SimulateArgs {
     /// Exit 3 unless the request is allowed / denied (explicitly or implicitly).
     #[arg(long, value_enum, value_name = "DECISION")]
     pub expect: Option<Expectation>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// OLD then NEW: one policy file each (any shape `refine` reads). For several files a
+    /// side, use --old and --new instead.
+    #[arg(value_name = "OLD NEW", num_args = 2, conflicts_with_all = ["old", "new"], required_unless_present_any = ["old", "new"])]
+    pub files: Vec<PathBuf>,
+    /// A policy of the old side (repeatable): the policies of one principal, as a set.
+    #[arg(long, value_name = "FILE", requires = "new")]
+    pub old: Vec<PathBuf>,
+    /// A policy of the new side (repeatable).
+    #[arg(long, value_name = "FILE", requires = "old")]
+    pub new: Vec<PathBuf>,
+    /// Gate: exit 0 when the relation holds, 3 when a request refutes it (printed), 4 when
+    /// it could not be decided. Without it, the relation is reported and the exit code is 0
+    /// (4 when undecided).
+    #[arg(long, value_enum, value_name = "RELATION")]
+    pub expect: Option<Relation>,
+    /// A value not known until deployment, as `policies` names it: `${NAME}` in a document
+    /// stands for one fixed unknown string, the same on both sides (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub unknown: Vec<String>,
+    /// `text`: the relation and, for each direction that differs, the request and the `aws
+    /// iam simulate-custom-policy` commands; `json`: the same as one JSON object (with
+    /// `schemaVersion`).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// With `--format json`: print it minified, on one line.
+    #[arg(long)]
+    pub compact: bool,
+    #[command(flatten)]
+    pub limits: ProofArgs,
+}
+
+/// `compare --expect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Relation {
+    /// The same decision for every request.
+    Equivalent,
+    /// NEW allows no request OLD denies.
+    NoNewAccess,
+}
+
+/// `compare --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("checks").required(true).multiple(false))]
+pub struct CheckNotGrantedArgs {
+    /// Policy files (any shape `refine` reads): the identity-based policies of one
+    /// principal, judged together. `-` reads stdin.
+    #[arg(required = true, value_name = "POLICY")]
+    pub policies: Vec<PathBuf>,
+    /// An action pattern that must not be granted (repeatable; `*` and `?`,
+    /// case-insensitive, as in IAM).
+    #[arg(long, value_name = "PATTERN", group = "checks")]
+    pub action: Vec<String>,
+    /// With --action: a resource pattern (repeatable; `*` and `?`, case-sensitive, as in
+    /// IAM's `Resource`). Default: `*`.
+    #[arg(long, value_name = "PATTERN", requires = "action")]
+    pub resource: Vec<String>,
+    /// A JSON file of rules, each an access that must not be granted: `{"rules": [{"id",
+    /// "description", "actions", "resources"}]}` (README, "check-not-granted").
+    #[arg(long, value_name = "FILE", group = "checks")]
+    pub rules: Option<PathBuf>,
+    /// A value not known until deployment, as for `compare` (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub unknown: Vec<String>,
+    /// `text`: one line per rule on stdout; `json`, `sarif`, `junit`: the report, as
+    /// `verify` writes it (the lines then go to stderr).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// With `--format json` or `sarif`: print it minified, on one line.
+    #[arg(long)]
+    pub compact: bool,
+    #[command(flatten)]
+    pub limits: ProofArgs,
 }
 
 /// One `--context KEY=TYPE:VALUE`.

@@ -72,6 +72,48 @@ pub fn denies_as_allows(document: &Value) -> Option<Value> {
     Some(Value::Object(out))
 }
 
+/// A document allowing every request whose action one of `document`'s Allow statements
+/// allows, whatever its resource and context (its Deny statements dropped): a superset of
+/// what `document` allows. `None` when an Allow statement's action part is not plain
+/// strings (the full question judges it).
+fn actions_only(document: &Value) -> Option<Value> {
+    let statements: Vec<&Value> = match document.get("Statement")? {
+        Value::Array(items) => items.iter().collect(),
+        one @ Value::Object(_) => vec![one],
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    for s in statements {
+        if s.get("Effect")?.as_str()? != "Allow" {
+            continue;
+        }
+        let mut wide = serde_json::Map::new();
+        wide.insert("Effect".into(), json!("Allow"));
+        for key in ["Action", "NotAction"] {
+            if let Some(v) = s.get(key) {
+                let plain = match v {
+                    Value::String(t) => !t.contains("${"),
+                    Value::Array(items) => items
+                        .iter()
+                        .all(|i| i.as_str().is_some_and(|t| !t.contains("${"))),
+                    _ => false,
+                };
+                if !plain {
+                    return None;
+                }
+                wide.insert(key.into(), v.clone());
+            }
+        }
+        wide.insert("Resource".into(), json!("*"));
+        out.push(Value::Object(wide));
+    }
+    if out.is_empty() {
+        // Allows nothing.
+        out.push(json!({"Effect": "Deny", "Action": "*", "Resource": "*"}));
+    }
+    Some(json!({ "Statement": out }))
+}
+
 /// The prover's budget and the declared unknowns.
 pub struct Checker {
     comparer: Comparer,
@@ -156,6 +198,23 @@ impl Checker {
         resources: &[String],
         unknowns: &BTreeSet<String>,
     ) -> Result<Found, String> {
+        // First the policy's actions alone (a document allowing at least what the policy
+        // does): when even that grants none of the rule's actions, nothing is; it spares
+        // the full question, whose resources may hold declared unknowns, for the
+        // statements whose actions meet the rule's.
+        if let Some(wider) = actions_only(policy) {
+            let options = self.options(&BTreeSet::new());
+            let quick = self.comparer.check_not_granted(
+                &mut self.z3,
+                std::slice::from_ref(&wider),
+                actions,
+                &[],
+                &options,
+            );
+            if matches!(quick.map(|r| r.access), Ok(Access::NotGranted)) {
+                return Ok(Found::Holds(false));
+            }
+        }
         let options = self.options(unknowns);
         let report = self
             .comparer

@@ -9,7 +9,9 @@
 //! | removed | `deleted`, or `refuted` (`deny-narrowed`) when it had Deny statements |
 //! | known only after apply (a whole document `${NAME}`) | `unknown`, naming it |
 //!
-//! With `--rules`, every policy of HEAD is also checked against each rule (`never-grant`).
+//! With `--rules`, every policy of HEAD is also checked against each rule (check
+//! `never-grant`; a rule granted is `refuted` under `access-granted`, as for
+//! `check-not-granted`).
 //! One line per policy and check; the exit code is the worst verdict's; `--format` gives
 //! the same verdicts as JSON, SARIF or JUnit ([`crate::report`]).
 
@@ -28,15 +30,7 @@ use crate::config::Common;
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::report::{self, Subject, Verdict};
-
-/// One "never grant" rule, as `--rules` gives it.
-#[derive(Debug, Clone)]
-pub struct NeverGrant {
-    pub id: String,
-    pub description: Option<String>,
-    pub actions: Vec<String>,
-    pub resources: Vec<String>,
-}
+use crate::rules::Rule;
 
 pub fn run(config: &CiConfig, common: Common, console: &mut Console) -> Result<Exit> {
     let mut report = report::Report::new("ci");
@@ -102,11 +96,9 @@ fn gate(
     Ok(())
 }
 
-/// The rules file (`{"rules": [{"id", "description", "actions", "resources"}]}`).
-fn load_rules(path: &std::path::Path, _limit: u64) -> Result<Vec<NeverGrant>> {
-    // Placeholder until the shared rules reader (`cli/src/rules.rs`, branch `compare`) is
-    // merged.
-    anyhow::bail!("--rules `{}`: not available in this build", path.display())
+/// The rules file (`cli/src/rules.rs`, shared with `check-not-granted`).
+fn load_rules(path: &std::path::Path, limit: u64) -> Result<Vec<Rule>> {
+    Ok(crate::rules::read_rules_bounded(path, limit)?)
 }
 
 /// One line: `FILE:LINE: KEY: MESSAGE` (and the AWS command that asks the same).
@@ -389,7 +381,7 @@ fn compare(
 fn judge_rules(
     item: &Item,
     head: &FoundPolicy,
-    rules: &[NeverGrant],
+    rules: &[Rule],
     checker: &mut Checker,
 ) -> Vec<Subject> {
     let mut base = subject(item, "never-grant");
@@ -417,7 +409,7 @@ fn judge_rules(
                 if let Some(n) = condition_note(head) {
                     reason.push_str(&format!(" ({n})"));
                 }
-                refuted(&mut s, "never-grant", reason, &w);
+                refuted(&mut s, "access-granted", reason, &w);
             }
             Ok(Found::Unknown(reasons)) => {
                 unknown(&mut s, reasons);

@@ -12,9 +12,10 @@ use iam_refine::{PlanOptions, RefineOptions};
 use iam_refine::request::Request;
 
 use crate::args::{
-    AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Expectation, Format, FormatArgs,
-    PoliciesArgs, PoliciesFormat, ProofArgs, RefineArgs, ReportFormat, Shard, SimulateArgs,
-    SimulateFormat, VerifyArgs, VerifyLimitArgs,
+    AccountArgs, Args, CheckNotGrantedArgs, ChoiceArgs, ColorWhen, Command, CompareArgs,
+    CompareFormat, Expectation, Format, FormatArgs, PoliciesArgs, PoliciesFormat, ProofArgs,
+    RefineArgs, Relation, ReportFormat, Shard, SimulateArgs, SimulateFormat, VerifyArgs,
+    VerifyLimitArgs,
 };
 
 /// A usage error found after parsing: exit 2, with the subcommand's usage line.
@@ -57,6 +58,140 @@ pub enum Task {
     // Read only by the binary with the prover (the other hands `ci` over).
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     Ci(crate::ci_config::CiConfig),
+    // Read only by the binary with the prover (the other hands them over).
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    Compare(CompareConfig),
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    CheckNotGranted(CheckConfig),
+}
+
+/// `compare`, checked: two non-empty sides.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+pub struct CompareConfig {
+    pub old: Vec<PathBuf>,
+    pub new: Vec<PathBuf>,
+    pub expect: Option<Relation>,
+    pub unknowns: Vec<String>,
+    pub format: CompareFormat,
+    pub compact: bool,
+    pub timeout: Duration,
+    pub rlimit: Option<u32>,
+}
+
+/// `check-not-granted`, checked.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+pub struct CheckConfig {
+    pub policies: Vec<PathBuf>,
+    pub checks: Checks,
+    pub unknowns: Vec<String>,
+    pub format: ReportFormat,
+    pub compact: bool,
+    pub timeout: Duration,
+    pub rlimit: Option<u32>,
+}
+
+/// What `check-not-granted` checks.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+pub enum Checks {
+    /// `--action` (and `--resource`, `*` when none): one rule.
+    Given {
+        actions: Vec<String>,
+        resources: Vec<String>,
+    },
+    /// `--rules FILE`.
+    Rules(PathBuf),
+}
+
+/// Declared unknowns as `policies` names them: not empty, no `}`, each once.
+fn check_unknowns(names: &[String], subcommand: &'static str) -> Result<(), UsageError> {
+    let mut seen = HashSet::new();
+    for name in names {
+        let bad = |why: &str| UsageError {
+            subcommand,
+            message: format!("--unknown `{name}`: {why}"),
+        };
+        if name.is_empty() {
+            return Err(bad("empty"));
+        }
+        if name.contains('}') {
+            return Err(bad("a name holds no `}` (give NAME for `${NAME}`)"));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(bad("given twice"));
+        }
+    }
+    Ok(())
+}
+
+impl CompareConfig {
+    fn resolve(a: CompareArgs) -> Result<CompareConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "compare",
+            message,
+        };
+        let (old, new) = match <[PathBuf; 2]>::try_from(a.files) {
+            Ok([old, new]) => (vec![old], vec![new]),
+            Err(files) if files.is_empty() => (a.old, a.new),
+            Err(_) => return Err(usage("give OLD and NEW, two files".to_string())),
+        };
+        if old.is_empty() || new.is_empty() {
+            return Err(usage("give OLD and NEW, or --old and --new".to_string()));
+        }
+        if old.iter().chain(&new).filter(|p| is_stdin(p)).count() > 1 {
+            return Err(usage("`-` (stdin) can be read once".to_string()));
+        }
+        check_unknowns(&a.unknown, "compare")?;
+        Ok(CompareConfig {
+            old,
+            new,
+            expect: a.expect,
+            unknowns: a.unknown,
+            format: a.format,
+            compact: a.compact,
+            timeout: a.limits.timeout,
+            rlimit: a.limits.rlimit,
+        })
+    }
+}
+
+impl CheckConfig {
+    fn resolve(a: CheckNotGrantedArgs) -> Result<CheckConfig, UsageError> {
+        let usage = |message: String| UsageError {
+            subcommand: "check-not-granted",
+            message,
+        };
+        let stdin_rules = a.rules.as_deref().is_some_and(is_stdin);
+        if a.policies.iter().filter(|p| is_stdin(p)).count() + usize::from(stdin_rules) > 1 {
+            return Err(usage("`-` (stdin) can be read once".to_string()));
+        }
+        if let Some(p) = a.action.iter().chain(&a.resource).find(|p| p.is_empty()) {
+            return Err(usage(format!("an empty pattern `{p}` matches nothing")));
+        }
+        check_unknowns(&a.unknown, "check-not-granted")?;
+        let checks = match a.rules {
+            Some(path) => Checks::Rules(path),
+            None => Checks::Given {
+                actions: a.action,
+                resources: if a.resource.is_empty() {
+                    vec!["*".to_string()]
+                } else {
+                    a.resource
+                },
+            },
+        };
+        Ok(CheckConfig {
+            policies: a.policies,
+            checks,
+            unknowns: a.unknown,
+            format: a.format,
+            compact: a.compact,
+            timeout: a.limits.timeout,
+            rlimit: a.limits.rlimit,
+        })
+    }
 }
 
 /// `policies`: the files and the values their templates do not give.
@@ -514,7 +649,7 @@ impl Config {
     #[cfg_attr(feature = "verify", allow(dead_code))]
     pub fn proves(&self) -> bool {
         match &self.task {
-            Task::Verify(_) | Task::Ci(_) => true,
+            Task::Verify(_) | Task::Ci(_) | Task::Compare(_) | Task::CheckNotGranted(_) => true,
             Task::Refine(c) => c.verify.is_some(),
             Task::Account(c) => c.verify.is_some(),
             Task::Expand { .. } | Task::Catalog { .. } | Task::Policies(_) | Task::Simulate(_) => {
@@ -538,6 +673,8 @@ impl Config {
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
             Command::Policies(a) => Task::Policies(PoliciesConfig::resolve(a)?),
             Command::Ci(a) => Task::Ci(crate::ci_config::CiConfig::resolve(a)?),
+            Command::Compare(a) => Task::Compare(CompareConfig::resolve(a)?),
+            Command::CheckNotGranted(a) => Task::CheckNotGranted(CheckConfig::resolve(a)?),
         };
         Ok(Config { common, task })
     }

@@ -110,6 +110,55 @@ impl Exit {
         s
     }
 
+    /// What each code means for `compare`.
+    pub fn compare_meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "the relation was decided (with --expect: it holds)",
+            Exit::Error => "bad input, a resource-based policy, a witness the library's evaluator rejects, or another error",
+            Exit::Usage => Exit::Usage.meaning(),
+            Exit::Counterexample => "with --expect: the relation fails; the request that refutes it is printed",
+            Exit::Unknown => "the relation could not be decided (a construct not modelled, a time or resource limit; named); nothing is claimed",
+            Exit::Detach => "not used by compare",
+        }
+    }
+
+    /// The "Exit codes:" section of `compare --help`.
+    pub fn compare_help() -> String {
+        Exit::section(Exit::compare_meaning)
+    }
+
+    /// What each code means for `check-not-granted`: the worst over its rules.
+    pub fn check_meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "no rule's access is granted",
+            Exit::Error => "bad input (policies or rules file), a witness the library's evaluator rejects, or another error",
+            Exit::Usage => Exit::Usage.meaning(),
+            Exit::Counterexample => "a rule's access is granted; the request that shows it is printed",
+            Exit::Unknown => "a rule could not be decided (a construct not modelled, a time or resource limit; named); nothing is claimed",
+            Exit::Detach => "not used by check-not-granted",
+        }
+    }
+
+    /// The "Exit codes:" section of `check-not-granted --help`.
+    pub fn check_help() -> String {
+        Exit::section(Exit::check_meaning)
+    }
+
+    /// An "Exit codes:" section of the codes 0 to 4.
+    fn section(meaning: fn(Exit) -> &'static str) -> String {
+        let mut s = String::from("Exit codes:");
+        for e in [
+            Exit::Ok,
+            Exit::Error,
+            Exit::Usage,
+            Exit::Counterexample,
+            Exit::Unknown,
+        ] {
+            s.push_str(&format!("\n  {}  {}", e as u8, meaning(e)));
+        }
+        s
+    }
+
     /// The worse of two outcomes, for a run over several policies: an error outranks a
     /// counterexample, which outranks an unknown, which outranks a policy to detach, which
     /// outranks success.

@@ -39,16 +39,7 @@ pub fn run(config: &SimulateConfig, common: Common, console: &mut Console) -> Re
         for w in policy.warnings() {
             console.warn(&format!("{name}: {w}"));
         }
-        // A bare document file is handed to AWS by name; anything else (an envelope,
-        // stdin) as the document's text.
-        let bare = !is_stdin(path)
-            && iam_refine::parse_json_text(&text).is_ok_and(|v| v.get("Statement").is_some());
-        let aws_input = if bare {
-            format!("file://{}", path.display())
-        } else {
-            let doc = policy_document(&text).with_context(|| name.clone())?;
-            Value::Object(doc).to_string()
-        };
+        let aws_input = aws_input(path, &text).with_context(|| name.clone())?;
         sources.push(Source {
             name,
             policy,
@@ -112,6 +103,18 @@ pub fn run(config: &SimulateConfig, common: Common, console: &mut Console) -> Re
         return Ok(Exit::Counterexample);
     }
     Ok(Exit::Ok)
+}
+
+/// How to hand a policy file to `aws iam simulate-custom-policy --policy-input-list`: a
+/// bare document file by name; anything else (an envelope, stdin) as the document's text.
+pub(crate) fn aws_input(path: &std::path::Path, text: &str) -> Result<String> {
+    let bare = !is_stdin(path)
+        && iam_refine::parse_json_text(text).is_ok_and(|v| v.get("Statement").is_some());
+    Ok(if bare {
+        format!("file://{}", path.display())
+    } else {
+        Value::Object(policy_document(text)?).to_string()
+    })
 }
 
 fn meets(expect: Expectation, outcome: Outcome) -> bool {
@@ -297,6 +300,13 @@ fn json_report(
 
 /// The `aws iam simulate-custom-policy` command for the same request, as arguments.
 fn aws_command(sources: &[Source], request: &Request) -> Vec<String> {
+    let inputs: Vec<String> = sources.iter().map(|s| s.aws_input.clone()).collect();
+    aws_argv(&inputs, request)
+}
+
+/// The `aws iam simulate-custom-policy` command asking about `request` against the policy
+/// inputs `inputs` (each from [`aws_input`]), as arguments.
+pub(crate) fn aws_argv(inputs: &[String], request: &Request) -> Vec<String> {
     let mut argv: Vec<String> = [
         "aws",
         "iam",
@@ -305,7 +315,7 @@ fn aws_command(sources: &[Source], request: &Request) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    argv.extend(sources.iter().map(|s| s.aws_input.clone()));
+    argv.extend(inputs.iter().cloned());
     argv.extend([
         "--action-names".to_string(),
         request.action.clone(),
@@ -351,7 +361,7 @@ fn aws_command(sources: &[Source], request: &Request) -> Vec<String> {
 
 /// `arg` as a POSIX shell reads it back: bare when it holds only safe characters, else in
 /// single quotes.
-fn shell_quote(arg: &str) -> String {
+pub(crate) fn shell_quote(arg: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c);
     if !arg.is_empty() && arg.chars().all(safe) {
         arg.to_string()

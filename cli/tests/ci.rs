@@ -400,3 +400,57 @@ fn a_cdk_output_folder_against_itself_is_unchanged() {
         "{stdout}"
     );
 }
+
+#[test]
+fn every_policy_of_head_is_checked_against_the_rules() {
+    const RULES: &str = "cli/tests/data/ci/rules.json";
+    let out = ci(&[PLAN, "--rules", RULES]).assert().code(3);
+    let stdout = text(&out.get_output().stdout);
+    let admin = line_of(&stdout, "module.app.aws_iam_policy.ops[\"admin\"] [rules]");
+    assert!(
+        admin.contains("refuted (access-granted): grants what rule no-iam-write (Only the platform team's pipeline writes IAM) forbids; witness: iam:"),
+        "{admin}"
+    );
+    // The narrowed policy, whose actions meet no rule's, grants none.
+    assert!(
+        line_of(&stdout, "module.storage.aws_iam_policy.reader [rules]")
+            .contains("proved: grants none of the 2 rules")
+    );
+    // A policy known only after apply cannot be checked.
+    assert!(line_of(&stdout, "aws_iam_policy.computed [rules]").contains("unknown"));
+    // A deleted policy is not in HEAD: no rule line.
+    assert!(!stdout.contains("aws_iam_policy.legacy [rules]"));
+
+    // Templates without a base: every policy new, the rules still apply; resources whose
+    // value is known only after deployment do not keep a rule about other actions from
+    // being proved.
+    let out = ci(&[HEAD, "--rules", RULES, "--format", "sarif"])
+        .assert()
+        .code(3);
+    let log = stdout_json(&out.get_output().stdout);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{log:#}");
+    assert_eq!(results[0]["ruleId"], "access-granted");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        66
+    );
+    let stderr = text(&out.get_output().stderr);
+    assert!(
+        stderr.contains("AppRole/Policies/read-reports [rules]: proved"),
+        "{stderr}"
+    );
+
+    // A rules file that is not one is exit 1 naming it.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "rules.json",
+        r#"{"rules": [{"action": "iam:*"}]}"#,
+    );
+    let out = ci(&[PLAN, "--rules", bad.to_str().unwrap()])
+        .assert()
+        .code(1);
+    assert!(text(&out.get_output().stderr).contains("rules.json"));
+}

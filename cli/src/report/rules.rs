@@ -88,6 +88,12 @@ pub const RULES: &[Rule] = &[
         full: "The input could not be judged as given: a malformed file, a recommendation step without a policy id, a change the command does not judge. The message names it.",
     },
     Rule {
+        id: "access-granted",
+        name: "ForbiddenAccessGranted",
+        short: "check-not-granted: the policies must allow no request for the rule's actions on its resources.",
+        full: "The policies allow a request whose action matches one of the rule's action patterns and whose resource matches one of its resource patterns, for some context. The witness is that request, re-checked by the library's evaluator.",
+    },
+    Rule {
         id: "new-access",
         name: "NewAccessAllowed",
         short: "A changed policy may allow no request its base policy did not allow.",
@@ -98,12 +104,6 @@ pub const RULES: &[Rule] = &[
         name: "DenyNarrowed",
         short: "A changed or deleted policy's Deny statements must still deny every request they denied.",
         full: "A Deny statement of a principal's policy also overrides what its other policies allow, so a Deny that denies less can grant access through another policy even when this policy alone allows nothing new. The witness is a request the Deny statements before the change denied and no longer deny.",
-    },
-    Rule {
-        id: "never-grant",
-        name: "ForbiddenAccessGranted",
-        short: "A policy may grant none of the accesses the repository's rules forbid.",
-        full: "The policy allows a request for an action and resource that a rule of the --rules file says must never be granted. The message names the rule; the witness is the request.",
     },
 ];
 
