@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod sarif;
+pub mod yaml;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
