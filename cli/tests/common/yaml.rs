@@ -14,22 +14,21 @@ enum Frame {
 pub fn load(text: &str) -> Value {
     let mut stack: Vec<Frame> = Vec::new();
     let mut root = None;
-    let mut put =
-        |stack: &mut Vec<Frame>, v: Value, root: &mut Option<Value>| match stack.last_mut() {
-            None => *root = Some(v),
-            Some(Frame::Seq(items)) => items.push(v),
-            Some(Frame::Map(map, key)) => match key.take() {
-                None => {
-                    let Value::String(k) = v else {
-                        panic!("a key that is not a scalar")
-                    };
-                    *key = Some(k);
-                }
-                Some(k) => {
-                    assert!(map.insert(k.clone(), v).is_none(), "key `{k}` repeated");
-                }
-            },
-        };
+    let put = |stack: &mut Vec<Frame>, v: Value, root: &mut Option<Value>| match stack.last_mut() {
+        None => *root = Some(v),
+        Some(Frame::Seq(items)) => items.push(v),
+        Some(Frame::Map(map, key)) => match key.take() {
+            None => {
+                let Value::String(k) = v else {
+                    panic!("a key that is not a scalar")
+                };
+                *key = Some(k);
+            }
+            Some(k) => {
+                assert!(map.insert(k.clone(), v).is_none(), "key `{k}` repeated");
+            }
+        },
+    };
     for item in Parser::new_from_str(text) {
         let (event, _) = item.expect("valid YAML");
         match event {
