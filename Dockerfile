@@ -5,8 +5,8 @@
 #   docker build -t iam-refine .
 #   docker run --rm -v "$PWD:/work" iam-refine ci plan.json --format sarif > iam-refine.sarif
 #
-# The work folder is /work; the entry point is `iam-refine`, so the arguments are a
-# subcommand and its flags. cli/tests/action.rs checks that the runtime stage installs the
+# The work folder is /work; the arguments are a subcommand and its flags, or `sh -c '...'`
+# (scripts/docker-entrypoint.sh). cli/tests/action.rs checks that the runtime stage installs the
 # Debian package of every shared library the release binaries link.
 
 FROM rust:1.82-slim-bookworm AS build
@@ -23,9 +23,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libz3-4 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/release/iam-refine /src/target/release/iam-refine-prover /usr/local/bin/
+COPY scripts/docker-entrypoint.sh /usr/local/bin/iam-refine-entrypoint
 # No root needed at run time.
 RUN useradd --create-home --uid 10001 iam-refine
 USER iam-refine
 WORKDIR /work
-ENTRYPOINT ["iam-refine"]
+ENTRYPOINT ["iam-refine-entrypoint"]
 CMD ["--help"]

@@ -70,7 +70,7 @@ pub enum Command {
     /// allows a request its base did not (a witness request otherwise), list new and
     /// deleted policies, and check every policy against the repository's "never grant"
     /// rules. Exit code: the worst verdict.
-    #[command(after_help = Exit::help())]
+    #[command(after_help = Exit::ci_help())]
     Ci(crate::ci_config::CiArgs),
     /// Prove how two sets of identity-based policies relate over every request (action,
     /// resource, context): equivalent, NEW allows less, NEW allows more, or incomparable,

@@ -286,7 +286,37 @@ fn the_docker_image_installs_the_libraries_the_binaries_link() {
     assert!(runtime.contains(
         "COPY --from=build /src/target/release/iam-refine /src/target/release/iam-refine-prover /usr/local/bin/"
     ));
-    assert!(runtime.contains("ENTRYPOINT [\"iam-refine\"]"));
+    assert!(
+        runtime.contains("COPY scripts/docker-entrypoint.sh /usr/local/bin/iam-refine-entrypoint")
+    );
+    assert!(runtime.contains("ENTRYPOINT [\"iam-refine-entrypoint\"]"));
+    // The entry point runs a subcommand, or a shell for job runners.
+    let entry = |args: &[&str]| {
+        Command::new(root().join("scripts/docker-entrypoint.sh"))
+            .args(args)
+            .env("PATH", path_with_binaries())
+            .env("SHARD", "3")
+            .output()
+            .unwrap()
+    };
+    let out = entry(&["--version"]);
+    assert!(
+        text(&out.stdout).starts_with("iam-refine 0.1.0 (sources "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = entry(&[
+        "sh",
+        "-c",
+        "iam-refine catalog >/dev/null && echo shard $SHARD",
+    ]);
+    assert_eq!(text(&out.stdout), "shard 3\n");
+    let out = entry(&["expand", "s3:GetObjectT*"]);
+    assert!(
+        text(&out.stdout).contains("s3:GetObjectTagging"),
+        "{}",
+        text(&out.stdout)
+    );
     let installed: Vec<&str> = runtime
         .lines()
         .filter_map(|l| l.split("--no-install-recommends").nth(1))
