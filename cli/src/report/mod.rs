@@ -3,7 +3,7 @@
 //! says of each thing it judged, and the machine-readable outputs rendered from it, one
 //! file per format:
 //!
-//! - [`json`]: the model itself, with a `schemaVersion` (README, "Reports");
+//! - [`json`]: the model itself, with a `schemaVersion` (docs/reports.md);
 //! - [`sarif`]: SARIF 2.1.0 for code scanning, one result per subject not proved;
 //! - [`junit`]: JUnit XML, one test case per subject;
 //! - [`github`]: on GitHub Actions, workflow commands (`::error file=..,line=..::`) and a
