@@ -207,6 +207,15 @@ fn judge(item: &Item, checker: &mut Checker) -> Subject {
             });
             s.reasons.extend(condition_note(h));
         }
+        (Some(_), None) if item.change == Some(Change::Forget) => {
+            // Removed from the state, not destroyed: the policy, Deny statements and all,
+            // stays in AWS as it was.
+            s.verdict = Verdict::Deleted;
+            s.reasons.push(
+                "forgotten: removed from the Terraform state, the policy stays in AWS unchanged"
+                    .to_string(),
+            );
+        }
         (Some(b), None) => {
             if let Some(why) = wholly_unknown(b) {
                 unknown(

@@ -454,3 +454,32 @@ fn every_policy_of_head_is_checked_against_the_rules() {
         .code(1);
     assert!(text(&out.get_output().stderr).contains("rules.json"));
 }
+
+#[test]
+fn a_policy_deleted_with_deny_statements_is_refuted_but_a_forgotten_one_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(PLAN)).unwrap()).unwrap();
+    let changes = plan["resource_changes"].as_array_mut().unwrap();
+    changes.retain(|c| c["address"] == "aws_iam_group_policy.guard");
+    changes[0]["change"]["after"] = Value::Null;
+    changes[0]["change"]["after_unknown"] = Value::Bool(false);
+    changes[0]["change"]["after_sensitive"] = Value::Bool(false);
+    changes[0]["change"]["actions"] = serde_json::json!(["delete"]);
+    let deleted = write(dir.path(), "deleted.json", &plan.to_string());
+    let out = ci(&[deleted.to_str().unwrap()]).assert().code(3);
+    let stdout = text(&out.get_output().stdout);
+    assert!(
+        stdout.contains("aws_iam_group_policy.guard: refuted (deny-narrowed): deleted"),
+        "{stdout}"
+    );
+
+    plan["resource_changes"][0]["change"]["actions"] = serde_json::json!(["forget"]);
+    let forgotten = write(dir.path(), "forgotten.json", &plan.to_string());
+    let out = ci(&[forgotten.to_str().unwrap()]).assert().code(0);
+    let stdout = text(&out.get_output().stdout);
+    assert!(
+        stdout.contains("aws_iam_group_policy.guard: deleted: forgotten"),
+        "{stdout}"
+    );
+}
