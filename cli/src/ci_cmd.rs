@@ -86,13 +86,31 @@ fn gate(
         })
         .collect();
     let policies = inputs.items.len();
-    console.flush()?;
-    console.info(&format!(
+    let mut line = format!(
         "iam-refine ci: {policies} {}{}{}",
         if policies == 1 { "policy" } else { "policies" },
         if counts.is_empty() { "" } else { ": " },
         counts.join(", ")
-    ));
+    );
+    if !rules.is_empty() {
+        let of = |v: Verdict| {
+            report
+                .subjects
+                .iter()
+                .filter(|s| s.check == "never-grant" && s.verdict == v)
+                .count()
+        };
+        line.push_str(&format!(
+            "; {} {}: {} granted, {} unknown, {} error",
+            rules.len(),
+            if rules.len() == 1 { "rule" } else { "rules" },
+            of(Verdict::Refuted),
+            of(Verdict::Unknown),
+            of(Verdict::Error)
+        ));
+    }
+    console.flush()?;
+    console.info(&line);
     Ok(())
 }
 

@@ -420,6 +420,11 @@ fn every_policy_of_head_is_checked_against_the_rules() {
     assert!(line_of(&stdout, "aws_iam_policy.computed [rules]").contains("unknown"));
     // A deleted policy is not in HEAD: no rule line.
     assert!(!stdout.contains("aws_iam_policy.legacy [rules]"));
+    let stderr = text(&out.get_output().stderr);
+    assert!(
+        stderr.contains("; 2 rules: 1 granted, 1 unknown, 0 error"),
+        "{stderr}"
+    );
 
     // Templates without a base: every policy new, the rules still apply; resources whose
     // value is known only after deployment do not keep a rule about other actions from
