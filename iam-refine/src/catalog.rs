@@ -448,6 +448,15 @@ impl Catalog {
         &self.lower[self.span(i)]
     }
 
+    /// Every lower-cased name back to back, and the bounds that split them: name `i` is
+    /// `text[bounds[i]..bounds[i + 1]]` (`bounds` has `len() + 1` entries, from 0 to
+    /// `text.len()`), in catalog order. For consumers that take a whole catalog at once
+    /// (the prover copies it in one piece instead of name by name).
+    #[must_use]
+    pub fn packed_lower(&self) -> (&str, &[u32]) {
+        (&self.lower, &self.offsets)
+    }
+
     /// The service prefix, `s3`.
     #[must_use]
     pub fn service(&self, i: usize) -> &str {
