@@ -56,6 +56,26 @@ fn files_that_list_a_name_twice_are_refused() {
         "line 1, column 40: action `s3:GETOBJECT` is listed twice (first as `s3:GetObject`)"
     );
     assert!(json(r#"{"s3": {"GetObject": {"a": 1, "a": 2}}}"#).ends_with("duplicate key `a`"));
+    // A repeat found after names in order (only the last is kept until one is out of
+    // order), after names out of order, and names in order without a repeat.
+    assert_eq!(
+        json(r#"{"s3": ["A", "B", "C", "b"]}"#),
+        "line 1, column 27: action `s3:b` is listed twice (first as `s3:B`)"
+    );
+    assert_eq!(
+        json(r#"{"s3": ["C", "A", "D", "B", "a"]}"#),
+        "line 1, column 32: action `s3:a` is listed twice (first as `s3:A`)"
+    );
+    assert_eq!(
+        json(r#"{"s3": {"Put": "Write", "Get": "Read", "GET": "Read"}}"#),
+        "line 1, column 44: action `s3:GET` is listed twice (first as `s3:Get`)"
+    );
+    assert_eq!(
+        Catalog::from_json(r#"{"s3": ["A", "b", "C"], "ec2": ["b", "a"]}"#, "t".into())
+            .unwrap()
+            .len(),
+        5
+    );
     let tsv =
         Catalog::from_tsv("s3\tGetObject\tRead\ns3\tListBucket\tList\nS3\tgetObject\tWrite\n")
             .unwrap_err()
