@@ -159,11 +159,11 @@ def finding(arn, kind, unused_by_service, rng):
 def random_unused(allowed, rng):
     by_service = {}
     share = rng.choice([0.02, 0.1, 0.3, 0.6])
-    for a in allowed:
+    for a in sorted(allowed):  # a set's order changes with PYTHONHASHSEED
         if rng.random() < share:
             s, name = a.split(":", 1)
             by_service.setdefault(s, set()).add(name)
-    for s in list(by_service):
+    for s in sorted(by_service):
         if rng.random() < 0.05:
             by_service[s] = None  # the whole service is unused
     return by_service
