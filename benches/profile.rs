@@ -13,6 +13,8 @@
 //! `example`, `readonly`, `star-real`, `star-<n>` and `svc-<n>` (n = 10k, 100k, 1m or a
 //! number), `corpus`.
 //!
+//! `write-large DIR SIZE` writes a synthetic catalog of SIZE actions (`catalog.json`, as
+//! `--catalog` reads it), `star-policy.json` and `star-unused.json` (10 % unused).
 //! `write-inputs DIR` writes the ReadOnlyAccess and `*` cases (the benches' fixed random
 //! findings) as policy and findings files the CLI and `benches/peers/run.sh` read.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // bench code: a failed assumption is a failed run
@@ -31,7 +33,8 @@ use iam_refine_benches::scenarios::{
 use iam_refine_benches::synthetic::synthetic_catalog;
 use iam_refine_tests::corpus_policy;
 
-const USAGE: &str = "usage: profile SCENARIO [--repeat N] | profile write-inputs DIR
+const USAGE: &str =
+    "usage: profile SCENARIO [--repeat N] | profile write-inputs DIR | profile write-large DIR SIZE
 scenarios: load, example, readonly, star-real, star-<n>, svc-<n> (n = 10k, 100k, 1m), corpus";
 
 fn size_arg(text: &str) -> Option<usize> {
@@ -164,10 +167,41 @@ fn write_inputs(dir: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The 1M-action case of issue 20 as files for the command line: a synthetic catalog of `n`
+/// actions as `--catalog` JSON, `Action: "*"` and 10 % of the catalog unused.
+fn write_large(dir: &Path, n: usize) -> ExitCode {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let catalog = synthetic_catalog(n);
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for i in 0..catalog.len() {
+        let name = catalog.name(i);
+        let (svc, action) = name.split_once(':').unwrap_or(("", name));
+        by_service.entry(svc).or_default().push(action);
+    }
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("wrote {} ({} bytes)", path.display(), text.len());
+    };
+    let json = serde_json::to_string(&by_service).unwrap_or_default();
+    write("catalog.json", &json);
+    let (_, unused) = star_scenario(&catalog, 0.10);
+    write("star-policy.json", STAR_POLICY);
+    write("star-unused.json", &findings_json(&catalog, &unused));
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [cmd, dir] if cmd == "write-inputs" => write_inputs(Path::new(dir)),
+        [cmd, dir, n] if cmd == "write-large" => match size_arg(n) {
+            Some(n) => write_large(Path::new(dir), n),
+            None => {
+                eprintln!("profile: write-large takes a size (10k, 100k, 1m or a number)\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         [which] => oneshot(which, 1),
         [which, flag, n] if flag == "--repeat" => match n.parse() {
             Ok(n) if n > 0 => oneshot(which, n),

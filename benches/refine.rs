@@ -14,6 +14,10 @@
 //!   (rounded up) of the catalog actions it allows unused, refined one after the other on
 //!   one thread; the throughput is in policies per second.
 //!
+//! - `large_catalog/{from_json,policy_size}/1000000`: reading a 1M-action catalog as
+//!   `--catalog` JSON, and `Policy::size` of its `*` refined with 10 % unused (issue 20:
+//!   with the writing of the output, what a whole process adds to the refinement).
+//!
 //! All sizes are reported with `Throughput::Elements` (catalog actions, or policies) so
 //! the per-element cost is visible. The inputs are built by `iam_refine_benches::scenarios`
 //! and `::synthetic`, which the one-shot profiler (`--example profile`) shares.
@@ -126,11 +130,37 @@ fn bench_corpus(c: &mut Criterion) {
     g.finish();
 }
 
+/// Issue 20's large catalog, the parts of a whole `refine` process that the in-process
+/// refinement above leaves out: reading a 1M-action catalog as `--catalog` JSON, and the
+/// size (`Policy::size`) of the refined `*` policy with 10 % unused.
+fn bench_large(c: &mut Criterion) {
+    let n = 1_000_000;
+    let catalog = synthetic_catalog(n);
+    let mut by_service: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for i in 0..catalog.len() {
+        let name = catalog.name(i);
+        let (svc, action) = name.split_once(':').unwrap();
+        by_service.entry(svc).or_default().push(action);
+    }
+    let json = serde_json::to_string(&by_service).unwrap();
+    let refined = star_scenario(&catalog, 0.10).0.run(&catalog).policy;
+    let mut g = c.benchmark_group("large_catalog");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_with_input(BenchmarkId::new("from_json", n), &json, |b, json| {
+        b.iter(|| Catalog::from_json(black_box(json), "bench".to_string()).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("policy_size", n), &refined, |b, p| {
+        b.iter(|| black_box(p).size())
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = bench_catalog_load, bench_real, bench_synthetic, bench_corpus
+    targets = bench_catalog_load, bench_real, bench_synthetic, bench_corpus, bench_large
 }
 criterion_main!(benches);

@@ -4,7 +4,9 @@
 //! (`verify/tests/support/classes.rs`): infix `?*` policies of 5 and 9 KB, the same with
 //! the refined runs respelt, an equivalent rewrite of a Deny statement, corpus policies
 //! with every `*` written `**`, and infix refinements inside a union of twenty infix
-//! wildcards. Each iteration proves one refinement from scratch (a fresh Z3 context and
+//! wildcards; issue 20's multi-infix class (`classes::multi_infix_cases`: two-infix and
+//! `?` refinements over twenty `ec2:*Word*`, the `s3` tagging rewrite, the quota-sized
+//! generator) and the catalog's preparation. Each iteration proves one refinement from scratch (a fresh Z3 context and
 //! catalog), as `refine --verify` does; `examples/verify_batch.rs` measures the batch set
 //! up once.
 
@@ -20,7 +22,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use iam_refine::{refine, Catalog, Findings, Pattern, Policy};
 use iam_refine::{ActionKey, Effect};
 use iam_refine_tests::{corpus, corpus_policy};
-use iam_refine_verify::{verify, Options, Unused, Verdict};
+use iam_refine_verify::{verify, Options, Prover, Unused, Verdict};
 use serde_json::Value;
 
 /// The workspace root (this package is `benches/`).
@@ -103,6 +105,38 @@ fn benches(cr: &mut Criterion) {
             unused: c.unused.clone(),
         };
         group.bench_function(c.name.as_str(), |b| b.iter(|| prove(&c2, &names)));
+    }
+
+    // Issue 20: what a `refine --verify` run pays before its first question (the catalog
+    // validated, lower-cased and found sorted).
+    group.sample_size(20);
+    group.bench_function("prepare the catalog (Prover::from_names)", |b| {
+        b.iter(|| {
+            let prover = Prover::from_names((0..catalog.len()).map(|i| catalog.name(i)));
+            assert_eq!(prover.unwrap().catalog_len(), catalog.len());
+        })
+    });
+
+    // Issue 20's class: multi-infix refinements over unions of infix wildcards, each with
+    // its verdict (every one under 2 s; with Z3 alone 1.7 s to over 30 s).
+    group.sample_size(10);
+    for (c, expect) in classes::multi_infix_cases(&catalog) {
+        let proved = expect == classes::Expect::Proved;
+        group.bench_function(format!("multi-infix: {}", c.name), |b| {
+            b.iter(|| {
+                let options = Options {
+                    timeout: Some(Duration::from_secs(60)),
+                    ..Options::default()
+                };
+                let report = verify(&c.original, &c.refined, &c.unused, &names, &options)
+                    .expect("verifiable");
+                match report.verdict {
+                    Verdict::Proved => assert!(proved, "{}", c.name),
+                    Verdict::Counterexample(_) => assert!(!proved, "{}", c.name),
+                    other => panic!("{}: {other:?}", c.name),
+                }
+            })
+        });
     }
 
     {

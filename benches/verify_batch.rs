@@ -7,7 +7,9 @@
 //! cargo run --release -p iam-refine-benches --example verify_batch -- [THREADS] [TIMEOUT_S]
 //! ```
 //! Prints the wall time of the verification phase, the distribution of per-policy times
-//! and the slowest policies; fails if any policy is not proved.
+//! and the slowest policies; fails if any policy is not proved. `MUTATE=1` also checks
+//! broken refinements against a glob oracle; `AGREE=1` verifies every policy again with Z3
+//! alone (`Z3Worker::z3_only`) and fails if a verdict differs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a tool: a failed assumption ends it
 
 #[path = "../verify/tests/support/classes.rs"]
@@ -122,6 +124,9 @@ fn main() {
     if std::env::var_os("MUTATE").is_some() {
         mutate(&cases, &prover, &names);
     }
+    if std::env::var_os("AGREE").is_some() {
+        agree(&cases, &prover, &options);
+    }
     results.sort();
     let n = results.len();
     let at = |q: f64| {
@@ -147,6 +152,37 @@ fn main() {
         println!("  NOT PROVED {name}: {verdict}");
     }
     assert!(failures.is_empty());
+}
+
+/// Every policy verified twice, with the automata first and with Z3 alone: the same verdict
+/// (issue 20: every decision not made by Z3 agrees with Z3's on the corpus).
+fn agree(cases: &[classes::Case], prover: &Prover, options: &Options) {
+    let (mut automata, mut z3) = (Z3Worker::new(), Z3Worker::z3_only());
+    let mut differ = Vec::new();
+    for c in cases {
+        let a = prover
+            .verify(&mut automata, &c.original, &c.refined, &c.unused, options)
+            .unwrap()
+            .verdict;
+        let b = prover
+            .verify(&mut z3, &c.original, &c.refined, &c.unused, options)
+            .unwrap()
+            .verdict;
+        if std::mem::discriminant(&a) != std::mem::discriminant(&b) {
+            differ.push(format!("{}: automata {a:?}, z3 {b:?}", c.name));
+        }
+    }
+    let (by_automata, by_z3) = automata.questions();
+    println!(
+        "agreement: {} policies, {} verdicts differ; the automata decided {by_automata} questions ({by_z3} went on to Z3), Z3 alone {} questions",
+        cases.len(),
+        differ.len(),
+        z3.questions().1
+    );
+    for d in &differ {
+        println!("  DIFFER {d}");
+    }
+    assert!(differ.is_empty());
 }
 
 /// Break every refinement two ways and check the verdict against a glob oracle over the

@@ -9,7 +9,7 @@
 //! `NAME.unused.json` (then `iam-refine verify --original ... --refined ... --unused ...`
 //! or `iam-refine refine NAME.original.json --unused NAME.unused.json --verify` times the
 //! whole process); `run` verifies each case once in this process and prints verdict, time
-//! and query count.
+//! and query count (`Z3_ONLY=1`: every question asked of Z3, as before the automata).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a tool: a failed assumption ends it
 
 #[path = "../verify/tests/support/classes.rs"]
@@ -40,6 +40,11 @@ fn cases(catalog: &Catalog) -> Vec<classes::Case> {
         classes::infix_respelt_case(catalog, &["s3", "ec2"], 9_000, 10),
         classes::deny_case(catalog),
     ];
+    out.extend(
+        classes::multi_infix_cases(catalog)
+            .into_iter()
+            .map(|(c, _)| c),
+    );
     out.push(classes::corpus_case("ReadOnlyAccess", catalog, 10));
     out.push(classes::corpus_case("DataScientist", catalog, 10));
     for name in classes::DOUBLED_STAR_POLICIES {
@@ -105,6 +110,11 @@ fn main() {
                         .unwrap();
                     t.print(4);
                     r
+                } else if std::env::var_os("Z3_ONLY").is_some() {
+                    let mut worker = iam_refine_verify::Z3Worker::z3_only();
+                    prover
+                        .verify(&mut worker, &c.original, &c.refined, &c.unused, &options)
+                        .unwrap()
                 } else {
                     verify(&c.original, &c.refined, &c.unused, &names, &options).unwrap()
                 };

@@ -40,6 +40,13 @@ pub const SOURCES: &[&str] = &[
     "verify/src",
 ];
 
+/// What a published package of either binary is built from, relative to its own folder
+/// (outside the workspace, as `cargo install iam-refine-cli` builds it): the two packages
+/// hold the same sources (`prover/src` is `cli/src`), build script and lock file, so a
+/// pair of one release hashes alike. Its manifest differs between the two and is left out;
+/// the crate version, in the identity, stands for the library crates it depends on.
+pub const PACKAGE_SOURCES: &[&str] = &["src", "build.rs", "build_id.rs", "Cargo.lock"];
+
 /// Hex digits of the hash kept in the identity (64 bits: enough to tell builds apart).
 const SHOWN: usize = 16;
 
@@ -49,8 +56,18 @@ const SHOWN: usize = 16;
 /// files or names. A missing entry counts as its path and the word `missing`. The first
 /// [`SHOWN`] hex digits.
 pub fn source_hash(root: &Path) -> io::Result<String> {
+    hash_of(root, SOURCES)
+}
+
+/// The hash of [`PACKAGE_SOURCES`] under a published package's folder, as
+/// [`source_hash`] hashes the workspace.
+pub fn package_hash(dir: &Path) -> io::Result<String> {
+    hash_of(dir, PACKAGE_SOURCES)
+}
+
+fn hash_of(root: &Path, entries: &[&str]) -> io::Result<String> {
     let mut files: Vec<(String, Option<std::path::PathBuf>)> = Vec::new();
-    for entry in SOURCES {
+    for entry in entries {
         collect(root, entry, &mut files)?;
     }
     files.sort();

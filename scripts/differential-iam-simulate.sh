@@ -11,9 +11,14 @@
 # values (the brute-force universe of `iam_refine_tests::Universe`, one case in five with
 # two policies together); and small synthetic policies over every operator family the
 # corpus hardly uses (Numeric, Date, Bool, Binary, IPv4/IPv6, Arn, IfExists, set operators,
-# Null, variables, Version 2008-10-17). Both evaluators decide each; every disagreement is cut down to the construct the two differ on and
-# classified (scripts/iam-simulate-driver.mjs, which documents each class with AWS's
-# documentation):
+# Null, variables, Version 2008-10-17, dates to the nanosecond, mid-segment resource
+# wildcards). Both evaluators decide each. A request ours calls undetermined (its decision
+# depends on clauses AWS's documentation does not decide: docs/semantics.md, rules U1 to U4)
+# claims nothing, so it is no disagreement: it is counted apart, by rule, with what
+# iam-simulate answered; so is a deny of ours that is explicit or not depending on an
+# undetermined Deny, which iam-simulate calls explicit (agreed: denied). Every disagreement
+# is cut down to the construct the two differ on and classified
+# (scripts/iam-simulate-driver.mjs, which documents each class with AWS's documentation):
 #   their-bug:   iam-simulate departs from AWS's documented rules;
 #   spec-choice: docs/semantics.md decides what AWS's documentation leaves open;
 #   scope:       iam-simulate models more than identity-based policies;

@@ -9,8 +9,10 @@
 // IAM_REFINE the `iam-refine` binary, which re-checks the reduced cases of a disagreement
 // (`iam-refine simulate --request`): a disagreement is cut down to the one statement, then
 // the one `Resource` pattern or `Condition` clause, on which the two evaluators differ.
-// Prints runs, agreed, disagreed (by class) and errors; writes each disagreement, with
-// its class, to DISAGREEMENTS.jsonl. Classes are assigned by `classify` below: each one
+// Prints runs, agreed, undetermined (ours: the decision depends on clauses AWS's
+// documentation does not decide, docs/semantics.md rules U1 to U4; no claim, so no
+// disagreement; counted apart, by rule), disagreed (by class) and errors; writes each
+// disagreement, with its class, to DISAGREEMENTS.jsonl. Classes are assigned by `classify` below: each one
 // is a documented difference (see scripts/differential-iam-simulate.sh); a disagreement
 // no rule explains is `unexplained`, and the script fails on any.
 
@@ -69,8 +71,10 @@ function ask(policies, request) {
   return THEIRS[result] ?? `unexpected result ${JSON.stringify(result)}`
 }
 
-/// iam-refine's decision, through its binary.
-function ours(policies, request) {
+/// iam-refine's decision, through its binary: `allowed`, `explicitDeny`, `implicitDeny`,
+/// `undetermined`, or `error`; and whether a `Deny` statement's match is undetermined
+/// (then an implicit deny of ours is a deny whether or not that `Deny` matches).
+function oursReport(policies, request) {
   const files = policies.map((p, i) => {
     const f = join(scratch, `p${i}.json`)
     writeFileSync(f, JSON.stringify(p.document))
@@ -78,15 +82,30 @@ function ours(policies, request) {
   })
   const req = join(scratch, 'request.json')
   writeFileSync(req, JSON.stringify(request))
+  const read = (out) => {
+    const report = JSON.parse(out)
+    return { decision: report.decision, openDeny: report.open.some((o) => o.effect === 'Deny' && o.rule !== null) }
+  }
   try {
-    const out = execFileSync(iamRefine, ['simulate', ...files, '--request', req, '--format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    return JSON.parse(out).decision
-  } catch {
-    return 'error'
+    return read(execFileSync(iamRefine, ['simulate', ...files, '--request', req, '--format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] }))
+  } catch (e) {
+    // Exit 4: undetermined, with the report on stdout.
+    if (e.status === 4) return read(e.stdout)
+    return { decision: 'error', openDeny: false }
   }
 }
 
-const differ = (policies, request) => ours(policies, request) !== ask(policies, request)
+const ours = (policies, request) => oursReport(policies, request).decision
+
+/// Does our report say what theirs does? An explicit deny of theirs is ours when we deny
+/// whether or not an undetermined `Deny` matches.
+const sameAs = (o, them) => o.decision === them || (o.decision === 'implicitDeny' && them === 'explicitDeny' && o.openDeny)
+
+// An undetermined decision of ours claims nothing, so it differs from no answer.
+const differ = (policies, request) => {
+  const o = oursReport(policies, request)
+  return o.decision !== 'undetermined' && !sameAs(o, ask(policies, request))
+}
 const one = (statement, version) => [{ name: 'reduced', document: { Version: version ?? '2012-10-17', Statement: [statement] } }]
 const asList = (v) => (Array.isArray(v) ? v : v === undefined ? [] : [v])
 
@@ -130,8 +149,6 @@ function wildcardInResourceType(pattern) {
   return slash > 0 && /[*?]/.test(last.slice(0, slash))
 }
 
-const isArn = (v) => typeof v === 'string' && v.split(':').length >= 6
-
 /// Do both evaluators agree once the request is changed as the counterfactual `name` says?
 function agreesWithout(c, name) {
   const cf = (c.counterfactuals ?? []).find((x) => x.name === name)
@@ -158,24 +175,6 @@ const RULES = [
   [
     'spec-choice: an action glob matches an action with a second `:` (no AWS action has one)',
     (c) => agreesWithout(c, 'no-colon-action')
-  ],
-  // AWS, Resource element: "If the `*` wildcard is the last character of a resource ARN
-  // segment, it can expand to match beyond the colon boundaries" (docs/semantics.md §3 rule
-  // 2); iam-simulate matches each of the six components apart, so its `*` never crosses
-  // into the next.
-  [
-    'their-bug: a `*` that ends an ARN segment does not cross `:` (AWS: it "can expand to match beyond the colon boundaries")',
-    (c, ours) => ours === 'allowed' && (agreesWithout(c, 'no-colon-resource') || agreesWithout(c, 'no-colon-instances'))
-  ],
-  // docs/semantics.md §3 rule 3: a `*` or `?` that does not end its segment matches no `:`,
-  // also in the resource part (`arn:aws:s3:::bkt/*/log` does not match
-  // `arn:aws:s3:::bkt/a:b/log`, the spec's own example); iam-simulate lets them match `:`
-  // inside the sixth component. AWS's documentation says wildcards stay "within the
-  // individual segments of an ARN (the parts separated by colons)", so this is the spec's
-  // reading; whether IAM splits the resource part at its colons is not documented.
-  [
-    'spec-choice: a mid-segment `*`/`?` matches no `:` in the resource part (rule 3)',
-    (c, ours) => ours !== 'allowed' && (agreesWithout(c, 'no-colon-resource') || agreesWithout(c, 'no-colon-instances'))
   ]
 ]
 
@@ -189,25 +188,6 @@ const REDUCED_RULES = [
   [
     'their-bug: a wildcard before the first `/` of the resource part never matches',
     (r) => (r.kind === 'Resource' || r.kind === 'NotResource') && wildcardInResourceType(r.pattern)
-  ],
-  // docs/semantics.md §5: "A request value that does not parse for the operator compares
-  // false with every policy value", so a negated operator holds (NOR of no match);
-  // iam-simulate makes the condition false. AWS's documentation says nothing of request
-  // values that do not parse (an IP address that is not one, a number that is not one).
-  [
-    'spec-choice: a request value that does not parse satisfies a negated operator (§5)',
-    (r, c) =>
-      r.kind === 'condition' &&
-      negated(r.op) &&
-      contextValues(c.request, r.key).some((v) => !parses(family(r.op), v))
-  ],
-  // docs/semantics.md §6: a variable whose key is absent leaves the value without a value,
-  // which no request value equals, so a negated operator holds (AWS: "the value is
-  // effectively null. There is no equal or like value"); iam-simulate makes the condition
-  // false.
-  [
-    'spec-choice: a negated operator over a policy variable whose key is absent holds (§6)',
-    (r, c) => r.kind === 'condition' && negated(r.op) && asList(r.values).some((v) => absentVariable(String(v), c.request))
   ],
   // AWS, policy variables: "If you don't include the Version element and set it to an
   // appropriate version date, variables like ${aws:username} are treated as literal strings
@@ -223,15 +203,6 @@ const REDUCED_RULES = [
     'their-bug: ${*} ${?} ${$} are not substituted in StringEquals / StringEqualsIgnoreCase values',
     (r) => r.kind === 'condition' && /StringN?o?t?Equals/.test(r.op) && asList(r.values).some((v) => /\$\{[*?$]\}/.test(String(v)))
   ],
-  // docs/semantics.md §4: `ForAnyValue:` is false for no request value "unless
-  // `...IfExists`, then true". iam-simulate ignores IfExists under ForAnyValue (false); so
-  // does AWS as reported on re:Post ("ForAnyValue:StringEqualsIfExists behaving
-  // unexpectedly": a request without aws:TagKeys was denied). Contested: reported to the
-  // lead as a spec question.
-  [
-    'spec-choice (contested): ForAnyValue:...IfExists holds when the key is absent or empty (§4)',
-    (r, c) => r.kind === 'condition' && /^ForAnyValue:.*IfExists$/.test(r.op) && contextValues(c.request, r.key).length === 0
-  ],
   // docs/semantics.md §1: "an empty list is the same as an absent key" (AWS: a Null
   // condition "to check if the context key in the request exists and its value is not
   // null" guards against "context keys with empty values"); iam-simulate calls an empty
@@ -239,6 +210,36 @@ const REDUCED_RULES = [
   [
     'spec-choice: an empty `...List` value is an absent key, also for Null (§1)',
     (r, c) => r.kind === 'condition' && r.op === 'Null' && hasEmptyList(c.request, r.key)
+  ],
+  // docs/semantics.md §5, dates: "epoch seconds (an optionally signed integer of at most 12
+  // digits)"; iam-simulate reads `+1577836800` as no date. The disagreement on the clause
+  // vanishes with the instant written in ISO 8601.
+  [
+    'spec-choice: a `+`-signed epoch is a date (§5); iam-simulate reads none',
+    (r, c) => dateRewriteAgrees(r, c, (v) => (/^\+[0-9]{1,12}$/.test(v) ? epochIso(v) : v))
+  ],
+  // AWS, Date condition operators: "epoch (UNIX) time", which counts seconds
+  // (docs/semantics.md §5: "epoch seconds"); iam-simulate reads the digits as milliseconds
+  // (JavaScript's Date), so `1577836800` is 1970-01-19. The disagreement on the clause
+  // vanishes with the instant written in ISO 8601.
+  [
+    'their-bug: epoch seconds are read as milliseconds (AWS: "epoch (UNIX) time")',
+    (r, c) => dateRewriteAgrees(r, c, (v) => (/^-?[0-9]{1,12}$/.test(v) ? epochIso(v) : v))
+  ],
+  // docs/semantics.md §5, dates: "compare exactly", "1 to 9 fractional digits";
+  // iam-simulate (JavaScript's Date) keeps milliseconds, so `.500000001Z` equals `.500Z`.
+  // AWS's documentation states no precision. The disagreement vanishes with the fraction
+  // cut to milliseconds.
+  [
+    'spec-choice: dates compare to the nanosecond (§5); iam-simulate to the millisecond',
+    (r, c) => dateRewriteAgrees(r, c, (v) => v.replace(/(\.[0-9]{3})[0-9]{1,6}(?=Z|[+-][0-9]{2}:[0-9]{2}$)/, '$1'))
+  ],
+  // docs/semantics.md §5, dates: "`YYYY` and `YYYY-MM` alone do not parse" (a month is no
+  // instant); iam-simulate reads `2020-01` as 2020-01-01T00:00Z (the W3C profile of ISO
+  // 8601 has the form). The disagreement vanishes with the day written out.
+  [
+    'spec-choice: `YYYY-MM` is no date (§5); iam-simulate reads the month\'s first midnight',
+    (r, c) => dateRewriteAgrees(r, c, (v) => (/^[0-9]{4}-[0-9]{2}$/.test(v) ? `${v}-01` : v))
   ],
   // AWS: "If you specify an IP address without the associated routing prefix, IAM uses the
   // default prefix value of /32", so an IPv6 address is outside a bare IPv4 address and
@@ -254,8 +255,6 @@ const REDUCED_RULES = [
   ]
 ]
 
-const negated = (op) => /Not|^ForAnyValue:.*Not|NotIpAddress/.test(op ?? '')
-
 /// The operator family of an operator name.
 function family(op) {
   const base = (op ?? '').replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, '')
@@ -268,26 +267,6 @@ function family(op) {
   return 'string'
 }
 
-/// Does a request value parse for the family, as docs/semantics.md §5 reads it?
-function parses(fam, v) {
-  switch (fam) {
-    case 'numeric':
-      return /^-?[0-9]+(\.[0-9]+)?$/.test(v)
-    case 'date':
-      return /^-?[0-9]+$/.test(v) || /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(v)
-    case 'ip':
-      return isIP(v) !== 0
-    case 'arn':
-      return v.split(':').length >= 6
-    case 'bool':
-      return /^(true|false)$/i.test(v)
-    case 'binary':
-      return /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)
-    default:
-      return true
-  }
-}
-
 function hasEmptyList(request, key) {
   const entry = Object.entries(request.context ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())
   return entry !== undefined && entry[1].type.endsWith('List') && entry[1].values.length === 0
@@ -298,11 +277,25 @@ function contextValues(request, key) {
   return entry ? entry[1].values : []
 }
 
-function absentVariable(value, request) {
-  for (const m of value.matchAll(/\$\{([^},]+)\}/g)) {
-    if (contextValues(request, m[1].trim()).length === 0) return true
+/// Epoch seconds (optionally signed) as ISO 8601, which both evaluators read alike.
+const epochIso = (v) => new Date(Number(v) * 1000).toISOString()
+
+/// Is the reduced construct a `Date...` clause whose request values `rewrite` changes, and
+/// do both evaluators agree on that clause (alone, in an `Allow`) once they are rewritten?
+function dateRewriteAgrees(r, c, rewrite) {
+  if (r.kind !== 'condition' || family(r.op) !== 'date' || r.key === undefined) return false
+  const context = { ...(c.request.context ?? {}) }
+  let changed = false
+  for (const [key, entry] of Object.entries(context)) {
+    if (key.toLowerCase() !== r.key.toLowerCase()) continue
+    const values = entry.values.map(rewrite)
+    changed ||= values.some((v, i) => v !== entry.values[i])
+    context[key] = { ...entry, values }
   }
-  return false
+  if (!changed) return false
+  const clause = one({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { [r.op]: { [r.key]: r.values } } })
+  const request = { ...c.request, context }
+  return differ(clause, c.request) && !differ(clause, request) && ours(clause, request) !== 'undetermined'
 }
 
 function classify(c, ours, them) {
@@ -321,6 +314,14 @@ function classify(c, ours, them) {
 
 const lines = readFileSync(casesPath, 'utf8').split('\n').filter((l) => l.trim() !== '')
 let agreed = 0
+// Denied by both, explicitly by them and implicitly by us, where whether a Deny statement
+// matches is undetermined for us (a Deny whose match is open cannot change a deny).
+let agreedDenied = 0
+// Undetermined for us (docs/semantics.md, rules U1 to U4): no claim, so no disagreement;
+// counted by the rules of the clauses the decision depends on, and by their answer.
+let undetermined = 0
+const undeterminedRules = {}
+const undeterminedTheirs = {}
 const classes = {}
 const errors = { ours: 0, theirs: 0 }
 const disagreements = []
@@ -341,8 +342,19 @@ for (const line of lines) {
     continue
   }
   decisions[c.ours] = (decisions[c.ours] ?? 0) + 1
+  if (c.ours === 'undetermined') {
+    undetermined++
+    const rules = [...new Set((c.open ?? []).filter((o) => o.decisive).map((o) => o.rule ?? 'not modelled'))].sort().join('+')
+    undeterminedRules[rules] = (undeterminedRules[rules] ?? 0) + 1
+    undeterminedTheirs[them] = (undeterminedTheirs[them] ?? 0) + 1
+    continue
+  }
   if (them === c.ours) {
     agreed++
+    continue
+  }
+  if (sameAs({ decision: c.ours, openDeny: (c.open ?? []).some((o) => o.effect === 'Deny' && o.rule) }, them)) {
+    agreedDenied++
     continue
   }
   const { cls, reduced } = classify(c, c.ours, them)
@@ -353,7 +365,11 @@ writeFileSync(outPath, disagreements.map((d) => JSON.stringify(d)).join('\n') + 
 const disagreed = Object.values(classes).reduce((a, b) => a + b, 0)
 console.log(`runs: ${lines.length}`)
 console.log(`decisions (ours): ${JSON.stringify(decisions)}`)
-console.log(`agreed: ${agreed}`)
+console.log(`agreed: ${agreed + agreedDenied}`)
+if (agreedDenied) console.log(`  of which denied by both, explicitly by them, and by us whether or not an undetermined Deny matches: ${agreedDenied}`)
+console.log(`undetermined (ours; no claim, not a disagreement): ${undetermined}`)
+for (const [rules, n] of Object.entries(undeterminedRules).sort()) console.log(`  depending on ${rules}: ${n}`)
+if (undetermined) console.log(`  iam-simulate said: ${JSON.stringify(undeterminedTheirs)}`)
 console.log(`disagreed: ${disagreed}`)
 for (const [name, n] of Object.entries(classes).sort()) console.log(`  ${name}: ${n}`)
 console.log(`errors: ours ${errors.ours}, theirs ${errors.theirs}`)

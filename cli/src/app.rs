@@ -42,7 +42,7 @@ impl Failure {
 
 /// An error and its causes on one line, each cause once (a message that already quotes its
 /// cause is not followed by it again).
-fn one_line(err: &anyhow::Error) -> String {
+pub fn one_line(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in err.chain() {
         let text = cause.to_string();
@@ -83,7 +83,7 @@ pub fn run() -> Result<Exit, Failure> {
     let config = Config::resolve(args).map_err(|e| Failure::Usage(usage_error(e)))?;
     #[cfg(feature = "verify")]
     crate::prover::check_hand_over().map_err(Failure::Error)?;
-    let mut console = Console::new(config.common.quiet);
+    let mut console = Console::new(config.common.quiet, config.common.github);
     let exit = execute(&config, &mut console).map_err(Failure::Error)?;
     console
         .flush()

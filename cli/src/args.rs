@@ -395,20 +395,56 @@ pub struct ProofArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("usage").required(true).multiple(false))]
 pub struct VerifyArgs {
     /// The original policy (any shape `refine` accepts). Repeatable for a recommendation
     /// about several policies: `ID=FILE` names the `existingPolicyId` (ARN or inline
     /// policy name) FILE stands for; without `ID=`, the file stem is the policy name.
-    #[arg(long, value_name = "[ID=]FILE", required = true)]
+    #[arg(
+        long,
+        value_name = "[ID=]FILE",
+        required_unless_present = "account",
+        conflicts_with = "account"
+    )]
     pub original: Vec<String>,
     /// The refined policy: any shape `refine` accepts, or Access Analyzer's
     /// `get-finding-recommendation` output (each policy's `CREATE_POLICY` documents
     /// against its original; `DETACH_POLICY` alone: detached).
-    #[arg(long, value_name = "FILE")]
-    pub refined: PathBuf,
-    /// Unused-permission findings, as for `refine`.
-    #[arg(long, value_name = "FILE")]
-    pub unused: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "account",
+        conflicts_with = "account"
+    )]
+    pub refined: Option<PathBuf>,
+    /// What was not used, as for `refine --unused` (findings or an Access Advisor report);
+    /// with --account, a folder of one such file per principal, as for `account --unused`.
+    #[arg(long, value_name = "FILE|DIR", group = "usage")]
+    pub unused: Option<PathBuf>,
+    /// What was used, as for `refine --used` (each original's unused actions are the
+    /// catalog actions it allows that are not listed); with --account, a folder of one such
+    /// file per principal, as for `account --used`.
+    #[arg(long, value_name = "FILE|DIR", group = "usage")]
+    pub used: Option<PathBuf>,
+    /// With --account: `aws accessanalyzer get-finding-v2` outputs, as for `account
+    /// --findings` (a folder of `*.json` files, or one JSON-lines file).
+    #[arg(long, value_name = "DIR|FILE", group = "usage", requires = "account")]
+    pub findings: Option<PathBuf>,
+    /// With an Access Advisor report: an action last used more than DAYS ago counts as
+    /// unused, as the refinement was made.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub unused_after: Option<u32>,
+    /// Prove a folder of recommendations as `account --output-dir` writes them, against
+    /// this `get-account-authorization-details` export: each file's principal (its
+    /// `resourceArn`) and originals are taken from the export.
+    #[arg(long, value_name = "AUTH.json", requires = "recommendations")]
+    pub account: Option<PathBuf>,
+    /// With --account: the folder of recommendations (every `*.json` file in it).
+    #[arg(long, value_name = "DIR", requires = "account")]
+    pub recommendations: Option<PathBuf>,
+    /// With --account: worker threads (at least 1; default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..), requires = "account")]
+    pub jobs: Option<u32>,
     /// A JSON catalog to use instead of the embedded snapshot.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
@@ -416,7 +452,7 @@ pub struct VerifyArgs {
     pub limits: ProofArgs,
     /// With a recommendation, verify only the policy whose `existingPolicyId` is ID (or
     /// ends in `/ID`); by default every policy its steps name is verified.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "account")]
     pub policy_id: Option<String>,
     /// Actions matching PATTERN were never to be removed (repeatable; `*` and `?`): they
     /// are not unused for the proof.
@@ -426,6 +462,23 @@ pub struct VerifyArgs {
     /// were left as written: each must appear unchanged, once, and may keep unused actions.
     #[arg(long, value_name = "PATTERN")]
     pub skip_sid: Vec<String>,
+    /// What stdout holds: `text`, the witness action of each refutation; `json`, the
+    /// verdicts as one JSON object (with `schemaVersion`); `sarif`, a SARIF 2.1.0 log for
+    /// code scanning; `junit`, JUnit XML. The verdict lines stay on stderr.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// With `--format json` or `sarif`: print it minified, on one line.
+    #[arg(long)]
+    pub compact: bool,
+}
+
+/// What a command that gives verdicts prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
 }
 
 /// Z3 takes its time limit in whole milliseconds, as a 32-bit number.

@@ -13,8 +13,8 @@ use iam_refine::request::Request;
 
 use crate::args::{
     AccountArgs, Args, ChoiceArgs, ColorWhen, Command, Expectation, Format, FormatArgs,
-    PoliciesArgs, PoliciesFormat, ProofArgs, RefineArgs, Shard, SimulateArgs, SimulateFormat,
-    VerifyArgs, VerifyLimitArgs,
+    PoliciesArgs, PoliciesFormat, ProofArgs, RefineArgs, ReportFormat, Shard, SimulateArgs,
+    SimulateFormat, VerifyArgs, VerifyLimitArgs,
 };
 
 /// A usage error found after parsing: exit 2, with the subcommand's usage line.
@@ -33,6 +33,8 @@ pub struct Common {
     pub max_input_bytes: u64,
     /// Errors and failing verdicts only.
     pub quiet: bool,
+    /// On GitHub Actions (`GITHUB_ACTIONS=true`): annotations and a step summary.
+    pub github: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -346,17 +348,50 @@ impl OriginalFile {
 #[cfg_attr(not(feature = "verify"), allow(dead_code))]
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
-    /// At least one.
-    pub originals: Vec<OriginalFile>,
-    pub refined: PathBuf,
-    pub unused: PathBuf,
+    pub inputs: VerifyInputs,
+    /// With Access Advisor reports: last used more than this many days ago is unused.
+    pub unused_after: Option<u32>,
     pub catalog: Option<PathBuf>,
     pub limits: Limits,
-    pub policy_id: Option<String>,
     /// `--keep` patterns, checked as the refiner checks them.
     pub keep: Vec<String>,
     /// `--skip-sid` patterns, checked as the refiner checks them.
     pub skip_sid: Vec<String>,
+    /// What stdout holds.
+    pub format: ReportFormat,
+    pub compact: bool,
+}
+
+/// What `verify` proves.
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+#[derive(Debug, Clone)]
+pub enum VerifyInputs {
+    /// `--original ... --refined FILE`.
+    Files(VerifyFiles),
+    /// `--account AUTH.json --recommendations DIR`.
+    Account(VerifyAccount),
+}
+
+/// `verify --original ... --refined FILE (--unused FILE | --used FILE)`.
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+#[derive(Debug, Clone)]
+pub struct VerifyFiles {
+    /// At least one.
+    pub originals: Vec<OriginalFile>,
+    pub refined: PathBuf,
+    pub usage: UsageSource,
+    pub policy_id: Option<String>,
+}
+
+/// `verify --account AUTH.json (--findings | --unused DIR | --used DIR) --recommendations DIR`.
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+#[derive(Debug, Clone)]
+pub struct VerifyAccount {
+    pub auth: PathBuf,
+    pub usage: AccountUsage,
+    pub recommendations: PathBuf,
+    /// Worker threads, at least 1.
+    pub jobs: usize,
 }
 
 /// `iam-refine account`, checked.
@@ -475,6 +510,7 @@ impl Config {
         let common = Common {
             max_input_bytes: args.max_input_bytes,
             quiet: args.quiet,
+            github: crate::report::github::enabled(),
         };
         let task = match args.command {
             Command::Refine(a) => Task::Refine(RefineConfig::resolve(a)?),
@@ -565,39 +601,6 @@ impl VerifyConfig {
             subcommand: "verify",
             message,
         };
-        let mut originals: Vec<OriginalFile> = Vec::with_capacity(a.original.len());
-        for text in &a.original {
-            // An ARN or a policy name has no `=`; a path may, after the first one.
-            let file = match text.split_once('=') {
-                Some((id, path)) => {
-                    if id.is_empty() || path.is_empty() {
-                        return Err(usage(format!(
-                            "`--original {text}`: expected FILE or ID=FILE with a non-empty ID and FILE"
-                        )));
-                    }
-                    OriginalFile {
-                        id: Some(id.to_string()),
-                        path: PathBuf::from(path),
-                    }
-                }
-                None => OriginalFile {
-                    id: None,
-                    path: PathBuf::from(text),
-                },
-            };
-            if let Some(other) = originals.iter().find(|o| o.name() == file.name()) {
-                return Err(usage(format!(
-                    "`{}` and `{}` both stand for policy `{}`",
-                    other.flag(),
-                    file.flag(),
-                    file.name()
-                )));
-            }
-            if is_stdin(&file.path) && originals.iter().any(|o| is_stdin(&o.path)) {
-                return Err(usage("`-` (stdin) can only be one --original".to_string()));
-            }
-            originals.push(file);
-        }
         let mut options = iam_refine::RefineOptions::new();
         for p in &a.keep {
             options = options.keep(p).map_err(|e| usage(e.to_string()))?;
@@ -605,15 +608,118 @@ impl VerifyConfig {
         for p in &a.skip_sid {
             options = options.skip_sid(p).map_err(|e| usage(e.to_string()))?;
         }
+        if a.unused_after.is_some() && a.unused.is_none() {
+            return Err(usage(
+                "--unused-after applies to IAM Access Advisor reports given with --unused; findings already say what is unused, and --used names what was used".to_string(),
+            ));
+        }
+        let inputs = match (a.account, a.recommendations, a.refined) {
+            (Some(auth), Some(recommendations), None) => {
+                let source = match (a.findings, a.unused, a.used) {
+                    (Some(p), None, None) => AccountUsage::Findings(p),
+                    (None, Some(p), None) => AccountUsage::Folder(UsageSource::Unused(p)),
+                    (None, None, Some(p)) => AccountUsage::Folder(UsageSource::Used(p)),
+                    // clap's `usage` group requires exactly one.
+                    _ => return Err(usage(
+                        "with --account, exactly one of --findings DIR|FILE, --unused DIR and --used DIR is required".to_string(),
+                    )),
+                };
+                let jobs = match a.jobs {
+                    Some(n) => usize::try_from(n).unwrap_or(1),
+                    None => std::thread::available_parallelism().map_or(1, usize::from),
+                };
+                VerifyInputs::Account(VerifyAccount {
+                    auth,
+                    usage: source,
+                    recommendations,
+                    jobs: jobs.max(1),
+                })
+            }
+            (None, None, Some(refined)) => {
+                let source = match (a.unused, a.used) {
+                    (Some(p), None) => UsageSource::Unused(p),
+                    (None, Some(p)) => UsageSource::Used(p),
+                    // clap's `usage` group requires exactly one, and --findings --account.
+                    _ => {
+                        return Err(usage(
+                            "exactly one of --unused FILE and --used FILE is required".to_string(),
+                        ))
+                    }
+                };
+                let originals = originals(&a.original, &source, &refined).map_err(usage)?;
+                VerifyInputs::Files(VerifyFiles {
+                    originals,
+                    refined,
+                    usage: source,
+                    policy_id: a.policy_id,
+                })
+            }
+            // clap requires --recommendations with --account, and --original and --refined
+            // without it.
+            _ => {
+                return Err(usage(
+                    "give --original FILE... --refined FILE, or --account AUTH.json --recommendations DIR".to_string(),
+                ))
+            }
+        };
         Ok(VerifyConfig {
-            originals,
-            refined: a.refined,
-            unused: a.unused,
+            inputs,
+            unused_after: a.unused_after,
             catalog: a.catalog,
             limits: Limits::from(a.limits),
-            policy_id: a.policy_id,
             keep: a.keep,
             skip_sid: a.skip_sid,
+            format: a.format,
+            compact: a.compact,
         })
     }
+}
+
+/// The `--original [ID=]FILE`s, checked: two may not stand for one policy, and stdin can be
+/// read once among the originals, the refined file and the usage file.
+fn originals(
+    given: &[String],
+    source: &UsageSource,
+    refined: &Path,
+) -> Result<Vec<OriginalFile>, String> {
+    let mut originals: Vec<OriginalFile> = Vec::with_capacity(given.len());
+    for text in given {
+        // An ARN or a policy name has no `=`; a path may, after the first one.
+        let file = match text.split_once('=') {
+            Some((id, path)) => {
+                if id.is_empty() || path.is_empty() {
+                    return Err(format!(
+                        "`--original {text}`: expected FILE or ID=FILE with a non-empty ID and FILE"
+                    ));
+                }
+                OriginalFile {
+                    id: Some(id.to_string()),
+                    path: PathBuf::from(path),
+                }
+            }
+            None => OriginalFile {
+                id: None,
+                path: PathBuf::from(text),
+            },
+        };
+        if let Some(other) = originals.iter().find(|o| o.name() == file.name()) {
+            return Err(format!(
+                "`{}` and `{}` both stand for policy `{}`",
+                other.flag(),
+                file.flag(),
+                file.name()
+            ));
+        }
+        if is_stdin(&file.path) && originals.iter().any(|o| is_stdin(&o.path)) {
+            return Err("`-` (stdin) can only be one --original".to_string());
+        }
+        originals.push(file);
+    }
+    let stdin = originals.iter().filter(|o| is_stdin(&o.path)).count()
+        + usize::from(is_stdin(refined))
+        + usize::from(is_stdin(source.path()));
+    if stdin > 1 {
+        return Err("`-` (stdin) can be read once: give it to one of --original, --refined, --unused and --used".to_string());
+    }
+    Ok(originals)
 }

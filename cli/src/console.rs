@@ -1,8 +1,9 @@
 //! The standard streams. Every byte the commands print goes through [`Console`], so that:
 //! a reader that went away (`| head -1`) ends the output quietly, never a panic as
 //! `println!` gives; any other write error on stdout (`> /dev/full`) is one error; stderr
-//! failing is ignored (there is nowhere left to report it); and `--quiet` decides in one
-//! place what is shown.
+//! failing is ignored (there is nowhere left to report it); `--quiet` decides in one
+//! place what is shown; and on GitHub Actions no line of ours can be read as a workflow
+//! command but the annotations meant as ones ([`crate::report::github`]).
 
 use std::io::{self, BufWriter, Stdout, Write};
 
@@ -19,14 +20,17 @@ pub struct Console {
     /// The reader of stdout went away: later output is dropped.
     closed: bool,
     quiet: bool,
+    /// On GitHub Actions: lines that look like workflow commands are quoted.
+    github: bool,
 }
 
 impl Console {
-    pub fn new(quiet: bool) -> Console {
+    pub fn new(quiet: bool, github: bool) -> Console {
         Console {
             out: BufWriter::new(io::stdout()),
             closed: false,
             quiet,
+            github,
         }
     }
 
@@ -35,6 +39,11 @@ impl Console {
         if self.closed {
             return Ok(());
         }
+        let text = if self.github {
+            crate::report::github::neutralise(text)
+        } else {
+            text.into()
+        };
         let result = self.out.write_all(text.as_bytes());
         self.settle(result)
     }
@@ -84,11 +93,28 @@ impl Console {
     }
 
     fn stderr(&mut self, text: &str) {
+        let text = if self.github {
+            crate::report::github::neutralise(text)
+        } else {
+            text.into()
+        };
         let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    /// GitHub workflow commands (annotations), on stderr as they are, whatever `--quiet`
+    /// says: they explain a failing exit code where GitHub shows it.
+    pub fn workflow_commands(&mut self, text: &str) {
+        let _ = io::stderr().lock().write_all(text.as_bytes());
     }
 }
 
 /// An error line, whatever `--quiet` says.
 pub fn error(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "iam-refine: error: {text}");
+    let line = format!("iam-refine: error: {text}");
+    let line = if crate::report::github::enabled() {
+        crate::report::github::neutralise(&line)
+    } else {
+        line.as_str().into()
+    };
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }

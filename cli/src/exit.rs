@@ -38,7 +38,7 @@ impl Exit {
             Exit::Error => "bad input or another error; nothing is written",
             Exit::Usage => "usage error (an unknown flag, a bad flag value)",
             Exit::Counterexample => "a refinement was refuted; the witness action is printed on stdout",
-            Exit::Unknown => "the solver could not decide (time or resource limit); nothing is claimed",
+            Exit::Unknown => "the solver could not decide (time or resource limit), or simulate's decision is undetermined; nothing is claimed",
             Exit::Detach => {
                 "a policy is to be detached (every action unused); with --format policy nothing is printed or written for it"
             }
@@ -88,14 +88,23 @@ impl Exit {
             Exit::Counterexample => {
                 "with --expect: the decision is not the one expected (it is printed)"
             }
-            Exit::Unknown | Exit::Detach => "not used by simulate",
+            Exit::Unknown => {
+                "the decision is undetermined: it depends on clauses AWS's documentation does not decide (named on stdout); nothing is claimed"
+            }
+            Exit::Detach => "not used by simulate",
         }
     }
 
     /// The "Exit codes:" section of `simulate --help`.
     pub fn simulate_help() -> String {
         let mut s = String::from("Exit codes:");
-        for e in [Exit::Ok, Exit::Error, Exit::Usage, Exit::Counterexample] {
+        for e in [
+            Exit::Ok,
+            Exit::Error,
+            Exit::Usage,
+            Exit::Counterexample,
+            Exit::Unknown,
+        ] {
             s.push_str(&format!("\n  {}  {}", e as u8, e.simulate_meaning()));
         }
         s

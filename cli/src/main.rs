@@ -25,12 +25,19 @@ mod prover;
 mod refine_cmd;
 mod refine_render;
 mod render;
+// The thin binary hands every verdict over to the prover: it uses only `github::neutralise`.
+#[cfg_attr(not(feature = "verify"), allow(dead_code, unused_imports))]
+mod report;
 mod simulate_cmd;
 #[cfg(feature = "verify")]
 mod split_check;
 mod usage_input;
 #[cfg(feature = "verify")]
+mod verify_account;
+#[cfg(feature = "verify")]
 mod verify_cmd;
+#[cfg(feature = "verify")]
+mod verify_files;
 #[cfg(feature = "verify")]
 mod verify_names;
 #[cfg(feature = "verify")]

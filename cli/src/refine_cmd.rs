@@ -22,7 +22,7 @@ use iam_refine::{
     MANAGED_POLICIES_PER_PRINCIPAL_MAX,
 };
 
-use crate::args::Format;
+use crate::args::{Format, ReportFormat};
 use crate::config::{Common, Output, RefineConfig};
 use crate::console::Console;
 use crate::exit::Exit;
@@ -39,7 +39,18 @@ use crate::warnings;
 pub fn run(config: &RefineConfig, common: Common, console: &mut Console) -> Result<Exit> {
     let loaded = load(config, common, console)?;
     let outcomes = refine_all(&loaded, config, console)?;
-    emit(config, &loaded, outcomes, console)
+    // With `--verify` on GitHub Actions: an annotation per policy not proved, and a summary.
+    let proofs: Vec<crate::report::Subject> = outcomes
+        .iter()
+        .filter_map(|o| o.proof.as_ref().map(|p| p.subject.clone()))
+        .collect();
+    let exit = emit(config, &loaded, outcomes, console)?;
+    if common.github && config.verify.is_some() {
+        let mut report = crate::report::Report::new("refine");
+        report.subjects = proofs;
+        crate::report::emit(&report, ReportFormat::Text, false, common, console)?;
+    }
+    Ok(exit)
 }
 
 /// One policy file, read.
@@ -144,6 +155,8 @@ struct Proof {
     result: &'static str,
     line: String,
     witness: Option<String>,
+    /// The verdict as the report has it (GitHub's annotations and summary).
+    subject: crate::report::Subject,
 }
 
 struct Outcome {
@@ -322,12 +335,10 @@ fn refine_all(
             console,
         );
         let changed = refinement.changed(&source.policy);
-        // The documents as the text printed says them.
-        let documents = policies
-            .iter()
-            .map(|p| iam_refine::parse_json_text(&p.to_pretty_json()))
-            .collect::<Result<Vec<Value>, _>>()
-            .with_context(|| format!("{}: cannot read back the refined policy", source.name))?;
+        // The documents as values: what is printed is serialised from these, and what is
+        // proved is these (no round trip through the text: a 1M-action policy spent more
+        // time printing and re-reading it than refining).
+        let documents: Vec<Value> = policies.iter().map(Policy::to_value).collect();
         #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
         let mut outcome = Outcome {
             fate: if refinement.detach {
@@ -355,12 +366,15 @@ fn refine_all(
             )?;
             let json = config.rendering.format == Format::Json;
             // In a JSON summary the witness is a field; stdout holds only the summary.
-            Judgement {
-                exit: judgement.exit,
-                line: judgement.line.clone(),
-                witness: judgement.witness.clone().filter(|_| !json),
+            if json {
+                judgement.print_line(Some(&source.name), console)?;
+            } else {
+                judgement.print(Some(&source.name), console)?;
             }
-            .print(Some(&source.name), console)?;
+            let mut subject = crate::verify_cmd::subject(&judgement);
+            subject.file = Some(source.name.clone());
+            subject.policy_id = Some(source.policy_id.clone());
+            subject.principal.clone_from(&loaded.usage.resource_arn);
             outcome.proof = Some(Proof {
                 result: match judgement.exit {
                     Exit::Ok => "proved",
@@ -369,6 +383,7 @@ fn refine_all(
                 },
                 line: judgement.line,
                 witness: judgement.witness,
+                subject,
             });
             if judgement.exit != Exit::Ok {
                 outcome.fate = Fate::NotProved(judgement.exit);

@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use iam_refine::request::{
-    evaluate, Decision, EvalError, EvalPolicy, Outcome, Request, StatementRef,
+    evaluate, ClausePart, Decision, EvalError, EvalPolicy, OpenClause, Outcome, Reason, Request,
+    StatementRef,
 };
 use iam_refine::{policy_document, Effect};
 
@@ -17,8 +18,8 @@ use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{display_name, read_input};
 
-/// The `schemaVersion` of `--format json`.
-const SCHEMA_VERSION: u32 = 1;
+/// The `schemaVersion` of `--format json` (2: `undetermined` decisions and `open` clauses).
+const SCHEMA_VERSION: u32 = 2;
 
 /// One policy file, read.
 struct Source {
@@ -64,14 +65,19 @@ pub fn run(config: &SimulateConfig, common: Common, console: &mut Console) -> Re
     };
     let policies: Vec<EvalPolicy> = sources.iter().map(|s| s.policy.clone()).collect();
     let decision = evaluate(&policies, &request).map_err(|e| located(&e, &sources))?;
-    for (at, e) in &decision.undecided {
+    for c in decision.open.iter().filter(|c| !c.decisive) {
         console.warn(&format!(
-            "{}: not judged for this request, and it cannot change the decision: {}",
-            statement_name(at, &sources),
-            what(e)
+            "{}: {}: {}; it cannot change the decision",
+            statement_name(&c.statement, &sources),
+            c.part,
+            c.reason
         ));
     }
-    let met = config.expect.map(|x| meets(x, decision.outcome));
+    let undetermined = decision.outcome == Outcome::Undetermined;
+    let met = config
+        .expect
+        .filter(|_| !undetermined)
+        .map(|x| meets(x, decision.outcome));
     let aws = aws_command(&sources, &request);
     match config.format {
         SimulateFormat::Text => console.out(&text(&decision, &sources, &aws))?,
@@ -81,6 +87,17 @@ pub fn run(config: &SimulateConfig, common: Common, console: &mut Console) -> Re
             out.push('\n');
             console.out(&out)?;
         }
+    }
+    if undetermined {
+        console.flush()?;
+        console.notice(&match config.expect {
+            Some(x) => format!(
+                "iam-refine: expected {}, but the decision is undetermined: nothing is claimed",
+                expectation_name(x)
+            ),
+            None => "iam-refine: the decision is undetermined: nothing is claimed".to_string(),
+        });
+        return Ok(Exit::Unknown);
     }
     if met == Some(false) {
         // The decision first, then what explains the exit code.
@@ -100,7 +117,7 @@ pub fn run(config: &SimulateConfig, common: Common, console: &mut Console) -> Re
 fn meets(expect: Expectation, outcome: Outcome) -> bool {
     match expect {
         Expectation::Allowed => outcome == Outcome::Allowed,
-        Expectation::Denied => outcome != Outcome::Allowed,
+        Expectation::Denied => matches!(outcome, Outcome::ExplicitDeny | Outcome::ImplicitDeny),
     }
 }
 
@@ -116,6 +133,9 @@ fn outcome_words(o: Outcome) -> &'static str {
         Outcome::Allowed => "allowed",
         Outcome::ExplicitDeny => "denied (explicit deny)",
         Outcome::ImplicitDeny => "denied (implicit deny: no statement allows it)",
+        Outcome::Undetermined => {
+            "undetermined: AWS's documentation does not decide this request (nothing is claimed)"
+        }
     }
 }
 
@@ -136,6 +156,16 @@ fn statement_name(at: &StatementRef, sources: &[Source]) -> String {
         s.push_str(&format!(" (Sid `{sid}`)"));
     }
     s
+}
+
+/// `file, statement N (Sid `x`), `Resource` pattern `p`: undetermined (U4): ...`.
+fn open_line(c: &OpenClause, sources: &[Source]) -> String {
+    format!(
+        "{}, {}: {}",
+        statement_name(&c.statement, sources),
+        c.part,
+        c.reason
+    )
 }
 
 /// An evaluation error without its document and statement numbers.
@@ -187,6 +217,12 @@ fn text(decision: &Decision, sources: &[Source], aws: &[String]) -> String {
             effect_name(at.effect)
         ));
     }
+    if decision.outcome == Outcome::Undetermined {
+        out.push_str("It depends on:\n");
+        for c in decision.depends_on() {
+            out.push_str(&format!("  {}\n", open_line(c, sources)));
+        }
+    }
     out.push_str("Re-check with AWS:\n  ");
     out.push_str(
         &aws.iter()
@@ -208,6 +244,29 @@ fn statement_json(at: &StatementRef, sources: &[Source]) -> Value {
     })
 }
 
+/// An open clause: its statement, the pattern or the operator and key, the rule (`U1` to
+/// `U4`, null when not modelled), why, and whether the decision depends on it.
+fn open_json(c: &OpenClause, sources: &[Source]) -> Value {
+    let mut v = statement_json(&c.statement, sources);
+    match &c.part {
+        ClausePart::Resource { element, pattern } => {
+            v["element"] = json!(element);
+            v["pattern"] = json!(pattern);
+        }
+        ClausePart::Condition { operator, key } => {
+            v["operator"] = json!(operator);
+            v["key"] = json!(key);
+        }
+    }
+    v["rule"] = match &c.reason {
+        Reason::Undetermined { rule, .. } => json!(rule.code()),
+        _ => Value::Null,
+    };
+    v["reason"] = json!(c.reason.to_string());
+    v["decisive"] = json!(c.decisive);
+    v
+}
+
 fn json_report(
     decision: &Decision,
     sources: &[Source],
@@ -219,15 +278,14 @@ fn json_report(
     let mut report = json!({
         "schemaVersion": SCHEMA_VERSION,
         "decision": decision.outcome.name(),
-        "allowed": decision.is_allowed(),
+        "allowed": match decision.outcome {
+            Outcome::Undetermined => Value::Null,
+            _ => Value::Bool(decision.is_allowed()),
+        },
         "request": request.to_value(),
         "statements": decision.deciding().into_iter().map(|s| statement_json(s, sources)).collect::<Vec<_>>(),
         "matched": decision.matched.iter().map(|s| statement_json(s, sources)).collect::<Vec<_>>(),
-        "undecided": decision.undecided.iter().map(|(s, e)| {
-            let mut v = statement_json(s, sources);
-            v["reason"] = Value::String(what(e));
-            v
-        }).collect::<Vec<_>>(),
+        "open": decision.open.iter().map(|c| open_json(c, sources)).collect::<Vec<_>>(),
         "awsCli": aws,
     });
     if let (Some(x), Some(met)) = (expect, met) {

@@ -42,6 +42,9 @@ pub enum UsageInputError {
 #[derive(Debug)]
 pub struct UsageInput {
     pub usage: Usage,
+    /// Which kind of source the file is.
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))] // read by `verify`
+    pub kind: UsageKind,
     /// `resource` of a `get-finding-v2` output: the principal's ARN.
     pub resource_arn: Option<String>,
     /// Notes about the source (findings set aside or put together, an Access Advisor
@@ -95,6 +98,7 @@ pub fn load(
     };
     Ok(UsageInput {
         usage: read.usage,
+        kind,
         resource_arn,
         warnings: read.notes,
     })

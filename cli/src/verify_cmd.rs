@@ -1,24 +1,26 @@
-//! Proofs with Z3: `iam-refine verify`, and the prover `refine --verify` uses.
+//! Proofs with Z3: `iam-refine verify`, and the prover `refine --verify` and `account
+//! --verify` use.
 //!
 //! The refiner and the prover share nothing but the JSON parser: the prover is handed the
 //! documents as the files hold them ([`crate::document`]), the findings' names and the
 //! catalog's names as plain data.
+//!
+//! `verify` judges either the files it is given (an original and a refined policy or a
+//! recommendation: [`crate::verify_files`]) or a whole account's recommendations
+//! ([`crate::verify_account`]); both give their verdicts as a [`report::Report`], which
+//! [`report::emit`] prints in the chosen `--format`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 
-use iam_refine::{parse_json_text, thousands};
-use iam_refine::{Catalog, Findings, RefineOptions};
+use iam_refine::thousands;
+use iam_refine::{Catalog, Findings};
 use iam_refine_verify::{Keep, Options, Report, Verdict, Z3Worker};
 
-use crate::config::{Common, Limits, OriginalFile, VerifyConfig};
+use crate::config::{Common, Limits, VerifyConfig, VerifyInputs};
 use crate::console::Console;
-use crate::document::{self, Envelope, Refined};
 use crate::exit::Exit;
-use crate::input::{self, display_name};
-use crate::names;
-use crate::verify_names;
-use crate::verify_steps::{self, Change, Job};
+use crate::report;
 
 /// The prover with what stays the same across policies: the catalog's sets (built once per
 /// process, `Sync`), the findings and the limits. Each thread brings its own
@@ -31,11 +33,9 @@ pub struct Prover {
 
 impl Prover {
     pub fn new(catalog: &Catalog, findings: &Findings, limits: Limits) -> Result<Prover> {
-        let names: Vec<String> = (0..catalog.len())
-            .map(|i| catalog.name(i).to_string())
-            .collect();
+        let names = (0..catalog.len()).map(|i| catalog.name(i));
         Ok(Prover {
-            prover: iam_refine_verify::Prover::new(&names)?,
+            prover: iam_refine_verify::Prover::from_names(names)?,
             unused: unused_of(findings),
             options: Options {
                 timeout: Some(limits.timeout),
@@ -112,13 +112,22 @@ pub fn unused_of(findings: &Findings) -> iam_refine_verify::Unused {
     }
 }
 
-/// What a verdict means for the exit code, the line to print, and stdout.
+/// What a verdict means for the exit code, the line to print, stdout and the report.
+#[derive(Debug, Clone)]
 pub struct Judgement {
     pub exit: Exit,
     /// One line for stderr.
     pub line: String,
     /// The witness action, for stdout, on a counterexample.
     pub witness: Option<String>,
+    /// The verdict for the report.
+    pub verdict: report::Verdict,
+    /// The rule broken ([`report::RULES`]), unless proved.
+    pub rule: Option<&'static str>,
+    /// The line without its timing, for the report.
+    pub reason: String,
+    /// On a counterexample: the refined document and statement (from 0) involved.
+    pub refined_at: Option<(usize, usize)>,
 }
 
 impl Judgement {
@@ -139,196 +148,142 @@ impl Judgement {
         }
         Ok(())
     }
+
+    /// The stderr line only: the witness is the report's.
+    pub fn print_line(&self, name: Option<&str>, console: &mut Console) -> Result<()> {
+        Judgement {
+            witness: None,
+            ..self.clone()
+        }
+        .print(name, console)
+    }
 }
 
 pub fn judge(report: &Report) -> Judgement {
     let secs = report.elapsed.as_secs_f64();
+    let timed = |text: &str| format!("{text} ({secs:.2} s)");
     match &report.verdict {
-        Verdict::Proved => Judgement {
-            exit: Exit::Ok,
-            line: format!(
-                "proved: exact over {} catalog actions; contained over all strings ({secs:.2} s)",
+        Verdict::Proved => {
+            let reason = format!(
+                "proved: exact over {} catalog actions; contained over all strings",
                 thousands(report.catalog_actions)
-            ),
-            witness: None,
-        },
-        Verdict::Counterexample(cx) => Judgement {
-            exit: Exit::Counterexample,
-            line: format!(
-                "counterexample to {}: {} ({secs:.2} s)",
-                cx.theorem, cx.detail
-            ),
-            witness: Some(cx.action.clone()),
-        },
-        Verdict::Unknown { reason } => Judgement {
-            exit: Exit::Unknown,
-            line: format!(
-                "unknown: the solver could not decide ({reason}); nothing is claimed ({secs:.2} s)"
-            ),
-            witness: None,
-        },
-    }
-}
-
-fn read_original(file: &OriginalFile, limit: u64) -> Result<(Value, Envelope)> {
-    let name = display_name(&file.path);
-    document::policy_file(&input::read_input(&file.path, limit)?).context(name)
-}
-
-/// Every `--skip-sid` pattern must be about some statement of some original: a pattern
-/// that matches nothing is most likely a typo, which would otherwise pass unnoticed.
-fn check_skip_sid(skip_sid: &[String], originals: &[Value]) -> Result<()> {
-    for pattern in skip_sid {
-        let keep = Keep {
-            sids: vec![pattern.clone()],
-        };
-        if originals.iter().all(|o| keep.matching(o).sids.is_empty()) {
-            bail!("--skip-sid `{pattern}` matches no statement's `Sid` in the original policies");
+            );
+            Judgement {
+                exit: Exit::Ok,
+                line: timed(&reason),
+                witness: None,
+                verdict: report::Verdict::Proved,
+                rule: None,
+                reason,
+                refined_at: None,
+            }
+        }
+        Verdict::Counterexample(cx) => {
+            let reason = format!("counterexample to {}: {}", cx.theorem, cx.detail);
+            Judgement {
+                exit: Exit::Counterexample,
+                line: timed(&reason),
+                witness: Some(cx.action.clone()),
+                verdict: report::Verdict::Refuted,
+                rule: Some(cx.theorem.id()),
+                reason,
+                refined_at: cx
+                    .refined_statement
+                    .map(|s| (cx.refined_document.unwrap_or(0), s)),
+            }
+        }
+        Verdict::Unknown { reason } => {
+            let reason =
+                format!("unknown: the solver could not decide ({reason}); nothing is claimed");
+            Judgement {
+                exit: Exit::Unknown,
+                line: timed(&reason),
+                witness: None,
+                verdict: report::Verdict::Unknown,
+                rule: Some("unknown"),
+                reason,
+                refined_at: None,
+            }
         }
     }
-    Ok(())
-}
-
-pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Result<Exit> {
-    let limit = common.max_input_bytes;
-    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
-    let findings_name = display_name(&config.unused);
-    let findings_text = input::read_input(&config.unused, limit)?;
-    let read = Findings::read(&findings_text).with_context(|| findings_name.clone())?;
-    // Findings set aside (not ACTIVE) or put together: the proof is about what is left.
-    for note in &read.notes {
-        console.warn(&format!("{findings_name}: {note}"));
-    }
-    let findings = read.findings;
-    let mut mentions = names::finding_resources(
-        &findings_name,
-        &parse_json_text(&findings_text).with_context(|| findings_name.clone())?,
-    )?;
-    // `--keep` actions were never to be removed: not unused, for the proof either.
-    let mut options = RefineOptions::new();
-    for p in &config.keep {
-        options = options.keep(p)?;
-    }
-    let findings = options.apply_keep(&findings);
-    let refined_name = display_name(&config.refined);
-    let refined = document::refined(&input::read_input(&config.refined, limit)?)
-        .with_context(|| refined_name.clone())?;
-    let originals = config
-        .originals
-        .iter()
-        .map(|f| read_original(f, limit))
-        .collect::<Result<Vec<_>>>()?;
-    let original_names: Vec<String> = config
-        .originals
-        .iter()
-        .map(|f| display_name(&f.path))
-        .collect();
-    for (name, (_, envelope)) in original_names.iter().zip(&originals) {
-        mentions.extend(verify_names::envelope_mention(name, envelope));
-    }
-    // A policy document is one verdict without a name; a recommendation's are named.
-    let named = matches!(refined, Refined::Recommendation(_));
-    let jobs = match refined {
-        Refined::Document(doc, envelope) => {
-            if config.originals.len() != 1 {
-                bail!(
-                    "{refined_name} is one policy document: give one --original, not {}",
-                    config.originals.len()
-                );
-            }
-            mentions.extend(verify_names::envelope_mention(&refined_name, &envelope));
-            verify_names::check_refined(
-                &original_names[0],
-                &originals[0].1,
-                &refined_name,
-                &envelope,
-            )?;
-            vec![Job {
-                id: String::new(),
-                original: 0,
-                change: Change::Replace(vec![doc]),
-            }]
-        }
-        Refined::Recommendation(rec) => {
-            mentions.extend(verify_names::recommendation_mentions(&refined_name, &rec));
-            verify_names::check_steps(&refined_name, &rec)?;
-            let jobs = verify_steps::plan(
-                &refined_name,
-                &rec.steps,
-                &config.originals,
-                config.policy_id.as_deref(),
-            )?;
-            for job in &jobs {
-                verify_names::check_original(
-                    &original_names[job.original],
-                    &originals[job.original].1,
-                    &job.id,
-                    &refined_name,
-                )?;
-            }
-            jobs
-        }
-    };
-    names::check_agree(&mentions)?;
-    let documents: Vec<Value> = originals.into_iter().map(|(doc, _)| doc).collect();
-    check_skip_sid(&config.skip_sid, &documents)?;
-    let prover = Prover::new(&catalog, &findings, config.limits)?;
-    let mut z3 = Z3Worker::new();
-    let mut exit = Exit::Ok;
-    for job in jobs {
-        let original = &documents[job.original];
-        let id = named.then_some(job.id.as_str());
-        let judgement = match &job.change {
-            Change::Replace(refined) => {
-                prover.prove_keeping(&mut z3, original, refined, &prover.unused, &config.skip_sid)
-            }
-            Change::Detach => {
-                prover.prove_keeping(&mut z3, original, &[], &prover.unused, &config.skip_sid)
-            }
-            // Applied as written, the policy stays: the principal ends up with it and the new
-            // documents. That union allows what the policy allows, so it is right only if the
-            // policy itself already is: proved against itself, a counterexample is an unused
-            // action the principal keeps.
-            Change::Add(_) => prover.prove_keeping(
-                &mut z3,
-                original,
-                std::slice::from_ref(original),
-                &prover.unused,
-                &config.skip_sid,
-            ),
-        }
-        .map(|report| match job.change {
-            Change::Add(_) => judge_addition(&report),
-            _ => judge(&report),
-        });
-        match (judgement, id) {
-            (Ok(judgement), _) => {
-                judgement.print(id, console)?;
-                exit = exit.worse(judgement.exit);
-            }
-            // One policy the prover cannot judge does not hide the others' verdicts.
-            (Err(e), Some(id)) => {
-                crate::console::error(&format!("{id}: {e:#}"));
-                exit = exit.worse(Exit::Error);
-            }
-            (Err(e), None) => return Err(e),
-        }
-    }
-    Ok(exit)
 }
 
 /// The verdict on a policy a recommendation creates documents for and never detaches.
-fn judge_addition(report: &Report) -> Judgement {
+pub fn judge_addition(report: &Report) -> Judgement {
     const ADDED: &str = "CREATE_POLICY without DETACH_POLICY: applied as written, the policy stays attached beside the new documents";
     let mut judgement = judge(report);
-    judgement.line = match judgement.exit {
+    let (line, reason) = match judgement.exit {
         // Nothing of it is unused: the change only adds to it, which is not what `verify`
         // proves (a refinement removes the unused); nothing is claimed.
         Exit::Ok => {
             judgement.exit = Exit::Error;
-            format!("{ADDED}, and allows nothing unused: the change only adds permissions, which verify does not judge; nothing is claimed")
+            judgement.verdict = report::Verdict::Error;
+            judgement.rule = Some("error");
+            let text = format!("{ADDED}, and allows nothing unused: the change only adds permissions, which verify does not judge; nothing is claimed");
+            (text.clone(), text)
         }
-        _ => format!("{ADDED}; judged as kept unchanged: {}", judgement.line),
+        _ => (
+            format!("{ADDED}; judged as kept unchanged: {}", judgement.line),
+            format!("{ADDED}; judged as kept unchanged: {}", judgement.reason),
+        ),
     };
+    judgement.line = line;
+    judgement.reason = reason;
+    // The counterexample is about the original, kept beside the new documents.
+    judgement.refined_at = None;
     judgement
+}
+
+/// A subject of the report from a judgement.
+pub fn subject(judgement: &Judgement) -> report::Subject {
+    report::Subject {
+        file: None,
+        line: None,
+        original: None,
+        policy_id: None,
+        principal: None,
+        check: "refinement",
+        verdict: judgement.verdict,
+        rule: judgement.rule,
+        witness: judgement
+            .witness
+            .as_deref()
+            .filter(|w| !w.is_empty())
+            .map(report::Witness::action),
+        reasons: vec![judgement.reason.clone()],
+    }
+}
+
+/// A subject that could not be judged.
+pub fn error_subject(reason: String) -> report::Subject {
+    report::Subject {
+        file: None,
+        line: None,
+        original: None,
+        policy_id: None,
+        principal: None,
+        check: "refinement",
+        verdict: report::Verdict::Error,
+        rule: Some("error"),
+        witness: None,
+        reasons: vec![reason],
+    }
+}
+
+pub fn run(config: &VerifyConfig, common: Common, console: &mut Console) -> Result<Exit> {
+    let mut report = report::Report::new("verify");
+    let machine = config.format != crate::args::ReportFormat::Text;
+    let done = match &config.inputs {
+        VerifyInputs::Files(files) => {
+            crate::verify_files::run(config, files, common, console, &mut report, machine)
+        }
+        VerifyInputs::Account(account) => {
+            crate::verify_account::run(config, account, common, console, &mut report)
+        }
+    };
+    if let Err(e) = &done {
+        report.failure = Some(crate::app::one_line(e));
+    }
+    report::emit(&report, config.format, config.compact, common, console)?;
+    done.map(|()| report.exit())
 }

@@ -102,6 +102,10 @@ pub struct Job {
     /// Index into the `--original`s.
     pub original: usize,
     pub change: Change,
+    /// Where its steps are in `recommendedSteps` (from 0), in order.
+    pub steps: Vec<usize>,
+    /// Where the `CREATE_POLICY` steps of [`Change::Replace`]'s documents are, in order.
+    pub creates: Vec<usize>,
 }
 
 /// Is `id` a managed policy's ARN (else an inline policy's name, or whatever name a
@@ -113,6 +117,52 @@ pub fn is_managed(id: &str) -> bool {
 /// A managed policy's name: the last segment of its ARN.
 fn managed_name(id: &str) -> Option<&str> {
     is_managed(id).then(|| id.rsplit('/').next()).flatten()
+}
+
+/// The steps of a policy: its id and each step with its position (from 0).
+pub type Group<'s> = (&'s str, Vec<(usize, &'s RecommendedStep)>);
+
+/// `steps` grouped by `existingPolicyId`, in the order the recommendation first names each
+/// policy; a step without one (or with an empty one) is refused.
+pub fn group<'s>(file: &str, steps: &'s [RecommendedStep]) -> Result<Vec<Group<'s>>, StepsError> {
+    let mut groups: Vec<Group<'s>> = Vec::new();
+    for (n, step) in steps.iter().enumerate() {
+        // An empty id names no policy either.
+        let Some(id) = step.policy_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(StepsError::WithoutId {
+                file: file.to_string(),
+                step: n + 1,
+                action: step.action.name(),
+            });
+        };
+        match groups.iter_mut().find(|(g, _)| *g == id) {
+            Some((_, members)) => members.push((n, step)),
+            None => groups.push((id, vec![(n, step)])),
+        }
+    }
+    Ok(groups)
+}
+
+/// What a policy's steps do to it, and where the `CREATE_POLICY` steps of its documents
+/// are.
+pub fn change_of(members: &[(usize, &RecommendedStep)]) -> (Change, Vec<usize>) {
+    let created: Vec<(usize, Value)> = members
+        .iter()
+        .filter(|(_, s)| s.action == RecommendedAction::CreatePolicy)
+        // The recommended document as AWS wrote it; the prover names what is malformed.
+        .filter_map(|(n, s)| s.document.clone().map(|d| (*n, Value::Object(d))))
+        .collect();
+    let creates: Vec<usize> = created.iter().map(|(n, _)| *n).collect();
+    let documents: Vec<Value> = created.into_iter().map(|(_, d)| d).collect();
+    let detached = members
+        .iter()
+        .any(|(_, s)| s.action == RecommendedAction::DetachPolicy);
+    let change = match (detached, documents.is_empty()) {
+        (true, true) => Change::Detach,
+        (true, false) => Change::Replace(documents),
+        (false, _) => Change::Add(documents),
+    };
+    (change, creates)
 }
 
 /// The groups `--policy-id NAME` selects: the one whose id it is, else the managed
@@ -134,21 +184,7 @@ pub fn plan(
     originals: &[OriginalFile],
     policy_id: Option<&str>,
 ) -> Result<Vec<Job>, StepsError> {
-    let mut groups: Vec<(&str, Vec<&RecommendedStep>)> = Vec::new();
-    for (n, step) in steps.iter().enumerate() {
-        // An empty id names no policy either.
-        let Some(id) = step.policy_id.as_deref().filter(|id| !id.is_empty()) else {
-            return Err(StepsError::WithoutId {
-                file: file.to_string(),
-                step: n + 1,
-                action: step.action.name(),
-            });
-        };
-        match groups.iter_mut().find(|(g, _)| *g == id) {
-            Some((_, members)) => members.push(step),
-            None => groups.push((id, vec![step])),
-        }
-    }
+    let groups = group(file, steps)?;
     if groups.is_empty() {
         return Err(StepsError::Empty {
             file: file.to_string(),
@@ -244,24 +280,13 @@ pub fn plan(
                     .join(", "),
             });
         };
-        let documents: Vec<Value> = members
-            .iter()
-            .filter(|s| s.action == RecommendedAction::CreatePolicy)
-            // The recommended document as AWS wrote it; the prover names what is malformed.
-            .filter_map(|s| s.document.clone().map(Value::Object))
-            .collect();
-        let detached = members
-            .iter()
-            .any(|s| s.action == RecommendedAction::DetachPolicy);
-        let change = match (detached, documents.is_empty()) {
-            (true, true) => Change::Detach,
-            (true, false) => Change::Replace(documents),
-            (false, _) => Change::Add(documents),
-        };
+        let (change, creates) = change_of(members);
         jobs.push(Job {
             id: id.to_string(),
             original,
             change,
+            steps: members.iter().map(|(n, _)| *n).collect(),
+            creates,
         });
     }
     if let Some(o) = by_original.iter().position(Option::is_none) {

@@ -30,8 +30,11 @@ fn readme_console_blocks_match_the_binary() {
     // The README's commands name files relative to the workspace root. This test binary
     // holds this one test, so changing the process's directory affects nothing else.
     std::env::set_current_dir(root()).expect("cd to the workspace root");
+    // What a GitHub runner adds (annotations, a step summary) is not in the README's blocks.
     trycmd::TestCases::new()
         .register_bin("iam-refine", trycmd::cargo::cargo_bin!("iam-refine"))
+        .env("GITHUB_ACTIONS", "false")
+        .env("GITHUB_STEP_SUMMARY", "")
         .case("README.md");
 }
 

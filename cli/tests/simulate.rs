@@ -5,6 +5,7 @@
 mod common;
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::json;
 
@@ -98,7 +99,7 @@ fn json_has_a_schema_version_the_request_and_the_statements() {
         .assert()
         .code(0);
     let v = stdout_json(&out.get_output().stdout);
-    assert_eq!(v["schemaVersion"], 1);
+    assert_eq!(v["schemaVersion"], 2);
     assert_eq!(v["decision"], "explicitDeny");
     assert_eq!(v["allowed"], false);
     assert_eq!(v["asExpected"], true);
@@ -226,7 +227,8 @@ fn what_is_not_modelled_is_an_error_naming_it() {
     let q = write(
         dir.path(),
         "q.json",
-        r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:TagKeys": "x"}}}}"#,
+        r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:TagKeys": "x"}}}]}"#,
     );
     simulate()
         .arg(&q)
@@ -241,7 +243,7 @@ fn what_is_not_modelled_is_an_error_naming_it() {
         .assert()
         .code(1)
         .stderr(contains(
-            "q.json: statement 1: not modelled: `StringEquals` applied to the key `aws:TagKeys`",
+            "q.json: statement 2: not modelled: `StringEquals` applied to the key `aws:TagKeys`",
         ));
     let r = write(
         dir.path(),
@@ -329,4 +331,138 @@ fn policies_and_requests_from_stdin() {
         .assert()
         .code(0)
         .stdout(contains("denied (explicit deny)"));
+}
+
+#[test]
+fn an_undetermined_decision_exits_4_naming_the_clauses_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "p.json",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Logs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bkt/*/log"},
+            {"Sid": "Tagged", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+             "Condition": {"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "secret*"}}}]})
+        .to_string(),
+    );
+    let out = simulate()
+        .arg(&p)
+        .args([
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::bkt/a:b/log",
+        ])
+        .assert()
+        .code(4)
+        .stderr(contains(
+            "iam-refine: the decision is undetermined: nothing is claimed",
+        ));
+    let stdout = text(&out.get_output().stdout);
+    assert!(
+        stdout.starts_with("undetermined: AWS's documentation does not decide this request (nothing is claimed)\nIt depends on:\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("p.json, statement 1 (Sid `Logs`), `Resource` pattern `arn:aws:s3:::bkt/*/log`: undetermined (U4): "), "{stdout}");
+    assert!(stdout.contains("p.json, statement 2 (Sid `Tagged`), `ForAnyValue:StringLikeIfExists` on `aws:TagKeys`: undetermined (U1): "), "{stdout}");
+    assert!(
+        stdout.contains("Re-check with AWS:\n  aws iam simulate-custom-policy"),
+        "{stdout}"
+    );
+    // --expect does not turn it into a verdict; json says the same.
+    let out = simulate()
+        .arg(&p)
+        .args([
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::bkt/a:b/log",
+        ])
+        .args(["--expect", "denied", "--format", "json"])
+        .assert()
+        .code(4)
+        .stderr(contains(
+            "expected denied, but the decision is undetermined: nothing is claimed",
+        ));
+    let v = stdout_json(&out.get_output().stdout);
+    assert_eq!(v["decision"], "undetermined");
+    assert_eq!(v["allowed"], serde_json::Value::Null);
+    assert!(v.get("asExpected").is_none(), "{v}");
+    let open = v["open"].as_array().unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0]["rule"], "U4");
+    assert_eq!(open[0]["element"], "Resource");
+    assert_eq!(open[0]["pattern"], "arn:aws:s3:::bkt/*/log");
+    assert_eq!(open[0]["decisive"], true);
+    assert_eq!(open[1]["rule"], "U1");
+    assert_eq!(open[1]["operator"], "ForAnyValue:StringLikeIfExists");
+    assert_eq!(open[1]["key"], "aws:TagKeys");
+    assert_eq!(open[1]["sid"], "Tagged");
+    assert!(open[1]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("undetermined (U1): "));
+    // With the tags given, U1 is gone but U4 remains.
+    simulate()
+        .arg(&p)
+        .args([
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::bkt/a:b/log",
+        ])
+        .args(["--context", "aws:TagKeys=stringList:team"])
+        .assert()
+        .code(4)
+        .stdout(contains("(U4)"))
+        .stdout(contains("(U1)").not());
+    // A resource both readings agree on: decided, and the open Deny is a warning.
+    simulate()
+        .arg(&p)
+        .args([
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::bkt/a/log",
+            "--expect",
+            "allowed",
+        ])
+        .assert()
+        .code(4)
+        .stdout(contains("(U1)"));
+    simulate()
+        .arg(&p)
+        .args(["--action", "s3:PutObject", "--resource", "x", "--expect", "denied"])
+        .assert()
+        .code(0)
+        .stdout(contains("denied (implicit deny"))
+        .stderr(contains("p.json, statement 2 (Sid `Tagged`): `ForAnyValue:StringLikeIfExists` on `aws:TagKeys`: undetermined (U1): "))
+        .stderr(contains("; it cannot change the decision"));
+}
+
+#[test]
+fn a_witness_with_unknowns_is_read_by_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "p.json",
+        r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}}"#,
+    );
+    let r = write(
+        dir.path(),
+        "r.json",
+        r#"{"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "unknowns": {"Bucket.Arn": "arn:aws:s3:::b"}}"#,
+    );
+    let out = simulate()
+        .arg(&p)
+        .arg("--request")
+        .arg(&r)
+        .args(["--format", "json"])
+        .assert()
+        .code(0);
+    let v = stdout_json(&out.get_output().stdout);
+    assert_eq!(
+        v["request"]["unknowns"],
+        json!({"Bucket.Arn": "arn:aws:s3:::b"})
+    );
 }

@@ -443,6 +443,29 @@ fn describe(value: &Value) -> &'static str {
     }
 }
 
+/// The lines of a JSON text's values near its top (at most six levels deep), by JSON
+/// pointer: for reports that point into a policy file or a recommendation (the line of
+/// `/Statement/2`, of `/recommendedSteps/1`). A member's line is its key's line; an item's,
+/// its first character's.
+#[derive(Debug)]
+pub struct JsonLines(LineIndex);
+
+impl JsonLines {
+    /// Indexes `text`, which should be JSON that was already accepted by a parser: of any
+    /// other text the lines are meaningless, never an error.
+    #[must_use]
+    pub fn of(text: &str) -> JsonLines {
+        JsonLines(LineIndex::of_json(text))
+    }
+
+    /// The line (from 1) of the value at `path` (its segments, unescaped: `["Statement",
+    /// "2"]`), when it is indexed.
+    #[must_use]
+    pub fn line(&self, path: &[&str]) -> Option<usize> {
+        self.0.line(path)
+    }
+}
+
 /// What `text` is, by its content: `Ok(None)` for valid JSON or YAML that is neither a
 /// Terraform plan nor a CloudFormation template (a policy document, a CDK `manifest.json`).
 ///

@@ -219,6 +219,30 @@ impl Builder {
                 action: action.to_string(),
             });
         }
+        self.push_valid(service, action, level)
+    }
+
+    /// The number of rows pushed so far.
+    pub(crate) fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// The action part of row `i` (`GetObject` of `s3:GetObject`).
+    pub(crate) fn action(&self, i: usize) -> &str {
+        let (start, end) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+        let service_len = self.service_len[i] as usize;
+        self.names
+            .get(start + service_len + 1..end)
+            .unwrap_or_default()
+    }
+
+    /// [`Builder::push`] of names already validated.
+    fn push_valid(
+        &mut self,
+        service: &str,
+        action: &str,
+        level: AccessLevel,
+    ) -> Result<(), CatalogError> {
         self.names.push_str(service);
         self.names.push(':');
         self.names.push_str(action);
@@ -248,9 +272,12 @@ impl Builder {
         if (1..catalog.len()).all(|i| catalog.lower(i - 1) < catalog.lower(i)) {
             return Ok(catalog);
         }
-        let mut order: Vec<usize> = (0..catalog.len()).collect();
-        // Stable: of case-insensitive repeats the first one written comes first.
-        order.sort_by(|&a, &b| catalog.lower(a).cmp(catalog.lower(b)));
+        // Stable: of case-insensitive repeats the first one written comes first. Sorted
+        // with each name's text at hand (not looked up through the offsets per comparison).
+        let mut keyed: Vec<(&str, usize)> =
+            (0..catalog.len()).map(|i| (catalog.lower(i), i)).collect();
+        keyed.sort_by(|a, b| a.0.cmp(b.0));
+        let mut order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         if repeats == Repeats::Refuse {
             if let Some(w) = order
                 .windows(2)
@@ -277,7 +304,8 @@ impl Builder {
         for i in order {
             let service_len = catalog.service_len[i] as usize;
             let name = catalog.name(i);
-            sorted.push(
+            // validated when first pushed
+            sorted.push_valid(
                 &name[..service_len],
                 &name[service_len + 1..],
                 catalog.levels[i],

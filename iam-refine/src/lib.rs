@@ -81,6 +81,7 @@ mod catalog_tsv;
 mod dedupe;
 mod document;
 mod findings;
+mod fxhash;
 mod json;
 mod json_values;
 mod nfa;

@@ -202,3 +202,42 @@ fn size_ignores_whitespace() {
     assert_eq!(PolicyKind::Managed.quota(), 6_144);
     assert_eq!(PolicyKind::RoleInline.quota(), 10_240);
 }
+
+/// The direct count of action lists agrees with counting the serialised policy, on
+/// patterns with quotes, backslashes, control characters, Unicode and ASCII whitespace, as
+/// single strings and lists, in one statement and several.
+#[test]
+fn size_counted_directly_agrees_with_serialising() {
+    let odd = [
+        "s3:Get*",
+        "a\"b",
+        "c\\d",
+        "e\nf\tg\rh",
+        "i\u{0001}j\u{001f}k",
+        "l\u{0008}m\u{000c}n",
+        "o p",
+        "q\u{00a0}r",
+        "é\u{2028}ü",
+        "\u{007f}",
+    ];
+    let mut docs = Vec::new();
+    for (i, a) in odd.iter().enumerate() {
+        let action = serde_json::to_string(a).unwrap();
+        docs.push(format!(r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": {action}, "Resource": "*"}}}}"#));
+        let list: Vec<&str> = odd.iter().skip(i).copied().collect();
+        let list = serde_json::to_string(&list).unwrap();
+        docs.push(format!(r#"{{"Statement": [{{"Sid": "x y", "Effect": "Allow", "Action": {list}}}, {{"Effect": "Deny", "NotAction": ["x:y"], "Resource": ["a", "b"]}}], "Id": "i d"}}"#));
+    }
+    for doc in docs {
+        let p = Policy::parse(&doc).expect("valid");
+        assert_eq!(p.size(), p.size_by_serialising(), "{doc}");
+        let q = p.statements[0].with_patterns(vec![]);
+        let mut p2 = p.clone();
+        p2.statements[0] = q;
+        assert_eq!(
+            p2.size(),
+            p2.size_by_serialising(),
+            "{doc} without patterns"
+        );
+    }
+}

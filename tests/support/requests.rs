@@ -183,7 +183,16 @@ fn candidates(family: &str, p: &str) -> Vec<String> {
         }
         "date" => {
             out.push(p.to_string());
-            out.extend(["0", "4102444800"].map(String::from));
+            // Epoch seconds, a nanosecond past 2020, and a month (which is no date).
+            out.extend(
+                [
+                    "0",
+                    "4102444800",
+                    "2020-01-01T00:00:00.000000001Z",
+                    "2020-01",
+                ]
+                .map(String::from),
+            );
         }
         "bool" => out.extend(["true", "false", "TRUE"].map(String::from)),
         "binary" => {

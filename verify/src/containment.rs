@@ -3,7 +3,8 @@
 //!
 //! For an `Action` statement `a` against `b`, pattern by pattern:
 //! * a pattern that `b` (an `Action` statement) also lists, after normalisation, is
-//!   contained in `b`: nothing to ask;
+//!   contained in `b`: nothing to ask; so is a pattern whose literal prefix starts with `m`
+//!   where `b` lists `m*` (every string it matches starts with its literal prefix);
 //! * the wildcard-free patterns are finitely many strings: one ground query "`x ∉ b`";
 //! * each wildcard pattern `p` is asked behind its literal prefix `l` (every member of `p`
 //!   starts with `l`): the derivative `l⁻¹(p ∖ B)`.
@@ -17,8 +18,9 @@
 //! the patterns of `b` that can match a string of `p`'s namespace). Z3 decides every
 //! question; the hints only choose which, and a wrong hint costs time, never soundness.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
+use crate::automata::FxBuild;
 use crate::error::VerifyError;
 use crate::ground::GroundBuilder;
 use crate::policy::{Pattern, Statement};
@@ -45,10 +47,27 @@ pub(crate) fn find_outside(
     } else {
         b.patterns.iter().map(|p| p.low.as_str()).collect()
     };
+    // `m*` in `b` contains every pattern whose literal prefix starts with `m` (all its
+    // strings start with that prefix)
+    let prefix_patterns: HashSet<&str, FxBuild> = if b.not_action {
+        HashSet::default()
+    } else {
+        b.patterns
+            .iter()
+            .filter(|p| p.is_prefix())
+            .map(|p| p.literal_prefix.as_str())
+            .collect()
+    };
+    let under_prefix_pattern = |p: &Pattern| {
+        let l = p.literal_prefix.as_str();
+        !prefix_patterns.is_empty()
+            && (0..=l.len())
+                .any(|end| l.is_char_boundary(end) && prefix_patterns.contains(&l[..end]))
+    };
     let todo: Vec<&Pattern> = a
         .patterns
         .iter()
-        .filter(|p| !listed_in_b.contains(p.low.as_str()))
+        .filter(|p| !listed_in_b.contains(p.low.as_str()) && !under_prefix_pattern(p))
         .collect();
     let mut ground = GroundBuilder::new();
     for p in todo.iter().filter(|p| !p.wildcard) {
@@ -67,7 +86,7 @@ pub(crate) fn find_outside(
 
 /// Members of `p` to choose hints by: its wildcards filled with nothing, with `spare` (a
 /// character no pattern writes) and with two of it.
-fn samples(p: &Pattern, spare: char) -> Vec<String> {
+pub(crate) fn samples(p: &Pattern, spare: char) -> Vec<String> {
     let fill = |star: &str| -> String {
         let mut out = String::new();
         for c in p.low.chars() {
@@ -84,7 +103,7 @@ fn samples(p: &Pattern, spare: char) -> Vec<String> {
 }
 
 /// A string the wildcard pattern `p` matches and the statement `b` does not, or `None`.
-fn outside_of(
+pub(crate) fn outside_of(
     q: &mut Question<'_>,
     p: &Pattern,
     b: &Statement,

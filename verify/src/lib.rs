@@ -45,11 +45,29 @@
 //! witness, or [`Verdict::Unknown`] when a query was not decided (time or resource budget
 //! spent, solver gave up). Unknown is never a pass. Statement indices are 0-based.
 //!
+//! **Comparing policies over whole requests** (actions, resources and conditions; issue
+//! 18) is the [`compare`] module: [`compare::Comparer::compare`] gives the relation between
+//! an old and a new set of identity-based policies (equivalent, no new access, new allows
+//! more, incomparable) with a re-checked witness request for each direction that fails, and
+//! [`compare::Comparer::check_not_granted`] proves that no request for some actions on some
+//! resources is allowed. Its semantics, encoding and soundness argument are in its module
+//! docs; it reuses this crate's action machinery and [`Z3Worker`].
+//!
 //! # Using it
 //!
-//! [`verify`] proves one refinement with a fresh Z3 solver. For many, build one [`Prover`]
+//! [`verify`] proves one refinement with a fresh [`Z3Worker`]. For many, build one [`Prover`]
 //! (the catalog validated and sorted once; `Sync`, share it across threads) and give each
-//! thread its own [`Z3Worker`] (one Z3 context and solver, reused across policies).
+//! thread its own [`Z3Worker`] (reused across policies).
+//!
+//! # Two decision procedures
+//!
+//! A [`Z3Worker`] is a portfolio: every question (the languages below, exactly as they would
+//! go to Z3) is first decided by automata in Rust (`automata.rs`: Thompson automata of the
+//! glob sets, product with on-the-fly subset construction, breadth-first over the written
+//! characters and one unwritten one), and only asked of Z3 when the automata give up (more
+//! product states than a fixed bound). Z3's context is created on the first question that
+//! reaches it. [`Z3Worker::z3_only`] asks Z3 everything; any other [`Solver`] is asked as
+//! it is.
 //! [`Options`] is the budget of one verification: its `timeout` and `rlimit` are totals over
 //! all of its queries, each query getting what is left.
 //!
@@ -155,11 +173,27 @@
 //! which is a ground candidate unless the rules above (literal prefixes and segments,
 //! string comparison, the finding sets) decided it.
 //!
+//! *The automata decide the same question Z3 would.* Each language is a Boolean
+//! combination of simple regexes (literals, `Σ`, `Σ*`, concatenation, union: glob sets and
+//! their derivatives); each simple regex's Thompson automaton accepts exactly its language
+//! over `Σ`. The search explores every string over `Σ` up to the equivalence "same
+//! characters written in some literal at the same positions": a character no literal
+//! writes moves every automaton like any other such character (only `Σ`-edges take it),
+//! so one representative of them suffices. A product state is dropped only when the
+//! combination is settled for every continuation (an automaton with no live state rejects
+//! all, one with a live state that loops on `Σ` and reaches acceptance accepts all). So
+//! "empty" means no string over `Σ` is a member (what Z3's unsat says of `x ∈ Σ* ∩ L`), and
+//! a member is a string over `Σ` in `L` (what Z3's model gives): the argument above holds
+//! unchanged, and witnesses are re-checked as always. A ground question is decided by
+//! running the same automata on each candidate. The automata's answers are checked against
+//! Z3's on random languages (`automata::agreement`), on the hard classes
+//! (`tests/classes.rs`, `--ignored`) and on the corpus (`verify_batch`'s `AGREE=1`).
+//!
 //! *Unknown is never a pass*: an undecided query is remembered; the verdict is Unknown
 //! unless some other query produced a (re-checked) counterexample. A spent budget is an
 //! undecided query.
 //!
-//! What is trusted: Z3's answers, this crate's regex construction ([`regex`], including the
+//! What is trusted: Z3's answers, the automata (above), this crate's regex construction ([`regex`], including the
 //! derivative, cross-checked against the glob matcher and a reference matcher in the tests),
 //! the normalisation (tested against the glob matcher) and the syntactic rules above (each
 //! a plain string operation, the segment rule tested against the glob matcher).
@@ -179,7 +213,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod automata;
 mod catalog;
+pub mod compare;
 mod containment;
 mod error;
 mod glob;
@@ -267,6 +303,15 @@ impl Prover {
     /// Validates the catalog (`service:Action` names of printable ASCII without backslash)
     /// and prepares it.
     pub fn new(catalog: &[String]) -> Result<Prover, VerifyError> {
+        Prover::from_names(catalog.iter().map(String::as_str))
+    }
+
+    /// [`Prover::new`] from borrowed names (no `Vec<String>` of the catalog needed). Names
+    /// that come sorted and distinct once lower-cased, as a catalog's do, are not sorted
+    /// again.
+    pub fn from_names<'a>(
+        catalog: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Prover, VerifyError> {
         Ok(Prover {
             catalog: catalog::prepare(catalog)?,
         })

@@ -39,7 +39,7 @@ pub(crate) fn pair(
     let catalog_set = |stmt: &Statement, kept: bool| -> BTreeSet<&str> {
         let mut hit: BTreeSet<&str> = BTreeSet::new();
         for p in &stmt.patterns {
-            let range = catalog.with_prefix(&p.literal_prefix).map(String::as_str);
+            let range = catalog.with_prefix(&p.literal_prefix);
             if p.is_prefix() {
                 hit.extend(range);
             } else {
@@ -47,11 +47,7 @@ pub(crate) fn pair(
             }
         }
         let mut names: BTreeSet<&str> = if stmt.not_action {
-            catalog
-                .iter()
-                .map(String::as_str)
-                .filter(|x| !hit.contains(x))
-                .collect()
+            catalog.iter().filter(|x| !hit.contains(x)).collect()
         } else {
             hit
         };

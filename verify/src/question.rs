@@ -31,7 +31,8 @@ pub(crate) struct Question<'s> {
 
 impl<'s> Question<'s> {
     pub fn new(solver: &'s mut dyn Solver, budget: Budget) -> Question<'s> {
-        let resources_at_start = solver.resources_used();
+        // Only a resource budget needs the count (reading it makes Z3 build its solver).
+        let resources_at_start = budget.rlimit.and_then(|_| solver.resources_used());
         Question {
             solver,
             budget,

@@ -62,6 +62,39 @@ pub enum Theorem {
     KeptStatementChanged,
 }
 
+impl Theorem {
+    /// Every theorem, for reports that list them all (the rules of a SARIF log).
+    pub const ALL: [Theorem; 9] = [
+        Theorem::Exactness,
+        Theorem::Containment,
+        Theorem::NoUnused,
+        Theorem::DenyChanged,
+        Theorem::DenyRemoved,
+        Theorem::StatementDropped,
+        Theorem::Unpaired,
+        Theorem::TopLevelKey,
+        Theorem::KeptStatementChanged,
+    ];
+
+    /// A stable identifier for reports that machines read (the rule ids of SARIF, the
+    /// failure types of JUnit): lower-case words joined by `-`, never changed once
+    /// published.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            Theorem::Exactness => "exactness",
+            Theorem::Containment => "containment",
+            Theorem::NoUnused => "no-unused",
+            Theorem::DenyChanged => "deny-changed",
+            Theorem::DenyRemoved => "deny-removed",
+            Theorem::StatementDropped => "statement-dropped",
+            Theorem::Unpaired => "unpaired",
+            Theorem::TopLevelKey => "top-level-key",
+            Theorem::KeptStatementChanged => "kept-statement-changed",
+        }
+    }
+}
+
 impl fmt::Display for Theorem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

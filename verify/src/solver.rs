@@ -122,6 +122,11 @@ impl Z3Context {
     pub fn new() -> Z3Context {
         Z3Context(z3::Context::new(&z3::Config::new()))
     }
+
+    /// The wrapped context, for the policy comparison's own encoding.
+    pub(crate) fn raw(&self) -> &z3::Context {
+        &self.0
+    }
 }
 
 impl Default for Z3Context {
@@ -174,21 +179,41 @@ impl<'ctx> Z3Solver<'ctx> {
     }
 
     fn apply(&self, limits: Limits) {
-        let mut params = z3::Params::new(self.ctx);
-        // No limit: Z3's defaults, `timeout` u32::MAX (ms) and `rlimit` 0.
-        let ms = limits.timeout.map_or(u32::MAX, |t| {
-            u32::try_from(t.as_millis()).unwrap_or(u32::MAX).max(1)
-        });
-        params.set_u32("timeout", ms);
-        let units = limits
-            .rlimit
-            .map_or(0, |r| u32::try_from(r).unwrap_or(u32::MAX).max(1));
-        params.set_u32("rlimit", units);
-        self.solver.set_params(&params);
+        apply_limits(self.ctx, &self.solver, limits);
+    }
+
+    /// The per-query caps given to [`Z3Solver::new`].
+    pub(crate) fn caps(&self) -> Limits {
+        self.caps
+    }
+
+    /// Gives `other` (a solver of the same context) the limits in force for this one.
+    pub(crate) fn apply_current_to(&self, other: &z3::Solver<'ctx>) {
+        apply_limits(self.ctx, other, self.current);
     }
 }
 
-fn narrower<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+/// Sets `limits` as `solver`'s per-query timeout and rlimit. Not free: Z3 rebuilds a
+/// solver's internal state when its parameters change.
+pub(crate) fn apply_limits<'ctx>(
+    ctx: &'ctx z3::Context,
+    solver: &z3::Solver<'ctx>,
+    limits: Limits,
+) {
+    let mut params = z3::Params::new(ctx);
+    // No limit: Z3's defaults, `timeout` u32::MAX (ms) and `rlimit` 0.
+    let ms = limits.timeout.map_or(u32::MAX, |t| {
+        u32::try_from(t.as_millis()).unwrap_or(u32::MAX).max(1)
+    });
+    params.set_u32("timeout", ms);
+    let units = limits
+        .rlimit
+        .map_or(0, |r| u32::try_from(r).unwrap_or(u32::MAX).max(1));
+    params.set_u32("rlimit", units);
+    solver.set_params(&params);
+}
+
+pub(crate) fn narrower<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -258,8 +283,10 @@ impl Z3Solver<'_> {
     }
 }
 
-impl Solver for Z3Solver<'_> {
-    fn set_limits(&mut self, limits: Limits) {
+impl Z3Solver<'_> {
+    /// [`Solver::set_limits`], answering whether the limits in force changed (setting
+    /// parameters on a Z3 solver is not free: it is done only on a change).
+    pub(crate) fn update_limits(&mut self, limits: Limits) -> bool {
         let limits = Limits {
             timeout: narrower(self.caps.timeout, limits.timeout),
             rlimit: narrower(self.caps.rlimit, limits.rlimit),
@@ -267,7 +294,15 @@ impl Solver for Z3Solver<'_> {
         if limits != self.current {
             self.apply(limits);
             self.current = limits;
+            return true;
         }
+        false
+    }
+}
+
+impl Solver for Z3Solver<'_> {
+    fn set_limits(&mut self, limits: Limits) {
+        self.update_limits(limits);
     }
 
     /// Z3's `rlimit count` statistic: the resource units this solver's context has spent,

@@ -184,7 +184,7 @@ pub(crate) fn containment(inp: &Inputs<'_>, q: &mut Question<'_>, o: usize, r: u
 fn kept_candidates<'a>(inp: &'a Inputs<'_>, stmt: &Statement) -> BTreeSet<&'a str> {
     let mut out: BTreeSet<&str> = BTreeSet::new();
     if stmt.not_action {
-        out.extend(inp.catalog.iter().map(String::as_str));
+        out.extend(inp.catalog.iter());
     } else {
         let prefixes: BTreeSet<&str> = stmt
             .patterns
@@ -192,7 +192,7 @@ fn kept_candidates<'a>(inp: &'a Inputs<'_>, stmt: &Statement) -> BTreeSet<&'a st
             .map(|p| p.literal_prefix.as_str())
             .collect();
         for prefix in prefixes {
-            out.extend(inp.catalog.with_prefix(prefix).map(String::as_str));
+            out.extend(inp.catalog.with_prefix(prefix));
         }
     }
     out.retain(|x| !inp.unused.contains(x));

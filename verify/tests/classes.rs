@@ -299,14 +299,14 @@ impl Solver for Metered {
     }
 }
 
-/// With Z3 itself: a total below the sum of the queries' units, but above the largest one,
+/// With Z3 itself (no automata, which spend no Z3 units): a total below the sum of the queries' units, but above the largest one,
 /// is Unknown; the sum (and some slack) proves. Deterministic (resource units, not time).
 #[test]
 fn a_z3_resource_budget_is_a_total() {
     let c = classes::deny_case(&Catalog::embedded());
     let prover = Prover::new(catalog()).unwrap();
     let mut metered = Metered {
-        inner: Z3Worker::new(),
+        inner: Z3Worker::z3_only(),
         units: Vec::new(),
     };
     let report = prover
@@ -329,7 +329,7 @@ fn a_z3_resource_budget_is_a_total() {
         };
         prover
             .verify(
-                &mut Z3Worker::new(),
+                &mut Z3Worker::z3_only(),
                 &c.original,
                 &c.refined,
                 &c.unused,
@@ -346,5 +346,75 @@ fn a_z3_resource_budget_is_a_total() {
             "{below} of {total}"
         );
         assert_eq!(run(total + total / 2 + 1_000), Verdict::Proved);
+    }
+}
+
+/// Issue 20's class (multi-infix refinements over unions of infix wildcards, the `s3`
+/// tagging rewrite, and the generator's cases up to the inline quota): each gets its
+/// verdict; a refutation's witness passes the glob re-check against the documents.
+#[test]
+fn multi_infix_refinements_get_the_right_verdict() {
+    let catalog = Catalog::embedded();
+    let prover = Prover::new(&names(&catalog)).unwrap();
+    for (c, expect) in classes::multi_infix_cases(&catalog) {
+        assert!(
+            classes::size(&c.refined) <= classes::INLINE_QUOTA,
+            "{}",
+            c.name
+        );
+        let mut worker = Z3Worker::new();
+        let report = prover
+            .verify(&mut worker, &c.original, &c.refined, &c.unused, &options())
+            .unwrap();
+        match (&expect, &report.verdict) {
+            (classes::Expect::Proved, Verdict::Proved) => {}
+            (classes::Expect::Wider(known), Verdict::Counterexample(cx)) => {
+                // the construction's witness shows the verdict is right
+                assert!(allows(&c.refined, 0, known) && !allows(&c.original, 0, known));
+                assert_eq!(cx.theorem, Theorem::Containment, "{}: {cx:?}", c.name);
+                assert!(
+                    allows(&c.refined, 0, &cx.action) && !allows(&c.original, 0, &cx.action),
+                    "{}: {cx:?}",
+                    c.name
+                );
+            }
+            (want, got) => panic!("{}: expected {want:?}, got {got:?}", c.name),
+        }
+        // decided without Z3 (the automata answered every question)
+        assert_eq!(worker.questions().1, 0, "{}", c.name);
+    }
+}
+
+fn names(catalog: &Catalog) -> Vec<String> {
+    (0..catalog.len())
+        .map(|i| catalog.name(i).to_string())
+        .collect()
+}
+
+/// The same verdicts from Z3 alone (slow: minutes; `cargo test -- --ignored`).
+#[test]
+#[ignore]
+fn multi_infix_verdicts_agree_with_z3_alone() {
+    let catalog = Catalog::embedded();
+    let prover = Prover::new(&names(&catalog)).unwrap();
+    let options = Options {
+        timeout: Some(Duration::from_secs(600)),
+        rlimit: None,
+    };
+    for (c, _) in classes::multi_infix_cases(&catalog) {
+        let run = |mut worker: Z3Worker| {
+            prover
+                .verify(&mut worker, &c.original, &c.refined, &c.unused, &options)
+                .unwrap()
+                .verdict
+        };
+        let (automata, z3) = (run(Z3Worker::new()), run(Z3Worker::z3_only()));
+        eprintln!("{}: {z3:?}", c.name);
+        assert_eq!(
+            std::mem::discriminant(&automata),
+            std::mem::discriminant(&z3),
+            "{}: {automata:?} vs {z3:?}",
+            c.name
+        );
     }
 }

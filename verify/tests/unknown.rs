@@ -228,7 +228,7 @@ fn a_resource_budget_is_deterministic() {
             timeout: None,
             rlimit: Some(rlimit),
         };
-        let mut z3 = Z3Worker::new();
+        let mut z3 = Z3Worker::z3_only();
         prover
             .verify(&mut z3, &original, &refined, &Unused::default(), &options)
             .unwrap()
@@ -238,4 +238,19 @@ fn a_resource_budget_is_deterministic() {
         assert!(matches!(run(1), Verdict::Unknown { .. }));
         assert_eq!(run(50_000_000), Verdict::Proved);
     }
+    // The automata spend no Z3 units: they decide within any resource budget.
+    let options = Options {
+        timeout: None,
+        rlimit: Some(1),
+    };
+    let report = prover
+        .verify(
+            &mut Z3Worker::new(),
+            &original,
+            &refined,
+            &Unused::default(),
+            &options,
+        )
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Proved);
 }

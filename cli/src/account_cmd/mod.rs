@@ -17,7 +17,7 @@
 //! shard of a fanned-out run names each file the same way.
 
 mod print;
-mod usage;
+pub(crate) mod usage;
 mod work;
 
 use std::collections::{BTreeMap, HashMap};
@@ -111,6 +111,11 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     summary.no_findings += idle.len();
     report_principals(&outcomes, console);
 
+    // With `--verify` on GitHub Actions: an annotation per policy not proved, and a summary.
+    let verdict_subjects: Vec<crate::report::Subject> = outcomes
+        .iter()
+        .flat_map(|o| o.verdicts.iter().map(|v| v.subject.clone()))
+        .collect();
     let written = outcomes.iter().filter(|o| o.written());
     let stdout: Option<String> = match config.format {
         Format::Json => Some(print::summary_json(
@@ -144,6 +149,17 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         )?;
     }
     console.info(&summary.render());
+    if common.github && config.verify.is_some() {
+        let mut report = crate::report::Report::new("account");
+        report.subjects = verdict_subjects;
+        crate::report::emit(
+            &report,
+            crate::args::ReportFormat::Text,
+            false,
+            common,
+            console,
+        )?;
+    }
     Ok(exit)
 }
 

@@ -32,6 +32,9 @@ pub struct PolicyVerdict {
     pub exit: Exit,
     /// The verdict in one line (with the witness action on a counterexample).
     pub line: String,
+    /// The verdict as the report has it (GitHub's annotations and summary).
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    pub subject: crate::report::Subject,
 }
 
 impl PolicyVerdict {
@@ -341,6 +344,9 @@ mod prove {
                 match prover.prove_keeping(z3, &original, proved_documents, &unused, skip) {
                     Ok(report) => {
                         let j = judge(&report);
+                        let mut subject = crate::verify_cmd::subject(&j);
+                        subject.policy_id = Some(p.policy.id.clone());
+                        subject.principal = Some(plan.arn.clone());
                         let line = match j.witness {
                             Some(w) if !j.line.contains(&w) => format!("{} (`{w}`)", j.line),
                             _ => j.line,
@@ -349,6 +355,7 @@ mod prove {
                             policy: p.policy.id.clone(),
                             exit: j.exit,
                             line,
+                            subject,
                         });
                     }
                     Err(e) => {

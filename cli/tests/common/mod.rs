@@ -11,7 +11,12 @@ use serde_json::Value;
 
 pub fn bin() -> Command {
     prover_is_built();
-    Command::cargo_bin("iam-refine").expect("the binary is built")
+    let mut c = Command::cargo_bin("iam-refine").expect("the binary is built");
+    // The same output on a GitHub runner as anywhere else: annotations and the step summary
+    // are tested where they are meant to be (cli/tests/report.rs).
+    c.env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    c
 }
 
 /// `iam-refine` hands `verify` and `--verify` to `iam-refine-prover` beside it, which

@@ -15,14 +15,17 @@
 //! it is null) or false (the key exists and its value is not null)".
 //!
 //! Set operators: `ForAnyValue:` holds when some request value satisfies the single-valued
-//! rule, false for no value ("If the key is not present in the request, it returns false")
-//! unless `...IfExists`; `ForAllValues:` when every one does, true for no value ("It also
-//! returns true if there are no context keys in the request"). A plain operator on a
-//! multivalued request key is not modelled (AWS: "Multivalued context keys require a
-//! condition set operator"); a set operator on a single-valued key reads its one value.
+//! rule, false for no value ("If the key is not present in the request, it returns false");
+//! `ForAllValues:` when every one does, true for no value ("It also returns true if there
+//! are no context keys in the request"). U1: `ForAnyValue:...IfExists` with no value is
+//! undetermined (the `...IfExists` page says an absent key makes the condition true; AWS
+//! users report requests denied by it). A plain operator on a multivalued request key is
+//! not modelled (AWS: "Multivalued context keys require a condition set operator"): an
+//! open clause, an error when the decision depends on it; a set operator on a
+//! single-valued key reads its one value.
 //!
-//! Evaluation is three-valued: a part that cannot be judged for this request (not
-//! modelled) makes the block undecided unless another part is definitely false.
+//! Evaluation is three-valued (`open.rs`): each clause is true, false, or open; the
+//! statement decides what an open clause means for the decision.
 
 use std::collections::BTreeSet;
 
@@ -31,18 +34,22 @@ use serde_json::Value;
 use crate::json::{self, quote};
 
 use super::context::Lookup;
-use super::error::{EvalPolicyError, Problem};
-use super::operator::{any_of, expected, parse_bool, Family, Operator, SetOp, Values};
+use super::error::EvalPolicyError;
+use super::open::{ClausePart, Reason, Rule, Tri};
+use super::operator::{expected, parse_bool, Family, Named, Operator, SetOp, Values};
+use super::statement::OpenKey;
 use super::variables::{names_unknown, Env, Template};
 
 /// One operator and key of a block, with its values.
 #[derive(Debug, Clone)]
-struct Clause {
+pub(crate) struct Clause {
     /// The operator as written.
     name: String,
     op: Operator,
     /// The key as written (looked up case-insensitively).
     key: String,
+    /// The values as read, for the clause's identity.
+    texts: Vec<Template>,
     values: ClauseValues,
 }
 
@@ -57,21 +64,6 @@ enum ClauseValues {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConditionBlock {
     clauses: Vec<Clause>,
-}
-
-/// AND over three-valued results: a definite `false` wins over an undecided one.
-pub(crate) fn all_of<E>(results: impl IntoIterator<Item = Result<bool, E>>) -> Result<bool, E> {
-    let mut undecided = None;
-    for r in results {
-        match r {
-            Ok(false) => return Ok(false),
-            Ok(true) => {}
-            Err(e) => {
-                undecided.get_or_insert(e);
-            }
-        }
-    }
-    undecided.map_or(Ok(true), Err)
 }
 
 impl ConditionBlock {
@@ -120,9 +112,9 @@ impl ConditionBlock {
         Ok(ConditionBlock { clauses })
     }
 
-    /// Does the block hold for the request?
-    pub(crate) fn holds(&self, env: Env<'_>) -> Result<bool, Problem> {
-        all_of(self.clauses.iter().map(|c| c.holds(env)))
+    /// The clauses, in the order written: the block holds when every one does.
+    pub(crate) fn clauses(&self) -> &[Clause] {
+        &self.clauses
     }
 }
 
@@ -189,6 +181,16 @@ impl Clause {
             .iter()
             .map(|t| Template::parse(t, variables && takes_variables, unknowns))
             .collect();
+        for (t, text) in templates.iter().zip(&texts) {
+            if let Some(u) = t.hidden_unknown(unknowns) {
+                return Err(ClauseError::NotModelled(format!(
+                    "the declared unknown `${{{u}}}` stands inside a malformed policy variable in the {} value {} of key {}, which is read as text",
+                    quote(name),
+                    quote(text),
+                    quote(key)
+                )));
+            }
+        }
         let bad = |i: usize| {
             ClauseError::NotModelled(format!(
                 "{} value {} of key {} is not {}",
@@ -198,6 +200,7 @@ impl Clause {
                 expected(op.family)
             ))
         };
+        let clause_templates = templates.clone();
         let values = if op.family == Family::Null {
             let mut out = Vec::with_capacity(texts.len());
             for (i, t) in texts.iter().enumerate() {
@@ -211,42 +214,78 @@ impl Clause {
             name: name.to_string(),
             op,
             key: key.to_string(),
+            texts: clause_templates,
             values,
         })
     }
 
-    fn holds(&self, env: Env<'_>) -> Result<bool, Problem> {
+    /// Where the clause is, for reasons and reports.
+    pub(crate) fn part(&self) -> ClausePart {
+        ClausePart::Condition {
+            operator: self.name.clone(),
+            key: self.key.clone(),
+        }
+    }
+
+    /// The clause's identity as an open clause: its text (operator, key in ASCII lower
+    /// case, values as read). The same clause text is the same Boolean wherever it stands.
+    pub(crate) fn identity(&self) -> OpenKey {
+        OpenKey::Condition {
+            operator: self.name.clone(),
+            key: self.key.to_ascii_lowercase(),
+            values: self.texts.clone(),
+        }
+    }
+
+    /// Does the clause hold for the request? Three-valued: open when a rule leaves it
+    /// undetermined (U1 to U3) or it is not modelled for this request.
+    pub(crate) fn holds(&self, env: Env<'_>) -> Tri {
         let look = env.request.lookup(&self.key);
         let values = match &self.values {
             ClauseValues::Null(ps) => {
                 let absent = look == Lookup::Absent;
-                return Ok(ps.contains(&absent));
+                return Tri::from(ps.contains(&absent));
             }
             ClauseValues::Compare(values) => values,
         };
         let op = self.op;
         let request_values: Vec<&str> = match (op.set, look) {
-            (None, Lookup::Absent) => return Ok(op.if_exists || op.negated),
-            (Some(SetOp::Any), Lookup::Absent) => return Ok(op.if_exists),
-            (Some(SetOp::All), Lookup::Absent) => return Ok(true),
+            (None, Lookup::Absent) => return Tri::from(op.if_exists || op.negated),
+            (Some(SetOp::Any), Lookup::Absent) if op.if_exists => {
+                return Tri::Open(Reason::Undetermined {
+                    rule: Rule::ForAnyValueIfExistsWithoutValue,
+                    detail: format!(
+                        "{} with no value for {}: false by `ForAnyValue:` (\"If the key is not present in the request, it returns false\"), true by `...IfExists` (\"If the key is not present, evaluate the condition element as true\")",
+                        quote(&self.name),
+                        quote(&self.key)
+                    ),
+                })
+            }
+            (Some(SetOp::Any), Lookup::Absent) => return Tri::False,
+            (Some(SetOp::All), Lookup::Absent) => return Tri::True,
             (None, Lookup::Multi(_, kind)) => {
-                return Err(Problem::NotModelled(format!(
-                    "{} applied to the key {}, which the request gives as a list ({kind}): a multivalued key needs `ForAnyValue:` or `ForAllValues:` (AWS: \"Multivalued context keys require a condition set operator\")",
-                    quote(&self.name),
-                    quote(&self.key)
-                )))
+                return Tri::Open(Reason::NotModelled {
+                    what: format!(
+                        "{} applied to the key {}, which the request gives as a list ({kind}): a multivalued key needs `ForAnyValue:` or `ForAllValues:` (AWS: \"Multivalued context keys require a condition set operator\")",
+                        quote(&self.name),
+                        quote(&self.key)
+                    ),
+                })
             }
             (_, Lookup::Single(v)) => vec![v],
             (Some(_), Lookup::Multi(vs, _)) => vs.iter().map(String::as_str).collect(),
         };
         let prepared = values.prepare(env);
-        // A value satisfies a positive operator when some policy value matches it, a
-        // negated one when none does.
-        let satisfied = |v: &str| prepared.any_match(v).map(|m| m != op.negated);
-        let result = match op.set {
-            Some(SetOp::All) => all_of(request_values.iter().map(|v| satisfied(v))),
-            _ => any_of(request_values.iter().map(|v| satisfied(v))),
+        let named = Named {
+            operator: &self.name,
+            key: &self.key,
         };
-        result.map_err(Problem::from)
+        let satisfied = request_values
+            .iter()
+            .map(|v| prepared.satisfied(v, op.negated, named));
+        match op.set {
+            Some(SetOp::All) => Tri::all(satisfied),
+            _ => Tri::any(satisfied),
+        }
     }
 }

@@ -4,8 +4,14 @@
 //!
 //! ```json
 //! {"action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key",
-//!  "context": {"aws:SourceIp": {"type": "ip", "values": ["203.0.113.7"]}}}
+//!  "context": {"aws:SourceIp": {"type": "ip", "values": ["203.0.113.7"]}},
+//!  "unknowns": {"Bucket.Arn": "arn:aws:s3:::b"}}
 //! ```
+//!
+//! `unknowns` (optional) is what a witness of a comparison involving declared unknowns
+//! (`docs/semantics.md` §7) assumed: a value for each, which [`evaluate`](super::evaluate)
+//! gives the `${NAME}` of policies read with
+//! [`EvalPolicy::parse_with_unknowns`](super::EvalPolicy::parse_with_unknowns).
 //!
 //! Key names are compared case-insensitively (ASCII): AWS: "Key names are
 //! case-insensitive. For example, `aws:CurrentTime` is equivalent to `AWS:currenttime`"
@@ -131,6 +137,8 @@ pub struct Request {
     entries: Vec<ContextEntry>,
     /// ASCII-lower-cased key -> position in `entries`.
     index: BTreeMap<String, usize>,
+    /// The values assumed for declared unknowns (`docs/semantics.md` §7), by name.
+    unknowns: BTreeMap<String, String>,
 }
 
 /// What the context holds for a key, as the condition rules see it.
@@ -169,7 +177,7 @@ pub enum RequestError {
         found: String,
     },
     /// A field the request shape does not have.
-    #[error("unknown field `{field}` (a request has `action`, `resource` and `context`; a context key `type` and `values`)")]
+    #[error("unknown field `{field}` (a request has `action`, `resource`, `context` and `unknowns`; a context key `type` and `values`)")]
     UnknownField {
         /// Its path.
         field: String,
@@ -203,6 +211,9 @@ pub enum RequestError {
     /// An empty key name.
     #[error("a context key name is empty")]
     EmptyKey,
+    /// An empty name of a declared unknown.
+    #[error("the name of an unknown is empty")]
+    EmptyUnknown,
 }
 
 impl Request {
@@ -266,6 +277,47 @@ impl Request {
         Ok(self)
     }
 
+    /// Gives the declared unknown `name` (`docs/semantics.md` §7: `${name}` in a policy read
+    /// by [`EvalPolicy::parse_with_unknowns`](super::EvalPolicy::parse_with_unknowns)) the
+    /// value `value` for this request, as a witness of the prover states the values it
+    /// assumed. A name given again takes the new value.
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::EmptyUnknown`] for an empty name.
+    pub fn set_unknown(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<(), RequestError> {
+        let name = name.into();
+        if name.is_empty() {
+            return Err(RequestError::EmptyUnknown);
+        }
+        self.unknowns.insert(name, value.into());
+        Ok(())
+    }
+
+    /// [`Request::set_unknown`], by value.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::set_unknown`].
+    pub fn with_unknown(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<Request, RequestError> {
+        self.set_unknown(name, value)?;
+        Ok(self)
+    }
+
+    /// The values this request assumes for declared unknowns, by name (empty unless given).
+    #[must_use]
+    pub fn unknowns(&self) -> &BTreeMap<String, String> {
+        &self.unknowns
+    }
+
     /// The context keys, in the order given.
     #[must_use]
     pub fn context(&self) -> &[ContextEntry] {
@@ -318,7 +370,7 @@ impl Request {
     pub fn from_value(value: &Value) -> Result<Request, RequestError> {
         let top = object(value, "the request")?;
         for key in top.keys() {
-            if !matches!(key.as_str(), "action" | "resource" | "context") {
+            if !matches!(key.as_str(), "action" | "resource" | "context" | "unknowns") {
                 return Err(RequestError::UnknownField { field: key.clone() });
             }
         }
@@ -326,6 +378,12 @@ impl Request {
             string(top.get("action"), "action")?,
             string(top.get("resource"), "resource")?,
         );
+        if let Some(unknowns) = top.get("unknowns") {
+            for (name, value) in object(unknowns, "unknowns")? {
+                let value = string(Some(value), &format!("unknowns.{name}"))?;
+                request.set_unknown(name.clone(), value)?;
+            }
+        }
         let Some(context) = top.get("context") else {
             return Ok(request);
         };
@@ -364,7 +422,7 @@ impl Request {
         Ok(request)
     }
 
-    /// The JSON form; `context` is left out when empty.
+    /// The JSON form; `context` and `unknowns` are left out when empty.
     #[must_use]
     pub fn to_value(&self) -> Value {
         let mut top = Map::new();
@@ -382,6 +440,14 @@ impl Request {
                 context.insert(e.key.clone(), Value::Object(entry));
             }
             top.insert("context".to_string(), Value::Object(context));
+        }
+        if !self.unknowns.is_empty() {
+            let unknowns = self
+                .unknowns
+                .iter()
+                .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+                .collect();
+            top.insert("unknowns".to_string(), Value::Object(unknowns));
         }
         Value::Object(top)
     }

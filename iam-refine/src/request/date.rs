@@ -4,29 +4,40 @@
 //! ([Condition operators](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date)).
 //! The spec accepts:
 //!
-//! - epoch seconds: an integer `-?[0-9]+` (within 64 bits);
+//! - epoch seconds: an optionally signed integer of at most 12 digits (`[+-]?[0-9]{1,12}`);
 //! - `YYYY-MM-DD`: midnight UTC;
-//! - `YYYY-MM-DDThh:mm[:ss[.fff]](Z|±hh:mm)`;
+//! - `YYYY-MM-DDThh:mm[:ss[.f…]](Z|±hh:mm)`, with 1 to 9 fractional digits;
 //!
-//! compared at millisecond precision. Written here rather than with a date crate: the
-//! accepted forms are the spec's own subset (a crate's RFC 3339 or ISO 8601 parser accepts
-//! other forms, which the symbolic encoding would not), and the arithmetic is one function.
+//! compared exactly, in nanoseconds. `YYYY` and `YYYY-MM` alone are not dates (the W3C
+//! profile has them, but digits alone are epoch seconds, and a month is no instant).
+//! Written here rather than with a date crate: the accepted forms are the spec's own subset
+//! (a crate's RFC 3339 or ISO 8601 parser accepts other forms, which the symbolic encoding
+//! would not), and the arithmetic is one function.
 
-/// Milliseconds since 1970-01-01T00:00:00Z.
-pub(crate) type Millis = i128;
+/// Nanoseconds since 1970-01-01T00:00:00Z.
+pub(crate) type Nanos = i128;
+
+const NANOS_PER_SECOND: Nanos = 1_000_000_000;
 
 /// Parses one of the accepted forms.
-pub(crate) fn parse(text: &str) -> Option<Millis> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
+pub(crate) fn parse(text: &str) -> Option<Nanos> {
+    let digits = text
+        .strip_prefix('-')
+        .or_else(|| text.strip_prefix('+'))
+        .unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let seconds: i64 = text.parse().ok()?;
-        return Some(Millis::from(seconds) * 1000);
+        if digits.len() > 12 {
+            return None;
+        }
+        let seconds: i64 = digits.parse().ok()?;
+        let sign = if text.starts_with('-') { -1 } else { 1 };
+        return Some(Nanos::from(sign * seconds) * NANOS_PER_SECOND);
     }
     let date = text.get(..10)?;
     let days = civil_days(date)?;
     let rest = text.get(10..)?;
     if rest.is_empty() {
-        return Some(Millis::from(days) * 86_400_000);
+        return Some(Nanos::from(days) * 86_400 * NANOS_PER_SECOND);
     }
     let rest = rest.strip_prefix('T')?;
     let hour = number(rest.get(..2)?, 23)?;
@@ -34,13 +45,19 @@ pub(crate) fn parse(text: &str) -> Option<Millis> {
     let minute = number(rest.get(..2)?, 59)?;
     let mut rest = rest.get(2..)?;
     let mut second = 0;
-    let mut millis = 0;
+    let mut fraction: Nanos = 0;
     if let Some(r) = rest.strip_prefix(':') {
         second = number(r.get(..2)?, 59)?;
         rest = r.get(2..)?;
         if let Some(r) = rest.strip_prefix('.') {
-            millis = number(r.get(..3)?, 999)?;
-            rest = r.get(3..)?;
+            let n = r.bytes().take_while(u8::is_ascii_digit).count();
+            if !(1..=9).contains(&n) {
+                return None;
+            }
+            let digits = r.get(..n)?;
+            // `.5` is half a second: pad to nine digits.
+            fraction = Nanos::from(number(digits, 999_999_999)?) * 10_i128.pow(9 - n as u32);
+            rest = r.get(n..)?;
         }
     }
     let offset_minutes = match rest {
@@ -58,11 +75,10 @@ pub(crate) fn parse(text: &str) -> Option<Millis> {
             sign * (number(zone.get(..2)?, 23)? * 60 + number(zone.get(3..)?, 59)?)
         }
     };
-    let local = ((Millis::from(days) * 24 + Millis::from(hour)) * 60 + Millis::from(minute))
-        * 60_000
-        + Millis::from(second) * 1000
-        + Millis::from(millis);
-    Some(local - Millis::from(offset_minutes) * 60_000)
+    let local_seconds = ((Nanos::from(days) * 24 + Nanos::from(hour)) * 60 + Nanos::from(minute))
+        * 60
+        + Nanos::from(second);
+    Some((local_seconds - Nanos::from(offset_minutes) * 60) * NANOS_PER_SECOND + fraction)
 }
 
 /// Exactly `text.len()` ASCII digits, at most `max`.
@@ -108,27 +124,52 @@ fn civil_days(date: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn ms(s: &str) -> Millis {
+    fn ns(s: &str) -> Nanos {
         parse(s).unwrap_or_else(|| panic!("{s} should parse"))
     }
 
+    const S: Nanos = NANOS_PER_SECOND;
+
     #[test]
     fn forms() {
-        assert_eq!(ms("0"), 0);
-        assert_eq!(ms("1700000000"), 1_700_000_000_000);
-        assert_eq!(ms("-1"), -1000);
-        assert_eq!(ms("1970-01-01"), 0);
-        assert_eq!(ms("1970-01-02"), 86_400_000);
-        assert_eq!(ms("2020-01-01T00:00:01Z"), 1_577_836_801_000);
-        assert_eq!(ms("2020-01-01T00:00Z"), 1_577_836_800_000);
-        assert_eq!(ms("2020-01-01T00:00:00.250Z"), 1_577_836_800_250);
-        assert_eq!(ms("2020-01-01T01:00:00+01:00"), ms("2020-01-01T00:00:00Z"));
-        assert_eq!(ms("2019-12-31T23:30:00-00:30"), ms("2020-01-01T00:00:00Z"));
-        assert_eq!(ms("2000-02-29"), 951_782_400_000);
-        assert_eq!(ms("0000-01-01"), -62_167_219_200_000);
-        assert_eq!(ms("1700000000"), ms("2023-11-14T22:13:20Z"));
+        assert_eq!(ns("0"), 0);
+        assert_eq!(ns("1700000000"), 1_700_000_000 * S);
+        assert_eq!(ns("-1"), -S);
+        assert_eq!(ns("+1"), S, "an optional sign");
+        assert_eq!(ns("-0"), 0);
+        assert_eq!(ns("999999999999"), 999_999_999_999 * S, "twelve digits");
+        assert_eq!(ns("1970-01-01"), 0);
+        assert_eq!(ns("1970-01-02"), 86_400 * S);
+        assert_eq!(ns("2020-01-01T00:00:01Z"), 1_577_836_801 * S);
+        assert_eq!(ns("2020-01-01T00:00Z"), 1_577_836_800 * S);
+        assert_eq!(
+            ns("2020-01-01T00:00:00.250Z"),
+            1_577_836_800 * S + 250_000_000
+        );
+        assert_eq!(ns("2020-01-01T01:00:00+01:00"), ns("2020-01-01T00:00:00Z"));
+        assert_eq!(ns("2019-12-31T23:30:00-00:30"), ns("2020-01-01T00:00:00Z"));
+        assert_eq!(ns("2000-02-29"), 951_782_400 * S);
+        assert_eq!(ns("0000-01-01"), -62_167_219_200 * S);
+        assert_eq!(ns("1700000000"), ns("2023-11-14T22:13:20Z"));
         // Digits alone are epoch seconds, never a year.
-        assert_eq!(ms("2020"), 2_020_000);
+        assert_eq!(ns("2020"), 2_020 * S);
+    }
+
+    #[test]
+    fn fractions_take_one_to_nine_digits_and_compare_exactly() {
+        let base = 1_577_836_800 * S;
+        assert_eq!(ns("2020-01-01T00:00:00.5Z"), base + 500_000_000);
+        assert_eq!(ns("2020-01-01T00:00:00.05Z"), base + 50_000_000);
+        assert_eq!(ns("2020-01-01T00:00:00.1234Z"), base + 123_400_000);
+        assert_eq!(ns("2020-01-01T00:00:00.123456789Z"), base + 123_456_789);
+        assert_eq!(ns("2020-01-01T00:00:00.000000001Z"), base + 1);
+        assert_eq!(
+            ns("2020-01-01T00:00:00.500000000Z"),
+            ns("2020-01-01T00:00:00.5Z")
+        );
+        // Below the millisecond: distinct instants (millisecond precision made them equal).
+        assert!(ns("2020-01-01T00:00:00.0001Z") > ns("2020-01-01T00:00:00Z"));
+        assert!(ns("2020-01-01T00:00:00.9999999Z") < ns("2020-01-01T00:00:01Z"));
     }
 
     #[test]
@@ -136,6 +177,9 @@ mod tests {
         for bad in [
             "",
             "-",
+            "+",
+            "+-1",
+            "--1",
             "abc",
             "2020-01",
             "2020-1-01",
@@ -151,13 +195,16 @@ mod tests {
             "2020-01-01T00:00:00",
             "2020-01-01 00:00Z",
             "2020-01-01t00:00z",
-            "2020-01-01T00:00:00.1Z",
-            "2020-01-01T00:00:00.1234Z",
+            "2020-01-01T00:00:00.Z",
+            "2020-01-01T00:00:00.1234567890Z",
+            "2020-01-01T00:00.5Z",
             "2020-01-01T00:00+0100",
             "2020-01-01T00:00+24:00",
             "1.5",
-            "+1",
             "1e9",
+            "1000000000000",
+            "-1000000000000",
+            "0000000000000",
             "99999999999999999999",
             "２０２０-01-01",
             "2020-01-01Z",

@@ -5,6 +5,7 @@
 
 use crate::policy::PolicyError;
 
+use super::open::Reason;
 use super::variables::Unresolved;
 
 /// Why a policy document cannot be evaluated.
@@ -119,7 +120,8 @@ pub enum EvalPolicyError {
     },
 }
 
-/// Why a request could not be evaluated.
+/// Why a request could not be evaluated: a construct not modelled for it, on which the
+/// decision depends.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EvalError {
@@ -147,40 +149,45 @@ pub enum EvalError {
     },
 }
 
-/// A problem found while evaluating one statement, before its location is known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Problem {
-    NotModelled(String),
-    NoValue(String),
-}
-
-impl Problem {
-    pub(crate) fn at(self, document: usize, statement: usize) -> EvalError {
-        match self {
-            Problem::NotModelled(what) => EvalError::NotModelled {
+impl EvalError {
+    /// The error for a clause that is not modelled for a request (or lacks an unknown's
+    /// value), when the decision depends on it. `None` for a clause undetermined by a rule,
+    /// which is no error.
+    pub(crate) fn from_reason(
+        reason: &Reason,
+        document: usize,
+        statement: usize,
+    ) -> Option<EvalError> {
+        match reason {
+            Reason::NotModelled { what } => Some(EvalError::NotModelled {
                 document,
                 statement,
-                what,
-            },
-            Problem::NoValue(name) => EvalError::NoUnknownValue {
+                what: what.clone(),
+            }),
+            Reason::NoUnknownValue { name } => Some(EvalError::NoUnknownValue {
                 document,
                 statement,
-                name,
-            },
+                name: name.clone(),
+            }),
+            Reason::Undetermined { .. } => None,
         }
     }
 }
 
-impl From<Unresolved> for Problem {
-    fn from(u: Unresolved) -> Problem {
+impl From<Unresolved> for Reason {
+    fn from(u: Unresolved) -> Reason {
         match u {
-            Unresolved::MultiValued(key) => Problem::NotModelled(format!(
-                "the multivalued key `{key}` is used as a policy variable (AWS: \"you can't use multivalued context keys as policy variables\")"
-            )),
-            Unresolved::NoValue(name) => Problem::NoValue(name),
-            Unresolved::NotArn(text) => Problem::NotModelled(format!(
-                "the `Arn...` value `{text}` has fewer than six `:`-separated components once its variables are substituted"
-            )),
+            Unresolved::MultiValued(key) => Reason::NotModelled {
+                what: format!(
+                    "the multivalued key `{key}` is used as a policy variable (AWS: \"you can't use multivalued context keys as policy variables\")"
+                ),
+            },
+            Unresolved::NoValue(name) => Reason::NoUnknownValue { name },
+            Unresolved::NotArn(text) => Reason::NotModelled {
+                what: format!(
+                    "the `Arn...` value `{text}` has fewer than six `:`-separated components once its variables are substituted"
+                ),
+            },
         }
     }
 }

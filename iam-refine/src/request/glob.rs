@@ -216,6 +216,24 @@ pub(crate) fn resource_tokens(chars: &[PChar]) -> Vec<Tok> {
         .collect()
 }
 
+/// The components of a pattern: split at its first five literal `:` (a `:` substituted
+/// from a variable counts), at most six, the last keeping any further `:`.
+pub(crate) fn components(chars: &[PChar]) -> Vec<&[PChar]> {
+    let mut out = Vec::with_capacity(6);
+    let mut start = 0;
+    for (i, c) in chars.iter().enumerate() {
+        if out.len() == 5 {
+            break;
+        }
+        if *c == PChar::Lit(':') {
+            out.push(&chars[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&chars[start..]);
+    out
+}
+
 /// `*` and `?` of `text` as wildcards, every other character literal.
 pub(crate) fn wild_chars(text: &str) -> impl Iterator<Item = PChar> + '_ {
     text.chars().map(|c| match c {

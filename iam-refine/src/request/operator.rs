@@ -15,18 +15,21 @@
 //!
 //! A policy value that does not parse for its operator makes the statement not modelled
 //! (an error when the policy is read); a request value that does not parse compares false
-//! with every policy value.
+//! with every policy value, so a positive operator over it is false and a negated one
+//! undetermined (U3).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
 use super::base64;
-use super::date::{self, Millis};
-use super::glob::{plain_tokens, Glob, PChar};
+use super::date::{self, Nanos};
+use super::glob::{components, plain_tokens, Glob, PChar};
 use super::ip::{self, Cidr};
 use super::numeric::Decimal;
+use super::open::{Reason, Rule, Tri};
 use super::variables::{Env, Template, Unresolved};
+use crate::json::quote;
 
 /// What an operator compares, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,19 +183,15 @@ pub(crate) struct ArnGlob(Vec<Glob>);
 impl ArnGlob {
     /// Splits at the first five literal `:`; `None` with fewer.
     pub(crate) fn new(chars: &[PChar]) -> Option<ArnGlob> {
-        let mut parts: Vec<Vec<PChar>> = vec![Vec::new()];
-        for c in chars {
-            match c {
-                PChar::Lit(':') if parts.len() < 6 => parts.push(Vec::new()),
-                c => {
-                    if let Some(last) = parts.last_mut() {
-                        last.push(*c);
-                    }
-                }
-            }
-        }
-        (parts.len() == 6)
-            .then(|| ArnGlob(parts.iter().map(|p| Glob::new(plain_tokens(p))).collect()))
+        let parts = components(chars);
+        (parts.len() == 6).then(|| {
+            ArnGlob(
+                parts
+                    .into_iter()
+                    .map(|p| Glob::new(plain_tokens(p)))
+                    .collect(),
+            )
+        })
     }
 
     fn matches(&self, value: &str) -> bool {
@@ -218,7 +217,7 @@ pub(crate) enum Values {
     Like(Vec<Pattern<Glob>>),
     Arn(Vec<Pattern<ArnGlob>>),
     Numeric(Vec<Decimal>, Cmp),
-    Date(Vec<Millis>, Cmp),
+    Date(Vec<Nanos>, Cmp),
     Bool(Vec<bool>),
     Binary(Vec<Vec<u8>>),
     Ip(Vec<Cidr>),
@@ -229,7 +228,7 @@ pub(crate) fn expected(family: Family) -> &'static str {
     match family {
         Family::Numeric(_) => "a number (-?[0-9]+(.[0-9]+)?)",
         Family::Date(_) => {
-            "a date (epoch seconds, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]](Z|+hh:mm|-hh:mm))"
+            "a date (epoch seconds [+-]?[0-9]{1,12}, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.f]](Z|+hh:mm|-hh:mm) with 1 to 9 fractional digits)"
         }
         Family::Bool | Family::Null => "true or false",
         Family::Binary => "base64",
@@ -363,46 +362,129 @@ pub(crate) enum Prepared<'a> {
     Fixed(&'a Values),
 }
 
-/// OR over three-valued results: a definite `true` wins over an undecided one.
-pub(crate) fn any_of(
-    results: impl IntoIterator<Item = Result<bool, Unresolved>>,
-) -> Result<bool, Unresolved> {
-    let mut undecided = None;
-    for r in results {
-        match r {
-            Ok(true) => return Ok(true),
-            Ok(false) => {}
-            Err(e) => {
-                undecided.get_or_insert(e);
-            }
-        }
-    }
-    undecided.map_or(Ok(false), Err)
+/// How a clause is named in the reasons it gives.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Named<'a> {
+    pub(crate) operator: &'a str,
+    pub(crate) key: &'a str,
 }
 
 impl Prepared<'_> {
-    /// Is `cmp(v, p)` true for some policy value `p`?
-    pub(crate) fn any_match(&self, v: &str) -> Result<bool, Unresolved> {
+    /// Does request value `v` satisfy the operator: for a positive one, is `cmp(v, p)` true
+    /// for some policy value `p`; for a negated one, for none?
+    ///
+    /// A request value that does not parse compares false with every policy value, so a
+    /// positive operator over it is false, and a negated one undetermined (U3) when there is
+    /// a policy value to compare with. A policy value whose variable has no value compares
+    /// false: a positive operator's OR gets false from it, a negated one's NOR an open
+    /// value (U2).
+    pub(crate) fn satisfied(&self, v: &str, negated: bool, named: Named<'_>) -> Tri {
+        let count = match self {
+            Prepared::Equals(ps, _) => ps.len(),
+            Prepared::Like(ps) => ps.len(),
+            Prepared::Arn(ps) => ps.len(),
+            Prepared::Fixed(values) => values.len(),
+        };
+        if !self.parses(v) {
+            if !negated || count == 0 {
+                return Tri::from(negated);
+            }
+            return Tri::Open(Reason::Undetermined {
+                rule: Rule::NegatedOverUnparsedValue,
+                detail: format!(
+                    "{} over the request value {} of key {}, which is not {}: AWS does not say whether a negated operator holds for it",
+                    quote(named.operator),
+                    quote(v),
+                    quote(named.key),
+                    self.expected()
+                ),
+            });
+        }
         fn each<T>(
             ps: &[Result<Option<T>, Unresolved>],
+            negated: bool,
+            named: Named<'_>,
             f: impl Fn(&T) -> bool,
-        ) -> Result<bool, Unresolved> {
-            any_of(ps.iter().map(|p| match p {
-                Ok(Some(p)) => Ok(f(p)),
-                Ok(None) => Ok(false),
-                Err(e) => Err(e.clone()),
+        ) -> Tri {
+            Tri::any(ps.iter().map(|p| match p {
+                Ok(Some(p)) => Tri::from(f(p)),
+                Ok(None) if negated => Tri::Open(Reason::Undetermined {
+                    rule: Rule::NegatedOverVariableWithoutValue,
+                    detail: format!(
+                        "a value of {} on key {} has a policy variable without a value, and no other value matches: AWS does not say whether \"no equal or like value\" makes a negated operator true",
+                        quote(named.operator),
+                        quote(named.key)
+                    ),
+                }),
+                Ok(None) => Tri::False,
+                Err(e) => Tri::Open(e.clone().into()),
             }))
         }
+        let matched = match self {
+            Prepared::Equals(ps, false) => each(ps, negated, named, |p| p.as_ref() == v),
+            Prepared::Equals(ps, true) => each(ps, negated, named, |p| p.eq_ignore_ascii_case(v)),
+            Prepared::Like(ps) => each(ps, negated, named, |g| g.matches(v)),
+            Prepared::Arn(ps) => each(ps, negated, named, |g| g.matches(v)),
+            Prepared::Fixed(values) => Tri::from(fixed_match(values, v)),
+        };
+        if negated {
+            matched.not()
+        } else {
+            matched
+        }
+    }
+
+    /// Does the request value parse for the operator? Strings always do; an ARN needs six
+    /// components.
+    fn parses(&self, v: &str) -> bool {
         match self {
-            Prepared::Equals(ps, false) => each(ps, |p| p.as_ref() == v),
-            Prepared::Equals(ps, true) => each(ps, |p| p.eq_ignore_ascii_case(v)),
-            Prepared::Like(ps) => each(ps, |g| g.matches(v)),
-            Prepared::Arn(ps) => each(ps, |g| g.matches(v)),
-            Prepared::Fixed(values) => Ok(fixed_match(values, v)),
+            Prepared::Equals(..) | Prepared::Like(_) => true,
+            Prepared::Arn(_) => v.matches(':').count() >= 5,
+            Prepared::Fixed(values) => match values {
+                Values::Numeric(..) => Decimal::parse(v).is_some(),
+                Values::Date(..) => date::parse(v).is_some(),
+                Values::Bool(_) => parse_bool(v).is_some(),
+                Values::Binary(_) => base64::decode(v).is_some(),
+                Values::Ip(_) => ip::parse_address(v).is_some(),
+                Values::Equals { .. } | Values::Like(_) | Values::Arn(_) => true,
+            },
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self {
+            Prepared::Equals(..) | Prepared::Like(_) => "a string",
+            Prepared::Arn(_) => "an ARN (six components separated by `:`)",
+            Prepared::Fixed(values) => match values {
+                Values::Numeric(..) => "a number",
+                Values::Date(..) => "a date",
+                Values::Bool(_) => "true or false",
+                Values::Binary(_) => "base64",
+                Values::Ip(_) => "an IP address",
+                Values::Equals { .. } | Values::Like(_) | Values::Arn(_) => "a string",
+            },
         }
     }
 }
 
+impl Values {
+    /// How many policy values.
+    fn len(&self) -> usize {
+        match self {
+            Values::Equals { values, .. } => values.len(),
+            Values::Like(ps) => ps.len(),
+            Values::Arn(ps) => ps.len(),
+            Values::Numeric(ps, _) => ps.len(),
+            Values::Date(ps, _) => ps.len(),
+            Values::Bool(ps) => ps.len(),
+            Values::Binary(ps) => ps.len(),
+            Values::Ip(ps) => ps.len(),
+        }
+    }
+}
+
+/// `cmp(v, p)` for some `p`, for the families without variables; `v` parses (checked by
+/// the caller, which decides what a value that does not parse means).
 fn fixed_match(values: &Values, v: &str) -> bool {
     match values {
         Values::Numeric(ps, cmp) => {

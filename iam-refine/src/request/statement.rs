@@ -17,9 +17,9 @@ use crate::json::{self, quote};
 use crate::pattern::Pattern;
 use crate::policy::{Effect, Policy};
 
-use super::condition::{all_of, ConditionBlock};
-use super::error::{EvalPolicyError, Problem};
-use super::operator::any_of;
+use super::condition::ConditionBlock;
+use super::error::EvalPolicyError;
+use super::open::{ClausePart, Reason, Tri};
 use super::resource::ResourcePattern;
 use super::variables::{names_unknown, Env, Template};
 
@@ -96,8 +96,21 @@ impl EvalPolicy {
     /// [`EvalPolicyError::Document`] when the text is not such a document; otherwise as
     /// [`EvalPolicy::parse`].
     pub fn parse_text(text: &str) -> Result<EvalPolicy, EvalPolicyError> {
+        EvalPolicy::parse_text_with_unknowns(text, &BTreeSet::new())
+    }
+
+    /// [`EvalPolicy::parse_text`] with declared unknowns, as
+    /// [`EvalPolicy::parse_with_unknowns`] reads them.
+    ///
+    /// # Errors
+    ///
+    /// As [`EvalPolicy::parse_text`] and [`EvalPolicy::parse_with_unknowns`].
+    pub fn parse_text_with_unknowns(
+        text: &str,
+        unknowns: &BTreeSet<String>,
+    ) -> Result<EvalPolicy, EvalPolicyError> {
         let (document, _) = parse_wrapped(text)?;
-        EvalPolicy::parse(&Value::Object(document))
+        EvalPolicy::parse_with_unknowns(&Value::Object(document), unknowns)
     }
 
     /// Reads a policy the crate has already read.
@@ -281,10 +294,23 @@ fn parse_statement(
         actions.push(Pattern::new(&a));
     }
     let (not_resource, resource_key, resource_value) = one_of(n, raw, "Resource", "NotResource")?;
-    let resources: Vec<ResourcePattern> = string_list(n, resource_key, resource_value)?
-        .iter()
-        .map(|r| ResourcePattern::new(Template::parse(r, variables, unknowns)))
-        .collect();
+    let mut resources = Vec::new();
+    for r in string_list(n, resource_key, resource_value)? {
+        let template = Template::parse(&r, variables, unknowns);
+        if let Some(key) = template.variable_before_fifth_colon() {
+            return Err(EvalPolicyError::NotModelled {
+                statement: n,
+                what: format!(
+                    "the policy variable `${{{key}}}` stands before the fifth `:` of the `{resource_key}` pattern {} (AWS allows policy variables in a resource ARN \"only in the resource portion of the ARN. This portion of the ARN appears after the fifth colon\")",
+                    quote(&r)
+                ),
+            });
+        }
+        if let Some(u) = template.hidden_unknown(unknowns) {
+            return Err(hidden_unknown(n, u, resource_key, &r));
+        }
+        resources.push(ResourcePattern::new(template));
+    }
     for r in &resources {
         if r.wildcard_in_service() {
             warnings.push(EvalWarning {
@@ -316,20 +342,123 @@ fn parse_statement(
     })
 }
 
+/// A declared unknown inside a malformed policy variable, which the grammar reads as text.
+fn hidden_unknown(statement: usize, name: &str, place: &str, text: &str) -> EvalPolicyError {
+    EvalPolicyError::NotModelled {
+        statement,
+        what: format!(
+            "the declared unknown `${{{name}}}` stands inside a malformed policy variable in the `{place}` value {}, which is read as text",
+            quote(text)
+        ),
+    }
+}
+
+/// The identity of an open clause: its text. The same clause text is the same Boolean
+/// wherever it stands (AWS decides a clause from its text and the request), so a `Resource`
+/// pattern in one statement and a `NotResource` pattern of the same text in another are one
+/// Boolean and its negation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum OpenKey {
+    /// "This pattern matches the resource".
+    Resource(Template),
+    /// "This clause holds": operator as written, key in ASCII lower case, values as read.
+    Condition {
+        operator: String,
+        key: String,
+        values: Vec<Template>,
+    },
+}
+
+/// An open clause of one statement.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) key: OpenKey,
+    pub(crate) part: ClausePart,
+    pub(crate) reason: Reason,
+}
+
+/// How a statement matches a request.
+#[derive(Debug, Clone)]
+pub(crate) enum Match {
+    No,
+    Yes,
+    /// It matches when each factor holds; a factor holds when one of its literals does; a
+    /// literal `(i, positive)` holds when item `i`'s Boolean is `positive`.
+    Open {
+        items: Vec<Item>,
+        factors: Vec<Vec<(usize, bool)>>,
+    },
+}
+
 impl EvalStatement {
-    /// Does the statement match the request? `Err` when that cannot be judged (not
-    /// modelled for this request) and no part is definitely false.
-    pub(crate) fn matches(&self, env: Env<'_>) -> Result<bool, Problem> {
+    /// Does the statement match the request? Three-valued: its action part is definite;
+    /// its resource part and condition are built of patterns and clauses that may be open.
+    pub(crate) fn matches(&self, env: Env<'_>) -> Match {
         let action = &env.request.action;
         let named = self.actions.iter().any(|p| p.matches(action));
         if named == self.not_action {
-            return Ok(false);
+            return Match::No;
         }
+        let mut items = Vec::new();
+        let mut factors = Vec::new();
+        let element = if self.not_resource {
+            "NotResource"
+        } else {
+            "Resource"
+        };
         let resource = &env.request.resource;
-        let named = any_of(self.resources.iter().map(|p| p.matches(resource, env)))
-            .map(|m| m != self.not_resource)
-            .map_err(Problem::from);
-        let condition = self.condition.as_ref().map_or(Ok(true), |c| c.holds(env));
-        all_of([named, condition])
+        let mut some = false;
+        let mut open = Vec::new();
+        for p in &self.resources {
+            match p.matches(resource, env, element) {
+                Tri::True => {
+                    some = true;
+                    break;
+                }
+                Tri::False => {}
+                Tri::Open(reason) => {
+                    items.push(Item {
+                        key: OpenKey::Resource(p.template().clone()),
+                        part: ClausePart::Resource {
+                            element,
+                            pattern: p.text().to_string(),
+                        },
+                        reason,
+                    });
+                    open.push(items.len() - 1);
+                }
+            }
+        }
+        match (some, self.not_resource) {
+            (true, true) => return Match::No,
+            (true, false) => items.clear(),
+            (false, false) if open.is_empty() => return Match::No,
+            // `Resource`: one pattern of those open must match.
+            (false, false) => factors.push(open.iter().map(|&i| (i, true)).collect()),
+            // `NotResource`: none of them may (the undetermined propagates through the
+            // negation).
+            (false, true) => factors.extend(open.iter().map(|&i| vec![(i, false)])),
+        }
+        if let Some(block) = &self.condition {
+            for clause in block.clauses() {
+                match clause.holds(env) {
+                    Tri::True => {}
+                    Tri::False => return Match::No,
+                    Tri::Open(reason) => {
+                        items.push(Item {
+                            key: clause.identity(),
+                            part: clause.part(),
+                            reason,
+                        });
+                        factors.push(vec![(items.len() - 1, true)]);
+                    }
+                }
+            }
+        }
+        if factors.is_empty() {
+            Match::Yes
+        } else {
+            Match::Open { items, factors }
+        }
     }
 }

@@ -15,10 +15,14 @@
 //! nothing. A multivalued key used as a variable is not modelled ("you can't use
 //! multivalued context keys as policy variables").
 //!
-//! Parsing: `${` up to the first `}`; inside, `*`, `?` or `$`; or a declared unknown's
-//! name; or a key (trimmed, not empty, none of `$ { } ' ,`) optionally followed by `,` and a
-//! default quoted in `'...'` (which holds no `'` and no `}`). Anything else, and a `${`
-//! with no `}` after it, is literal text.
+//! Grammar (`docs/semantics.md` §6): `${` starts a variable, which ends at the first `}`
+//! after it; inside, `*`, `?` or `$`; or a declared unknown's name; or a key (trimmed of
+//! spaces, not empty, none of `$ { } ' ,`) optionally followed by `,` and a default quoted
+//! in `'...'` (which holds no `'` and no `}`). Anything else, up to that `}`, and a `${`
+//! with no `}` after it, is literal text. Variables are substituted before a pattern is
+//! split into segments or components, so a `:` they bring in separates them. In a
+//! `Resource` pattern, a variable before the fifth `:` is not modelled (AWS allows them
+//! "only in the resource portion of the ARN").
 //!
 //! Declared unknowns (`${NAME}` for a name the caller declares, whatever the `Version`)
 //! stand for one fixed but unknown string; the evaluator takes their values as a parameter.
@@ -29,7 +33,7 @@ use super::context::{Lookup, Request};
 use super::glob::{wild_chars, PChar};
 
 /// One part of a [`Template`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Piece {
     /// Policy text: `*` and `?` are wildcards where the operator has them.
     Text(String),
@@ -45,7 +49,7 @@ pub(crate) enum Piece {
 }
 
 /// A policy string that may hold policy variables and declared unknowns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Template {
     pub(crate) text: String,
     pieces: Vec<Piece>,
@@ -93,8 +97,15 @@ impl Template {
                     pieces.push(piece);
                     rest = &after[close + 1..];
                 }
+                None if variables => {
+                    // Malformed: the whole `${...}`, up to its first `}`, is text (the
+                    // spec's grammar: a variable ends at the first `}` after its `${`).
+                    literal.push_str(&rest[at..at + 2 + close + 1]);
+                    rest = &after[close + 1..];
+                }
                 None => {
-                    // Malformed: the `$` is text, and reading goes on after it.
+                    // No policy variables: only `${NAME}` of a declared unknown is read,
+                    // wherever it stands, so reading goes on after the `$`.
                     literal.push('$');
                     rest = &rest[at + 1..];
                 }
@@ -108,6 +119,32 @@ impl Template {
             text: text.to_string(),
             pieces,
         }
+    }
+
+    /// The first policy variable (its key) that stands before the fifth `:` of the text as
+    /// written (a declared unknown's value counts for no `:`), for `Resource` patterns,
+    /// where AWS allows variables only "in the resource portion of the ARN. This portion of
+    /// the ARN appears after the fifth colon".
+    pub(crate) fn variable_before_fifth_colon(&self) -> Option<&str> {
+        let mut colons = 0;
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => colons += t.matches(':').count(),
+                Piece::Var { key, .. } if colons < 5 => return Some(key),
+                Piece::Var { .. } | Piece::Char(_) | Piece::Unknown(_) => {}
+            }
+        }
+        None
+    }
+
+    /// A declared unknown's `${NAME}` inside text that is not read as one (within a
+    /// malformed variable, `${x ${NAME}}`): the front end meant a value there, which the
+    /// grammar reads as text. Not modelled rather than guessed.
+    pub(crate) fn hidden_unknown<'u>(&self, unknowns: &'u BTreeSet<String>) -> Option<&'u str> {
+        self.pieces.iter().find_map(|p| match p {
+            Piece::Text(t) => names_unknown(t, unknowns),
+            _ => None,
+        })
     }
 
     /// No variable and no unknown: the text alone decides.
@@ -212,7 +249,7 @@ fn read_inside(inside: &str, variables: bool, unknowns: &BTreeSet<String>) -> Op
     let (key, default) = match inside.split_once(',') {
         None => (inside, None),
         Some((key, rest)) => {
-            let quoted = rest.trim();
+            let quoted = rest.trim_matches(' ');
             let default = quoted.strip_prefix('\'')?.strip_suffix('\'')?;
             if quoted.len() < 2 || default.contains('\'') {
                 return None;
@@ -220,7 +257,8 @@ fn read_inside(inside: &str, variables: bool, unknowns: &BTreeSet<String>) -> Op
             (key, Some(default.to_string()))
         }
     };
-    let key = key.trim();
+    // Spaces only (the spec's word): a tab is part of the key.
+    let key = key.trim_matches(' ');
     if key.is_empty() || key.contains(['$', '{', '}', '\'', ',']) {
         return None;
     }
@@ -285,8 +323,88 @@ mod tests {
         ] {
             assert_eq!(t(s), [text(s)], "{s}");
         }
-        // A malformed `${` does not hide a variable after it.
-        assert_eq!(t("${a ${b}}"), [text("${a "), var("b", None), text("}")]);
+        // A variable ends at the first `}` after its `${`: a malformed one is text up to
+        // there, and reading goes on after it.
+        assert_eq!(t("${a ${b}}"), [text("${a ${b}}")]);
+        assert_eq!(
+            t("${a'b}${c}"),
+            [text("${a'b}"), var("c", None)],
+            "a malformed inside"
+        );
+        assert_eq!(
+            t("x${a, 'b'c'}/${d}"),
+            [text("x${a, 'b'c'}/"), var("d", None)]
+        );
+        assert_eq!(t("${${a}"), [text("${${a}")]);
+        assert_eq!(t("${a}}"), [var("a", None), text("}")]);
+    }
+
+    #[test]
+    fn grammar_of_the_inside() {
+        // `*`, `?`, `$` exactly; a key trimmed of spaces; a default in single quotes.
+        assert_eq!(
+            t("${ * }"),
+            [var("*", None)],
+            "a key named `*`, not `${{*}}`"
+        );
+        assert_eq!(t("${a b}"), [var("a b", None)]);
+        assert_eq!(t("${  aws:username  }"), [var("aws:username", None)]);
+        assert_eq!(t("${k,'d e'}"), [var("k", Some("d e"))]);
+        assert_eq!(t("${k, 'a,b'}"), [var("k", Some("a,b"))]);
+        assert_eq!(t("${k, ''}"), [var("k", Some(""))]);
+        assert_eq!(
+            t("${\tk}"),
+            [var("\tk", None)],
+            "spaces are trimmed, not tabs"
+        );
+        for bad in [
+            "${a{b}",
+            "${a$b}",
+            "${a'b}",
+            "${a,}",
+            "${a, b, 'c'}",
+            "${, 'd'}",
+            "${a, 'd",
+        ] {
+            assert!(
+                t(bad).iter().all(|p| matches!(p, Piece::Text(_))),
+                "{bad}: {:?}",
+                t(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn variables_before_the_fifth_colon() {
+        let before = |s: &str| {
+            Template::parse(s, true, &BTreeSet::new())
+                .variable_before_fifth_colon()
+                .map(str::to_string)
+        };
+        assert_eq!(
+            before("arn:*:kms:*:${aws:PrincipalAccount}:key/*").as_deref(),
+            Some("aws:PrincipalAccount")
+        );
+        assert_eq!(before("${aws:username}").as_deref(), Some("aws:username"));
+        assert_eq!(before("arn:aws:s3:::b/${aws:username}"), None);
+        assert_eq!(before("arn:aws:iam::1:user/${aws:username}"), None);
+        assert_eq!(
+            before("arn:aws:s3:${*}:b/${aws:username}").as_deref(),
+            Some("aws:username"),
+            "`${{*}}` is no colon"
+        );
+        assert_eq!(before("arn:aws:s3:::b/${*}"), None);
+        let unknowns: BTreeSet<String> = ["Bucket.Arn".to_string()].into();
+        let tpl = Template::parse("${Bucket.Arn}/${aws:username}", true, &unknowns);
+        assert_eq!(
+            tpl.variable_before_fifth_colon(),
+            Some("aws:username"),
+            "an unknown's value counts for no colon"
+        );
+        assert_eq!(
+            Template::parse("${Bucket.Arn}/*", true, &unknowns).variable_before_fifth_colon(),
+            None
+        );
     }
 
     #[test]
@@ -305,5 +423,19 @@ mod tests {
             Some("Bucket.Arn")
         );
         assert_eq!(names_unknown("x${Bucket}", &unknowns), None);
+        // Without variables every `${NAME}` is found; with them, one inside a malformed
+        // variable is text, and said to be hidden.
+        let tpl = Template::parse("${a${Bucket.Arn}", false, &unknowns);
+        assert_eq!(
+            tpl.pieces,
+            [text("${a"), Piece::Unknown("Bucket.Arn".into())]
+        );
+        let tpl = Template::parse("${a ${Bucket.Arn}}", true, &unknowns);
+        assert_eq!(tpl.pieces, [text("${a ${Bucket.Arn}}")]);
+        assert_eq!(tpl.hidden_unknown(&unknowns), Some("Bucket.Arn"));
+        assert_eq!(
+            Template::parse("${Bucket.Arn}", true, &unknowns).hidden_unknown(&unknowns),
+            None
+        );
     }
 }

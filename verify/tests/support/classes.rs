@@ -400,3 +400,178 @@ pub fn corpus_case(name: &str, catalog: &Catalog, every: usize) -> Case {
         catalog,
     )
 }
+
+/// The words of [`infix_union_case`]'s twenty `ec2:*Word*` originals.
+pub const EC2_WORDS: [&str; 20] = [
+    "Vpc", "Subnet", "Route", "Gateway", "Endpoint", "Peering", "Acl", "Address", "Volume",
+    "Snapshot", "Image", "Instance", "Key", "Tag", "Flow", "Dhcp", "Prefix", "Transit", "Network",
+    "Security",
+];
+
+/// IAM's quota on an inline role policy (characters, whitespace outside strings not
+/// counted): the largest document a refinement can be.
+pub const INLINE_QUOTA: usize = 10_240;
+
+/// One Allow statement with these actions.
+pub fn allow(actions: &[String]) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": actions, "Resource": "*"}
+    ]})
+}
+
+/// The verdict a hand-written case must get.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Proved,
+    /// Refuted by T2 (the refinement allows a string the original does not); a witness
+    /// known from the construction, checked by the glob matcher.
+    Wider(String),
+}
+
+/// Issue 20's class: a hand-written refinement `refined` of the Allow statement `original`
+/// (pattern lists). The findings name every catalog action the original allows and the
+/// refinement does not (glob matcher), so exactness and "no unused action" hold on the
+/// catalog by construction and containment over all strings decides the verdict.
+pub fn hand_case(name: &str, catalog: &Catalog, original: &[String], refined: &[String]) -> Case {
+    let matches =
+        |patterns: &[String], x: &str| patterns.iter().any(|p| iam_refine_verify::glob_match(p, x));
+    // every pattern here names its service: only those services' actions can match
+    let services: Vec<&str> = original
+        .iter()
+        .filter_map(|p| p.split_once(':').map(|(s, _)| s))
+        .collect();
+    let unused: Vec<String> = (0..catalog.len())
+        .filter(|&i| services.contains(&catalog.service(i)))
+        .map(|i| catalog.name(i))
+        .filter(|x| matches(original, x) && !matches(refined, x))
+        .map(String::from)
+        .collect();
+    let findings = Findings::from_names(&unused, &[]);
+    let original = allow(original);
+    let refined = allow(refined);
+    Case {
+        name: format!(
+            "{name} ({} chars refined, {} unused)",
+            size(&refined),
+            unused.len()
+        ),
+        original,
+        refined,
+        findings: findings_json(&findings),
+        unused: unused_of(&findings),
+    }
+}
+
+fn ec2_union() -> Vec<String> {
+    EC2_WORDS.iter().map(|w| format!("ec2:*{w}*")).collect()
+}
+
+/// `ec2:*Vpc*Subnet*`-shaped refinements (two infixes) of twenty `ec2:*Word*` originals.
+pub fn two_infix_case(catalog: &Catalog) -> (Case, Expect) {
+    let refined = [
+        "ec2:*Vpc*Subnet*",
+        "ec2:*Route*Table*",
+        "ec2:*Transit*Gateway*Attachment*",
+        "ec2:*Security*Group*",
+        "ec2:*Network*Interface*",
+        "ec2:*Snapshot*Attribute*",
+    ]
+    .map(String::from);
+    let c = hand_case(
+        "two infixes over 20 ec2:*Word*",
+        catalog,
+        &ec2_union(),
+        &refined,
+    );
+    (c, Expect::Proved)
+}
+
+/// [`two_infix_case`] with `?` mixed in.
+pub fn two_infix_question_case(catalog: &Catalog) -> (Case, Expect) {
+    let refined = [
+        "ec2:*Vpc?*Subnet*",
+        "ec2:?*Route*Table??*",
+        "ec2:*Transit?Gateway*",
+        "ec2:Create*Vpc*?Endpoint*",
+        "ec2:*Security???*Group?*",
+        "ec2:Describe?*Network*Interface*",
+    ]
+    .map(String::from);
+    let c = hand_case(
+        "two infixes with ? over 20 ec2:*Word*",
+        catalog,
+        &ec2_union(),
+        &refined,
+    );
+    (c, Expect::Proved)
+}
+
+/// `s3:Get*` / `s3:Put*` / `s3:*Tagging` refined to `s3:Get*Tagging` plus
+/// `s3:*Object*Tagging*`: wider than the original (`s3:DeleteObjectTaggingX`, say).
+pub fn tagging_case(catalog: &Catalog) -> (Case, Expect) {
+    let original = ["s3:Get*", "s3:Put*", "s3:*Tagging"].map(String::from);
+    let refined = ["s3:Get*Tagging", "s3:*Object*Tagging*"].map(String::from);
+    let c = hand_case("s3 tagging, widened", catalog, &original, &refined);
+    (c, Expect::Wider("s3:ObjectTagging~".to_string()))
+}
+
+/// [`tagging_case`] refined right: `s3:*Object*Tagging` ends in `Tagging`.
+pub fn tagging_right_case(catalog: &Catalog) -> (Case, Expect) {
+    let original = ["s3:Get*", "s3:Put*", "s3:*Tagging"].map(String::from);
+    let refined = ["s3:Get*Tagging", "s3:*Object*Tagging", "s3:Put*Object?*"].map(String::from);
+    let c = hand_case("s3 tagging", catalog, &original, &refined);
+    (c, Expect::Proved)
+}
+
+/// The shapes of the quota generator: how two words `A`, `B` of [`EC2_WORDS`] become one
+/// refined pattern that only specialises `ec2:*A*` (so each is contained in the union).
+pub const SHAPES: [&str; 6] = ["*A*B*", "*A?*B*", "?*A*B??*", "*A*B", "A*B*", "*A*B*A*"];
+
+/// The generator: for `shape`, refined patterns over every ordered pair of distinct words
+/// (`ec2:` + the shape), as many as fit the inline quota, over the twenty originals.
+/// `widen`: one more pattern with a letter of each word turned into `?`, which leaves the
+/// union (every word broken), so the verdict is a containment counterexample.
+pub fn quota_case(catalog: &Catalog, shape: &str, widen: bool) -> (Case, Expect) {
+    let mut refined: Vec<String> = Vec::new();
+    let fill = |a: &str, b: &str| format!("ec2:{}", shape.replace('A', a).replace('B', b));
+    'pairs: for a in EC2_WORDS {
+        for b in EC2_WORDS {
+            if a == b {
+                continue;
+            }
+            refined.push(fill(a, b));
+            if size(&allow(&refined)) > INLINE_QUOTA - 200 {
+                refined.pop();
+                break 'pairs;
+            }
+        }
+    }
+    let mut expect = Expect::Proved;
+    if widen {
+        // `Vpc` as `V?c`, `Subnet` as `S?bnet`: the witness fills each `?` with `~` and
+        // each `*` with nothing
+        refined.push(fill("V?c", "S?bnet"));
+        let witness = fill("V~c", "S~bnet").replace('*', "").replace('?', "~");
+        expect = Expect::Wider(witness);
+    }
+    let name = format!(
+        "{shape} pairs up to the quota{}",
+        if widen { ", one widened" } else { "" }
+    );
+    (hand_case(&name, catalog, &ec2_union(), &refined), expect)
+}
+
+/// Every case of issue 20's class, with its verdict.
+pub fn multi_infix_cases(catalog: &Catalog) -> Vec<(Case, Expect)> {
+    let mut out = vec![
+        two_infix_case(catalog),
+        two_infix_question_case(catalog),
+        tagging_case(catalog),
+        tagging_right_case(catalog),
+    ];
+    for shape in SHAPES {
+        out.push(quota_case(catalog, shape, false));
+        out.push(quota_case(catalog, shape, true));
+    }
+    out
+}

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::{eval_error, holds, refused, req, with_condition};
-use crate::request::{EvalPolicyError, ValueType};
+use super::{eval_error, holds, open_under, refused, req, with_condition};
+use crate::request::{EvalPolicyError, Rule, ValueType};
 
 const S: ValueType = ValueType::String;
 const L: ValueType = ValueType::StringList;
@@ -150,15 +150,51 @@ fn for_any_value_needs_one_satisfying_value() {
     assert!(holds(c.clone(), &[("k", L, &["z", "b"][..])]));
     assert!(!holds(c.clone(), &[("k", L, &["z", "y"][..])]));
     assert!(!holds(c, &[]), "absent: false");
-    assert!(
-        holds(json!({"ForAnyValue:StringEqualsIfExists": {"k": "a"}}), &[]),
-        "absent with IfExists: true"
-    );
     // Negated: some request value matches no policy value.
     let c = json!({"ForAnyValue:StringNotEquals": {"k": ["a", "b"]}});
     assert!(holds(c.clone(), &[("k", L, &["a", "z"][..])]));
     assert!(!holds(c.clone(), &[("k", L, &["a", "b"][..])]));
     assert!(!holds(c, &[]));
+}
+
+#[test]
+fn u1_for_any_value_if_exists_without_a_value_is_undetermined() {
+    for op in [
+        "ForAnyValue:StringEqualsIfExists",
+        "ForAnyValue:StringNotLikeIfExists",
+        "ForAnyValue:NumericLessThanIfExists",
+    ] {
+        let c = json!({op: {"k": ["1"]}});
+        assert_eq!(
+            open_under(c.clone(), &[]),
+            Rule::ForAnyValueIfExistsWithoutValue,
+            "{op}: absent"
+        );
+        assert_eq!(
+            open_under(c.clone(), &[("k", L, &[][..])]),
+            Rule::ForAnyValueIfExistsWithoutValue,
+            "{op}: an empty list"
+        );
+        assert_eq!(Rule::ForAnyValueIfExistsWithoutValue.code(), "U1");
+    }
+    // With a value, `...IfExists` changes nothing; `ForAllValues:` is true either way.
+    assert!(holds(
+        json!({"ForAnyValue:StringEqualsIfExists": {"k": "a"}}),
+        &[("k", L, &["a"][..])]
+    ));
+    assert!(!holds(
+        json!({"ForAnyValue:StringEqualsIfExists": {"k": "a"}}),
+        &[("k", L, &["b"][..])]
+    ));
+    assert!(holds(
+        json!({"ForAllValues:StringEqualsIfExists": {"k": "a"}}),
+        &[]
+    ));
+    // An empty array of policy values: U1 is about the request's values, not these.
+    assert_eq!(
+        open_under(json!({"ForAnyValue:StringEqualsIfExists": {"k": []}}), &[]),
+        Rule::ForAnyValueIfExistsWithoutValue
+    );
 }
 
 #[test]
@@ -267,4 +303,37 @@ fn an_empty_value_list_follows_the_or_and_nor_rules() {
         json!({"StringNotEquals": {"k": []}}),
         &[("k", S, &["x"][..])]
     ));
+    // Other families and set operators alike; a request value that does not parse meets
+    // no policy value to be undetermined against, so the NOR of none is true (U3 needs a
+    // comparison).
+    let n = ValueType::Numeric;
+    assert!(!holds(
+        json!({"NumericEquals": {"k": []}}),
+        &[("k", n, &["1"][..])]
+    ));
+    assert!(holds(
+        json!({"NumericNotEquals": {"k": []}}),
+        &[("k", n, &["1"][..])]
+    ));
+    assert!(holds(
+        json!({"NumericNotEquals": {"k": []}}),
+        &[("k", n, &["abc"][..])]
+    ));
+    assert!(holds(
+        json!({"NotIpAddress": {"k": []}}),
+        &[("k", S, &["bad"][..])]
+    ));
+    assert!(!holds(
+        json!({"ForAnyValue:StringLike": {"k": []}}),
+        &[("k", L, &["a"][..])]
+    ));
+    assert!(holds(
+        json!({"ForAllValues:StringNotLike": {"k": []}}),
+        &[("k", L, &["a"][..])]
+    ));
+    assert!(
+        !holds(json!({"Null": {"k": []}}), &[]),
+        "the OR of no value"
+    );
+    assert!(!holds(json!({"Null": {"k": []}}), &[("k", S, &["x"][..])]));
 }

@@ -2,8 +2,11 @@
 
 use serde_json::json;
 
-use super::{allowed, eval_error, outcome, policy, refused, req};
-use crate::request::{evaluate, EvalPolicyError, Outcome, ValueType};
+use super::{allowed, outcome, policy, refused, req};
+use crate::request::{
+    evaluate, evaluate_choosing, evaluate_with_unknowns, ClausePart, EvalError, EvalPolicy,
+    EvalPolicyError, Outcome, Request, ValueType, Verdict,
+};
 use crate::Effect;
 
 #[test]
@@ -220,12 +223,15 @@ fn an_undecided_statement_is_an_error_only_when_it_could_change_the_decision() {
     let deny_all = policy(json!({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}));
     let r = req("s3:GetObject", "x", &tags);
     // An undecided Deny beside an Allow: the decision depends on it.
-    let e = eval_error(&undecided_deny, &r);
-    assert!(e.to_string().starts_with("document 1, statement 1: not modelled: `StringEquals` applied to the key `aws:TagKeys`"), "{e}");
-    assert!(evaluate(&[allow_all.clone(), undecided_deny], &r).is_err());
+    let e = evaluate(&[allow_all.clone(), undecided_deny.clone()], &r).unwrap_err();
+    assert!(e.to_string().starts_with("document 2, statement 1: not modelled: `StringEquals` applied to the key `aws:TagKeys`"), "{e}");
+    // Alone, it cannot matter: nothing allows the request.
+    assert_eq!(outcome(&[undecided_deny], &r), Outcome::ImplicitDeny);
     // An undecided Allow beside a certain Allow or a certain Deny: it cannot matter.
     let d = evaluate(&[allow_all, undecided_allow.clone()], &r).unwrap();
-    assert_eq!((d.outcome, d.undecided.len()), (Outcome::Allowed, 1));
+    assert_eq!((d.outcome, d.open.len()), (Outcome::Allowed, 1));
+    assert!(!d.open[0].decisive);
+    assert!(d.open[0].reason.is_not_modelled());
     assert_eq!(
         outcome(&[deny_all, undecided_allow.clone()], &r),
         Outcome::ExplicitDeny
@@ -241,4 +247,155 @@ fn an_undecided_statement_is_an_error_only_when_it_could_change_the_decision() {
         Outcome::ImplicitDeny
     );
     drop(undecided_allow);
+}
+
+#[test]
+fn an_undetermined_decision_names_the_clauses_it_depends_on() {
+    let u1 = json!({"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "team*"}});
+    let allow = policy(json!({"Statement": [
+        {"Sid": "Tags", "Effect": "Allow", "Action": "*", "Resource": "*", "Condition": u1},
+        {"Sid": "Other", "Effect": "Allow", "Action": "*", "Resource": "*",
+         "Condition": {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "x"}, "Bool": {"aws:SecureTransport": "true"}}}]}));
+    let r = req("s3:GetObject", "x", &[]);
+    let d = evaluate(std::slice::from_ref(&allow), &r).unwrap();
+    assert_eq!(d.outcome, Outcome::Undetermined);
+    assert!(!d.is_allowed() && !d.is_denied());
+    assert!(d.deciding().is_empty());
+    // Statement 2 is false for sure (no `aws:SecureTransport`): its clause is not listed.
+    let on = d.depends_on();
+    assert_eq!(on.len(), 1);
+    assert_eq!(on[0].statement.sid.as_deref(), Some("Tags"));
+    assert_eq!(
+        on[0].part,
+        ClausePart::Condition {
+            operator: "ForAnyValue:StringLikeIfExists".into(),
+            key: "aws:TagKeys".into()
+        }
+    );
+    assert!(
+        on[0].to_string().starts_with("document 1, statement 1 (Sid `Tags`), `ForAnyValue:StringLikeIfExists` on `aws:TagKeys`: undetermined (U1): "),
+        "{}",
+        on[0]
+    );
+    assert_eq!(d.verdict(), Verdict::Undetermined(vec![on[0].clone()]));
+    // A Deny for sure decides whatever the open clause.
+    let deny = policy(json!({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}));
+    let d = evaluate(&[allow.clone(), deny], &r).unwrap();
+    assert_eq!(
+        (d.outcome, d.verdict()),
+        (Outcome::ExplicitDeny, Verdict::Denied)
+    );
+    assert_eq!(d.open.len(), 1);
+    assert!(!d.open[0].decisive);
+    // A Deny on the same clause: denied whichever way it goes (implicitly when it is
+    // false, explicitly when it is true).
+    let same = policy(
+        json!({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": u1}}),
+    );
+    let d = evaluate(&[allow.clone(), same], &r).unwrap();
+    assert_eq!(
+        (d.outcome, d.verdict()),
+        (Outcome::ImplicitDeny, Verdict::Denied)
+    );
+    // The clause's key present: determined.
+    let tags = [("aws:TagKeys", ValueType::StringList, &["team-a"][..])];
+    let d = evaluate(
+        std::slice::from_ref(&allow),
+        &req("s3:GetObject", "x", &tags),
+    )
+    .unwrap();
+    assert_eq!((d.verdict(), d.open.len()), (Verdict::Allowed, 0));
+}
+
+#[test]
+fn a_decision_depending_on_a_clause_not_modelled_is_an_error_even_beside_an_undetermined_one() {
+    let p = policy(json!({"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*",
+         "Condition": {"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "team*"}}},
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/x": "a"}}}]}));
+    let r = req(
+        "s3:GetObject",
+        "x",
+        &[("aws:PrincipalTag/x", ValueType::StringList, &["a"][..])],
+    );
+    let e = evaluate(std::slice::from_ref(&p), &r).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            EvalError::NotModelled {
+                document: 1,
+                statement: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn choosing_decides_every_open_clause_once_per_text() {
+    let u1 = json!({"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "team*"}});
+    let p = policy(json!({"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": u1},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": u1},
+        {"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::b/*/x"}]}));
+    let r = req("s3:GetObject", "arn:aws:s3:::b/1:2/x", &[]);
+    let d = evaluate(std::slice::from_ref(&p), &r).unwrap();
+    assert_eq!(d.outcome, Outcome::Undetermined);
+    assert_eq!(d.open.len(), 3);
+    for (tags, pattern, expected, matched) in [
+        (true, false, Outcome::Allowed, vec![1, 2]),
+        (true, true, Outcome::ExplicitDeny, vec![1, 2, 3]),
+        (false, false, Outcome::ImplicitDeny, vec![]),
+        (false, true, Outcome::ExplicitDeny, vec![3]),
+    ] {
+        let mut asked = Vec::new();
+        let d = evaluate_choosing(std::slice::from_ref(&p), &r, &mut |c| {
+            asked.push(c.part.clone());
+            match c.part {
+                ClausePart::Condition { .. } => tags,
+                ClausePart::Resource { .. } => pattern,
+            }
+        });
+        assert_eq!(
+            asked.len(),
+            2,
+            "the clause of statements 1 and 2 is asked once"
+        );
+        assert_eq!(d.outcome, expected);
+        assert!(d.open.is_empty());
+        let m: Vec<usize> = d.matched.iter().map(|s| s.statement).collect();
+        assert_eq!(m, matched);
+    }
+}
+
+#[test]
+fn declared_unknowns_take_the_requests_values() {
+    let unknowns: std::collections::BTreeSet<String> = ["Bucket.Arn".to_string()].into();
+    let p = EvalPolicy::parse_with_unknowns(
+        &json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${Bucket.Arn}/*"}}),
+        &unknowns,
+    )
+    .unwrap();
+    let r = Request::from_json(
+        r#"{"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "unknowns": {"Bucket.Arn": "arn:aws:s3:::b"}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        evaluate(std::slice::from_ref(&p), &r).unwrap().verdict(),
+        Verdict::Allowed
+    );
+    // Values given to `evaluate_with_unknowns` replace the request's.
+    let other: std::collections::BTreeMap<String, String> =
+        [("Bucket.Arn".to_string(), "arn:aws:s3:::c".to_string())].into();
+    assert!(evaluate_with_unknowns(std::slice::from_ref(&p), &r, &other)
+        .unwrap()
+        .is_denied());
+    // Without a value: an error, since the decision depends on it.
+    let bare = Request::new("s3:GetObject", "arn:aws:s3:::b/k");
+    assert!(matches!(
+        evaluate(std::slice::from_ref(&p), &bare),
+        Err(EvalError::NoUnknownValue { .. })
+    ));
 }

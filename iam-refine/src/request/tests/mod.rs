@@ -11,7 +11,9 @@ mod variables;
 
 use serde_json::{json, Value};
 
-use super::{evaluate, EvalError, EvalPolicy, EvalPolicyError, Outcome, Request, ValueType};
+use super::{
+    evaluate, EvalError, EvalPolicy, EvalPolicyError, Outcome, Reason, Request, Rule, ValueType,
+};
 
 /// A request with context entries `(key, type, values)`.
 pub(super) fn req(action: &str, resource: &str, context: &[(&str, ValueType, &[&str])]) -> Request {
@@ -39,11 +41,38 @@ pub(super) fn with_condition(condition: Value) -> EvalPolicy {
         "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}}))
 }
 
-/// Is the request allowed?
+/// Is the request allowed? Panics when the decision is undetermined.
 pub(super) fn allowed(p: &EvalPolicy, r: &Request) -> bool {
-    evaluate(std::slice::from_ref(p), r)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .is_allowed()
+    let d = evaluate(std::slice::from_ref(p), r).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(
+        d.outcome,
+        Outcome::Undetermined,
+        "undetermined: {:?}",
+        d.depends_on()
+    );
+    d.is_allowed()
+}
+
+/// The rule under which the decision is undetermined; panics when it is determined or
+/// depends on more than one clause.
+pub(super) fn undetermined(policies: &[EvalPolicy], r: &Request) -> Rule {
+    let d = evaluate(policies, r).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.outcome, Outcome::Undetermined, "{d:?}");
+    let on = d.depends_on();
+    assert_eq!(on.len(), 1, "{on:?}");
+    match &on[0].reason {
+        Reason::Undetermined { rule, .. } => *rule,
+        other => panic!("not a rule: {other}"),
+    }
+}
+
+/// The rule under which the condition is undetermined for a `s3:GetObject` request with
+/// this context.
+pub(super) fn open_under(condition: Value, context: &[(&str, ValueType, &[&str])]) -> Rule {
+    undetermined(
+        &[with_condition(condition)],
+        &req("s3:GetObject", "x", context),
+    )
 }
 
 /// The condition holds for a `s3:GetObject` request with this context.

@@ -20,6 +20,42 @@ fn the_json_form_round_trips() {
 }
 
 #[test]
+fn a_witness_carries_the_values_of_declared_unknowns() {
+    let text = r#"{"action": "a", "resource": "b", "unknowns": {"Bucket.Arn": "arn:aws:s3:::x", "Key": ""}}"#;
+    let r = Request::from_json(text).unwrap();
+    assert_eq!(r.unknowns().len(), 2);
+    assert_eq!(r.unknowns()["Bucket.Arn"], "arn:aws:s3:::x");
+    assert_eq!(
+        r.to_value(),
+        json!({"action": "a", "resource": "b", "unknowns": {"Bucket.Arn": "arn:aws:s3:::x", "Key": ""}})
+    );
+    assert_eq!(Request::from_value(&r.to_value()).unwrap(), r);
+    let built = Request::new("a", "b")
+        .with_unknown("Bucket.Arn", "arn:aws:s3:::x")
+        .unwrap()
+        .with_unknown("Key", "")
+        .unwrap();
+    assert_eq!(built, r);
+    let err = |t: &str| Request::from_json(t).unwrap_err().to_string();
+    assert_eq!(
+        err(r#"{"action": "a", "resource": "b", "unknowns": {"X": 1}}"#),
+        "`unknowns.X` must be a string, found a number `1`"
+    );
+    assert_eq!(
+        err(r#"{"action": "a", "resource": "b", "unknowns": ["X"]}"#),
+        "`unknowns` must be an object, found an array"
+    );
+    assert_eq!(
+        err(r#"{"action": "a", "resource": "b", "unknowns": {"": "x"}}"#),
+        "the name of an unknown is empty"
+    );
+    assert!(
+        err(r#"{"action": "a", "resource": "b", "unknowns": {"X": "1", "X": "2"}}"#)
+            .contains("duplicate key `X`")
+    );
+}
+
+#[test]
 fn bad_requests_are_refused_naming_the_problem() {
     let err = |t: &str| Request::from_json(t).unwrap_err().to_string();
     assert_eq!(

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{allowed, policy, req};
-use crate::request::EvalPolicy;
+use crate::request::{evaluate, ClausePart, EvalPolicy, Outcome, Reason, Rule, ValueType};
 
 fn on(resource: &str) -> EvalPolicy {
     policy(json!({"Version": "2012-10-17", "Statement": {
@@ -58,25 +58,169 @@ fn rule_2_a_star_ending_its_segment_crosses_colons() {
         "arn:aws:ec2:*:123456789012:instance/*",
         "arn:aws:ec2:us-east-1:123456789012:instance/i-1"
     ));
-    // The region's `*` ends its segment: it may take `us-east-1:999`, leaving `:1:...`.
-    assert!(matches(
-        "arn:aws:ec2:*:1:instance/*",
-        "arn:aws:ec2:us-east-1:999:1:instance/i"
-    ));
+    assert!(
+        matches("arn:aws:s3:::b**", "arn:aws:s3:::b:c"),
+        "a run ending the segment"
+    );
+    // The region's `*` ends its segment: it may take `us-east-1:999`, leaving `:1:...`;
+    // the six-component reading does not (U4).
+    assert_eq!(
+        u4(
+            "arn:aws:ec2:*:1:instance/*",
+            "arn:aws:ec2:us-east-1:999:1:instance/i"
+        ),
+        Some(true)
+    );
 }
 
 #[test]
 fn rule_3_other_wildcards_stay_within_their_segment() {
-    assert!(!matches(
-        "arn:aws:s3:::bkt/*/log",
-        "arn:aws:s3:::bkt/a:b/log"
-    ));
     assert!(matches(
         "arn:aws:s3:::bkt/*/log",
         "arn:aws:s3:::bkt/a/b/log"
     ));
-    assert!(!matches("arn:aws:s3:::bkt/a?b", "arn:aws:s3:::bkt/a:b"));
     assert!(!matches("arn:aws:*x:::b", "arn:aws:s3:x:::b"));
+    assert!(!matches("arn:aws:s3:::b*c/k", "arn:aws:s3:::b:x:c/j"));
+    // In the resource part, the six-component reading lets them take a `:` (U4).
+    assert_eq!(
+        u4("arn:aws:s3:::bkt/*/log", "arn:aws:s3:::bkt/a:b/log"),
+        Some(false)
+    );
+    assert_eq!(
+        u4("arn:aws:s3:::bkt/a?b", "arn:aws:s3:::bkt/a:b"),
+        Some(false)
+    );
+}
+
+/// When the two readings of U4 disagree on `pattern` against `resource`: `Some(true)` when
+/// the segment rule (I) says it matches, `Some(false)` when the six-component reading (II)
+/// does; `None` when they agree (asserted through `Resource` and `NotResource` both).
+fn u4(pattern: &str, resource: &str) -> Option<bool> {
+    let r = req("s3:GetObject", resource, &[]);
+    let d = evaluate(&[on(pattern)], &r).unwrap();
+    let not = policy(json!({"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Action": "*", "NotResource": pattern}}));
+    let n = evaluate(&[not], &r).unwrap();
+    if d.outcome != Outcome::Undetermined {
+        assert_ne!(n.outcome, Outcome::Undetermined, "NotResource agrees");
+        assert_ne!(
+            d.is_allowed(),
+            n.is_allowed(),
+            "NotResource is the negation"
+        );
+        return None;
+    }
+    // Undetermined propagates through the negation.
+    assert_eq!(n.outcome, Outcome::Undetermined, "NotResource {pattern}");
+    for d in [&d, &n] {
+        let on = d.depends_on();
+        assert_eq!(on.len(), 1, "{on:?}");
+        let Reason::Undetermined { rule, detail } = &on[0].reason else {
+            panic!("{:?}", on[0]);
+        };
+        assert_eq!(*rule, Rule::ResourceReadingsDisagree);
+        assert_eq!(rule.code(), "U4");
+        assert!(detail.contains(pattern), "{detail}");
+    }
+    let ClausePart::Resource {
+        element,
+        pattern: p,
+    } = &n.depends_on()[0].part
+    else {
+        panic!("a resource pattern");
+    };
+    assert_eq!((*element, p.as_str()), ("NotResource", pattern));
+    let detail = match &d.depends_on()[0].reason {
+        Reason::Undetermined { detail, .. } => detail.clone(),
+        _ => unreachable!(),
+    };
+    Some(detail.contains("by the segment rule (the Resource page) but not"))
+}
+
+#[test]
+fn u4_the_two_readings_of_the_arn_rules() {
+    // The spec's examples.
+    assert_eq!(
+        u4("arn:aws:s3:::bkt/*/log", "arn:aws:s3:::bkt/a:b/log"),
+        Some(false)
+    );
+    assert_eq!(u4("arn:aws:s3:*:1:x", "arn:aws:s3:a:b:1:x"), Some(true));
+    // Patterns that are the same language under both: nothing undetermined.
+    for (p, r) in [
+        ("arn:aws:s3:::bkt/*", "arn:aws:s3:::bkt/a:b/log"),
+        ("arn:aws:logs:*:*:*", "arn:aws:logs:r:1:log-group:x:*"),
+        ("arn:aws:logs:*:*:*", "arn:aws:logs:a:b"),
+        ("*", "anything:at:all"),
+        ("*", ""),
+        ("arn:aws:s3:::*", "arn:aws:s3::b"),
+        ("arn:aws:iam::*:role/x", "arn:aws:iam::1:role/x"),
+    ] {
+        assert_eq!(u4(p, r), None, "{p} on {r}");
+    }
+    // A pattern of fewer than six components: its last takes the rest of the resource.
+    assert_eq!(u4("arn:*:s3", "arn:a:b:s3"), Some(true));
+    assert_eq!(u4("arn:aws:s3:::b?c", "arn:aws:s3:::b:c"), Some(false));
+    assert_eq!(u4("a*b", "a:x:b"), Some(false));
+    assert_eq!(u4("arn:aws:*:1:x", "arn:aws:a:b:1:x"), Some(true));
+    assert_eq!(
+        u4("arn:aws:*", "arn:aws"),
+        None,
+        "no component to take the rest"
+    );
+    // Variables are substituted before splitting: a `:` in a value separates components.
+    let p = on("arn:aws:s3:::b/${aws:username}/*/x");
+    let colon = [("aws:username", ValueType::String, &["a:b"][..])];
+    let d = evaluate(
+        std::slice::from_ref(&p),
+        &req("a", "arn:aws:s3:::b/a:b/c:d/x", &colon),
+    )
+    .unwrap();
+    assert_eq!(
+        d.outcome,
+        Outcome::Undetermined,
+        "`*` takes `c:d` by (II) only"
+    );
+    assert!(allowed(&p, &req("a", "arn:aws:s3:::b/a:b/c/x", &colon)));
+}
+
+#[test]
+fn u4_open_patterns_combine_with_the_others() {
+    // Another pattern of the same `Resource` that matches for sure: allowed.
+    let p = policy(json!({"Statement": {"Effect": "Allow", "Action": "*",
+        "Resource": ["arn:aws:s3:::bkt/*/log", "arn:aws:s3:::bkt/*"]}}));
+    assert!(allowed(&p, &req("a", "arn:aws:s3:::bkt/a:b/log", &[])));
+    // In `NotResource`, one that matches for sure: not matched.
+    let p = policy(json!({"Statement": {"Effect": "Allow", "Action": "*",
+        "NotResource": ["arn:aws:s3:::bkt/*/log", "arn:aws:s3:::bkt/*"]}}));
+    assert!(!allowed(&p, &req("a", "arn:aws:s3:::bkt/a:b/log", &[])));
+    // A condition false for sure: not matched, whatever the pattern.
+    let p = policy(json!({"Statement": {"Effect": "Allow", "Action": "*",
+        "Resource": "arn:aws:s3:::bkt/*/log", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}}));
+    assert!(!allowed(&p, &req("a", "arn:aws:s3:::bkt/a:b/log", &[])));
+    // The same pattern in an `Allow`'s `Resource` and a `Deny`'s `NotResource` is one
+    // Boolean: whichever way it goes, one of them decides, and the two outcomes differ.
+    let p = policy(json!({"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::bkt/*/log"},
+        {"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:s3:::bkt/*/log"}]}));
+    let d = evaluate(
+        std::slice::from_ref(&p),
+        &req("a", "arn:aws:s3:::bkt/a:b/log", &[]),
+    )
+    .unwrap();
+    assert_eq!(d.outcome, Outcome::Undetermined);
+    assert_eq!(d.open.len(), 2, "two occurrences");
+    assert!(d.open.iter().all(|c| c.decisive));
+    // In an `Allow` and a `Deny`'s `Resource`: denied whichever way it goes.
+    let p = policy(json!({"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::bkt/*/log"},
+        {"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::bkt/*/log"}]}));
+    let d = evaluate(
+        std::slice::from_ref(&p),
+        &req("a", "arn:aws:s3:::bkt/a:b/log", &[]),
+    )
+    .unwrap();
+    assert_eq!(d.outcome, Outcome::ImplicitDeny);
+    assert!(d.open.iter().all(|c| !c.decisive));
 }
 
 #[test]

@@ -4,8 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::{allowed, eval_error, holds, policy, req};
-use crate::request::{evaluate_with_unknowns, EvalError, EvalPolicy, EvalPolicyError, ValueType};
+use super::{allowed, eval_error, holds, open_under, policy, req};
+use crate::request::{
+    evaluate_with_unknowns, EvalError, EvalPolicy, EvalPolicyError, Rule, ValueType,
+};
 
 const S: ValueType = ValueType::String;
 
@@ -90,15 +92,71 @@ fn a_variable_without_a_value_matches_nothing() {
     ));
     let c = json!({"StringEquals": {"k": "${aws:username}"}});
     assert!(!holds(c, &[("k", S, &[""][..])]));
-    // A negated operator over it holds, by the NOR rule.
+}
+
+#[test]
+fn u2_a_negated_operator_over_a_variable_without_a_value_is_undetermined() {
+    for (op, value, request) in [
+        ("StringNotEquals", "${aws:username}", "x"),
+        ("StringNotEqualsIgnoreCase", "${aws:username}", "x"),
+        ("StringNotLike", "${aws:username}*", "x"),
+        (
+            "ArnNotLike",
+            "arn:aws:iam::1:user/${aws:username}",
+            "arn:aws:iam::1:user/x",
+        ),
+        (
+            "ArnNotEquals",
+            "arn:aws:iam::1:user/${aws:username}",
+            "arn:aws:iam::1:user/x",
+        ),
+        ("StringNotEqualsIfExists", "${aws:username}", "x"),
+    ] {
+        let c = json!({op: {"k": value}});
+        assert_eq!(
+            open_under(c.clone(), &[("k", S, &[request][..])]),
+            Rule::NegatedOverVariableWithoutValue,
+            "{op}"
+        );
+        // Among others that do not match: still undetermined.
+        let c = json!({op: {"k": [value, "arn:aws:iam::1:user/other"]}});
+        assert_eq!(
+            open_under(c, &[("k", S, &[request][..])]),
+            Rule::NegatedOverVariableWithoutValue,
+            "{op} among others"
+        );
+        // With another value that matches: false for sure.
+        let c = json!({op: {"k": [value, request]}});
+        assert!(
+            !holds(c, &[("k", S, &[request][..])]),
+            "{op}: another matches"
+        );
+        // With the variable's key present: decided as usual.
+        let c = json!({op: {"k": value}});
+        assert!(holds(
+            c,
+            &[("k", S, &[request][..]), ("aws:username", S, &["bob"][..])]
+        ));
+    }
+    // The key absent: the single-valued rule decides before any value is compared.
     assert!(holds(
         json!({"StringNotEquals": {"k": "${aws:username}"}}),
+        &[]
+    ));
+    // A default is a value.
+    assert!(holds(
+        json!({"StringNotEquals": {"k": "${aws:username, 'anon'}"}}),
         &[("k", S, &["x"][..])]
     ));
-    assert!(holds(
-        json!({"ArnNotLike": {"k": "arn:aws:iam::1:user/${aws:username}"}}),
-        &[("k", S, &["arn:aws:iam::1:user/x"][..])]
-    ));
+    // In a set operator, per request value.
+    let l = ValueType::StringList;
+    assert_eq!(
+        open_under(
+            json!({"ForAllValues:StringNotEquals": {"k": "${aws:username}"}}),
+            &[("k", l, &["a", "b"][..])]
+        ),
+        Rule::NegatedOverVariableWithoutValue
+    );
 }
 
 #[test]
@@ -231,6 +289,21 @@ fn declared_unknowns_take_the_values_given_whatever_the_version() {
 }
 
 #[test]
+fn declared_unknowns_are_read_from_text_and_envelopes_too() {
+    let doc =
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${Bucket.Arn}/*"}});
+    let wrapped = json!({"PolicyVersion": {"Document": doc.to_string()}}).to_string();
+    let p = EvalPolicy::parse_text_with_unknowns(&wrapped, &unknowns()).unwrap();
+    let r = req("a", "arn:aws:s3:::b/k", &[])
+        .with_unknown("Bucket.Arn", "arn:aws:s3:::b")
+        .unwrap();
+    assert!(allowed(&p, &r));
+    // Without the declaration, `${Bucket.Arn}` is text (no Version: no variables).
+    let p = EvalPolicy::parse_text(&wrapped).unwrap();
+    assert!(!allowed(&p, &r));
+}
+
+#[test]
 fn declared_unknowns_elsewhere_are_not_modelled() {
     for (where_, doc) in [
         (
@@ -253,4 +326,75 @@ fn declared_unknowns_elsewhere_are_not_modelled() {
             "{where_}: {e}"
         );
     }
+}
+
+#[test]
+fn a_variable_before_the_fifth_colon_of_a_resource_is_not_modelled() {
+    for (element, pattern) in [
+        ("Resource", "arn:*:kms:*:${aws:PrincipalAccount}:key/*"),
+        ("NotResource", "arn:aws:s3::${aws:username}"),
+        ("Resource", "${aws:username}"),
+    ] {
+        let e = EvalPolicy::parse(&json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Action": "*", element: ["*", pattern]}}))
+        .unwrap_err();
+        assert!(
+            matches!(e, EvalPolicyError::NotModelled { statement: 1, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains(&format!(
+                "stands before the fifth `:` of the `{element}` pattern `{pattern}`"
+            )),
+            "{e}"
+        );
+    }
+    // After the fifth colon, and anywhere under 2008-10-17 (literal text): fine.
+    on("arn:aws:s3:::b/${aws:username}");
+    on("arn:aws:iam::123456789012:user/${aws:username}");
+    policy(
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:${aws:username}"}}),
+    );
+    // Condition values may hold one anywhere.
+    holds(
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:iam::${aws:PrincipalAccount}:role/x"}}),
+        &[],
+    );
+}
+
+#[test]
+fn a_malformed_variable_is_text_up_to_its_first_closing_brace() {
+    // `${a ${aws:username}}` is one malformed variable (it ends at the first `}`): text.
+    let p = on("arn:aws:s3:::b/${a ${aws:username}}");
+    let bob = [("aws:username", S, &["bob"][..])];
+    assert!(allowed(
+        &p,
+        &req("a", "arn:aws:s3:::b/${a ${aws:username}}", &bob)
+    ));
+    assert!(!allowed(&p, &req("a", "arn:aws:s3:::b/${a bob}", &bob)));
+    assert!(holds(
+        json!({"StringEquals": {"k": "${a'b}${aws:username}"}}),
+        &[bob[0], ("k", S, &["${a'b}bob"][..])]
+    ));
+}
+
+#[test]
+fn an_unknown_inside_a_malformed_variable_is_not_modelled() {
+    for doc in [
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "${x ${Bucket.Arn}}"}}),
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {"k": "${x ${Bucket.Arn}}"}}}}),
+    ] {
+        let e = EvalPolicy::parse_with_unknowns(&doc, &unknowns()).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "the declared unknown `${Bucket.Arn}` stands inside a malformed policy variable"
+            ),
+            "{e}"
+        );
+    }
+    // Under 2008-10-17 there is no variable to be inside of: the unknown is read.
+    let doc =
+        json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "${x${Bucket.Arn}"}});
+    EvalPolicy::parse_with_unknowns(&doc, &unknowns()).unwrap();
 }

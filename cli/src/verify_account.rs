@@ -1,0 +1,389 @@
+//! `iam-refine verify --account AUTH.json (--findings | --unused DIR | --used DIR)
+//! --recommendations DIR`: a folder of recommendations as `account --output-dir` writes them,
+//! proved against the export, so that `account`'s output is proved without extracting any
+//! original by hand.
+//!
+//! Each `*.json` file of the folder (hidden files and the manifests' folder are skipped) is
+//! one principal's recommendation: its `resourceArn` names the principal, which must be in
+//! the export (a file named after one principal but about another is refused). The
+//! principal's own policies are its originals, read from the export as `account` reads them
+//! (the parsed document, every key and value as written); what it did not use is what
+//! `account` refined it against, from the same usage source read the same way, after
+//! `--keep` (for `--used`, every catalog action its policies allow that is not listed).
+//!
+//! Each policy the steps name is judged as `verify` judges a recommendation's policy; each
+//! of the principal's own policies the steps do not name stays as it is, so it is proved
+//! against itself: a counterexample is an unused action the principal keeps. Policies
+//! inherited from a group are the group's, not judged here. One verdict per principal and
+//! policy; a file that cannot be judged (not a recommendation, a principal the export or
+//! the usage source does not have, a step about a policy the principal does not carry) is
+//! one error verdict, and the others go on. A role with an `UnusedIAMRole` finding is to be
+//! deleted, which `verify` does not judge: it is named and skipped.
+//!
+//! Files are proved in parallel on `--jobs` threads, each with its own Z3 context; the
+//! verdicts are printed in the files' order.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use iam_refine::{
+    plan_principal, Account, Catalog, FileNameError, PlanOptions, PolicyPlan, PrincipalFiles,
+    PrincipalStatus, RefineOptions,
+};
+use iam_refine_iac::JsonLines;
+use iam_refine_verify::Z3Worker;
+
+use crate::account_cmd::usage::{self, Evidences};
+use crate::config::{Common, VerifyAccount, VerifyConfig};
+use crate::console::Console;
+use crate::document::{self, Refined};
+use crate::input::{self, display_name};
+use crate::report::{Report, Subject};
+use crate::verify_cmd::{
+    error_subject, judge, judge_addition, subject, unused_of, Judgement, Prover,
+};
+use crate::verify_names;
+use crate::verify_steps::{self, Change};
+
+thread_local! {
+    /// This thread's Z3 context (one per worker thread, made on its first proof).
+    static Z3: RefCell<Option<Z3Worker>> = const { RefCell::new(None) };
+}
+
+/// What the workers share.
+struct Shared<'a> {
+    account: &'a Account,
+    evidences: &'a Evidences,
+    catalog: &'a Catalog,
+    plan: &'a PlanOptions,
+    prover: &'a Prover,
+    skip_sid: &'a [String],
+    limit: u64,
+    /// The export's name, for the report's `original`.
+    auth: String,
+}
+
+/// One verdict of a file, for printing and the report.
+struct Verdict {
+    /// `<policy>` for the stderr line.
+    name: String,
+    judgement: Option<Judgement>,
+    subject: Subject,
+}
+
+/// What a file gave.
+struct FileOutcome {
+    file: String,
+    verdicts: Vec<Verdict>,
+    /// Why nothing of it is judged (a role to delete).
+    skipped: Option<String>,
+}
+
+pub fn run(
+    config: &VerifyConfig,
+    inputs: &VerifyAccount,
+    common: Common,
+    console: &mut Console,
+    report: &mut Report,
+) -> Result<()> {
+    let limit = common.max_input_bytes;
+    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
+    let account = Account::parse(&input::read_input(&inputs.auth, limit)?)
+        .with_context(|| display_name(&inputs.auth))?;
+    let usage = usage::load(
+        &inputs.usage,
+        &account,
+        |_| true,
+        config.unused_after,
+        None,
+        limit,
+    )?;
+    for w in crate::warnings::summarise(
+        "",
+        account
+            .warnings()
+            .iter()
+            .chain(&usage.warnings)
+            .map(String::as_str),
+    ) {
+        console.warn(&w);
+    }
+    let files = recommendation_files(&inputs.recommendations)?;
+    let mut refine = RefineOptions::new();
+    for k in &config.keep {
+        refine = refine.keep(k)?;
+    }
+    for s in &config.skip_sid {
+        refine = refine.skip_sid(s)?;
+    }
+    let plan = PlanOptions {
+        refine,
+        ..PlanOptions::default()
+    };
+    let prover = Prover::new(&catalog, &iam_refine::Findings::default(), config.limits)?;
+    let shared = Shared {
+        account: &account,
+        evidences: &usage.evidences,
+        catalog: &catalog,
+        plan: &plan,
+        prover: &prover,
+        skip_sid: &config.skip_sid,
+        limit,
+        auth: display_name(&inputs.auth),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(inputs.jobs)
+        .thread_name(|i| format!("iam-refine-{i}"))
+        .build()?;
+    let outcomes: Vec<FileOutcome> =
+        pool.install(|| files.par_iter().map(|f| one_file(&shared, f)).collect());
+    let text = config.format == crate::args::ReportFormat::Text;
+    for o in outcomes {
+        if let Some(why) = &o.skipped {
+            console.info(&format!("{}: {why}", o.file));
+        }
+        for v in o.verdicts {
+            let name = format!("{}: {}", o.file, v.name);
+            match &v.judgement {
+                Some(j) if text => j.print(Some(&name), console)?,
+                Some(j) => j.print_line(Some(&name), console)?,
+                None => crate::console::error(&format!("{name}: {}", v.subject.reasons.join("; "))),
+            }
+            report.subjects.push(v.subject);
+        }
+    }
+    Ok(())
+}
+
+/// The folder's `*.json` files, sorted; hidden ones skipped (the manifests' folder
+/// `.iam-refine/` among them). A `*.json` entry that is not a regular file is refused: a
+/// recommendation in it would go unproved.
+fn recommendation_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        bail!(
+            "--recommendations `{}` is not a folder (`account --output-dir` writes one file per principal there)",
+            dir.display()
+        );
+    }
+    let cannot = || format!("cannot read the recommendations folder `{}`", dir.display());
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(cannot)? {
+        let path = entry.with_context(cannot)?.path();
+        let visible = path
+            .file_name()
+            .is_some_and(|n| !n.to_string_lossy().starts_with('.'));
+        if !visible || path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        if !path.is_file() {
+            bail!(
+                "`{}` in the recommendations folder is not a regular file (a folder, a pipe, a device or a broken link)",
+                display_name(&path)
+            );
+        }
+        files.push(path);
+    }
+    if files.is_empty() {
+        bail!(
+            "the recommendations folder `{}` has no `*.json` file",
+            dir.display()
+        );
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn one_file(shared: &Shared<'_>, path: &Path) -> FileOutcome {
+    let file = display_name(path);
+    let mut outcome = FileOutcome {
+        file: file.clone(),
+        verdicts: Vec::new(),
+        skipped: None,
+    };
+    if let Err(e) = judge_file(shared, path, &mut outcome) {
+        let mut s = error_subject(format!("{e:#}"));
+        s.file = Some(file);
+        outcome.verdicts.push(Verdict {
+            name: "cannot be judged".to_string(),
+            judgement: None,
+            subject: s,
+        });
+    }
+    outcome
+}
+
+fn judge_file(shared: &Shared<'_>, path: &Path, outcome: &mut FileOutcome) -> Result<()> {
+    let file = outcome.file.clone();
+    let text = input::read_input(path, shared.limit)?;
+    let rec = match document::refined(&text).with_context(|| file.clone())? {
+        Refined::Recommendation(rec) => rec,
+        Refined::Document(..) => bail!(
+            "{file} is a policy document, not a recommendation as `account --output-dir` writes them"
+        ),
+    };
+    let Some(arn) = rec.resource_arn.clone().filter(|a| !a.is_empty()) else {
+        bail!("{file}: the recommendation has no `resourceArn`: which principal it is about is not said");
+    };
+    let Some(principal) = shared.account.principal(&arn) else {
+        bail!("{file}: `resourceArn` `{arn}` is no role or user of the export");
+    };
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match PrincipalFiles::new(shared.account).principal(&base) {
+        Ok(named) if named.arn != principal.arn => bail!(
+            "{file} is named after {} `{}`, but its `resourceArn` is `{arn}`",
+            named.kind.name(),
+            named.name
+        ),
+        Ok(_) | Err(FileNameError::NoPrincipal { .. }) => {}
+        Err(e) => bail!("{file}: {e}"),
+    }
+    verify_names::check_steps(&file, &rec)?;
+    let Some(evidence) = shared.evidences.of(&arn) else {
+        bail!("{file}: the usage source says nothing of `{arn}`, so there is nothing to prove its recommendation against");
+    };
+    let plan = plan_principal(
+        shared.account,
+        principal,
+        evidence,
+        shared.catalog,
+        shared.plan,
+    );
+    match plan.status {
+        PrincipalStatus::DeleteRole => {
+            outcome.skipped = Some(format!(
+                "role `{}` has an UnusedIAMRole finding: its recommendation is to delete it, which verify does not judge",
+                principal.name
+            ));
+            return Ok(());
+        }
+        PrincipalStatus::Failed => {
+            let errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
+            bail!(
+                "{file}: the export's policies of `{arn}` cannot be read: {}",
+                errors.join("; ")
+            );
+        }
+        _ => {}
+    }
+    // What `account` refined the principal against (after `--keep`).
+    let unused = unused_of(&plan.findings.clone().unwrap_or_default());
+    let lines = JsonLines::of(&text);
+    let groups = verify_steps::group(&file, &rec.steps)?;
+    let mut named = Vec::new();
+    for (id, members) in &groups {
+        let first = members.first().map(|(n, _)| *n);
+        let line = first.and_then(|n| lines.line(&["recommendedSteps", &n.to_string()]));
+        let base_subject = |mut s: Subject| {
+            s.file = Some(file.clone());
+            s.line = line;
+            s.policy_id = Some((*id).to_string());
+            s.principal = Some(arn.clone());
+            s.original = Some(shared.auth.clone());
+            s
+        };
+        let Some(policy) = plan.policies.iter().find(|p| p.policy.id == *id) else {
+            outcome.verdicts.push(Verdict {
+                name: format!("policy `{id}`"),
+                judgement: None,
+                subject: base_subject(error_subject(format!(
+                    "policy `{id}` is not one of {} `{}`'s own policies in the export",
+                    principal.kind.name(),
+                    principal.name
+                ))),
+            });
+            continue;
+        };
+        named.push(*id);
+        let (change, creates) = verify_steps::change_of(members);
+        let judged = prove(shared, policy, &change, &unused);
+        outcome.verdicts.push(match judged {
+            Ok(j) => {
+                let mut s = base_subject(subject(&j));
+                if let (Some((doc, _)), Change::Replace(_)) = (j.refined_at, &change) {
+                    if let Some(n) = creates.get(doc) {
+                        s.line = lines.line(&["recommendedSteps", &n.to_string()]).or(s.line);
+                    }
+                }
+                Verdict {
+                    name: format!("policy `{id}`"),
+                    judgement: Some(j),
+                    subject: s,
+                }
+            }
+            Err(e) => Verdict {
+                name: format!("policy `{id}`"),
+                judgement: None,
+                subject: base_subject(error_subject(format!("cannot verify: {e:#}"))),
+            },
+        });
+    }
+    // The principal's own policies the recommendation leaves as they are.
+    for policy in plan
+        .policies
+        .iter()
+        .filter(|p| !named.contains(&p.policy.id.as_str()))
+    {
+        let id = &policy.policy.id;
+        let judged = prove(shared, policy, &Change::Add(Vec::new()), &unused).map(|mut j| {
+            const KEPT: &str = "not in the recommendation, so kept as it is";
+            if j.exit == crate::exit::Exit::Ok {
+                j.line = format!("{KEPT}: allows nothing unused; {}", j.line);
+                j.reason = format!("{KEPT}: allows nothing unused; {}", j.reason);
+            } else {
+                j.line = format!("{KEPT}: {}", j.line);
+                j.reason = format!("{KEPT}: {}", j.reason);
+            }
+            j
+        });
+        let mut s = match &judged {
+            Ok(j) => subject(j),
+            Err(e) => error_subject(format!("cannot verify: {e:#}")),
+        };
+        s.file = Some(file.clone());
+        s.policy_id = Some(id.clone());
+        s.principal = Some(arn.clone());
+        s.original = Some(shared.auth.clone());
+        outcome.verdicts.push(Verdict {
+            name: format!("policy `{id}`"),
+            judgement: judged.ok(),
+            subject: s,
+        });
+    }
+    Ok(())
+}
+
+/// Proves what `change` does to `policy`'s original. A policy kept as it is ([`Change::Add`]
+/// with no document) is proved against itself, judged as [`judge`] judges it.
+fn prove(
+    shared: &Shared<'_>,
+    policy: &PolicyPlan,
+    change: &Change,
+    unused: &iam_refine_verify::Unused,
+) -> Result<Judgement> {
+    // The parsed original's `to_value()`: every key and value as the export wrote them, in
+    // order, re-serialised (`account --verify` proves the same).
+    let original = policy.original.to_value();
+    let refined: &[Value] = match change {
+        Change::Replace(documents) => documents,
+        Change::Detach => &[],
+        Change::Add(_) => std::slice::from_ref(&original),
+    };
+    let report = Z3.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let z3 = slot.get_or_insert_with(Z3Worker::new);
+        shared
+            .prover
+            .prove_keeping(z3, &original, refined, unused, shared.skip_sid)
+    })?;
+    Ok(match change {
+        Change::Add(documents) if !documents.is_empty() => judge_addition(&report),
+        _ => judge(&report),
+    })
+}

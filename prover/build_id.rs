@@ -1,0 +1,1 @@
+../cli/build_id.rs
