@@ -173,8 +173,8 @@ pub fn refuse_over_inputs(targets: &[PathBuf], inputs: &[&Path]) -> Result<(), W
 /// file is complete) none; last run's files that `tracking` answers for and that are not
 /// written again removed, and the folder's manifests updated ([`crate::manifest`]).
 pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, WriteError> {
-    create_dir(dir)?;
     let targets: Vec<&Path> = plan.writes.iter().map(|(t, _)| t.as_path()).collect();
+    create_dirs(dir, &targets)?;
     check_targets(targets)?;
     let writes = stage_all(plan.writes)?;
     commit_staged(
@@ -187,12 +187,25 @@ pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, W
     )
 }
 
-/// Creates the output folder (and its parents).
-pub fn create_dir(dir: &Path) -> Result<(), WriteError> {
-    fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-        dir: dir.to_path_buf(),
-        source,
-    })
+/// Creates the output folder (and its parents), and the folders inside it that `targets`
+/// are in (an organisation's per-account folders).
+pub fn create_dirs(dir: &Path, targets: &[&Path]) -> Result<(), WriteError> {
+    let create = |d: &Path| {
+        fs::create_dir_all(d).map_err(|source| WriteError::CreateDir {
+            dir: d.to_path_buf(),
+            source,
+        })
+    };
+    create(dir)?;
+    let inner: std::collections::BTreeSet<&Path> = targets
+        .iter()
+        .map(|t| stage::parent(t))
+        .filter(|p| *p != dir && p.starts_with(dir))
+        .collect();
+    for folder in inner {
+        create(folder)?;
+    }
+    Ok(())
 }
 
 /// Refuses a target that is a folder: nothing could be renamed over it.
