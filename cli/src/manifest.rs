@@ -378,3 +378,32 @@ pub fn prepare(
     }
     Ok(prepared)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::in_folder;
+
+    #[test]
+    fn only_names_inside_the_folder_are_files_of_a_manifest() {
+        for ok in ["a.json", "123456789012/alice.json", "a/b/c", "..a", "a.."] {
+            assert!(in_folder(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x.json",
+            "a/../../x",
+            "a/./b",
+            "/etc/passwd",
+            "a//b",
+            "a/",
+            ".iam-refine/x.json",
+            "a/.iam-refine",
+            "a\\..\\b",
+            "a\0b",
+        ] {
+            assert!(!in_folder(bad), "{bad:?}");
+        }
+    }
+}

@@ -168,7 +168,7 @@ fn folder_files(path: &Path) -> Result<Vec<PathBuf>> {
         let hidden = p
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden || !p.extension().is_some_and(|e| e == "json") {
+        if hidden || p.extension().is_none_or(|e| e != "json") {
             continue;
         }
         if !p.is_file() {
