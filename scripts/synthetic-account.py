@@ -3,12 +3,20 @@
 shapes the AWS CLI prints, for end-to-end runs and measurements of `iam-refine account`.
 
     python3 scripts/synthetic-account.py OUT_DIR [--roles 2000] [--users 50] [--seed 7]
+                                                 [--accounts N]
 
 writes
     OUT_DIR/auth.json       `aws iam get-account-authorization-details` output (two pages,
                             concatenated, as `--no-paginate`-less runs print them)
     OUT_DIR/findings/       one `aws accessanalyzer get-finding-v2` output per principal
     OUT_DIR/findings.jsonl  the same findings as JSON lines
+
+With `--accounts N`, an organisation of N such accounts (ids 100000000001, ...; each with
+`--roles` roles and `--users` users, the same names in every account, so that findings are
+told apart by ARN only), for `iam-refine account OUT_DIR/exports --findings ...`:
+    OUT_DIR/exports/<id>.json  each account's export
+    OUT_DIR/findings.jsonl     every account's findings, in one file, as an organisation's
+                               analyzer reports them
 
 Every role carries 1-5 attached AWS managed policies (some also a customer managed one or
 an inline one); every principal has an `UnusedPermission` finding naming a random share of
@@ -112,7 +120,7 @@ def allowed_actions(doc, catalog):
     return out
 
 
-def finding(arn, kind, unused_by_service, rng):
+def finding(arn, kind, unused_by_service, rng, account):
     details = []
     for service, actions in sorted(unused_by_service.items()):
         if actions is None:
@@ -145,7 +153,7 @@ def finding(arn, kind, unused_by_service, rng):
         "id": f"{zlib.crc32(arn.encode()):012d}-0000-4000-8000-{rng.randrange(16**12):012x}",
         "resource": arn,
         "resourceType": "AWS::IAM::Role" if ":role/" in arn else "AWS::IAM::User",
-        "resourceOwnerAccount": ACCOUNT,
+        "resourceOwnerAccount": account,
         "status": "ACTIVE",
         "updatedAt": "2026-11-30T12:00:00Z",
         "findingDetails": [] if kind == "UnusedIAMRole" else details,
@@ -159,30 +167,18 @@ def finding(arn, kind, unused_by_service, rng):
 def random_unused(allowed, rng):
     by_service = {}
     share = rng.choice([0.02, 0.1, 0.3, 0.6])
-    for a in allowed:
+    for a in sorted(allowed):  # a set's order changes with PYTHONHASHSEED
         if rng.random() < share:
             s, name = a.split(":", 1)
             by_service.setdefault(s, set()).add(name)
-    for s in list(by_service):
+    for s in sorted(by_service):
         if rng.random() < 0.05:
             by_service[s] = None  # the whole service is unused
     return by_service
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("out")
-    ap.add_argument("--roles", type=int, default=2000)
-    ap.add_argument("--users", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=7)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    corpus = load_corpus()
-    # Very large grants (`*`, ReadOnlyAccess-sized lists) make findings of thousands of
-    # actions; keep some, as real accounts have them, but not in every role.
-    catalog = Catalog(load_catalog())
-    os.makedirs(os.path.join(args.out, "findings"), exist_ok=True)
-
+def build(args, rng, corpus, catalog, ACCOUNT):
+    """One account's export pages and findings."""
     policies = {}  # arn -> (name, path, document, attachments)
     roles, users, groups = [], [], []
     findings = []
@@ -277,7 +273,7 @@ def main():
             }
         )
         kind = "UnusedIAMRole" if rng.random() < 0.02 else "UnusedPermission"
-        findings.append(finding(arn, kind, random_unused(allowed, rng), rng))
+        findings.append(finding(arn, kind, random_unused(allowed, rng), rng, ACCOUNT))
 
     for i in range(args.users):
         attached, inline, allowed = principal("user", i)
@@ -297,7 +293,9 @@ def main():
                 "Tags": [],
             }
         )
-        findings.append(finding(arn, "UnusedPermission", random_unused(allowed, rng), rng))
+        findings.append(
+            finding(arn, "UnusedPermission", random_unused(allowed, rng), rng, ACCOUNT)
+        )
 
     policy_list = []
     for arn, (name, doc, count) in sorted(policies.items()):
@@ -342,10 +340,52 @@ def main():
             "IsTruncated": False,
         },
     ]
-    with open(os.path.join(args.out, "auth.json"), "w") as f:
+    counts = (len(roles), len(users), len(groups), len(policy_list), len(findings))
+    return pages, findings, counts
+
+
+def write_pages(path, pages):
+    with open(path, "w") as f:
         for p in pages:
             json.dump(p, f, indent=2)
             f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out")
+    ap.add_argument("--roles", type=int, default=2000)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--accounts", type=int, default=0)
+    args = ap.parse_args()
+    corpus = load_corpus()
+    # Very large grants (`*`, ReadOnlyAccess-sized lists) make findings of thousands of
+    # actions; keep some, as real accounts have them, but not in every role.
+    catalog = Catalog(load_catalog())
+    if args.accounts > 0:
+        os.makedirs(os.path.join(args.out, "exports"), exist_ok=True)
+        total = [0] * 5
+        with open(os.path.join(args.out, "findings.jsonl"), "w") as lines:
+            for k in range(args.accounts):
+                account = f"{100000000001 + k:012d}"
+                # One generator per account: an account is the same whatever N is.
+                rng = random.Random(f"{args.seed}/{account}")
+                pages, findings, counts = build(args, rng, corpus, catalog, account)
+                write_pages(os.path.join(args.out, "exports", f"{account}.json"), pages)
+                for fd in findings:
+                    lines.write(json.dumps(fd, separators=(",", ":")) + "\n")
+                total = [a + b for a, b in zip(total, counts)]
+        print(
+            f"{args.accounts} accounts: {total[0]} roles, {total[1]} users, {total[2]} groups, "
+            f"{total[3]} managed policies, {total[4]} findings -> {args.out}",
+            file=sys.stderr,
+        )
+        return
+    rng = random.Random(args.seed)
+    os.makedirs(os.path.join(args.out, "findings"), exist_ok=True)
+    pages, findings, counts = build(args, rng, corpus, catalog, ACCOUNT)
+    write_pages(os.path.join(args.out, "auth.json"), pages)
     with open(os.path.join(args.out, "findings.jsonl"), "w") as lines:
         for fd in findings:
             name = fd["resource"].rsplit("/", 1)[1]
@@ -353,8 +393,8 @@ def main():
                 json.dump(fd, f, indent=2)
             lines.write(json.dumps(fd, separators=(",", ":")) + "\n")
     print(
-        f"{len(roles)} roles, {len(users)} users, {len(groups)} groups, "
-        f"{len(policy_list)} managed policies, {len(findings)} findings -> {args.out}",
+        f"{counts[0]} roles, {counts[1]} users, {counts[2]} groups, "
+        f"{counts[3]} managed policies, {counts[4]} findings -> {args.out}",
         file=sys.stderr,
     )
 

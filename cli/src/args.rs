@@ -301,7 +301,8 @@ pub enum Expectation {
 #[command(group = clap::ArgGroup::new("usage").required(true).multiple(false))]
 pub struct AccountArgs {
     /// `aws iam get-account-authorization-details` output (pages one after another, or a
-    /// JSON array of pages; documents objects or URL-encoded strings).
+    /// JSON array of pages; documents objects or URL-encoded strings), or a folder of them,
+    /// one per account (every `*.json` file; files go in `DIR/<account id>/`).
     #[arg(value_name = "AUTH.json")]
     pub auth: PathBuf,
     /// `aws accessanalyzer get-finding-v2` outputs: a folder (every `*.json` file in it) or

@@ -157,20 +157,26 @@ fn parse(text: &str) -> Result<Vec<Entry>, String> {
                 owner: field("owner")?,
             };
             // A name that leaves the folder is no file of ours.
-            if !plain_name(&entry.file) {
-                return Err(format!("`{}` is not a file name", entry.file));
+            if !in_folder(&entry.file) {
+                return Err(format!("`{}` is not a file name in the folder", entry.file));
             }
             Ok(entry)
         })
         .collect()
 }
 
-fn plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\', '\0'])
-        && name != FOLDER
+/// A file of the output folder or of a folder inside it (`alice.json`,
+/// `123456789012/alice.json`: an organisation's run writes each account's files in a
+/// folder of its own), `/`-separated: no part empty, `.`, `..` or the manifests' folder,
+/// none with a backslash or NUL. Nothing a manifest lists can be outside the folder.
+pub fn in_folder(name: &str) -> bool {
+    name.split('/').all(|part| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && part != FOLDER
+            && !part.contains(['\\', '\0'])
+    })
 }
 
 fn render(entries: &[Entry], complete: bool) -> String {
@@ -209,12 +215,12 @@ pub struct Prepared {
 }
 
 /// Works out what a run must remove and record. `writes` are the plan's files (in the
-/// folder, by name) with their contents; `named_removals` the plan's own removals (files at
-/// the names this run would have written), which are removed only when a manifest this run
-/// answers for lists them as they are.
+/// folder, by name) with the SHA-256 of their contents; `named_removals` the plan's own
+/// removals (files at the names this run would have written), which are removed only when a
+/// manifest this run answers for lists them as they are.
 pub fn prepare(
     dir: &Path,
-    writes: &[(String, &str)],
+    writes: &[(String, String)],
     named_removals: &[(String, String)],
     tracking: &Tracking<'_>,
 ) -> Result<Prepared, ManifestError> {
@@ -237,9 +243,9 @@ pub fn prepare(
     let new: Vec<Entry> = writes
         .iter()
         .zip(&tracking.owners)
-        .map(|((file, contents), owner)| Entry {
+        .map(|((file, sha256), owner)| Entry {
             file: file.clone(),
-            sha256: sha256(contents.as_bytes()),
+            sha256: sha256.clone(),
             owner: owner.clone(),
         })
         .collect();
@@ -373,25 +379,31 @@ pub fn prepare(
     Ok(prepared)
 }
 
-/// Writes `text` to `path` whole or not at all (a temporary file beside it, synced, then
-/// renamed over it).
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), ManifestError> {
-    let error = |source| ManifestError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(error)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".iam-refine-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(error)?;
-    io::Write::write_all(tmp.as_file_mut(), text.as_bytes()).map_err(error)?;
-    tmp.as_file().sync_all().map_err(error)?;
-    tmp.persist(path).map_err(|e| error(e.error))?;
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
+#[cfg(test)]
+mod tests {
+    use super::in_folder;
+
+    #[test]
+    fn only_names_inside_the_folder_are_files_of_a_manifest() {
+        for ok in ["a.json", "123456789012/alice.json", "a/b/c", "..a", "a.."] {
+            assert!(in_folder(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x.json",
+            "a/../../x",
+            "a/./b",
+            "/etc/passwd",
+            "a//b",
+            "a/",
+            ".iam-refine/x.json",
+            "a/.iam-refine",
+            "a\\..\\b",
+            "a\0b",
+        ] {
+            assert!(!in_folder(bad), "{bad:?}");
+        }
     }
-    Ok(())
 }

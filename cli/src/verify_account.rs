@@ -96,7 +96,7 @@ pub fn run(
         .with_context(|| display_name(&inputs.auth))?;
     let usage = usage::load(
         &inputs.usage,
-        &account,
+        &[&account],
         |_| true,
         config.unused_after,
         None,

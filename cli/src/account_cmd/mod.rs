@@ -10,12 +10,18 @@
 //! [`crate::output::commit`]. One principal's failure is its own: it is named on stderr, gets
 //! no file (last run's is removed), and makes the exit code 1 once the rest is done.
 //!
-//! File names: `DIR/<name>.json`, the principal's name without its path. A role and a user
+//! `AUTH` may be a folder of exports, one per account ([`exports`]): every account's
+//! principals are then one run's (one `--shard` slicing, one pool of workers, one commit of
+//! the files, synced once), and each account's files go in a folder named by its id.
+//!
+//! File names: `DIR/<name>.json` (`DIR/<account id>/<name>.json` for a folder of exports),
+//! the principal's name without its path. A role and a user
 //! may share a name (IAM names are unique per kind only): then both get a kind prefix,
 //! `role-<name>.json` and `user-<name>.json`. Names are compared without case (as
 //! case-insensitive file systems do) and over the whole account, not the shard, so every
 //! shard of a fanned-out run names each file the same way.
 
+pub(crate) mod exports;
 mod print;
 pub(crate) mod usage;
 mod work;
@@ -24,20 +30,22 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use iam_refine::{
     in_shard, Account, AccountSummary, Catalog, PlanWarning, Principal, PrincipalKind,
 };
 
+use exports::{account_of, Exports};
+
 use crate::args::Format;
-use crate::config::{AccountConfig, Common, Output};
+use crate::config::{AccountConfig, AccountUsage, Common, Output};
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
 use crate::manifest::Tracking;
-use crate::output::{self, Plan};
+use crate::output::{self, StagedPlan, WriteError};
 use crate::render;
 use crate::warnings;
 use usage::LoadedUsage;
@@ -49,27 +57,39 @@ pub fn help() -> String {
 }
 
 pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Result<Exit> {
-    let loaded = load(config, common)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.jobs)
+        .thread_name(|i| format!("iam-refine-{i}"))
+        .build()?;
+    let loaded = load(config, common, &pool)?;
     input_warnings(&loaded, console);
-    let names = file_names(&loaded.account);
+    let names = all_file_names(&loaded.exports);
     let (shard, count) = (config.shard.index, config.shard.count);
-    let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = loaded
-        .account
-        .principals()
+    let (todo, idle): (Vec<Job<'_>>, Vec<Job<'_>>) = loaded
+        .exports
+        .list
         .iter()
-        .filter(|p| in_shard(&p.arn, shard, count))
-        .partition(|p| loaded.usage.evidences.of(&p.arn).is_some());
+        .flat_map(|e| e.account.principals().iter().map(|p| (&e.account, p)))
+        .filter(|(_, p)| in_shard(&p.arn, shard, count))
+        .partition(|(_, p)| loaded.usage.evidences.of(&p.arn).is_some());
+    let idle: Vec<&Principal> = idle.into_iter().map(|(_, p)| p).collect();
     if let Output::Dir(dir) = &config.output {
         let targets: Vec<PathBuf> = todo
             .iter()
-            .chain(&idle)
+            .map(|(_, p)| *p)
+            .chain(idle.iter().copied())
             .filter_map(|p| names.get(p.arn.as_str()).and_then(|n| n.as_ref().ok()))
             .map(|n| dir.join(n))
             .collect();
-        let mut inputs: Vec<&Path> = vec![&config.auth];
+        let mut inputs: Vec<&Path> = loaded.exports.files().collect();
         inputs.extend(loaded.usage.files.iter().map(PathBuf::as_path));
         inputs.extend(config.catalog.as_deref());
         output::refuse_over_inputs(&targets, &inputs)?;
+        // Files are staged as principals are done: their folders first, and no target
+        // that is a folder.
+        let targets: Vec<&Path> = targets.iter().map(PathBuf::as_path).collect();
+        output::create_dirs(dir, &targets)?;
+        output::check_targets(targets)?;
     }
 
     #[cfg(feature = "verify")]
@@ -90,7 +110,6 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         diff: (config.format == Format::Diff).then_some(color),
     };
     let work = Work {
-        account: &loaded.account,
         evidences: &loaded.usage.evidences,
         catalog: &loaded.catalog,
         options: &config.plan,
@@ -98,10 +117,14 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         prover: prover.as_ref(),
         skip_sid: &config.skip_sid,
         names: matches!(config.output, Output::Dir(_)).then_some(&names),
+        dir: match &config.output {
+            Output::Dir(dir) => Some(dir.as_path()),
+            Output::Stdout => None,
+        },
         wanted,
     };
     let progress = progress_bar(todo.len(), common.quiet);
-    let outcomes = work::run_all(&work, &todo, config.jobs, &progress)?;
+    let outcomes = work::run_all(&work, &todo, &pool, &progress);
 
     let mut summary = AccountSummary::default();
     for o in &outcomes {
@@ -143,7 +166,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             outcomes,
             &idle,
             &names,
-            &loaded.account,
+            &loaded.exports,
             (shard, count),
             console,
         )?;
@@ -167,26 +190,42 @@ fn verifies(config: &AccountConfig) -> bool {
     config.verify.is_some()
 }
 
+/// A principal to plan, with the export it is in.
+type Job<'a> = (&'a Account, &'a Principal);
+
 /// Every input, read and checked.
 struct Loaded {
     catalog: Catalog,
-    account: Account,
+    exports: Exports,
     usage: LoadedUsage,
 }
 
-fn load(config: &AccountConfig, common: Common) -> Result<Loaded> {
+fn load(config: &AccountConfig, common: Common, pool: &rayon::ThreadPool) -> Result<Loaded> {
     let limit = common.max_input_bytes;
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
-    let account = Account::parse(&input::read_input(&config.auth, limit)?)
-        .with_context(|| display_name(&config.auth))?;
     let output = match &config.output {
         Output::Dir(dir) => Some(dir.as_path()),
         Output::Stdout => None,
     };
+    if let (Some(dir), true) = (output, config.auth.is_dir()) {
+        usage::refuse_inside(dir, &config.auth, "exports", "exports")?;
+    }
+    let exports = exports::load(&config.auth, limit, pool)?;
+    if let (true, AccountUsage::Folder(source)) = (exports.organisation, &config.usage) {
+        // Its files are named after principals, and a name may be of several accounts.
+        anyhow::bail!(
+            "{} reads one file per principal, named after it, which does not say its account: with a folder of exports, give --findings (each finding names its principal by ARN)",
+            match source {
+                crate::config::UsageSource::Unused(_) => "--unused",
+                crate::config::UsageSource::Used(_) => "--used",
+            }
+        );
+    }
     let (shard, count) = (config.shard.index, config.shard.count);
+    let accounts: Vec<&Account> = exports.list.iter().map(|e| &e.account).collect();
     let usage = usage::load(
         &config.usage,
-        &account,
+        &accounts,
         |arn| in_shard(arn, shard, count),
         config.unused_after,
         output,
@@ -194,7 +233,7 @@ fn load(config: &AccountConfig, common: Common) -> Result<Loaded> {
     )?;
     Ok(Loaded {
         catalog,
-        account,
+        exports,
         usage,
     })
 }
@@ -202,9 +241,22 @@ fn load(config: &AccountConfig, common: Common) -> Result<Loaded> {
 /// What is odd about the inputs as a whole: a truncated export, findings set aside,
 /// findings for principals the export does not have, usage files with notes.
 fn input_warnings(loaded: &Loaded, console: &mut Console) {
+    let organisation = loaded.exports.organisation;
+    for export in &loaded.exports.list {
+        // Each export's own, named after its file when there are several.
+        let prefix = if organisation {
+            format!("{}: ", display_name(&export.path))
+        } else {
+            String::new()
+        };
+        let own = export.account.warnings().iter().map(String::as_str);
+        for line in warnings::summarise(&prefix, own) {
+            console.warn(&line);
+        }
+    }
     let all = loaded
-        .account
-        .warnings()
+        .exports
+        .warnings
         .iter()
         .chain(&loaded.usage.warnings)
         .map(String::as_str);
@@ -244,6 +296,24 @@ fn report_principals(outcomes: &[Outcome], console: &mut Console) {
     for line in warnings::quota_lines(whose.iter().map(|(who, w)| (who.as_str(), *w))) {
         console.warn(&line);
     }
+}
+
+/// [`file_names`] of every export, in its account's folder for a folder of exports.
+fn all_file_names(exports: &Exports) -> HashMap<&str, Result<String, String>> {
+    let mut all = HashMap::new();
+    for export in &exports.list {
+        let names = file_names(&export.account);
+        if exports.organisation {
+            all.extend(
+                names
+                    .into_iter()
+                    .map(|(arn, n)| (arn, n.map(|n| format!("{}/{n}", export.id)))),
+            );
+        } else {
+            all.extend(names);
+        }
+    }
+    all
 }
 
 /// `<name>.json` for each principal by ARN, or why it cannot have a file.
@@ -292,11 +362,6 @@ fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
     names
 }
 
-/// The account part of a principal's ARN (`arn:aws:iam::123456789012:role/x`).
-fn account_of(arn: &str) -> &str {
-    arn.split(':').nth(4).unwrap_or("")
-}
-
 /// Writes the recommendations, and removes last run's files of the shard's principals that
 /// this run does not write again (a principal that now has none, or whose file name
 /// changed), as the folder's manifest lists them ([`crate::manifest`]): each shard has its
@@ -306,7 +371,7 @@ fn write_files(
     outcomes: Vec<Outcome>,
     idle: &[&Principal],
     names: &HashMap<&str, Result<String, String>>,
-    account: &Account,
+    exports: &Exports,
     (shard, count): (usize, usize),
     console: &mut Console,
 ) -> Result<()> {
@@ -316,7 +381,7 @@ fn write_files(
             .and_then(|n| n.as_ref().ok())
             .map(|n| dir.join(n))
     };
-    let mut plan = Plan::default();
+    let mut plan = StagedPlan::default();
     let mut owners = Vec::new();
     let mut why: HashMap<String, String> = HashMap::new();
     for o in outcomes {
@@ -325,8 +390,11 @@ fn write_files(
         } else {
             "this principal's recommendation is not proved"
         };
-        if let (true, Some(text), Some(path)) = (o.written(), o.file, target(&o.arn)) {
-            plan.writes.push((path, text));
+        if let (true, Some(staged)) = (o.written(), o.staged) {
+            // On an error, every file staged is deleted as `outcomes` is dropped.
+            let staged =
+                staged.map_err(|(target, source)| WriteError::Prepare { target, source })?;
+            plan.writes.push(staged);
             owners.push(o.arn);
             continue;
         }
@@ -342,29 +410,51 @@ fn write_files(
         }
         why.insert(p.arn.clone(), reason.to_string());
     }
-    // The manifest is the account's (a folder may hold several accounts' files) and the
-    // shard's.
-    let accounts: std::collections::BTreeSet<&str> = account
-        .principals()
+    // Each manifest is one account's (a folder may hold several accounts' files) and one
+    // shard's: `account-<id>-shard-<i>-of-<n>.json`.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, export) in exports.list.iter().enumerate() {
+        if exports.organisation {
+            index.insert(&export.id, i);
+        } else {
+            for p in export.account.principals() {
+                index.insert(account_of(&p.arn), i);
+            }
+        }
+    }
+    let families: Vec<String> = exports
+        .list
         .iter()
-        .map(|p| account_of(&p.arn))
+        .map(|e| format!("account-{}-shard-", e.id))
         .collect();
-    let key = accounts.iter().copied().collect::<Vec<_>>().join("+");
-    let family = format!("account-{key}-shard-");
-    let unit = format!("{family}{shard}-of-{count}.json");
+    let units: Vec<String> = families
+        .iter()
+        .map(|f| format!("{f}{shard}-of-{count}.json"))
+        .collect();
     let tracking = Tracking {
-        units: vec![unit.clone()],
+        units: units.clone(),
         owners,
-        unit_of: Box::new(|_| unit.clone()),
+        unit_of: Box::new(|owner| {
+            index
+                .get(account_of(owner))
+                .map_or_else(String::new, |&i| units[i].clone())
+        }),
         owns: Box::new(|owner, manifest| {
-            manifest.starts_with(&family)
-                && accounts.contains(account_of(owner))
+            index
+                .get(account_of(owner))
+                .is_some_and(|&i| manifest.starts_with(&families[i]))
                 && in_shard(owner, shard, count)
         }),
-        supersedes: Box::new(|manifest| manifest.starts_with(&family) && manifest != unit),
+        supersedes: Box::new(|manifest| {
+            families.iter().any(|f| manifest.starts_with(f)) && !units.iter().any(|u| u == manifest)
+        }),
         why: Box::new(|owner| {
             why.get(owner).cloned().unwrap_or_else(|| {
-                if account.principal(owner).is_some() {
+                let there = exports
+                    .list
+                    .iter()
+                    .any(|e| e.account.principal(owner).is_some());
+                if there {
                     "this principal gets no file now".to_string()
                 } else {
                     "this principal is no longer in the export".to_string()
@@ -372,7 +462,7 @@ fn write_files(
             })
         }),
     };
-    let done = output::commit(dir, plan, &tracking)?;
+    let done = output::commit_staged(dir, plan, &tracking)?;
     for (removed, why) in &done.removed {
         console.info(&format!(
             "removed {}: last run's recommendation; {why}",

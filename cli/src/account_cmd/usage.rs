@@ -54,11 +54,11 @@ pub struct LoadedUsage {
     pub warnings: Vec<String>,
 }
 
-/// Reads `source` for `account`; of a folder, only the files of principals `wanted`
-/// holds for (the shard's).
+/// Reads `source` for `accounts` (several for a folder of exports: findings only); of a
+/// folder, only the files of principals `wanted` holds for (the shard's).
 pub fn load(
     source: &AccountUsage,
-    account: &Account,
+    accounts: &[&Account],
     wanted: impl Fn(&str) -> bool,
     unused_after: Option<u32>,
     output: Option<&Path>,
@@ -75,31 +75,42 @@ pub fn load(
     };
     if let Some(dir) = output {
         if folder.is_dir() {
-            let (inside, folder_real) = (resolved(dir)?, resolved(folder)?);
-            if inside == folder_real {
-                bail!(
-                    "--output-dir `{}` is the {label} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
-                    dir.display()
-                );
-            }
-            if inside.starts_with(&folder_real) {
-                bail!(
-                    "--output-dir `{}` is inside the {label} folder `{}`: the next run would find it there among the {what}; choose another --output-dir",
-                    dir.display(),
-                    folder.display()
-                );
-            }
+            refuse_inside(dir, folder, label, what)?;
         }
     }
-    match source {
-        AccountUsage::Findings(path) => findings(path, account, limit),
-        AccountUsage::Folder(usage) => {
+    match (source, accounts) {
+        (AccountUsage::Findings(path), _) => findings(path, accounts, limit),
+        (AccountUsage::Folder(usage), [account]) => {
             per_principal(usage, flag, account, wanted, unused_after, limit)
         }
+        // Its files are named after principals, and a name may be of several accounts.
+        (AccountUsage::Folder(_), _) => bail!(
+            "{flag} reads one file per principal, named after it, which does not say its account: with a folder of exports, give --findings (each finding names its principal by ARN)"
+        ),
     }
 }
 
-fn findings(path: &Path, account: &Account, limit: u64) -> Result<LoadedUsage> {
+/// Refuses an output folder that is `folder` or inside it: what is written there would be
+/// read as input (`label`, `what`) next time.
+pub fn refuse_inside(dir: &Path, folder: &Path, label: &str, what: &str) -> Result<()> {
+    let (inside, folder_real) = (resolved(dir)?, resolved(folder)?);
+    if inside == folder_real {
+        bail!(
+            "--output-dir `{}` is the {label} folder: recommendations written there would be read as {what} next time; choose another --output-dir",
+            dir.display()
+        );
+    }
+    if inside.starts_with(&folder_real) {
+        bail!(
+            "--output-dir `{}` is inside the {label} folder `{}`: the next run would find it there among the {what}; choose another --output-dir",
+            dir.display(),
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
+fn findings(path: &Path, accounts: &[&Account], limit: u64) -> Result<LoadedUsage> {
     let files = findings_files(path)?;
     let mut texts = Vec::with_capacity(files.len());
     for path in &files {
@@ -110,10 +121,23 @@ fn findings(path: &Path, account: &Account, limit: u64) -> Result<LoadedUsage> {
         .ignored()
         .iter()
         .map(|i| format!("{}: finding set aside: {}", i.at, i.reason));
-    let unmatched = findings
-        .unmatched(account)
+    // Principals of no export: by ARN, so a principal of another account never stands in.
+    let unmatched: Vec<&str> = match accounts.split_first() {
+        Some((first, rest)) => findings
+            .unmatched(first)
+            .into_iter()
+            .filter(|arn| rest.iter().all(|a| a.principal(arn).is_none()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let which = if accounts.len() > 1 {
+        "no export has"
+    } else {
+        "the export does not have"
+    };
+    let unmatched = unmatched
         .into_iter()
-        .map(|arn| format!("findings for `{arn}`, which the export does not have, are not used"));
+        .map(|arn| format!("findings for `{arn}`, which {which}, are not used"));
     let notes = findings.notes().iter().cloned();
     let warnings = ignored.chain(notes).chain(unmatched).collect();
     Ok(LoadedUsage {

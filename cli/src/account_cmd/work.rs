@@ -19,9 +19,11 @@ use iam_refine::{
 
 use super::usage::Evidences;
 use crate::exit::Exit;
+use crate::output::Staged;
 use crate::render;
 #[cfg(feature = "verify")]
 use crate::verify_cmd::Prover;
+use std::path::{Path, PathBuf};
 
 /// What the prover said of one changed policy.
 #[derive(Debug, Clone)]
@@ -90,7 +92,10 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// This principal's share of the totals (verdicts included).
     pub summary: AccountSummary,
-    pub file: Option<String>,
+    /// With `--output-dir`: the recommendation's file, staged by the worker that made it
+    /// ([`crate::output::stage`]), so that a run holds a path and a hash per principal, not
+    /// every file's text; or where and why it could not be.
+    pub staged: Option<Result<Staged, (PathBuf, std::io::Error)>>,
     pub line: Option<String>,
     pub diff: Option<String>,
 }
@@ -123,7 +128,6 @@ impl Outcome {
 
 /// What every principal's work reads, shared by the worker threads.
 pub struct Work<'a> {
-    pub account: &'a Account,
     /// What each principal did or did not use.
     pub evidences: &'a Evidences,
     pub catalog: &'a Catalog,
@@ -135,44 +139,36 @@ pub struct Work<'a> {
     pub skip_sid: &'a [String],
     /// With `--output-dir`: each principal's file name, or why it cannot have one.
     pub names: Option<&'a HashMap<&'a str, Result<String, String>>>,
+    /// The `--output-dir` the files are staged in (its folders made already).
+    pub dir: Option<&'a Path>,
     pub wanted: Wanted,
 }
 
-/// Plans (and proves) `principals` on `jobs` threads; the outcomes are in the principals'
+/// Plans (and proves) `principals` on `pool`'s threads; the outcomes are in the principals'
 /// order whatever the number of threads, so every run writes the same files.
 pub fn run_all(
     work: &Work<'_>,
-    principals: &[&Principal],
-    jobs: usize,
+    principals: &[(&Account, &Principal)],
+    pool: &rayon::ThreadPool,
     progress: &ProgressBar,
-) -> anyhow::Result<Vec<Outcome>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("iam-refine-{i}"))
-        .build()?;
+) -> Vec<Outcome> {
     let outcomes = pool.install(|| {
         principals
             .par_iter()
-            .map(|p| {
-                let outcome = one(work, p);
+            .map(|(account, p)| {
+                let outcome = one(work, account, p);
                 progress.inc(1);
                 outcome
             })
             .collect()
     });
     progress.finish_and_clear();
-    Ok(outcomes)
+    outcomes
 }
 
-fn one(work: &Work<'_>, principal: &Principal) -> Outcome {
+fn one(work: &Work<'_>, account: &Account, principal: &Principal) -> Outcome {
     let evidence = work.evidences.of(&principal.arn).unwrap_or_default();
-    let mut plan = plan_principal(
-        work.account,
-        principal,
-        evidence,
-        work.catalog,
-        work.options,
-    );
+    let mut plan = plan_principal(account, principal, evidence, work.catalog, work.options);
     let mut errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
     #[allow(unused_mut)] // filled only by the prover
     let mut verdicts = Vec::new();
@@ -189,16 +185,26 @@ fn one(work: &Work<'_>, principal: &Principal) -> Outcome {
         // So that the summary counts it as failed and its recommendation has no step.
         plan.status = PrincipalStatus::Failed;
     }
-    digest(plan, verdicts, errors, work.wanted)
+    let (mut outcome, file) = digest(plan, verdicts, errors, work.wanted);
+    let name = work
+        .names
+        .and_then(|n| n.get(principal.arn.as_str()))
+        .and_then(|n| n.as_ref().ok());
+    if let (Some(text), Some(dir), Some(name)) = (file, work.dir, name) {
+        let target = dir.join(name);
+        outcome.staged = Some(crate::output::stage::stage(&target, &text).map_err(|e| (target, e)));
+    }
+    outcome
 }
 
-/// Renders what is wanted of `plan` and keeps only that.
+/// Renders what is wanted of `plan` and keeps only that (the file's text apart, to be
+/// staged).
 fn digest(
     plan: PrincipalPlan,
     verdicts: Vec<PolicyVerdict>,
     errors: Vec<String>,
     wanted: Wanted,
-) -> Outcome {
+) -> (Outcome, Option<String>) {
     let mut summary = AccountSummary::default();
     summary.add(&plan);
     for v in &verdicts {
@@ -239,7 +245,7 @@ fn digest(
         }
         diff = wanted.diff.map(|color| super::print::diff(&plan, color));
     }
-    Outcome {
+    let outcome = Outcome {
         policies: plan
             .policies
             .iter()
@@ -258,10 +264,11 @@ fn digest(
         plan_warnings: plan.warnings,
         warnings,
         summary,
-        file,
+        staged: None,
         line,
         diff,
-    }
+    };
+    (outcome, file)
 }
 
 #[cfg(feature = "verify")]

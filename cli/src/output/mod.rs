@@ -5,6 +5,12 @@
 //! again are removed, whatever their names, by the folder's manifests
 //! ([`crate::manifest`]), so they cannot pass for current; a file iam-refine did not write
 //! is never removed. No output is ever written over an input.
+//!
+//! Files are staged without syncing each ([`stage`]); the data of all of them is made
+//! durable at once before the first rename ([`commit_staged`] says in which order, and what
+//! a crash leaves).
+
+pub mod stage;
 
 use std::fs;
 use std::io::{self, Write};
@@ -15,6 +21,7 @@ use same_file::Handle;
 use tempfile::TempPath;
 
 use crate::manifest::{self, ManifestError, Tracking};
+pub use stage::Staged;
 
 /// What to do in the output folder.
 #[derive(Debug, Default)]
@@ -23,6 +30,14 @@ pub struct Plan {
     pub writes: Vec<(PathBuf, String)>,
     /// Files at the names this run would have written for what now gets no file, each
     /// with the reason to give: removed when a manifest says they are last run's.
+    pub removals: Vec<(PathBuf, String)>,
+}
+
+/// What to do in the output folder, with every file staged already.
+#[derive(Debug, Default)]
+pub struct StagedPlan {
+    pub writes: Vec<Staged>,
+    /// As [`Plan::removals`].
     pub removals: Vec<(PathBuf, String)>,
 }
 
@@ -158,27 +173,82 @@ pub fn refuse_over_inputs(targets: &[PathBuf], inputs: &[&Path]) -> Result<(), W
 /// file is complete) none; last run's files that `tracking` answers for and that are not
 /// written again removed, and the folder's manifests updated ([`crate::manifest`]).
 pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, WriteError> {
-    fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-        dir: dir.to_path_buf(),
-        source,
-    })?;
-    for (target, _) in &plan.writes {
+    let targets: Vec<&Path> = plan.writes.iter().map(|(t, _)| t.as_path()).collect();
+    create_dirs(dir, &targets)?;
+    check_targets(targets)?;
+    let writes = stage_all(plan.writes)?;
+    commit_staged(
+        dir,
+        StagedPlan {
+            writes,
+            removals: plan.removals,
+        },
+        tracking,
+    )
+}
+
+/// Creates the output folder (and its parents), and the folders inside it that `targets`
+/// are in (an organisation's per-account folders).
+pub fn create_dirs(dir: &Path, targets: &[&Path]) -> Result<(), WriteError> {
+    let create = |d: &Path| {
+        fs::create_dir_all(d).map_err(|source| WriteError::CreateDir {
+            dir: d.to_path_buf(),
+            source,
+        })
+    };
+    create(dir)?;
+    let inner: std::collections::BTreeSet<&Path> = targets
+        .iter()
+        .map(|t| stage::parent(t))
+        .filter(|p| *p != dir && p.starts_with(dir))
+        .collect();
+    for folder in inner {
+        create(folder)?;
+    }
+    Ok(())
+}
+
+/// Refuses a target that is a folder: nothing could be renamed over it.
+pub fn check_targets<'a>(targets: impl IntoIterator<Item = &'a Path>) -> Result<(), WriteError> {
+    for target in targets {
         if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
             return Err(WriteError::IsDirectory {
-                target: target.clone(),
+                target: target.to_path_buf(),
             });
         }
     }
+    Ok(())
+}
+
+/// [`commit`] of files staged already ([`stage::stage`], as `account` does while it plans).
+///
+/// Durability, in order: every staged file and this run's pending manifests are written
+/// but not synced; then one [`stage::make_durable`] (on Linux one `syncfs` per file
+/// system) makes all of their data durable; the pending manifests are renamed into place
+/// and their folder synced; only then are last run's files removed and the staged files
+/// renamed over their targets, and each folder synced; the final manifests are written the
+/// same way (written, synced at once, renamed), and the pending ones removed. So after a
+/// crash at any point each target holds its old content or its complete new content (the
+/// data of every file renamed was on disk before the first rename), a file this run may
+/// have left is listed by a pending manifest that is itself on disk, and the next run
+/// finishes the work. What the once-per-run sync gives up against one `fsync` per file:
+/// nothing of the above; a run that fails before renaming leaves its temporary files to be
+/// deleted, as before.
+pub fn commit_staged(
+    dir: &Path,
+    plan: StagedPlan,
+    tracking: &Tracking<'_>,
+) -> Result<Done, WriteError> {
     let in_dir = |p: &Path| {
         p.strip_prefix(dir)
             .unwrap_or(p)
             .to_string_lossy()
-            .into_owned()
+            .replace(std::path::MAIN_SEPARATOR, "/")
     };
-    let names: Vec<(String, &str)> = plan
+    let names: Vec<(String, String)> = plan
         .writes
         .iter()
-        .map(|(t, text)| (in_dir(t), text.as_str()))
+        .map(|s| (in_dir(&s.target), s.sha256.clone()))
         .collect();
     let named: Vec<(String, String)> = plan
         .removals
@@ -187,13 +257,20 @@ pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, W
         .collect();
     let prepared = manifest::prepare(dir, &names, &named, tracking)
         .map_err(|source| WriteError::Manifest { source })?;
-    // Every file complete on disk before any is moved into place.
-    let staged = stage_all(plan.writes)?;
     // What this run may leave on disk, recorded before anything in the folder changes.
-    for (path, text) in &prepared.pending {
-        manifest::write_atomic(path, text).map_err(|source| WriteError::Manifest { source })?;
-    }
-    let targets: Vec<PathBuf> = staged.iter().map(|(t, _)| t.clone()).collect();
+    let pending = stage_manifests(&prepared.pending)?;
+    let mut to_sync: Vec<&Path> = plan.writes.iter().map(Staged::temporary).collect();
+    to_sync.extend(pending.iter().map(|(_, tmp)| -> &Path { tmp }));
+    stage::make_durable(to_sync).map_err(|source| WriteError::Manifest {
+        source: ManifestError::Write {
+            path: dir.to_path_buf(),
+            source,
+        },
+    })?;
+    persist_manifests(dir, pending).map_err(|source| WriteError::Manifest { source })?;
+
+    let targets: Vec<PathBuf> = plan.writes.iter().map(|s| s.target.clone()).collect();
+    let mut folders: Vec<PathBuf> = Vec::new();
     let mut done = Done {
         notes: prepared.notes,
         ..Done::default()
@@ -215,30 +292,34 @@ pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, W
                 not_written: targets,
             });
         }
+        folders.push(stage::parent(&target).to_path_buf());
         done.removed.push((target, why));
     }
     // Staged files not yet renamed are deleted when dropped.
-    for (i, (target, tmp)) in staged.into_iter().enumerate() {
-        if let Err(e) = tmp.persist(&target) {
-            return Err(WriteError::Commit {
-                verb: "write",
-                target,
-                source: e.error,
-                done: Box::new(done),
-                not_written: targets[i..].to_vec(),
-            });
+    for (i, staged) in plan.writes.into_iter().enumerate() {
+        match staged.persist() {
+            Ok(target) => {
+                folders.push(stage::parent(&target).to_path_buf());
+                done.written.push(target);
+            }
+            Err(source) => {
+                return Err(WriteError::Commit {
+                    verb: "write",
+                    target: targets[i].clone(),
+                    source,
+                    done: Box::new(done),
+                    not_written: targets[i..].to_vec(),
+                })
+            }
         }
-        done.written.push(target);
     }
-    // The renames survive a crash only once the folder itself is synced; a file system
-    // that cannot sync folders still has every file complete under its name.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    // The renames survive a crash only once their folders are synced.
+    stage::sync_folders(folders.iter().map(PathBuf::as_path));
+
+    let mut finals = Vec::new();
     for (path, text) in &prepared.finals {
         match text {
-            Some(text) => manifest::write_atomic(path, text)
-                .map_err(|source| WriteError::Record { source })?,
+            Some(text) => finals.push((path.clone(), text.clone())),
             None => remove_if_there(path).map_err(|source| WriteError::Record {
                 source: ManifestError::Write {
                     path: path.clone(),
@@ -247,6 +328,19 @@ pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, W
             })?,
         }
     }
+    let finals = stage_manifests(&finals).map_err(|e| match e {
+        WriteError::Manifest { source } => WriteError::Record { source },
+        other => other,
+    })?;
+    stage::make_durable(finals.iter().map(|(_, tmp)| -> &Path { tmp })).map_err(|source| {
+        WriteError::Record {
+            source: ManifestError::Write {
+                path: dir.join(manifest::FOLDER),
+                source,
+            },
+        }
+    })?;
+    persist_manifests(dir, finals).map_err(|source| WriteError::Record { source })?;
     for path in &prepared.sweep {
         remove_if_there(path).map_err(|source| WriteError::Record {
             source: ManifestError::Write {
@@ -255,10 +349,49 @@ pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, W
             },
         })?;
     }
-    if let Ok(d) = fs::File::open(dir.join(manifest::FOLDER)) {
-        let _ = d.sync_all();
-    }
+    stage::sync_folders([dir.join(manifest::FOLDER).as_path()]);
     Ok(done)
+}
+
+/// Manifests written in full to temporary files beside them, not yet synced.
+fn stage_manifests(
+    manifests: &[(PathBuf, String)],
+) -> Result<Vec<(PathBuf, TempPath)>, WriteError> {
+    let mut out = Vec::with_capacity(manifests.len());
+    for (path, text) in manifests {
+        let error = |source| WriteError::Manifest {
+            source: ManifestError::Write {
+                path: path.clone(),
+                source,
+            },
+        };
+        fs::create_dir_all(stage::parent(path)).map_err(error)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".iam-refine-")
+            .suffix(".tmp")
+            .tempfile_in(stage::parent(path))
+            .map_err(error)?;
+        tmp.as_file_mut()
+            .write_all(text.as_bytes())
+            .map_err(error)?;
+        out.push((path.clone(), tmp.into_temp_path()));
+    }
+    Ok(out)
+}
+
+/// Renames synced manifests into place, and syncs their folder.
+fn persist_manifests(dir: &Path, staged: Vec<(PathBuf, TempPath)>) -> Result<(), ManifestError> {
+    if staged.is_empty() {
+        return Ok(());
+    }
+    for (path, tmp) in staged {
+        tmp.persist(&path).map_err(|e| ManifestError::Write {
+            path: path.clone(),
+            source: e.error,
+        })?;
+    }
+    stage::sync_folders([dir.join(manifest::FOLDER).as_path()]);
+    Ok(())
 }
 
 fn remove_if_there(path: &Path) -> io::Result<()> {
@@ -268,23 +401,22 @@ fn remove_if_there(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Most of the time staging takes is waiting for the disk to sync each file: with
-/// thousands of files (`account`), syncing them one after another dominates the run. So
-/// they are staged by up to this many threads at once (plain threads, not rayon's pool:
-/// they wait, they do not compute).
+/// Staging is mostly waiting for the file system (creating a file, writing it): with
+/// thousands of files (`refine` of many policies), up to this many threads stage at once
+/// (plain threads, not rayon's pool: they wait, they do not compute).
 const STAGING_THREADS: usize = 8;
 
-/// [`stage`] for every write, in order; on the first failure (in order) every staged
+/// [`stage::stage`] for every write, in order; on the first failure (in order) every staged
 /// file is deleted (dropped) and nothing in the folder has changed.
-fn stage_all(writes: Vec<(PathBuf, String)>) -> Result<Vec<(PathBuf, TempPath)>, WriteError> {
+pub fn stage_all(writes: Vec<(PathBuf, String)>) -> Result<Vec<Staged>, WriteError> {
     let chunk = writes.len().div_ceil(STAGING_THREADS).max(1);
-    let results: Vec<io::Result<TempPath>> = std::thread::scope(|scope| {
+    let results: Vec<io::Result<Staged>> = std::thread::scope(|scope| {
         let handles: Vec<_> = writes
             .chunks(chunk)
             .map(|part| {
                 let handle = scope.spawn(move || {
                     part.iter()
-                        .map(|(target, contents)| stage(target, contents))
+                        .map(|(target, contents)| stage::stage(target, contents))
                         .collect::<Vec<_>>()
                 });
                 (part.len(), handle)
@@ -306,32 +438,9 @@ fn stage_all(writes: Vec<(PathBuf, String)>) -> Result<Vec<(PathBuf, TempPath)>,
     let mut staged = Vec::with_capacity(writes.len());
     for ((target, _), result) in writes.into_iter().zip(results) {
         match result {
-            Ok(tmp) => staged.push((target, tmp)),
+            Ok(s) => staged.push(s),
             Err(source) => return Err(WriteError::Prepare { target, source }),
         }
     }
     Ok(staged)
-}
-
-/// A complete copy of `contents` in a temporary file beside `target`, with the
-/// permissions a new file gets (0666 less the umask), not tempfile's private 0600. The
-/// file is closed (its path still deleted when dropped): an account run stages thousands,
-/// more than a process may hold open.
-fn stage(target: &Path, contents: &str) -> io::Result<TempPath> {
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".iam-refine-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    let mut tmp = builder.tempfile_in(dir)?;
-    // Through the plain file: tempfile's own writer names the temporary path in its errors.
-    tmp.as_file_mut().write_all(contents.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    Ok(tmp.into_temp_path())
 }

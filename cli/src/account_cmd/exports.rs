@@ -1,0 +1,184 @@
+//! The exports an `account` run reads: one `get-account-authorization-details` output, or a
+//! folder of them, one per account (an organisation in one run).
+//!
+//! In a folder, every visible `*.json` regular file is one account's export (other files are
+//! skipped; a `*.json` that is a folder, a pipe or a broken link is refused, as its
+//! principals would otherwise silently get no recommendation). Each export's account is the
+//! account id of its principals' ARNs: all of them must name one, of 12 digits, and no two
+//! exports the same one. So principals of two accounts never share an ARN, and findings
+//! (keyed by ARN) are matched to their own account's principal only: a finding about
+//! `arn:aws:iam::111111111111:role/deploy` is never applied to `deploy` of `222222222222`.
+//! An organisation's output files go in a folder per account, named by its id
+//! (`DIR/111111111111/deploy.json`): the id is digits only, so no export can name a folder
+//! outside `DIR`, whatever its file name or its principals' names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+
+use iam_refine::Account;
+
+use crate::input::{self, display_name};
+
+/// One account's export, read.
+#[derive(Debug)]
+pub struct Export {
+    pub path: PathBuf,
+    /// Its principals' account id (with one file: every account id its ARNs name, joined
+    /// by `+`, possibly none, as a single export has always been taken as it is).
+    pub id: String,
+    pub account: Account,
+}
+
+/// What `AUTH` held.
+#[derive(Debug)]
+pub struct Exports {
+    /// Sorted by account id (one with one file).
+    pub list: Vec<Export>,
+    /// `AUTH` was a folder: files go in a folder per account.
+    pub organisation: bool,
+    /// Exports skipped (no role or user), one line each.
+    pub warnings: Vec<String>,
+}
+
+impl Exports {
+    /// The files read, so that no output goes over one.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.list.iter().map(|e| e.path.as_path())
+    }
+}
+
+/// The account part of a principal's ARN (`arn:aws:iam::123456789012:role/x`).
+pub fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
+/// Reads `path`: one export, or a folder of them (parsed on `pool`, one export per task).
+pub fn load(path: &Path, limit: u64, pool: &rayon::ThreadPool) -> Result<Exports> {
+    if !path.is_dir() {
+        let account =
+            Account::parse(&input::read_input(path, limit)?).with_context(|| display_name(path))?;
+        let ids: std::collections::BTreeSet<&str> = account
+            .principals()
+            .iter()
+            .map(|p| account_of(&p.arn))
+            .collect();
+        let id = ids.into_iter().collect::<Vec<_>>().join("+");
+        return Ok(Exports {
+            list: vec![Export {
+                path: path.to_path_buf(),
+                id,
+                account,
+            }],
+            organisation: false,
+            warnings: Vec::new(),
+        });
+    }
+    let files = folder_files(path)?;
+    if files.is_empty() {
+        bail!(
+            "the exports folder `{}` has no `*.json` file: give one `get-account-authorization-details` output per account",
+            path.display()
+        );
+    }
+    let parsed: Vec<Result<(PathBuf, Account)>> = pool.install(|| {
+        files
+            .into_par_iter()
+            .map(|file| {
+                let account = Account::parse(&input::read_input(&file, limit)?)
+                    .with_context(|| display_name(&file))?;
+                Ok((file, account))
+            })
+            .collect()
+    });
+    let mut by_id: BTreeMap<String, Export> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for result in parsed {
+        let (file, account) = result?;
+        let id = match single_account(&account) {
+            Ok(Some(id)) => id.to_string(),
+            Ok(None) => {
+                warnings.push(format!(
+                    "{}: no role or user in this export: skipped",
+                    display_name(&file)
+                ));
+                continue;
+            }
+            Err(why) => bail!("{}: {why}", display_name(&file)),
+        };
+        if let Some(other) = by_id.get(&id) {
+            bail!(
+                "{} and {} are both exports of account {id}: give one export per account (pages of one export go one after another in one file)",
+                display_name(&other.path),
+                display_name(&file)
+            );
+        }
+        by_id.insert(
+            id.clone(),
+            Export {
+                path: file,
+                id,
+                account,
+            },
+        );
+    }
+    if by_id.is_empty() {
+        bail!(
+            "no export in the folder `{}` has a role or user",
+            path.display()
+        );
+    }
+    Ok(Exports {
+        list: by_id.into_values().collect(),
+        organisation: true,
+        warnings,
+    })
+}
+
+/// The one account id every principal's ARN names, `None` with no principal.
+fn single_account(account: &Account) -> Result<Option<&str>, String> {
+    let mut ids = account
+        .principals()
+        .iter()
+        .map(|p| (account_of(&p.arn), &p.arn));
+    let Some((id, arn)) = ids.next() else {
+        return Ok(None);
+    };
+    if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{arn}` has no 12-digit account id: in a folder of exports, each names its account's folder of recommendations"
+        ));
+    }
+    if let Some((_, other)) = ids.find(|(i, _)| *i != id) {
+        return Err(format!(
+            "`{arn}` and `{other}` are of two accounts: in a folder of exports, each file is one account's"
+        ));
+    }
+    Ok(Some(id))
+}
+
+/// The folder's visible `*.json` regular files, sorted.
+fn folder_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let cannot = || format!("cannot read the exports folder `{}`", path.display());
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).with_context(cannot)? {
+        let p = entry.with_context(cannot)?.path();
+        let hidden = p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden || p.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        if !p.is_file() {
+            bail!(
+                "`{}` in the exports folder is not a regular file (a folder, a pipe, a device or a broken link)",
+                display_name(&p)
+            );
+        }
+        files.push(p);
+    }
+    files.sort();
+    Ok(files)
+}
