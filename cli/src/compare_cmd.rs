@@ -419,13 +419,28 @@ pub fn request_text(w: &Witness) -> String {
         out.push_str(&format!(
             "  context   {key} ({}) = {}\n",
             value.kind.name(),
-            value.values.join(", ")
+            value
+                .values
+                .iter()
+                .map(|v| shown(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     for (name, value) in &w.unknowns {
         out.push_str(&format!("  assuming  ${{{name}}} = {value}\n"));
     }
     out
+}
+
+/// A value as text, quoted as JSON when it is empty or could be misread (spaces at its
+/// ends, a comma, a quote, a control character).
+fn shown(v: &str) -> String {
+    if v.is_empty() || v.trim() != v || v.contains([',', '"']) || v.chars().any(char::is_control) {
+        Value::String(v.to_string()).to_string()
+    } else {
+        v.to_string()
+    }
 }
 
 /// Arguments as one shell line.
