@@ -29,6 +29,23 @@ const HANDED_OVER_ENV: &str = "IAM_REFINE_HANDED_OVER";
 pub const BUILD_ID: &str = env!("IAM_REFINE_BUILD_ID");
 const PROVER_NAME: &str = "iam-refine-prover";
 
+/// Set to `z3` to have every question asked of Z3 alone, without the automata that decide
+/// most of them first (to cross-check the automata against Z3, to measure Z3 alone, and to
+/// make `--rlimit`, a budget of Z3's resource units, bound every question: the automata
+/// spend none).
+#[cfg(feature = "verify")]
+pub const SOLVER_ENV: &str = "IAM_REFINE_SOLVER";
+
+/// In the prover: the solver of one thread, as `$IAM_REFINE_SOLVER` asks (see
+/// [`SOLVER_ENV`]; anything but `z3` is the default portfolio).
+#[cfg(feature = "verify")]
+pub fn new_worker() -> iam_refine_verify::Z3Worker {
+    match std::env::var_os(SOLVER_ENV) {
+        Some(v) if v == "z3" => iam_refine_verify::Z3Worker::z3_only(),
+        _ => iam_refine_verify::Z3Worker::new(),
+    }
+}
+
 /// In the prover: refuses a hand-over from a build of `iam-refine` of other sources.
 #[cfg(feature = "verify")]
 pub fn check_hand_over() -> anyhow::Result<()> {

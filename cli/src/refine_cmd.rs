@@ -302,7 +302,7 @@ fn refine_all(
         })
         .transpose()?;
     #[cfg(feature = "verify")]
-    let mut z3 = iam_refine_verify::Z3Worker::new();
+    let mut z3 = crate::prover::new_worker();
     let catalog = &loaded.catalog;
     let options = &config.options;
     let total = loaded.sources.len();

@@ -377,7 +377,7 @@ fn prove(
     };
     let report = Z3.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let z3 = slot.get_or_insert_with(Z3Worker::new);
+        let z3 = slot.get_or_insert_with(crate::prover::new_worker);
         shared
             .prover
             .prove_keeping(z3, &original, refined, unused, shared.skip_sid)

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use iam_refine::{parse_json_text, Catalog, Findings, Policy, RefineOptions, Usage, UsageKind};
 use iam_refine_iac::JsonLines;
-use iam_refine_verify::{Keep, Z3Worker};
+use iam_refine_verify::Keep;
 
 use crate::config::{Common, OriginalFile, VerifyConfig, VerifyFiles};
 use crate::console::Console;
@@ -161,7 +161,7 @@ pub fn run(
     check_skip_sid(&config.skip_sid, &documents)?;
     let prover = Prover::new(&catalog, &Findings::default(), config.limits)?;
     let lines = JsonLines::of(&refined_text);
-    let mut z3 = Z3Worker::new();
+    let mut z3 = crate::prover::new_worker();
     for job in jobs {
         let original = &originals[job.original];
         let id = named.then_some(job.id.as_str());

@@ -142,3 +142,25 @@ fn every_workspace_crate_the_binaries_link_is_hashed() {
     }
     assert!(linked >= 3, "{linked}");
 }
+
+#[test]
+fn a_published_package_hashes_its_own_sources_and_the_cli_and_prover_packages_alike() {
+    // The two published packages hold the same sources (prover/src is cli/src), so their
+    // hashes agree; and an edit to any hashed file changes it.
+    let cli = build_id::package_hash(&root().join("cli")).unwrap();
+    let prover = build_id::package_hash(&root().join("prover")).unwrap();
+    assert_eq!(cli, prover);
+    assert!(build_id::PACKAGE_SOURCES.contains(&"src"));
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("src")).unwrap();
+    fs::write(dir.path().join("src/main.rs"), "fn main() {}").unwrap();
+    fs::write(dir.path().join("build.rs"), "fn main() {}").unwrap();
+    let before = build_id::package_hash(dir.path()).unwrap();
+    fs::write(dir.path().join("src/main.rs"), "fn main() { }").unwrap();
+    let after = build_id::package_hash(dir.path()).unwrap();
+    assert_ne!(before, after);
+    // A file missing is not the same as an empty one.
+    fs::write(dir.path().join("Cargo.lock"), "").unwrap();
+    assert_ne!(build_id::package_hash(dir.path()).unwrap(), after);
+}

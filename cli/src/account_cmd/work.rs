@@ -297,7 +297,7 @@ mod prove {
         let unused = unused_of(&findings);
         Z3.with(|cell| {
             let mut slot = cell.borrow_mut();
-            let z3 = slot.get_or_insert_with(Z3Worker::new);
+            let z3 = slot.get_or_insert_with(crate::prover::new_worker);
             for p in &plan.policies {
                 if p.action == PolicyAction::Unchanged {
                     continue;
