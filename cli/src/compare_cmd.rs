@@ -273,9 +273,15 @@ impl Outcome {
             }
         };
         match self.holds() {
-            Some(false) => format!(
+            Some(false) if self.relation != "unknown" => format!(
                 "iam-refine: expected {expected}, but {}",
                 relation_words(self.relation)
+            ),
+            Some(false) if self.more.witness().is_some() => format!(
+                "iam-refine: expected {expected}, but NEW allows a request OLD denies (printed)"
+            ),
+            Some(false) => format!(
+                "iam-refine: expected {expected}, but OLD allows a request NEW denies (printed)"
             ),
             _ => format!("iam-refine: expected {expected}, but that could not be decided: nothing is claimed"),
         }
@@ -342,6 +348,10 @@ impl Printed<'_> {
                         shell_line(&a),
                         shell_line(&b)
                     ));
+                    if !w.unknowns.is_empty() {
+                        // AWS would read `${NAME}` as a policy variable.
+                        out.push_str("  (first write the assumed values in place of the `${NAME}`s in the documents)\n");
+                    }
                 }
                 Direction::Undecided => out.push_str(&format!(
                     "whether {yes} allows a request {no} denies: unknown\n"

@@ -494,3 +494,69 @@ fn hostile_rules_files_are_refused_naming_the_file_and_the_rule() {
     check(&p).assert().code(2);
     check(&p).args(["--resource", "*"]).assert().code(2);
 }
+
+/// `${BucketName}` declared unknown: one string, the same on both sides; the witness says
+/// what it assumed. NEW narrows the resource, so `--expect equivalent` is refuted whatever
+/// the other direction gives.
+#[test]
+fn declared_unknowns_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let any = "arn:aws:s3:::${BucketName}/*";
+    let old = file(
+        dir.path(),
+        "old.json",
+        json!([allow(json!("s3:GetObject"), json!(any))]),
+    );
+    let narrowed = policy(json!([allow(
+        json!("s3:GetObject"),
+        json!("arn:aws:s3:::${BucketName}/public/*")
+    )]));
+    let mut c = bin();
+    c.arg("compare")
+        .arg(&old)
+        .arg("-")
+        .args(["--unknown", "BucketName", "--format", "json"])
+        .args(["--expect", "equivalent"])
+        .write_stdin(narrowed);
+    let out = c.assert().code(3).stderr(contains(
+        "expected equivalent, but OLD allows a request NEW denies",
+    ));
+    let report = stdout_json(&out.get_output().stdout);
+    assert_eq!(report["new"], json!(["<stdin>"]));
+    let w = &report["oldAllows"];
+    assert!(w["unknowns"]["BucketName"].is_string(), "{report}");
+    // Declared, it is no context key.
+    assert_eq!(w["request"]["context"], json!({}), "{report}");
+    let mut c = bin();
+    c.arg("compare")
+        .arg(&old)
+        .arg(&old)
+        .args(["--unknown", "a}b"]);
+    c.assert().code(2);
+}
+
+#[test]
+fn a_rules_file_over_the_size_limit_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = file(
+        dir.path(),
+        "p.json",
+        json!([allow(json!("s3:*"), json!("*"))]),
+    );
+    let rules = write(
+        dir.path(),
+        "big.json",
+        &format!(
+            r#"{{"rules": [{{"actions": "iam:*", "description": "{}"}}]}}"#,
+            "x".repeat(4096)
+        ),
+    );
+    check(&p)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["--max-input-bytes", "1KiB"])
+        .assert()
+        .code(1)
+        .stderr(contains("big.json"))
+        .stderr(contains("--max-input-bytes"));
+}
