@@ -560,3 +560,43 @@ fn a_rules_file_over_the_size_limit_is_refused_before_reading() {
         .stderr(contains("big.json"))
         .stderr(contains("--max-input-bytes"));
 }
+
+#[test]
+fn the_gate_as_sarif_and_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = file(
+        dir.path(),
+        "old.json",
+        json!([allow(json!("s3:GetObject"), json!("*"))]),
+    );
+    let new = file(
+        dir.path(),
+        "new.json",
+        json!([allow(json!(["s3:GetObject", "s3:PutObject"]), json!("*"))]),
+    );
+    let out = compare(&old, &new)
+        .args(["--expect", "no-new-access", "--format", "sarif"])
+        .assert()
+        .code(3)
+        .stderr(contains("NEW allows, OLD denies:"));
+    let sarif = stdout_json(&out.get_output().stdout);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "new-access");
+    let out = compare(&new, &old)
+        .args(["--expect", "equivalent", "--format", "junit"])
+        .assert()
+        .code(3);
+    let xml = text(&out.get_output().stdout);
+    assert!(xml.contains(r#"<failure type="access-removed""#), "{xml}");
+    compare(&old, &old)
+        .args(["--expect", "equivalent", "--format", "junit"])
+        .assert()
+        .code(0)
+        .stdout(contains(r#"failures="0""#));
+    // Without a gate there is nothing to report.
+    compare(&old, &new)
+        .args(["--format", "sarif"])
+        .assert()
+        .code(2);
+}
