@@ -68,8 +68,9 @@ fn reordered_split_merged_and_duplicated_statements_are_proved_over_whole_reques
             {"Sid": "Logs", "Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"},
             deny
         ]),
-        // The Deny dropped: it denies nothing the policy allows, so nothing changes.
+        // The Deny's values as lists, the Sid of Read kept, Logs merged.
         json!([
+            {"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["*"]},
             {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"},
             {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": READ}
         ]),
@@ -100,6 +101,12 @@ fn a_real_change_is_still_refuted() {
         json!([{"Effect": "Allow", "Action": "s3:PutObject", "Resource": READ}, logs, deny]),
         // The unused action kept.
         json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:GetBucketPolicy"], "Resource": READ}, logs, deny]),
+        // The Deny dropped: it denies nothing this policy allows, but a principal's other
+        // policies may allow what it denies.
+        json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": READ}, logs]),
+        // The Deny narrowed.
+        json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": READ}, logs,
+            {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": READ}]),
         // A condition added.
         json!([{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": READ,
             "Condition": {"Bool": {"aws:SecureTransport": "true"}}}, logs, deny]),

@@ -8,6 +8,12 @@
 //!   wildcard-free names the original writes, as T1 takes them), every resource and every
 //!   context, `original ∧ ¬unused ⇒ refined`.
 //!
+//! * **(c) the same Deny statements, in meaning**: the refined documents' `Deny` statements
+//!   deny exactly the requests the original's deny (compared as `Allow` statements). A
+//!   principal's policies are evaluated together, so a `Deny` that denies nothing its own
+//!   policy allows may still deny what another policy allows: dropping or narrowing it is
+//!   no refinement, as for the per-statement theorems.
+//!
 //! Together: `refined(request) ⇔ original(request) ∧ ¬unused(action)` for every request
 //! whose action is in `D`, and `⊆` for every other string (actions AWS adds later may be
 //! lost, as T2 allows, never gained) — what the per-statement theorems T1, T2, T3 and the
@@ -27,7 +33,7 @@
 //!   side, by name: exact on that domain. Only names without `*` or `?` are written this
 //!   way (a name with one would be read as a pattern): otherwise (b) is not attempted.
 //!
-//! The verdict is Proved when (a) holds and the restricted sides are equivalent;
+//! The verdict is Proved when (c) and (a) hold and the restricted sides are equivalent;
 //! anything else (a witness, Unknown, an input the comparison refuses) is
 //! [`Whole::NotProved`] with the reason: the caller keeps its per-statement verdict.
 
@@ -158,6 +164,33 @@ impl Prover {
             rlimit: options.rlimit,
             unknowns: Vec::new(),
         };
+        let comparer = Comparer::new();
+        // (c) the same Deny language: a Deny also denies what the principal's other
+        // policies allow, so "it denies nothing this policy allows" is no reason to drop it.
+        let (old_d, new_d) = (denies(std::slice::from_ref(original)), denies(refined));
+        match (old_d.is_empty(), new_d.is_empty()) {
+            (true, true) => {}
+            (false, false) => {
+                let c = match comparer.compare(worker, &old_d, &new_d, &remaining(start.elapsed())) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        return not_proved(format!("the comparison refuses the documents: {e}"))
+                    }
+                };
+                if c.verdict != Relation::Equivalent {
+                    return not_proved(format!(
+                        "the Deny statements do not deny the same requests: {:?}",
+                        c.verdict
+                    ));
+                }
+            }
+            _ => {
+                return not_proved(
+                    "Deny statements are added or removed (the principal's other policies may depend on them)"
+                        .to_string(),
+                )
+            }
+        }
         // (a) refined ⊆ original ∧ ¬unused, over all strings.
         let mut over: Vec<String> = unused.actions.clone();
         over.extend(unused.services.iter().map(|s| format!("{s}:*")));
@@ -165,7 +198,6 @@ impl Prover {
         if !over.is_empty() {
             old_a.push(deny(json!({"Action": over})));
         }
-        let comparer = Comparer::new();
         let a = match comparer.compare(worker, &old_a, refined, &remaining(start.elapsed())) {
             Ok(c) => c,
             Err(e) => return not_proved(format!("the comparison refuses the documents: {e}")),
@@ -228,6 +260,37 @@ impl Prover {
             }
         }
     }
+}
+
+/// The `Deny` statements of `documents` as `Allow` statements, each document's kept with its
+/// `Version` (which decides whether `${...}` is a variable); documents without one left out.
+fn denies(documents: &[Value]) -> Vec<Value> {
+    documents
+        .iter()
+        .filter_map(|doc| {
+            let statements: Vec<Value> = match doc.get("Statement") {
+                Some(Value::Array(items)) => items.clone(),
+                Some(one @ Value::Object(_)) => vec![one.clone()],
+                _ => Vec::new(),
+            };
+            let flipped: Vec<Value> = statements
+                .into_iter()
+                .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Deny"))
+                .map(|mut s| {
+                    s["Effect"] = json!("Allow");
+                    s
+                })
+                .collect();
+            if flipped.is_empty() {
+                return None;
+            }
+            let mut out = json!({ "Statement": flipped });
+            if let Some(v) = doc.get("Version") {
+                out["Version"] = v.clone();
+            }
+            Some(out)
+        })
+        .collect()
 }
 
 /// A `Deny` statement on every resource, in a document of its own.
