@@ -116,6 +116,14 @@ fn benches(cr: &mut Criterion) {
             assert_eq!(prover.unwrap().catalog_len(), catalog.len());
         })
     });
+    // what the CLI does: the catalog handed over as one text
+    group.bench_function("prepare the catalog (Prover::from_packed)", |b| {
+        b.iter(|| {
+            let (text, bounds) = catalog.packed_lower();
+            let prover = Prover::from_packed(text, bounds);
+            assert_eq!(prover.unwrap().catalog_len(), catalog.len());
+        })
+    });
 
     // Issue 20's class: multi-infix refinements over unions of infix wildcards, each with
     // its verdict (every one under 2 s; with Z3 alone 1.7 s to over 30 s).

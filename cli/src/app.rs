@@ -105,6 +105,10 @@ fn execute(config: &Config, console: &mut Console) -> anyhow::Result<Exit> {
         Task::Verify(c) => crate::verify_cmd::run(c, common, console),
         #[cfg(not(feature = "verify"))]
         Task::Verify(_) => crate::prover::hand_over(),
+        #[cfg(feature = "verify")]
+        Task::Ci(c) => crate::ci_cmd::run(c, common, console),
+        #[cfg(not(feature = "verify"))]
+        Task::Ci(_) => crate::prover::hand_over(),
         Task::Expand { patterns, catalog } => {
             let catalog = input::load_catalog(catalog.as_deref(), common.max_input_bytes)?;
             expand_cmd::run(&catalog, patterns, console)

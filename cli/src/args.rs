@@ -66,6 +66,12 @@ pub enum Command {
     /// `aws iam simulate-custom-policy` command that asks AWS the same question.
     #[command(after_help = Exit::simulate_help())]
     Simulate(SimulateArgs),
+    /// Gate a change of Terraform or CloudFormation in CI: prove that no changed IAM policy
+    /// allows a request its base did not (a witness request otherwise), list new and
+    /// deleted policies, and check every policy against the repository's "never grant"
+    /// rules. Exit code: the worst verdict.
+    #[command(after_help = Exit::ci_help())]
+    Ci(crate::ci_config::CiArgs),
     /// Prove how two sets of identity-based policies relate over every request (action,
     /// resource, context): equivalent, NEW allows less, NEW allows more, or incomparable,
     /// with a concrete request for each direction that differs.
@@ -375,7 +381,7 @@ pub enum PoliciesFormat {
 }
 
 /// `NAME=VALUE` (the value may hold `=`; the name may not be empty).
-fn parse_assignment(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_assignment(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
             Ok((name.trim().to_string(), value.to_string()))
@@ -581,7 +587,7 @@ pub enum ReportFormat {
 /// Z3 takes its time limit in whole milliseconds, as a 32-bit number.
 const MAX_TIMEOUT_SECONDS: f64 = u32::MAX as f64 / 1000.0;
 
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
         .parse()

@@ -55,6 +55,9 @@ pub enum Task {
         services: bool,
     },
     Policies(PoliciesConfig),
+    // Read only by the binary with the prover (the other hands `ci` over).
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    Ci(crate::ci_config::CiConfig),
     // Read only by the binary with the prover (the other hands them over).
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     Compare(CompareConfig),
@@ -225,31 +228,45 @@ impl PoliciesConfig {
         if a.files.iter().filter(|p| is_stdin(p)).count() > 1 {
             return Err(usage("`-` (stdin) can be read once".to_string()));
         }
-        let map = |pairs: Vec<(String, String)>, flag: &str| {
-            let mut out = BTreeMap::new();
-            for (k, v) in pairs {
-                if out.insert(k.clone(), v).is_some() {
-                    return Err(usage(format!("{flag} `{k}` is given twice")));
-                }
-            }
-            Ok(out)
-        };
-        let pseudo = map(a.pseudo, "--pseudo")?;
-        if let Some(k) = pseudo.keys().find(|k| !PSEUDO.contains(&k.as_str())) {
-            return Err(usage(format!(
-                "--pseudo `{k}` is not a pseudo parameter that takes a value (one of {})",
-                PSEUDO.join(", ")
-            )));
-        }
         Ok(PoliciesConfig {
             files: a.files,
-            options: iam_refine_iac::Options {
-                parameters: map(a.parameter, "--parameter")?,
-                pseudo,
-            },
+            options: iac_options(a.parameter, a.pseudo, "policies")?,
             json: a.format == PoliciesFormat::Json,
         })
     }
+}
+
+/// `--parameter` and `--pseudo` (of `policies` and `ci`) checked into the template reader's
+/// options: a name given twice, or a pseudo parameter that takes no value, is a usage error.
+pub fn iac_options(
+    parameter: Vec<(String, String)>,
+    pseudo: Vec<(String, String)>,
+    subcommand: &'static str,
+) -> Result<iam_refine_iac::Options, UsageError> {
+    let usage = |message: String| UsageError {
+        subcommand,
+        message,
+    };
+    let map = |pairs: Vec<(String, String)>, flag: &str| {
+        let mut out = BTreeMap::new();
+        for (k, v) in pairs {
+            if out.insert(k.clone(), v).is_some() {
+                return Err(usage(format!("{flag} `{k}` is given twice")));
+            }
+        }
+        Ok(out)
+    };
+    let pseudo = map(pseudo, "--pseudo")?;
+    if let Some(k) = pseudo.keys().find(|k| !PSEUDO.contains(&k.as_str())) {
+        return Err(usage(format!(
+            "--pseudo `{k}` is not a pseudo parameter that takes a value (one of {})",
+            PSEUDO.join(", ")
+        )));
+    }
+    Ok(iam_refine_iac::Options {
+        parameters: map(parameter, "--parameter")?,
+        pseudo,
+    })
 }
 
 /// `iam-refine simulate`, checked.
@@ -638,7 +655,7 @@ impl Config {
     #[cfg_attr(feature = "verify", allow(dead_code))]
     pub fn proves(&self) -> bool {
         match &self.task {
-            Task::Verify(_) | Task::Compare(_) | Task::CheckNotGranted(_) => true,
+            Task::Verify(_) | Task::Ci(_) | Task::Compare(_) | Task::CheckNotGranted(_) => true,
             Task::Refine(c) => c.verify.is_some(),
             Task::Account(c) => c.verify.is_some(),
             Task::Expand { .. } | Task::Catalog { .. } | Task::Policies(_) | Task::Simulate(_) => {
@@ -661,6 +678,7 @@ impl Config {
             Command::Simulate(a) => Task::Simulate(SimulateConfig::resolve(a)?),
             Command::Catalog { catalog, services } => Task::Catalog { catalog, services },
             Command::Policies(a) => Task::Policies(PoliciesConfig::resolve(a)?),
+            Command::Ci(a) => Task::Ci(crate::ci_config::CiConfig::resolve(a)?),
             Command::Compare(a) => Task::Compare(CompareConfig::resolve(a)?),
             Command::CheckNotGranted(a) => Task::CheckNotGranted(CheckConfig::resolve(a)?),
         };

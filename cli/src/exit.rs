@@ -144,6 +144,23 @@ impl Exit {
         Exit::section(Exit::check_meaning)
     }
 
+    /// What each code means for `ci`: the worst verdict over the policies.
+    pub fn ci_meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "every changed policy proved to allow nothing new (new and deleted policies reported), and no rule granted",
+            Exit::Error => "bad input (a malformed plan, template or rules file, named with its line), a policy the prover cannot read, a witness the library's evaluator rejects, or another error",
+            Exit::Usage => Exit::Usage.meaning(),
+            Exit::Counterexample => "a policy allows a request its base did not, a Deny denies less, or a rule is granted; the witness request is printed",
+            Exit::Unknown => "a policy could not be decided (known only after deployment, a construct not modelled, a time or resource limit; named); nothing is claimed",
+            Exit::Detach => "not used by ci",
+        }
+    }
+
+    /// The "Exit codes:" section of `ci --help`.
+    pub fn ci_help() -> String {
+        Exit::section(Exit::ci_meaning)
+    }
+
     /// An "Exit codes:" section of the codes 0 to 4.
     fn section(meaning: fn(Exit) -> &'static str) -> String {
         let mut s = String::from("Exit codes:");

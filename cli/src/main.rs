@@ -13,6 +13,13 @@ mod catalog_cmd;
 #[cfg(feature = "verify")]
 mod check_cmd;
 #[cfg(feature = "verify")]
+mod ci_check;
+#[cfg(feature = "verify")]
+mod ci_cmd;
+mod ci_config;
+#[cfg(feature = "verify")]
+mod ci_inputs;
+#[cfg(feature = "verify")]
 mod compare_cmd;
 mod config;
 mod console;

@@ -33,9 +33,9 @@ pub struct Prover {
 
 impl Prover {
     pub fn new(catalog: &Catalog, findings: &Findings, limits: Limits) -> Result<Prover> {
-        let names = (0..catalog.len()).map(|i| catalog.name(i));
+        let (text, bounds) = catalog.packed_lower();
         Ok(Prover {
-            prover: iam_refine_verify::Prover::from_names(names)?,
+            prover: iam_refine_verify::Prover::from_packed(text, bounds)?,
             unused: unused_of(findings),
             options: Options {
                 timeout: Some(limits.timeout),

@@ -1,6 +1,7 @@
 //! README.md cannot drift from the binary:
 //!
-//! - every `console` block of README.md is run by `trycmd` from the workspace root and its
+//! - every `console` block of README.md and of `docs/*.md` is run by `trycmd` from the
+//!   workspace root and its
 //!   output (stdout and stderr merged, `...` and `[..]` elisions) and exit code (`? N`)
 //!   compared; `TRYCMD=overwrite cargo test -p iam-refine-cli --test readme` rewrites them;
 //! - the synopsis of README's "Usage" section names exactly the subcommands and the flags
@@ -31,11 +32,13 @@ fn readme_console_blocks_match_the_binary() {
     // holds this one test, so changing the process's directory affects nothing else.
     std::env::set_current_dir(root()).expect("cd to the workspace root");
     // What a GitHub runner adds (annotations, a step summary) is not in the README's blocks.
-    trycmd::TestCases::new()
+    let cases = trycmd::TestCases::new();
+    cases
         .register_bin("iam-refine", trycmd::cargo::cargo_bin!("iam-refine"))
         .env("GITHUB_ACTIONS", "false")
         .env("GITHUB_STEP_SUMMARY", "")
-        .case("README.md");
+        .case("README.md")
+        .case("docs/*.md");
 }
 
 /// The flags (`--unused`, `-q`, ...) a text names, without `--help` and `--version`.

@@ -161,12 +161,52 @@ struct Actions<'s, 'b, 'q, 't> {
 /// supplies (a collision costs time only) and was a seventh of reading a 1M-action catalog.
 type Seen = HashMap<String, usize, std::hash::BuildHasherDefault<crate::fxhash::FxHasher>>;
 
+/// What one service's actions so far need to find a repeat. While the lower-cased names
+/// come in increasing order (as a generated catalog's mostly do) a new name can only repeat
+/// an earlier one if it is not greater than the last, so only the last is kept; the first
+/// name out of order switches to a map of all of them. Hashing every name was a fifth of
+/// reading a 1M-action catalog.
+struct Repeats {
+    /// The service's first row in the builder.
+    first_row: usize,
+    last: String,
+    current: String,
+    seen: Option<Seen>,
+}
+
+impl Repeats {
+    fn new(first_row: usize) -> Repeats {
+        Repeats {
+            first_row,
+            last: String::new(),
+            current: String::new(),
+            seen: None,
+        }
+    }
+}
+
 impl Actions<'_, '_, '_, '_> {
-    /// Refuses `action` when this service has it already; `seen` maps the service's
-    /// lower-cased names to their first spelling.
-    fn check_repeat<E: de::Error>(&mut self, seen: &mut Seen, action: &str) -> Result<(), E> {
+    /// Refuses `action` when this service has it already (case-insensitively).
+    fn check_repeat<E: de::Error>(&mut self, names: &mut Repeats, action: &str) -> Result<(), E> {
         let row = self.builder.len();
-        match seen.entry(action.to_ascii_lowercase()) {
+        names.current.clear();
+        names.current.push_str(action);
+        names.current.make_ascii_lowercase();
+        let seen = match &mut names.seen {
+            Some(seen) => seen,
+            None if row == names.first_row || names.current > names.last => {
+                std::mem::swap(&mut names.current, &mut names.last);
+                return Ok(());
+            }
+            None => {
+                // the service's rows so far are distinct (each was checked)
+                let seen = (names.first_row..row)
+                    .map(|r| (self.builder.action(r).to_ascii_lowercase(), r))
+                    .collect();
+                names.seen.insert(seen)
+            }
+        };
+        match seen.entry(names.current.clone()) {
             Entry::Occupied(first) => {
                 let first = self.builder.action(*first.get()).to_string();
                 let error = CatalogError::DuplicateAction {
@@ -215,23 +255,19 @@ impl<'de> Visitor<'de> for Actions<'_, '_, '_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        let mut seen = Seen::default();
-        while let Some(item) = seq.next_element_seed(self.values)? {
-            let Value::String(action) = item else {
-                let error = CatalogError::BadAction {
-                    service: self.service.to_string(),
-                    found: describe(&item),
-                };
-                return Err(fail(self.typed, error));
-            };
-            self.check_repeat(&mut seen, &action)?;
-            self.push(&action, AccessLevel::Unknown)?;
-        }
+        let mut names = Repeats::new(self.builder.len());
+        while seq
+            .next_element_seed(ActionName {
+                actions: &mut self,
+                names: &mut names,
+            })?
+            .is_some()
+        {}
         Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = Seen::default();
+        let mut seen = Repeats::new(self.builder.len());
         let mut first_key = true;
         while let Some(action) = map.next_key::<String>()? {
             if first_key && action == json::NUMBER_TOKEN {
@@ -286,5 +322,74 @@ impl<'de> Visitor<'de> for Actions<'_, '_, '_, '_> {
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.bad_service(&Value::Null)
+    }
+}
+
+/// One name of a service's list of actions: a string is checked and pushed as serde_json
+/// reads it (building a `Value::String` for each name and dropping it was a tenth of
+/// reading a 1M-action catalog); anything else is read as a strict value, for the error.
+struct ActionName<'a, 's, 'b, 'q, 't> {
+    actions: &'a mut Actions<'s, 'b, 'q, 't>,
+    names: &'a mut Repeats,
+}
+
+impl<'de> DeserializeSeed<'de> for ActionName<'_, '_, '_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ActionName<'_, '_, '_, '_, '_> {
+    fn not_a_name<E: de::Error>(self, item: Result<Value, E>) -> Result<(), E> {
+        let error = CatalogError::BadAction {
+            service: self.actions.service.to_string(),
+            found: describe(&item?),
+        };
+        Err(fail(self.actions.typed, error))
+    }
+}
+
+impl<'de> Visitor<'de> for ActionName<'_, '_, '_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an action name")
+    }
+
+    fn visit_str<E: de::Error>(self, action: &str) -> Result<(), E> {
+        self.actions.check_repeat(self.names, action)?;
+        self.actions.push(action, AccessLevel::Unknown)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        let item = self.actions.values.visit_bool(v);
+        self.not_a_name(item)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        let item = self.actions.values.visit_u64(v);
+        self.not_a_name(item)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let item = self.actions.values.visit_i64(v);
+        self.not_a_name(item)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        let item = self.actions.values.visit_unit();
+        self.not_a_name(item)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let item = self.actions.values.visit_seq(seq);
+        self.not_a_name(item)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let item = self.actions.values.visit_map(map);
+        self.not_a_name(item)
     }
 }

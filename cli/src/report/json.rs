@@ -1,4 +1,4 @@
-//! `--format json`: the report as one JSON object (README, "Reports", documents every
+//! `--format json`: the report as one JSON object (docs/reports.md documents every
 //! field). `schemaVersion` is raised when a field changes meaning or goes; fields may be
 //! added without raising it.
 

@@ -3,7 +3,7 @@
 //! says of each thing it judged, and the machine-readable outputs rendered from it, one
 //! file per format:
 //!
-//! - [`json`]: the model itself, with a `schemaVersion` (README, "Reports");
+//! - [`json`]: the model itself, with a `schemaVersion` (docs/reports.md);
 //! - [`sarif`]: SARIF 2.1.0 for code scanning, one result per subject not proved;
 //! - [`junit`]: JUnit XML, one test case per subject;
 //! - [`github`]: on GitHub Actions, workflow commands (`::error file=..,line=..::`) and a
@@ -36,11 +36,9 @@ pub use rules::{rule, RULES};
 pub enum Verdict {
     /// The theorem holds (`verify`: the refinement is exactly the original minus the unused).
     Proved,
-    /// Two policies allow exactly the same requests (`compare`).
-    #[allow(dead_code)] // `compare` gives it
+    /// Two policies allow exactly the same requests (`compare`, `ci`).
     Equivalent,
-    /// The new policy allows nothing the old one denies (`compare`).
-    #[allow(dead_code)] // `compare` gives it
+    /// The new policy allows nothing the old one denies (`compare`, `ci`).
     NoNewAccess,
     /// The theorem fails; a witness shows it.
     Refuted,
@@ -48,21 +46,29 @@ pub enum Verdict {
     Unknown,
     /// The subject could not be judged (bad input, a change the command does not judge).
     Error,
+    /// A policy the change adds (`ci`): reported, not compared (it is checked against the
+    /// rules when there are any).
+    New,
+    /// A policy the change removes (`ci`): it grants nothing any more (its Deny statements
+    /// are checked apart).
+    Deleted,
 }
 
 impl Verdict {
     /// Every verdict, in the order reports count them.
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Proved,
         Verdict::Equivalent,
         Verdict::NoNewAccess,
         Verdict::Refuted,
         Verdict::Unknown,
         Verdict::Error,
+        Verdict::New,
+        Verdict::Deleted,
     ];
 
     /// As reports write it: `proved`, `equivalent`, `no-new-access`, `refuted`,
-    /// `unknown`, `error`.
+    /// `unknown`, `error`, `new`, `deleted`.
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Proved => "proved",
@@ -71,6 +77,8 @@ impl Verdict {
             Verdict::Refuted => "refuted",
             Verdict::Unknown => "unknown",
             Verdict::Error => "error",
+            Verdict::New => "new",
+            Verdict::Deleted => "deleted",
         }
     }
 
@@ -86,14 +94,22 @@ impl Verdict {
     pub fn passed(self) -> bool {
         matches!(
             self,
-            Verdict::Proved | Verdict::Equivalent | Verdict::NoNewAccess
+            Verdict::Proved
+                | Verdict::Equivalent
+                | Verdict::NoNewAccess
+                | Verdict::New
+                | Verdict::Deleted
         )
     }
 
     /// The exit code it calls for.
     pub fn exit(self) -> Exit {
         match self {
-            Verdict::Proved | Verdict::Equivalent | Verdict::NoNewAccess => Exit::Ok,
+            Verdict::Proved
+            | Verdict::Equivalent
+            | Verdict::NoNewAccess
+            | Verdict::New
+            | Verdict::Deleted => Exit::Ok,
             Verdict::Refuted => Exit::Counterexample,
             Verdict::Unknown => Exit::Unknown,
             Verdict::Error => Exit::Error,
@@ -113,7 +129,6 @@ impl Witness {
     }
 
     /// A whole request, as `docs/semantics.md` §1 writes it.
-    #[allow(dead_code)] // `compare` gives them
     pub fn request(request: Value) -> Witness {
         Witness(request)
     }
@@ -144,6 +159,16 @@ impl Witness {
                 text.push_str(&format!(" {key}={}", values.join(",")));
             }
         }
+        // The values it assumed for what is known only after deployment (`ci`).
+        if let Some(Value::Object(unknowns)) = self.0.get("unknowns") {
+            let assumed: Vec<String> = unknowns
+                .iter()
+                .map(|(name, v)| format!("${{{name}}}={:?}", v.as_str().unwrap_or_default()))
+                .collect();
+            if !assumed.is_empty() {
+                text.push_str(&format!(" assuming {}", assumed.join(" ")));
+            }
+        }
         text
     }
 }
@@ -162,7 +187,8 @@ pub struct Subject {
     pub policy_id: Option<String>,
     /// The principal it belongs to (an ARN), when known.
     pub principal: Option<String>,
-    /// What was checked: `refinement` for `verify`.
+    /// What was checked: `refinement` for `verify`; for `ci`, `no-new-access` (a policy
+    /// against its base) and `never-grant` (a policy against the rules).
     pub check: &'static str,
     pub verdict: Verdict,
     /// The rule it breaks (an id of [`RULES`]), for a verdict that does not pass.
@@ -213,7 +239,7 @@ impl Subject {
 /// Everything a run judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// The subcommand: `verify`, `refine`, `account`.
+    /// The subcommand: `verify`, `refine`, `account`, `ci`.
     pub command: &'static str,
     pub subjects: Vec<Subject>,
     /// Why the run stopped before every subject was judged (exit 1); `None` when it did not.
@@ -348,6 +374,15 @@ mod tests {
         assert_eq!(
             w.text(),
             "s3:GetObject on arn:aws:s3:::b/k aws:SourceIp=203.0.113.7"
+        );
+        let w = Witness::request(json!({
+            "action": "s3:GetObject",
+            "resource": "x/a",
+            "unknowns": {"cfn:GetAtt:Bucket.Arn": "x"}
+        }));
+        assert_eq!(
+            w.text(),
+            "s3:GetObject on x/a assuming ${cfn:GetAtt:Bucket.Arn}=\"x\""
         );
     }
 }

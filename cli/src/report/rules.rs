@@ -105,6 +105,18 @@ pub const RULES: &[Rule] = &[
         short: "check-not-granted: the policies must allow no request for the rule's actions on its resources.",
         full: "The policies allow a request whose action matches one of the rule's action patterns and whose resource matches one of its resource patterns, for some context. The witness is that request, re-checked by the library's evaluator.",
     },
+    Rule {
+        id: "new-access",
+        name: "NewAccessAllowed",
+        short: "A changed policy may allow no request its base policy did not allow.",
+        full: "The changed policy allows a request (action, resource, context) that the policy before the change denied. The witness is that request; `aws iam simulate-custom-policy` with its action, resource and context entries asks AWS the same question.",
+    },
+    Rule {
+        id: "deny-narrowed",
+        name: "DenyNarrowed",
+        short: "A changed or deleted policy's Deny statements must still deny every request they denied.",
+        full: "A Deny statement of a principal's policy also overrides what its other policies allow, so a Deny that denies less can grant access through another policy even when this policy alone allows nothing new. The witness is a request the Deny statements before the change denied and no longer deny.",
+    },
 ];
 
 /// The rule with id `id`, and its index in [`RULES`].

@@ -35,7 +35,7 @@ pub fn value(report: &Report) -> Value {
                 "name": r.name,
                 "shortDescription": {"text": r.short},
                 "fullDescription": {"text": r.full},
-                "helpUri": format!("{HOME}#reports"),
+                "helpUri": format!("{HOME}/blob/main/docs/reports.md"),
                 "help": {"text": r.full},
                 "defaultConfiguration": {"level": if r.id == "unknown" { "warning" } else { "error" }},
                 "properties": {"tags": ["security", "iam", "least-privilege"]},

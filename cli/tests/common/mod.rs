@@ -2,6 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 pub mod account;
+pub mod sarif;
+pub mod yaml;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
