@@ -174,10 +174,13 @@ pub struct SimulateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// OLD then NEW: one policy file each (any shape `refine` reads). For several files a
-    /// side, use --old and --new instead.
-    #[arg(value_name = "OLD NEW", num_args = 2, conflicts_with_all = ["old", "new"], required_unless_present_any = ["old", "new"])]
-    pub files: Vec<PathBuf>,
+    /// The old policy file (any shape `refine` reads; `-` reads stdin). For several files
+    /// a side, use --old and --new instead.
+    #[arg(value_name = "OLD", requires = "new_file", conflicts_with_all = ["old", "new"], required_unless_present_any = ["old", "new"])]
+    pub old_file: Option<PathBuf>,
+    /// The new policy file.
+    #[arg(value_name = "NEW")]
+    pub new_file: Option<PathBuf>,
     /// A policy of the old side (repeatable): the policies of one principal, as a set.
     #[arg(long, value_name = "FILE", requires = "new")]
     pub old: Vec<PathBuf>,
@@ -195,10 +198,11 @@ pub struct CompareArgs {
     pub unknown: Vec<String>,
     /// `text`: the relation and, for each direction that differs, the request and the `aws
     /// iam simulate-custom-policy` commands; `json`: the same as one JSON object (with
-    /// `schemaVersion`).
+    /// `schemaVersion`); with --expect, `sarif` and `junit`: the gate's verdict as `verify`
+    /// reports it (the text then goes to stderr).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = CompareFormat::Text)]
     pub format: CompareFormat,
-    /// With `--format json`: print it minified, on one line.
+    /// With `--format json` or `sarif`: print it minified, on one line.
     #[arg(long)]
     pub compact: bool,
     #[command(flatten)]
@@ -219,6 +223,8 @@ pub enum Relation {
 pub enum CompareFormat {
     Text,
     Json,
+    Sarif,
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]

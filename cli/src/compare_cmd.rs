@@ -20,12 +20,13 @@ use iam_refine_verify::compare::{
 };
 use iam_refine_verify::Z3Worker;
 
-use crate::args::{CompareFormat, Relation};
+use crate::args::{CompareFormat, Relation, ReportFormat};
 use crate::config::{Common, CompareConfig};
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{display_name, read_input};
 use crate::recheck::{self, Claim, Recheck};
+use crate::report::{self, Report, Subject, Verdict as ReportVerdict, Witness as ReportWitness};
 use crate::simulate_cmd::{aws_argv, aws_input, shell_quote};
 
 /// The `schemaVersion` of `compare --format json`.
@@ -216,6 +217,17 @@ pub fn run(config: &CompareConfig, common: Common, console: &mut Console) -> Res
             let value = out.json(exit, comparison.queries, comparison.elapsed);
             console.out(&crate::render::json_text(&value, config.compact))?;
         }
+        CompareFormat::Sarif | CompareFormat::Junit => {
+            for line in out.text().lines() {
+                console.info(line);
+            }
+            let format = match config.format {
+                CompareFormat::Sarif => ReportFormat::Sarif,
+                _ => ReportFormat::Junit,
+            };
+            let report = out.report();
+            report::emit(&report, format, config.compact, common, console)?;
+        }
     }
     if exit != Exit::Ok {
         console.flush()?;
@@ -273,9 +285,15 @@ impl Outcome {
             }
         };
         match self.holds() {
-            Some(false) => format!(
+            Some(false) if self.relation != "unknown" => format!(
                 "iam-refine: expected {expected}, but {}",
                 relation_words(self.relation)
+            ),
+            Some(false) if self.more.witness().is_some() => format!(
+                "iam-refine: expected {expected}, but NEW allows a request OLD denies (printed)"
+            ),
+            Some(false) => format!(
+                "iam-refine: expected {expected}, but OLD allows a request NEW denies (printed)"
             ),
             _ => format!("iam-refine: expected {expected}, but that could not be decided: nothing is claimed"),
         }
@@ -342,6 +360,10 @@ impl Printed<'_> {
                         shell_line(&a),
                         shell_line(&b)
                     ));
+                    if !w.unknowns.is_empty() {
+                        // AWS would read `${NAME}` as a policy variable.
+                        out.push_str("  (first write the assumed values in place of the `${NAME}`s in the documents)\n");
+                    }
                 }
                 Direction::Undecided => out.push_str(&format!(
                     "whether {yes} allows a request {no} denies: unknown\n"
@@ -356,6 +378,51 @@ impl Printed<'_> {
             }
         }
         out
+    }
+
+    /// The gate as a one-subject report (`--expect` is required for it): NEW judged
+    /// against OLD.
+    fn report(&self) -> Report {
+        let o = self.outcome;
+        let names = |files: &[PolicyFile]| files.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+        let (verdict, rule, witness) = match o.holds() {
+            Some(true) => match o.expect {
+                Some(Relation::Equivalent) => (ReportVerdict::Equivalent, None, None),
+                _ => (ReportVerdict::NoNewAccess, None, None),
+            },
+            Some(false) => match &o.more {
+                Direction::Refuted(w) => (ReportVerdict::Refuted, Some("new-access"), Some(w)),
+                _ => (
+                    ReportVerdict::Refuted,
+                    Some("access-removed"),
+                    o.less.witness(),
+                ),
+            },
+            None => (ReportVerdict::Unknown, Some("unknown"), None),
+        };
+        let mut reasons = Vec::new();
+        if verdict == ReportVerdict::Refuted {
+            reasons.push(relation_words(o.relation).to_string());
+        }
+        reasons.extend(o.reasons.iter().cloned());
+        let mut r = Report::new("compare");
+        r.subjects.push(Subject {
+            // Code scanning places a result in one file: NEW's, when it is one.
+            file: match self.new {
+                [one] => Some(one.name.clone()),
+                _ => None,
+            },
+            line: None,
+            original: Some(names(self.old).join(", ")),
+            policy_id: None,
+            principal: None,
+            check: "compare",
+            verdict,
+            rule,
+            witness: witness.map(|w| ReportWitness::request(w.request.to_json())),
+            reasons,
+        });
+        r
     }
 
     fn json(&self, exit: Exit, queries: usize, elapsed: Duration) -> Value {
@@ -419,13 +486,28 @@ pub fn request_text(w: &Witness) -> String {
         out.push_str(&format!(
             "  context   {key} ({}) = {}\n",
             value.kind.name(),
-            value.values.join(", ")
+            value
+                .values
+                .iter()
+                .map(|v| shown(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     for (name, value) in &w.unknowns {
         out.push_str(&format!("  assuming  ${{{name}}} = {value}\n"));
     }
     out
+}
+
+/// A value as text, quoted as JSON when it is empty or could be misread (spaces at its
+/// ends, a comma, a quote, a control character).
+fn shown(v: &str) -> String {
+    if v.is_empty() || v.trim() != v || v.contains([',', '"']) || v.chars().any(char::is_control) {
+        Value::String(v.to_string()).to_string()
+    } else {
+        v.to_string()
+    }
 }
 
 /// Arguments as one shell line.

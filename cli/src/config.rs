@@ -132,10 +132,10 @@ impl CompareConfig {
             subcommand: "compare",
             message,
         };
-        let (old, new) = match <[PathBuf; 2]>::try_from(a.files) {
-            Ok([old, new]) => (vec![old], vec![new]),
-            Err(files) if files.is_empty() => (a.old, a.new),
-            Err(_) => return Err(usage("give OLD and NEW, two files".to_string())),
+        let (old, new) = match (a.old_file, a.new_file) {
+            (Some(old), Some(new)) => (vec![old], vec![new]),
+            (None, None) => (a.old, a.new),
+            _ => return Err(usage("give OLD and NEW, two files".to_string())),
         };
         if old.is_empty() || new.is_empty() {
             return Err(usage("give OLD and NEW, or --old and --new".to_string()));
@@ -144,6 +144,12 @@ impl CompareConfig {
             return Err(usage("`-` (stdin) can be read once".to_string()));
         }
         check_unknowns(&a.unknown, "compare")?;
+        if matches!(a.format, CompareFormat::Sarif | CompareFormat::Junit) && a.expect.is_none() {
+            return Err(usage(
+                "--format sarif and junit report a gate: give --expect equivalent or no-new-access"
+                    .to_string(),
+            ));
+        }
         Ok(CompareConfig {
             old,
             new,

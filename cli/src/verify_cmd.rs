@@ -68,9 +68,14 @@ impl Prover {
         refined: &[Value],
         unused: &iam_refine_verify::Unused,
     ) -> Result<Report> {
-        Ok(self
-            .prover
-            .verify_documents(z3, original, refined, unused, &self.options)?)
+        Ok(self.prover.verify_documents_or_whole(
+            z3,
+            original,
+            refined,
+            unused,
+            &Keep::nothing(),
+            &self.options,
+        )?)
     }
 
     /// As [`Prover::prove_with`], where the original's statements whose `Sid` matches one
@@ -90,7 +95,7 @@ impl Prover {
             sids: skip_sid.to_vec(),
         }
         .matching(original);
-        Ok(self.prover.verify_documents_keeping(
+        Ok(self.prover.verify_documents_or_whole(
             z3,
             original,
             refined,
@@ -165,7 +170,12 @@ pub fn judge(report: &Report) -> Judgement {
     match &report.verdict {
         Verdict::Proved => {
             let reason = format!(
-                "proved: exact over {} catalog actions; contained over all strings",
+                "proved{}: exact over {} catalog actions; contained over all strings",
+                if report.whole_requests {
+                    " over whole requests (the statements do not pair)"
+                } else {
+                    ""
+                },
                 thousands(report.catalog_actions)
             );
             Judgement {

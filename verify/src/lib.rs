@@ -41,6 +41,12 @@
 //!   pattern must appear JSON-identical exactly once among the refined statements; it is
 //!   paired with that copy, held to T2 (a Deny one to being unchanged) but not to T1 or T3.
 //!
+//! * **Policy-level fallback** ([`Prover::verify_documents_or_whole`], module `whole`):
+//!   when a per-statement theorem refutes a refinement (statements reordered, split,
+//!   merged or duplicated do not pair), `refined(request) ⇔ original(request) ∧
+//!   ¬unused(action)` is proved over whole requests with the comparison prover instead
+//!   ([`Report::whole_requests`]); if that is not proved too, the counterexample stands.
+//!
 //! The verdict is [`Verdict::Proved`], a [`Verdict::Counterexample`] with a concrete
 //! witness, or [`Verdict::Unknown`] when a query was not decided (time or resource budget
 //! spent, solver gave up). Unknown is never a pass. Statement indices are 0-based.
@@ -231,6 +237,7 @@ mod solver;
 mod theorems;
 mod unused;
 mod verifier;
+mod whole;
 mod worker;
 
 pub use error::{Document, VerifyError};
@@ -241,6 +248,7 @@ pub use solver::{
     z3_version, Answer, Case, Ground, Limits, Listed, Literal, Solver, Z3Context, Z3Solver,
 };
 pub use unused::Unused;
+pub use whole::Whole;
 pub use worker::Z3Worker;
 
 use catalog::{Catalog, Names};
@@ -431,6 +439,7 @@ impl Prover {
             catalog_actions,
             queries,
             elapsed: start.elapsed(),
+            whole_requests: false,
         };
         for (d, doc) in documents.iter().enumerate() {
             let numbered = several.then_some(d);

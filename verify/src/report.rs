@@ -15,6 +15,10 @@ pub struct Report {
     /// Solver queries asked (a query whose language is syntactically empty is not asked).
     pub queries: usize,
     pub elapsed: Duration,
+    /// Proved by the policy-level theorem over whole requests
+    /// ([`Prover::verify_documents_or_whole`](crate::Prover::verify_documents_or_whole)),
+    /// the statements not pairing.
+    pub whole_requests: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -88,6 +88,18 @@ pub const RULES: &[Rule] = &[
         full: "The input could not be judged as given: a malformed file, a recommendation step without a policy id, a change the command does not judge. The message names it.",
     },
     Rule {
+        id: "new-access",
+        name: "NewAccess",
+        short: "compare: the new policies must allow no request the old ones deny.",
+        full: "The new side allows a request (action, resource, context) that the old side denies: new access. The witness is that request, re-checked by the library's evaluator.",
+    },
+    Rule {
+        id: "access-removed",
+        name: "NotEquivalent",
+        short: "compare --expect equivalent: the new policies must allow every request the old ones allow.",
+        full: "The old side allows a request that the new side denies, so the two are not equivalent. The witness is that request, re-checked by the library's evaluator.",
+    },
+    Rule {
         id: "access-granted",
         name: "ForbiddenAccessGranted",
         short: "check-not-granted: the policies must allow no request for the rule's actions on its resources.",
