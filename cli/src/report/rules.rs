@@ -90,8 +90,8 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "new-access",
         name: "NewAccess",
-        short: "compare: the new policies must allow no request the old ones deny.",
-        full: "The new side allows a request (action, resource, context) that the old side denies: new access. The witness is that request, re-checked by the library's evaluator.",
+        short: "compare, ci: the new (changed) policies must allow no request the old (base) ones deny.",
+        full: "The new side, or the changed policy, allows a request (action, resource, context) that the old side, or the policy before the change, denies: new access. The witness is that request, re-checked by the library's evaluator; `aws iam simulate-custom-policy` with its action, resource and context entries asks AWS the same question.",
     },
     Rule {
         id: "access-removed",
@@ -104,12 +104,6 @@ pub const RULES: &[Rule] = &[
         name: "ForbiddenAccessGranted",
         short: "check-not-granted: the policies must allow no request for the rule's actions on its resources.",
         full: "The policies allow a request whose action matches one of the rule's action patterns and whose resource matches one of its resource patterns, for some context. The witness is that request, re-checked by the library's evaluator.",
-    },
-    Rule {
-        id: "new-access",
-        name: "NewAccessAllowed",
-        short: "A changed policy may allow no request its base policy did not allow.",
-        full: "The changed policy allows a request (action, resource, context) that the policy before the change denied. The witness is that request; `aws iam simulate-custom-policy` with its action, resource and context entries asks AWS the same question.",
     },
     Rule {
         id: "deny-narrowed",
