@@ -116,16 +116,49 @@ pub trait Solver {
 }
 
 /// A Z3 context, to be borrowed by [`Z3Solver`]s (keeps `z3` types out of this crate's API).
-pub struct Z3Context(z3::Context);
+///
+/// Contexts are created and deleted one at a time, process-wide ([`CONTEXT_LIFECYCLE`]):
+/// Z3's C API does not support constructing contexts in parallel (its memory manager and
+/// global parameters are process-wide state initialised on first use; Z3's maintainers in
+/// <https://github.com/Z3Prover/z3/issues/327>), and the `z3` crate (0.12) does not
+/// serialise it. Each thread then uses its own context only, which Z3 supports. (A verify
+/// unit-test run at load 9 once died with SIGSEGV while several test threads made contexts;
+/// it did not recur, so this is a guard by the documentation, not a reproduced fix; workers
+/// make their contexts lazily, at any time, on every thread.)
+pub struct Z3Context(std::mem::ManuallyDrop<z3::Context>);
+
+/// Held while a context (and its configuration) is created or deleted.
+static CONTEXT_LIFECYCLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lifecycle_lock() -> std::sync::MutexGuard<'static, ()> {
+    // A panic while the lock was held leaves nothing half-done that the lock guards (the
+    // guarded calls are Z3's own), so a poisoned lock is still good to take.
+    CONTEXT_LIFECYCLE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 impl Z3Context {
     pub fn new() -> Z3Context {
-        Z3Context(z3::Context::new(&z3::Config::new()))
+        let _serialised = lifecycle_lock();
+        let config = z3::Config::new();
+        let context = z3::Context::new(&config);
+        drop(config);
+        Z3Context(std::mem::ManuallyDrop::new(context))
     }
 
     /// The wrapped context, for the policy comparison's own encoding.
     pub(crate) fn raw(&self) -> &z3::Context {
         &self.0
+    }
+}
+
+impl Drop for Z3Context {
+    fn drop(&mut self) {
+        let _serialised = lifecycle_lock();
+        // SAFETY: dropped exactly once, here; every Z3 object borrowing the context has a
+        // lifetime bounded by a borrow of `self`, so none is alive while `drop` runs.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.0) };
     }
 }
 
@@ -158,7 +191,7 @@ impl<'ctx> Z3Solver<'ctx> {
         timeout: Option<Duration>,
         rlimit: Option<u32>,
     ) -> Z3Solver<'ctx> {
-        let ctx = &ctx.0;
+        let ctx: &'ctx z3::Context = &ctx.0;
         let caps = Limits {
             timeout,
             rlimit: rlimit.map(u64::from),
