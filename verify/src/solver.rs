@@ -117,7 +117,7 @@ pub trait Solver {
 
 /// A Z3 context, to be borrowed by [`Z3Solver`]s (keeps `z3` types out of this crate's API).
 ///
-/// Contexts are created and deleted one at a time, process-wide ([`CONTEXT_LIFECYCLE`]):
+/// Contexts are created and deleted one at a time, process-wide (under one lock):
 /// Z3's C API does not support constructing contexts in parallel (its memory manager and
 /// global parameters are process-wide state initialised on first use; Z3's maintainers in
 /// <https://github.com/Z3Prover/z3/issues/327>), and the `z3` crate (0.12) does not
