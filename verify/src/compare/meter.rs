@@ -21,6 +21,25 @@ pub(crate) struct Meter {
 }
 
 impl Meter {
+    /// A comparison's meter, started at `start` with `options`' budget; `languages` is the
+    /// solver whose resource count the budget is measured from.
+    pub fn new(
+        start: Instant,
+        options: &super::CompareOptions,
+        languages: &dyn Solver,
+        action_spare: char,
+    ) -> Meter {
+        Meter {
+            start,
+            timeout: options.timeout,
+            rlimit: options.rlimit.map(u64::from),
+            resources_at_start: languages.resources_used(),
+            queries: 0,
+            applied: None,
+            action_spare,
+        }
+    }
+
     fn spent(&self, solver: &dyn Solver) -> u64 {
         match (solver.resources_used(), self.resources_at_start) {
             (Some(now), Some(start)) => now.saturating_sub(start),

@@ -415,18 +415,9 @@ impl Comparer {
         stop.extend(new_read.unmodelled.iter().cloned());
         stop.extend(blockers(&all, &uni));
         let (more, less, queries) = if stop.is_empty() {
-            let timeout = options.timeout;
-            let rlimit = options.rlimit.map(u64::from);
             worker.with_parts(|mut parts| {
-                let mut meter = Meter {
-                    start,
-                    timeout,
-                    rlimit,
-                    resources_at_start: parts.languages.resources_used(),
-                    queries: 0,
-                    applied: None,
-                    action_spare: action_spare(&all).unwrap_or('~'),
-                };
+                let spare = action_spare(&all).unwrap_or('~');
+                let mut meter = Meter::new(start, options, &*parts.languages, spare);
                 let mut enc = Encoder::new(parts.ctx, &uni);
                 let more = direction(&mut parts, &mut enc, &mut meter, &new_stmts, &old_stmts)?;
                 let less = direction(&mut parts, &mut enc, &mut meter, &old_stmts, &new_stmts)?;
@@ -481,8 +472,7 @@ impl Comparer {
     ) -> Result<AccessReport, CompareError> {
         let start = Instant::now();
         for a in actions {
-            if let Some(c) = crate::policy::first_unsupported(a) {
-                let _ = c;
+            if crate::policy::first_unsupported(a).is_some() {
                 return Err(CompareError::InvalidPattern {
                     what: "action",
                     pattern: a.clone(),
@@ -508,11 +498,7 @@ impl Comparer {
             {"Effect": "Allow", "NotAction": actions, "Resource": "*"},
             {"Effect": "Allow", "Action": "*", "NotResource": resources},
         ]});
-        let options = CompareOptions {
-            unknowns: options.unknowns.clone(),
-            ..options.clone()
-        };
-        let comparison = {
+        let (outcome, queries) = {
             let unknowns = declared(&options.unknowns)?;
             let read = read_side(policies, Side::Policies, &unknowns)?;
             let checked = read_side(std::slice::from_ref(&outside), Side::Old, &BTreeSet::new())?;
@@ -523,18 +509,9 @@ impl Comparer {
             let mut stop = read.unmodelled.clone();
             stop.extend(blockers(&all, &uni));
             if stop.is_empty() {
-                let timeout = options.timeout;
-                let rlimit = options.rlimit.map(u64::from);
                 worker.with_parts(|mut parts| {
-                    let mut meter = Meter {
-                        start,
-                        timeout,
-                        rlimit,
-                        resources_at_start: parts.languages.resources_used(),
-                        queries: 0,
-                        applied: None,
-                        action_spare: action_spare(&all).unwrap_or('~'),
-                    };
+                    let spare = action_spare(&all).unwrap_or('~');
+                    let mut meter = Meter::new(start, options, &*parts.languages, spare);
                     let mut enc = Encoder::new(parts.ctx, &uni);
                     let found = direction(&mut parts, &mut enc, &mut meter, &stmts, &other)?;
                     Ok::<_, CompareError>((found, meter.queries))
@@ -543,7 +520,6 @@ impl Comparer {
                 (Outcome::Unknown(stop), 0)
             }
         };
-        let (outcome, queries) = comparison;
         let access = match outcome {
             Outcome::Holds => Access::NotGranted,
             Outcome::Witness(w) => Access::Granted(w),
