@@ -257,7 +257,12 @@ mod tests {
 
     #[test]
     fn actions_are_spelled_as_the_policies_write_them() {
-        let s = stmts(json!(["s3:GetObject", "s3:Get*", "s3:GetObjectT*", "ec2:*"]));
+        let s = stmts(json!([
+            "s3:GetObject",
+            "s3:Get*",
+            "s3:GetObjectT*",
+            "ec2:*"
+        ]));
         let spell = |a: &str| spelled(a, s.iter());
         assert_eq!(spell("s3:getobject"), "s3:GetObject");
         assert_eq!(spell("s3:getobjecttagging"), "s3:GetObjectTagging");
@@ -265,7 +270,12 @@ mod tests {
         assert_eq!(spell("ec2:runinstances"), "ec2:runinstances");
         assert_eq!(spell("iam:zz"), "iam:zz");
         // the same action ignoring case: nothing but the spelling changes
-        for a in ["s3:getobject", "s3:getobjecttagging", "s3:getbucket", "ec2:x"] {
+        for a in [
+            "s3:getobject",
+            "s3:getobjecttagging",
+            "s3:getbucket",
+            "ec2:x",
+        ] {
             assert!(spell(a).eq_ignore_ascii_case(a));
         }
     }
