@@ -777,6 +777,118 @@ mod tests {
     }
 
     #[test]
+    fn systems_agree_with_exhaustive_assignment() {
+        // two or three strings, each in and outside random languages, equal or different
+        // as random pairs say; "none" must mean no assignment of short strings exists over
+        // an alphabet with two characters no glob writes ('#', '%'), so that strings can
+        // differ where no glob looks
+        let pattern_chars = ['a', ':', '*', '?'];
+        let text_chars = ['a', ':', '#', '%'];
+        let strings = |max: usize| {
+            let mut all: Vec<String> = vec![String::new()];
+            let mut at = 0;
+            while at < all.len() {
+                if all[at].chars().count() < max {
+                    for c in text_chars {
+                        all.push(format!("{}{c}", all[at]));
+                    }
+                }
+                at += 1;
+            }
+            all
+        };
+        let (short2, short3) = (strings(3), strings(2));
+        let mut rng = Rng::new(5);
+        let (mut solved, mut empty) = (0, 0);
+        for _ in 0..3000 {
+            let n = 2 + rng.below(2);
+            let mode = [Mode::Resource, Mode::Like, Mode::Segment][rng.below(3)];
+            let lang = |rng: &mut Rng| -> Vec<Vec<Tok>> {
+                (0..1 + rng.below(2))
+                    .map(|_| toks(&rng.string(&pattern_chars, 3), mode))
+                    .collect()
+            };
+            let langs: Vec<(Vec<Vec<Vec<Tok>>>, Vec<Vec<Vec<Tok>>>)> = (0..n)
+                .map(|_| {
+                    let p = (0..rng.below(2)).map(|_| lang(&mut rng)).collect();
+                    let q = (0..rng.below(2)).map(|_| lang(&mut rng)).collect();
+                    (p, q)
+                })
+                .collect();
+            let mut eqs = Vec::new();
+            for a in 0..n {
+                for b in a + 1..n {
+                    match rng.below(3) {
+                        0 => eqs.push((a, b, true)),
+                        1 => eqs.push((a, b, false)),
+                        _ => {}
+                    }
+                }
+            }
+            let sys = System {
+                vars: langs
+                    .iter()
+                    .map(|(p, q)| {
+                        (
+                            p.iter().map(Vec::as_slice).collect(),
+                            q.iter().map(Vec::as_slice).collect(),
+                        )
+                    })
+                    .collect(),
+                eqs: eqs.clone(),
+            };
+            let member = |l: &[Vec<Tok>], w: &str| {
+                let w: Vec<char> = w.chars().collect();
+                l.iter().any(|t| tokens_match(t, &w))
+            };
+            let fits = |x: usize, w: &str| {
+                langs[x].0.iter().all(|l| member(l, w)) && langs[x].1.iter().all(|l| !member(l, w))
+            };
+            let holds = |ws: &[&String]| {
+                eqs.iter().all(|&(a, b, equal)| (ws[a] == ws[b]) == equal)
+                    && (0..n).all(|x| fits(x, ws[x]))
+            };
+            let pool = if n == 2 { &short2 } else { &short3 };
+            let candidates: Vec<Vec<&String>> = (0..n)
+                .map(|x| pool.iter().filter(|w| fits(x, w)).collect())
+                .collect();
+            let mut exists = false;
+            let mut pick = vec![0usize; n];
+            'all: loop {
+                if candidates.iter().any(Vec::is_empty) {
+                    break;
+                }
+                let ws: Vec<&String> = (0..n).map(|x| candidates[x][pick[x]]).collect();
+                if holds(&ws) {
+                    exists = true;
+                    break;
+                }
+                for x in 0..n {
+                    pick[x] += 1;
+                    if pick[x] < candidates[x].len() {
+                        continue 'all;
+                    }
+                    pick[x] = 0;
+                }
+                break;
+            }
+            match solve(&sys, '~', 100_000) {
+                Solved::Words(w) => {
+                    solved += 1;
+                    let ws: Vec<&String> = w.iter().collect();
+                    assert!(holds(&ws), "{langs:?} {eqs:?}: {w:?}");
+                }
+                Solved::Empty => {
+                    empty += 1;
+                    assert!(!exists, "{langs:?} {eqs:?}: none, but an assignment exists");
+                }
+                Solved::TooBig => panic!("too big"),
+            }
+        }
+        assert!(solved > 1000 && empty > 200, "{solved} {empty}");
+    }
+
+    #[test]
     fn systems_with_equalities() {
         let a = [toks("a", Mode::Exact)];
         let ab = [toks("a", Mode::Exact), toks("b", Mode::Exact)];
