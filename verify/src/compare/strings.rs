@@ -808,7 +808,9 @@ mod tests {
                     .map(|_| toks(&rng.string(&pattern_chars, 3), mode))
                     .collect()
             };
-            let langs: Vec<(Vec<Vec<Vec<Tok>>>, Vec<Vec<Vec<Tok>>>)> = (0..n)
+            // per string: the languages it is in, those it is outside
+            type Union = Vec<Vec<Tok>>;
+            let langs: Vec<(Vec<Union>, Vec<Union>)> = (0..n)
                 .map(|_| {
                     let p = (0..rng.below(2)).map(|_| lang(&mut rng)).collect();
                     let q = (0..rng.below(2)).map(|_| lang(&mut rng)).collect();
