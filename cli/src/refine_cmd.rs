@@ -17,8 +17,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use iam_refine::{
-    fit_quota, quota_warning, refine_with, summary, thousands, Catalog, Fit, FitLimits, Policy,
-    PolicyKind, Refinement, Sizes, Stats, MANAGED_POLICIES_PER_PRINCIPAL,
+    fit_quota, quota_warning_with_sizes, refine_with, summary_with_sizes, thousands, Catalog, Fit,
+    FitLimits, Policy, PolicyKind, Refinement, Sizes, Stats, MANAGED_POLICIES_PER_PRINCIPAL,
     MANAGED_POLICIES_PER_PRINCIPAL_MAX,
 };
 
@@ -211,7 +211,9 @@ fn fit_limits(kind: PolicyKind) -> FitLimits {
 
 /// The documents to print and what `--fit-quota` did.
 struct Fitted {
-    policies: Vec<Policy>,
+    /// `None`: the refinement's own policy, as it is (not copied: a 1M-action policy
+    /// took longer to copy and free than to print).
+    policies: Option<Vec<Policy>>,
     /// For the summary.
     note: Option<String>,
     fits: bool,
@@ -232,10 +234,10 @@ fn fitted(
         whole: None,
     };
     if refinement.detach {
-        return unfitted(Vec::new());
+        return unfitted(Some(Vec::new()));
     }
     if !fit_quota_on {
-        return unfitted(vec![refinement.policy.clone()]);
+        return unfitted(None);
     }
     let limits = fit_limits(source.policy.kind);
     let fit = fit_quota(&source.policy, refinement, unused, limits);
@@ -281,7 +283,7 @@ fn fitted(
         Fit::Fits { policy, .. } | Fit::TooLarge { policy, .. } => (vec![policy], None),
     };
     Fitted {
-        policies,
+        policies: Some(policies),
         note,
         fits,
         whole,
@@ -312,24 +314,30 @@ fn refine_all(
         let unused = findings.resolve(catalog);
         let refinement = refine_with(&source.policy, &unused, options);
         let Fitted {
-            policies,
+            policies: fitted_policies,
             note: fit,
             fits,
             whole,
         } = fitted(source, &refinement, &unused, config.fit_quota);
+        let policies: Vec<&Policy> = match &fitted_policies {
+            Some(policies) => policies.iter().collect(),
+            None => vec![&refinement.policy],
+        };
+        // Measured once: the summary, the quota warning and the JSON summary all use them.
+        let sizes = Sizes::of(&source.policy, &refinement);
         #[cfg(not(feature = "verify"))]
         let _ = &whole;
         let mut notes = refinement.warnings.clone();
         // Once fitted, the quota warning is the fit's own note.
         if !config.fit_quota || !fits {
-            notes.extend(quota_warning(&source.policy, &refinement));
+            notes.extend(quota_warning_with_sizes(&source.policy, sizes));
         }
         notes.extend(fit.clone().filter(|_| !fits));
         report(
             k,
             total,
             source,
-            &refinement,
+            (&refinement, sizes),
             &notes,
             fit.as_deref().filter(|_| fits),
             console,
@@ -338,7 +346,7 @@ fn refine_all(
         // The documents as values: what is printed is serialised from these, and what is
         // proved is these (no round trip through the text: a 1M-action policy spent more
         // time printing and re-reading it than refining).
-        let documents: Vec<Value> = policies.iter().map(Policy::to_value).collect();
+        let documents: Vec<Value> = policies.iter().map(|p| p.to_value()).collect();
         #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
         let mut outcome = Outcome {
             fate: if refinement.detach {
@@ -348,8 +356,14 @@ fn refine_all(
             },
             changed,
             stats: refinement.stats.clone(),
-            sizes: Sizes::of(&source.policy, &refinement),
-            document_sizes: policies.iter().map(Policy::size).collect(),
+            sizes,
+            document_sizes: policies
+                .iter()
+                .map(|p| match sizes.after {
+                    Some(after) if std::ptr::eq(*p, &refinement.policy) => after,
+                    _ => p.size(),
+                })
+                .collect(),
             fit,
             warnings: notes,
             proof: None,
@@ -448,7 +462,7 @@ fn report(
     k: usize,
     total: usize,
     source: &Source,
-    refinement: &Refinement,
+    (refinement, sizes): (&Refinement, Sizes),
     warnings_: &[String],
     fit: Option<&str>,
     console: &mut Console,
@@ -466,7 +480,7 @@ fn report(
     };
     let mut text = format!(
         "{counter}{}",
-        summary(&source.name, &source.policy, refinement)
+        summary_with_sizes(&source.name, &source.policy, refinement, sizes)
     );
     if let Some(fit) = fit {
         text.push_str(&format!("\n  quota: {fit}"));

@@ -92,9 +92,10 @@ pub fn load(
         }
         _ => {}
     }
-    let resource_arn = match kind {
-        UsageKind::Findings => resource_of(&name, &text)?,
-        _ => None,
+    // The findings as the library parsed them (a large file is not parsed twice).
+    let resource_arn = match &read.findings_json {
+        Some(value) => names::finding_principal(&name, value)?,
+        None => None,
     };
     Ok(UsageInput {
         usage: read.usage,
@@ -102,13 +103,4 @@ pub fn load(
         resource_arn,
         warnings: read.notes,
     })
-}
-
-/// The `resource` the `get-finding-v2` outputs of the file are about, when they name one;
-/// findings about two principals are refused, naming both.
-fn resource_of(name: &str, text: &str) -> Result<Option<String>, NamesError> {
-    match iam_refine::parse_json_text(text) {
-        Ok(value) => names::finding_principal(name, &value),
-        Err(_) => Ok(None),
-    }
 }

@@ -242,6 +242,20 @@ impl Findings {
         }
     }
 
+    /// Findings from actions already sorted by lower-cased name with one entry a name
+    /// (what [`Findings::from_names`] makes of them), taken as they are.
+    pub(crate) fn from_sorted(
+        actions: Vec<(String, String)>,
+        services: BTreeSet<String>,
+    ) -> Findings {
+        debug_assert!(actions.windows(2).all(|w| w[0].0 < w[1].0));
+        Findings {
+            actions,
+            services,
+            keep: Vec::new(),
+        }
+    }
+
     /// These findings minus what `keep` matches (added to the keep patterns they have).
     /// Named actions a pattern matches are dropped; a service a single pattern keeps whole
     /// (`s3:*`, `*`) is dropped; any other wholly unused service stays one, less what the

@@ -233,6 +233,10 @@ pub struct UsageRead {
     pub notes: Vec<String>,
     /// The principal's ARN, when findings name it (`resource`).
     pub resource: Option<String>,
+    /// The findings text as [`parse_json_text`] read it, for a caller that reads more from
+    /// it than what was unused (the CLI checks the `resource` of every finding) without
+    /// parsing a large file twice. `None` for other kinds of source.
+    pub findings_json: Option<Value>,
 }
 
 impl UsageRead {
@@ -242,6 +246,7 @@ impl UsageRead {
             kind,
             notes: Vec::new(),
             resource: None,
+            findings_json: None,
         }
     }
 }
@@ -328,13 +333,15 @@ impl Usage {
         };
         match detect(&value) {
             Some(UsageKind::Findings) => {
-                let read =
-                    Findings::read(text).map_err(|source| UsageError::Findings { source })?;
+                // The one value of the text, as `Findings::read` would parse it again.
+                let read = crate::usage::findings_read::read_value(&value)
+                    .map_err(|source| UsageError::Findings { source })?;
                 Ok(UsageRead {
                     usage: Usage::Unused(read.findings),
                     kind: UsageKind::Findings,
                     notes: read.notes,
                     resource: read.resource,
+                    findings_json: Some(value),
                 })
             }
             Some(UsageKind::AccessAdvisor) => {
