@@ -222,6 +222,22 @@ impl Builder {
         self.push_valid(service, action, level)
     }
 
+    /// [`Builder::push`] for a service name already validated (by an earlier push).
+    pub(crate) fn push_in_valid_service(
+        &mut self,
+        service: &str,
+        action: &str,
+        level: AccessLevel,
+    ) -> Result<(), CatalogError> {
+        if !valid_name(action) {
+            return Err(CatalogError::BadActionName {
+                service: service.to_string(),
+                action: action.to_string(),
+            });
+        }
+        self.push_valid(service, action, level)
+    }
+
     /// The number of rows pushed so far.
     pub(crate) fn len(&self) -> usize {
         self.levels.len()
@@ -305,7 +321,10 @@ impl Builder {
                 });
             }
         }
-        order.dedup_by(|b, a| catalog.lower(*a) == catalog.lower(*b));
+        if repeats == Repeats::KeepFirst {
+            // (refused above: no two neighbours are equal)
+            order.dedup_by(|b, a| catalog.lower(*a) == catalog.lower(*b));
+        }
         let mut sorted = Builder::with_capacity(catalog.names.len(), order.len());
         for i in order {
             let service_len = catalog.service_len[i] as usize;
