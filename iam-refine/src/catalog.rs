@@ -482,6 +482,7 @@ impl Catalog {
 
     /// The number of actions.
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         self.levels.len()
     }
@@ -498,18 +499,23 @@ impl Catalog {
         &self.info
     }
 
+    // The accessors below are inlined: the refiner and the loaders call them millions of
+    // times on a large catalog, and as calls they were 7 % of a 1M-action run.
+    #[inline]
     fn span(&self, i: usize) -> Range<usize> {
         self.offsets[i] as usize..self.offsets[i + 1] as usize
     }
 
     /// The canonical-case full name, `s3:GetObject`.
     #[must_use]
+    #[inline]
     pub fn name(&self, i: usize) -> &str {
         &self.names[self.span(i)]
     }
 
     /// The lower-cased full name, `s3:getobject`.
     #[must_use]
+    #[inline]
     pub fn lower(&self, i: usize) -> &str {
         &self.lower[self.span(i)]
     }
