@@ -325,18 +325,7 @@ impl Builder {
             // (refused above: no two neighbours are equal)
             order.dedup_by(|b, a| catalog.lower(*a) == catalog.lower(*b));
         }
-        let mut sorted = Builder::with_capacity(catalog.names.len(), order.len());
-        for i in order {
-            let service_len = catalog.service_len[i] as usize;
-            let name = catalog.name(i);
-            // validated when first pushed
-            sorted.push_valid(
-                &name[..service_len],
-                &name[service_len + 1..],
-                catalog.levels[i],
-            )?;
-        }
-        sorted.finish(catalog.info, Repeats::KeepFirst)
+        Ok(catalog.permuted(&order))
     }
 
     /// Finishes a catalog read from a file: repeated names are an error.
@@ -347,6 +336,34 @@ impl Builder {
 
 /// Ordering a catalog's rows: what [`Builder::finish`] needs before it sorts.
 impl Catalog {
+    /// The rows in `order`, which puts them in strictly increasing lower-cased order (a
+    /// sort of validated rows, without repeats): copied slice by slice, names and their
+    /// lower-cased form alike, rather than pushed, validated, lower-cased and checked for
+    /// order again (a third of reading a 1M-action catalog whose services are out of
+    /// order).
+    fn permuted(&self, order: &[usize]) -> Catalog {
+        let mut names = String::with_capacity(self.names.len());
+        let mut lower = String::with_capacity(self.lower.len());
+        let mut offsets = Vec::with_capacity(order.len() + 1);
+        offsets.push(0);
+        for &i in order {
+            names.push_str(self.name(i));
+            lower.push_str(self.lower(i));
+            // No longer than the unsorted text, whose offsets fit 32 bits.
+            offsets.push(u32::try_from(names.len()).unwrap_or(u32::MAX));
+        }
+        let catalog = Catalog {
+            names: Cow::Owned(names),
+            lower: Cow::Owned(lower),
+            offsets: Cow::Owned(offsets),
+            service_len: order.iter().map(|&i| self.service_len[i]).collect(),
+            levels: order.iter().map(|&i| self.levels[i]).collect(),
+            info: self.info.clone(),
+        };
+        debug_assert!(catalog.sorted_runs().is_none());
+        catalog
+    }
+
     /// `None` when the lower-cased names strictly increase (sorted, no repeat); else the
     /// rows cut into runs in which they do and the service stays the same. A pass of
     /// byte-slice comparisons (looking each name up twice was 6 % of reading a 1M-action
@@ -587,6 +604,28 @@ impl Catalog {
     pub fn find(&self, lower: &str) -> Option<usize> {
         let i = partition(self.len(), |i| self.lower(i) < lower);
         (i < self.len() && self.lower(i) == lower).then_some(i)
+    }
+
+    /// [`Catalog::find`] for names looked up in increasing order: `from` is where the
+    /// search starts (entries before it are below `lower`), and the entry named `lower` or
+    /// else where it would be is returned, to start the next search from. Galloping from
+    /// `from`, the cost grows with the logarithm of the distance to the previous name, not
+    /// of the catalog's size (100,000 findings against 1M names).
+    pub(crate) fn find_from(&self, lower: &str, from: usize) -> Result<usize, usize> {
+        let below = |i: usize| self.lower(i) < lower;
+        let n = self.len();
+        let mut step = 1;
+        while from + step <= n && below(from + step - 1) {
+            step *= 2;
+        }
+        let lo = from + step / 2;
+        let hi = (from + step).min(n);
+        let i = lo + partition(hi.saturating_sub(lo), |k| below(lo + k));
+        if i < n && self.lower(i) == lower {
+            Ok(i)
+        } else {
+            Err(i)
+        }
     }
 
     /// Each service prefix with its entries, in catalog order.

@@ -318,14 +318,26 @@ impl Findings {
         let mut extras = Vec::new();
         let mut whole = BTreeSet::new();
         let mut partial = BTreeSet::new();
+        // The names are sorted as the catalog is: each is looked up from where the last
+        // one was (a search over the whole catalog per name was 160 M instructions for
+        // 100,000 findings against 1M names).
+        let (mut from, mut previous) = (0, "");
         for (lower, written) in &self.actions {
             let service = lower.split_once(':').map_or("", |(s, _)| s);
             if self.services.contains(service) || kept(lower) {
                 continue;
             }
-            match catalog.find(lower) {
-                Some(i) => indices.push(i),
-                None => extras.push(Extra {
+            if lower.as_str() < previous {
+                from = 0; // (never: the list is kept sorted; a search from the start is right)
+            }
+            previous = lower;
+            let found = catalog.find_from(lower, from);
+            from = match found {
+                Ok(i) | Err(i) => i,
+            };
+            match found {
+                Ok(i) => indices.push(i),
+                Err(_) => extras.push(Extra {
                     lower: lower.clone(),
                     written: written.clone(),
                     service_marker: false,
