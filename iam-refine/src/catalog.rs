@@ -288,8 +288,10 @@ impl Builder {
         let Some(runs) = catalog.sorted_runs() else {
             return Ok(catalog);
         };
-        let mut order = match catalog.runs_in_order(runs) {
-            Some(order) => order,
+        // Runs put in order are strictly increasing (each run is, and each ends below the
+        // next one's start): only a full sort can bring repeats together.
+        let (mut order, joined) = match catalog.runs_in_order(runs) {
+            Some(order) => (order, true),
             None => {
                 // Stable: of case-insensitive repeats the first one written comes first.
                 // Sorted with each name's text at hand (not looked up through the offsets
@@ -297,10 +299,10 @@ impl Builder {
                 let mut keyed: Vec<(&str, usize)> =
                     (0..catalog.len()).map(|i| (catalog.lower(i), i)).collect();
                 keyed.sort_by(|a, b| a.0.cmp(b.0));
-                keyed.into_iter().map(|(_, i)| i).collect()
+                (keyed.into_iter().map(|(_, i)| i).collect(), false)
             }
         };
-        if repeats == Repeats::Refuse {
+        if repeats == Repeats::Refuse && !joined {
             if let Some(w) = order
                 .windows(2)
                 .find(|w| catalog.lower(w[0]) == catalog.lower(w[1]))
@@ -321,7 +323,7 @@ impl Builder {
                 });
             }
         }
-        if repeats == Repeats::KeepFirst {
+        if repeats == Repeats::KeepFirst && !joined {
             // (refused above: no two neighbours are equal)
             order.dedup_by(|b, a| catalog.lower(*a) == catalog.lower(*b));
         }
@@ -550,7 +552,13 @@ impl Catalog {
     #[must_use]
     pub fn service(&self, i: usize) -> &str {
         let start = self.offsets[i] as usize;
-        &self.names[start..start + self.service_len[i] as usize]
+        &self.names[start..start + self.service_len(i)]
+    }
+
+    /// The byte length of entry `i`'s service prefix: where its `:` is.
+    #[inline]
+    pub(crate) fn service_len(&self, i: usize) -> usize {
+        self.service_len[i] as usize
     }
 
     /// The access level of entry `i`.

@@ -286,7 +286,10 @@ fn rows_put_in_order_keep_their_level_service_and_lower_case() {
     );
     let mixed = Catalog::from_tsv("s3\tPut\tWrite\nec2\tRun\tWrite\ns3\tGet\tRead\n").unwrap();
     check(&mixed);
-    assert_eq!(mixed.level(mixed.find("s3:get").unwrap()), AccessLevel::Read);
+    assert_eq!(
+        mixed.level(mixed.find("s3:get").unwrap()),
+        AccessLevel::Read
+    );
     // A program's catalog keeps the first of names that repeat, in any order.
     let entry = |service: &str, action: &str, level| Entry {
         service: service.into(),
