@@ -310,7 +310,7 @@ fn refine_all(
     let total = loaded.sources.len();
     let mut outcomes = Vec::with_capacity(total);
     for (k, source) in loaded.sources.iter().enumerate() {
-        let findings = options.apply_keep(&loaded.usage.unused_in(&source.policy, catalog));
+        let findings = options.apply_keep_cow(loaded.usage.unused_in(&source.policy, catalog));
         let unused = findings.resolve(catalog);
         let refinement = refine_with(&source.policy, &unused, options);
         let Fitted {
@@ -343,10 +343,21 @@ fn refine_all(
             console,
         );
         let changed = refinement.changed(&source.policy);
+        let document_sizes = policies
+            .iter()
+            .map(|p| match sizes.after {
+                Some(after) if std::ptr::eq(*p, &refinement.policy) => after,
+                _ => p.size(),
+            })
+            .collect();
         // The documents as values: what is printed is serialised from these, and what is
         // proved is these (no round trip through the text: a 1M-action policy spent more
-        // time printing and re-reading it than refining).
-        let documents: Vec<Value> = policies.iter().map(|p| p.to_value()).collect();
+        // time printing and re-reading it than refining). The policies are taken apart
+        // into them, their names moved rather than copied.
+        let documents: Vec<Value> = match fitted_policies {
+            Some(policies) => policies.into_iter().map(Policy::into_value).collect(),
+            None => vec![refinement.policy.into_value()],
+        };
         #[cfg_attr(not(feature = "verify"), allow(unused_mut))]
         let mut outcome = Outcome {
             fate: if refinement.detach {
@@ -355,15 +366,9 @@ fn refine_all(
                 Fate::Refined(documents)
             },
             changed,
-            stats: refinement.stats.clone(),
+            stats: refinement.stats,
             sizes,
-            document_sizes: policies
-                .iter()
-                .map(|p| match sizes.after {
-                    Some(after) if std::ptr::eq(*p, &refinement.policy) => after,
-                    _ => p.size(),
-                })
-                .collect(),
+            document_sizes,
             fit,
             warnings: notes,
             proof: None,

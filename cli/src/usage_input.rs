@@ -8,6 +8,8 @@
 //! report. `--used` takes what names the used ones (one per line, a JSON array, an iamlive
 //! policy); unused is then resolved per policy ([`Usage::unused_in`]).
 
+use std::borrow::Cow;
+
 use iam_refine::{
     Catalog, Findings, Policy, Usage, UsageError, UsageKind, UsageOptions, ACCEPTED_SHAPES,
 };
@@ -55,8 +57,8 @@ pub struct UsageInput {
 impl UsageInput {
     /// The findings for one policy: the source's own, or for observed usage what this
     /// policy allows and was not used.
-    pub fn unused_in(&self, policy: &Policy, catalog: &Catalog) -> Findings {
-        self.usage.unused_in([policy], catalog)
+    pub fn unused_in(&self, policy: &Policy, catalog: &Catalog) -> Cow<'_, Findings> {
+        self.usage.unused_in_cow([policy], catalog)
     }
 }
 

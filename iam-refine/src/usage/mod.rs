@@ -13,6 +13,8 @@ mod date;
 pub(crate) mod findings_read;
 mod observed;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -379,6 +381,19 @@ impl Usage {
         }
     }
 
+    /// [`Usage::unused_in`], borrowed when the source names what is unused itself (no
+    /// copy of a large findings file per policy).
+    pub fn unused_in_cow<'p>(
+        &self,
+        policies: impl IntoIterator<Item = &'p Policy>,
+        catalog: &Catalog,
+    ) -> Cow<'_, Findings> {
+        match self {
+            Usage::Unused(f) => Cow::Borrowed(f),
+            Usage::Used(used) => Cow::Owned(used.unused_in(policies, catalog)),
+        }
+    }
+
     /// The findings for a principal carrying `policies` (only a [`Usage::Used`] needs them).
     pub fn unused_in<'p>(
         &self,
@@ -491,9 +506,11 @@ mod tests {
             assert!(e.contains("several JSON values"), "{text:?}: {e}");
         }
         // Invalid JSON is reported by the parser.
-        assert!(kind(r#"[{"serviceNamespace": "s3", "serviceNamespace": "s3"}]"#)
-            .unwrap_err()
-            .contains("duplicate key"));
+        assert!(
+            kind(r#"[{"serviceNamespace": "s3", "serviceNamespace": "s3"}]"#)
+                .unwrap_err()
+                .contains("duplicate key")
+        );
     }
 
     #[test]
