@@ -44,12 +44,17 @@ pub fn run(config: &RefineConfig, common: Common, console: &mut Console) -> Resu
         .iter()
         .filter_map(|o| o.proof.as_ref().map(|p| p.subject.clone()))
         .collect();
-    let exit = emit(config, &loaded, outcomes, console)?;
+    let exit = emit(config, &loaded, &outcomes, console)?;
     if common.github && config.verify.is_some() {
         let mut report = crate::report::Report::new("refine");
         report.subjects = proofs;
         crate::report::emit(&report, ReportFormat::Text, false, common, console)?;
     }
+    // The process ends with this command (its one caller is `app::run`): what it read and
+    // made goes back to the system with it rather than being freed name by name, which
+    // was 4 % of a run over a 1M-action catalog.
+    std::mem::forget(outcomes);
+    std::mem::forget(loaded);
     Ok(exit)
 }
 
@@ -572,7 +577,7 @@ fn render(
 fn emit(
     config: &RefineConfig,
     loaded: &Loaded,
-    outcomes: Vec<Outcome>,
+    outcomes: &[Outcome],
     console: &mut Console,
 ) -> Result<Exit> {
     let exit = outcomes
@@ -580,7 +585,7 @@ fn emit(
         .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
     let dir = match &config.output {
         Output::Stdout => {
-            for (source, o) in loaded.sources.iter().zip(&outcomes) {
+            for (source, o) in loaded.sources.iter().zip(outcomes) {
                 for (_, text) in render(config, loaded, source, o, config.rendering.color) {
                     console.out(&text)?;
                 }
@@ -593,7 +598,7 @@ fn emit(
     let mut names = HashSet::new();
     let mut owners = Vec::new();
     let mut why_none: HashMap<&str, &str> = HashMap::new();
-    for (source, o) in loaded.sources.iter().zip(&outcomes) {
+    for (source, o) in loaded.sources.iter().zip(outcomes) {
         // Files are never coloured.
         let files = render(config, loaded, source, o, false);
         let first = match config.rendering.format {

@@ -436,6 +436,14 @@ impl Unused<'_> {
         &self.indices[lo..hi]
     }
 
+    /// Whether any unused catalog position lies within `range` (one search where
+    /// [`Unused::count_in`] makes two: the refiner asks this of every trie node it visits).
+    #[must_use]
+    pub fn any_in(&self, range: Range<usize>) -> bool {
+        let lo = self.indices.partition_point(|&i| i < range.start);
+        self.indices.get(lo).is_some_and(|&i| i < range.end)
+    }
+
     /// How many unused catalog positions lie within `range`.
     #[must_use]
     pub fn count_in(&self, range: Range<usize>) -> usize {
