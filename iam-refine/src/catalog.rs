@@ -585,7 +585,13 @@ impl Catalog {
     #[must_use]
     pub fn prefix_range_around(&self, prefix: &str, i: usize) -> Range<usize> {
         let p = prefix.as_bytes();
-        let has = |k: usize| self.lower(k).as_bytes().starts_with(p);
+        // On the bytes (no `str` boundary checks): called millions of times on a large
+        // catalog.
+        let (text, offsets) = (self.lower.as_bytes(), &self.offsets[..]);
+        let has = |k: usize| {
+            text.get(offsets[k] as usize..offsets[k + 1] as usize)
+                .is_some_and(|name| name.starts_with(p))
+        };
         debug_assert!(has(i), "entry {i} does not start with {prefix:?}");
         // Backward: double the step while still inside the run, then bisect the last step.
         let mut step = 1;
