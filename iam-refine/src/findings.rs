@@ -522,6 +522,9 @@ impl Unused<'_> {
         if !self.extras_with_prefix(prefix).is_empty() {
             return true; // includes the markers of services that start with `prefix`
         }
+        if self.services.is_empty() && self.partial.is_empty() {
+            return false; // (asked of every trie node: the search for `:` is not needed)
+        }
         let Some((service, _)) = prefix.split_once(':') else {
             return false;
         };
