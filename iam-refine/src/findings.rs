@@ -328,7 +328,8 @@ impl Findings {
                 continue;
             }
             if lower.as_str() < previous {
-                from = 0; // (never: the list is kept sorted; a search from the start is right)
+                // Not sorted after all (every constructor sorts): search from the start.
+                from = 0;
             }
             previous = lower;
             let found = catalog.find_from(lower, from);

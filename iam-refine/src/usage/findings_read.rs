@@ -614,3 +614,24 @@ fn page_text(map: &Map<String, Value>) -> Result<String, FindingsError> {
         found: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::valid_part;
+
+    #[test]
+    fn valid_part_on_bytes_is_valid_part_on_chars() {
+        let by_chars = |s: &str| {
+            !s.is_empty()
+                && !s
+                    .chars()
+                    .any(|c| matches!(c, ':' | '*' | '?') || c.is_whitespace())
+        };
+        for c in (0u32..0x3100).filter_map(char::from_u32) {
+            for s in [c.to_string(), format!("Get{c}Object"), format!("{c}{c}")] {
+                assert_eq!(valid_part(&s), by_chars(&s), "{s:?}");
+            }
+        }
+        assert!(!valid_part(""));
+    }
+}
