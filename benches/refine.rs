@@ -14,9 +14,10 @@
 //!   (rounded up) of the catalog actions it allows unused, refined one after the other on
 //!   one thread; the throughput is in policies per second.
 //!
-//! - `large_catalog/{from_json,policy_size}/1000000`: reading a 1M-action catalog as
-//!   `--catalog` JSON, and `Policy::size` of its `*` refined with 10 % unused (issue 20:
-//!   with the writing of the output, what a whole process adds to the refinement).
+//! - `large_catalog/{from_json,policy_size,usage_parse}/1000000`: reading a 1M-action
+//!   catalog as `--catalog` JSON, `Policy::size` of its `*` refined with 10 % unused, and
+//!   reading that run's findings file (100,000 actions) as `--unused` does (issue 20: with
+//!   the writing of the output, what a whole process adds to the refinement).
 //!
 //! All sizes are reported with `Throughput::Elements` (catalog actions, or policies) so
 //! the per-element cost is visible. The inputs are built by `iam_refine_benches::scenarios`
@@ -27,9 +28,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use iam_refine::Catalog;
+use iam_refine::{Catalog, Usage, UsageOptions};
 use iam_refine_benches::scenarios::{
-    corpus_scenarios, example_scenario, readonly_scenario, service_scenario, star_scenario,
+    corpus_scenarios, example_scenario, findings_json, readonly_scenario, service_scenario,
+    star_scenario,
 };
 use iam_refine_benches::synthetic::synthetic_catalog;
 
@@ -131,8 +133,9 @@ fn bench_corpus(c: &mut Criterion) {
 }
 
 /// Issue 20's large catalog, the parts of a whole `refine` process that the in-process
-/// refinement above leaves out: reading a 1M-action catalog as `--catalog` JSON, and the
-/// size (`Policy::size`) of the refined `*` policy with 10 % unused.
+/// refinement above leaves out: reading a 1M-action catalog as `--catalog` JSON, the
+/// size (`Policy::size`) of the refined `*` policy with 10 % unused, and reading the
+/// findings file that names them.
 fn bench_large(c: &mut Criterion) {
     let n = 1_000_000;
     let catalog = synthetic_catalog(n);
@@ -143,7 +146,9 @@ fn bench_large(c: &mut Criterion) {
         by_service.entry(svc).or_default().push(action);
     }
     let json = serde_json::to_string(&by_service).unwrap();
-    let refined = star_scenario(&catalog, 0.10).0.run(&catalog).policy;
+    let (star, unused) = star_scenario(&catalog, 0.10);
+    let refined = star.run(&catalog).policy;
+    let findings = findings_json(&catalog, &unused);
     let mut g = c.benchmark_group("large_catalog");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     g.throughput(Throughput::Elements(n as u64));
@@ -152,6 +157,10 @@ fn bench_large(c: &mut Criterion) {
     });
     g.bench_with_input(BenchmarkId::new("policy_size", n), &refined, |b, p| {
         b.iter(|| black_box(p).size())
+    });
+    // The findings file of the same run (100,000 actions, 4 MB) read as `--unused` reads it.
+    g.bench_with_input(BenchmarkId::new("usage_parse", n), &findings, |b, text| {
+        b.iter(|| Usage::parse(black_box(text), UsageOptions::default()).unwrap())
     });
     g.finish();
 }

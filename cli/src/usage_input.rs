@@ -8,6 +8,8 @@
 //! report. `--used` takes what names the used ones (one per line, a JSON array, an iamlive
 //! policy); unused is then resolved per policy ([`Usage::unused_in`]).
 
+use std::borrow::Cow;
+
 use iam_refine::{
     Catalog, Findings, Policy, Usage, UsageError, UsageKind, UsageOptions, ACCEPTED_SHAPES,
 };
@@ -55,8 +57,8 @@ pub struct UsageInput {
 impl UsageInput {
     /// The findings for one policy: the source's own, or for observed usage what this
     /// policy allows and was not used.
-    pub fn unused_in(&self, policy: &Policy, catalog: &Catalog) -> Findings {
-        self.usage.unused_in([policy], catalog)
+    pub fn unused_in(&self, policy: &Policy, catalog: &Catalog) -> Cow<'_, Findings> {
+        self.usage.unused_in_cow([policy], catalog)
     }
 }
 
@@ -92,9 +94,10 @@ pub fn load(
         }
         _ => {}
     }
-    let resource_arn = match kind {
-        UsageKind::Findings => resource_of(&name, &text)?,
-        _ => None,
+    // The findings as the library parsed them (a large file is not parsed twice).
+    let resource_arn = match &read.findings_json {
+        Some(value) => names::finding_principal(&name, value)?,
+        None => None,
     };
     Ok(UsageInput {
         usage: read.usage,
@@ -102,13 +105,4 @@ pub fn load(
         resource_arn,
         warnings: read.notes,
     })
-}
-
-/// The `resource` the `get-finding-v2` outputs of the file are about, when they name one;
-/// findings about two principals are refused, naming both.
-fn resource_of(name: &str, text: &str) -> Result<Option<String>, NamesError> {
-    match iam_refine::parse_json_text(text) {
-        Ok(value) => names::finding_principal(name, &value),
-        Err(_) => Ok(None),
-    }
 }

@@ -244,7 +244,7 @@ fn unused_for(
         Usage::Unused(findings) => Ok(findings.clone()),
         Usage::Used(_) => {
             let policy = Policy::parse(&original.text).with_context(|| name.to_string())?;
-            Ok(usage.unused_in(&policy, catalog))
+            Ok(usage.unused_in(&policy, catalog).into_owned())
         }
     }
 }

@@ -101,6 +101,7 @@ impl<'de> Visitor<'de> for Services<'_, '_, '_> {
             }
             map.next_value_seed(Actions {
                 service: &service,
+                service_checked: false,
                 builder: self.builder,
                 typed: self.typed,
                 values: self.values,
@@ -150,6 +151,9 @@ impl Services<'_, '_, '_> {
 /// One service's value: an array of names or an object of name to level.
 struct Actions<'s, 'b, 'q, 't> {
     service: &'s str,
+    /// The service name has been validated (with its first action): it is not validated
+    /// again for each of its actions.
+    service_checked: bool,
     builder: &'b mut Builder,
     typed: &'b mut Option<CatalogError>,
     values: StrictValue<'q, 't>,
@@ -225,9 +229,15 @@ impl Actions<'_, '_, '_, '_> {
     }
 
     fn push<E: de::Error>(&mut self, action: &str, level: AccessLevel) -> Result<(), E> {
-        self.builder
-            .push(self.service, action, level)
-            .map_err(|e| fail(self.typed, e))
+        let pushed = if self.service_checked {
+            self.builder
+                .push_in_valid_service(self.service, action, level)
+        } else {
+            self.builder.push(self.service, action, level)
+        };
+        pushed.map_err(|e| fail(self.typed, e))?;
+        self.service_checked = true;
+        Ok(())
     }
 
     fn bad_service<E: de::Error>(self, v: &Value) -> Result<(), E> {

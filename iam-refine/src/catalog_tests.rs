@@ -252,3 +252,85 @@ fn runs_out_of_order_are_put_in_order_and_interleaved_ones_sorted() {
     // a repeat across runs is still refused
     assert!(Catalog::from_tsv("s3\tB\nec2\tA\ns3\tb\n").is_err());
 }
+
+#[test]
+fn rows_put_in_order_keep_their_level_service_and_lower_case() {
+    let check = |c: &Catalog| {
+        for i in 0..c.len() {
+            assert_eq!(c.lower(i), c.name(i).to_ascii_lowercase());
+            assert_eq!(Some(c.service(i)), c.name(i).split(':').next());
+            assert_eq!(c.find(c.lower(i)), Some(i));
+        }
+        for w in 0..c.len().saturating_sub(1) {
+            assert!(c.lower(w) < c.lower(w + 1));
+        }
+    };
+    let runs = Catalog::from_json(
+        r#"{"iot": {"A": "Read", "b": "Write"}, "iot-data": {"C": "List", "d": null}, "Ec2": {"Z": "Tagging"}}"#,
+        "t".into(),
+    )
+    .unwrap();
+    check(&runs);
+    let levels: Vec<(&str, AccessLevel)> = (0..runs.len())
+        .map(|i| (runs.name(i), runs.level(i)))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("Ec2:Z", AccessLevel::Tagging),
+            ("iot-data:C", AccessLevel::List),
+            ("iot-data:d", AccessLevel::Unknown),
+            ("iot:A", AccessLevel::Read),
+            ("iot:b", AccessLevel::Write),
+        ]
+    );
+    let mixed = Catalog::from_tsv("s3\tPut\tWrite\nec2\tRun\tWrite\ns3\tGet\tRead\n").unwrap();
+    check(&mixed);
+    assert_eq!(
+        mixed.level(mixed.find("s3:get").unwrap()),
+        AccessLevel::Read
+    );
+    // A program's catalog keeps the first of names that repeat, in any order.
+    let entry = |service: &str, action: &str, level| Entry {
+        service: service.into(),
+        action: action.into(),
+        level,
+    };
+    let kept = Catalog::from_entries(
+        vec![
+            entry("s3", "Put", AccessLevel::Write),
+            entry("ec2", "Run", AccessLevel::Write),
+            entry("S3", "put", AccessLevel::Read),
+        ],
+        CatalogInfo::default(),
+    )
+    .unwrap();
+    check(&kept);
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept.name(1), "s3:Put");
+    assert_eq!(kept.level(1), AccessLevel::Write);
+}
+
+#[test]
+fn find_from_agrees_with_find_on_names_in_order() {
+    let c = Catalog::embedded();
+    // every 37th name, and a name just after each that the catalog may not hold
+    let mut names: Vec<String> = (0..c.len())
+        .step_by(37)
+        .flat_map(|i| [c.lower(i).to_string(), format!("{}x", c.lower(i))])
+        .collect();
+    names.extend(["".to_string(), "zzzz:zz".to_string()]);
+    names.sort();
+    let mut from = 0;
+    for name in &names {
+        let found = c.find_from(name, from);
+        assert_eq!(found.ok(), c.find(name), "{name}");
+        let at = match found {
+            Ok(i) | Err(i) => i,
+        };
+        assert!(at >= from && at <= c.len());
+        assert!(at == c.len() || c.lower(at) >= name.as_str());
+        assert!(at == 0 || c.lower(at - 1) < name.as_str());
+        from = at;
+    }
+}

@@ -14,8 +14,10 @@
 //! prefix.
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
 use crate::catalog::Catalog;
+use crate::fxhash::FxHasher;
 use crate::nfa::{Nfa, Walker};
 use crate::pattern::{normalize, Pattern, Shape};
 use crate::trie::Choice;
@@ -41,7 +43,9 @@ impl Item {
 pub(crate) struct Distinct<'c> {
     catalog: &'c Catalog,
     names: Vec<u64>,
-    others: HashSet<(Shape, String)>,
+    /// FxHash (`crate::fxhash`): the keys are the user's own entries, and SipHash was most
+    /// of the time spent here on a 1M-action refinement (190,000 prefix entries).
+    others: HashSet<(Shape, String), BuildHasherDefault<FxHasher>>,
 }
 
 impl<'c> Distinct<'c> {
@@ -49,7 +53,7 @@ impl<'c> Distinct<'c> {
         Distinct {
             catalog,
             names: vec![0u64; catalog.len().div_ceil(64)],
-            others: HashSet::new(),
+            others: HashSet::default(),
         }
     }
 

@@ -242,6 +242,20 @@ impl Findings {
         }
     }
 
+    /// Findings from actions already sorted by lower-cased name with one entry a name
+    /// (what [`Findings::from_names`] makes of them), taken as they are.
+    pub(crate) fn from_sorted(
+        actions: Vec<(String, String)>,
+        services: BTreeSet<String>,
+    ) -> Findings {
+        debug_assert!(actions.windows(2).all(|w| w[0].0 < w[1].0));
+        Findings {
+            actions,
+            services,
+            keep: Vec::new(),
+        }
+    }
+
     /// These findings minus what `keep` matches (added to the keep patterns they have).
     /// Named actions a pattern matches are dropped; a service a single pattern keeps whole
     /// (`s3:*`, `*`) is dropped; any other wholly unused service stays one, less what the
@@ -304,14 +318,27 @@ impl Findings {
         let mut extras = Vec::new();
         let mut whole = BTreeSet::new();
         let mut partial = BTreeSet::new();
+        // The names are sorted as the catalog is: each is looked up from where the last
+        // one was (a search over the whole catalog per name was 160 M instructions for
+        // 100,000 findings against 1M names).
+        let (mut from, mut previous) = (0, "");
         for (lower, written) in &self.actions {
             let service = lower.split_once(':').map_or("", |(s, _)| s);
             if self.services.contains(service) || kept(lower) {
                 continue;
             }
-            match catalog.find(lower) {
-                Some(i) => indices.push(i),
-                None => extras.push(Extra {
+            if lower.as_str() < previous {
+                // Not sorted after all (every constructor sorts): search from the start.
+                from = 0;
+            }
+            previous = lower;
+            let found = catalog.find_from(lower, from);
+            from = match found {
+                Ok(i) | Err(i) => i,
+            };
+            match found {
+                Ok(i) => indices.push(i),
+                Err(_) => extras.push(Extra {
                     lower: lower.clone(),
                     written: written.clone(),
                     service_marker: false,
@@ -410,6 +437,14 @@ impl Unused<'_> {
         &self.indices[lo..hi]
     }
 
+    /// Whether any unused catalog position lies within `range` (one search where
+    /// [`Unused::count_in`] makes two: the refiner asks this of every trie node it visits).
+    #[must_use]
+    pub fn any_in(&self, range: Range<usize>) -> bool {
+        let lo = self.indices.partition_point(|&i| i < range.start);
+        self.indices.get(lo).is_some_and(|&i| i < range.end)
+    }
+
     /// How many unused catalog positions lie within `range`.
     #[must_use]
     pub fn count_in(&self, range: Range<usize>) -> usize {
@@ -487,6 +522,9 @@ impl Unused<'_> {
     pub fn unused_beyond_catalog(&self, prefix: &str) -> bool {
         if !self.extras_with_prefix(prefix).is_empty() {
             return true; // includes the markers of services that start with `prefix`
+        }
+        if self.services.is_empty() && self.partial.is_empty() {
+            return false; // (asked of every trie node: the search for `:` is not needed)
         }
         let Some((service, _)) = prefix.split_once(':') else {
             return false;

@@ -122,7 +122,9 @@ pub use recommendation::{
     RecommendedAction, RecommendedStep, EXTRA_KEY, UNUSED_PERMISSION_RECOMMENDATION,
 };
 pub use refine::{refine, refine_with, Refinement, Stats};
-pub use report::{quota_warning, summary, thousands, Sizes};
+pub use report::{
+    quota_warning, quota_warning_with_sizes, summary, summary_with_sizes, thousands, Sizes,
+};
 pub use trie::{word_starts, words};
 pub use usage::{
     detect as detect_usage, AccessAdvisorReport, AccountFindings, AccountFindingsError,

@@ -253,6 +253,23 @@ impl Statement {
         Value::Object(raw)
     }
 
+    /// [`Statement::to_value`] taking the statement apart: its names are moved into the
+    /// value, not copied.
+    fn into_value(self) -> Value {
+        let mut raw = self.raw;
+        let single = self.single && self.patterns.len() == 1;
+        let mut patterns = self.patterns;
+        let actions = match patterns.pop() {
+            Some(one) if single => Value::String(one),
+            last => {
+                patterns.extend(last);
+                Value::Array(patterns.into_iter().map(Value::String).collect())
+            }
+        };
+        raw.insert(self.key.name().to_string(), actions);
+        Value::Object(raw)
+    }
+
     /// The value of `Action` / `NotAction`: a string when it was written as one.
     fn action_value(&self) -> Value {
         match self.patterns.as_slice() {
@@ -368,6 +385,29 @@ impl Policy {
         let statements = match self.statements.as_slice() {
             [one] if self.single => one.to_value(),
             list => Value::Array(list.iter().map(Statement::to_value).collect()),
+        };
+        raw.insert("Statement".to_string(), statements);
+        Value::Object(raw)
+    }
+
+    /// [`Policy::to_value`] taking the policy apart: its action names are moved into the
+    /// value, not copied (a refinement of 550,000 entries spent more copying and freeing
+    /// them than printing them).
+    #[must_use]
+    pub fn into_value(self) -> Value {
+        let mut raw = self.raw;
+        let single = self.single && self.statements.len() == 1;
+        let mut statements: Vec<Value> = self
+            .statements
+            .into_iter()
+            .map(Statement::into_value)
+            .collect();
+        let statements = match statements.pop() {
+            Some(one) if single => one,
+            last => {
+                statements.extend(last);
+                Value::Array(statements)
+            }
         };
         raw.insert("Statement".to_string(), statements);
         Value::Object(raw)

@@ -241,3 +241,26 @@ fn size_counted_directly_agrees_with_serialising() {
         );
     }
 }
+
+#[test]
+fn into_value_is_to_value() {
+    for text in [
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}"#,
+        r#"{"Statement": [{"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}, {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": [1e3, 0.10]}}}], "Id": "x"}"#,
+        r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+    ] {
+        let p = Policy::parse(text).expect("valid");
+        assert_eq!(p.clone().into_value(), p.to_value(), "{text}");
+        assert_eq!(p.clone().into_value().to_string(), p.to_value().to_string());
+        // Rewritten lists, one and several names, as the refiner writes them.
+        for names in [vec![], vec!["s3:GetObjectAcl"], vec!["s3:Get*", "s3:List*"]] {
+            let statements = p
+                .statements
+                .iter()
+                .map(|s| s.with_patterns(names.iter().map(|n| n.to_string()).collect()))
+                .collect();
+            let q = p.with_statements(statements);
+            assert_eq!(q.clone().into_value(), q.to_value(), "{text} {names:?}");
+        }
+    }
+}

@@ -52,8 +52,19 @@ impl Sizes {
 /// The summary lines for one policy, without trailing newline.
 #[must_use]
 pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String {
+    summary_with_sizes(name, original, refinement, Sizes::of(original, refinement))
+}
+
+/// [`summary`] with the sizes already measured ([`Sizes::of`]): measuring a large policy
+/// is most of the cost of reporting on it.
+#[must_use]
+pub fn summary_with_sizes(
+    name: &str,
+    original: &Policy,
+    refinement: &Refinement,
+    sizes: Sizes,
+) -> String {
     let stats = &refinement.stats;
-    let sizes = Sizes::of(original, refinement);
     let mut s = String::new();
     let verdict = if refinement.detach {
         "every action is unused: detach this policy"
@@ -116,7 +127,12 @@ pub fn summary(name: &str, original: &Policy, refinement: &Refinement) -> String
 /// A warning when the refined policy does not fit its quota.
 #[must_use]
 pub fn quota_warning(original: &Policy, refinement: &Refinement) -> Option<String> {
-    let sizes = Sizes::of(original, refinement);
+    quota_warning_with_sizes(original, Sizes::of(original, refinement))
+}
+
+/// [`quota_warning`] with the sizes already measured ([`Sizes::of`]).
+#[must_use]
+pub fn quota_warning_with_sizes(original: &Policy, sizes: Sizes) -> Option<String> {
     let after = sizes.after?;
     (after > sizes.quota).then(|| {
         format!(

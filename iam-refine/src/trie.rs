@@ -68,7 +68,14 @@ pub fn words(name: &str) -> Vec<&str> {
 /// The prefix lengths of a full name `svc:Action`, shortest first: the root (0), the
 /// service (`svc:`), then each word boundary, ending with the whole name.
 pub(crate) fn node_lengths(full: &str) -> impl Iterator<Item = usize> + '_ {
-    let service = full.find(':').map(|c| c + 1);
+    node_lengths_at(full, full.find(':'))
+}
+
+/// [`node_lengths`] of a name whose `:` is known to be at `colon` (a catalog name's is at
+/// its service's length: searching for it was a tenth of the walk over a 1M-action
+/// catalog).
+fn node_lengths_at(full: &str, colon: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+    let service = colon.map(|c| c + 1);
     let action_start = service.unwrap_or(0);
     std::iter::once(0)
         .chain(service)
@@ -115,6 +122,32 @@ impl Choice {
     }
 }
 
+/// The length of the longest common prefix of `a` and `b`, compared eight bytes at a time
+/// (a byte at a time it was a fifth of the walk over a 1M-action catalog).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (mut ca, mut cb) = (a[..n].chunks_exact(8), b[..n].chunks_exact(8));
+    let mut done = 0;
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        let mut wx = [0u8; 8];
+        let mut wy = [0u8; 8];
+        wx.copy_from_slice(x);
+        wy.copy_from_slice(y);
+        let diff = u64::from_le_bytes(wx) ^ u64::from_le_bytes(wy);
+        if diff != 0 {
+            // the lowest set bit is in the first byte that differs (little-endian)
+            return done + (diff.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    done + ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// A node as the walk found it: `None` when not eligible, else its run and whether it is
 /// safe.
 type Node = Option<(Range<usize>, bool)>;
@@ -148,11 +181,7 @@ pub(crate) fn select(
         // Word boundaries come from the canonical casing; the lower-cased name has the
         // same byte offsets because case folding is ASCII.
         let name = catalog.lower(i);
-        let lcp = name
-            .bytes()
-            .zip(prev_name.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let lcp = common_prefix(name.as_bytes(), prev_name.as_bytes());
         cache.retain(|(len, _)| *len <= lcp);
         let shared = cache.len();
         prev_name = name;
@@ -163,7 +192,7 @@ pub(crate) fn select(
             continue;
         };
         let mut chosen = None;
-        for len in node_lengths(catalog.name(i)) {
+        for len in node_lengths_at(catalog.name(i), Some(catalog.service_len(i))) {
             let prefix = &name[..len];
             let node = if let Some((_, node)) = cache[..shared].iter().find(|(l, _)| *l == len) {
                 node.clone()
@@ -209,6 +238,33 @@ pub(crate) fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_prefix_agrees_with_a_byte_by_byte_count() {
+        let words = [
+            "",
+            "a",
+            "s3:",
+            "s3:getobject",
+            "s3:getobjectacl",
+            "s3:getobjectx",
+            "s3:getobjecu",
+            "s3:get",
+            "ec2:describeinstances",
+            "ec2:describeinstancestatus",
+            "ec2:describeimages",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "abcdefgh",
+            "abcdefgi",
+        ];
+        for a in words {
+            for b in words {
+                let slow = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                assert_eq!(common_prefix(a.as_bytes(), b.as_bytes()), slow, "{a} {b}");
+            }
+        }
+    }
 
     #[test]
     fn camel_case_words() {

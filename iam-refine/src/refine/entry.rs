@@ -235,7 +235,7 @@ impl Refiner<'_, '_> {
                 Some(walker) => walker.first_every(name),
                 None => name.starts_with(lit).then_some(lit.len()),
             },
-            |prefix, range| unused.count_in(range) == 0 && !unused.unused_beyond_catalog(prefix),
+            |prefix, range| !unused.any_in(range) && !unused.unused_beyond_catalog(prefix),
         );
         // Names the catalog does not know but the policy does: kept where the entry
         // allowed them and no new entry does.

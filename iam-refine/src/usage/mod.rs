@@ -13,6 +13,8 @@ mod date;
 pub(crate) mod findings_read;
 mod observed;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -233,6 +235,10 @@ pub struct UsageRead {
     pub notes: Vec<String>,
     /// The principal's ARN, when findings name it (`resource`).
     pub resource: Option<String>,
+    /// The findings text as [`parse_json_text`] read it, for a caller that reads more from
+    /// it than what was unused (the CLI checks the `resource` of every finding) without
+    /// parsing a large file twice. `None` for other kinds of source.
+    pub findings_json: Option<Value>,
 }
 
 impl UsageRead {
@@ -242,6 +248,7 @@ impl UsageRead {
             kind,
             notes: Vec::new(),
             resource: None,
+            findings_json: None,
         }
     }
 }
@@ -307,34 +314,52 @@ impl Usage {
             ));
         }
         // Access Advisor pages may come one after another; the others are one JSON text.
-        let first = crate::json_values::split(text);
-        let value = match first.as_slice() {
-            [one] => parse_json_text(one.text).map_err(|source| UsageError::Text { source })?,
-            [first, ..] => {
-                let value =
-                    parse_json_text(first.text).map_err(|source| UsageError::Text { source })?;
-                if !AccessAdvisorReport::is_report(&value) {
-                    return Err(UsageError::Unrecognised {
-                        found: "several JSON values one after another".to_string(),
-                    });
+        // One bracketed value is read whole, without cutting the text first (a tenth of
+        // reading a 4 MB findings file): when it parses, cutting would have found just it
+        // (after one BOM, only JSON whitespace surrounds it; see `json_values::split`).
+        let body = text
+            .strip_prefix('\u{feff}')
+            .unwrap_or(text)
+            .trim_matches([' ', '\t', '\r', '\n']);
+        let bracketed = (body.starts_with('{') && body.ends_with('}'))
+            || (body.starts_with('[') && body.ends_with(']'));
+        let whole = if bracketed {
+            parse_json_text(text).ok()
+        } else {
+            None
+        };
+        let value = match whole {
+            Some(value) => value,
+            None => match crate::json_values::split(text).as_slice() {
+                [one] => parse_json_text(one.text).map_err(|source| UsageError::Text { source })?,
+                [first, ..] => {
+                    let value = parse_json_text(first.text)
+                        .map_err(|source| UsageError::Text { source })?;
+                    if !AccessAdvisorReport::is_report(&value) {
+                        return Err(UsageError::Unrecognised {
+                            found: "several JSON values one after another".to_string(),
+                        });
+                    }
+                    value
                 }
-                value
-            }
-            [] => {
-                return Err(UsageError::Unrecognised {
-                    found: "an empty text".to_string(),
-                })
-            }
+                [] => {
+                    return Err(UsageError::Unrecognised {
+                        found: "an empty text".to_string(),
+                    })
+                }
+            },
         };
         match detect(&value) {
             Some(UsageKind::Findings) => {
-                let read =
-                    Findings::read(text).map_err(|source| UsageError::Findings { source })?;
+                // The one value of the text, as `Findings::read` would parse it again.
+                let read = crate::usage::findings_read::read_value(&value)
+                    .map_err(|source| UsageError::Findings { source })?;
                 Ok(UsageRead {
                     usage: Usage::Unused(read.findings),
                     kind: UsageKind::Findings,
                     notes: read.notes,
                     resource: read.resource,
+                    findings_json: Some(value),
                 })
             }
             Some(UsageKind::AccessAdvisor) => {
@@ -353,6 +378,19 @@ impl Usage {
             None => Err(UsageError::Unrecognised {
                 found: describe(&value),
             }),
+        }
+    }
+
+    /// [`Usage::unused_in`], borrowed when the source names what is unused itself (no
+    /// copy of a large findings file per policy).
+    pub fn unused_in_cow<'p>(
+        &self,
+        policies: impl IntoIterator<Item = &'p Policy>,
+        catalog: &Catalog,
+    ) -> Cow<'_, Findings> {
+        match self {
+            Usage::Unused(f) => Cow::Borrowed(f),
+            Usage::Used(used) => Cow::Owned(used.unused_in(policies, catalog)),
         }
     }
 
@@ -437,6 +475,42 @@ mod tests {
         assert!(kind("[1]\n[2]")
             .unwrap_err()
             .ends_with("several JSON values one after another"));
+    }
+
+    #[test]
+    fn a_text_read_whole_is_read_as_when_cut_into_values() {
+        let one = r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#;
+        // One value, with what may surround it: read whole, and as one piece.
+        for text in [
+            one.to_string(),
+            format!("\u{feff} \r\n{one}\n\t "),
+            format!("\u{feff}\u{feff}{one}"),
+        ] {
+            let read = Usage::parse(&text, UsageOptions::default()).expect("one value");
+            assert_eq!(read.kind, UsageKind::Findings, "{text:?}");
+            assert_eq!(
+                read.findings_json,
+                Some(parse_json_text(one).expect("valid")),
+                "{text:?}"
+            );
+        }
+        // Not one value once cut (a separator JSON does not count as whitespace, a second
+        // value, two bracketed values): refused as before.
+        for text in [
+            format!("{one}\u{2028}"),
+            format!("{one}\n{one}"),
+            format!("{one}{one}"),
+            format!("\u{a0}{one}\n[]"),
+        ] {
+            let e = kind(&text).unwrap_err();
+            assert!(e.contains("several JSON values"), "{text:?}: {e}");
+        }
+        // Invalid JSON is reported by the parser.
+        assert!(
+            kind(r#"[{"serviceNamespace": "s3", "serviceNamespace": "s3"}]"#)
+                .unwrap_err()
+                .contains("duplicate key")
+        );
     }
 
     #[test]
