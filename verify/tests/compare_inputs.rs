@@ -205,7 +205,7 @@ fn check_not_granted() {
     );
     match check(&mut z3, &["s3:DeleteObject"], &["arn:aws:s3:::*"]) {
         Access::Granted(w) => {
-            assert_eq!(w.request.action, "s3:deleteobject");
+            assert_eq!(w.request.action, "s3:DeleteObject");
             assert!(!w.request.resource.starts_with("arn:aws:s3:::prod/"));
             assert_eq!(
                 evaluate(std::slice::from_ref(&policy), &w, &[]).unwrap(),
@@ -215,7 +215,7 @@ fn check_not_granted() {
         other => panic!("{other:?}"),
     }
     match check(&mut z3, &["S3:Delete?bject"], &[]) {
-        Access::Granted(w) => assert!(w.request.action.starts_with("s3:delete")),
+        Access::Granted(w) => assert!(w.request.action.to_ascii_lowercase().starts_with("s3:delete")),
         other => panic!("{other:?}"),
     }
     assert_eq!(check(&mut z3, &[], &[]), Access::NotGranted);
@@ -327,7 +327,7 @@ fn three_thousand_statements() {
     assert_eq!(c.verdict, Verdict::NoNewAccess, "{:?}", c.verdict);
     assert_eq!(
         c.old_allows.as_ref().unwrap().request.action,
-        "svc34:act1234"
+        "svc34:Act1234"
     );
     assert!(start.elapsed() < Duration::from_secs(60));
 }

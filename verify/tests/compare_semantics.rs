@@ -555,7 +555,7 @@ fn deny_wins_and_documents_combine() {
     assert_eq!(c.verdict, Verdict::NoNewAccess);
     assert_eq!(
         c.old_allows.as_ref().unwrap().request.action,
-        "s3:getobject"
+        "s3:GetObject"
     );
 }
 
