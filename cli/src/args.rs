@@ -540,8 +540,9 @@ pub struct VerifyArgs {
     pub unused_after: Option<u32>,
     /// Prove a folder of recommendations as `account --output-dir` writes them, against
     /// this `get-account-authorization-details` export: each file's principal (its
-    /// `resourceArn`) and originals are taken from the export.
-    #[arg(long, value_name = "AUTH.json", requires = "recommendations")]
+    /// `resourceArn`) and originals are taken from the export. A folder of exports, one per
+    /// account, as `account` takes it: each account's `DIR/<account id>/` against its own.
+    #[arg(long, value_name = "AUTH.json|FOLDER", requires = "recommendations")]
     pub account: Option<PathBuf>,
     /// With --account: the folder of recommendations (every `*.json` file in it).
     #[arg(long, value_name = "DIR", requires = "account")]

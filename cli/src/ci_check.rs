@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use iam_refine::request::{evaluate, EvalPolicy, Outcome, Request};
+use crate::recheck::{Claim, Recheck, Side};
 use iam_refine_verify::compare::{Access, CompareOptions, Comparer, Comparison, Witness};
 use iam_refine_verify::Z3Worker;
 
@@ -253,55 +253,34 @@ impl Checker {
     }
 }
 
-/// The library evaluator's word on a witness: `allowing` must allow it and `denying` (if
-/// any) deny it. `Ok(None)`: confirmed; `Ok(Some(why))`: the evaluator finds the decision
-/// undetermined (nothing is claimed); `Err`: it disagrees, or cannot read what the prover
-/// read — never a verdict.
+/// The library evaluator's word on a witness (`crate::recheck`, shared with `compare` and
+/// `check-not-granted`): `allowing` must allow it and `denying` (if any) deny it.
+/// `Ok(None)`: confirmed; `Ok(Some(why))`: the evaluator cannot decide (an undetermined
+/// clause, a construct it does not model): nothing is claimed; `Err`: it disagrees, or
+/// refuses what the prover read: never a verdict.
 fn recheck(
     allowing: &Value,
     denying: Option<&Value>,
     w: &Witness,
     unknowns: &BTreeSet<String>,
 ) -> Result<Option<String>, String> {
-    let rejected = |why: String| {
-        format!(
-            "witness {} failed the re-check by the library evaluator: {why}",
-            w.to_json()
-        )
-    };
-    let request = Request::from_value(&w.to_json()).map_err(|e| rejected(e.to_string()))?;
-    let decide = |doc: &Value| -> Result<Outcome, String> {
-        let policy =
-            EvalPolicy::parse_with_unknowns(doc, unknowns).map_err(|e| rejected(e.to_string()))?;
-        let decision = evaluate(std::slice::from_ref(&policy), &request)
-            .map_err(|e| rejected(e.to_string()))?;
-        Ok(decision.outcome)
-    };
-    match decide(allowing)? {
-        Outcome::Allowed => {}
-        Outcome::Undetermined => {
-            return Ok(Some(format!(
-                "the library evaluator finds witness {} undetermined (it depends on clauses AWS's documentation does not decide)",
-                w.to_json()
-            )))
-        }
-        other => return Err(rejected(format!("the allowing side decides {}", other.name()))),
+    let allowing = Side::of_values_with_unknowns(
+        "the allowing side".to_string(),
+        std::slice::from_ref(allowing),
+        unknowns,
+    );
+    let denying = denying.map(|d| {
+        Side::of_values_with_unknowns("the base".to_string(), std::slice::from_ref(d), unknowns)
+    });
+    let mut claims = vec![(&allowing, Claim::Allowed)];
+    if let Some(denying) = &denying {
+        claims.push((denying, Claim::Denied));
     }
-    if let Some(denying) = denying {
-        match decide(denying)? {
-            Outcome::ExplicitDeny | Outcome::ImplicitDeny => {}
-            Outcome::Undetermined => {
-                return Ok(Some(format!(
-                    "the library evaluator finds witness {} undetermined on the base (it depends on clauses AWS's documentation does not decide)",
-                    w.to_json()
-                )))
-            }
-            Outcome::Allowed => {
-                return Err(rejected("the base allows it too".to_string()))
-            }
-        }
+    match crate::recheck::recheck(w, &claims) {
+        Ok(Recheck::Confirmed) => Ok(None),
+        Ok(Recheck::Undetermined(why)) => Ok(Some(why)),
+        Err(e) => Err(e.to_string()),
     }
-    Ok(None)
 }
 
 #[cfg(test)]
@@ -349,11 +328,16 @@ mod tests {
         // The base allows it too: rejected.
         let e = recheck(&wide, Some(&narrow), &witness("s3:GetObject", "x"), &none).unwrap_err();
         assert!(
-            e.contains("failed the re-check by the library evaluator: the base allows it too"),
+            e.contains(
+                "is denied by the base per the prover, but the library's evaluator decides allowed"
+            ),
             "{e}"
         );
         // The allowing side does not allow it: rejected.
         let e = recheck(&narrow, None, &witness("s3:PutObject", "x"), &none).unwrap_err();
-        assert!(e.contains("the allowing side decides implicitDeny"), "{e}");
+        assert!(
+            e.contains("is allowed by the allowing side per the prover, but the library's evaluator decides implicitDeny"),
+            "{e}"
+        );
     }
 }

@@ -93,9 +93,27 @@ impl Side {
 
     /// A side of documents given as JSON values (a rule's access, written by the command).
     pub fn of_values(label: String, documents: &[serde_json::Value]) -> Side {
+        Side::of_values_with_unknowns(label, documents, &BTreeSet::new())
+    }
+
+    /// A side of documents given as JSON values, with the declared `unknowns` (`ci`'s
+    /// policies, read from templates and plans).
+    pub fn of_values_with_unknowns(
+        label: String,
+        documents: &[serde_json::Value],
+        unknowns: &BTreeSet<String>,
+    ) -> Side {
         let read = documents
             .iter()
-            .map(|d| EvalPolicy::parse(d).map_err(|e| Unreadable::Refused(format!("{label}: {e}"))))
+            .map(|d| {
+                EvalPolicy::parse_with_unknowns(d, unknowns).map_err(|e| {
+                    let why = format!("{label}: {e}");
+                    match e {
+                        EvalPolicyError::NotModelled { .. } => Unreadable::NotModelled(why),
+                        _ => Unreadable::Refused(why),
+                    }
+                })
+            })
             .collect();
         Side { label, read }
     }

@@ -20,6 +20,13 @@
 //! one error verdict, and the others go on. A role with an `UnusedIAMRole` finding is to be
 //! deleted, which `verify` does not judge: it is named and skipped.
 //!
+//! `AUTH` may also be a folder of exports, one per account, as `account` takes it; then
+//! `account --output-dir DIR` wrote each account's files to `DIR/<account id>/`, and each
+//! such folder is proved against its own account's export (a file in another account's
+//! folder names a principal that export does not have: an error verdict). An account with
+//! no folder had nothing written (no principal with a change); a `DIR` with no folder for
+//! any account is refused, naming the layout it expected.
+//!
 //! Files are proved in parallel on `--jobs` threads, each with its own Z3 context; the
 //! verdicts are printed in the files' order.
 
@@ -37,6 +44,7 @@ use iam_refine::{
 use iam_refine_iac::JsonLines;
 use iam_refine_verify::Z3Worker;
 
+use crate::account_cmd::exports;
 use crate::account_cmd::usage::{self, Evidences};
 use crate::config::{Common, VerifyAccount, VerifyConfig};
 use crate::console::Console;
@@ -54,17 +62,22 @@ thread_local! {
     static Z3: RefCell<Option<Z3Worker>> = const { RefCell::new(None) };
 }
 
+/// One recommendation file and the account export it is proved against.
+struct Job<'a> {
+    account: &'a Account,
+    /// The export's name, for the report's `original`.
+    auth: String,
+    path: PathBuf,
+}
+
 /// What the workers share.
 struct Shared<'a> {
-    account: &'a Account,
     evidences: &'a Evidences,
     catalog: &'a Catalog,
     plan: &'a PlanOptions,
     prover: &'a Prover,
     skip_sid: &'a [String],
     limit: u64,
-    /// The export's name, for the report's `original`.
-    auth: String,
 }
 
 /// One verdict of a file, for printing and the report.
@@ -92,11 +105,15 @@ pub fn run(
 ) -> Result<()> {
     let limit = common.max_input_bytes;
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
-    let account = Account::parse(&input::read_input(&inputs.auth, limit)?)
-        .with_context(|| display_name(&inputs.auth))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(inputs.jobs)
+        .thread_name(|i| format!("iam-refine-{i}"))
+        .build()?;
+    let exports = exports::load(&inputs.auth, limit, &pool)?;
+    let accounts: Vec<&Account> = exports.list.iter().map(|e| &e.account).collect();
     let usage = usage::load(
         &inputs.usage,
-        &[&account],
+        &accounts,
         |_| true,
         config.unused_after,
         None,
@@ -104,15 +121,16 @@ pub fn run(
     )?;
     for w in crate::warnings::summarise(
         "",
-        account
-            .warnings()
+        exports
+            .warnings
             .iter()
+            .chain(accounts.iter().flat_map(|a| a.warnings()))
             .chain(&usage.warnings)
             .map(String::as_str),
     ) {
         console.warn(&w);
     }
-    let files = recommendation_files(&inputs.recommendations)?;
+    let jobs = recommendation_jobs(&exports, &inputs.recommendations)?;
     let mut refine = RefineOptions::new();
     for k in &config.keep {
         refine = refine.keep(k)?;
@@ -126,21 +144,15 @@ pub fn run(
     };
     let prover = Prover::new(&catalog, &iam_refine::Findings::default(), config.limits)?;
     let shared = Shared {
-        account: &account,
         evidences: &usage.evidences,
         catalog: &catalog,
         plan: &plan,
         prover: &prover,
         skip_sid: &config.skip_sid,
         limit,
-        auth: display_name(&inputs.auth),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(inputs.jobs)
-        .thread_name(|i| format!("iam-refine-{i}"))
-        .build()?;
     let outcomes: Vec<FileOutcome> =
-        pool.install(|| files.par_iter().map(|f| one_file(&shared, f)).collect());
+        pool.install(|| jobs.par_iter().map(|j| one_file(&shared, j)).collect());
     let text = config.format == crate::args::ReportFormat::Text;
     for o in outcomes {
         if let Some(why) = &o.skipped {
@@ -157,6 +169,55 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// The files to prove, each with its account's export: `dir`'s files against the one
+/// export, or with a folder of exports each account's folder `dir/<account id>/` against
+/// its own.
+fn recommendation_jobs<'a>(exports: &'a exports::Exports, dir: &Path) -> Result<Vec<Job<'a>>> {
+    if !exports.organisation {
+        let export = exports
+            .list
+            .first()
+            .context("no export was read (this is a bug)")?;
+        return Ok(recommendation_files(dir)?
+            .into_iter()
+            .map(|path| Job {
+                account: &export.account,
+                auth: display_name(&export.path),
+                path,
+            })
+            .collect());
+    }
+    if !dir.is_dir() {
+        bail!(
+            "--recommendations `{}` is not a folder (`account --output-dir` writes a folder per account there)",
+            dir.display()
+        );
+    }
+    let mut jobs = Vec::new();
+    for export in &exports.list {
+        let own = dir.join(&export.id);
+        if !own.exists() {
+            continue;
+        }
+        for path in recommendation_files(&own)? {
+            jobs.push(Job {
+                account: &export.account,
+                auth: display_name(&export.path),
+                path,
+            });
+        }
+    }
+    if jobs.is_empty() {
+        let ids: Vec<&str> = exports.list.iter().map(|e| e.id.as_str()).collect();
+        bail!(
+            "the recommendations folder `{}` has no folder for any account of the exports ({}): `account --output-dir` writes each account's files to `DIR/<account id>/`",
+            dir.display(),
+            ids.join(", ")
+        );
+    }
+    Ok(jobs)
 }
 
 /// The folder's `*.json` files, sorted; hidden ones skipped (the manifests' folder
@@ -197,14 +258,14 @@ fn recommendation_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn one_file(shared: &Shared<'_>, path: &Path) -> FileOutcome {
-    let file = display_name(path);
+fn one_file(shared: &Shared<'_>, job: &Job<'_>) -> FileOutcome {
+    let file = display_name(&job.path);
     let mut outcome = FileOutcome {
         file: file.clone(),
         verdicts: Vec::new(),
         skipped: None,
     };
-    if let Err(e) = judge_file(shared, path, &mut outcome) {
+    if let Err(e) = judge_file(shared, job, &mut outcome) {
         let mut s = error_subject(format!("{e:#}"));
         s.file = Some(file);
         outcome.verdicts.push(Verdict {
@@ -216,7 +277,8 @@ fn one_file(shared: &Shared<'_>, path: &Path) -> FileOutcome {
     outcome
 }
 
-fn judge_file(shared: &Shared<'_>, path: &Path, outcome: &mut FileOutcome) -> Result<()> {
+fn judge_file(shared: &Shared<'_>, job: &Job<'_>, outcome: &mut FileOutcome) -> Result<()> {
+    let (path, account) = (job.path.as_path(), job.account);
     let file = outcome.file.clone();
     let text = input::read_input(path, shared.limit)?;
     let rec = match document::refined(&text).with_context(|| file.clone())? {
@@ -228,14 +290,14 @@ fn judge_file(shared: &Shared<'_>, path: &Path, outcome: &mut FileOutcome) -> Re
     let Some(arn) = rec.resource_arn.clone().filter(|a| !a.is_empty()) else {
         bail!("{file}: the recommendation has no `resourceArn`: which principal it is about is not said");
     };
-    let Some(principal) = shared.account.principal(&arn) else {
+    let Some(principal) = account.principal(&arn) else {
         bail!("{file}: `resourceArn` `{arn}` is no role or user of the export");
     };
     let base = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match PrincipalFiles::new(shared.account).principal(&base) {
+    match PrincipalFiles::new(account).principal(&base) {
         Ok(named) if named.arn != principal.arn => bail!(
             "{file} is named after {} `{}`, but its `resourceArn` is `{arn}`",
             named.kind.name(),
@@ -248,13 +310,7 @@ fn judge_file(shared: &Shared<'_>, path: &Path, outcome: &mut FileOutcome) -> Re
     let Some(evidence) = shared.evidences.of(&arn) else {
         bail!("{file}: the usage source says nothing of `{arn}`, so there is nothing to prove its recommendation against");
     };
-    let plan = plan_principal(
-        shared.account,
-        principal,
-        evidence,
-        shared.catalog,
-        shared.plan,
-    );
+    let plan = plan_principal(account, principal, evidence, shared.catalog, shared.plan);
     match plan.status {
         PrincipalStatus::DeleteRole => {
             outcome.skipped = Some(format!(
@@ -285,7 +341,7 @@ fn judge_file(shared: &Shared<'_>, path: &Path, outcome: &mut FileOutcome) -> Re
             s.line = line;
             s.policy_id = Some((*id).to_string());
             s.principal = Some(arn.clone());
-            s.original = Some(shared.auth.clone());
+            s.original = Some(job.auth.clone());
             s
         };
         let Some(policy) = plan.policies.iter().find(|p| p.policy.id == *id) else {
@@ -349,7 +405,7 @@ fn judge_file(shared: &Shared<'_>, path: &Path, outcome: &mut FileOutcome) -> Re
         s.file = Some(file.clone());
         s.policy_id = Some(id.clone());
         s.principal = Some(arn.clone());
-        s.original = Some(shared.auth.clone());
+        s.original = Some(job.auth.clone());
         outcome.verdicts.push(Verdict {
             name: format!("policy `{id}`"),
             judgement: judged.ok(),

@@ -370,3 +370,80 @@ fn a_manifest_naming_a_file_outside_the_folder_is_refused() {
     );
     assert_eq!(read(&victim), "precious");
 }
+
+/// `verify --account FOLDER`: each account's folder of `account --output-dir` is proved
+/// against its own export; a file moved into another account's folder is an error verdict
+/// (its principal is not in that export), never a proof; a folder with no account's folder
+/// is refused, naming the layout.
+#[test]
+fn verify_proves_each_accounts_folder_against_its_own_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exports = tmp.path().join("exports");
+    export(&exports, "a.json", A, &["deploy", "ci"]);
+    export(&exports, "b.json", B, &["deploy"]);
+    let findings = write(
+        tmp.path(),
+        "findings.jsonl",
+        &[
+            finding(&arn(A, "deploy"), "DeleteObject"),
+            finding(&arn(A, "ci"), "PutObject"),
+            finding(&arn(B, "deploy"), "PutObject"),
+        ]
+        .concat(),
+    );
+    let out = tmp.path().join("out");
+    let run = org(&exports, &findings)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let verify = |recommendations: &Path| {
+        let mut c = bin();
+        c.arg("verify")
+            .arg("--account")
+            .arg(&exports)
+            .arg("--findings")
+            .arg(&findings)
+            .arg("--recommendations")
+            .arg(recommendations);
+        c.output().unwrap()
+    };
+    let run = verify(&out);
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    for file in [
+        format!("{A}/deploy.json"),
+        format!("{A}/ci.json"),
+        format!("{B}/deploy.json"),
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&file) && l.contains(": proved")),
+            "{file}: {err}"
+        );
+    }
+    // A's `ci` moved into B's folder: B's export has no such role.
+    std::fs::rename(out.join(A).join("ci.json"), out.join(B).join("ci.json")).unwrap();
+    let run = verify(&out);
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`resourceArn` `{}` is no role or user of the export",
+            arn(A, "ci")
+        )),
+        "{err}"
+    );
+    // The files of one account, flat, without the folder per account: refused.
+    let flat = tmp.path().join("flat");
+    std::fs::create_dir_all(&flat).unwrap();
+    std::fs::copy(out.join(A).join("deploy.json"), flat.join("deploy.json")).unwrap();
+    let run = verify(&flat);
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("has no folder for any account of the exports (111111111111, 222222222222)"),
+        "{err}"
+    );
+}

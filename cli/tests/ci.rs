@@ -58,12 +58,12 @@ fn a_plan_gets_one_verdict_per_policy_and_the_worst_exit_code() {
         "{writer}"
     );
     assert!(
-        writer.contains("witness: s3:putobject on arn:aws:s3:::data/"),
+        writer.contains("witness: s3:PutObject on arn:aws:s3:::data/"),
         "{writer}"
     );
     assert!(!writer.contains("arn:aws:s3:::data/uploads/"), "{writer}");
     assert!(stdout.contains(
-        "    ask AWS: aws iam simulate-custom-policy --policy-input-list file://POLICY.json --action-names s3:putobject --resource-arns arn:aws:s3:::data/"
+        "    ask AWS: aws iam simulate-custom-policy --policy-input-list file://POLICY.json --action-names s3:PutObject --resource-arns arn:aws:s3:::data/"
     ));
     // Reformatted (keys reordered, statements split, action case): equivalent.
     assert!(at("module.app.aws_iam_user_policy.deploy").contains(": equivalent: proved"));
@@ -71,7 +71,7 @@ fn a_plan_gets_one_verdict_per_policy_and_the_worst_exit_code() {
     // other policies may now be allowed what it denied.
     let guard = at("aws_iam_group_policy.guard");
     assert!(guard.contains("refuted (deny-narrowed)"), "{guard}");
-    assert!(guard.contains("witness: dynamodb:deletetable"), "{guard}");
+    assert!(guard.contains("witness: dynamodb:DeleteTable"), "{guard}");
     // Known only after apply: unknown, naming it.
     assert!(at("aws_iam_policy.computed").contains(
         "unknown (unknown): the policy is not known until deployment: ${tf:aws_iam_policy.computed.policy} = aws_iam_policy.computed.policy (known after apply)"
@@ -275,7 +275,7 @@ fn sarif_points_at_the_template_line_and_is_valid() {
         location["logicalLocations"][0]["name"],
         "app.yaml: AppRole/Policies/read-reports"
     );
-    assert_eq!(r["properties"]["witness"]["action"], "s3:getobject");
+    assert_eq!(r["properties"]["witness"]["action"], "s3:GetObject");
     assert!(r["properties"]["witness"]["unknowns"]["cfn:GetAtt:Bucket.Arn"].is_string());
     // The verdict lines go to stderr when stdout holds the report.
     let stderr = text(&out.get_output().stderr);
@@ -339,7 +339,7 @@ fn json_and_junit_have_one_entry_per_policy() {
         .filter(|n| n.has_tag_name("failure"))
         .count();
     assert_eq!(failures, 2);
-    assert!(xml.contains("witness: s3:putobject on arn:aws:s3:::data/"));
+    assert!(xml.contains("witness: s3:PutObject on arn:aws:s3:::data/"));
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn on_github_a_widened_policy_is_annotated_and_summarised() {
     );
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("### iam-refine ci: refuted\n"), "{md}");
-    assert!(md.contains("s3:getobject"), "{md}");
+    assert!(md.contains("s3:GetObject"), "{md}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Every corpus policy (a fixed sample; all of them with `IAM_REFINE_FULL=1`) compared with
 //! itself and with its meaning-preserving rewrites (equivalent, never Unknown), and with
 //! mutations (refutations re-checked). The timing sweep is `#[ignore]`d:
-//! `cargo test --release -p iam-refine-verify --test compare_corpus -- --ignored --nocapture`.
+//! `cargo test --release -p iam-refine-verify --test compare_corpus whole_corpus -- --ignored --nocapture`
+//! (`JOBS=2` before it: the policies dealt out to two threads, one Z3 worker each).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 #[path = "support/compare.rs"]
@@ -28,6 +29,39 @@ struct Figures {
     unknown: Vec<String>,
     refuted: usize,
     masked: usize,
+}
+
+impl Figures {
+    fn add(&mut self, other: Figures) {
+        self.times.extend(other.times);
+        self.unknown.extend(other.unknown);
+        self.refuted += other.refuted;
+        self.masked += other.masked;
+    }
+}
+
+/// [`run`] on `jobs` threads, the policies dealt out in turn (neighbours in the corpus are
+/// often alike in size); the wall time of the whole.
+fn run_on(policies: &[&iam_refine_tests::CorpusPolicy], jobs: usize) -> (Figures, Duration) {
+    let start = Instant::now();
+    let mut figures = Figures::default();
+    let parts: Vec<Figures> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|j| {
+                let mine: Vec<_> = policies.iter().copied().skip(j).step_by(jobs).collect();
+                scope.spawn(move || {
+                    let mut figures = Figures::default();
+                    run(&mine, &mut figures);
+                    figures
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for part in parts {
+        figures.add(part);
+    }
+    (figures, start.elapsed())
 }
 
 fn run(policies: &[&iam_refine_tests::CorpusPolicy], figures: &mut Figures) {
@@ -82,6 +116,19 @@ fn report(figures: &mut Figures) {
         figures.masked,
         figures.unknown.len()
     );
+    for limit in [1, 10, 100, 1000] {
+        let over: Vec<Duration> = figures
+            .times
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|t| *t >= Duration::from_millis(limit))
+            .collect();
+        eprintln!(
+            "  {} comparisons of {limit} ms or more: {:?} in all",
+            over.len(),
+            over.iter().sum::<Duration>()
+        );
+    }
     for (t, name) in figures.times.iter().rev().take(10) {
         eprintln!("  {t:?} {name}");
     }
@@ -113,8 +160,9 @@ fn corpus_sample_is_proved_and_refuted() {
 #[ignore = "the whole corpus: a timing sweep"]
 fn whole_corpus() {
     let all: Vec<_> = corpus().iter().collect();
-    let mut figures = Figures::default();
-    run(&all, &mut figures);
+    let jobs = std::env::var("JOBS").map_or(1, |j| j.parse().unwrap());
+    let (mut figures, wall) = run_on(&all, jobs);
+    eprintln!("{jobs} thread(s): {wall:?} wall for the whole sweep");
     report(&mut figures);
     assert!(
         figures

@@ -138,11 +138,16 @@
 //!   predicate compares a character with literal characters, with `:` (the segment rule,
 //!   ARN components) or lets a wildcard take it. Replace, in every string of a request
 //!   (resource, values, unknowns), each character outside `L` by one spare character
-//!   `c ∉ L` that is printable, not a letter and not a wildcard or `:`: every predicate
-//!   keeps its truth, equalities between strings included (the same map on every string).
-//!   The request stays a counterexample, over printable ASCII without backslash, where the
-//!   string search looks; and over that alphabet every character outside `L ∪ {:}` moves
-//!   every glob exactly as `c` does, so the search's alphabet (`L`, `:`, `c`) is exact. The
+//!   `c ∉ L` that is printable, not a letter and not a wildcard or `:`: every membership
+//!   keeps its truth, and so does every equality between strings (the same map on every
+//!   string). A *difference* between two strings can be lost that way, so differences are
+//!   not argued by the map: the string search gives, for a class of equal strings that
+//!   must differ from `d` others, `d + 1` members (or all of them) over every string, using
+//!   `d` more characters outside `L ∪ {:}` where a member holds one (`strings.rs`, tested
+//!   against exhaustive enumeration). The request stays a counterexample, over printable
+//!   ASCII without backslash, where the string search looks; and over that alphabet every
+//!   character outside `L ∪ {:}` moves every glob exactly as `c` does, so the search's
+//!   alphabet (`L`, `:`, `c`, and those extra characters for differences) is exact. The
 //!   prover checks that such a `c` exists (else Unknown). Characters of policy texts
 //!   outside printable ASCII (or a backslash) are first swapped with unused printable
 //!   punctuation, a permutation of characters every predicate respects; witnesses are

@@ -103,6 +103,32 @@ fn roundest(t: i128, constants: &[i128]) -> i128 {
     t
 }
 
+/// The action as the policies spell it. AWS compares actions ignoring case, so every
+/// spelling is the same request; the search works in lower case, and a reader recognises
+/// `s3:GetObject` sooner than `s3:getobject`. The first pattern written without wildcards
+/// that equals it ignoring case gives its spelling; else the longest literal prefix of a
+/// pattern it starts with (`s3:Get*` spells `s3:getobjectzz` as `s3:Getobjectzz`); else
+/// it stays as found.
+pub(crate) fn spelled<'s>(action: &str, statements: impl Iterator<Item = &'s Stmt>) -> String {
+    let mut best: Option<(usize, String)> = None;
+    for stmt in statements {
+        for pattern in &stmt.action.patterns {
+            let raw = pattern.raw.as_str();
+            let prefix = raw.find(['*', '?']).map_or(raw, |at| &raw[..at]);
+            if prefix.len() == raw.len() && raw.eq_ignore_ascii_case(action) {
+                return raw.to_string();
+            }
+            let fits = action.len() >= prefix.len()
+                && action.is_char_boundary(prefix.len())
+                && action[..prefix.len()].eq_ignore_ascii_case(prefix);
+            if fits && best.as_ref().is_none_or(|(n, _)| prefix.len() > *n) {
+                best = Some((prefix.len(), format!("{prefix}{}", &action[prefix.len()..])));
+            }
+        }
+    }
+    best.map_or_else(|| action.to_string(), |(_, s)| s)
+}
+
 /// The model's request with `action`, its strings as decided in Rust (`chosen`; a string
 /// no atom mentions can be anything: the empty string).
 pub(crate) fn read<'c>(
@@ -212,5 +238,45 @@ pub(crate) fn read<'c>(
             context,
         },
         unknowns,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stmts(actions: serde_json::Value) -> Vec<Stmt> {
+        let doc = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": "*"}
+        ]});
+        super::super::document::read_side(&[doc], super::super::Side::Old, &Default::default())
+            .unwrap()
+            .statements
+    }
+
+    #[test]
+    fn actions_are_spelled_as_the_policies_write_them() {
+        let s = stmts(json!([
+            "s3:GetObject",
+            "s3:Get*",
+            "s3:GetObjectT*",
+            "ec2:*"
+        ]));
+        let spell = |a: &str| spelled(a, s.iter());
+        assert_eq!(spell("s3:getobject"), "s3:GetObject");
+        assert_eq!(spell("s3:getobjecttagging"), "s3:GetObjectTagging");
+        assert_eq!(spell("s3:getbucket"), "s3:Getbucket");
+        assert_eq!(spell("ec2:runinstances"), "ec2:runinstances");
+        assert_eq!(spell("iam:zz"), "iam:zz");
+        // the same action ignoring case: nothing but the spelling changes
+        for a in [
+            "s3:getobject",
+            "s3:getobjecttagging",
+            "s3:getbucket",
+            "ec2:x",
+        ] {
+            assert!(spell(a).eq_ignore_ascii_case(a));
+        }
     }
 }

@@ -17,7 +17,7 @@ use super::error::CompareError;
 use super::facts::{action_fact, action_query};
 use super::kleene::Tv;
 use super::meter::Meter;
-use super::reading::{check, read};
+use super::reading::{check, read, spelled};
 use super::witness::Witness;
 use crate::policy::{Effect, Statement};
 use crate::worker::Parts;
@@ -436,6 +436,7 @@ fn rounds<'a, 'c>(
         let (found, decided) = action_query(parts, meter, &ay, &dy, &an, &dn, &mut unknown)?;
         let nothing = found.is_none();
         if let Some(action) = found {
+            let action = spelled(&action, allow.iter().chain(deny).copied());
             let witness = read(enc, &model, &action, &chosen);
             let checked = check(allow, deny, witness, &enc.opaque)?;
             match checked {

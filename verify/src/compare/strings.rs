@@ -3,7 +3,7 @@
 //! "string atoms" of the encoding are decided here, not by Z3's string solver (which takes
 //! tens of milliseconds on Z3 4.8.12 for the smallest symbolic membership).
 //!
-//! A breadth-first search over the product of the globs' automata (the state of a glob is
+//! A best-first (A*) search, by length, over the product of the globs' automata (the state of a glob is
 //! the set of its positions still alive). Characters are explored by class: each character
 //! written literally in some glob, `:` (the class boundary), and one `other` character that
 //! no glob writes. Every character outside the literal set other than `:` moves every glob
@@ -12,7 +12,8 @@
 //! is exact: it finds a member when there is one (the shortest), and reports none only when
 //! there is none. The witness is made of the characters explored, all in the alphabet.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use super::rx::{Class, Tok};
 use super::universe::in_strings;
@@ -169,15 +170,25 @@ pub(crate) fn find(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: u
     }
 }
 
-/// Up to `k` distinct strings of the languages' combination (all of them when it has fewer).
+/// Up to `k` distinct strings of the languages' combination (all of them when it has fewer),
+/// over every string, not only those of the search's character classes: when `k > 1` the
+/// search takes `k - 1` more characters no glob writes (see [`search`]).
 pub(crate) enum Many {
     Words(Vec<String>),
     TooBig,
 }
 
-/// [`find`] for up to `k` distinct members. A state is expanded for at most `k` different
-/// prefixes: a state reached by more can give `k` members through its first `k` prefixes
-/// alone if it gives any, so no member is lost while fewer than `k` are found.
+/// [`find`] for up to `k` distinct members.
+///
+/// The negative languages are taken in lazily: the search runs with the positive languages
+/// and the negative ones seen to matter so far; a member found that some other negative
+/// language holds brings that language in, and the search runs again. This is exact: a
+/// search with fewer negative languages is over a superset, so "none" there is "none" here;
+/// and when every member it gives is outside every negative language, they are members
+/// here too (the shortest, as the search gives shortest first, of a superset). Most of the
+/// negative languages of a question (every other statement's resources) cannot hold a
+/// member of the positive ones anyway, and each one taken into the product multiplies its
+/// states. A relaxed search over its cap falls back to the whole question.
 pub(crate) fn find_many(
     pos: &[&[Vec<Tok>]],
     neg: &[&[Vec<Tok>]],
@@ -185,6 +196,47 @@ pub(crate) fn find_many(
     cap: usize,
     k: usize,
 ) -> Many {
+    let mut active: Vec<usize> = Vec::new();
+    loop {
+        let taken: Vec<&[Vec<Tok>]> = active.iter().map(|&i| neg[i]).collect();
+        let words = match search(pos, &taken, other, cap, k) {
+            Many::TooBig if active.len() < neg.len() => return search(pos, neg, other, cap, k),
+            Many::TooBig => return Many::TooBig,
+            Many::Words(words) => words,
+        };
+        let before = active.len();
+        for word in &words {
+            for (i, language) in neg.iter().enumerate() {
+                if !active.contains(&i) && accepts_word(language, word) {
+                    active.push(i);
+                }
+            }
+        }
+        if active.len() == before {
+            return Many::Words(words);
+        }
+    }
+}
+
+/// Whether some glob of a union matches the whole word.
+fn accepts_word(globs: &[Vec<Tok>], word: &str) -> bool {
+    globs.iter().any(|toks| {
+        let g = Glob { toks };
+        let mut set = g.start();
+        for c in word.chars() {
+            set = g.step(&set, c);
+            if set.is_empty() {
+                return false;
+            }
+        }
+        g.accepts(&set)
+    })
+}
+
+/// The search itself, over every language given. A state is expanded for at most `k`
+/// different prefixes: a state reached by more can give `k` members through its first `k`
+/// prefixes alone if it gives any, so no member is lost while fewer than `k` are found.
+fn search(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: usize, k: usize) -> Many {
     let languages: Vec<(bool, Vec<Glob<'_>>)> = pos
         .iter()
         .map(|l| (true, l.iter().map(|t| Glob { toks: t }).collect()))
@@ -217,6 +269,29 @@ pub(crate) fn find_many(
             }
         }
     }
+    // Distinct members need distinct characters where they differ: a member with a
+    // character no glob writes gives `k` members through `k` such characters, all alike to
+    // every glob. With `other` alone, `??:` (segment mode) would have one member, `~~:`,
+    // and two strings of it told to differ would be "impossible": a false string fact.
+    // (Punctuation first, like the spare; letters only when it runs out: a letter no glob
+    // writes, in either case, is alike to every glob too.)
+    if k > 1 {
+        let spares: Vec<char> = (' '..='~')
+            .filter(|c| !c.is_ascii_alphanumeric())
+            .chain(('0'..='9').chain('A'..='Z').chain('a'..='z'))
+            .filter(|&c| {
+                in_strings(c)
+                    && !matches!(c, '*' | '?' | ':' | '$' | '{' | '}' | '\'' | ',')
+                    && !alphabet.contains(&c.to_ascii_lowercase())
+                    && !alphabet.contains(&c.to_ascii_uppercase())
+            })
+            .take(k - 1)
+            .collect();
+        if spares.len() < k - 1 {
+            return Many::TooBig;
+        }
+        alphabet.extend(spares);
+    }
     let alphabet: Vec<char> = alphabet.into_iter().filter(|&c| in_strings(c)).collect();
     type State = Vec<Set>;
     let k = k.max(1);
@@ -243,17 +318,75 @@ pub(crate) fn find_many(
         }
         (goal, dead)
     };
-    // times each state was reached (by distinct prefixes: the queue holds words)
+    // Best-first (A*): a node's priority is its length plus a lower bound on what it still
+    // needs, the most any positive language needs (the fewest characters one of its globs
+    // must still read). The bound drops by at most one per character (a glob's positions
+    // move forward one token, or stay on a star), so it is consistent: the first goal taken
+    // is a shortest member, as breadth-first would find, but only nodes that can lead to
+    // one that short are expanded before it. Without this a member of two globs whose
+    // literal parts interleave (`arn:*:ec2:*:*:instance/*` and a 120-character role ARN)
+    // is found only after every state up to its length (seconds; now milliseconds).
+    // Ties go to the longer prefix (it is nearer a goal), then first come first served.
+    let needs: Vec<Vec<Vec<u32>>> = languages
+        .iter()
+        .map(|(_, globs)| {
+            globs
+                .iter()
+                .map(|g| {
+                    let mut rest = vec![0u32; g.toks.len() + 1];
+                    for i in (0..g.toks.len()).rev() {
+                        let own = u32::from(!matches!(g.toks[i], Tok::Star(_)));
+                        rest[i] = rest[i + 1] + own;
+                    }
+                    rest
+                })
+                .collect()
+        })
+        .collect();
+    let bound = |state: &State| -> u32 {
+        let mut at = 0;
+        let mut most = 0;
+        for ((positive, globs), rests) in languages.iter().zip(&needs) {
+            let sets = &state[at..at + globs.len()];
+            at += globs.len();
+            if !*positive {
+                continue;
+            }
+            let least = sets
+                .iter()
+                .zip(rests)
+                .filter_map(|(set, rest)| {
+                    let mut min: Option<u32> = None;
+                    for (w, &word) in set.iter().enumerate() {
+                        let mut bits = word;
+                        while bits != 0 {
+                            let i = w * 64 + bits.trailing_zeros() as usize;
+                            bits &= bits - 1;
+                            if let Some(&r) = rest.get(i) {
+                                min = Some(min.map_or(r, |m| m.min(r)));
+                            }
+                        }
+                    }
+                    min
+                })
+                .min()
+                .unwrap_or(0);
+            most = most.max(least);
+        }
+        most
+    };
+    // times each state was reached (by distinct prefixes: the nodes are distinct words)
     let mut seen: FastMap<State, usize> = FastMap::default();
-    // (state, parent index, character taken)
-    let mut nodes: Vec<(State, usize, char)> = Vec::new();
-    let mut queue = VecDeque::new();
+    // (state, parent index, character taken, length)
+    let mut nodes: Vec<(State, usize, char, u32)> = Vec::new();
+    let mut queue: BinaryHeap<Reverse<(u32, Reverse<u32>, usize)>> = BinaryHeap::new();
     let mut words: Vec<String> = Vec::new();
     seen.insert(start.clone(), 1);
-    nodes.push((start, 0, ' '));
-    queue.push_back(0);
-    while let Some(at) = queue.pop_front() {
+    queue.push(Reverse((bound(&start), Reverse(0), 0)));
+    nodes.push((start, 0, ' ', 0));
+    while let Some(Reverse((_, _, at))) = queue.pop() {
         let state = nodes[at].0.clone();
+        let length = nodes[at].3;
         let (goal, dead) = judge(&state);
         if goal {
             let mut word = Vec::new();
@@ -288,8 +421,9 @@ pub(crate) fn find_many(
             if nodes.len() >= cap {
                 return Many::TooBig;
             }
-            nodes.push((next, at, c));
-            queue.push_back(nodes.len() - 1);
+            let f = length + 1 + bound(&next);
+            nodes.push((next, at, c, length + 1));
+            queue.push(Reverse((f, Reverse(length + 1), nodes.len() - 1)));
         }
     }
     Many::Words(words)
@@ -472,122 +606,5 @@ pub(crate) fn solve(system: &System<'_>, other: char, cap: usize) -> Solved {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::compare::patterns::{ground, Mode};
-    use crate::compare::rx::tokens_match;
-    use crate::compare::text::Text;
-    use crate::compare::universe::Alphabet;
-    use crate::regex::tests::Rng;
-
-    fn toks(p: &str, mode: Mode) -> Vec<Tok> {
-        ground(&Text::plain(p).pieces, mode, &Alphabet::default())
-    }
-
-    #[test]
-    fn simple_cases() {
-        let a = vec![toks("arn:aws:s3:::*", Mode::Resource)];
-        let b = vec![toks("arn:aws:s3:::b/*", Mode::Resource)];
-        match find(&[&a], &[&b], '~', 10_000) {
-            Found::Word(w) => {
-                assert!(w.starts_with("arn:aws:s3:::") && !w.starts_with("arn:aws:s3:::b/"))
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(find(&[&b], &[&a], '~', 10_000), Found::Empty);
-        let star = vec![toks("*", Mode::Resource)];
-        assert_eq!(find(&[], &[&star], '~', 10_000), Found::Empty);
-        assert_eq!(find(&[], &[], '~', 10_000), Found::Word(String::new()));
-        let fold = vec![toks("true", Mode::Fold)];
-        let exact = vec![toks("TRUE", Mode::Exact), toks("true", Mode::Exact)];
-        match find(&[&fold], &[&exact], '~', 10_000) {
-            Found::Word(w) => assert!(w.eq_ignore_ascii_case("true") && w != "TRUE" && w != "true"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    /// Random glob sets: a word found is right; "empty" agrees with every sampled string.
-    #[test]
-    fn agrees_with_the_reference_matcher() {
-        let pattern_chars = ['a', 'b', ':', '*', '?'];
-        let text_chars = ['a', 'b', ':', '~'];
-        let mut rng = Rng::new(23);
-        let (mut words, mut empties) = (0, 0);
-        for _ in 0..600 {
-            let mode = [Mode::Resource, Mode::Like, Mode::Segment][rng.below(3)];
-            let lang = |rng: &mut Rng| -> Vec<Vec<Tok>> {
-                (0..1 + rng.below(2))
-                    .map(|_| toks(&rng.string(&pattern_chars, 4), mode))
-                    .collect()
-            };
-            let p: Vec<Vec<Vec<Tok>>> = (0..rng.below(3)).map(|_| lang(&mut rng)).collect();
-            let n: Vec<Vec<Vec<Tok>>> = (0..rng.below(3)).map(|_| lang(&mut rng)).collect();
-            let pr: Vec<&[Vec<Tok>]> = p.iter().map(Vec::as_slice).collect();
-            let nr: Vec<&[Vec<Tok>]> = n.iter().map(Vec::as_slice).collect();
-            let member = |l: &[Vec<Tok>], w: &str| {
-                let w: Vec<char> = w.chars().collect();
-                l.iter().any(|t| tokens_match(t, &w))
-            };
-            let ok = |w: &str| pr.iter().all(|l| member(l, w)) && nr.iter().all(|l| !member(l, w));
-            match find(&pr, &nr, '~', 100_000) {
-                Found::Word(w) => {
-                    words += 1;
-                    assert!(ok(&w), "{p:?} {n:?}: {w:?}");
-                }
-                Found::Empty => {
-                    empties += 1;
-                    for _ in 0..200 {
-                        let w = rng.string(&text_chars, 7);
-                        assert!(!ok(&w), "{p:?} {n:?} has {w:?}");
-                    }
-                }
-                Found::TooBig => panic!("too big"),
-            }
-        }
-        assert!(words > 100 && empties > 50, "{words} {empties}");
-    }
-
-    #[test]
-    fn many_words_are_distinct_and_complete() {
-        let two = vec![toks("a", Mode::Exact), toks("b", Mode::Exact)];
-        match find_many(&[&two], &[], '~', 1000, 5) {
-            Many::Words(w) => assert_eq!(w, vec!["a".to_string(), "b".to_string()]),
-            Many::TooBig => panic!(),
-        }
-        let any = vec![toks("x*", Mode::Like)];
-        match find_many(&[&any], &[], '~', 1000, 3) {
-            Many::Words(w) => {
-                assert_eq!(w.len(), 3);
-                assert!(w.iter().all(|x| x.starts_with('x')));
-            }
-            Many::TooBig => panic!(),
-        }
-    }
-
-    #[test]
-    fn systems_with_equalities() {
-        let a = [toks("a", Mode::Exact)];
-        let ab = [toks("a", Mode::Exact), toks("b", Mode::Exact)];
-        // x = "a", y in {a, b}, x != y: y = "b"
-        let sys = System {
-            vars: vec![(vec![&a[..]], vec![]), (vec![&ab[..]], vec![])],
-            eqs: vec![(0, 1, false)],
-        };
-        match solve(&sys, '~', 1000) {
-            Solved::Words(w) => assert_eq!(w, vec!["a".to_string(), "b".to_string()]),
-            _ => panic!(),
-        }
-        // x = y, x = "a", y not "a": none
-        let sys = System {
-            vars: vec![(vec![&a[..]], vec![]), (vec![], vec![&a[..]])],
-            eqs: vec![(0, 1, true)],
-        };
-        assert!(matches!(solve(&sys, '~', 1000), Solved::Empty));
-        // three variables pairwise different, two words only: none
-        let sys = System {
-            vars: vec![(vec![&ab[..]], vec![]); 3],
-            eqs: vec![(0, 1, false), (1, 2, false), (0, 2, false)],
-        };
-        assert!(matches!(solve(&sys, '~', 1000), Solved::Empty));
-    }
-}
+#[path = "strings_tests.rs"]
+mod tests;
