@@ -37,7 +37,7 @@ impl<'a> GroundBuilder<'a> {
         for &(stmt, allowed) in conditions {
             let mut key: Vec<&'a str> = Vec::new();
             let mut decided = false;
-            for p in stmt.relevant(x) {
+            stmt.for_each_relevant(x, |p| {
                 if !p.wildcard {
                     // a wildcard-free pattern matches exactly its own text
                     decided |= p.low == x;
@@ -47,7 +47,7 @@ impl<'a> GroundBuilder<'a> {
                 } else {
                     key.push(p.low.as_str());
                 }
-            }
+            });
             let member = allowed != stmt.not_action;
             if decided {
                 if member {

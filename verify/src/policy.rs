@@ -34,7 +34,7 @@ pub(crate) struct Pattern {
 
 impl Pattern {
     pub fn new(raw: &str) -> Pattern {
-        let low = normalize(&raw.to_ascii_lowercase());
+        let low = normalized(raw.to_ascii_lowercase());
         let cut = low.find(['*', '?']).unwrap_or(low.len());
         let literal_prefix = low[..cut].to_string();
         let service = literal_prefix
@@ -97,12 +97,29 @@ impl Pattern {
     }
 }
 
+/// [`normalized`] of a borrowed text.
+#[cfg(test)]
+pub(crate) fn normalize(low: &str) -> String {
+    normalized(low.to_string())
+}
+
 /// Every maximal run of wildcards that holds at least one `*` written as its `?`s followed
 /// by one `*`: `**` is `*`, `*?*?*` is `??*`. The same language: such a run matches exactly
 /// the strings of at least as many characters as it has `?`s (each `?` takes one, the stars
 /// take the rest, also none). A run of `?`s alone is kept. Two spellings of one pattern then
 /// compare equal, and the solver never searches through a chain of stars.
-pub(crate) fn normalize(low: &str) -> String {
+///
+/// A pattern with no two wildcards side by side (almost every one) is its own normal form,
+/// and is returned as it is, without a copy.
+fn normalized(low: String) -> String {
+    let wildcard = |b: &u8| *b == b'*' || *b == b'?';
+    if !low
+        .as_bytes()
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if wildcard(a) && wildcard(b)))
+    {
+        return low;
+    }
     let mut out = String::with_capacity(low.len());
     let (mut ones, mut star) = (0usize, false);
     let flush = |out: &mut String, ones: &mut usize, star: &mut bool| {
@@ -211,6 +228,9 @@ pub(crate) struct Statement {
     /// only be matched by the patterns whose literal prefix it starts with, and the hashes
     /// of all of a name's prefixes take one pass over it.
     by_prefix: HashMap<u64, Vec<usize>, FxBuild>,
+    /// The distinct lengths of the patterns' literal prefixes, ascending: a name's prefixes
+    /// of other lengths are no pattern's, so they are not looked up.
+    prefix_lengths: Vec<usize>,
 }
 
 /// The hash of a string, computed byte by byte so that the hashes of all prefixes of a
@@ -227,40 +247,48 @@ impl Statement {
         key: Map<String, Value>,
     ) -> Statement {
         let mut by_prefix: HashMap<u64, Vec<usize>, FxBuild> = HashMap::default();
+        let mut prefix_lengths = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             let h = p.literal_prefix.bytes().fold(0, prefix_hash);
             by_prefix.entry(h).or_default().push(i);
+            prefix_lengths.push(p.literal_prefix.len());
         }
+        prefix_lengths.sort_unstable();
+        prefix_lengths.dedup();
         Statement {
             effect,
             not_action,
             patterns,
             key,
             by_prefix,
+            prefix_lengths,
         }
     }
 
-    /// The patterns that can match the lower-cased `name` at all: those whose literal
-    /// prefix `name` starts with (found by `name`'s prefixes), and of those the ones
+    /// The patterns that can match the lower-cased `name` at all, each passed to `f`:
+    /// those whose literal prefix `name` starts with (found by the hashes of `name`'s
+    /// prefixes of the lengths some literal prefix has), and of those the ones
     /// [`Pattern::may_match`] does not rule out (sound syntactic rules: a pattern left out
-    /// cannot match `name`).
-    pub fn relevant(&self, name: &str) -> Vec<&Pattern> {
-        let mut out = Vec::new();
-        let mut h = 0;
-        for end in 0..=name.len() {
-            if end > 0 {
-                h = prefix_hash(h, name.as_bytes()[end - 1]);
-            }
+    /// cannot match `name`). In the order of the prefixes' lengths, then of the patterns.
+    /// A callback, not a list: the ground questions ask this of every unused name and
+    /// every statement, and most names have no relevant pattern at all.
+    pub fn for_each_relevant<'s>(&'s self, name: &str, mut f: impl FnMut(&'s Pattern)) {
+        let bytes = name.as_bytes();
+        let (mut h, mut hashed) = (0, 0);
+        for &end in &self.prefix_lengths {
+            let Some(more) = bytes.get(hashed..end) else {
+                break; // longer than `name`, as every later one
+            };
+            h = more.iter().fold(h, |h, &b| prefix_hash(h, b));
+            hashed = end;
             if let Some(indices) = self.by_prefix.get(&h) {
-                out.extend(
-                    indices
-                        .iter()
-                        .filter_map(|&i| self.patterns.get(i))
-                        .filter(|p| p.literal_prefix.len() == end && p.may_match(name)),
-                );
+                for p in indices.iter().filter_map(|&i| self.patterns.get(i)) {
+                    if p.literal_prefix.len() == end && p.may_match(name) {
+                        f(p);
+                    }
+                }
             }
         }
-        out
     }
 
     /// The reference semantics: does this statement match `action`? Plain glob matching.
@@ -315,8 +343,15 @@ pub(crate) struct PolicyDoc {
 
 pub(crate) fn parse_document(doc: &Value, which: Document) -> Result<PolicyDoc, VerifyError> {
     let statements = parse(doc, which)?;
-    let mut keys = doc.as_object().cloned().unwrap_or_default();
-    keys.shift_remove("Statement");
+    // Every key but `Statement`, in order (not the whole object cloned and `Statement` then
+    // removed: its action lists can hold thousands of strings).
+    let keys: Map<String, Value> = doc
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| *k != "Statement")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     Ok(PolicyDoc { statements, keys })
 }
 

@@ -1,5 +1,6 @@
 //! Access Analyzer's findings: as given ([`Unused`]) and as the prover reads them.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde_json::Map;
@@ -87,8 +88,13 @@ impl UnusedSet {
     /// Reference semantics, for re-checks: plain string comparisons and the glob matcher
     /// on the keep patterns as written.
     pub fn contains(&self, action: &str) -> bool {
-        let low = action.to_ascii_lowercase();
-        let found = self.names.contains(&low)
+        // Catalog names come lower-cased: no copy for them.
+        let low: Cow<'_, str> = if action.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(action.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(action)
+        };
+        let found = self.names.contains(low.as_ref())
             || namespace_of(&low).is_some_and(|ns| self.services.contains(ns));
         found && !self.keep.matches(&low)
     }

@@ -210,7 +210,17 @@ fn load(config: &AccountConfig, common: Common, pool: &rayon::ThreadPool) -> Res
     if let (Some(dir), true) = (output, config.auth.is_dir()) {
         usage::refuse_inside(dir, &config.auth, "exports", "exports")?;
     }
-    let exports = exports::load(&config.auth, limit, pool)?;
+    // `--findings` need no export to be parsed: read on a second thread of the pool while
+    // the exports are (with one job, one after the other). An error of the exports is
+    // reported first, as when they were read first.
+    let (exports, findings) = pool.join(
+        || exports::load(&config.auth, limit, pool),
+        || match &config.usage {
+            AccountUsage::Findings(path) => Some(usage::read_findings(path, output, limit)),
+            AccountUsage::Folder(_) => None,
+        },
+    );
+    let exports = exports?;
     if let (true, AccountUsage::Folder(source)) = (exports.organisation, &config.usage) {
         // Its files are named after principals, and a name may be of several accounts.
         anyhow::bail!(
@@ -223,14 +233,17 @@ fn load(config: &AccountConfig, common: Common, pool: &rayon::ThreadPool) -> Res
     }
     let (shard, count) = (config.shard.index, config.shard.count);
     let accounts: Vec<&Account> = exports.list.iter().map(|e| &e.account).collect();
-    let usage = usage::load(
-        &config.usage,
-        &accounts,
-        |arn| in_shard(arn, shard, count),
-        config.unused_after,
-        output,
-        limit,
-    )?;
+    let usage = match findings {
+        Some(read) => usage::with_accounts(read?, &accounts),
+        None => usage::load(
+            &config.usage,
+            &accounts,
+            |arn| in_shard(arn, shard, count),
+            config.unused_after,
+            output,
+            limit,
+        )?,
+    };
     Ok(Loaded {
         catalog,
         exports,

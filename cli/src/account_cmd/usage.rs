@@ -110,13 +110,38 @@ pub fn refuse_inside(dir: &Path, folder: &Path, label: &str, what: &str) -> Resu
     Ok(())
 }
 
-fn findings(path: &Path, accounts: &[&Account], limit: u64) -> Result<LoadedUsage> {
+/// `--findings`, read and parsed: what does not need the exports, so that it can be done
+/// while they are read ([`read_findings`], then [`with_accounts`]).
+pub struct ReadFindings {
+    files: Vec<PathBuf>,
+    findings: AccountFindings,
+}
+
+/// Reads and parses `--findings` (a file, or a folder's `*.json` files), after refusing an
+/// output folder inside its folder, as [`load`] does.
+pub fn read_findings(path: &Path, output: Option<&Path>, limit: u64) -> Result<ReadFindings> {
+    if let Some(dir) = output {
+        if path.is_dir() {
+            refuse_inside(dir, path, "findings", "findings")?;
+        }
+    }
     let files = findings_files(path)?;
     let mut texts = Vec::with_capacity(files.len());
     for path in &files {
         texts.push((display_name(path), input::read_input(path, limit)?));
     }
     let findings = AccountFindings::parse(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+    Ok(ReadFindings { files, findings })
+}
+
+fn findings(path: &Path, accounts: &[&Account], limit: u64) -> Result<LoadedUsage> {
+    Ok(with_accounts(read_findings(path, None, limit)?, accounts))
+}
+
+/// [`ReadFindings`] for `accounts`: with the warnings about findings set aside and about
+/// principals no export has.
+pub fn with_accounts(read: ReadFindings, accounts: &[&Account]) -> LoadedUsage {
+    let ReadFindings { files, findings } = read;
     let ignored = findings
         .ignored()
         .iter()
@@ -140,11 +165,11 @@ fn findings(path: &Path, accounts: &[&Account], limit: u64) -> Result<LoadedUsag
         .map(|arn| format!("findings for `{arn}`, which {which}, are not used"));
     let notes = findings.notes().iter().cloned();
     let warnings = ignored.chain(notes).chain(unmatched).collect();
-    Ok(LoadedUsage {
+    LoadedUsage {
         evidences: Evidences::Findings(findings),
         files,
         warnings,
-    })
+    }
 }
 
 /// A folder's `*.json` files, sorted by name, or the one file given.
