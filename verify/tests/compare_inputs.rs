@@ -215,7 +215,11 @@ fn check_not_granted() {
         other => panic!("{other:?}"),
     }
     match check(&mut z3, &["S3:Delete?bject"], &[]) {
-        Access::Granted(w) => assert!(w.request.action.to_ascii_lowercase().starts_with("s3:delete")),
+        Access::Granted(w) => assert!(w
+            .request
+            .action
+            .to_ascii_lowercase()
+            .starts_with("s3:delete")),
         other => panic!("{other:?}"),
     }
     assert_eq!(check(&mut z3, &[], &[]), Access::NotGranted);
