@@ -151,6 +151,18 @@ impl Glob<'_> {
         has(set, self.toks.len())
     }
 
+    /// Whether the glob matches the whole word.
+    fn matches(&self, word: &str) -> bool {
+        let mut set = self.start();
+        for c in word.chars() {
+            set = self.step(&set, c);
+            if set.is_empty() {
+                return false;
+            }
+        }
+        self.accepts(&set)
+    }
+
     /// Accepts every continuation: alive at a final `Star(Any)`.
     fn universal(&self, set: &Set) -> bool {
         let n = self.toks.len();
@@ -220,17 +232,7 @@ pub(crate) fn find_many(
 
 /// Whether some glob of a union matches the whole word.
 fn accepts_word(globs: &[Vec<Tok>], word: &str) -> bool {
-    globs.iter().any(|toks| {
-        let g = Glob { toks };
-        let mut set = g.start();
-        for c in word.chars() {
-            set = g.step(&set, c);
-            if set.is_empty() {
-                return false;
-            }
-        }
-        g.accepts(&set)
-    })
+    globs.iter().any(|toks| Glob { toks }.matches(word))
 }
 
 /// The search itself, over every language given. A state is expanded for at most `k`
@@ -436,18 +438,7 @@ pub(crate) type Languages<'a> = Vec<&'a [Vec<Tok>]>;
 /// `other` or `:`, each `?` taking `other` or `:`", that is in every positive language and in
 /// no negative one, if one of the few tried is.
 fn sample(languages: &[(bool, Vec<Glob<'_>>)], other: char) -> Option<String> {
-    let accepts = |globs: &[Glob<'_>], word: &str| {
-        globs.iter().any(|g| {
-            let mut set = g.start();
-            for c in word.chars() {
-                set = g.step(&set, c);
-                if set.is_empty() {
-                    return false;
-                }
-            }
-            g.accepts(&set)
-        })
-    };
+    let accepts = |globs: &[Glob<'_>], word: &str| globs.iter().any(|g| g.matches(word));
     let ok = |word: &str| {
         languages
             .iter()

@@ -12,6 +12,28 @@ fn toks(p: &str, mode: Mode) -> Vec<Tok> {
     ground(&Text::plain(p).pieces, mode, &Alphabet::default())
 }
 
+/// A union of globs matches the word (the reference matcher).
+fn member(l: &[Vec<Tok>], w: &str) -> bool {
+    let w: Vec<char> = w.chars().collect();
+    l.iter().any(|t| tokens_match(t, &w))
+}
+
+/// A random question: fewer than 3 positive languages and fewer than `negatives` negative
+/// ones, each a union of 1-2 globs of up to 4 characters over `a b : * ?`, in one mode.
+type Union = Vec<Vec<Tok>>;
+fn question(rng: &mut Rng, negatives: usize) -> (Vec<Union>, Vec<Union>) {
+    let pattern_chars = ['a', 'b', ':', '*', '?'];
+    let mode = [Mode::Resource, Mode::Like, Mode::Segment][rng.below(3)];
+    let lang = |rng: &mut Rng| -> Union {
+        (0..1 + rng.below(2))
+            .map(|_| toks(&rng.string(&pattern_chars, 4), mode))
+            .collect()
+    };
+    let p = (0..rng.below(3)).map(|_| lang(rng)).collect();
+    let n = (0..rng.below(negatives)).map(|_| lang(rng)).collect();
+    (p, n)
+}
+
 #[test]
 fn simple_cases() {
     let a = vec![toks("arn:aws:s3:::*", Mode::Resource)];
@@ -37,25 +59,13 @@ fn simple_cases() {
 /// Random glob sets: a word found is right; "empty" agrees with every sampled string.
 #[test]
 fn agrees_with_the_reference_matcher() {
-    let pattern_chars = ['a', 'b', ':', '*', '?'];
     let text_chars = ['a', 'b', ':', '~'];
     let mut rng = Rng::new(23);
     let (mut words, mut empties) = (0, 0);
     for _ in 0..600 {
-        let mode = [Mode::Resource, Mode::Like, Mode::Segment][rng.below(3)];
-        let lang = |rng: &mut Rng| -> Vec<Vec<Tok>> {
-            (0..1 + rng.below(2))
-                .map(|_| toks(&rng.string(&pattern_chars, 4), mode))
-                .collect()
-        };
-        let p: Vec<Vec<Vec<Tok>>> = (0..rng.below(3)).map(|_| lang(&mut rng)).collect();
-        let n: Vec<Vec<Vec<Tok>>> = (0..rng.below(3)).map(|_| lang(&mut rng)).collect();
+        let (p, n) = question(&mut rng, 3);
         let pr: Vec<&[Vec<Tok>]> = p.iter().map(Vec::as_slice).collect();
         let nr: Vec<&[Vec<Tok>]> = n.iter().map(Vec::as_slice).collect();
-        let member = |l: &[Vec<Tok>], w: &str| {
-            let w: Vec<char> = w.chars().collect();
-            l.iter().any(|t| tokens_match(t, &w))
-        };
         let ok = |w: &str| pr.iter().all(|l| member(l, w)) && nr.iter().all(|l| !member(l, w));
         match find(&pr, &nr, '~', 100_000) {
             Found::Word(w) => {
@@ -80,7 +90,6 @@ fn shortest_members_and_emptiness_as_exhaustive_enumeration_finds_them() {
     // every string up to 6 characters over the text alphabet, against the search with
     // its negative languages taken in lazily (up to 6 of them, most irrelevant) and the
     // search over every language at once
-    let pattern_chars = ['a', 'b', ':', '*', '?'];
     let text_chars = ['a', 'b', ':', '~'];
     let mut all: Vec<String> = vec![String::new()];
     let mut at = 0;
@@ -95,20 +104,9 @@ fn shortest_members_and_emptiness_as_exhaustive_enumeration_finds_them() {
     let mut rng = Rng::new(71);
     let (mut found, mut empty, mut lazy_rounds) = (0, 0, 0);
     for _ in 0..400 {
-        let mode = [Mode::Resource, Mode::Like, Mode::Segment][rng.below(3)];
-        let lang = |rng: &mut Rng| -> Vec<Vec<Tok>> {
-            (0..1 + rng.below(2))
-                .map(|_| toks(&rng.string(&pattern_chars, 4), mode))
-                .collect()
-        };
-        let p: Vec<Vec<Vec<Tok>>> = (0..rng.below(3)).map(|_| lang(&mut rng)).collect();
-        let n: Vec<Vec<Vec<Tok>>> = (0..rng.below(7)).map(|_| lang(&mut rng)).collect();
+        let (p, n) = question(&mut rng, 7);
         let pr: Vec<&[Vec<Tok>]> = p.iter().map(Vec::as_slice).collect();
         let nr: Vec<&[Vec<Tok>]> = n.iter().map(Vec::as_slice).collect();
-        let member = |l: &[Vec<Tok>], w: &str| {
-            let w: Vec<char> = w.chars().collect();
-            l.iter().any(|t| tokens_match(t, &w))
-        };
         let ok = |w: &str| pr.iter().all(|l| member(l, w)) && nr.iter().all(|l| !member(l, w));
         let members: Vec<&String> = all.iter().filter(|w| ok(w)).collect();
         let eager = match search(&pr, &nr, '~', 100_000, 1) {
@@ -203,7 +201,6 @@ fn systems_agree_with_exhaustive_assignment() {
                 .collect()
         };
         // per string: the languages it is in, those it is outside
-        type Union = Vec<Vec<Tok>>;
         let langs: Vec<(Vec<Union>, Vec<Union>)> = (0..n)
             .map(|_| {
                 let p = (0..rng.below(2)).map(|_| lang(&mut rng)).collect();
