@@ -600,3 +600,49 @@ fn the_gate_as_sarif_and_junit() {
         .assert()
         .code(2);
 }
+
+/// Three one-character values that must differ pairwise, in languages that write no
+/// character: OLD allows a request only when two of them are equal, NEW whatever they are.
+/// The string search once offered only the characters the policies write plus one spare,
+/// so three different one-character strings were "impossible" and this was proved
+/// `equivalent` (exit 0 under `--expect no-new-access`): a false proof. Now refuted, with
+/// three different values as witness, re-checked by the library's evaluator.
+#[test]
+fn three_values_that_must_differ_are_found_not_called_impossible() {
+    let dir = tempfile::tempdir().unwrap();
+    let like = json!({"aws:username": "?", "s3:prefix": "?", "aws:userid": "?"});
+    let get = |condition: Value| json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition});
+    let new = file(
+        dir.path(),
+        "new.json",
+        json!([get(json!({ "StringLike": like }))]),
+    );
+    let pairs = [
+        ("s3:prefix", "${aws:username}"),
+        ("aws:userid", "${aws:username}"),
+        ("s3:prefix", "${aws:userid}"),
+    ];
+    let old_statements: Vec<Value> = pairs
+        .iter()
+        .map(|(key, var)| get(json!({"StringLike": like, "StringEquals": {*key: var}})))
+        .collect();
+    let old = file(dir.path(), "old.json", json!(old_statements));
+    let out = compare(&old, &new)
+        .args(["--format", "json", "--expect", "no-new-access"])
+        .assert()
+        .code(3);
+    let report = stdout_json(&out.get_output().stdout);
+    assert_eq!(report["relation"], "newAllowsMore");
+    let context = &report["newAllows"]["request"]["context"];
+    let value = |key: &str| context[key]["values"][0].as_str().unwrap().to_string();
+    let (a, b, c) = (
+        value("aws:username"),
+        value("s3:prefix"),
+        value("aws:userid"),
+    );
+    assert!(a != b && b != c && a != c, "{context}");
+    assert!(
+        [&a, &b, &c].iter().all(|v| v.chars().count() == 1),
+        "{context}"
+    );
+}

@@ -275,12 +275,13 @@ fn search(pos: &[&[Vec<Tok>]], neg: &[&[Vec<Tok>]], other: char, cap: usize, k: 
     // character no glob writes gives `k` members through `k` such characters, all alike to
     // every glob. With `other` alone, `??:` (segment mode) would have one member, `~~:`,
     // and two strings of it told to differ would be "impossible": a false string fact.
-    // (Punctuation first, like the spare; letters only when it runs out: a letter no glob
-    // writes, in either case, is alike to every glob too.)
+    // (Lower-case letters first, which read best in a witness, then digits and
+    // punctuation: a letter no glob writes, in either case, is alike to every glob, as
+    // any other character no glob writes is.)
     if k > 1 {
-        let spares: Vec<char> = (' '..='~')
-            .filter(|c| !c.is_ascii_alphanumeric())
-            .chain(('0'..='9').chain('A'..='Z').chain('a'..='z'))
+        let spares: Vec<char> = ('a'..='z')
+            .chain('0'..='9')
+            .chain((' '..='~').filter(|c| !c.is_ascii_alphanumeric()))
             .filter(|&c| {
                 in_strings(c)
                     && !matches!(c, '*' | '?' | ':' | '$' | '{' | '}' | '\'' | ',')
