@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use iam_refine::{parse_json_text, PolicyError, Recommendation, RecommendationError};
 
-use crate::names::{owner_of, Kind, OwnerError};
+use crate::names::{kind_of, owner_of, Kind, OwnerError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -90,7 +90,7 @@ impl Envelope {
             Some(other) => {
                 return Err(DocumentError::EnvelopeField {
                     key: "PolicyName",
-                    found: kind(other),
+                    found: kind_of(other),
                 })
             }
         };
@@ -214,7 +214,7 @@ fn unwrap(value: Value, depth: usize, envelope: &mut Envelope) -> Result<Value, 
             if let Some(version) = map.remove("PolicyVersion") {
                 let Value::Object(mut version) = version else {
                     return Err(DocumentError::NotAPolicy {
-                        found: format!("`PolicyVersion` that is {}", kind(&version)),
+                        found: format!("`PolicyVersion` that is {}", kind_of(&version)),
                     });
                 };
                 let Some(doc) = version.remove("Document") else {
@@ -233,7 +233,7 @@ fn unwrap(value: Value, depth: usize, envelope: &mut Envelope) -> Result<Value, 
             })
         }
         other => Err(DocumentError::NotAPolicy {
-            found: kind(&other).to_string(),
+            found: kind_of(&other).to_string(),
         }),
     }
 }
@@ -244,17 +244,6 @@ fn describe_keys(map: &Map<String, Value>) -> String {
         "an empty object".to_string()
     } else {
         format!("an object with keys {}", keys.join(", "))
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

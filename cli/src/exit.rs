@@ -97,17 +97,7 @@ impl Exit {
 
     /// The "Exit codes:" section of `simulate --help`.
     pub fn simulate_help() -> String {
-        let mut s = String::from("Exit codes:");
-        for e in [
-            Exit::Ok,
-            Exit::Error,
-            Exit::Usage,
-            Exit::Counterexample,
-            Exit::Unknown,
-        ] {
-            s.push_str(&format!("\n  {}  {}", e as u8, e.simulate_meaning()));
-        }
-        s
+        Exit::section(Exit::simulate_meaning)
     }
 
     /// What each code means for `compare`.

@@ -31,6 +31,17 @@ enum Unreadable {
     Refused(String),
 }
 
+impl Unreadable {
+    /// Why the evaluator cannot read `source`: a construct it does not model, or a refusal.
+    fn of(source: &str, e: EvalPolicyError) -> Unreadable {
+        let why = format!("{source}: {e}");
+        match e {
+            EvalPolicyError::NotModelled { .. } => Unreadable::NotModelled(why),
+            _ => Unreadable::Refused(why),
+        }
+    }
+}
+
 /// What the second opinion says of a witness.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recheck {
@@ -79,13 +90,8 @@ impl Side {
         let read = files
             .iter()
             .map(|(name, text)| {
-                EvalPolicy::parse_text_with_unknowns(text, &names).map_err(|e| {
-                    let why = format!("{name}: {e}");
-                    match e {
-                        EvalPolicyError::NotModelled { .. } => Unreadable::NotModelled(why),
-                        _ => Unreadable::Refused(why),
-                    }
-                })
+                EvalPolicy::parse_text_with_unknowns(text, &names)
+                    .map_err(|e| Unreadable::of(name, e))
             })
             .collect();
         Side { label, read }
@@ -106,13 +112,7 @@ impl Side {
         let read = documents
             .iter()
             .map(|d| {
-                EvalPolicy::parse_with_unknowns(d, unknowns).map_err(|e| {
-                    let why = format!("{label}: {e}");
-                    match e {
-                        EvalPolicyError::NotModelled { .. } => Unreadable::NotModelled(why),
-                        _ => Unreadable::Refused(why),
-                    }
-                })
+                EvalPolicy::parse_with_unknowns(d, unknowns).map_err(|e| Unreadable::of(&label, e))
             })
             .collect();
         Side { label, read }

@@ -27,6 +27,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::input::{display_name, read_input, InputError};
+use crate::names::kind_of;
 
 /// One access no policy may grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +94,7 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Vec<Rule>, RulesError> {
     let Value::Object(top) = value else {
         return Err(shape(format!(
             "expected an object `{{\"rules\": [...]}}`, found {}",
-            kind(&value)
+            kind_of(&value)
         )));
     };
     if let Some(other) = top.keys().find(|k| *k != "rules") {
@@ -107,7 +108,7 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Vec<Rule>, RulesError> {
         Some(other) => {
             return Err(shape(format!(
                 "`rules` must be an array, found {}",
-                kind(other)
+                kind_of(other)
             )))
         }
         None => return Err(shape("no `rules` array".to_string())),
@@ -139,7 +140,7 @@ const KEYS: [&str; 4] = ["id", "description", "actions", "resources"];
 /// One rule, or its id as far as known and what is wrong.
 fn read_rule(position: usize, item: &Value) -> Result<Rule, (Option<String>, String)> {
     let Value::Object(map) = item else {
-        return Err((None, format!("expected an object, found {}", kind(item))));
+        return Err((None, format!("expected an object, found {}", kind_of(item))));
     };
     let id = match map.get("id") {
         None => None,
@@ -148,7 +149,7 @@ fn read_rule(position: usize, item: &Value) -> Result<Rule, (Option<String>, Str
         Some(other) => {
             return Err((
                 None,
-                format!("`id` must be a string, found {}", kind(other)),
+                format!("`id` must be a string, found {}", kind_of(other)),
             ))
         }
     };
@@ -165,7 +166,7 @@ fn read_rule(position: usize, item: &Value) -> Result<Rule, (Option<String>, Str
         Some(other) => {
             return Err(fail(format!(
                 "`description` must be a string, found {}",
-                kind(other)
+                kind_of(other)
             )))
         }
     };
@@ -197,14 +198,14 @@ fn patterns(map: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>>, 
                 Value::String(s) => Ok(s.clone()),
                 other => Err(format!(
                     "`{key}` entries must be strings, found {}",
-                    kind(other)
+                    kind_of(other)
                 )),
             })
             .collect::<Result<_, _>>()?,
         Some(other) => {
             return Err(format!(
                 "`{key}` must be a string or an array of strings, found {}",
-                kind(other)
+                kind_of(other)
             ))
         }
     };
@@ -212,17 +213,6 @@ fn patterns(map: &Map<String, Value>, key: &str) -> Result<Option<Vec<String>>, 
         return Err(format!("`{key}` holds an empty pattern"));
     }
     Ok(Some(list))
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -301,7 +301,8 @@ impl Statement {
     }
 }
 
-fn kind(value: &Value) -> &'static str {
+/// The kind of a JSON value, with its article, for messages (`an object`, `null`).
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::condition::{parse_conditions, Cond};
 use super::error::{CompareError, Place, Side};
 use super::text::{Piece, Text};
-use crate::policy::{first_unsupported, Effect, Pattern, Statement};
+use crate::policy::{first_unsupported, kind, Effect, Pattern, Statement};
 
 /// One statement as the comparison reads it.
 #[derive(Clone, Debug)]
@@ -93,17 +93,6 @@ pub(crate) fn brief(value: &Value) -> String {
                 format!("`{text}`")
             }
         }
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
