@@ -447,3 +447,88 @@ fn verify_proves_each_accounts_folder_against_its_own_export() {
         "{err}"
     );
 }
+
+/// Every file under `dir`, hidden ones (manifests, staged files) too, with its text.
+fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.to_string_lossy().into_owned(), read(&p)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Exports are read one at a time, each account worked on as the next is read: an export
+/// refused after earlier accounts are done still leaves the output as it was (last run's
+/// files, manifests, no folder made, nothing staged left over).
+#[test]
+fn an_export_refused_after_others_are_done_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exports = tmp.path().join("exports");
+    let c = "333333333333";
+    export(&exports, "a.json", A, &["deploy", "ci"]);
+    export(&exports, "c.json", c, &["ops"]);
+    let findings = write(
+        tmp.path(),
+        "findings.jsonl",
+        &[
+            finding(&arn(A, "deploy"), "DeleteObject"),
+            finding(&arn(c, "ops"), "PutObject"),
+        ]
+        .concat(),
+    );
+    let out = tmp.path().join("out");
+    let run = org(&exports, &findings)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let before = snapshot(&out);
+    assert_eq!(before.len(), 4, "{before:?}");
+
+    // `b.json` sorts between the two and is not an export; A's `ci` now has a finding.
+    write(&exports, "b.json", "{\"RoleDetailList\": [");
+    let findings = write(
+        tmp.path(),
+        "findings.jsonl",
+        &[
+            finding(&arn(A, "ci"), "GetObject"),
+            finding(&arn(c, "ops"), "DeleteObject"),
+        ]
+        .concat(),
+    );
+    for jobs in ["1", "2"] {
+        let run = org(&exports, &findings)
+            .args(["--jobs", jobs, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+        assert!(
+            text(&run.stderr).contains("b.json"),
+            "{}",
+            text(&run.stderr)
+        );
+        assert_eq!(snapshot(&out), before, "--jobs {jobs}");
+        let fresh = tmp.path().join("fresh").join("out");
+        let run = org(&exports, &findings)
+            .args(["--jobs", jobs, "-o"])
+            .arg(&fresh)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+        assert!(
+            !tmp.path().join("fresh").exists(),
+            "--jobs {jobs}: no folder made"
+        );
+    }
+}

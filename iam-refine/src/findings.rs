@@ -28,6 +28,7 @@ use crate::catalog::Catalog;
 use crate::json::quote;
 use crate::pattern::Pattern;
 use crate::policy::PolicyError;
+use crate::usage::action_names::ActionName;
 
 /// Errors in a findings file. Findings count from 1, in document order.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -189,8 +190,8 @@ pub struct FindingsRead {
 /// what the keep patterns match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Findings {
-    /// `(lower-cased full name, full name as written)`, sorted, de-duplicated.
-    actions: Vec<(String, String)>,
+    /// Full names, sorted by their lower-cased spelling, one entry a lower-cased name.
+    actions: Vec<ActionName>,
     /// Lower-cased service prefixes with no action used at all.
     services: BTreeSet<String>,
     /// No string one of these matches is unused, whatever `actions` and `services` say.
@@ -226,12 +227,13 @@ impl Findings {
 
     /// Findings naming these full action names (`s3:GetObject`) and wholly unused services.
     pub fn from_names<S: AsRef<str>>(actions: &[S], services: &[S]) -> Findings {
-        let mut actions: Vec<(String, String)> = actions
+        let mut actions: Vec<ActionName> = actions
             .iter()
-            .map(|a| (a.as_ref().to_ascii_lowercase(), a.as_ref().to_string()))
+            .map(|a| ActionName::new(a.as_ref().to_string()))
             .collect();
-        actions.sort();
-        actions.dedup_by(|b, a| a.0 == b.0);
+        // As `(lower, written)` pairs were sorted: the first spelling in that order kept.
+        actions.sort_by(|a, b| (a.lower(), a.written()).cmp(&(b.lower(), b.written())));
+        actions.dedup_by(|b, a| a.lower() == b.lower());
         Findings {
             actions,
             services: services
@@ -244,11 +246,8 @@ impl Findings {
 
     /// Findings from actions already sorted by lower-cased name with one entry a name
     /// (what [`Findings::from_names`] makes of them), taken as they are.
-    pub(crate) fn from_sorted(
-        actions: Vec<(String, String)>,
-        services: BTreeSet<String>,
-    ) -> Findings {
-        debug_assert!(actions.windows(2).all(|w| w[0].0 < w[1].0));
+    pub(crate) fn from_sorted(actions: Vec<ActionName>, services: BTreeSet<String>) -> Findings {
+        debug_assert!(actions.windows(2).all(|w| w[0].lower() < w[1].lower()));
         Findings {
             actions,
             services,
@@ -273,7 +272,7 @@ impl Findings {
             actions: self
                 .actions
                 .iter()
-                .filter(|(lower, _)| !kept(lower))
+                .filter(|name| !kept(name.lower()))
                 .cloned()
                 .collect(),
             services: self
@@ -291,7 +290,7 @@ impl Findings {
 
     /// The unused full action names as written (none a keep pattern matches).
     pub fn actions(&self) -> impl Iterator<Item = &str> {
-        self.actions.iter().map(|(_, a)| a.as_str())
+        self.actions.iter().map(ActionName::written)
     }
 
     /// The wholly unused services (lower-cased), less what the keep patterns match.
@@ -322,12 +321,13 @@ impl Findings {
         // one was (a search over the whole catalog per name was 160 M instructions for
         // 100,000 findings against 1M names).
         let (mut from, mut previous) = (0, "");
-        for (lower, written) in &self.actions {
+        for name in &self.actions {
+            let (lower, written) = (name.lower(), name.written());
             let service = lower.split_once(':').map_or("", |(s, _)| s);
             if self.services.contains(service) || kept(lower) {
                 continue;
             }
-            if lower.as_str() < previous {
+            if lower < previous {
                 // Not sorted after all (every constructor sorts): search from the start.
                 from = 0;
             }
@@ -339,8 +339,8 @@ impl Findings {
             match found {
                 Ok(i) => indices.push(i),
                 Err(_) => extras.push(Extra {
-                    lower: lower.clone(),
-                    written: written.clone(),
+                    lower: lower.to_string(),
+                    written: written.to_string(),
                     service_marker: false,
                     partly_kept: false,
                 }),

@@ -32,8 +32,9 @@ pub struct Export {
     pub account: Account,
 }
 
-/// What `AUTH` held.
+/// What `AUTH` held, every export read (for `verify --account`).
 #[derive(Debug)]
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
 pub struct Exports {
     /// Sorted by account id (one with one file).
     pub list: Vec<Export>,
@@ -43,96 +44,145 @@ pub struct Exports {
     pub warnings: Vec<String>,
 }
 
-impl Exports {
-    /// The files read, so that no output goes over one.
-    pub fn files(&self) -> impl Iterator<Item = &Path> {
-        self.list.iter().map(|e| e.path.as_path())
-    }
-}
-
 /// The account part of a principal's ARN (`arn:aws:iam::123456789012:role/x`).
 pub fn account_of(arn: &str) -> &str {
     arn.split(':').nth(4).unwrap_or("")
 }
 
-/// Reads `path`: one export, or a folder of them (parsed on `pool`, one export per task).
-pub fn load(path: &Path, limit: u64, pool: &rayon::ThreadPool) -> Result<Exports> {
-    if !path.is_dir() {
-        let account =
-            Account::parse(&input::read_input(path, limit)?).with_context(|| display_name(path))?;
-        let ids: std::collections::BTreeSet<&str> = account
-            .principals()
-            .iter()
-            .map(|p| account_of(&p.arn))
-            .collect();
-        let id = ids.into_iter().collect::<Vec<_>>().join("+");
-        return Ok(Exports {
-            list: vec![Export {
-                path: path.to_path_buf(),
-                id,
-                account,
-            }],
-            organisation: false,
-            warnings: Vec::new(),
-        });
-    }
-    let files = folder_files(path)?;
-    if files.is_empty() {
-        bail!(
-            "the exports folder `{}` has no `*.json` file: give one `get-account-authorization-details` output per account",
-            path.display()
-        );
-    }
-    let parsed: Vec<Result<(PathBuf, Account)>> = pool.install(|| {
-        files
-            .into_par_iter()
-            .map(|file| {
-                let account = Account::parse(&input::read_input(&file, limit)?)
-                    .with_context(|| display_name(&file))?;
-                Ok((file, account))
-            })
-            .collect()
-    });
-    let mut by_id: BTreeMap<String, Export> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    for result in parsed {
-        let (file, account) = result?;
-        let id = match single_account(&account) {
-            Ok(Some(id)) => id.to_string(),
-            Ok(None) => {
-                warnings.push(format!(
-                    "{}: no role or user in this export: skipped",
-                    display_name(&file)
-                ));
-                continue;
-            }
-            Err(why) => bail!("{}: {why}", display_name(&file)),
-        };
-        if let Some(other) = by_id.get(&id) {
+/// The export files `AUTH` names, not yet read: itself, or a folder's `*.json` files.
+#[derive(Debug)]
+pub struct Sources {
+    /// Sorted by name.
+    pub files: Vec<PathBuf>,
+    /// `AUTH` was a folder: files go in a folder per account.
+    pub organisation: bool,
+}
+
+impl Sources {
+    /// Lists `path`'s exports (refusing a folder with none), reading none of them.
+    pub fn of(path: &Path) -> Result<Sources> {
+        if !path.is_dir() {
+            return Ok(Sources {
+                files: vec![path.to_path_buf()],
+                organisation: false,
+            });
+        }
+        let files = folder_files(path)?;
+        if files.is_empty() {
             bail!(
-                "{} and {} are both exports of account {id}: give one export per account (pages of one export go one after another in one file)",
-                display_name(&other.path),
-                display_name(&file)
+                "the exports folder `{}` has no `*.json` file: give one `get-account-authorization-details` output per account",
+                path.display()
             );
         }
-        by_id.insert(
-            id.clone(),
-            Export {
-                path: file,
-                id,
-                account,
-            },
-        );
+        Ok(Sources {
+            files,
+            organisation: true,
+        })
     }
-    if by_id.is_empty() {
-        bail!(
-            "no export in the folder `{}` has a role or user",
-            path.display()
-        );
+
+    /// Reads and parses `file`, one of these sources, with its account id; `Ok(None)` for
+    /// an export of a folder with no role or user (skipped: [`skipped`]).
+    pub fn read(&self, file: &Path, limit: u64) -> Result<Option<Export>> {
+        let account =
+            Account::parse(&input::read_input(file, limit)?).with_context(|| display_name(file))?;
+        let id = if self.organisation {
+            match single_account(&account) {
+                Ok(Some(id)) => id.to_string(),
+                Ok(None) => return Ok(None),
+                Err(why) => bail!("{}: {why}", display_name(file)),
+            }
+        } else {
+            // A single export has always been taken as it is.
+            let ids: std::collections::BTreeSet<&str> = account
+                .principals()
+                .iter()
+                .map(|p| account_of(&p.arn))
+                .collect();
+            ids.into_iter().collect::<Vec<_>>().join("+")
+        };
+        Ok(Some(Export {
+            path: file.to_path_buf(),
+            id,
+            account,
+        }))
     }
+}
+
+/// The warning for an export of a folder with no role or user.
+pub fn skipped(file: &Path) -> String {
+    format!(
+        "{}: no role or user in this export: skipped",
+        display_name(file)
+    )
+}
+
+/// The account ids of a folder's exports read so far, so that no two exports are of one
+/// account (their files would go in one folder, and a principal's findings to either).
+#[derive(Debug, Default)]
+pub struct Claimed(BTreeMap<String, PathBuf>);
+
+impl Claimed {
+    /// Claims `export`'s account id, refusing one another export claimed already.
+    pub fn claim(&mut self, export: &Export) -> Result<()> {
+        if let Some(other) = self.0.get(&export.id) {
+            bail!(
+                "{} and {} are both exports of account {}: give one export per account (pages of one export go one after another in one file)",
+                display_name(other),
+                display_name(&export.path),
+                export.id
+            );
+        }
+        self.0.insert(export.id.clone(), export.path.clone());
+        Ok(())
+    }
+
+    /// Whether any export was claimed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The error when no export of the folder `path` has a principal.
+pub fn none_usable(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "no export in the folder `{}` has a role or user",
+        path.display()
+    )
+}
+
+/// Reads `path`: one export, or a folder of them (parsed on `pool`, one export per task),
+/// all held at once (`verify --account`; `account` reads a folder's exports one by one).
+#[cfg_attr(not(feature = "verify"), allow(dead_code))]
+pub fn load(path: &Path, limit: u64, pool: &rayon::ThreadPool) -> Result<Exports> {
+    let sources = Sources::of(path)?;
+    let parsed: Vec<Result<Option<Export>>> = pool.install(|| {
+        sources
+            .files
+            .par_iter()
+            .map(|file| sources.read(file, limit))
+            .collect()
+    });
+    let mut claimed = Claimed::default();
+    let mut list = Vec::new();
+    let mut warnings = Vec::new();
+    for (file, result) in sources.files.iter().zip(parsed) {
+        match result? {
+            Some(export) => {
+                if sources.organisation {
+                    claimed.claim(&export)?;
+                }
+                list.push(export);
+            }
+            None => warnings.push(skipped(file)),
+        }
+    }
+    if list.is_empty() {
+        return Err(none_usable(path));
+    }
+    list.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Exports {
-        list: by_id.into_values().collect(),
-        organisation: true,
+        list,
+        organisation: sources.organisation,
         warnings,
     })
 }

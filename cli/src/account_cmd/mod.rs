@@ -3,16 +3,23 @@
 //! Advisor report or list of used actions per principal: [`usage`]) in, one
 //! recommendation per principal out, in AWS's `get-finding-recommendation` shape.
 //!
-//! In order: [`load`] reads every input (and checks where outputs would go) before any
-//! work; [`work`] plans (and with `--verify` proves) every principal of the shard that has
-//! a finding, in parallel; [`print`] renders what goes to stdout (JSON lines, diffs, or a
-//! JSON summary); the files are written at the end, all at once, through
-//! [`crate::output::commit`]. One principal's failure is its own: it is named on stderr, gets
-//! no file (last run's is removed), and makes the exit code 1 once the rest is done.
+//! In order: [`load`] reads the usage source and the first export; then, export by export,
+//! [`Steps::account`] checks where the account's outputs go and [`work`] plans (and with
+//! `--verify` proves) every principal of the shard that has a finding, in parallel, staging
+//! each file as it is made, while the next export is read; [`print`] renders what goes to
+//! stdout (JSON lines, diffs, or a JSON summary); the files are committed at the end, all at
+//! once, through [`crate::output::commit_staged`]. One principal's failure is its own: it is
+//! named on stderr, gets no file (last run's is removed), and makes the exit code 1 once
+//! the rest is done.
 //!
 //! `AUTH` may be a folder of exports, one per account ([`exports`]): every account's
 //! principals are then one run's (one `--shard` slicing, one pool of workers, one commit of
-//! the files, synced once), and each account's files go in a folder named by its id.
+//! the files, synced once), and each account's files go in a folder named by its id. Only
+//! two exports are held at a time (the one worked on, the next one read): what is kept of
+//! a done account is its roster of ARNs and each principal's [`work::Outcome`], so the peak
+//! does not grow with the organisation. An export refused half way (unreadable, of an
+//! account already read) fails the run before anything is committed: the files staged are
+//! deleted and the folders made removed ([`MadeDirs`]).
 //!
 //! File names: `DIR/<name>.json` (`DIR/<account id>/<name>.json` for a folder of exports),
 //! the principal's name without its path. A role and a user
@@ -29,6 +36,7 @@ mod work;
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -37,7 +45,7 @@ use iam_refine::{
     in_shard, Account, AccountSummary, Catalog, PlanWarning, Principal, PrincipalKind,
 };
 
-use exports::{account_of, Exports};
+use exports::{account_of, Claimed, Export, Sources};
 
 use crate::args::Format;
 use crate::config::{AccountConfig, AccountUsage, Common, Output};
@@ -45,10 +53,10 @@ use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
 use crate::manifest::Tracking;
-use crate::output::{self, StagedPlan, WriteError};
+use crate::output::{self, MadeDirs, StagedPlan, WriteError};
 use crate::render;
 use crate::warnings;
-use usage::LoadedUsage;
+use usage::{Evidences, LoadedUsage};
 use work::{Outcome, Wanted, Work};
 
 /// The "Exit codes:" section of `account --help`.
@@ -61,46 +69,26 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         .num_threads(config.jobs)
         .thread_name(|i| format!("iam-refine-{i}"))
         .build()?;
-    let loaded = load(config, common, &pool)?;
-    input_warnings(&loaded, console);
-    let names = all_file_names(&loaded.exports);
-    let (shard, count) = (config.shard.index, config.shard.count);
-    let (todo, idle): (Vec<Job<'_>>, Vec<Job<'_>>) = loaded
-        .exports
-        .list
+    let limit = common.max_input_bytes;
+    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
+    let sources = Sources::of(&config.auth)?;
+    let (first, usage) = load(config, &sources, limit, &pool)?;
+    let input_files: Vec<PathBuf> = sources
+        .files
         .iter()
-        .flat_map(|e| e.account.principals().iter().map(|p| (&e.account, p)))
-        .filter(|(_, p)| in_shard(&p.arn, shard, count))
-        .partition(|(_, p)| loaded.usage.evidences.of(&p.arn).is_some());
-    let idle: Vec<&Principal> = idle.into_iter().map(|(_, p)| p).collect();
-    if let Output::Dir(dir) = &config.output {
-        let targets: Vec<PathBuf> = todo
-            .iter()
-            .map(|(_, p)| *p)
-            .chain(idle.iter().copied())
-            .filter_map(|p| names.get(p.arn.as_str()).and_then(|n| n.as_ref().ok()))
-            .map(|n| dir.join(n))
-            .collect();
-        let mut inputs: Vec<&Path> = loaded.exports.files().collect();
-        inputs.extend(loaded.usage.files.iter().map(PathBuf::as_path));
-        inputs.extend(config.catalog.as_deref());
-        output::refuse_over_inputs(&targets, &inputs)?;
-        // Files are staged as principals are done: their folders first, and no target
-        // that is a folder.
-        let targets: Vec<&Path> = targets.iter().map(PathBuf::as_path).collect();
-        output::create_dirs(dir, &targets)?;
-        output::check_targets(targets)?;
+        .chain(&usage.files)
+        .chain(config.catalog.as_ref())
+        .cloned()
+        .collect();
+    for line in warnings::summarise("", usage.warnings.iter().map(String::as_str)) {
+        console.warn(&line);
     }
 
     #[cfg(feature = "verify")]
     let prover = config
         .verify
         .map(|limits| {
-            crate::verify_cmd::Prover::new(
-                &loaded.catalog,
-                &iam_refine::Findings::default(),
-                limits,
-            )
+            crate::verify_cmd::Prover::new(&catalog, &iam_refine::Findings::default(), limits)
         })
         .transpose()?;
     let color = render::color_enabled(config.color);
@@ -109,23 +97,77 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         line: config.format == Format::Recommendation && config.output == Output::Stdout,
         diff: (config.format == Format::Diff).then_some(color),
     };
-    let work = Work {
-        evidences: &loaded.usage.evidences,
-        catalog: &loaded.catalog,
-        options: &config.plan,
+    let (shard, count) = (config.shard.index, config.shard.count);
+    let steps = Steps {
+        config,
+        organisation: sources.organisation,
+        inputs: input_files.iter().map(PathBuf::as_path).collect(),
+        evidences: &usage.evidences,
+        catalog: &catalog,
         #[cfg(feature = "verify")]
         prover: prover.as_ref(),
-        skip_sid: &config.skip_sid,
-        names: matches!(config.output, Output::Dir(_)).then_some(&names),
-        dir: match &config.output {
-            Output::Dir(dir) => Some(dir.as_path()),
-            Output::Stdout => None,
-        },
         wanted,
+        progress: progress_bar(
+            usage.evidences.count(|arn| in_shard(arn, shard, count)),
+            common.quiet,
+        ),
+        made: Mutex::default(),
     };
-    let progress = progress_bar(todo.len(), common.quiet);
-    let outcomes = work::run_all(&work, &todo, &pool, &progress);
 
+    // One export at a time, the next one read while this one's principals are worked on:
+    // what is held is two accounts and, of the others, what each principal's outcome keeps.
+    let mut claimed = Claimed::default();
+    let mut done: Vec<AccountDone> = Vec::new();
+    let mut next = Some(first);
+    for i in 0..sources.files.len() {
+        // `next` is file i's read: `Ok(None)` for an export skipped.
+        let Some(export) = next.take().transpose()?.flatten() else {
+            console.warn(&exports::skipped(&sources.files[i]));
+            next = sources.files.get(i + 1).map(|f| sources.read(f, limit));
+            continue;
+        };
+        if sources.organisation {
+            claimed.claim(&export)?;
+        }
+        let prefix = if sources.organisation {
+            format!("{}: ", display_name(&export.path))
+        } else {
+            String::new()
+        };
+        for line in warnings::summarise(
+            &prefix,
+            export.account.warnings().iter().map(String::as_str),
+        ) {
+            console.warn(&line);
+        }
+        let (this, following) = pool.join(
+            || steps.account(export, &pool),
+            || sources.files.get(i + 1).map(|f| sources.read(f, limit)),
+        );
+        done.push(this?);
+        next = following;
+    }
+    steps.progress.finish_and_clear();
+    if sources.organisation && claimed.is_empty() {
+        return Err(exports::none_usable(&config.auth));
+    }
+    // Every run (and every shard) lists the accounts in one order: by id.
+    done.sort_by(|a, b| a.roster.id.cmp(&b.roster.id));
+    let unmatched = usage.evidences.unmatched(sources.organisation, |arn| {
+        done.iter().any(|d| d.roster.has(arn))
+    });
+    for line in warnings::summarise("", unmatched.iter().map(String::as_str)) {
+        console.warn(&line);
+    }
+
+    let mut outcomes = Vec::new();
+    let mut idle = Vec::new();
+    let mut rosters = Vec::new();
+    for d in done {
+        outcomes.extend(d.outcomes);
+        idle.extend(d.idle);
+        rosters.push(d.roster);
+    }
     let mut summary = AccountSummary::default();
     for o in &outcomes {
         summary.merge(&o.summary);
@@ -144,7 +186,6 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         Format::Json => Some(print::summary_json(
             &summary,
             &outcomes,
-            &names,
             verifies(config),
             config.compact,
         )),
@@ -161,15 +202,16 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         .iter()
         .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
     if let Output::Dir(dir) = &config.output {
-        write_files(
-            dir,
-            outcomes,
-            &idle,
-            &names,
-            &loaded.exports,
-            (shard, count),
-            console,
-        )?;
+        let accounts = Accounts {
+            rosters: &rosters,
+            organisation: sources.organisation,
+        };
+        write_files(dir, outcomes, idle, &accounts, (shard, count), console)?;
+        steps
+            .made
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keep();
     }
     console.info(&summary.render());
     if common.github && config.verify.is_some() {
@@ -190,38 +232,135 @@ fn verifies(config: &AccountConfig) -> bool {
     config.verify.is_some()
 }
 
-/// A principal to plan, with the export it is in.
-type Job<'a> = (&'a Account, &'a Principal);
-
-/// Every input, read and checked.
-struct Loaded {
-    catalog: Catalog,
-    exports: Exports,
-    usage: LoadedUsage,
+/// What every account's step reads, decided once per run.
+struct Steps<'a> {
+    config: &'a AccountConfig,
+    organisation: bool,
+    /// Every input file, so that no output goes over one.
+    inputs: Vec<&'a Path>,
+    evidences: &'a Evidences,
+    catalog: &'a Catalog,
+    #[cfg(feature = "verify")]
+    prover: Option<&'a crate::verify_cmd::Prover>,
+    wanted: Wanted,
+    progress: ProgressBar,
+    /// The output folders made so far: removed again if the run fails.
+    made: Mutex<MadeDirs>,
 }
 
-fn load(config: &AccountConfig, common: Common, pool: &rayon::ThreadPool) -> Result<Loaded> {
-    let limit = common.max_input_bytes;
-    let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
+/// One account, worked on: what is kept of it once its export is dropped.
+struct AccountDone {
+    roster: Roster,
+    /// Its shard's principals with findings, in ARN order.
+    outcomes: Vec<Outcome>,
+    /// Its shard's principals without, with their file (when they can have one).
+    idle: Vec<Idle>,
+}
+
+/// A principal of the shard without findings: last run's file for it is removed.
+struct Idle {
+    arn: String,
+    target: Option<PathBuf>,
+}
+
+/// What is kept of an export once its principals are done: its account id and its
+/// principals' ARNs, sorted.
+struct Roster {
+    id: String,
+    arns: Vec<String>,
+}
+
+impl Roster {
+    fn has(&self, arn: &str) -> bool {
+        self.arns.binary_search_by(|a| a.as_str().cmp(arn)).is_ok()
+    }
+}
+
+/// Every account's roster, by id, and whether they came from a folder of exports.
+struct Accounts<'a> {
+    rosters: &'a [Roster],
+    organisation: bool,
+}
+
+impl Steps<'_> {
+    /// Plans (and proves) the shard's principals of `export` with findings, after checking
+    /// where their files go, staging each file as it is made.
+    fn account(&self, export: Export, pool: &rayon::ThreadPool) -> Result<AccountDone> {
+        let config = self.config;
+        let account = &export.account;
+        let names = file_names(account, self.organisation.then_some(export.id.as_str()));
+        let (shard, count) = (config.shard.index, config.shard.count);
+        let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = account
+            .principals()
+            .iter()
+            .filter(|p| in_shard(&p.arn, shard, count))
+            .partition(|p| self.evidences.of(&p.arn).is_some());
+        let target = |p: &Principal| match (&config.output, names.get(p.arn.as_str())) {
+            (Output::Dir(dir), Some(Ok(name))) => Some(dir.join(name)),
+            _ => None,
+        };
+        if let Output::Dir(dir) = &config.output {
+            let targets: Vec<PathBuf> =
+                todo.iter().chain(&idle).filter_map(|p| target(p)).collect();
+            output::refuse_over_inputs(&targets, &self.inputs)?;
+            // Files are staged as principals are done: their folders first, and no target
+            // that is a folder.
+            let targets: Vec<&Path> = targets.iter().map(PathBuf::as_path).collect();
+            let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+            output::create_dirs(dir, &targets, &mut made)?;
+            output::check_targets(targets)?;
+        }
+        let work = Work {
+            evidences: self.evidences,
+            catalog: self.catalog,
+            options: &config.plan,
+            #[cfg(feature = "verify")]
+            prover: self.prover,
+            skip_sid: &config.skip_sid,
+            names: &names,
+            dir: match &config.output {
+                Output::Dir(dir) => Some(dir.as_path()),
+                Output::Stdout => None,
+            },
+            wanted: self.wanted,
+        };
+        let outcomes = work::run_all(&work, account, &todo, pool, &self.progress);
+        let idle = idle
+            .iter()
+            .map(|p| Idle {
+                arn: p.arn.clone(),
+                target: target(p),
+            })
+            .collect();
+        let roster = Roster {
+            arns: account.principals().iter().map(|p| p.arn.clone()).collect(),
+            id: export.id,
+        };
+        Ok(AccountDone {
+            roster,
+            outcomes,
+            idle,
+        })
+    }
+}
+
+/// The usage source, read, and `AUTH`'s first export (read while `--findings` are: they
+/// need no export). An error of the export is reported first, as when exports were read
+/// first.
+fn load(
+    config: &AccountConfig,
+    sources: &Sources,
+    limit: u64,
+    pool: &rayon::ThreadPool,
+) -> Result<(Result<Option<Export>>, LoadedUsage)> {
     let output = match &config.output {
         Output::Dir(dir) => Some(dir.as_path()),
         Output::Stdout => None,
     };
-    if let (Some(dir), true) = (output, config.auth.is_dir()) {
+    if let (Some(dir), true) = (output, sources.organisation) {
         usage::refuse_inside(dir, &config.auth, "exports", "exports")?;
     }
-    // `--findings` need no export to be parsed: read on a second thread of the pool while
-    // the exports are (with one job, one after the other). An error of the exports is
-    // reported first, as when they were read first.
-    let (exports, findings) = pool.join(
-        || exports::load(&config.auth, limit, pool),
-        || match &config.usage {
-            AccountUsage::Findings(path) => Some(usage::read_findings(path, output, limit)),
-            AccountUsage::Folder(_) => None,
-        },
-    );
-    let exports = exports?;
-    if let (true, AccountUsage::Folder(source)) = (exports.organisation, &config.usage) {
+    if let (true, AccountUsage::Folder(source)) = (sources.organisation, &config.usage) {
         // Its files are named after principals, and a name may be of several accounts.
         anyhow::bail!(
             "{} reads one file per principal, named after it, which does not say its account: with a folder of exports, give --findings (each finding names its principal by ARN)",
@@ -231,50 +370,31 @@ fn load(config: &AccountConfig, common: Common, pool: &rayon::ThreadPool) -> Res
             }
         );
     }
-    let (shard, count) = (config.shard.index, config.shard.count);
-    let accounts: Vec<&Account> = exports.list.iter().map(|e| &e.account).collect();
-    let usage = match findings {
-        Some(read) => usage::with_accounts(read?, &accounts),
-        None => usage::load(
-            &config.usage,
-            &accounts,
-            |arn| in_shard(arn, shard, count),
-            config.unused_after,
-            output,
-            limit,
-        )?,
-    };
-    Ok(Loaded {
-        catalog,
-        exports,
-        usage,
-    })
-}
-
-/// What is odd about the inputs as a whole: a truncated export, findings set aside,
-/// findings for principals the export does not have, usage files with notes.
-fn input_warnings(loaded: &Loaded, console: &mut Console) {
-    let organisation = loaded.exports.organisation;
-    for export in &loaded.exports.list {
-        // Each export's own, named after its file when there are several.
-        let prefix = if organisation {
-            format!("{}: ", display_name(&export.path))
-        } else {
-            String::new()
-        };
-        let own = export.account.warnings().iter().map(String::as_str);
-        for line in warnings::summarise(&prefix, own) {
-            console.warn(&line);
+    let first_file = &sources.files[0];
+    match &config.usage {
+        AccountUsage::Findings(path) => {
+            let (first, findings) = pool.join(
+                || sources.read(first_file, limit),
+                || usage::read_findings(path, output, limit),
+            );
+            let first = first?;
+            Ok((Ok(first), usage::without_accounts(findings?)))
         }
-    }
-    let all = loaded
-        .exports
-        .warnings
-        .iter()
-        .chain(&loaded.usage.warnings)
-        .map(String::as_str);
-    for line in warnings::summarise("", all) {
-        console.warn(&line);
+        AccountUsage::Folder(_) => {
+            // One export (a folder of them is refused above): its principals name the files.
+            let export = sources.read(first_file, limit)?;
+            let accounts: Vec<&Account> = export.iter().map(|e| &e.account).collect();
+            let (shard, count) = (config.shard.index, config.shard.count);
+            let usage = usage::load(
+                &config.usage,
+                &accounts,
+                |arn| in_shard(arn, shard, count),
+                config.unused_after,
+                output,
+                limit,
+            )?;
+            Ok((Ok(export), usage))
+        }
     }
 }
 
@@ -311,26 +431,12 @@ fn report_principals(outcomes: &[Outcome], console: &mut Console) {
     }
 }
 
-/// [`file_names`] of every export, in its account's folder for a folder of exports.
-fn all_file_names(exports: &Exports) -> HashMap<&str, Result<String, String>> {
-    let mut all = HashMap::new();
-    for export in &exports.list {
-        let names = file_names(&export.account);
-        if exports.organisation {
-            all.extend(
-                names
-                    .into_iter()
-                    .map(|(arn, n)| (arn, n.map(|n| format!("{}/{n}", export.id)))),
-            );
-        } else {
-            all.extend(names);
-        }
-    }
-    all
-}
-
-/// `<name>.json` for each principal by ARN, or why it cannot have a file.
-fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
+/// `<name>.json` for each principal by ARN (`<account id>/<name>.json` with `folder`, for a
+/// folder of exports), or why it cannot have a file.
+fn file_names<'a>(
+    account: &'a Account,
+    folder: Option<&str>,
+) -> HashMap<&'a str, Result<String, String>> {
     let mut kinds: BTreeMap<String, (bool, bool)> = BTreeMap::new();
     for p in account.principals() {
         let e = kinds.entry(p.name.to_lowercase()).or_default();
@@ -372,6 +478,11 @@ fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
             }
         }
     }
+    if let Some(id) = folder {
+        for file in names.values_mut().flat_map(|n| n.as_mut().ok()) {
+            *file = format!("{id}/{file}");
+        }
+    }
     names
 }
 
@@ -382,18 +493,11 @@ fn file_names(account: &Account) -> HashMap<&str, Result<String, String>> {
 fn write_files(
     dir: &Path,
     outcomes: Vec<Outcome>,
-    idle: &[&Principal],
-    names: &HashMap<&str, Result<String, String>>,
-    exports: &Exports,
+    idle: Vec<Idle>,
+    accounts: &Accounts<'_>,
     (shard, count): (usize, usize),
     console: &mut Console,
 ) -> Result<()> {
-    let target = |arn: &str| {
-        names
-            .get(arn)
-            .and_then(|n| n.as_ref().ok())
-            .map(|n| dir.join(n))
-    };
     let mut plan = StagedPlan::default();
     let mut owners = Vec::new();
     let mut why: HashMap<String, String> = HashMap::new();
@@ -411,34 +515,34 @@ fn write_files(
             owners.push(o.arn);
             continue;
         }
-        if let Some(path) = target(&o.arn) {
-            plan.removals.push((path, reason.to_string()));
+        if let Some(file) = &o.file {
+            plan.removals.push((dir.join(file), reason.to_string()));
         }
         why.insert(o.arn, reason.to_string());
     }
     for p in idle {
         let reason = "this principal has no finding now";
-        if let Some(path) = target(&p.arn) {
+        if let Some(path) = p.target {
             plan.removals.push((path, reason.to_string()));
         }
-        why.insert(p.arn.clone(), reason.to_string());
+        why.insert(p.arn, reason.to_string());
     }
     // Each manifest is one account's (a folder may hold several accounts' files) and one
     // shard's: `account-<id>-shard-<i>-of-<n>.json`.
+    let rosters = accounts.rosters;
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, export) in exports.list.iter().enumerate() {
-        if exports.organisation {
-            index.insert(&export.id, i);
+    for (i, roster) in rosters.iter().enumerate() {
+        if accounts.organisation {
+            index.insert(&roster.id, i);
         } else {
-            for p in export.account.principals() {
-                index.insert(account_of(&p.arn), i);
+            for arn in &roster.arns {
+                index.insert(account_of(arn), i);
             }
         }
     }
-    let families: Vec<String> = exports
-        .list
+    let families: Vec<String> = rosters
         .iter()
-        .map(|e| format!("account-{}-shard-", e.id))
+        .map(|r| format!("account-{}-shard-", r.id))
         .collect();
     let units: Vec<String> = families
         .iter()
@@ -463,11 +567,7 @@ fn write_files(
         }),
         why: Box::new(|owner| {
             why.get(owner).cloned().unwrap_or_else(|| {
-                let there = exports
-                    .list
-                    .iter()
-                    .any(|e| e.account.principal(owner).is_some());
-                if there {
+                if rosters.iter().any(|r| r.has(owner)) {
                     "this principal gets no file now".to_string()
                 } else {
                     "this principal is no longer in the export".to_string()

@@ -12,8 +12,6 @@
 //! - JSON: the totals of [`AccountSummary`] and, per principal, its status, file, errors,
 //!   warnings and verdicts.
 
-use std::collections::HashMap;
-
 use serde_json::{json, Map, Value};
 
 use iam_refine::{AccessLevel, AccountSummary, Policy, PolicyAction, PrincipalPlan};
@@ -44,7 +42,6 @@ pub fn diff(plan: &PrincipalPlan, color: bool) -> String {
 pub fn summary_json(
     summary: &AccountSummary,
     outcomes: &[Outcome],
-    names: &HashMap<&str, Result<String, String>>,
     verified: bool,
     compact: bool,
 ) -> String {
@@ -78,7 +75,7 @@ pub fn summary_json(
                 "errors": o.errors,
                 "warnings": o.plan_warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
-            if let Some(Ok(file)) = names.get(o.arn.as_str()) {
+            if let Some(file) = &o.file {
                 entry["file"] = json!(file);
             }
             if verified {

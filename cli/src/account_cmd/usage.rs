@@ -42,6 +42,32 @@ impl Evidences {
             Evidences::Files(files) => files.get(arn).map(Evidence::from),
         }
     }
+
+    /// How many principals `wanted` holds for have evidence (some may be of no export).
+    pub fn count(&self, wanted: impl Fn(&str) -> bool) -> usize {
+        match self {
+            Evidences::Findings(f) => f.principals().filter(|p| wanted(&p.arn)).count(),
+            Evidences::Files(files) => files.keys().filter(|arn| wanted(arn)).count(),
+        }
+    }
+
+    /// One warning per principal with findings that no export has (`exported` says which
+    /// ARNs one has), in ARN order; none for files, each of which named its principal.
+    pub fn unmatched(&self, several: bool, exported: impl Fn(&str) -> bool) -> Vec<String> {
+        let Evidences::Findings(findings) = self else {
+            return Vec::new();
+        };
+        let which = if several {
+            "no export has"
+        } else {
+            "the export does not have"
+        };
+        findings
+            .principals()
+            .filter(|p| !exported(&p.arn))
+            .map(|p| format!("findings for `{}`, which {which}, are not used", p.arn))
+            .collect()
+    }
 }
 
 /// The usage source, read.
@@ -141,30 +167,25 @@ fn findings(path: &Path, accounts: &[&Account], limit: u64) -> Result<LoadedUsag
 /// [`ReadFindings`] for `accounts`: with the warnings about findings set aside and about
 /// principals no export has.
 pub fn with_accounts(read: ReadFindings, accounts: &[&Account]) -> LoadedUsage {
+    let mut loaded = without_accounts(read);
+    // Principals of no export: by ARN, so a principal of another account never stands in.
+    let unmatched = loaded.evidences.unmatched(accounts.len() > 1, |arn| {
+        accounts.iter().any(|a| a.principal(arn).is_some())
+    });
+    loaded.warnings.extend(unmatched);
+    loaded
+}
+
+/// [`ReadFindings`] with the warnings about findings set aside, before any export is read
+/// (those about principals no export has are [`Evidences::unmatched`], once all are).
+pub fn without_accounts(read: ReadFindings) -> LoadedUsage {
     let ReadFindings { files, findings } = read;
     let ignored = findings
         .ignored()
         .iter()
         .map(|i| format!("{}: finding set aside: {}", i.at, i.reason));
-    // Principals of no export: by ARN, so a principal of another account never stands in.
-    let unmatched: Vec<&str> = match accounts.split_first() {
-        Some((first, rest)) => findings
-            .unmatched(first)
-            .into_iter()
-            .filter(|arn| rest.iter().all(|a| a.principal(arn).is_none()))
-            .collect(),
-        None => Vec::new(),
-    };
-    let which = if accounts.len() > 1 {
-        "no export has"
-    } else {
-        "the export does not have"
-    };
-    let unmatched = unmatched
-        .into_iter()
-        .map(|arn| format!("findings for `{arn}`, which {which}, are not used"));
     let notes = findings.notes().iter().cloned();
-    let warnings = ignored.chain(notes).chain(unmatched).collect();
+    let warnings = ignored.chain(notes).collect();
     LoadedUsage {
         evidences: Evidences::Findings(findings),
         files,

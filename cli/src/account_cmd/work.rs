@@ -96,6 +96,9 @@ pub struct Outcome {
     /// ([`crate::output::stage`]), so that a run holds a path and a hash per principal, not
     /// every file's text; or where and why it could not be.
     pub staged: Option<Result<Staged, (PathBuf, std::io::Error)>>,
+    /// Its file's name (in `--output-dir`: written, or when not, last run's removed), when
+    /// it can have one.
+    pub file: Option<String>,
     pub line: Option<String>,
     pub diff: Option<String>,
 }
@@ -137,33 +140,33 @@ pub struct Work<'a> {
     /// `--skip-sid`, for the prover.
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     pub skip_sid: &'a [String],
-    /// With `--output-dir`: each principal's file name, or why it cannot have one.
-    pub names: Option<&'a HashMap<&'a str, Result<String, String>>>,
+    /// Each principal's file name, or why it cannot have one (an error only with
+    /// `--output-dir`; `--format json` names the file either way).
+    pub names: &'a HashMap<&'a str, Result<String, String>>,
     /// The `--output-dir` the files are staged in (its folders made already).
     pub dir: Option<&'a Path>,
     pub wanted: Wanted,
 }
 
-/// Plans (and proves) `principals` on `pool`'s threads; the outcomes are in the principals'
+/// Plans (and proves) `principals` of `account` on `pool`'s threads; the outcomes are in the principals'
 /// order whatever the number of threads, so every run writes the same files.
 pub fn run_all(
     work: &Work<'_>,
-    principals: &[(&Account, &Principal)],
+    account: &Account,
+    principals: &[&Principal],
     pool: &rayon::ThreadPool,
     progress: &ProgressBar,
 ) -> Vec<Outcome> {
-    let outcomes = pool.install(|| {
+    pool.install(|| {
         principals
             .par_iter()
-            .map(|(account, p)| {
+            .map(|p| {
                 let outcome = one(work, account, p);
                 progress.inc(1);
                 outcome
             })
             .collect()
-    });
-    progress.finish_and_clear();
-    outcomes
+    })
 }
 
 fn one(work: &Work<'_>, account: &Account, principal: &Principal) -> Outcome {
@@ -178,7 +181,7 @@ fn one(work: &Work<'_>, account: &Account, principal: &Principal) -> Outcome {
             prove::policies(prover, work.skip_sid, &plan, &mut verdicts, &mut errors);
         }
     }
-    if let Some(Err(e)) = work.names.and_then(|n| n.get(principal.arn.as_str())) {
+    if let (Some(_), Some(Err(e))) = (work.dir, work.names.get(principal.arn.as_str())) {
         errors.push(e.clone());
     }
     if !errors.is_empty() {
@@ -188,12 +191,13 @@ fn one(work: &Work<'_>, account: &Account, principal: &Principal) -> Outcome {
     let (mut outcome, file) = digest(plan, verdicts, errors, work.wanted);
     let name = work
         .names
-        .and_then(|n| n.get(principal.arn.as_str()))
+        .get(principal.arn.as_str())
         .and_then(|n| n.as_ref().ok());
     if let (Some(text), Some(dir), Some(name)) = (file, work.dir, name) {
         let target = dir.join(name);
         outcome.staged = Some(crate::output::stage::stage(&target, &text).map_err(|e| (target, e)));
     }
+    outcome.file = name.cloned();
     outcome
 }
 
@@ -265,6 +269,7 @@ fn digest(
         warnings,
         summary,
         staged: None,
+        file: None,
         line,
         diff,
     };

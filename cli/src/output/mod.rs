@@ -174,27 +174,37 @@ pub fn refuse_over_inputs(targets: &[PathBuf], inputs: &[&Path]) -> Result<(), W
 /// written again removed, and the folder's manifests updated ([`crate::manifest`]).
 pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, WriteError> {
     let targets: Vec<&Path> = plan.writes.iter().map(|(t, _)| t.as_path()).collect();
-    create_dirs(dir, &targets)?;
+    let mut made = MadeDirs::default();
+    create_dirs(dir, &targets, &mut made)?;
     check_targets(targets)?;
     let writes = stage_all(plan.writes)?;
-    commit_staged(
+    let done = commit_staged(
         dir,
         StagedPlan {
             writes,
             removals: plan.removals,
         },
         tracking,
-    )
+    )?;
+    made.keep();
+    Ok(done)
 }
 
 /// Creates the output folder (and its parents), and the folders inside it that `targets`
-/// are in (an organisation's per-account folders).
-pub fn create_dirs(dir: &Path, targets: &[&Path]) -> Result<(), WriteError> {
-    let create = |d: &Path| {
+/// are in (an organisation's per-account folders), noting in `made` those it made.
+pub fn create_dirs(dir: &Path, targets: &[&Path], made: &mut MadeDirs) -> Result<(), WriteError> {
+    let mut create = |d: &Path| {
+        let new: Vec<PathBuf> = d
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(d).map_err(|source| WriteError::CreateDir {
             dir: d.to_path_buf(),
             source,
-        })
+        })?;
+        made.0.extend(new.into_iter().rev());
+        Ok(())
     };
     create(dir)?;
     let inner: std::collections::BTreeSet<&Path> = targets
@@ -206,6 +216,30 @@ pub fn create_dirs(dir: &Path, targets: &[&Path]) -> Result<(), WriteError> {
         create(folder)?;
     }
     Ok(())
+}
+
+/// The folders a run made for its files, outermost first: removed again when it is dropped
+/// (those still empty: its staged files are gone by then), so that a run that fails half
+/// way (an organisation's later export refused) leaves no folder behind; [`MadeDirs::keep`]
+/// once the files are committed.
+#[derive(Debug, Default)]
+pub struct MadeDirs(Vec<PathBuf>);
+
+impl MadeDirs {
+    /// The run committed: its folders stay.
+    pub fn keep(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        for dir in self.0.iter().rev() {
+            // Only an empty folder is removed; one with anything in it is not this run's
+            // to remove.
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Refuses a target that is a folder: nothing could be renamed over it.

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::findings_read::{self, Current, Status};
+use super::action_names::ActionNames;
+use super::findings_read::{self, Current, PageId, Status};
 use crate::account::Account;
 use crate::findings::{Findings, FindingsError};
 use crate::json::kind as json_kind;
@@ -184,6 +185,8 @@ impl AccountFindings {
     ) -> Result<AccountFindings, AccountFindingsError> {
         let mut out = AccountFindings::default();
         let mut pending: BTreeMap<String, Current> = BTreeMap::new();
+        // Every principal's findings share one allocation per action name.
+        let mut names = ActionNames::default();
         for (file, text) in sources {
             // Each finding is read into its principal's sets as soon as it is parsed.
             for parsed in json_values::parse_each(text) {
@@ -196,10 +199,10 @@ impl AccountFindings {
                 match value {
                     Value::Array(items) => {
                         for item in &items {
-                            out.finding(&at, item, &mut pending)?;
+                            out.finding(&at, item, &mut pending, &mut names)?;
                         }
                     }
-                    other => out.finding(&at, &other, &mut pending)?,
+                    other => out.finding(&at, &other, &mut pending, &mut names)?,
                 }
             }
         }
@@ -221,6 +224,7 @@ impl AccountFindings {
         at: &At<'_>,
         value: &Value,
         pending: &mut BTreeMap<String, Current>,
+        names: &mut ActionNames,
     ) -> Result<(), AccountFindingsError> {
         let (map, finding_type) = at.typed_finding(value)?;
         let id = at.string(map, "id")?;
@@ -278,11 +282,11 @@ impl AccountFindings {
         match finding_type.as_str() {
             "UnusedPermission" => {
                 // Read by the rules every findings reader shares.
-                let finding = findings_read::finding(map, &mut 0).map_err(details_error)?;
+                let finding = findings_read::finding(map, &mut 0, names).map_err(details_error)?;
                 pending
                     .entry(arn)
                     .or_default()
-                    .add(finding, value.to_string())
+                    .add(finding, PageId::of(value).map_err(details_error)?)
                     .map_err(details_error)?;
             }
             "UnusedIAMRole" => {

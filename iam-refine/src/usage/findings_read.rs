@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use super::action_names::{ActionName, ActionNames};
 use super::date::parse_timestamp;
 use crate::document::{check_unambiguous, describe_keys, parse_json_text};
 use crate::findings::{Findings, FindingsError, FindingsRead};
@@ -37,7 +38,7 @@ pub(crate) struct Said {
     /// `(lower-cased full name, as written)`: in the order read until [`Said::settle`],
     /// then sorted with one entry a name (its first spelling). A list sorted once, not a
     /// map: a findings file of 100,000 actions spent more in map inserts than in parsing.
-    actions: Vec<(String, String)>,
+    actions: Vec<ActionName>,
     /// Lower-cased services said to be wholly unused.
     services: BTreeSet<String>,
     /// Lower-cased service -> the entry (from 1, in the file) that named it.
@@ -49,14 +50,15 @@ impl Said {
     /// sort is stable). Two pages never share a name: a name's service is its entry's,
     /// and a service named on two pages is refused.
     fn settle(&mut self) {
-        self.actions.sort_by(|a, b| a.0.cmp(&b.0));
-        self.actions.dedup_by(|later, first| later.0 == first.0);
+        self.actions.sort_by(|a, b| a.lower().cmp(b.lower()));
+        self.actions
+            .dedup_by(|later, first| later.lower() == first.lower());
     }
 
     /// Does this finding say the lower-cased `action` is unused? (Once settled.)
     fn unused(&self, action: &str) -> bool {
         self.actions
-            .binary_search_by(|(lower, _)| lower.as_str().cmp(action))
+            .binary_search_by(|name| name.lower().cmp(action))
             .is_ok()
             || action
                 .split_once(':')
@@ -138,10 +140,11 @@ fn date_field(map: &Map<String, Value>, field: &'static str) -> Result<Option<i6
 }
 
 /// Reads one finding object (`findingType` absent or `UnusedPermission`); `entry` counts
-/// the entries of the whole file, for messages.
+/// the entries of the whole file, for messages; its names are taken from `names`.
 pub(crate) fn finding(
     map: &Map<String, Value>,
     entry: &mut usize,
+    names: &mut ActionNames,
 ) -> Result<FindingValue, FindingsError> {
     match map.get("findingType") {
         None => {}
@@ -190,7 +193,7 @@ pub(crate) fn finding(
     let mut said = Said::default();
     for e in entries {
         *entry += 1;
-        read_entry(e, *entry, made, &mut said)?;
+        read_entry(e, *entry, made, &mut said, names)?;
     }
     Ok(FindingValue {
         id,
@@ -333,6 +336,7 @@ fn read_entry(
     finding: usize,
     made: Option<i64>,
     said: &mut Said,
+    names: &mut ActionNames,
 ) -> Result<(), FindingsError> {
     let namespace = match entry.get("serviceNamespace") {
         Some(Value::String(s)) if valid_part(s) => s.clone(),
@@ -423,7 +427,7 @@ fn read_entry(
         full.push_str(&namespace);
         full.push(':');
         full.push_str(bare);
-        said.actions.push((full.to_ascii_lowercase(), full));
+        said.actions.push(names.get(&full));
     }
     Ok(())
 }
@@ -436,8 +440,8 @@ struct Group {
     /// Findings of two principals are never pages of one.
     resource: Option<String>,
     said: Said,
-    /// Each page's text, so that a page read twice counts once.
-    pages: Vec<String>,
+    /// Each page's fingerprint, so that a page read twice counts once.
+    pages: Vec<PageId>,
 }
 
 /// The active findings about one principal, put together by the rules of the module docs.
@@ -449,13 +453,13 @@ pub(crate) struct Current {
 impl Current {
     /// Adds an active finding, or a page of one already added (same `id`, stamp and
     /// `resource`).
-    /// `page` is its text, to tell a page read twice.
+    /// `page` is its fingerprint, to tell a page read twice.
     ///
     /// # Errors
     ///
     /// [`FindingsError::DuplicatePage`] when the page names a service another page of the
     /// finding named.
-    pub(crate) fn add(&mut self, finding: FindingValue, page: String) -> Result<(), FindingsError> {
+    pub(crate) fn add(&mut self, finding: FindingValue, page: PageId) -> Result<(), FindingsError> {
         if finding.id.is_some() {
             if let Some(g) = self.groups.iter_mut().find(|g| {
                 g.id == finding.id && g.stamp == finding.stamp && g.resource == finding.resource
@@ -533,13 +537,12 @@ fn agreed(said: &[&Said]) -> Findings {
         .collect();
     // Every name any finding gives, with the spelling of the first finding that gives it
     // (a stable sort of the findings' lists in turn).
-    let mut candidates: Vec<&(String, String)> =
-        said.iter().flat_map(|s| s.actions.iter()).collect();
-    candidates.sort_by(|a, b| a.0.cmp(&b.0));
-    candidates.dedup_by(|later, first| later.0 == first.0);
+    let mut candidates: Vec<&ActionName> = said.iter().flat_map(|s| s.actions.iter()).collect();
+    candidates.sort_by(|a, b| a.lower().cmp(b.lower()));
+    candidates.dedup_by(|later, first| later.lower() == first.lower());
     let actions = candidates
         .into_iter()
-        .filter(|(lower, _)| said.iter().all(|s| s.unused(lower)))
+        .filter(|name| said.iter().all(|s| s.unused(name.lower())))
         .cloned()
         .collect();
     Findings::from_sorted(actions, services)
@@ -560,6 +563,7 @@ pub(crate) fn read_value(value: &Value) -> Result<FindingsRead, FindingsError> {
     let mut found = Vec::new();
     pieces(value, &mut found, 0)?;
     let mut entry = 0;
+    let mut names = ActionNames::default();
     let mut loose: Option<Said> = None;
     let mut current = Current::default();
     let mut notes = Vec::new();
@@ -568,17 +572,18 @@ pub(crate) fn read_value(value: &Value) -> Result<FindingsRead, FindingsError> {
         match piece {
             Piece::Entry(map) => {
                 entry += 1;
-                read_entry(map, entry, None, loose.get_or_insert_with(Said::default))?;
+                let said = loose.get_or_insert_with(Said::default);
+                read_entry(map, entry, None, said, &mut names)?;
             }
             Piece::Finding(map) => {
-                let f = finding(map, &mut entry)?;
+                let f = finding(map, &mut entry, &mut names)?;
                 // Which principal the file is about (and that it names one) is the
                 // command line's to check, over every `resource` the file writes.
                 if resource.is_none() {
                     resource.clone_from(&f.resource);
                 }
                 match &f.status {
-                    Status::Active => current.add(f, page_text(map)?)?,
+                    Status::Active => current.add(f, PageId::of(map)?)?,
                     Status::SetAside(reason) => {
                         let label = f.id.as_deref().map(quote).unwrap_or_default();
                         let space = if label.is_empty() { "" } else { " " };
@@ -606,13 +611,24 @@ pub(crate) fn read_value(value: &Value) -> Result<FindingsRead, FindingsError> {
     })
 }
 
-/// A page's text, to tell a page read twice: the object as `serde_json` prints it.
-fn page_text(map: &Map<String, Value>) -> Result<String, FindingsError> {
-    // Printing a map of JSON values cannot fail (its keys are strings); the error is
-    // passed on rather than unwrapped all the same.
-    serde_json::to_string(map).map_err(|e| FindingsError::Shape {
-        found: e.to_string(),
-    })
+/// A page's fingerprint, to tell a page read twice: the SHA-256 of the object as
+/// `serde_json` prints it. Equal texts have equal fingerprints; different texts with equal
+/// ones (a SHA-256 collision) would count a page once too often left out, which only keeps
+/// its actions, never removes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageId([u8; 32]);
+
+impl PageId {
+    pub(crate) fn of<T: serde::Serialize + ?Sized>(value: &T) -> Result<PageId, FindingsError> {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        // Printing JSON values cannot fail (their keys are strings), nor can hashing; the
+        // error is passed on rather than unwrapped all the same.
+        serde_json::to_writer(&mut hasher, value).map_err(|e| FindingsError::Shape {
+            found: e.to_string(),
+        })?;
+        Ok(PageId(hasher.finalize().into()))
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! [`Usage::parse`] detects which one a text is, and says which shapes it accepts when it
 //! is none of them. Every source ends as [`crate::Findings`]: what the refiner removes.
 
+pub(crate) mod action_names;
 mod advisor;
 mod analyzer;
 mod date;
