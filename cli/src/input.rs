@@ -85,6 +85,79 @@ pub fn read_input(path: &Path, limit: u64) -> Result<String, InputError> {
     })
 }
 
+/// An input opened to be read as it streams (`-` is stdin), at most `limit` bytes: a
+/// regular file over the limit is refused from its size alone ([`open_input`]); anything
+/// else (a pipe, a file growing as it is read) fails the read that passes the limit,
+/// after which [`Bounded::too_large`] says so.
+pub struct Bounded {
+    inner: Box<dyn Read>,
+    name: String,
+    limit: u64,
+    left: u64,
+    over: bool,
+}
+
+/// Opens `path` for [`Bounded`] reading.
+pub fn open_input(path: &Path, limit: u64) -> Result<Bounded, InputError> {
+    let name = display_name(path);
+    let inner: Box<dyn Read> = if is_stdin(path) {
+        Box::new(io::stdin().lock())
+    } else {
+        let read_error = |source| InputError::Read {
+            name: name.clone(),
+            source,
+        };
+        let file = File::open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        if meta.is_file() && meta.len() > limit {
+            return Err(InputError::TooLarge { name, limit });
+        }
+        Box::new(file)
+    };
+    Ok(Bounded {
+        inner,
+        name,
+        limit,
+        left: limit,
+        over: false,
+    })
+}
+
+impl Bounded {
+    /// The error to report when a read passed the limit (whatever the reader of the
+    /// bytes made of its failed read).
+    pub fn too_large(&self) -> Option<InputError> {
+        self.over.then(|| InputError::TooLarge {
+            name: self.name.clone(),
+            limit: self.limit,
+        })
+    }
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // At the limit: one more byte means the input is over it.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            self.over = true;
+            return Err(io::Error::other(format!(
+                "larger than --max-input-bytes ({} bytes)",
+                thousands_u64(self.limit)
+            )));
+        }
+        let most = usize::try_from(self.left).map_or(buf.len(), |left| left.min(buf.len()));
+        let n = self.inner.read(&mut buf[..most])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// Reads at most `limit + 1` bytes: one more than allowed tells "over the limit".
 fn read_bounded(reader: impl Read, limit: u64, into: &mut Vec<u8>) -> io::Result<()> {
     reader.take(limit.saturating_add(1)).read_to_end(into)?;

@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use predicates::prelude::*;
 use serde_json::{json, Value};
 
@@ -546,6 +548,59 @@ fn unreadable_inputs_are_errors_naming_the_file() {
     assert_eq!(run.status.code(), Some(1));
     assert!(
         text(&run.stderr).contains("more.json` in the findings folder is not a regular file"),
+        "{}",
+        text(&run.stderr)
+    );
+}
+
+/// `--findings` are read as they stream (a finding at a time): a pipe over
+/// `--max-input-bytes` is still refused as over it, naming it, and a byte that is not UTF-8
+/// is refused at its offset; under the limit, stdin gives what the file gives.
+#[test]
+fn streamed_findings_keep_the_limit_and_name_bad_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let jsonl = read(&testdata("findings.jsonl"));
+    let from_stdin = |limit: &str, input: Vec<u8>| {
+        account(&auth(), Path::new("-"))
+            .args(["--max-input-bytes", limit])
+            .write_stdin(input)
+            .output()
+            .unwrap()
+    };
+    // A limit the export is within and the findings (repeated: a finding read twice
+    // counts once) are over.
+    let limit = std::fs::metadata(auth()).unwrap().len();
+    let repeated = jsonl.repeat(usize::try_from(limit).unwrap() / jsonl.len() + 2);
+    let over = from_stdin(&limit.to_string(), repeated.clone().into_bytes());
+    assert_eq!(over.status.code(), Some(1));
+    assert!(
+        text(&over.stderr).contains("`<stdin>` is larger than --max-input-bytes"),
+        "{}",
+        text(&over.stderr)
+    );
+    let within = from_stdin(&(repeated.len() as u64).to_string(), repeated.into_bytes());
+    assert!(within.status.success(), "{}", text(&within.stderr));
+    let piped = from_stdin("1MiB", jsonl.clone().into_bytes());
+    let file = account(&auth(), &testdata("findings.jsonl"))
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert_eq!(text(&piped.stdout), text(&file.stdout));
+
+    let mut bad = jsonl.into_bytes();
+    let at = bad.len() / 3;
+    bad[at] = 0xfe;
+    let bad = {
+        let p = tmp.path().join("bad.jsonl");
+        std::fs::write(&p, bad).unwrap();
+        p
+    };
+    let run = account(&auth(), &bad).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains(&format!(
+            "bad.jsonl` is not UTF-8 text (invalid byte at offset {at})"
+        )),
         "{}",
         text(&run.stderr)
     );

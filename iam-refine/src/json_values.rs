@@ -24,76 +24,178 @@ pub(crate) struct Piece<'a> {
 /// anything else (a scalar, URL-encoded text) at the end of its line. Unbalanced brackets
 /// leave the rest of the text in the last piece, for the parser to report.
 pub(crate) fn split(text: &str) -> Vec<Piece<'_>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let bytes = text.as_bytes();
+    let mut cutter = Cutter::default();
     let mut pieces = Vec::new();
-    let mut line = 1;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                line += 1;
-                i += 1;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' => {
-                i += 1;
-                continue;
-            }
-            _ => {}
+    cutter.feed(text.as_bytes());
+    while let Some(cut) = cutter.next_piece(true) {
+        // Pieces start after whitespace, a bracket or a newline (or the byte-order mark)
+        // and end before a newline, after a bracket or at the end: all between characters.
+        if let Some(piece) = text.get(cut.range) {
+            pieces.push(Piece {
+                text: piece,
+                line: cut.line,
+            });
         }
-        let start = i;
-        let start_line = line;
-        let end = if matches!(bytes[i], b'{' | b'[') {
-            let mut depth = 0usize;
-            let mut in_string = false;
-            let mut escaped = false;
-            let mut end = bytes.len();
-            while i < bytes.len() {
-                let b = bytes[i];
-                if b == b'\n' {
-                    line += 1;
-                }
-                if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_string = false;
-                    }
-                } else {
-                    match b {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                end = i + 1;
-                                i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                i += 1;
-            }
-            end
-        } else {
-            let end = bytes[i..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |k| i + k);
-            i = end;
-            end
-        };
-        pieces.push(Piece {
-            text: &text[start..end],
-            line: start_line,
-        });
     }
     pieces
+}
+
+/// The cut [`split`] makes, over a text that arrives a chunk at a time ([`Cutter::feed`]):
+/// each piece is found as soon as its last byte is in, and the scan resumes where it
+/// stopped, so a value of any size is scanned once (a JSON array of a whole organisation's
+/// findings is one value).
+#[derive(Debug, Default)]
+pub(crate) struct Cutter {
+    /// What has arrived and is not yet cut off ([`Cutter::compact`]).
+    buf: Vec<u8>,
+    /// Where the scan resumes in `buf`.
+    pos: usize,
+    /// The line (from 0 here; pieces count from 1) at `pos`.
+    line: usize,
+    /// The piece being scanned, when one has started.
+    open: Option<Open>,
+    /// Whether a leading byte-order mark was looked for.
+    bom_checked: bool,
+    /// Bytes dropped from the front of `buf` so far.
+    base: u64,
+}
+
+/// A piece whose end is not yet in.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    start: usize,
+    line: usize,
+    /// Starts with `{` or `[`: ends at its matching bracket (else at the end of its line).
+    bracket: bool,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+/// A piece [`Cutter::next_piece`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cut {
+    /// Where it is in [`Cutter::bytes`].
+    pub range: std::ops::Range<usize>,
+    /// The line (from 1) of the whole input on which it starts.
+    pub line: usize,
+    /// Its offset in the whole input.
+    pub offset: u64,
+}
+
+impl Cutter {
+    /// Adds the next chunk of the input.
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// What has arrived (pieces are ranges of it) since the last [`Cutter::compact`].
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Drops what the pieces found so far took: call once they are read, before feeding
+    /// more, so that what is held is the piece being scanned.
+    pub(crate) fn compact(&mut self) {
+        let keep = self.open.map_or(self.pos, |o| o.start);
+        self.buf.drain(..keep);
+        self.pos -= keep;
+        if let Some(open) = &mut self.open {
+            open.start = 0;
+        }
+        self.base += keep as u64;
+    }
+
+    /// The next piece whose end has arrived; with `eof`, the rest is one too (unbalanced
+    /// brackets: the rest of the input, for the parser to report).
+    pub(crate) fn next_piece(&mut self, eof: bool) -> Option<Cut> {
+        if !self.bom_checked {
+            if self.buf.len() < 3 && !eof {
+                return None;
+            }
+            if self.buf.starts_with("\u{feff}".as_bytes()) {
+                self.pos = 3;
+            }
+            self.bom_checked = true;
+        }
+        let bytes = &self.buf;
+        let mut open = match self.open {
+            Some(open) => open,
+            None => {
+                while let Some(&b) = bytes.get(self.pos) {
+                    match b {
+                        b'\n' => self.line += 1,
+                        b' ' | b'\t' | b'\r' => {}
+                        _ => break,
+                    }
+                    self.pos += 1;
+                }
+                let &first = bytes.get(self.pos)?;
+                Open {
+                    start: self.pos,
+                    line: self.line,
+                    bracket: matches!(first, b'{' | b'['),
+                    depth: 0,
+                    in_string: false,
+                    escaped: false,
+                }
+            }
+        };
+        let mut end = None;
+        if open.bracket {
+            while let Some(&b) = bytes.get(self.pos) {
+                self.pos += 1;
+                if b == b'\n' {
+                    self.line += 1;
+                }
+                if open.in_string {
+                    if open.escaped {
+                        open.escaped = false;
+                    } else if b == b'\\' {
+                        open.escaped = true;
+                    } else if b == b'"' {
+                        open.in_string = false;
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => open.in_string = true,
+                    b'{' | b'[' => open.depth += 1,
+                    b'}' | b']' => {
+                        open.depth = open.depth.saturating_sub(1);
+                        if open.depth == 0 {
+                            end = Some(self.pos);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            match bytes[self.pos..].iter().position(|&b| b == b'\n') {
+                Some(k) => {
+                    self.pos += k;
+                    end = Some(self.pos);
+                }
+                // No newline yet: the scan resumes after what is here.
+                None => self.pos = bytes.len(),
+            }
+        }
+        let end = match end {
+            Some(end) => end,
+            None if eof => bytes.len(),
+            None => {
+                self.open = Some(open);
+                return None;
+            }
+        };
+        self.open = None;
+        Some(Cut {
+            range: open.start..end,
+            line: open.line + 1,
+            offset: self.base + open.start as u64,
+        })
+    }
 }
 
 /// A piece that failed to parse.
@@ -172,5 +274,141 @@ mod tests {
         let all = parse_all("{}\n[1, 2]").expect("valid");
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].1, 2);
+    }
+
+    /// The whole-text scan the streaming [`Cutter`] replaced, kept as the model it must
+    /// agree with.
+    fn reference_split(text: &str) -> Vec<Piece<'_>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let bytes = text.as_bytes();
+        let mut pieces = Vec::new();
+        let mut line = 1;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => {
+                    line += 1;
+                    i += 1;
+                    continue;
+                }
+                b' ' | b'\t' | b'\r' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let start = i;
+            let start_line = line;
+            let end = if matches!(bytes[i], b'{' | b'[') {
+                let mut depth = 0usize;
+                let mut in_string = false;
+                let mut escaped = false;
+                let mut end = bytes.len();
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if b == b'\n' {
+                        line += 1;
+                    }
+                    if in_string {
+                        if escaped {
+                            escaped = false;
+                        } else if b == b'\\' {
+                            escaped = true;
+                        } else if b == b'"' {
+                            in_string = false;
+                        }
+                    } else {
+                        match b {
+                            b'"' => in_string = true,
+                            b'{' | b'[' => depth += 1,
+                            b'}' | b']' => {
+                                depth = depth.saturating_sub(1);
+                                if depth == 0 {
+                                    end = i + 1;
+                                    i += 1;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    i += 1;
+                }
+                end
+            } else {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |k| i + k);
+                i = end;
+                end
+            };
+            pieces.push(Piece {
+                text: &text[start..end],
+                line: start_line,
+            });
+        }
+        pieces
+    }
+
+    /// Cuts `text` fed in chunks of the given sizes (cycled), compacting after each.
+    fn streamed(text: &str, sizes: &[usize]) -> Vec<(String, usize, u64)> {
+        let bytes = text.as_bytes();
+        let mut cutter = Cutter::default();
+        let mut out = Vec::new();
+        let (mut at, mut k) = (0, 0);
+        loop {
+            let n = sizes[k % sizes.len()].max(1);
+            k += 1;
+            let chunk = &bytes[at..(at + n).min(bytes.len())];
+            at += chunk.len();
+            cutter.feed(chunk);
+            let eof = at == bytes.len();
+            while let Some(cut) = cutter.next_piece(eof) {
+                let piece = &cutter.bytes()[cut.range];
+                out.push((
+                    String::from_utf8_lossy(piece).into_owned(),
+                    cut.line,
+                    cut.offset,
+                ));
+            }
+            cutter.compact();
+            if eof {
+                return out;
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Fed a chunk at a time, of any sizes, the cut is the whole-text scan's: the same
+        /// pieces, lines and offsets (structural characters, strings, escapes, unbalanced
+        /// brackets, a byte-order mark, multi-byte characters).
+        #[test]
+        fn streaming_cuts_as_the_whole_text_scan(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{", "}", "[", "]", "\"", "\\", "\n", " ", "\t", "\r", "a", "1", ",", ":", "é", "%7B",
+                ]),
+                0..60,
+            ),
+            bom in proptest::bool::ANY,
+            sizes in proptest::collection::vec(1usize..9, 1..5),
+        ) {
+            let text = format!("{}{}", if bom { "\u{feff}" } else { "" }, parts.concat());
+            let whole: Vec<(String, usize, u64)> = reference_split(&text)
+                .into_iter()
+                .map(|p| {
+                    let offset = p.text.as_ptr() as u64 - text.as_ptr() as u64;
+                    (p.text.to_string(), p.line, offset)
+                })
+                .collect();
+            let split_now: Vec<(String, usize)> =
+                split(&text).into_iter().map(|p| (p.text.to_string(), p.line)).collect();
+            let whole_pieces: Vec<(String, usize)> =
+                whole.iter().map(|(t, l, _)| (t.clone(), *l)).collect();
+            proptest::prop_assert_eq!(&split_now, &whole_pieces);
+            proptest::prop_assert_eq!(streamed(&text, &sizes), whole);
+        }
     }
 }

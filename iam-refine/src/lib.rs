@@ -128,6 +128,6 @@ pub use report::{
 pub use trie::{word_starts, words};
 pub use usage::{
     detect as detect_usage, AccessAdvisorReport, AccountFindings, AccountFindingsError,
-    IgnoredFinding, ObservedUsage, PrincipalFindings, ReportedFinding, UnusedRole, Usage,
-    UsageError, UsageKind, UsageOptions, UsageRead, ACCEPTED_SHAPES,
+    AccountFindingsReader, IgnoredFinding, ObservedUsage, PrincipalFindings, ReportedFinding,
+    UnusedRole, Usage, UsageError, UsageKind, UsageOptions, UsageRead, ACCEPTED_SHAPES,
 };

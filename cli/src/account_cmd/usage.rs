@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use iam_refine::{Account, AccountFindings, Evidence, FileNameError, PrincipalFiles, Usage};
+use iam_refine::{
+    Account, AccountFindings, AccountFindingsReader, Evidence, FileNameError, PrincipalFiles, Usage,
+};
 
 use crate::config::{AccountUsage, UsageSource};
 use crate::input::{self, display_name};
@@ -152,11 +154,19 @@ pub fn read_findings(path: &Path, output: Option<&Path>, limit: u64) -> Result<R
         }
     }
     let files = findings_files(path)?;
-    let mut texts = Vec::with_capacity(files.len());
+    // Streamed, a finding at a time: an organisation's findings file is hundreds of MB, and
+    // what is kept of each finding is a small part of its text.
+    let mut reader = AccountFindingsReader::default();
     for path in &files {
-        texts.push((display_name(path), input::read_input(path, limit)?));
+        let mut input = input::open_input(path, limit)?;
+        if let Err(e) = reader.read_from(&display_name(path), &mut input) {
+            return Err(match input.too_large() {
+                Some(over) => over.into(),
+                None => e.into(),
+            });
+        }
     }
-    let findings = AccountFindings::parse(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))?;
+    let findings = reader.finish();
     Ok(ReadFindings { files, findings })
 }
 

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use super::action_names::ActionNames;
 use super::findings_read::{self, Current, PageId, Status};
 use crate::account::Account;
+use crate::document::parse_json_text;
 use crate::findings::{Findings, FindingsError};
 use crate::json::kind as json_kind;
 use crate::json_values;
@@ -95,6 +96,22 @@ pub enum AccountFindingsError {
         id: String,
         /// Its `resource`, as written.
         resource: String,
+    },
+    /// The input could not be read ([`AccountFindingsReader::read_from`]).
+    #[error("cannot read `{file}`: {message}")]
+    Read {
+        /// The name the caller gave the input (a file name).
+        file: String,
+        /// The reader's error, as it prints.
+        message: String,
+    },
+    /// The input is not UTF-8 ([`AccountFindingsReader::read_from`]).
+    #[error("`{file}` is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// The name the caller gave the input (a file name).
+        file: String,
+        /// The offset (in bytes, from 0) of the first byte that is not UTF-8.
+        offset: u64,
     },
     /// An `UnusedPermission` finding's `findingDetails` are not what the findings reader
     /// accepts.
@@ -183,40 +200,11 @@ impl AccountFindings {
     pub fn parse<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<AccountFindings, AccountFindingsError> {
-        let mut out = AccountFindings::default();
-        let mut pending: BTreeMap<String, Current> = BTreeMap::new();
-        // Every principal's findings share one allocation per action name.
-        let mut names = ActionNames::default();
+        let mut reader = AccountFindingsReader::default();
         for (file, text) in sources {
-            // Each finding is read into its principal's sets as soon as it is parsed.
-            for parsed in json_values::parse_each(text) {
-                let (value, line) = parsed.map_err(|e| AccountFindingsError::Json {
-                    file: file.to_string(),
-                    line: e.line,
-                    source: e.source,
-                })?;
-                let at = At { file, line };
-                match value {
-                    Value::Array(items) => {
-                        for item in &items {
-                            out.finding(&at, item, &mut pending, &mut names)?;
-                        }
-                    }
-                    other => out.finding(&at, &other, &mut pending, &mut names)?,
-                }
-            }
+            reader.read_text(file, text)?;
         }
-        for (arn, current) in pending {
-            let (findings, note) = current.finish();
-            if let Some(note) = note {
-                out.notes.push(format!("`{arn}`: {note}"));
-            }
-            out.principals.entry(arn).or_default().unused = Some(findings);
-        }
-        for (arn, p) in &mut out.principals {
-            p.arn.clone_from(arn);
-        }
-        Ok(out)
+        Ok(reader.finish())
     }
 
     fn finding(
@@ -349,6 +337,121 @@ impl AccountFindings {
             .filter(|arn| account.principal(arn).is_none())
             .map(String::as_str)
             .collect()
+    }
+}
+
+/// [`AccountFindings::parse`] one source at a time, each a text or a reader: a reader's
+/// input is read a chunk at a time and each finding read as soon as it is in, so what is
+/// held is the findings read so far, not the input's text (an organisation's findings file
+/// is hundreds of MB).
+#[derive(Debug, Default)]
+pub struct AccountFindingsReader {
+    out: AccountFindings,
+    /// Active unused-permission findings by principal, put together at the end (pages and
+    /// findings of one principal may be anywhere in the input).
+    pending: BTreeMap<String, Current>,
+    /// Every principal's findings share one allocation per action name.
+    names: ActionNames,
+}
+
+/// How much of a reader's input is read at a time.
+const CHUNK: usize = 1 << 20;
+
+impl AccountFindingsReader {
+    /// Reads `text`, named `file` in messages.
+    ///
+    /// # Errors
+    ///
+    /// As [`AccountFindings::parse`].
+    pub fn read_text(&mut self, file: &str, text: &str) -> Result<(), AccountFindingsError> {
+        for piece in json_values::split(text) {
+            self.value(file, piece.text, piece.line)?;
+        }
+        Ok(())
+    }
+
+    /// Reads `input` to its end, named `file` in messages: what [`Self::read_text`] reads of
+    /// its whole text, found in the same places, holding one value's text at a time.
+    ///
+    /// # Errors
+    ///
+    /// As [`AccountFindings::parse`], and [`AccountFindingsError::Read`] when `input`
+    /// fails, [`AccountFindingsError::NotUtf8`] at a byte that is not UTF-8 (what is read
+    /// before it is kept: the caller refuses the whole input).
+    pub fn read_from(
+        &mut self,
+        file: &str,
+        mut input: impl std::io::Read,
+    ) -> Result<(), AccountFindingsError> {
+        let mut cutter = json_values::Cutter::default();
+        let mut chunk = vec![0u8; CHUNK];
+        loop {
+            let n = match input.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(AccountFindingsError::Read {
+                        file: file.to_string(),
+                        message: e.to_string(),
+                    })
+                }
+            };
+            cutter.feed(&chunk[..n]);
+            let eof = n == 0;
+            while let Some(cut) = cutter.next_piece(eof) {
+                let bytes = cutter.bytes().get(cut.range).unwrap_or_default();
+                let text =
+                    std::str::from_utf8(bytes).map_err(|e| AccountFindingsError::NotUtf8 {
+                        file: file.to_string(),
+                        offset: cut.offset + e.valid_up_to() as u64,
+                    })?;
+                self.value(file, text, cut.line)?;
+            }
+            cutter.compact();
+            if eof {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Every source read, put together.
+    #[must_use]
+    pub fn finish(self) -> AccountFindings {
+        let AccountFindingsReader {
+            mut out, pending, ..
+        } = self;
+        for (arn, current) in pending {
+            let (findings, note) = current.finish();
+            if let Some(note) = note {
+                out.notes.push(format!("`{arn}`: {note}"));
+            }
+            out.principals.entry(arn).or_default().unused = Some(findings);
+        }
+        for (arn, p) in &mut out.principals {
+            p.arn.clone_from(arn);
+        }
+        out
+    }
+
+    /// One top-level value, `text`, starting on `line` of `file`: a finding or an array
+    /// of them, each read into its principal's sets at once.
+    fn value(&mut self, file: &str, text: &str, line: usize) -> Result<(), AccountFindingsError> {
+        let value = parse_json_text(text).map_err(|source| AccountFindingsError::Json {
+            file: file.to_string(),
+            line,
+            source,
+        })?;
+        let at = At { file, line };
+        let (out, pending, names) = (&mut self.out, &mut self.pending, &mut self.names);
+        match value {
+            Value::Array(items) => {
+                for item in &items {
+                    out.finding(&at, item, pending, names)?;
+                }
+                Ok(())
+            }
+            other => out.finding(&at, &other, pending, names),
+        }
     }
 }
 

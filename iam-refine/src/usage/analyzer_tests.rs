@@ -167,3 +167,82 @@ fn principal_arns() {
     ));
     assert!(!is_principal_arn("arn:aws:iam::123456789012:role/"));
 }
+
+/// A reader handing out its bytes in chunks of the sizes given (cycled): what a pipe does.
+struct Chunky<'a> {
+    bytes: &'a [u8],
+    sizes: &'a [usize],
+    k: usize,
+}
+
+impl std::io::Read for Chunky<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = self.sizes[self.k % self.sizes.len()].max(1);
+        self.k += 1;
+        let n = want.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+fn streamed(text: &[u8], sizes: &[usize]) -> Result<AccountFindings, AccountFindingsError> {
+    let mut reader = AccountFindingsReader::default();
+    reader.read_from(
+        "f",
+        Chunky {
+            bytes: text,
+            sizes,
+            k: 0,
+        },
+    )?;
+    Ok(reader.finish())
+}
+
+/// Read as it streams, in chunks of any size, the findings are what the whole text gives:
+/// the same principals, findings set aside, notes, and the same error where there is one.
+#[test]
+fn streamed_findings_are_the_whole_texts() {
+    let pretty: String = JSONL
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a finding per line");
+            serde_json::to_string_pretty(&v).expect("prints") + "\n"
+        })
+        .collect();
+    let array = format!(
+        "[{}]",
+        JSONL
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(",\n")
+    );
+    let broken = format!("{JSONL}\n{{\"findingType\": \"UnusedPermission\", \"id\": \n");
+    let repeated = format!("{JSONL}{{\"a\": 1, \"a\": 2}}\n");
+    let bom = format!("\u{feff}{JSONL}");
+    for text in [JSONL, &pretty, &array, &broken, &repeated, &bom] {
+        let whole = AccountFindings::parse([("f", text)]);
+        for sizes in [&[1][..], &[3, 7], &[64], &[1 << 20], &[5, 1, 200, 2]] {
+            assert_eq!(streamed(text.as_bytes(), sizes), whole, "{sizes:?}");
+        }
+    }
+}
+
+#[test]
+fn a_byte_that_is_not_utf8_is_refused_at_its_offset() {
+    let mut text = JSONL.as_bytes().to_vec();
+    let at = text.len() / 2;
+    text[at] = 0xff;
+    for sizes in [&[1][..], &[1 << 20]] {
+        let err = streamed(&text, sizes).expect_err("not UTF-8");
+        assert_eq!(
+            err,
+            AccountFindingsError::NotUtf8 {
+                file: "f".to_string(),
+                offset: at as u64
+            }
+        );
+    }
+}

@@ -26,8 +26,8 @@ use crate::policy::{Policy, PolicyError};
 
 pub use advisor::AccessAdvisorReport;
 pub use analyzer::{
-    AccountFindings, AccountFindingsError, IgnoredFinding, PrincipalFindings, ReportedFinding,
-    UnusedRole,
+    AccountFindings, AccountFindingsError, AccountFindingsReader, IgnoredFinding,
+    PrincipalFindings, ReportedFinding, UnusedRole,
 };
 pub use observed::ObservedUsage;
 
