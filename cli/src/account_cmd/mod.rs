@@ -107,6 +107,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         #[cfg(feature = "verify")]
         prover: prover.as_ref(),
         wanted,
+        report: common.github && config.verify.is_some(),
         progress: progress_bar(
             usage.evidences.count(|arn| in_shard(arn, shard, count)),
             common.quiet,
@@ -118,6 +119,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     // what is held is two accounts and, of the others, what each principal's outcome keeps.
     let mut claimed = Claimed::default();
     let mut done: Vec<AccountDone> = Vec::new();
+    let mut summary = AccountSummary::default();
     let mut next = Some(first);
     for i in 0..sources.files.len() {
         // `next` is file i's read: `Ok(None)` for an export skipped.
@@ -144,7 +146,11 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             || steps.account(export, &pool),
             || sources.files.get(i + 1).map(|f| sources.read(f, limit)),
         );
-        done.push(this?);
+        let mut this = this?;
+        for o in &mut this.outcomes {
+            summary.merge(&o.slim(config.format == Format::Json, steps.report));
+        }
+        done.push(this);
         next = following;
     }
     steps.progress.finish_and_clear();
@@ -168,10 +174,6 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         idle.extend(d.idle);
         rosters.push(d.roster);
     }
-    let mut summary = AccountSummary::default();
-    for o in &outcomes {
-        summary.merge(&o.summary);
-    }
     summary.principals += idle.len();
     summary.no_findings += idle.len();
     report_principals(&outcomes, console);
@@ -179,7 +181,11 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     // With `--verify` on GitHub Actions: an annotation per policy not proved, and a summary.
     let verdict_subjects: Vec<crate::report::Subject> = outcomes
         .iter()
-        .flat_map(|o| o.verdicts.iter().map(|v| v.subject.clone()))
+        .flat_map(|o| {
+            o.verdicts
+                .iter()
+                .filter_map(|v| v.subject.as_deref().cloned())
+        })
         .collect();
     let written = outcomes.iter().filter(|o| o.written());
     let stdout: Option<String> = match config.format {
@@ -243,6 +249,8 @@ struct Steps<'a> {
     #[cfg(feature = "verify")]
     prover: Option<&'a crate::verify_cmd::Prover>,
     wanted: Wanted,
+    /// Whether verdicts are reported on GitHub Actions (their subjects kept).
+    report: bool,
     progress: ProgressBar,
     /// The output folders made so far: removed again if the run fails.
     made: Mutex<MadeDirs>,
@@ -317,6 +325,7 @@ impl Steps<'_> {
             #[cfg(feature = "verify")]
             prover: self.prover,
             skip_sid: &config.skip_sid,
+            report: self.report,
             names: &names,
             dir: match &config.output {
                 Output::Dir(dir) => Some(dir.as_path()),

@@ -34,9 +34,10 @@ pub struct PolicyVerdict {
     pub exit: Exit,
     /// The verdict in one line (with the witness action on a counterexample).
     pub line: String,
-    /// The verdict as the report has it (GitHub's annotations and summary).
+    /// The verdict as the report has it (GitHub's annotations and summary), kept only
+    /// when a report is made: a run over 100,000 principals holds every verdict to the end.
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
-    pub subject: crate::report::Subject,
+    pub subject: Option<Box<crate::report::Subject>>,
 }
 
 impl PolicyVerdict {
@@ -118,6 +119,22 @@ impl Outcome {
         !self.failed() && self.proved()
     }
 
+    /// Drops what the end of the run does not read once the principal's account is done
+    /// (taking its share of the totals out first): the policies and the verdicts that
+    /// passed are read only by `--format json` (`details`) and the GitHub report
+    /// (`report`). A run over 100,000 principals held them all to the end.
+    pub fn slim(&mut self, details: bool, report: bool) -> AccountSummary {
+        if !details {
+            self.policies = Vec::new();
+            if !report {
+                // `proved()` and `exit()` read only the verdicts that did not pass.
+                self.verdicts.retain(|v| v.exit != Exit::Ok);
+                self.verdicts.shrink_to_fit();
+            }
+        }
+        std::mem::take(&mut self.summary)
+    }
+
     /// Failed, else the worst verdict.
     pub fn exit(&self) -> Exit {
         if self.failed() {
@@ -137,6 +154,9 @@ pub struct Work<'a> {
     pub options: &'a PlanOptions,
     #[cfg(feature = "verify")]
     pub prover: Option<&'a Prover>,
+    /// Whether the verdicts' report subjects are kept (`--verify` on GitHub Actions).
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
+    pub report: bool,
     /// `--skip-sid`, for the prover.
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     pub skip_sid: &'a [String],
@@ -178,7 +198,8 @@ fn one(work: &Work<'_>, account: &Account, principal: &Principal) -> Outcome {
     #[cfg(feature = "verify")]
     if let Some(prover) = work.prover {
         if plan.status != PrincipalStatus::Failed {
-            prove::policies(prover, work.skip_sid, &plan, &mut verdicts, &mut errors);
+            prove::policies(prover, work, &plan, &mut verdicts, &mut errors);
+            verdicts.shrink_to_fit();
         }
     }
     if let (Some(_), Some(Err(e))) = (work.dir, work.names.get(principal.arn.as_str())) {
@@ -300,7 +321,7 @@ mod prove {
     /// findings after `--keep` (what the plan was refined against).
     pub fn policies(
         prover: &Prover,
-        skip_sid: &[String],
+        work: &super::Work<'_>,
         plan: &PrincipalPlan,
         verdicts: &mut Vec<PolicyVerdict>,
         errors: &mut Vec<String>,
@@ -326,7 +347,7 @@ mod prove {
                 let skip: &[String] = if p.skipped_statements.is_empty() {
                     &[]
                 } else {
-                    skip_sid
+                    work.skip_sid
                 };
                 // A split: the prover pairs statements one to one and in order, which
                 // the slices and first-fit packing of a split do not keep. So the policy the
@@ -356,9 +377,12 @@ mod prove {
                 match prover.prove_keeping(z3, &original, proved_documents, &unused, skip) {
                     Ok(report) => {
                         let j = judge(&report);
-                        let mut subject = crate::verify_cmd::subject(&j);
-                        subject.policy_id = Some(p.policy.id.clone());
-                        subject.principal = Some(plan.arn.clone());
+                        let subject = work.report.then(|| {
+                            let mut subject = crate::verify_cmd::subject(&j);
+                            subject.policy_id = Some(p.policy.id.clone());
+                            subject.principal = Some(plan.arn.clone());
+                            Box::new(subject)
+                        });
                         let line = match j.witness {
                             Some(w) if !j.line.contains(&w) => format!("{} (`{w}`)", j.line),
                             _ => j.line,

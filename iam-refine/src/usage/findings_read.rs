@@ -471,11 +471,16 @@ impl Current {
                 return Ok(());
             }
         }
+        // Held until every finding is read (a principal's others may come last): an
+        // organisation's findings are 100,000 of these, so no spare capacity is kept.
+        let mut said = finding.said;
+        said.actions.shrink_to_fit();
+        self.groups.reserve_exact(1);
         self.groups.push(Group {
             id: finding.id,
             stamp: finding.stamp,
             resource: finding.resource,
-            said: finding.said,
+            said,
             pages: vec![page],
         });
         Ok(())
