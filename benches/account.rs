@@ -5,6 +5,10 @@
 //!
 //! - `account/parse_export/N`: `Account::parse` of the export text;
 //! - `account/parse_findings/N`: `AccountFindings::parse` of the JSON-lines findings;
+//! - `account/stream_findings/N`: the same read as `account --findings` reads a file, a
+//!   chunk at a time (`AccountFindingsReader::read_from`): the streaming that keeps an
+//!   organisation's findings file from being held whole must cost no more than the text
+//!   parse (the one-allocation-per-name table and SHA-256 page fingerprints included);
 //! - `account/plan/N`: `plan_principal` for every principal, one thread;
 //! - `account/plan_render_hash/N`: the same, plus what the CLI does with each plan before
 //!   it writes the file: the recommendation rendered to pretty JSON and its SHA-256 for the
@@ -32,7 +36,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use iam_refine::{
-    plan_principal, Account, AccountFindings, Catalog, Evidence, PlanOptions, PolicyAction,
+    plan_principal, Account, AccountFindings, AccountFindingsReader, Catalog, Evidence,
+    PlanOptions, PolicyAction,
 };
 use iam_refine_tests::corpus::corpus;
 use iam_refine_verify::{Keep, Options, Prover, Unused, Verdict, Z3Worker};
@@ -147,6 +152,17 @@ fn bench_account(c: &mut Criterion) {
         BenchmarkId::new("parse_findings", ROLES),
         &findings_text,
         |b, t| b.iter(|| AccountFindings::parse([("f", black_box(t.as_str()))]).unwrap()),
+    );
+    g.bench_with_input(
+        BenchmarkId::new("stream_findings", ROLES),
+        &findings_text,
+        |b, t| {
+            b.iter(|| {
+                let mut reader = AccountFindingsReader::default();
+                reader.read_from("f", black_box(t.as_bytes())).unwrap();
+                reader.finish()
+            });
+        },
     );
     let plan_all = |render: bool| {
         let mut n = 0usize;
