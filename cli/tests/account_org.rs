@@ -70,6 +70,25 @@ fn org(exports: &Path, findings: &Path) -> assert_cmd::Command {
     c
 }
 
+/// `findings.jsonl` in `dir`: one finding per `(account, role, unused action)`.
+fn findings_file(dir: &Path, found: &[(&str, &str, &str)]) -> PathBuf {
+    let text: String = found
+        .iter()
+        .map(|(id, role, unused)| finding(&arn(id, role), unused))
+        .collect();
+    write(dir, "findings.jsonl", &text)
+}
+
+/// `account EXPORTS --findings FINDINGS EXTRA... -o OUT`, run.
+fn run_org(exports: &Path, findings: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    org(exports, findings)
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// Every file under `dir` (not the manifests' folder), by its `/`-separated path.
 fn tree(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -105,22 +124,16 @@ fn findings_of_an_organisation_go_to_their_own_accounts_principal() {
     write(&exports, "notes.txt", "not JSON");
     // One file for every account, as an organisation's analyzer reports them; `deploy` is
     // in both, each with its own finding; `ci` has none; an account with no export.
-    let findings = write(
+    let findings = findings_file(
         tmp.path(),
-        "findings.jsonl",
         &[
-            finding(&arn(A, "deploy"), "DeleteObject"),
-            finding(&arn(B, "deploy"), "PutObject"),
-            finding(&arn("333333333333", "deploy"), "GetObject"),
-        ]
-        .concat(),
+            (A, "deploy", "DeleteObject"),
+            (B, "deploy", "PutObject"),
+            ("333333333333", "deploy", "GetObject"),
+        ],
     );
     let out = tmp.path().join("out");
-    let run = org(&exports, &findings)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(
         tree(&out),
@@ -153,16 +166,8 @@ fn findings_of_an_organisation_go_to_their_own_accounts_principal() {
     // manifest in the per-account folder, is removed; a file of the user's beside it and
     // B's file stay.
     write(&out.join(A), "mine.json", "{}");
-    let findings = write(
-        tmp.path(),
-        "findings.jsonl",
-        &finding(&arn(B, "deploy"), "PutObject"),
-    );
-    let run = org(&exports, &findings)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let findings = findings_file(tmp.path(), &[(B, "deploy", "PutObject")]);
+    let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(
         tree(&out),
@@ -253,11 +258,7 @@ fn shards_slice_every_account_and_write_into_one_folder() {
 #[test]
 fn exports_that_cannot_be_told_apart_or_would_leave_the_folder_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let findings = write(
-        tmp.path(),
-        "findings.jsonl",
-        &finding(&arn(A, "x"), "GetObject"),
-    );
+    let findings = findings_file(tmp.path(), &[(A, "x", "GetObject")]);
     let refused = |exports: &Path, what: &str| {
         let out = tmp.path().join("out");
         let run = org(exports, &findings)
@@ -338,17 +339,9 @@ fn a_manifest_naming_a_file_outside_the_folder_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let exports = tmp.path().join("exports");
     export(&exports, "a.json", A, &["x"]);
-    let findings = write(
-        tmp.path(),
-        "findings.jsonl",
-        &finding(&arn(A, "x"), "GetObject"),
-    );
+    let findings = findings_file(tmp.path(), &[(A, "x", "GetObject")]);
     let out = tmp.path().join("out");
-    let run = org(&exports, &findings)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let victim = write(tmp.path(), "victim.json", "precious");
     let manifest = out
@@ -381,22 +374,16 @@ fn verify_proves_each_accounts_folder_against_its_own_export() {
     let exports = tmp.path().join("exports");
     export(&exports, "a.json", A, &["deploy", "ci"]);
     export(&exports, "b.json", B, &["deploy"]);
-    let findings = write(
+    let findings = findings_file(
         tmp.path(),
-        "findings.jsonl",
         &[
-            finding(&arn(A, "deploy"), "DeleteObject"),
-            finding(&arn(A, "ci"), "PutObject"),
-            finding(&arn(B, "deploy"), "PutObject"),
-        ]
-        .concat(),
+            (A, "deploy", "DeleteObject"),
+            (A, "ci", "PutObject"),
+            (B, "deploy", "PutObject"),
+        ],
     );
     let out = tmp.path().join("out");
-    let run = org(&exports, &findings)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let verify = |recommendations: &Path| {
         let mut c = bin();
@@ -476,42 +463,24 @@ fn an_export_refused_after_others_are_done_changes_nothing() {
     let c = "333333333333";
     export(&exports, "a.json", A, &["deploy", "ci"]);
     export(&exports, "c.json", c, &["ops"]);
-    let findings = write(
+    let findings = findings_file(
         tmp.path(),
-        "findings.jsonl",
-        &[
-            finding(&arn(A, "deploy"), "DeleteObject"),
-            finding(&arn(c, "ops"), "PutObject"),
-        ]
-        .concat(),
+        &[(A, "deploy", "DeleteObject"), (c, "ops", "PutObject")],
     );
     let out = tmp.path().join("out");
-    let run = org(&exports, &findings)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let before = snapshot(&out);
     assert_eq!(before.len(), 4, "{before:?}");
 
     // `b.json` sorts between the two and is not an export; A's `ci` now has a finding.
     write(&exports, "b.json", "{\"RoleDetailList\": [");
-    let findings = write(
+    let findings = findings_file(
         tmp.path(),
-        "findings.jsonl",
-        &[
-            finding(&arn(A, "ci"), "GetObject"),
-            finding(&arn(c, "ops"), "DeleteObject"),
-        ]
-        .concat(),
+        &[(A, "ci", "GetObject"), (c, "ops", "DeleteObject")],
     );
     for jobs in ["1", "2"] {
-        let run = org(&exports, &findings)
-            .args(["--jobs", jobs, "-o"])
-            .arg(&out)
-            .output()
-            .unwrap();
+        let run = run_org(&exports, &findings, &out, &["--jobs", jobs]);
         assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
         assert!(
             text(&run.stderr).contains("b.json"),
@@ -520,11 +489,7 @@ fn an_export_refused_after_others_are_done_changes_nothing() {
         );
         assert_eq!(snapshot(&out), before, "--jobs {jobs}");
         let fresh = tmp.path().join("fresh").join("out");
-        let run = org(&exports, &findings)
-            .args(["--jobs", jobs, "-o"])
-            .arg(&fresh)
-            .output()
-            .unwrap();
+        let run = run_org(&exports, &findings, &fresh, &["--jobs", jobs]);
         assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
         assert!(
             !tmp.path().join("fresh").exists(),
