@@ -1,8 +1,12 @@
-//! The findings and recommendation readers on arbitrary bytes: no panic, and what the
-//! strict JSON reader accepts it accepts again after printing.
+//! The findings and recommendation readers on arbitrary bytes: no panic, what the strict
+//! JSON reader accepts it accepts again after printing, and an account's findings read as
+//! they stream (in chunks of a size the input picks) are what its whole text gives.
 #![no_main]
 
-use iam_refine::{parse_json_text, recommended_steps, Catalog, Findings};
+use iam_refine::{
+    parse_json_text, recommended_steps, AccountFindings, AccountFindingsReader, Catalog,
+    Findings,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn catalog() -> &'static Catalog {
@@ -10,10 +14,36 @@ fn catalog() -> &'static Catalog {
     C.get_or_init(Catalog::embedded)
 }
 
+/// Hands out its bytes `size` at a time, as a pipe does.
+struct Chunks<'a> {
+    bytes: &'a [u8],
+    size: usize,
+}
+
+impl std::io::Read for Chunks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.size.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    let size = data.first().map_or(1, |&b| usize::from(b % 16) + 1);
+    let mut reader = AccountFindingsReader::default();
+    let streamed = reader
+        .read_from("f", Chunks { bytes: data, size })
+        .map(|()| reader.finish());
     let Ok(text) = std::str::from_utf8(data) else {
+        assert!(streamed.is_err(), "bytes that are not UTF-8 were read as findings");
         return;
     };
+    assert_eq!(
+        streamed,
+        AccountFindings::parse([("f", text)]),
+        "streamed in chunks of {size}"
+    );
     if let Ok(value) = parse_json_text(text) {
         // Printing keeps every value, numbers included: the text parses to the same value.
         let printed = value.to_string();

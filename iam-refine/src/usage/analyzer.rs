@@ -376,8 +376,9 @@ impl AccountFindingsReader {
     /// # Errors
     ///
     /// As [`AccountFindings::parse`], and [`AccountFindingsError::Read`] when `input`
-    /// fails, [`AccountFindingsError::NotUtf8`] at a byte that is not UTF-8 (what is read
-    /// before it is kept: the caller refuses the whole input).
+    /// fails, [`AccountFindingsError::NotUtf8`] at a byte that is not UTF-8. After an
+    /// error the reader holds the findings read before it: drop it, as
+    /// [`AccountFindings::parse`] gives nothing for an input with an error.
     pub fn read_from(
         &mut self,
         file: &str,
