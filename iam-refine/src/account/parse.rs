@@ -161,9 +161,9 @@ pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
         for item in items {
             pages += 1;
             let page = page_object(item, pages, line)?;
-            b.page(pages, &page)?;
             last_truncated = page.get("IsTruncated").and_then(Value::as_bool) == Some(true)
                 || page.get("NextToken").is_some_and(|t| !t.is_null());
+            b.page(pages, page)?;
         }
     }
     if pages == 0 {
@@ -332,26 +332,29 @@ impl<'a> Item<'a> {
 }
 
 impl Builder {
-    fn page(&mut self, page: usize, map: &Map<String, Value>) -> Result<(), AccountError> {
+    /// Reads a page's lists, each item's tree dropped once it is read: an export of one
+    /// page (what the AWS CLI prints, its pages merged) is its whole account, and its tree
+    /// and the policies read from it were all held at once.
+    fn page(&mut self, page: usize, mut map: Map<String, Value>) -> Result<(), AccountError> {
         for list in LISTS {
-            let items = match map.get(list) {
+            let items = match map.remove(list) {
                 None | Some(Value::Null) => continue,
                 Some(Value::Array(items)) => items,
                 Some(other) => {
                     return Err(AccountError::ListType {
                         page,
                         list,
-                        found: json_kind(other),
+                        found: json_kind(&other),
                     })
                 }
             };
-            for (k, item) in items.iter().enumerate() {
+            for (k, item) in items.into_iter().enumerate() {
                 let Value::Object(obj) = item else {
                     return Err(AccountError::ItemType {
                         page,
                         list,
                         index: k + 1,
-                        found: json_kind(item),
+                        found: json_kind(&item),
                     });
                 };
                 let name_key = match list {
@@ -373,7 +376,7 @@ impl Builder {
                 let item = Item {
                     page,
                     name,
-                    map: obj,
+                    map: &obj,
                 };
                 match list {
                     "RoleDetailList" => self.principal(&item, PrincipalKind::Role)?,
