@@ -8,7 +8,7 @@
 //! `--verify` proves) every principal of the shard that has a finding, in parallel, staging
 //! each file as it is made, while the next export is read; [`print`] renders what goes to
 //! stdout (JSON lines, diffs, or a JSON summary); the files are committed at the end, all at
-//! once, through [`crate::output::commit_staged`]. One principal's failure is its own: it is
+//! once, through [`files::write_files`]. One principal's failure is its own: it is
 //! named on stderr, gets no file (last run's is removed), and makes the exit code 1 once
 //! the rest is done.
 //!
@@ -29,11 +29,11 @@
 //! shard of a fanned-out run names each file the same way.
 
 pub(crate) mod exports;
+mod files;
 mod print;
 pub(crate) mod usage;
 mod work;
 
-use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -41,21 +41,19 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use iam_refine::{
-    in_shard, Account, AccountSummary, Catalog, PlanWarning, Principal, PrincipalKind,
-};
+use iam_refine::{in_shard, Account, AccountSummary, Catalog, PlanWarning, Principal};
 
-use exports::{account_of, Claimed, Export, Sources};
+use exports::{Claimed, Export, Sources};
 
 use crate::args::Format;
 use crate::config::{AccountConfig, AccountUsage, Common, Output};
 use crate::console::Console;
 use crate::exit::Exit;
 use crate::input::{self, display_name};
-use crate::manifest::Tracking;
-use crate::output::{self, MadeDirs, StagedPlan, WriteError};
+use crate::output::{self, MadeDirs};
 use crate::render;
 use crate::warnings;
+use files::{file_names, write_files, Accounts, Idle, Roster};
 use usage::{Evidences, LoadedUsage};
 use work::{Outcome, Wanted, Work};
 
@@ -265,31 +263,6 @@ struct AccountDone {
     idle: Vec<Idle>,
 }
 
-/// A principal of the shard without findings: last run's file for it is removed.
-struct Idle {
-    arn: String,
-    target: Option<PathBuf>,
-}
-
-/// What is kept of an export once its principals are done: its account id and its
-/// principals' ARNs, sorted.
-struct Roster {
-    id: String,
-    arns: Vec<String>,
-}
-
-impl Roster {
-    fn has(&self, arn: &str) -> bool {
-        self.arns.binary_search_by(|a| a.as_str().cmp(arn)).is_ok()
-    }
-}
-
-/// Every account's roster, by id, and whether they came from a folder of exports.
-struct Accounts<'a> {
-    rosters: &'a [Roster],
-    organisation: bool,
-}
-
 impl Steps<'_> {
     /// Plans (and proves) the shard's principals of `export` with findings, after checking
     /// where their files go, staging each file as it is made.
@@ -438,168 +411,6 @@ fn report_principals(outcomes: &[Outcome], console: &mut Console) {
     for line in warnings::quota_lines(whose.iter().map(|(who, w)| (who.as_str(), *w))) {
         console.warn(&line);
     }
-}
-
-/// `<name>.json` for each principal by ARN (`<account id>/<name>.json` with `folder`, for a
-/// folder of exports), or why it cannot have a file.
-fn file_names<'a>(
-    account: &'a Account,
-    folder: Option<&str>,
-) -> HashMap<&'a str, Result<String, String>> {
-    let mut kinds: BTreeMap<String, (bool, bool)> = BTreeMap::new();
-    for p in account.principals() {
-        let e = kinds.entry(p.name.to_lowercase()).or_default();
-        match p.kind {
-            PrincipalKind::Role => e.0 = true,
-            PrincipalKind::User => e.1 = true,
-        }
-    }
-    let mut names: HashMap<&str, Result<String, String>> = HashMap::new();
-    let mut taken: HashMap<String, usize> = HashMap::new();
-    for p in account.principals() {
-        let name = &p.name;
-        let usable =
-            !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0', ':']);
-        if !usable {
-            names.insert(
-                &p.arn,
-                Err(format!("its name `{name}` cannot be a file name")),
-            );
-            continue;
-        }
-        let shared = kinds
-            .get(&name.to_lowercase())
-            .is_some_and(|&(role, user)| role && user);
-        let file = if shared {
-            format!("{}-{name}.json", p.kind.name())
-        } else {
-            format!("{name}.json")
-        };
-        *taken.entry(file.to_lowercase()).or_default() += 1;
-        names.insert(&p.arn, Ok(file));
-    }
-    for result in names.values_mut() {
-        if let Ok(file) = result {
-            if taken.get(&file.to_lowercase()).is_some_and(|&n| n > 1) {
-                *result = Err(format!(
-                    "its file `{file}` would also be another principal's"
-                ));
-            }
-        }
-    }
-    if let Some(id) = folder {
-        for file in names.values_mut().flat_map(|n| n.as_mut().ok()) {
-            *file = format!("{id}/{file}");
-        }
-    }
-    names
-}
-
-/// Writes the recommendations, and removes last run's files of the shard's principals that
-/// this run does not write again (a principal that now has none, or whose file name
-/// changed), as the folder's manifest lists them ([`crate::manifest`]): each shard has its
-/// own, and answers only for its principals.
-fn write_files(
-    dir: &Path,
-    outcomes: Vec<Outcome>,
-    idle: Vec<Idle>,
-    accounts: &Accounts<'_>,
-    (shard, count): (usize, usize),
-    console: &mut Console,
-) -> Result<()> {
-    let mut plan = StagedPlan::default();
-    let mut owners = Vec::new();
-    let mut why: HashMap<String, String> = HashMap::new();
-    for o in outcomes {
-        let reason = if o.failed() {
-            "this principal failed"
-        } else {
-            "this principal's recommendation is not proved"
-        };
-        if let (true, Some(staged)) = (o.written(), o.staged) {
-            // On an error, every file staged is deleted as `outcomes` is dropped.
-            let staged =
-                staged.map_err(|(target, source)| WriteError::Prepare { target, source })?;
-            plan.writes.push(staged);
-            owners.push(o.arn);
-            continue;
-        }
-        if let Some(file) = &o.file {
-            plan.removals.push((dir.join(file), reason.to_string()));
-        }
-        why.insert(o.arn, reason.to_string());
-    }
-    for p in idle {
-        let reason = "this principal has no finding now";
-        if let Some(path) = p.target {
-            plan.removals.push((path, reason.to_string()));
-        }
-        why.insert(p.arn, reason.to_string());
-    }
-    // Each manifest is one account's (a folder may hold several accounts' files) and one
-    // shard's: `account-<id>-shard-<i>-of-<n>.json`.
-    let rosters = accounts.rosters;
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, roster) in rosters.iter().enumerate() {
-        if accounts.organisation {
-            index.insert(&roster.id, i);
-        } else {
-            for arn in &roster.arns {
-                index.insert(account_of(arn), i);
-            }
-        }
-    }
-    let families: Vec<String> = rosters
-        .iter()
-        .map(|r| format!("account-{}-shard-", r.id))
-        .collect();
-    let units: Vec<String> = families
-        .iter()
-        .map(|f| format!("{f}{shard}-of-{count}.json"))
-        .collect();
-    let tracking = Tracking {
-        units: units.clone(),
-        owners,
-        unit_of: Box::new(|owner| {
-            index
-                .get(account_of(owner))
-                .map_or_else(String::new, |&i| units[i].clone())
-        }),
-        owns: Box::new(|owner, manifest| {
-            index
-                .get(account_of(owner))
-                .is_some_and(|&i| manifest.starts_with(&families[i]))
-                && in_shard(owner, shard, count)
-        }),
-        supersedes: Box::new(|manifest| {
-            families.iter().any(|f| manifest.starts_with(f)) && !units.iter().any(|u| u == manifest)
-        }),
-        why: Box::new(|owner| {
-            why.get(owner).cloned().unwrap_or_else(|| {
-                if rosters.iter().any(|r| r.has(owner)) {
-                    "this principal gets no file now".to_string()
-                } else {
-                    "this principal is no longer in the export".to_string()
-                }
-            })
-        }),
-    };
-    let done = output::commit_staged(dir, plan, &tracking)?;
-    for (removed, why) in &done.removed {
-        console.info(&format!(
-            "removed {}: last run's recommendation; {why}",
-            removed.display()
-        ));
-    }
-    for note in &done.notes {
-        console.warn(note);
-    }
-    console.info(&format!(
-        "wrote {} recommendations to {}",
-        iam_refine::thousands(done.written.len()),
-        dir.display()
-    ));
-    Ok(())
 }
 
 /// A bar on stderr when it is a terminal and not `--quiet`; otherwise nothing is drawn.
