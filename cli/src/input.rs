@@ -49,38 +49,23 @@ pub fn display_name(path: &Path) -> String {
     }
 }
 
-/// Reads a whole input (`-` is stdin) of at most `limit` bytes. A regular file over the
-/// limit is refused from its size alone; anything else (a pipe, a file growing as it is
-/// read) is read through the limit and refused when it passes it.
+/// Reads a whole input (`-` is stdin) of at most `limit` bytes, through [`Bounded`]: a
+/// regular file over the limit is refused from its size alone; anything else (a pipe, a
+/// file growing as it is read) is read through the limit and refused when it passes it.
 pub fn read_input(path: &Path, limit: u64) -> Result<String, InputError> {
-    let name = display_name(path);
-    let read_error = |source| InputError::Read {
-        name: name.clone(),
-        source,
-    };
-    let too_large = || InputError::TooLarge {
-        name: name.clone(),
-        limit,
-    };
+    let mut input = open_input(path, limit)?;
     let mut bytes = Vec::new();
-    if is_stdin(path) {
-        read_bounded(io::stdin().lock(), limit, &mut bytes).map_err(read_error)?;
-    } else {
-        let file = File::open(path).map_err(read_error)?;
-        let meta = file.metadata().map_err(read_error)?;
-        if meta.is_file() && meta.len() > limit {
-            return Err(too_large());
-        }
-        if meta.is_file() {
-            bytes.reserve(usize::try_from(meta.len()).unwrap_or(0));
-        }
-        read_bounded(file, limit, &mut bytes).map_err(read_error)?;
+    if let Some(size) = input.size {
+        bytes.reserve(usize::try_from(size).unwrap_or(0));
     }
-    if u64::try_from(bytes.len()).map_or(true, |n| n > limit) {
-        return Err(too_large());
+    if let Err(source) = input.read_to_end(&mut bytes) {
+        return Err(input.too_large().unwrap_or(InputError::Read {
+            name: input.name,
+            source,
+        }));
     }
     String::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
-        name,
+        name: input.name,
         offset: e.utf8_error().valid_up_to(),
     })
 }
@@ -92,6 +77,8 @@ pub fn read_input(path: &Path, limit: u64) -> Result<String, InputError> {
 pub struct Bounded {
     inner: Box<dyn Read>,
     name: String,
+    /// A regular file's size, when it is one (what a whole read needs room for).
+    size: Option<u64>,
     limit: u64,
     left: u64,
     over: bool,
@@ -100,6 +87,7 @@ pub struct Bounded {
 /// Opens `path` for [`Bounded`] reading.
 pub fn open_input(path: &Path, limit: u64) -> Result<Bounded, InputError> {
     let name = display_name(path);
+    let mut size = None;
     let inner: Box<dyn Read> = if is_stdin(path) {
         Box::new(io::stdin().lock())
     } else {
@@ -109,14 +97,18 @@ pub fn open_input(path: &Path, limit: u64) -> Result<Bounded, InputError> {
         };
         let file = File::open(path).map_err(read_error)?;
         let meta = file.metadata().map_err(read_error)?;
-        if meta.is_file() && meta.len() > limit {
-            return Err(InputError::TooLarge { name, limit });
+        if meta.is_file() {
+            if meta.len() > limit {
+                return Err(InputError::TooLarge { name, limit });
+            }
+            size = Some(meta.len());
         }
         Box::new(file)
     };
     Ok(Bounded {
         inner,
         name,
+        size,
         limit,
         left: limit,
         over: false,
@@ -156,12 +148,6 @@ impl Read for Bounded {
         self.left -= n as u64;
         Ok(n)
     }
-}
-
-/// Reads at most `limit + 1` bytes: one more than allowed tells "over the limit".
-fn read_bounded(reader: impl Read, limit: u64, into: &mut Vec<u8>) -> io::Result<()> {
-    reader.take(limit.saturating_add(1)).read_to_end(into)?;
-    Ok(())
 }
 
 /// The embedded snapshot, or a catalog file (JSON object, or the snapshot's TSV format).

@@ -213,13 +213,7 @@ impl Builder {
                 service: service.to_string(),
             });
         }
-        if !valid_name(action) {
-            return Err(CatalogError::BadActionName {
-                service: service.to_string(),
-                action: action.to_string(),
-            });
-        }
-        self.push_valid(service, action, level)
+        self.push_in_valid_service(service, action, level)
     }
 
     /// [`Builder::push`] for a service name already validated (by an earlier push).

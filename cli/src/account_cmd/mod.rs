@@ -118,7 +118,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     let mut claimed = Claimed::default();
     let mut done: Vec<AccountDone> = Vec::new();
     let mut summary = AccountSummary::default();
-    let mut next = Some(first);
+    let mut next = Some(Ok(first));
     for i in 0..sources.files.len() {
         // `next` is file i's read: `Ok(None)` for an export skipped.
         let Some(export) = next.take().transpose()?.flatten() else {
@@ -218,7 +218,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             .keep();
     }
     console.info(&summary.render());
-    if common.github && config.verify.is_some() {
+    if steps.report {
         let mut report = crate::report::Report::new("account");
         report.subjects = verdict_subjects;
         crate::report::emit(
@@ -326,15 +326,15 @@ impl Steps<'_> {
     }
 }
 
-/// The usage source, read, and `AUTH`'s first export (read while `--findings` are: they
-/// need no export). An error of the export is reported first, as when exports were read
-/// first.
+/// The usage source, read, and `AUTH`'s first export (`None` when it is skipped: a folder's
+/// export with no role or user), read while `--findings` are (they need no export). An
+/// error of the export is reported first, as when exports were read first.
 fn load(
     config: &AccountConfig,
     sources: &Sources,
     limit: u64,
     pool: &rayon::ThreadPool,
-) -> Result<(Result<Option<Export>>, LoadedUsage)> {
+) -> Result<(Option<Export>, LoadedUsage)> {
     let output = match &config.output {
         Output::Dir(dir) => Some(dir.as_path()),
         Output::Stdout => None,
@@ -359,8 +359,7 @@ fn load(
                 || sources.read(first_file, limit),
                 || usage::read_findings(path, output, limit),
             );
-            let first = first?;
-            Ok((Ok(first), usage::without_accounts(findings?)))
+            Ok((first?, usage::without_accounts(findings?)))
         }
         AccountUsage::Folder(_) => {
             // One export (a folder of them is refused above): its principals name the files.
@@ -375,7 +374,7 @@ fn load(
                 output,
                 limit,
             )?;
-            Ok((Ok(export), usage))
+            Ok((export, usage))
         }
     }
 }

@@ -475,7 +475,11 @@ impl Current {
         // organisation's findings are 100,000 of these, so no spare capacity is kept.
         let mut said = finding.said;
         said.actions.shrink_to_fit();
-        self.groups.reserve_exact(1);
+        if self.groups.is_empty() {
+            // Most principals have one finding; later ones grow the list as usual (an
+            // exact reserve on every push would copy it each time).
+            self.groups.reserve_exact(1);
+        }
         self.groups.push(Group {
             id: finding.id,
             stamp: finding.stamp,

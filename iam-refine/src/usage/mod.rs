@@ -401,10 +401,7 @@ impl Usage {
         policies: impl IntoIterator<Item = &'p Policy>,
         catalog: &Catalog,
     ) -> Findings {
-        match self {
-            Usage::Unused(f) => f.clone(),
-            Usage::Used(used) => used.unused_in(policies, catalog),
-        }
+        self.unused_in_cow(policies, catalog).into_owned()
     }
 }
 
