@@ -24,10 +24,11 @@ pub(crate) struct Piece<'a> {
 /// anything else (a scalar, URL-encoded text) at the end of its line. Unbalanced brackets
 /// leave the rest of the text in the last piece, for the parser to report.
 pub(crate) fn split(text: &str) -> Vec<Piece<'_>> {
-    let mut cutter = Cutter::default();
+    // The text is scanned where it is: a copy in a cutter's buffer was one more export's
+    // size held while the export was read.
+    let mut scan = Scan::default();
     let mut pieces = Vec::new();
-    cutter.feed(text.as_bytes());
-    while let Some(cut) = cutter.next_piece(true) {
+    while let Some(cut) = scan.next_piece(text.as_bytes(), true) {
         // Pieces start after whitespace, a bracket or a newline (or the byte-order mark)
         // and end before a newline, after a bracket or at the end: all between characters.
         if let Some(piece) = text.get(cut.range) {
@@ -48,7 +49,13 @@ pub(crate) fn split(text: &str) -> Vec<Piece<'_>> {
 pub(crate) struct Cutter {
     /// What has arrived and is not yet cut off ([`Cutter::compact`]).
     buf: Vec<u8>,
-    /// Where the scan resumes in `buf`.
+    scan: Scan,
+}
+
+/// Where a scan is: over a cutter's buffer, or over a whole text where it lies ([`split`]).
+#[derive(Debug, Default)]
+struct Scan {
+    /// Where the scan resumes in the bytes.
     pos: usize,
     /// The line (from 0 here; pieces count from 1) at `pos`.
     line: usize,
@@ -56,7 +63,7 @@ pub(crate) struct Cutter {
     open: Option<Open>,
     /// Whether a leading byte-order mark was looked for.
     bom_checked: bool,
-    /// Bytes dropped from the front of `buf` so far.
+    /// Bytes dropped from the front of the bytes so far.
     base: u64,
 }
 
@@ -97,28 +104,35 @@ impl Cutter {
     /// Drops what the pieces found so far took: call once they are read, before feeding
     /// more, so that what is held is the piece being scanned.
     pub(crate) fn compact(&mut self) {
-        let keep = self.open.map_or(self.pos, |o| o.start);
+        let scan = &mut self.scan;
+        let keep = scan.open.map_or(scan.pos, |o| o.start);
         self.buf.drain(..keep);
-        self.pos -= keep;
-        if let Some(open) = &mut self.open {
+        scan.pos -= keep;
+        if let Some(open) = &mut scan.open {
             open.start = 0;
         }
-        self.base += keep as u64;
+        scan.base += keep as u64;
     }
 
     /// The next piece whose end has arrived; with `eof`, the rest is one too (unbalanced
     /// brackets: the rest of the input, for the parser to report).
     pub(crate) fn next_piece(&mut self, eof: bool) -> Option<Cut> {
+        self.scan.next_piece(&self.buf, eof)
+    }
+}
+
+impl Scan {
+    /// [`Cutter::next_piece`] over `bytes`: what has arrived (the whole text for [`split`]).
+    fn next_piece(&mut self, bytes: &[u8], eof: bool) -> Option<Cut> {
         if !self.bom_checked {
-            if self.buf.len() < 3 && !eof {
+            if bytes.len() < 3 && !eof {
                 return None;
             }
-            if self.buf.starts_with("\u{feff}".as_bytes()) {
+            if bytes.starts_with("\u{feff}".as_bytes()) {
                 self.pos = 3;
             }
             self.bom_checked = true;
         }
-        let bytes = &self.buf;
         let mut open = match self.open {
             Some(open) => open,
             None => {

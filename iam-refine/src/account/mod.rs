@@ -3,17 +3,21 @@
 //! with their default version's document.
 //!
 //! [`Account::parse`] reads one output, several pages printed one after another, or a JSON
-//! array of pages ([`parse`]). Policy documents may be URL-encoded strings (the raw API) or
-//! objects (the CLI decodes them). A document that does not parse is kept as an error on its
-//! policy, so that only the principals carrying it fail; what is ambiguous (a managed policy,
+//! array of pages, item by item ([`pages`], [`parse`]). Policy documents may be URL-encoded
+//! strings (the raw API) or objects (the CLI decodes them); each is kept as its text and
+//! read when a principal that carries it is worked on (an AWS managed policy once, shared:
+//! [`document_text`]), so the account is smaller than its export. A document that does not parse is an error of its policy, so
+//! that only the principals carrying it fail; what is ambiguous (a managed policy,
 //! principal or inline policy defined twice differently, a page of another shape) refuses
 //! the whole input, naming the item.
 //!
 //! The per-principal work on top of this model is in [`plan`]; its totals in [`summary`];
 //! which principal a per-principal input file stands for, in [`file_names`].
 
+mod document_text;
 pub(crate) mod file_names;
 mod limits;
+mod pages;
 mod parse;
 pub(crate) mod plan;
 mod recommend;
@@ -24,6 +28,7 @@ use std::collections::BTreeMap;
 
 use crate::policy::{Policy, PolicyError, PolicyKind};
 
+use document_text::{DocumentText, ReadOnce};
 pub use parse::AccountError;
 
 /// Whether a principal is a role or a user.
@@ -56,7 +61,7 @@ impl PrincipalKind {
 }
 
 /// Why a policy's document cannot be used.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocumentError {
     /// The document is JSON (or a string holding JSON text) but not a policy
@@ -100,8 +105,20 @@ pub enum DocumentError {
 pub struct InlinePolicy {
     /// Its `PolicyName`, unique within its role, user or group.
     pub name: String,
-    /// Its `PolicyDocument`, or why it cannot be used (only its owner's plan fails).
-    pub document: Result<Policy, DocumentError>,
+    /// Its `PolicyDocument`, kept as text until it is read.
+    document: DocumentText,
+}
+
+impl InlinePolicy {
+    /// Its `PolicyDocument`, read; or why it cannot be used (only its owner's plan fails).
+    /// Each call reads the document again: the account keeps its text, not the policy.
+    ///
+    /// # Errors
+    ///
+    /// [`DocumentError`] when the document is not a policy.
+    pub fn document(&self) -> Result<Policy, DocumentError> {
+        self.document.read()
+    }
 }
 
 /// A role or a user.
@@ -151,11 +168,36 @@ pub struct ManagedPolicy {
     pub attachment_count: Option<u64>,
     /// `DefaultVersionId` (`v3`), when given.
     pub default_version: Option<String>,
-    /// The document of its default version, or why there is no usable one.
-    pub document: Result<Policy, DocumentError>,
+    /// The document of its default version, kept as text until it is read; or why there
+    /// is no default version.
+    document: Result<DocumentText, DocumentError>,
+    /// The document, once read, for an AWS managed policy: principals that carry it share
+    /// one reading.
+    read: ReadOnce,
 }
 
 impl ManagedPolicy {
+    /// The document of its default version, read; or why there is no usable one.
+    ///
+    /// An AWS managed policy is read on the first call, and each call gets a copy of that
+    /// reading: one such as `ReadOnlyAccess` (91 KB) is attached to many roles, and reading
+    /// it costs almost four times copying it. A customer managed policy is read at each
+    /// call: IAM holds it to 6,144 characters, so reading it costs little more than a copy,
+    /// and there may be thousands of them, where AWS's are a fixed catalog.
+    ///
+    /// # Errors
+    ///
+    /// [`DocumentError`] when no version is the default one, or its document is not a
+    /// policy.
+    pub fn document(&self) -> Result<Policy, DocumentError> {
+        let text = self.document.as_ref().map_err(Clone::clone)?;
+        if self.is_aws_managed() {
+            self.read.read(text)
+        } else {
+            text.read()
+        }
+    }
+
     /// AWS managed (`arn:aws:iam::aws:policy/...`, in any partition), not the customer's.
     #[must_use]
     pub fn is_aws_managed(&self) -> bool {

@@ -3,20 +3,20 @@
 //! A page is an object with at least one of `RoleDetailList`, `UserDetailList`,
 //! `GroupDetailList` and `Policies` (and AWS's paging keys `IsTruncated`, `Marker`,
 //! `NextToken`, which are read for a warning only). Items repeated across pages are merged
-//! when they are equal and refused when they differ.
+//! when they are equal and refused when they differ. The text is read item by item
+//! ([`super::pages`]); each item is turned into the account's types here ([`Builder::item`]).
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::document_text::{DocumentText, ReadOnce};
 use super::{Account, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal, PrincipalKind};
-use crate::document::parse_json_text;
 use crate::json::kind as json_kind;
-use crate::json_values;
-use crate::policy::{Policy, PolicyError, PolicyKind};
+use crate::policy::{PolicyError, PolicyKind};
 
-const LISTS: [&str; 4] = [
+pub(super) const LISTS: [&str; 4] = [
     "RoleDetailList",
     "UserDetailList",
     "GroupDetailList",
@@ -143,58 +143,18 @@ pub enum AccountError {
 
 pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
     let mut b = Builder::default();
-    let mut pages = 0;
-    let mut last_truncated = false;
-    // One value (a page, or an array of pages) parsed at a time and each page's tree
-    // dropped once read: the whole export's tree and every policy read from it are never
-    // all held at once.
-    for parsed in json_values::parse_each(text) {
-        let (value, line) = parsed.map_err(|e| AccountError::Json {
-            page: e.index,
-            line: e.line,
-            source: e.source,
-        })?;
-        let items = match value {
-            Value::Array(items) => items,
-            other => vec![other],
-        };
-        for item in items {
-            pages += 1;
-            let page = page_object(item, pages, line)?;
-            last_truncated = page.get("IsTruncated").and_then(Value::as_bool) == Some(true)
-                || page.get("NextToken").is_some_and(|t| !t.is_null());
-            b.page(pages, page)?;
-        }
-    }
-    if pages == 0 {
-        return Err(AccountError::Empty);
-    }
-    if last_truncated {
+    let pages = super::pages::read(text, &mut b)?;
+    if pages.last_truncated {
         b.warnings.push(format!(
-            "the last page ({pages}) says more pages follow (`IsTruncated` or `NextToken`): \
-             principals and policies of the missing pages are not in this run"
+            "the last page ({}) says more pages follow (`IsTruncated` or `NextToken`): \
+             principals and policies of the missing pages are not in this run",
+            pages.count
         ));
     }
     Ok(b.finish())
 }
 
-fn page_object(value: Value, page: usize, line: usize) -> Result<Map<String, Value>, AccountError> {
-    match value {
-        Value::Object(map) if LISTS.iter().any(|k| map.contains_key(*k)) => Ok(map),
-        Value::Object(map) => Err(AccountError::NotAPage {
-            page,
-            line,
-            found: describe_keys(&map),
-        }),
-        other => Err(AccountError::NotAPage {
-            page,
-            line,
-            found: json_kind(&other).to_string(),
-        }),
-    }
-}
-
-fn describe_keys(map: &Map<String, Value>) -> String {
+pub(super) fn describe_keys(map: &Map<String, Value>) -> String {
     if map.is_empty() {
         return "an empty object".to_string();
     }
@@ -203,7 +163,7 @@ fn describe_keys(map: &Map<String, Value>) -> String {
 }
 
 #[derive(Default)]
-struct Builder {
+pub(super) struct Builder {
     /// By ARN, with the page that first defined each.
     principals: BTreeMap<String, (Principal, usize)>,
     groups: BTreeMap<String, (Group, usize)>,
@@ -278,7 +238,7 @@ impl<'a> Item<'a> {
             };
             let name = item.required("PolicyName")?;
             let document = match map.get("PolicyDocument") {
-                Some(doc) => document(doc, kind),
+                Some(doc) => DocumentText::keep(doc, kind),
                 None => {
                     return Err(AccountError::MissingField {
                         page: self.page,
@@ -332,61 +292,44 @@ impl<'a> Item<'a> {
 }
 
 impl Builder {
-    /// Reads a page's lists, each item's tree dropped once it is read: an export of one
-    /// page (what the AWS CLI prints, its pages merged) is its whole account, and its tree
-    /// and the policies read from it were all held at once.
-    fn page(&mut self, page: usize, mut map: Map<String, Value>) -> Result<(), AccountError> {
-        for list in LISTS {
-            let items = match map.remove(list) {
-                None | Some(Value::Null) => continue,
-                Some(Value::Array(items)) => items,
-                Some(other) => {
-                    return Err(AccountError::ListType {
-                        page,
-                        list,
-                        found: json_kind(&other),
-                    })
-                }
-            };
-            for (k, item) in items.into_iter().enumerate() {
-                let Value::Object(obj) = item else {
-                    return Err(AccountError::ItemType {
-                        page,
-                        list,
-                        index: k + 1,
-                        found: json_kind(&item),
-                    });
-                };
-                let name_key = match list {
-                    "RoleDetailList" => "RoleName",
-                    "UserDetailList" => "UserName",
-                    "GroupDetailList" => "GroupName",
-                    _ => "PolicyName",
-                };
-                let label = match list {
-                    "RoleDetailList" => "role",
-                    "UserDetailList" => "user",
-                    "GroupDetailList" => "group",
-                    _ => "managed policy",
-                };
-                let name = match obj.get(name_key).and_then(Value::as_str) {
-                    Some(n) => format!("{label} `{n}`"),
-                    None => format!("{list} item {}", k + 1),
-                };
-                let item = Item {
-                    page,
-                    name,
-                    map: &obj,
-                };
-                match list {
-                    "RoleDetailList" => self.principal(&item, PrincipalKind::Role)?,
-                    "UserDetailList" => self.principal(&item, PrincipalKind::User)?,
-                    "GroupDetailList" => self.group(&item)?,
-                    _ => self.managed(&item)?,
-                }
-            }
+    /// Reads item `index` (from 1) of `list` on `page`: its tree is dropped once it is
+    /// read into the account's own types ([`super::pages`] hands over one at a time).
+    pub(super) fn item(
+        &mut self,
+        page: usize,
+        list: &'static str,
+        index: usize,
+        item: Value,
+    ) -> Result<(), AccountError> {
+        let Value::Object(obj) = item else {
+            return Err(AccountError::ItemType {
+                page,
+                list,
+                index,
+                found: json_kind(&item),
+            });
+        };
+        let (name_key, label) = match list {
+            "RoleDetailList" => ("RoleName", "role"),
+            "UserDetailList" => ("UserName", "user"),
+            "GroupDetailList" => ("GroupName", "group"),
+            _ => ("PolicyName", "managed policy"),
+        };
+        let name = match obj.get(name_key).and_then(Value::as_str) {
+            Some(n) => format!("{label} `{n}`"),
+            None => format!("{list} item {index}"),
+        };
+        let item = Item {
+            page,
+            name,
+            map: &obj,
+        };
+        match list {
+            "RoleDetailList" => self.principal(&item, PrincipalKind::Role),
+            "UserDetailList" => self.principal(&item, PrincipalKind::User),
+            "GroupDetailList" => self.group(&item),
+            _ => self.managed(&item),
         }
-        Ok(())
     }
 
     fn principal(&mut self, item: &Item<'_>, kind: PrincipalKind) -> Result<(), AccountError> {
@@ -502,9 +445,9 @@ impl Builder {
                 named: n.clone(),
                 flagged: id.clone(),
             }),
-            ([(_, doc)], _) => document(doc, PolicyKind::Managed),
+            ([(_, doc)], _) => Ok(DocumentText::keep(doc, PolicyKind::Managed)),
             ([], _) => match named {
-                Some(doc) => document(doc, PolicyKind::Managed),
+                Some(doc) => Ok(DocumentText::keep(doc, PolicyKind::Managed)),
                 None => Err(DocumentError::NoDefaultVersion),
             },
             (several, _) => Err(DocumentError::SeveralDefaultVersions {
@@ -522,6 +465,7 @@ impl Builder {
             attachment_count,
             default_version,
             document,
+            read: ReadOnce::default(),
             arn: arn.clone(),
         };
         match self.managed.entry(arn) {
@@ -544,7 +488,7 @@ impl Builder {
         Ok(())
     }
 
-    fn finish(self) -> Account {
+    pub(super) fn finish(self) -> Account {
         let mut attached_by: BTreeMap<String, usize> = BTreeMap::new();
         let principals: Vec<Principal> = self.principals.into_values().map(|(p, _)| p).collect();
         let groups: BTreeMap<String, Group> =
@@ -584,26 +528,6 @@ fn insert<T: PartialEq>(
             let first = o.get().1;
             Err(conflict(o.key().clone(), first, page))
         }
-    }
-}
-
-/// A `PolicyDocument` or version `Document`: an object, or a string holding JSON text
-/// (URL-encoded, as the raw API returns it, or not).
-fn document(value: &Value, kind: PolicyKind) -> Result<Policy, DocumentError> {
-    // A document given as text is parsed here and moved into the policy, not copied.
-    let value = match value {
-        Value::String(text) => {
-            parse_json_text(text).map_err(|source| DocumentError::Policy { source })?
-        }
-        other => other.clone(),
-    };
-    match value {
-        Value::Object(map) => {
-            Policy::from_document(map, kind).map_err(|source| DocumentError::Policy { source })
-        }
-        other => Err(DocumentError::NotADocument {
-            found: json_kind(&other).to_string(),
-        }),
     }
 }
 

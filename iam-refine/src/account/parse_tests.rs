@@ -27,7 +27,7 @@ fn reads_two_pages_of_cli_output() {
     assert_eq!(role.kind, PrincipalKind::Role);
     assert_eq!(role.name, "EC2role");
     assert_eq!(role.inline.len(), 1);
-    let logs = role.inline[0].document.as_ref().expect("inline document");
+    let logs = role.inline[0].document().expect("inline document");
     assert_eq!(logs.kind, PolicyKind::RoleInline);
     assert_eq!(logs.statements[0].patterns.len(), 3);
     assert_eq!(
@@ -44,7 +44,7 @@ fn reads_two_pages_of_cli_output() {
         .expect("managed");
     assert!(!deploy.is_aws_managed());
     assert_eq!(deploy.default_version.as_deref(), Some("v2"));
-    let doc = deploy.document.as_ref().expect("document");
+    let doc = deploy.document().expect("document");
     assert_eq!(doc.statements.len(), 3);
     assert_eq!(
         deploy.update_date.as_deref(),
@@ -57,7 +57,7 @@ fn reads_two_pages_of_cli_output() {
     assert_eq!(alice.groups, ["Admins"]);
     let group = a.group("Admins").expect("group");
     assert_eq!(
-        group.inline[0].document.as_ref().map(|p| p.kind),
+        group.inline[0].document().map(|p| p.kind),
         Ok(PolicyKind::GroupInline)
     );
     // S3 read-only: the role and alice; SQS: OldBatch and the group.
@@ -112,7 +112,7 @@ fn a_bad_document_fails_its_policy_not_the_account() {
     let a = Account::parse(&text).expect("the account reads");
     let p = &a.principals()[0].inline[0];
     assert_eq!(
-        p.document.as_ref().unwrap_err().to_string(),
+        p.document().unwrap_err().to_string(),
         "the policy has no statement"
     );
 }
@@ -133,7 +133,7 @@ fn default_versions_must_be_unambiguous() {
     .expect("reads");
     let m = a.managed_policy("arn:aws:iam::1:policy/P").expect("policy");
     assert_eq!(
-        m.document.as_ref().unwrap_err().to_string(),
+        m.document().unwrap_err().to_string(),
         "versions `v1`, `v2` are all marked `IsDefaultVersion`"
     );
     let a = Account::parse(&policy(
@@ -143,7 +143,7 @@ fn default_versions_must_be_unambiguous() {
     .expect("reads");
     assert!(matches!(
         a.managed_policy("arn:aws:iam::1:policy/P")
-            .map(|m| &m.document),
+            .map(|m| m.document()),
         Some(Err(DocumentError::NoDefaultVersion))
     ));
     let a = Account::parse(&policy(
@@ -152,11 +152,8 @@ fn default_versions_must_be_unambiguous() {
     ))
     .expect("reads");
     assert_eq!(
-        a.managed_policy("arn:aws:iam::1:policy/P").map(|m| m
-            .document
-            .as_ref()
-            .unwrap_err()
-            .to_string()),
+        a.managed_policy("arn:aws:iam::1:policy/P")
+            .map(|m| m.document().unwrap_err().to_string()),
         Some("`DefaultVersionId` is `v2` but version `v1` is marked `IsDefaultVersion`".into())
     );
 }

@@ -491,14 +491,14 @@ fn outcome(plan: &PrincipalPlan) -> PrincipalStatus {
 fn carried(account: &Account, principal: &Principal, plan: &mut PrincipalPlan) -> Vec<Carried> {
     let mut out = Vec::new();
     for inline in &principal.inline {
-        match &inline.document {
+        match inline.document() {
             Ok(doc) => out.push(Carried {
                 policy: PolicyRef {
                     id: inline.name.clone(),
                     name: inline.name.clone(),
                     source: PolicySource::Inline,
                 },
-                original: doc.clone(),
+                original: doc,
                 attachments: 1,
                 updated_at: None,
             }),
@@ -514,7 +514,7 @@ fn carried(account: &Account, principal: &Principal, plan: &mut PrincipalPlan) -
                 .push(PlanError::MissingManaged { arn: arn.clone() });
             continue;
         };
-        match &m.document {
+        match m.document() {
             Ok(doc) => out.push(Carried {
                 policy: PolicyRef {
                     id: m.arn.clone(),
@@ -525,7 +525,7 @@ fn carried(account: &Account, principal: &Principal, plan: &mut PrincipalPlan) -
                         PolicySource::CustomerManaged
                     },
                 },
-                original: doc.clone(),
+                original: doc,
                 attachments: account.attachments(arn).max(1),
                 updated_at: m.update_date.clone(),
             }),
@@ -554,7 +554,7 @@ fn inherited_policies(
             continue;
         };
         for inline in &group.inline {
-            match &inline.document {
+            match inline.document() {
                 Ok(doc) => out.push((
                     name.clone(),
                     PolicyRef {
@@ -562,7 +562,7 @@ fn inherited_policies(
                         name: inline.name.clone(),
                         source: PolicySource::Inline,
                     },
-                    doc.clone(),
+                    doc,
                 )),
                 Err(e) => plan.warnings.push(PlanWarning::GroupPolicy {
                     group: name.clone(),
@@ -572,7 +572,7 @@ fn inherited_policies(
             }
         }
         for arn in &group.attached {
-            match account.managed_policy(arn).map(|m| (m, &m.document)) {
+            match account.managed_policy(arn).map(|m| (m, m.document())) {
                 Some((m, Ok(doc))) => out.push((
                     name.clone(),
                     PolicyRef {
@@ -584,7 +584,7 @@ fn inherited_policies(
                             PolicySource::CustomerManaged
                         },
                     },
-                    doc.clone(),
+                    doc,
                 )),
                 Some((_, Err(e))) => plan.warnings.push(PlanWarning::GroupPolicy {
                     group: name.clone(),
