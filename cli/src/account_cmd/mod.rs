@@ -36,7 +36,7 @@ mod work;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -96,20 +96,21 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         diff: (config.format == Format::Diff).then_some(color),
     };
     let (shard, count) = (config.shard.index, config.shard.count);
+    let principals_with_evidence = usage.evidences.count(|arn| in_shard(arn, shard, count));
+    // Each done account's findings are dropped (`forget`): read by its workers while the
+    // next export is read, written between accounts.
+    let evidences = RwLock::new(usage.evidences);
     let steps = Steps {
         config,
         organisation: sources.organisation,
         inputs: input_files.iter().map(PathBuf::as_path).collect(),
-        evidences: &usage.evidences,
+        evidences: &evidences,
         catalog: &catalog,
         #[cfg(feature = "verify")]
         prover: prover.as_ref(),
         wanted,
         report: common.github && config.verify.is_some(),
-        progress: progress_bar(
-            usage.evidences.count(|arn| in_shard(arn, shard, count)),
-            common.quiet,
-        ),
+        progress: progress_bar(principals_with_evidence, common.quiet),
         made: Mutex::default(),
     };
 
@@ -145,6 +146,12 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             || sources.files.get(i + 1).map(|f| sources.read(f, limit)),
         );
         let mut this = this?;
+        // What the rest of the run needs of them: that they had findings (`unmatched`
+        // asks only of principals no export has).
+        evidences
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .forget(this.roster.arns.iter().map(String::as_str));
         for o in &mut this.outcomes {
             summary.merge(&o.slim(config.format == Format::Json, steps.report));
         }
@@ -157,9 +164,12 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     }
     // Every run (and every shard) lists the accounts in one order: by id.
     done.sort_by(|a, b| a.roster.id.cmp(&b.roster.id));
-    let unmatched = usage.evidences.unmatched(sources.organisation, |arn| {
-        done.iter().any(|d| d.roster.has(arn))
-    });
+    let unmatched = evidences
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .unmatched(sources.organisation, |arn| {
+            done.iter().any(|d| d.roster.has(arn))
+        });
     for line in warnings::summarise("", unmatched.iter().map(String::as_str)) {
         console.warn(&line);
     }
@@ -242,7 +252,7 @@ struct Steps<'a> {
     organisation: bool,
     /// Every input file, so that no output goes over one.
     inputs: Vec<&'a Path>,
-    evidences: &'a Evidences,
+    evidences: &'a RwLock<Evidences>,
     catalog: &'a Catalog,
     #[cfg(feature = "verify")]
     prover: Option<&'a crate::verify_cmd::Prover>,
@@ -269,13 +279,17 @@ impl Steps<'_> {
     fn account(&self, export: Export, pool: &rayon::ThreadPool) -> Result<AccountDone> {
         let config = self.config;
         let account = &export.account;
+        let evidences = self
+            .evidences
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         let names = file_names(account, self.organisation.then_some(export.id.as_str()));
         let (shard, count) = (config.shard.index, config.shard.count);
         let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = account
             .principals()
             .iter()
             .filter(|p| in_shard(&p.arn, shard, count))
-            .partition(|p| self.evidences.of(&p.arn).is_some());
+            .partition(|p| evidences.of(&p.arn).is_some());
         let target = |p: &Principal| match (&config.output, names.get(p.arn.as_str())) {
             (Output::Dir(dir), Some(Ok(name))) => Some(dir.join(name)),
             _ => None,
@@ -292,7 +306,7 @@ impl Steps<'_> {
             output::check_targets(targets)?;
         }
         let work = Work {
-            evidences: self.evidences,
+            evidences: &evidences,
             catalog: self.catalog,
             options: &config.plan,
             #[cfg(feature = "verify")]

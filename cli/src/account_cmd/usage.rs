@@ -53,6 +53,19 @@ impl Evidences {
         }
     }
 
+    /// Drops what is known of `arns` (principals worked on), keeping what is known of
+    /// principals no export has yet had, for [`Evidences::unmatched`].
+    pub fn forget<'a>(&mut self, arns: impl IntoIterator<Item = &'a str>) {
+        for arn in arns {
+            match self {
+                Evidences::Findings(f) => f.forget(arn),
+                Evidences::Files(files) => {
+                    files.remove(arn);
+                }
+            }
+        }
+    }
+
     /// One warning per principal with findings that no export has (`exported` says which
     /// ARNs one has), in ARN order; none for files, each of which named its principal.
     pub fn unmatched(&self, several: bool, exported: impl Fn(&str) -> bool) -> Vec<String> {

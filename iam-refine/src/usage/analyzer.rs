@@ -311,6 +311,12 @@ impl AccountFindings {
         self.principals.get(arn)
     }
 
+    /// Drops the findings of the principal `arn` (once it is worked on: a run over an
+    /// organisation need not hold every account's findings to its end).
+    pub fn forget(&mut self, arn: &str) {
+        self.principals.remove(arn);
+    }
+
     /// Every principal with findings, by ARN.
     pub fn principals(&self) -> impl Iterator<Item = &PrincipalFindings> {
         self.principals.values()
