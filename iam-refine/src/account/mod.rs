@@ -5,8 +5,8 @@
 //! [`Account::parse`] reads one output, several pages printed one after another, or a JSON
 //! array of pages, item by item ([`pages`], [`parse`]). Policy documents may be URL-encoded
 //! strings (the raw API) or objects (the CLI decodes them); each is kept as its text and
-//! read when a principal that carries it is worked on (an AWS managed policy once, shared:
-//! [`document_text`]), so the account is smaller than its export. A document that does not parse is an error of its policy, so
+//! read when a principal that carries it is worked on (a large AWS managed policy once,
+//! shared: [`document_text`]), so the account is smaller than its export. A document that does not parse is an error of its policy, so
 //! that only the principals carrying it fail; what is ambiguous (a managed policy,
 //! principal or inline policy defined twice differently, a page of another shape) refuses
 //! the whole input, naming the item.
@@ -171,19 +171,20 @@ pub struct ManagedPolicy {
     /// The document of its default version, kept as text until it is read; or why there
     /// is no default version.
     document: Result<DocumentText, DocumentError>,
-    /// The document, once read, for an AWS managed policy: principals that carry it share
-    /// one reading.
+    /// The document, once read, when it is larger than a customer managed policy may be:
+    /// principals that carry it share one reading.
     read: ReadOnce,
 }
 
 impl ManagedPolicy {
     /// The document of its default version, read; or why there is no usable one.
     ///
-    /// An AWS managed policy is read on the first call, and each call gets a copy of that
-    /// reading: one such as `ReadOnlyAccess` (91 KB) is attached to many roles, and reading
-    /// it costs almost four times copying it. A customer managed policy is read at each
-    /// call: IAM holds it to 6,144 characters, so reading it costs little more than a copy,
-    /// and there may be thousands of them, where AWS's are a fixed catalog.
+    /// A document larger than IAM lets a customer managed policy be (6,144 characters) is
+    /// read on the first call, and each call gets a copy of that reading: only AWS managed
+    /// policies are that large (81 of AWS's 1,567, 1.5 MB of text), and one such as
+    /// `ReadOnlyAccess` (91 KB) is attached to many roles, where reading it costs almost
+    /// four times copying it. Any other is read at each call: reading 6,144 characters
+    /// costs about 25 µs, and an account may have thousands of them.
     ///
     /// # Errors
     ///
@@ -191,7 +192,7 @@ impl ManagedPolicy {
     /// policy.
     pub fn document(&self) -> Result<Policy, DocumentError> {
         let text = self.document.as_ref().map_err(Clone::clone)?;
-        if self.is_aws_managed() {
+        if text.size() > PolicyKind::Managed.quota() {
             self.read.read(text)
         } else {
             text.read()

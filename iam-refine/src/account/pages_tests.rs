@@ -407,3 +407,57 @@ fn url_encoded_pages_are_read_item_by_item_too() {
     let a = Account::parse(&url_encode(page)).expect("reads");
     assert_eq!(a.principals().len(), 1);
 }
+
+#[test]
+fn a_documents_size_is_its_decoded_texts() {
+    let text = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+    let object = DocumentText::keep(&json::parse(text).expect("JSON"), PolicyKind::Managed);
+    let encoded = DocumentText::keep(&Value::String(url_encode(text)), PolicyKind::Managed);
+    let as_text = DocumentText::keep(&Value::String(text.to_string()), PolicyKind::Managed);
+    assert_eq!(object.size(), text.len());
+    assert_eq!(encoded.size(), text.len());
+    assert_eq!(as_text.size(), text.len());
+    // Not valid URL encoding: no underflow, and reading it says why.
+    let broken = DocumentText::keep(&Value::String("%%%".into()), PolicyKind::Managed);
+    assert_eq!(broken.size(), 0);
+    assert!(broken.read().is_err());
+}
+
+/// A managed policy larger than IAM's customer managed quota is read once and shared; any
+/// other is read at each call. Both give the same document every time.
+#[test]
+fn large_managed_policies_are_read_once_and_every_reading_is_the_same() {
+    let statements: Vec<String> = (0..200)
+        .map(|k| format!("{{\"Effect\":\"Allow\",\"Action\":\"s3:Get{k}*\",\"Resource\":\"arn:aws:s3:::b{k}/*\"}}"))
+        .collect();
+    let large = format!("{{\"Statement\":[{}]}}", statements.join(","));
+    let small = format!("{{\"Statement\":[{}]}}", statements[0]);
+    assert!(large.len() > PolicyKind::Managed.quota());
+    let export = serde_json::json!({"Policies": [
+        {"PolicyName": "Large", "Arn": "arn:aws:iam::aws:policy/Large", "DefaultVersionId": "v1",
+         "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": json::parse(&large).expect("JSON")}]},
+        {"PolicyName": "Small", "Arn": "arn:aws:iam::1:policy/Small", "DefaultVersionId": "v1",
+         "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": small}]}
+    ]});
+    let account = Account::parse(&export.to_string()).expect("reads");
+    for (arn, text) in [
+        ("arn:aws:iam::aws:policy/Large", &large),
+        ("arn:aws:iam::1:policy/Small", &small),
+    ] {
+        let m = account.managed_policy(arn).expect("policy");
+        let first = m.document().expect("a policy");
+        assert_eq!(first.to_value(), json::parse(text).expect("JSON"));
+        assert_eq!(m.document().expect("a policy"), first);
+    }
+    let large = account
+        .managed_policy("arn:aws:iam::aws:policy/Large")
+        .expect("policy");
+    assert!(large.read.is_read(), "the large policy's reading is kept");
+    let small = account
+        .managed_policy("arn:aws:iam::1:policy/Small")
+        .expect("policy");
+    assert!(
+        !small.read.is_read(),
+        "a small policy's reading is not kept"
+    );
+}
