@@ -17,7 +17,9 @@
 //! the files, synced once), and each account's files go in a folder named by its id. Only
 //! two exports are held at a time (the one worked on, the next one read): what is kept of
 //! a done account is its roster of ARNs and each principal's [`work::Outcome`], so the peak
-//! does not grow with the organisation. An export refused half way (unreadable, of an
+//! does not grow with the organisation. Each principal's findings go to the worker that
+//! plans it and are dropped once it is done; a done account's others (of other shards) are
+//! dropped with it ([`Evidences::forget`]). An export refused half way (unreadable, of an
 //! account already read) fails the run before anything is committed: the files staged are
 //! deleted and the folders made removed ([`MadeDirs`]).
 //!
@@ -54,7 +56,7 @@ use crate::output::{self, MadeDirs};
 use crate::render;
 use crate::warnings;
 use files::{file_names, write_files, Accounts, Idle, Roster};
-use usage::{Evidences, LoadedUsage};
+use usage::{Evidences, LoadedUsage, Taken};
 use work::{Outcome, Wanted, Work};
 
 /// The "Exit codes:" section of `account --help`.
@@ -279,17 +281,21 @@ impl Steps<'_> {
     fn account(&self, export: Export, pool: &rayon::ThreadPool) -> Result<AccountDone> {
         let config = self.config;
         let account = &export.account;
-        let evidences = self
-            .evidences
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
         let names = file_names(account, self.organisation.then_some(export.id.as_str()));
         let (shard, count) = (config.shard.index, config.shard.count);
+        let mut evidences = self
+            .evidences
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = account
             .principals()
             .iter()
             .filter(|p| in_shard(&p.arn, shard, count))
             .partition(|p| evidences.of(&p.arn).is_some());
+        // Each principal's findings go to the worker that plans it, which drops them once
+        // done: an account's findings are not all held to its end.
+        let taken: Vec<Option<Taken>> = todo.iter().map(|p| evidences.take(&p.arn)).collect();
+        drop(evidences);
         let target = |p: &Principal| match (&config.output, names.get(p.arn.as_str())) {
             (Output::Dir(dir), Some(Ok(name))) => Some(dir.join(name)),
             _ => None,
@@ -306,7 +312,6 @@ impl Steps<'_> {
             output::check_targets(targets)?;
         }
         let work = Work {
-            evidences: &evidences,
             catalog: self.catalog,
             options: &config.plan,
             #[cfg(feature = "verify")]
@@ -320,7 +325,7 @@ impl Steps<'_> {
             },
             wanted: self.wanted,
         };
-        let outcomes = work::run_all(&work, account, &todo, pool, &self.progress);
+        let outcomes = work::run_all(&work, account, &todo, taken, pool, &self.progress);
         let idle = idle
             .iter()
             .map(|p| Idle {

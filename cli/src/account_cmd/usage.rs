@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use iam_refine::{
-    Account, AccountFindings, AccountFindingsReader, Evidence, FileNameError, PrincipalFiles, Usage,
+    Account, AccountFindings, AccountFindingsReader, Evidence, FileNameError, PrincipalFiles,
+    PrincipalFindings, Usage,
 };
 
 use crate::config::{AccountUsage, UsageSource};
@@ -53,16 +54,20 @@ impl Evidences {
         }
     }
 
-    /// Drops what is known of `arns` (principals worked on), keeping what is known of
-    /// principals no export has yet had, for [`Evidences::unmatched`].
+    /// Takes out what is known of the principal `arn`, for the worker that plans it to
+    /// drop once done: what stays is what is known of principals no export has (yet), for
+    /// [`Evidences::unmatched`].
+    pub fn take(&mut self, arn: &str) -> Option<Taken> {
+        match self {
+            Evidences::Findings(f) => f.take(arn).map(Taken::Findings),
+            Evidences::Files(files) => files.remove(arn).map(Taken::File),
+        }
+    }
+
+    /// Drops what is known of `arns` (principals of an account worked on).
     pub fn forget<'a>(&mut self, arns: impl IntoIterator<Item = &'a str>) {
         for arn in arns {
-            match self {
-                Evidences::Findings(f) => f.forget(arn),
-                Evidences::Files(files) => {
-                    files.remove(arn);
-                }
-            }
+            self.take(arn);
         }
     }
 
@@ -82,6 +87,22 @@ impl Evidences {
             .filter(|p| !exported(&p.arn))
             .map(|p| format!("findings for `{}`, which {which}, are not used", p.arn))
             .collect()
+    }
+}
+
+/// What is known of one principal, taken out of [`Evidences`].
+#[derive(Debug)]
+pub enum Taken {
+    Findings(PrincipalFindings),
+    File(Usage),
+}
+
+impl Taken {
+    pub fn evidence(&self) -> Evidence<'_> {
+        match self {
+            Taken::Findings(f) => Evidence::from(f),
+            Taken::File(u) => Evidence::from(u),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use iam_refine::{
     Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
 };
 
-use super::usage::Evidences;
+use super::usage::Taken;
 use crate::exit::Exit;
 use crate::output::Staged;
 use crate::render;
@@ -148,8 +148,6 @@ impl Outcome {
 
 /// What every principal's work reads, shared by the worker threads.
 pub struct Work<'a> {
-    /// What each principal did or did not use.
-    pub evidences: &'a Evidences,
     pub catalog: &'a Catalog,
     pub options: &'a PlanOptions,
     #[cfg(feature = "verify")]
@@ -168,20 +166,24 @@ pub struct Work<'a> {
     pub wanted: Wanted,
 }
 
-/// Plans (and proves) `principals` of `account` on `pool`'s threads; the outcomes are in the principals'
-/// order whatever the number of threads, so every run writes the same files.
+/// Plans (and proves) `principals` of `account` on `pool`'s threads, each with what is
+/// known of its use (`taken`, in the same order: dropped once it is done); the outcomes are
+/// in the principals' order whatever the number of threads, so every run writes the same
+/// files.
 pub fn run_all(
     work: &Work<'_>,
     account: &Account,
     principals: &[&Principal],
+    taken: Vec<Option<Taken>>,
     pool: &rayon::ThreadPool,
     progress: &ProgressBar,
 ) -> Vec<Outcome> {
     pool.install(|| {
         principals
             .par_iter()
-            .map(|p| {
-                let outcome = one(work, account, p);
+            .zip(taken)
+            .map(|(p, taken)| {
+                let outcome = one(work, account, p, taken.as_ref());
                 progress.inc(1);
                 outcome
             })
@@ -189,8 +191,13 @@ pub fn run_all(
     })
 }
 
-fn one(work: &Work<'_>, account: &Account, principal: &Principal) -> Outcome {
-    let evidence = work.evidences.of(&principal.arn).unwrap_or_default();
+fn one(
+    work: &Work<'_>,
+    account: &Account,
+    principal: &Principal,
+    taken: Option<&Taken>,
+) -> Outcome {
+    let evidence = taken.map(Taken::evidence).unwrap_or_default();
     let mut plan = plan_principal(account, principal, evidence, work.catalog, work.options);
     let mut errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
     #[allow(unused_mut)] // filled only by the prover

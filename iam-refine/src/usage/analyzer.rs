@@ -311,10 +311,10 @@ impl AccountFindings {
         self.principals.get(arn)
     }
 
-    /// Drops the findings of the principal `arn` (once it is worked on: a run over an
-    /// organisation need not hold every account's findings to its end).
-    pub fn forget(&mut self, arn: &str) {
-        self.principals.remove(arn);
+    /// Takes the findings of the principal `arn` out (to be dropped once it is worked on:
+    /// a run need not hold every principal's findings to its end).
+    pub fn take(&mut self, arn: &str) -> Option<PrincipalFindings> {
+        self.principals.remove(arn)
     }
 
     /// Every principal with findings, by ARN.
