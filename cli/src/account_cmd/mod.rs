@@ -38,7 +38,7 @@ mod work;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -99,9 +99,10 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     };
     let (shard, count) = (config.shard.index, config.shard.count);
     let principals_with_evidence = usage.evidences.count(|arn| in_shard(arn, shard, count));
-    // Each done account's findings are dropped (`forget`): read by its workers while the
-    // next export is read, written between accounts.
-    let evidences = RwLock::new(usage.evidences);
+    // Taken out for each account's principals when its work starts (`Steps::account`), the
+    // rest of a done account's dropped (`forget`): what stays is of principals no export
+    // has had yet.
+    let evidences = Mutex::new(usage.evidences);
     let steps = Steps {
         config,
         organisation: sources.organisation,
@@ -151,7 +152,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         // What the rest of the run needs of them: that they had findings (`unmatched`
         // asks only of principals no export has).
         evidences
-            .write()
+            .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .forget(this.roster.arns.iter().map(String::as_str));
         for o in &mut this.outcomes {
@@ -167,7 +168,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     // Every run (and every shard) lists the accounts in one order: by id.
     done.sort_by(|a, b| a.roster.id.cmp(&b.roster.id));
     let unmatched = evidences
-        .read()
+        .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .unmatched(sources.organisation, |arn| {
             done.iter().any(|d| d.roster.has(arn))
@@ -254,7 +255,8 @@ struct Steps<'a> {
     organisation: bool,
     /// Every input file, so that no output goes over one.
     inputs: Vec<&'a Path>,
-    evidences: &'a RwLock<Evidences>,
+    /// What is known of each principal's use, taken out as its account's work starts.
+    evidences: &'a Mutex<Evidences>,
     catalog: &'a Catalog,
     #[cfg(feature = "verify")]
     prover: Option<&'a crate::verify_cmd::Prover>,
@@ -285,7 +287,7 @@ impl Steps<'_> {
         let (shard, count) = (config.shard.index, config.shard.count);
         let mut evidences = self
             .evidences
-            .write()
+            .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = account
             .principals()
