@@ -28,7 +28,12 @@
 //! any account is refused, naming the layout it expected.
 //!
 //! Files are proved in parallel on `--jobs` threads, each with its own Z3 context; the
-//! verdicts are printed in the files' order.
+//! verdicts are printed in the files' order, accounts by id. A folder of exports is read one
+//! export at a time, as `account` reads it (the next one read while this one's files are
+//! proved; each account's findings dropped once they are): an organisation's exports are
+//! never all held at once. The warnings (exports skipped, each export's, the usage
+//! source's, findings of no export) come before the verdicts, as they did when every
+//! export was read first.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -45,7 +50,8 @@ use iam_refine_iac::JsonLines;
 use iam_refine_verify::Z3Worker;
 
 use crate::account_cmd::exports;
-use crate::account_cmd::usage::{self, Evidences};
+use crate::account_cmd::usage::Evidences;
+use crate::account_cmd::{load_first, FirstInputs};
 use crate::config::{Common, VerifyAccount, VerifyConfig};
 use crate::console::Console;
 use crate::document::{self, Refined};
@@ -109,28 +115,21 @@ pub fn run(
         .num_threads(inputs.jobs)
         .thread_name(|i| format!("iam-refine-{i}"))
         .build()?;
-    let exports = exports::load(&inputs.auth, limit, &pool)?;
-    let accounts: Vec<&Account> = exports.list.iter().map(|e| &e.account).collect();
-    let usage = usage::load(
-        &inputs.usage,
-        &accounts,
-        |_| true,
-        config.unused_after,
-        None,
-        limit,
-    )?;
-    for w in crate::warnings::summarise(
-        "",
-        exports
-            .warnings
-            .iter()
-            .chain(accounts.iter().flat_map(|a| a.warnings()))
-            .chain(&usage.warnings)
-            .map(String::as_str),
-    ) {
-        console.warn(&w);
+    let sources = exports::Sources::of(&inputs.auth)?;
+    let first_inputs = FirstInputs {
+        auth: &inputs.auth,
+        usage: &inputs.usage,
+        unused_after: config.unused_after,
+        output: None,
+    };
+    let (first, usage) = load_first(&first_inputs, |_| true, &sources, limit, &pool)?;
+    let dir = inputs.recommendations.as_path();
+    if sources.organisation && !dir.is_dir() {
+        bail!(
+            "--recommendations `{}` is not a folder (`account --output-dir` writes a folder per account there)",
+            dir.display()
+        );
     }
-    let jobs = recommendation_jobs(&exports, &inputs.recommendations)?;
     let mut refine = RefineOptions::new();
     for k in &config.keep {
         refine = refine.keep(k)?;
@@ -143,18 +142,76 @@ pub fn run(
         ..PlanOptions::default()
     };
     let prover = Prover::new(&catalog, &iam_refine::Findings::default(), config.limits)?;
-    let shared = Shared {
-        evidences: &usage.evidences,
-        catalog: &catalog,
-        plan: &plan,
-        prover: &prover,
-        skip_sid: &config.skip_sid,
-        limit,
-    };
-    let outcomes: Vec<FileOutcome> =
-        pool.install(|| jobs.par_iter().map(|j| one_file(&shared, j)).collect());
+    let mut evidences = usage.evidences;
+
+    // One export at a time, the next one read while this one's files are proved, as
+    // `account` reads them: what is kept of a done account is its files' verdicts.
+    let mut claimed = exports::Claimed::default();
+    let mut skipped = Vec::new();
+    let mut done: Vec<AccountDone> = Vec::new();
+    let mut next = Some(Ok(first));
+    for i in 0..sources.files.len() {
+        let Some(export) = next.take().transpose()?.flatten() else {
+            skipped.push(exports::skipped(&sources.files[i]));
+            next = sources.files.get(i + 1).map(|f| sources.read(f, limit));
+            continue;
+        };
+        if sources.organisation {
+            claimed.claim(&export)?;
+        }
+        let jobs = recommendation_jobs(&export, dir, sources.organisation)?;
+        let shared = Shared {
+            evidences: &evidences,
+            catalog: &catalog,
+            plan: &plan,
+            prover: &prover,
+            skip_sid: &config.skip_sid,
+            limit,
+        };
+        let (outcomes, following) = pool.join(
+            || pool.install(|| jobs.par_iter().map(|j| one_file(&shared, j)).collect()),
+            || sources.files.get(i + 1).map(|f| sources.read(f, limit)),
+        );
+        // What the rest of the run needs of them: that they had findings (the warning
+        // about findings of no export asks only of principals no export has).
+        evidences.forget(export.account.principals().iter().map(|p| p.arn.as_str()));
+        done.push(AccountDone {
+            id: export.id.clone(),
+            warnings: export.account.warnings().to_vec(),
+            files: jobs.len(),
+            outcomes,
+        });
+        next = following;
+    }
+    if sources.organisation && claimed.is_empty() {
+        return Err(exports::none_usable(&inputs.auth));
+    }
+    // Every run lists the accounts in one order: by id.
+    done.sort_by(|a, b| a.id.cmp(&b.id));
+    if sources.organisation && done.iter().all(|d| d.files == 0) {
+        let ids: Vec<&str> = done.iter().map(|d| d.id.as_str()).collect();
+        bail!(
+            "the recommendations folder `{}` has no folder for any account of the exports ({}): `account --output-dir` writes each account's files to `DIR/<account id>/`",
+            dir.display(),
+            ids.join(", ")
+        );
+    }
+    // In the order they had when every export was read first: the exports skipped, each
+    // account's, then the usage source's, findings of no export last.
+    let unmatched = evidences.unmatched(done.len() > 1, |_| false);
+    for w in crate::warnings::summarise(
+        "",
+        skipped
+            .iter()
+            .chain(done.iter().flat_map(|d| &d.warnings))
+            .chain(&usage.warnings)
+            .chain(&unmatched)
+            .map(String::as_str),
+    ) {
+        console.warn(&w);
+    }
     let text = config.format == crate::args::ReportFormat::Text;
-    for o in outcomes {
+    for o in done.into_iter().flat_map(|d| d.outcomes) {
         if let Some(why) = &o.skipped {
             console.info(&format!("{}: {why}", o.file));
         }
@@ -171,53 +228,42 @@ pub fn run(
     Ok(())
 }
 
-/// The files to prove, each with its account's export: `dir`'s files against the one
-/// export, or with a folder of exports each account's folder `dir/<account id>/` against
-/// its own.
-fn recommendation_jobs<'a>(exports: &'a exports::Exports, dir: &Path) -> Result<Vec<Job<'a>>> {
-    if !exports.organisation {
-        let export = exports
-            .list
-            .first()
-            .context("no export was read (this is a bug)")?;
-        return Ok(recommendation_files(dir)?
-            .into_iter()
-            .map(|path| Job {
-                account: &export.account,
-                auth: display_name(&export.path),
-                path,
-            })
-            .collect());
-    }
-    if !dir.is_dir() {
-        bail!(
-            "--recommendations `{}` is not a folder (`account --output-dir` writes a folder per account there)",
-            dir.display()
-        );
-    }
-    let mut jobs = Vec::new();
-    for export in &exports.list {
+/// One account, its files proved: what is kept of it once its export is dropped.
+struct AccountDone {
+    id: String,
+    /// The export's own warnings (a truncated export).
+    warnings: Vec<String>,
+    /// How many recommendation files it had.
+    files: usize,
+    /// Its files', in their order.
+    outcomes: Vec<FileOutcome>,
+}
+
+/// The files to prove against `export`: `dir`'s, or with a folder of exports
+/// (`organisation`) its account's folder `dir/<account id>/`, when there is one (an
+/// account with none had nothing written).
+fn recommendation_jobs<'a>(
+    export: &'a exports::Export,
+    dir: &Path,
+    organisation: bool,
+) -> Result<Vec<Job<'a>>> {
+    let own = if organisation {
         let own = dir.join(&export.id);
         if !own.exists() {
-            continue;
+            return Ok(Vec::new());
         }
-        for path in recommendation_files(&own)? {
-            jobs.push(Job {
-                account: &export.account,
-                auth: display_name(&export.path),
-                path,
-            });
-        }
-    }
-    if jobs.is_empty() {
-        let ids: Vec<&str> = exports.list.iter().map(|e| e.id.as_str()).collect();
-        bail!(
-            "the recommendations folder `{}` has no folder for any account of the exports ({}): `account --output-dir` writes each account's files to `DIR/<account id>/`",
-            dir.display(),
-            ids.join(", ")
-        );
-    }
-    Ok(jobs)
+        own
+    } else {
+        dir.to_path_buf()
+    };
+    Ok(recommendation_files(&own)?
+        .into_iter()
+        .map(|path| Job {
+            account: &export.account,
+            auth: display_name(&export.path),
+            path,
+        })
+        .collect())
 }
 
 /// The folder's `*.json` files, sorted; hidden ones skipped (the manifests' folder

@@ -435,6 +435,74 @@ fn verify_proves_each_accounts_folder_against_its_own_export() {
     );
 }
 
+/// `verify --account FOLDER` reads one export at a time, in file-name order, yet prints
+/// the verdicts in account-id order, warns once about findings of a principal no export
+/// has (and about none of those an export has), and refuses usage files named after
+/// principals, as `account` does.
+#[test]
+fn verify_reads_the_exports_one_by_one_and_reports_them_by_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exports = tmp.path().join("exports");
+    // File names sort against the account ids: B's file is read first.
+    export(&exports, "z.json", A, &["deploy"]);
+    export(&exports, "a.json", B, &["deploy"]);
+    let findings = findings_file(
+        tmp.path(),
+        &[
+            (A, "deploy", "DeleteObject"),
+            (B, "deploy", "PutObject"),
+            ("333333333333", "gone", "PutObject"),
+        ],
+    );
+    let out = tmp.path().join("out");
+    let run = run_org(&exports, &findings, &out, &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let run = bin()
+        .arg("verify")
+        .arg("--account")
+        .arg(&exports)
+        .arg("--findings")
+        .arg(&findings)
+        .arg("--recommendations")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    let proved: Vec<&str> = err.lines().filter(|l| l.contains(": proved")).collect();
+    assert_eq!(proved.len(), 2, "{err}");
+    assert!(proved[0].contains(&format!("{A}/deploy.json")), "{err}");
+    assert!(proved[1].contains(&format!("{B}/deploy.json")), "{err}");
+    let unmatched: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("no export has"))
+        .collect();
+    assert_eq!(unmatched.len(), 1, "{err}");
+    assert!(unmatched[0].contains(&arn("333333333333", "gone")), "{err}");
+    // The warnings come before the verdicts, as when every export was read first.
+    let warned = err.find("no export has").unwrap();
+    assert!(warned < err.find(": proved").unwrap(), "{err}");
+
+    let usage = tmp.path().join("usage");
+    std::fs::create_dir_all(&usage).unwrap();
+    let run = bin()
+        .arg("verify")
+        .arg("--account")
+        .arg(&exports)
+        .arg("--unused")
+        .arg(&usage)
+        .arg("--recommendations")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("with a folder of exports, give --findings"),
+        "{err}"
+    );
+}
+
 /// Every file under `dir`, hidden ones (manifests, staged files) too, with its text.
 fn snapshot(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();

@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
 
 use iam_refine::Account;
 
@@ -30,18 +29,6 @@ pub struct Export {
     /// by `+`, possibly none, as a single export has always been taken as it is).
     pub id: String,
     pub account: Account,
-}
-
-/// What `AUTH` held, every export read (for `verify --account`).
-#[derive(Debug)]
-#[cfg_attr(not(feature = "verify"), allow(dead_code))]
-pub struct Exports {
-    /// Sorted by account id (one with one file).
-    pub list: Vec<Export>,
-    /// `AUTH` was a folder: files go in a folder per account.
-    pub organisation: bool,
-    /// Exports skipped (no role or user), one line each.
-    pub warnings: Vec<String>,
 }
 
 /// The account part of a principal's ARN (`arn:aws:iam::123456789012:role/x`).
@@ -148,43 +135,6 @@ pub fn none_usable(path: &Path) -> anyhow::Error {
         "no export in the folder `{}` has a role or user",
         path.display()
     )
-}
-
-/// Reads `path`: one export, or a folder of them (parsed on `pool`, one export per task),
-/// all held at once (`verify --account`; `account` reads a folder's exports one by one).
-#[cfg_attr(not(feature = "verify"), allow(dead_code))]
-pub fn load(path: &Path, limit: u64, pool: &rayon::ThreadPool) -> Result<Exports> {
-    let sources = Sources::of(path)?;
-    let parsed: Vec<Result<Option<Export>>> = pool.install(|| {
-        sources
-            .files
-            .par_iter()
-            .map(|file| sources.read(file, limit))
-            .collect()
-    });
-    let mut claimed = Claimed::default();
-    let mut list = Vec::new();
-    let mut warnings = Vec::new();
-    for (file, result) in sources.files.iter().zip(parsed) {
-        match result? {
-            Some(export) => {
-                if sources.organisation {
-                    claimed.claim(&export)?;
-                }
-                list.push(export);
-            }
-            None => warnings.push(skipped(file)),
-        }
-    }
-    if list.is_empty() {
-        return Err(none_usable(path));
-    }
-    list.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Exports {
-        list,
-        organisation: sources.organisation,
-        warnings,
-    })
 }
 
 /// The one account id every principal's ARN names, `None` with no principal.

@@ -347,23 +347,57 @@ impl Steps<'_> {
     }
 }
 
-/// The usage source, read, and `AUTH`'s first export (`None` when it is skipped: a folder's
-/// export with no role or user), read while `--findings` are (they need no export). An
-/// error of the export is reported first, as when exports were read first.
+/// `account`'s inputs, read by [`load_first`].
 fn load(
     config: &AccountConfig,
     sources: &Sources,
     limit: u64,
     pool: &rayon::ThreadPool,
 ) -> Result<(Option<Export>, LoadedUsage)> {
-    let output = match &config.output {
-        Output::Dir(dir) => Some(dir.as_path()),
-        Output::Stdout => None,
+    let inputs = FirstInputs {
+        auth: &config.auth,
+        usage: &config.usage,
+        unused_after: config.unused_after,
+        output: match &config.output {
+            Output::Dir(dir) => Some(dir.as_path()),
+            Output::Stdout => None,
+        },
     };
+    let (shard, count) = (config.shard.index, config.shard.count);
+    load_first(
+        &inputs,
+        |arn| in_shard(arn, shard, count),
+        sources,
+        limit,
+        pool,
+    )
+}
+
+/// What [`load_first`] reads, from `account`'s or `verify --account`'s flags.
+pub(crate) struct FirstInputs<'a> {
+    pub auth: &'a Path,
+    pub usage: &'a AccountUsage,
+    pub unused_after: Option<u32>,
+    /// `--output-dir`, inside which no input may be.
+    pub output: Option<&'a Path>,
+}
+
+/// The usage source, read, and `AUTH`'s first export (`None` when it is skipped: a folder's
+/// export with no role or user), read while `--findings` are (they need no export). An
+/// error of the export is reported first, as when exports were read first. Of a folder of
+/// usage files, only those of principals `wanted` holds for are read.
+pub(crate) fn load_first(
+    inputs: &FirstInputs<'_>,
+    wanted: impl Fn(&str) -> bool,
+    sources: &Sources,
+    limit: u64,
+    pool: &rayon::ThreadPool,
+) -> Result<(Option<Export>, LoadedUsage)> {
+    let output = inputs.output;
     if let (Some(dir), true) = (output, sources.organisation) {
-        usage::refuse_inside(dir, &config.auth, "exports", "exports")?;
+        usage::refuse_inside(dir, inputs.auth, "exports", "exports")?;
     }
-    if let (true, AccountUsage::Folder(source)) = (sources.organisation, &config.usage) {
+    if let (true, AccountUsage::Folder(source)) = (sources.organisation, inputs.usage) {
         // Its files are named after principals, and a name may be of several accounts.
         anyhow::bail!(
             "{} reads one file per principal, named after it, which does not say its account: with a folder of exports, give --findings (each finding names its principal by ARN)",
@@ -374,7 +408,7 @@ fn load(
         );
     }
     let first_file = &sources.files[0];
-    match &config.usage {
+    match inputs.usage {
         AccountUsage::Findings(path) => {
             let (first, findings) = pool.join(
                 || sources.read(first_file, limit),
@@ -386,12 +420,11 @@ fn load(
             // One export (a folder of them is refused above): its principals name the files.
             let export = sources.read(first_file, limit)?;
             let accounts: Vec<&Account> = export.iter().map(|e| &e.account).collect();
-            let (shard, count) = (config.shard.index, config.shard.count);
             let usage = usage::load(
-                &config.usage,
+                inputs.usage,
                 &accounts,
-                |arn| in_shard(arn, shard, count),
-                config.unused_after,
+                wanted,
+                inputs.unused_after,
                 output,
                 limit,
             )?;
