@@ -364,6 +364,25 @@ fn a_manifest_naming_a_file_outside_the_folder_is_refused() {
     assert_eq!(read(&victim), "precious");
 }
 
+/// `verify --account EXPORTS USAGE_FLAG USAGE --recommendations RECOMMENDATIONS`, run.
+fn verify_org(
+    exports: &Path,
+    usage_flag: &str,
+    usage: &Path,
+    recommendations: &Path,
+) -> std::process::Output {
+    bin()
+        .arg("verify")
+        .arg("--account")
+        .arg(exports)
+        .arg(usage_flag)
+        .arg(usage)
+        .arg("--recommendations")
+        .arg(recommendations)
+        .output()
+        .unwrap()
+}
+
 /// `verify --account FOLDER`: each account's folder of `account --output-dir` is proved
 /// against its own export; a file moved into another account's folder is an error verdict
 /// (its principal is not in that export), never a proof; a folder with no account's folder
@@ -385,17 +404,8 @@ fn verify_proves_each_accounts_folder_against_its_own_export() {
     let out = tmp.path().join("out");
     let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let verify = |recommendations: &Path| {
-        let mut c = bin();
-        c.arg("verify")
-            .arg("--account")
-            .arg(&exports)
-            .arg("--findings")
-            .arg(&findings)
-            .arg("--recommendations")
-            .arg(recommendations);
-        c.output().unwrap()
-    };
+    let verify =
+        |recommendations: &Path| verify_org(&exports, "--findings", &findings, recommendations);
     let run = verify(&out);
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{err}");
@@ -457,16 +467,7 @@ fn verify_reads_the_exports_one_by_one_and_reports_them_by_account() {
     let out = tmp.path().join("out");
     let run = run_org(&exports, &findings, &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let run = bin()
-        .arg("verify")
-        .arg("--account")
-        .arg(&exports)
-        .arg("--findings")
-        .arg(&findings)
-        .arg("--recommendations")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = verify_org(&exports, "--findings", &findings, &out);
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{err}");
     let proved: Vec<&str> = err.lines().filter(|l| l.contains(": proved")).collect();
@@ -485,16 +486,7 @@ fn verify_reads_the_exports_one_by_one_and_reports_them_by_account() {
 
     let usage = tmp.path().join("usage");
     std::fs::create_dir_all(&usage).unwrap();
-    let run = bin()
-        .arg("verify")
-        .arg("--account")
-        .arg(&exports)
-        .arg("--unused")
-        .arg(&usage)
-        .arg("--recommendations")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = verify_org(&exports, "--unused", &usage, &out);
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{err}");
     assert!(
