@@ -198,7 +198,8 @@ pub fn run(
     }
     // In the order they had when every export was read first: the exports skipped, each
     // account's, then the usage source's, findings of no export last.
-    let unmatched = evidences.unmatched(done.len() > 1, |_| false);
+    // Every export's principals are dropped by now: what is left, no export has.
+    let unmatched = evidences.unmatched(done.len() > 1);
     for w in crate::warnings::summarise(
         "",
         skipped

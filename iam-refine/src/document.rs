@@ -6,6 +6,8 @@
 //! beside `PolicyVersion`) is refused: which one a reader picks would decide what gets
 //! refined or proved.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::json::{self, quote};
@@ -70,17 +72,22 @@ pub(crate) fn check_unambiguous(map: &Map<String, Value>) -> Result<(), PolicyEr
 /// or is an object with keys of two accepted shapes (`Statement` beside
 /// `recommendedSteps`); or when its URL encoding is invalid.
 pub fn parse_json_text(text: &str) -> Result<Value, PolicyError> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    let value = if trimmed.starts_with('%') {
-        json::parse(&url_decode(trimmed)?)
-    } else {
-        json::parse(trimmed)
-    }
-    .map_err(PolicyError::from)?;
+    let value = json::parse(&json_text(text)?).map_err(PolicyError::from)?;
     if let Value::Object(map) = &value {
         check_unambiguous(map)?;
     }
     Ok(value)
+}
+
+/// The JSON text [`parse_json_text`] parses: `text` without a byte-order mark and the
+/// whitespace around it, URL-decoded when it is URL-encoded (the raw IAM API's form).
+pub(crate) fn json_text(text: &str) -> Result<Cow<'_, str>, PolicyError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.starts_with('%') {
+        url_decode(trimmed).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(trimmed))
+    }
 }
 
 /// The policy document in `text`, out of the AWS CLI's envelopes: what [`crate::Policy::parse`]

@@ -40,10 +40,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use iam_refine::{in_shard, Account, AccountSummary, Catalog, PlanWarning, Principal};
+use iam_refine::{in_shard, AccountSummary, Catalog, PlanWarning, Principal};
 
 use exports::{Claimed, Export, Sources};
 
@@ -56,7 +56,7 @@ use crate::output::{self, MadeDirs};
 use crate::render;
 use crate::warnings;
 use files::{file_names, write_files, Accounts, Idle, Roster};
-use usage::{Evidences, LoadedUsage, Taken};
+use usage::{Evidences, LoadedUsage};
 use work::{Outcome, Wanted, Work};
 
 /// The "Exit codes:" section of `account --help`.
@@ -167,12 +167,11 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     }
     // Every run (and every shard) lists the accounts in one order: by id.
     done.sort_by(|a, b| a.roster.id.cmp(&b.roster.id));
+    // Every export's principals are taken out by now: what is left, no export has.
     let unmatched = evidences
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .unmatched(sources.organisation, |arn| {
-            done.iter().any(|d| d.roster.has(arn))
-        });
+        .unmatched(sources.organisation);
     for line in warnings::summarise("", unmatched.iter().map(String::as_str)) {
         console.warn(&line);
     }
@@ -285,18 +284,26 @@ impl Steps<'_> {
         let account = &export.account;
         let names = file_names(account, self.organisation.then_some(export.id.as_str()));
         let (shard, count) = (config.shard.index, config.shard.count);
+        // Each principal's findings go to the worker that plans it, which drops them once
+        // done: an account's findings are not all held to its end.
+        let (mut todo, mut taken, mut idle) = (Vec::new(), Vec::new(), Vec::new());
         let mut evidences = self
             .evidences
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let (todo, idle): (Vec<&Principal>, Vec<&Principal>) = account
+        for p in account
             .principals()
             .iter()
             .filter(|p| in_shard(&p.arn, shard, count))
-            .partition(|p| evidences.of(&p.arn).is_some());
-        // Each principal's findings go to the worker that plans it, which drops them once
-        // done: an account's findings are not all held to its end.
-        let taken: Vec<Option<Taken>> = todo.iter().map(|p| evidences.take(&p.arn)).collect();
+        {
+            match evidences.take(&p.arn) {
+                Some(t) => {
+                    todo.push(p);
+                    taken.push(t);
+                }
+                None => idle.push(p),
+            }
+        }
         drop(evidences);
         let target = |p: &Principal| match (&config.output, names.get(p.arn.as_str())) {
             (Output::Dir(dir), Some(Ok(name))) => Some(dir.join(name)),
@@ -416,18 +423,15 @@ pub(crate) fn load_first(
             );
             Ok((first?, usage::without_accounts(findings?)))
         }
-        AccountUsage::Folder(_) => {
+        AccountUsage::Folder(source) => {
             // One export (a folder of them is refused above): its principals name the files.
             let export = sources.read(first_file, limit)?;
-            let accounts: Vec<&Account> = export.iter().map(|e| &e.account).collect();
-            let usage = usage::load(
-                inputs.usage,
-                &accounts,
-                wanted,
-                inputs.unused_after,
-                output,
-                limit,
-            )?;
+            let account = export
+                .as_ref()
+                .map(|e| &e.account)
+                .context("a single export is never skipped (this is a bug)")?;
+            let usage =
+                usage::load_folder(source, account, wanted, inputs.unused_after, output, limit)?;
             Ok((export, usage))
         }
     }

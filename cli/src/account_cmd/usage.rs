@@ -21,7 +21,7 @@ use iam_refine::{
     PrincipalFindings, Usage,
 };
 
-use crate::config::{AccountUsage, UsageSource};
+use crate::config::UsageSource;
 use crate::input::{self, display_name};
 use crate::usage_input;
 use crate::warnings::first_few;
@@ -38,7 +38,9 @@ pub enum Evidences {
 }
 
 impl Evidences {
-    /// What is known of the principal `arn`; `None` when nothing is.
+    /// What is known of the principal `arn`; `None` when nothing is (`verify --account`
+    /// reads it in place: `account` takes it out).
+    #[cfg_attr(not(feature = "verify"), allow(dead_code))]
     pub fn of(&self, arn: &str) -> Option<Evidence<'_>> {
         match self {
             Evidences::Findings(f) => f.principal(arn).map(Evidence::from),
@@ -71,9 +73,10 @@ impl Evidences {
         }
     }
 
-    /// One warning per principal with findings that no export has (`exported` says which
-    /// ARNs one has), in ARN order; none for files, each of which named its principal.
-    pub fn unmatched(&self, several: bool, exported: impl Fn(&str) -> bool) -> Vec<String> {
+    /// One warning per principal whose findings are still here once every export's
+    /// principals are taken out ([`Evidences::take`], [`Evidences::forget`]): no export has
+    /// it. In ARN order; none for files, each of which named its principal.
+    pub fn unmatched(&self, several: bool) -> Vec<String> {
         let Evidences::Findings(findings) = self else {
             return Vec::new();
         };
@@ -84,7 +87,6 @@ impl Evidences {
         };
         findings
             .principals()
-            .filter(|p| !exported(&p.arn))
             .map(|p| format!("findings for `{}`, which {which}, are not used", p.arn))
             .collect()
     }
@@ -116,40 +118,27 @@ pub struct LoadedUsage {
     pub warnings: Vec<String>,
 }
 
-/// Reads `source` for `accounts` (several for a folder of exports: findings only); of a
-/// folder, only the files of principals `wanted` holds for (the shard's).
-pub fn load(
-    source: &AccountUsage,
-    accounts: &[&Account],
+/// Reads `--unused DIR` / `--used DIR` for `account` (one export: a folder of them is
+/// refused before, as its principals' names do not say their account); only the files of
+/// principals `wanted` holds for (the shard's).
+pub fn load_folder(
+    source: &UsageSource,
+    account: &Account,
     wanted: impl Fn(&str) -> bool,
     unused_after: Option<u32>,
     output: Option<&Path>,
     limit: u64,
 ) -> Result<LoadedUsage> {
-    let (folder, flag, label, what) = match source {
-        AccountUsage::Findings(p) => (p.as_path(), "--findings", "findings", "findings"),
-        AccountUsage::Folder(UsageSource::Unused(p)) => {
-            (p.as_path(), "--unused", "--unused", "usage files")
-        }
-        AccountUsage::Folder(UsageSource::Used(p)) => {
-            (p.as_path(), "--used", "--used", "usage files")
-        }
+    let flag = match source {
+        UsageSource::Unused(_) => "--unused",
+        UsageSource::Used(_) => "--used",
     };
     if let Some(dir) = output {
-        if folder.is_dir() {
-            refuse_inside(dir, folder, label, what)?;
+        if source.path().is_dir() {
+            refuse_inside(dir, source.path(), flag, "usage files")?;
         }
     }
-    match (source, accounts) {
-        (AccountUsage::Findings(path), _) => findings(path, accounts, limit),
-        (AccountUsage::Folder(usage), [account]) => {
-            per_principal(usage, flag, account, wanted, unused_after, limit)
-        }
-        // Its files are named after principals, and a name may be of several accounts.
-        (AccountUsage::Folder(_), _) => bail!(
-            "{flag} reads one file per principal, named after it, which does not say its account: with a folder of exports, give --findings (each finding names its principal by ARN)"
-        ),
-    }
+    per_principal(source, flag, account, wanted, unused_after, limit)
 }
 
 /// Refuses an output folder that is `folder` or inside it: what is written there would be
@@ -173,14 +162,14 @@ pub fn refuse_inside(dir: &Path, folder: &Path, label: &str, what: &str) -> Resu
 }
 
 /// `--findings`, read and parsed: what does not need the exports, so that it can be done
-/// while they are read ([`read_findings`], then [`with_accounts`]).
+/// while they are read ([`read_findings`], then [`without_accounts`]).
 pub struct ReadFindings {
     files: Vec<PathBuf>,
     findings: AccountFindings,
 }
 
 /// Reads and parses `--findings` (a file, or a folder's `*.json` files), after refusing an
-/// output folder inside its folder, as [`load`] does.
+/// output folder inside its folder, as [`load_folder`] does for usage files.
 pub fn read_findings(path: &Path, output: Option<&Path>, limit: u64) -> Result<ReadFindings> {
     if let Some(dir) = output {
         if path.is_dir() {
@@ -204,24 +193,8 @@ pub fn read_findings(path: &Path, output: Option<&Path>, limit: u64) -> Result<R
     Ok(ReadFindings { files, findings })
 }
 
-fn findings(path: &Path, accounts: &[&Account], limit: u64) -> Result<LoadedUsage> {
-    Ok(with_accounts(read_findings(path, None, limit)?, accounts))
-}
-
-/// [`ReadFindings`] for `accounts`: with the warnings about findings set aside and about
-/// principals no export has.
-pub fn with_accounts(read: ReadFindings, accounts: &[&Account]) -> LoadedUsage {
-    let mut loaded = without_accounts(read);
-    // Principals of no export: by ARN, so a principal of another account never stands in.
-    let unmatched = loaded.evidences.unmatched(accounts.len() > 1, |arn| {
-        accounts.iter().any(|a| a.principal(arn).is_some())
-    });
-    loaded.warnings.extend(unmatched);
-    loaded
-}
-
-/// [`ReadFindings`] with the warnings about findings set aside, before any export is read
-/// (those about principals no export has are [`Evidences::unmatched`], once all are).
+/// [`ReadFindings`] with the warnings about findings set aside, read before any export (those
+/// about principals no export has are [`Evidences::unmatched`], once all are worked on).
 pub fn without_accounts(read: ReadFindings) -> LoadedUsage {
     let ReadFindings { files, findings } = read;
     let ignored = findings

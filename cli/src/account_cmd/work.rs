@@ -174,7 +174,7 @@ pub fn run_all(
     work: &Work<'_>,
     account: &Account,
     principals: &[&Principal],
-    taken: Vec<Option<Taken>>,
+    taken: Vec<Taken>,
     pool: &rayon::ThreadPool,
     progress: &ProgressBar,
 ) -> Vec<Outcome> {
@@ -183,7 +183,7 @@ pub fn run_all(
             .par_iter()
             .zip(taken)
             .map(|(p, taken)| {
-                let outcome = one(work, account, p, taken.as_ref());
+                let outcome = one(work, account, p, &taken);
                 progress.inc(1);
                 outcome
             })
@@ -191,13 +191,8 @@ pub fn run_all(
     })
 }
 
-fn one(
-    work: &Work<'_>,
-    account: &Account,
-    principal: &Principal,
-    taken: Option<&Taken>,
-) -> Outcome {
-    let evidence = taken.map(Taken::evidence).unwrap_or_default();
+fn one(work: &Work<'_>, account: &Account, principal: &Principal, taken: &Taken) -> Outcome {
+    let evidence = taken.evidence();
     let mut plan = plan_principal(account, principal, evidence, work.catalog, work.options);
     let mut errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
     #[allow(unused_mut)] // filled only by the prover

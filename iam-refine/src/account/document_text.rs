@@ -35,6 +35,9 @@ use crate::policy::{Policy, PolicyKind};
 pub(crate) struct DocumentText {
     /// The document's compact JSON text, or the string the export gave.
     text: Box<str>,
+    /// About its size as IAM counts it ([`DocumentText::size`]), counted once: it decides
+    /// at each use whether the reading is shared.
+    size: usize,
     /// `text` is the export's string, to be read as [`parse_json_text`] reads a text.
     string: bool,
     /// The quota kind the document is read as.
@@ -49,19 +52,25 @@ impl DocumentText {
             // Serialising a `Value` cannot fail: its keys are strings.
             other => (other.to_string().into_boxed_str(), false),
         };
-        DocumentText { text, string, kind }
+        let size = if string && text.starts_with('%') {
+            // Each `%XX` is one byte once decoded.
+            let escapes = text.bytes().filter(|&b| b == b'%').count();
+            text.len().saturating_sub(2 * escapes)
+        } else {
+            text.len()
+        };
+        DocumentText {
+            text,
+            size,
+            string,
+            kind,
+        }
     }
 
     /// About its size as IAM counts it: its text's bytes (the export's whitespace is gone),
     /// those of the URL-decoded text for a URL-encoded one.
     pub(crate) fn size(&self) -> usize {
-        if self.string && self.text.starts_with('%') {
-            // Each `%XX` is one byte once decoded.
-            let escapes = self.text.bytes().filter(|&b| b == b'%').count();
-            self.text.len().saturating_sub(2 * escapes)
-        } else {
-            self.text.len()
-        }
+        self.size
     }
 
     /// The document, read; or why it cannot be used.

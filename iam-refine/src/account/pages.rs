@@ -18,7 +18,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::parse::{describe_keys, AccountError, Builder, LISTS};
-use crate::document::{check_unambiguous, url_decode};
+use crate::document::{check_unambiguous, json_text};
 use crate::json::{self, NumberText, Numbers, StrictValue, NUMBER_TOKEN};
 use crate::json_values;
 use crate::policy::PolicyError;
@@ -43,14 +43,8 @@ pub(super) fn read(text: &str, builder: &mut Builder) -> Result<Pages, AccountEr
             source,
         };
         // As `parse_json_text` reads a piece: the raw API's URL-encoded text decoded first.
-        let trimmed = piece.text.trim_start_matches('\u{feff}').trim();
-        let decoded;
-        let body = if trimmed.starts_with('%') {
-            decoded = url_decode(trimmed).map_err(json_error)?;
-            decoded.as_str()
-        } else {
-            trimmed
-        };
+        let body = json_text(piece.text).map_err(json_error)?;
+        let body = body.as_ref();
         let numbers = Numbers::scan(body);
         let mut ctx = Ctx {
             numbers: &numbers,
