@@ -167,7 +167,8 @@ fn bench_account(c: &mut Criterion) {
     let plan_all = |render: bool| {
         let mut n = 0usize;
         for p in principals {
-            let evidence = findings.principal(&p.arn).map(Evidence::from).unwrap();
+            let held = findings.principal(&p.arn).unwrap().unpack().unwrap();
+            let evidence = Evidence::from(&held);
             let plan = plan_principal(&account, p, evidence, &catalog, &options);
             if render {
                 let text = serde_json::to_string_pretty(&plan.recommendation().to_value()).unwrap();
@@ -190,7 +191,8 @@ fn bench_account(c: &mut Criterion) {
     let mut plan_prove = || {
         let mut proved = 0usize;
         for p in principals {
-            let evidence = findings.principal(&p.arn).map(Evidence::from).unwrap();
+            let held = findings.principal(&p.arn).unwrap().unpack().unwrap();
+            let evidence = Evidence::from(&held);
             let plan = plan_principal(&account, p, evidence, &catalog, &options);
             let f = plan.findings.clone().unwrap_or_default();
             let unused = Unused {

@@ -354,10 +354,17 @@ fn judge_file(shared: &Shared<'_>, job: &Job<'_>, outcome: &mut FileOutcome) -> 
         Err(e) => bail!("{file}: {e}"),
     }
     verify_names::check_steps(&file, &rec)?;
-    let Some(evidence) = shared.evidences.of(&arn) else {
+    let Some(known) = shared.evidences.of(&arn) else {
         bail!("{file}: the usage source says nothing of `{arn}`, so there is nothing to prove its recommendation against");
     };
-    let plan = plan_principal(account, principal, evidence, shared.catalog, shared.plan);
+    let known = known?;
+    let plan = plan_principal(
+        account,
+        principal,
+        known.evidence(),
+        shared.catalog,
+        shared.plan,
+    );
     match plan.status {
         PrincipalStatus::DeleteRole => {
             outcome.skipped = Some(format!(

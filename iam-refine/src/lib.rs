@@ -59,7 +59,9 @@
 //! let mut summary = AccountSummary::default();
 //! // `account.principals().par_iter()` with rayon; `in_shard` for one job of many.
 //! for principal in account.principals().iter().filter(|p| in_shard(&p.arn, 0, 1)) {
-//!     let evidence = findings.principal(&principal.arn).map(Evidence::from).unwrap_or_default();
+//!     // Each principal's findings are held packed until it is worked on.
+//!     let held = findings.principal(&principal.arn).map(|h| h.unpack()).transpose()?;
+//!     let evidence = held.as_ref().map(Evidence::from).unwrap_or_default();
 //!     let plan = plan_principal(&account, principal, evidence, &catalog, &options);
 //!     if plan.status != PrincipalStatus::Failed {
 //!         let json = plan.recommendation().to_value(); // to DIR/<principal>.json
@@ -128,6 +130,7 @@ pub use report::{
 pub use trie::{word_starts, words};
 pub use usage::{
     detect as detect_usage, AccessAdvisorReport, AccountFindings, AccountFindingsError,
-    AccountFindingsReader, IgnoredFinding, ObservedUsage, PrincipalFindings, ReportedFinding,
-    UnusedRole, Usage, UsageError, UsageKind, UsageOptions, UsageRead, ACCEPTED_SHAPES,
+    AccountFindingsReader, HeldFindings, IgnoredFinding, ObservedUsage, PrincipalFindings,
+    ReportedFinding, UnusedRole, Usage, UsageError, UsageKind, UsageOptions, UsageRead,
+    ACCEPTED_SHAPES,
 };

@@ -291,7 +291,9 @@ fn check_findings(findings: &[Finding]) -> Result<(), TestCaseError> {
     ) {
         (Err(_), None) => {}
         (Ok(account), Some(want)) => {
-            let unused = account.principal(RESOURCE).and_then(|p| p.unused.clone());
+            let unused = account
+                .principal(RESOURCE)
+                .and_then(|p| p.unpack().expect("reads back").unused);
             for name in universe() {
                 let got = unused.as_ref().is_some_and(|f| reported(f, &name));
                 prop_assert_eq!(got, want.contains(&name), "{} in {}", name, lines);

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use iam_refine::{
-    Account, AccountFindings, AccountFindingsReader, Evidence, FileNameError, PrincipalFiles,
-    PrincipalFindings, Usage,
+    Account, AccountFindings, AccountFindingsError, AccountFindingsReader, Evidence, FileNameError,
+    HeldFindings, PrincipalFiles, PrincipalFindings, Usage,
 };
 
 use crate::config::UsageSource;
@@ -40,18 +40,24 @@ pub enum Evidences {
 impl Evidences {
     /// What is known of the principal `arn`; `None` when nothing is (`verify --account`
     /// reads it in place: `account` takes it out).
+    ///
+    /// # Errors
+    ///
+    /// As [`HeldFindings::unpack`].
     #[cfg_attr(not(feature = "verify"), allow(dead_code))]
-    pub fn of(&self, arn: &str) -> Option<Evidence<'_>> {
+    pub fn of(&self, arn: &str) -> Option<Result<Known<'_>, AccountFindingsError>> {
         match self {
-            Evidences::Findings(f) => f.principal(arn).map(Evidence::from),
-            Evidences::Files(files) => files.get(arn).map(Evidence::from),
+            Evidences::Findings(f) => f
+                .principal(arn)
+                .map(|held| held.unpack().map(Known::Findings)),
+            Evidences::Files(files) => files.get(arn).map(|u| Ok(Known::File(u))),
         }
     }
 
     /// How many principals `wanted` holds for have evidence (some may be of no export).
     pub fn count(&self, wanted: impl Fn(&str) -> bool) -> usize {
         match self {
-            Evidences::Findings(f) => f.principals().filter(|p| wanted(&p.arn)).count(),
+            Evidences::Findings(f) => f.arns().filter(|arn| wanted(arn)).count(),
             Evidences::Files(files) => files.keys().filter(|arn| wanted(arn)).count(),
         }
     }
@@ -86,24 +92,46 @@ impl Evidences {
             "the export does not have"
         };
         findings
-            .principals()
-            .map(|p| format!("findings for `{}`, which {which}, are not used", p.arn))
+            .arns()
+            .map(|arn| format!("findings for `{arn}`, which {which}, are not used"))
             .collect()
     }
 }
 
-/// What is known of one principal, taken out of [`Evidences`].
+/// What is known of one principal, taken out of [`Evidences`]: findings still packed, to be
+/// unpacked by the worker that plans it.
 #[derive(Debug)]
 pub enum Taken {
-    Findings(PrincipalFindings),
+    Findings(HeldFindings),
     File(Usage),
 }
 
 impl Taken {
+    /// What is known, read.
+    ///
+    /// # Errors
+    ///
+    /// As [`HeldFindings::unpack`].
+    pub fn unpack(&self) -> Result<Known<'_>, AccountFindingsError> {
+        match self {
+            Taken::Findings(held) => held.unpack().map(Known::Findings),
+            Taken::File(u) => Ok(Known::File(u)),
+        }
+    }
+}
+
+/// What is known of one principal, read.
+#[derive(Debug)]
+pub enum Known<'a> {
+    Findings(PrincipalFindings),
+    File(&'a Usage),
+}
+
+impl Known<'_> {
     pub fn evidence(&self) -> Evidence<'_> {
         match self {
-            Taken::Findings(f) => Evidence::from(f),
-            Taken::File(u) => Evidence::from(u),
+            Known::Findings(f) => Evidence::from(f),
+            Known::File(u) => Evidence::from(*u),
         }
     }
 }

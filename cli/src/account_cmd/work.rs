@@ -17,7 +17,7 @@ use iam_refine::{
     Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
 };
 
-use super::usage::Taken;
+use super::usage::{Known, Taken};
 use crate::exit::Exit;
 use crate::output::Staged;
 use crate::render;
@@ -192,9 +192,14 @@ pub fn run_all(
 }
 
 fn one(work: &Work<'_>, account: &Account, principal: &Principal, taken: &Taken) -> Outcome {
-    let evidence = taken.evidence();
+    let known = taken.unpack();
+    // Findings that do not read back are a failure of this principal, never "no findings".
+    let evidence = known.as_ref().map(Known::evidence).unwrap_or_default();
     let mut plan = plan_principal(account, principal, evidence, work.catalog, work.options);
     let mut errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
+    if let Err(e) = &known {
+        errors.push(e.to_string());
+    }
     #[allow(unused_mut)] // filled only by the prover
     let mut verdicts = Vec::new();
     #[cfg(feature = "verify")]

@@ -30,10 +30,10 @@ fn plan_of(
     options: &PlanOptions,
 ) -> PrincipalPlan {
     let principal = account.principal(arn).expect("principal");
-    let evidence = findings
+    let held = findings
         .principal(arn)
-        .map(Evidence::from)
-        .unwrap_or_default();
+        .map(|h| h.unpack().expect("reads back"));
+    let evidence = held.as_ref().map(Evidence::from).unwrap_or_default();
     plan_principal(account, principal, evidence, catalog(), options)
 }
 
@@ -228,10 +228,10 @@ fn summary_counts_each_outcome() {
     let (account, findings) = fixture();
     let mut summary = AccountSummary::default();
     for p in account.principals() {
-        let evidence = findings
+        let held = findings
             .principal(&p.arn)
-            .map(Evidence::from)
-            .unwrap_or_default();
+            .map(|h| h.unpack().expect("reads back"));
+        let evidence = held.as_ref().map(Evidence::from).unwrap_or_default();
         summary.add(&plan_principal(
             &account,
             p,

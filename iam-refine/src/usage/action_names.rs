@@ -4,10 +4,12 @@
 //! An organisation's findings name the same few thousand actions hundreds of thousands of
 //! times: 100,450 principals' findings held as two strings per name took 875 MB, more than
 //! the findings file; as one pointer per name into a table of each distinct name, a few
-//! MB. [`ActionNames`] is that table, kept while a findings text is read.
+//! MB. [`ActionNames`] is that table, kept while a findings text is read; it numbers each
+//! name too, so that an account's findings can be held as numbers until they are used
+//! (`held.rs`).
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
@@ -63,19 +65,35 @@ impl Borrow<str> for ActionName {
     }
 }
 
-/// Every distinct name read so far, each allocated once.
+/// Every distinct name read so far, each allocated once and numbered in the order read.
 #[derive(Debug, Default)]
-pub(crate) struct ActionNames(HashSet<ActionName, BuildHasherDefault<FxHasher>>);
+pub(crate) struct ActionNames {
+    numbers: HashMap<ActionName, usize, BuildHasherDefault<FxHasher>>,
+    all: Vec<ActionName>,
+}
 
 impl ActionNames {
     /// The name `written`, shared with every earlier use of the same spelling.
     pub(crate) fn get(&mut self, written: &str) -> ActionName {
-        if let Some(name) = self.0.get(written) {
-            return name.clone();
+        let number = self.number(written);
+        self.all[number].clone()
+    }
+
+    /// The number of the name `written`, given it if it has none yet.
+    pub(crate) fn number(&mut self, written: &str) -> usize {
+        if let Some(&number) = self.numbers.get(written) {
+            return number;
         }
         let name = ActionName::new(written.to_string());
-        self.0.insert(name.clone());
-        name
+        let number = self.all.len();
+        self.numbers.insert(name.clone(), number);
+        self.all.push(name);
+        number
+    }
+
+    /// The name numbered `number`, if there is one.
+    pub(crate) fn at(&self, number: usize) -> Option<&ActionName> {
+        self.all.get(number)
     }
 }
 
@@ -94,5 +112,9 @@ mod tests {
         assert_eq!((a.lower(), a.written()), ("s3:getobject", "s3:GetObject"));
         assert_eq!(c.lower(), a.lower());
         assert_ne!(a, c);
+        let n = names.number("s3:GetObject");
+        assert!(Arc::ptr_eq(&names.at(n).expect("numbered").0, &a.0));
+        assert_ne!(names.number("s3:getobject"), n);
+        assert!(names.at(2).is_none());
     }
 }

@@ -12,11 +12,12 @@
 //!   not a string (`null` included) is refused.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::action_names::ActionNames;
-use super::findings_read::{self, Current, PageId, Status};
+use super::findings_read::{self, PageId, Status};
+use super::held::{Corrupt, HeldFindings, Record, Tables};
 use crate::account::Account;
 use crate::document::parse_json_text;
 use crate::findings::{Findings, FindingsError};
@@ -126,6 +127,13 @@ pub enum AccountFindingsError {
         /// What the findings reader refused.
         source: FindingsError,
     },
+    /// What was held of a principal's findings does not read back
+    /// ([`HeldFindings::unpack`]): a bug in iam-refine, never the input's fault.
+    #[error("the findings held for `{arn}` do not read back: this is a bug in iam-refine")]
+    Held {
+        /// The principal's ARN.
+        arn: String,
+    },
 }
 
 /// A role found wholly unused (`UnusedIAMRole`).
@@ -178,13 +186,33 @@ pub struct PrincipalFindings {
     pub finding_ids: Vec<String>,
 }
 
-/// Findings for an account, by principal ARN.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Findings for an account, by principal ARN: each principal's held packed
+/// ([`HeldFindings`]) until it is worked on.
+#[derive(Debug, Clone, Default)]
 pub struct AccountFindings {
-    principals: BTreeMap<String, PrincipalFindings>,
+    principals: BTreeMap<String, Box<[u8]>>,
+    /// What `principals` number their names by.
+    tables: Arc<Tables>,
     ignored: Vec<IgnoredFinding>,
     notes: Vec<String>,
 }
+
+/// Equal when they say the same of every principal (however their names are numbered),
+/// and set aside and note the same.
+impl PartialEq for AccountFindings {
+    fn eq(&self, other: &AccountFindings) -> bool {
+        self.ignored == other.ignored
+            && self.notes == other.notes
+            && self.principals.len() == other.principals.len()
+            && self.arns().zip(other.arns()).all(|(a, b)| {
+                a == b
+                    && self.principal(a).map(|h| h.unpack())
+                        == other.principal(b).map(|h| h.unpack())
+            })
+    }
+}
+
+impl Eq for AccountFindings {}
 
 impl AccountFindings {
     /// Reads `(name, text)` pairs: each text one or more `get-finding-v2` outputs (one per
@@ -207,119 +235,40 @@ impl AccountFindings {
         Ok(reader.finish())
     }
 
-    fn finding(
-        &mut self,
-        at: &At<'_>,
-        value: &Value,
-        pending: &mut BTreeMap<String, Current>,
-        names: &mut ActionNames,
-    ) -> Result<(), AccountFindingsError> {
-        let (map, finding_type) = at.typed_finding(value)?;
-        let id = at.string(map, "id")?;
-        let label = id.as_deref().map(|i| format!(" `{i}`")).unwrap_or_default();
-        let ignore = |this: &mut AccountFindings, reason: String| {
-            this.ignored.push(IgnoredFinding {
-                at: format!("{}:{}", at.file, at.line),
-                finding_id: id.clone(),
-                reason,
-            });
-        };
-        let principal_type = matches!(
-            finding_type.as_str(),
-            "UnusedPermission"
-                | "UnusedIAMRole"
-                | "UnusedIAMUserAccessKey"
-                | "UnusedIAMUserPassword"
-        );
-        if !principal_type {
-            ignore(
-                self,
-                format!("finding type `{finding_type}` is not about unused access"),
-            );
-            return Ok(());
-        }
-        let details_error = |source: FindingsError| AccountFindingsError::Details {
-            file: at.file.to_string(),
-            line: at.line,
-            id: label.clone(),
-            source,
-        };
-        if let Status::SetAside(reason) = findings_read::status(map).map_err(details_error)? {
-            ignore(self, reason);
-            return Ok(());
-        }
-        let arn = at.principal_arn(map, &label)?;
-        let details = match map.get("findingDetails") {
-            None | Some(Value::Null) => &[][..],
-            Some(Value::Array(items)) => items.as_slice(),
-            Some(other) => {
-                return Err(at.field("findingDetails", "an array", other));
-            }
-        };
-        let detail = |key: &str, field: &str| -> Option<String> {
-            details
-                .iter()
-                .find_map(|d| d.get(key)?.get(field)?.as_str().map(str::to_string))
-        };
-        let entry = self.principals.entry(arn.clone()).or_default();
-        if let Some(i) = &id {
-            if !entry.finding_ids.contains(i) {
-                entry.finding_ids.push(i.clone());
-            }
-        }
-        match finding_type.as_str() {
-            "UnusedPermission" => {
-                // Read by the rules every findings reader shares.
-                let finding = findings_read::finding(map, &mut 0, names).map_err(details_error)?;
-                pending
-                    .entry(arn)
-                    .or_default()
-                    .add(finding, PageId::of(value).map_err(details_error)?)
-                    .map_err(details_error)?;
-            }
-            "UnusedIAMRole" => {
-                entry.unused_role = Some(UnusedRole {
-                    finding_id: id.clone(),
-                    last_accessed: detail("unusedIamRoleDetails", "lastAccessed"),
-                });
-            }
-            "UnusedIAMUserAccessKey" => {
-                let key = detail("unusedIamUserAccessKeyDetails", "accessKeyId")
-                    .unwrap_or_else(|| "(id not given)".to_string());
-                let last = detail("unusedIamUserAccessKeyDetails", "lastAccessed");
-                entry.reported.push(ReportedFinding {
-                    finding_id: id.clone(),
-                    finding_type,
-                    detail: format!("access key {key} unused{}", last_accessed(last)),
-                });
-            }
-            _ => {
-                let last = detail("unusedIamUserPasswordDetails", "lastAccessed");
-                entry.reported.push(ReportedFinding {
-                    finding_id: id.clone(),
-                    finding_type,
-                    detail: format!("console password unused{}", last_accessed(last)),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// The findings about `arn`.
+    /// The findings about `arn` ([`HeldFindings::unpack`] reads them).
     #[must_use]
-    pub fn principal(&self, arn: &str) -> Option<&PrincipalFindings> {
-        self.principals.get(arn)
+    pub fn principal(&self, arn: &str) -> Option<HeldFindings> {
+        let (arn, bytes) = self.principals.get_key_value(arn)?;
+        Some(HeldFindings::new(
+            arn.clone(),
+            bytes.clone(),
+            Arc::clone(&self.tables),
+        ))
     }
 
     /// Takes the findings of the principal `arn` out (to be dropped once it is worked on:
     /// a run need not hold every principal's findings to its end).
-    pub fn take(&mut self, arn: &str) -> Option<PrincipalFindings> {
-        self.principals.remove(arn)
+    pub fn take(&mut self, arn: &str) -> Option<HeldFindings> {
+        let (arn, bytes) = self.principals.remove_entry(arn)?;
+        Some(HeldFindings::new(arn, bytes, Arc::clone(&self.tables)))
     }
 
-    /// Every principal with findings, by ARN.
-    pub fn principals(&self) -> impl Iterator<Item = &PrincipalFindings> {
-        self.principals.values()
+    /// The ARN of every principal with findings, in order.
+    pub fn arns(&self) -> impl Iterator<Item = &str> {
+        self.principals.keys().map(String::as_str)
+    }
+
+    /// Every principal with findings, by ARN, unpacked one at a time.
+    ///
+    /// # Errors
+    ///
+    /// Each as [`HeldFindings::unpack`].
+    pub fn principals(
+        &self,
+    ) -> impl Iterator<Item = Result<PrincipalFindings, AccountFindingsError>> + '_ {
+        self.principals.iter().map(|(arn, bytes)| {
+            HeldFindings::new(arn.clone(), bytes.clone(), Arc::clone(&self.tables)).unpack()
+        })
     }
 
     /// Findings set aside (other types, not active).
@@ -338,10 +287,8 @@ impl AccountFindings {
     /// ARNs with findings that the account does not have (another account's findings, or
     /// an export older than the findings).
     pub fn unmatched<'a>(&'a self, account: &Account) -> Vec<&'a str> {
-        self.principals
-            .keys()
+        self.arns()
             .filter(|arn| account.principal(arn).is_none())
-            .map(String::as_str)
             .collect()
     }
 }
@@ -352,12 +299,14 @@ impl AccountFindings {
 /// is hundreds of MB).
 #[derive(Debug, Default)]
 pub struct AccountFindingsReader {
+    /// Principals with one finding so far, packed (the tables are filled in at the end).
     out: AccountFindings,
-    /// Active unused-permission findings by principal, put together at the end (pages and
-    /// findings of one principal may be anywhere in the input).
-    pending: BTreeMap<String, Current>,
-    /// Every principal's findings share one allocation per action name.
-    names: ActionNames,
+    /// Principals with several findings so far (pages of one, or several), as read: put
+    /// together and packed at the end, as more may come anywhere in the input.
+    open: BTreeMap<String, Record>,
+    /// What the packed findings number their names by; every principal's findings share
+    /// one allocation per action name.
+    tables: Tables,
 }
 
 /// How much of a reader's input is read at a time.
@@ -425,18 +374,18 @@ impl AccountFindingsReader {
     #[must_use]
     pub fn finish(self) -> AccountFindings {
         let AccountFindingsReader {
-            mut out, pending, ..
+            mut out,
+            open,
+            mut tables,
         } = self;
-        for (arn, current) in pending {
-            let (findings, note) = current.finish();
-            if let Some(note) = note {
+        for (arn, record) in open {
+            if let Some(note) = record.current.note() {
                 out.notes.push(format!("`{arn}`: {note}"));
             }
-            out.principals.entry(arn).or_default().unused = Some(findings);
+            let packed = record.pack(&arn, &mut tables);
+            out.principals.insert(arn, packed);
         }
-        for (arn, p) in &mut out.principals {
-            p.arn.clone_from(arn);
-        }
+        out.tables = Arc::new(tables);
         out
     }
 
@@ -449,16 +398,130 @@ impl AccountFindingsReader {
             source,
         })?;
         let at = At { file, line };
-        let (out, pending, names) = (&mut self.out, &mut self.pending, &mut self.names);
         match value {
             Value::Array(items) => {
                 for item in &items {
-                    out.finding(&at, item, pending, names)?;
+                    self.finding(&at, item)?;
                 }
                 Ok(())
             }
-            other => out.finding(&at, &other, pending, names),
+            other => self.finding(&at, &other),
         }
+    }
+
+    /// One finding, `value`, read into its principal's record.
+    fn finding(&mut self, at: &At<'_>, value: &Value) -> Result<(), AccountFindingsError> {
+        let (map, finding_type) = at.typed_finding(value)?;
+        let id = at.string(map, "id")?;
+        let label = id.as_deref().map(|i| format!(" `{i}`")).unwrap_or_default();
+        let ignore = |this: &mut AccountFindingsReader, reason: String| {
+            this.out.ignored.push(IgnoredFinding {
+                at: format!("{}:{}", at.file, at.line),
+                finding_id: id.clone(),
+                reason,
+            });
+        };
+        let principal_type = matches!(
+            finding_type.as_str(),
+            "UnusedPermission"
+                | "UnusedIAMRole"
+                | "UnusedIAMUserAccessKey"
+                | "UnusedIAMUserPassword"
+        );
+        if !principal_type {
+            ignore(
+                self,
+                format!("finding type `{finding_type}` is not about unused access"),
+            );
+            return Ok(());
+        }
+        let details_error = |source: FindingsError| AccountFindingsError::Details {
+            file: at.file.to_string(),
+            line: at.line,
+            id: label.clone(),
+            source,
+        };
+        if let Status::SetAside(reason) = findings_read::status(map).map_err(details_error)? {
+            ignore(self, reason);
+            return Ok(());
+        }
+        let arn = at.principal_arn(map, &label)?;
+        let details = match map.get("findingDetails") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(items)) => items.as_slice(),
+            Some(other) => {
+                return Err(at.field("findingDetails", "an array", other));
+            }
+        };
+        let detail = |key: &str, field: &str| -> Option<String> {
+            details
+                .iter()
+                .find_map(|d| d.get(key)?.get(field)?.as_str().map(str::to_string))
+        };
+        // Read by the rules every findings reader shares, before the principal's record is
+        // opened.
+        let permissions = match finding_type.as_str() {
+            "UnusedPermission" => Some((
+                findings_read::finding(map, &mut 0, &mut self.tables.names)
+                    .map_err(details_error)?,
+                PageId::of(value).map_err(details_error)?,
+            )),
+            _ => None,
+        };
+        if !self.open.contains_key(&arn) {
+            if let Some(bytes) = self.out.principals.remove(&arn) {
+                // Its second finding: unpacked once, kept as read to the end of reading.
+                let record = Record::unpack(&bytes, &arn, &self.tables)
+                    .map_err(|Corrupt| AccountFindingsError::Held { arn: arn.clone() })?;
+                self.open.insert(arn.clone(), record);
+            }
+        }
+        let mut first = Record::default();
+        let open = self.open.get_mut(&arn);
+        let is_first = open.is_none();
+        let entry = open.unwrap_or(&mut first);
+        if let Some(i) = &id {
+            if !entry.finding_ids.contains(i) {
+                entry.finding_ids.push(i.clone());
+            }
+        }
+        match finding_type.as_str() {
+            "UnusedPermission" => {
+                if let Some((finding, page)) = permissions {
+                    entry.current.add(finding, page).map_err(details_error)?;
+                }
+            }
+            "UnusedIAMRole" => {
+                entry.unused_role = Some(UnusedRole {
+                    finding_id: id.clone(),
+                    last_accessed: detail("unusedIamRoleDetails", "lastAccessed"),
+                });
+            }
+            "UnusedIAMUserAccessKey" => {
+                let key = detail("unusedIamUserAccessKeyDetails", "accessKeyId")
+                    .unwrap_or_else(|| "(id not given)".to_string());
+                let last = detail("unusedIamUserAccessKeyDetails", "lastAccessed");
+                entry.reported.push(ReportedFinding {
+                    finding_id: id.clone(),
+                    finding_type,
+                    detail: format!("access key {key} unused{}", last_accessed(last)),
+                });
+            }
+            _ => {
+                let last = detail("unusedIamUserPasswordDetails", "lastAccessed");
+                entry.reported.push(ReportedFinding {
+                    finding_id: id.clone(),
+                    finding_type,
+                    detail: format!("console password unused{}", last_accessed(last)),
+                });
+            }
+        }
+        if is_first {
+            // Most principals have one finding: packed at once.
+            let packed = first.pack(&arn, &mut self.tables);
+            self.out.principals.insert(arn, packed);
+        }
+        Ok(())
     }
 }
 

@@ -39,7 +39,11 @@ fn json_lines_and_a_folder_read_the_same() {
 #[test]
 fn each_type_lands_where_it_belongs() {
     let f = AccountFindings::parse([("findings.jsonl", JSONL)]).expect("valid");
-    let role = f.principal(ROLE).expect("role");
+    let role = f
+        .principal(ROLE)
+        .expect("role")
+        .unpack()
+        .expect("reads back");
     let unused = role.unused.as_ref().expect("unused permissions");
     let actions: Vec<&str> = unused.actions().collect();
     assert!(actions.contains(&"s3:GetObjectAcl"), "{actions:?}");
@@ -55,7 +59,11 @@ fn each_type_lands_where_it_belongs() {
         "{actions:?}"
     );
 
-    let old = f.principal(OLD).expect("old role");
+    let old = f
+        .principal(OLD)
+        .expect("old role")
+        .unpack()
+        .expect("reads back");
     assert!(old.unused.is_none());
     assert_eq!(
         old.unused_role
@@ -64,7 +72,11 @@ fn each_type_lands_where_it_belongs() {
         Some("2022-12-01T00:00:00+00:00")
     );
 
-    let alice = f.principal(ALICE).expect("alice");
+    let alice = f
+        .principal(ALICE)
+        .expect("alice")
+        .unpack()
+        .expect("reads back");
     let details: Vec<&str> = alice.reported.iter().map(|r| r.detail.as_str()).collect();
     assert_eq!(
         details,
@@ -95,7 +107,11 @@ fn findings_for_one_principal_add_up() {
         "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "sqs"}}]});
     let text = format!("{a}{b}");
     let f = AccountFindings::parse([("x", text.as_str())]).expect("valid");
-    let p = f.principal(ROLE).expect("role");
+    let p = f
+        .principal(ROLE)
+        .expect("role")
+        .unpack()
+        .expect("reads back");
     let unused = p.unused.as_ref().expect("unused");
     assert_eq!(unused.actions().collect::<Vec<_>>(), ["s3:GetObject"]);
     assert_eq!(unused.services().collect::<Vec<_>>(), ["sqs"]);

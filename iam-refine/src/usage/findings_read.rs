@@ -38,11 +38,11 @@ pub(crate) struct Said {
     /// `(lower-cased full name, as written)`: in the order read until [`Said::settle`],
     /// then sorted with one entry a name (its first spelling). A list sorted once, not a
     /// map: a findings file of 100,000 actions spent more in map inserts than in parsing.
-    actions: Vec<ActionName>,
+    pub(super) actions: Vec<ActionName>,
     /// Lower-cased services said to be wholly unused.
-    services: BTreeSet<String>,
+    pub(super) services: BTreeSet<String>,
     /// Lower-cased service -> the entry (from 1, in the file) that named it.
-    named: BTreeMap<String, usize>,
+    pub(super) named: BTreeMap<String, usize>,
 }
 
 impl Said {
@@ -433,21 +433,21 @@ fn read_entry(
 }
 
 /// One finding's pages so far.
-#[derive(Debug)]
-struct Group {
-    id: Option<String>,
-    stamp: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Group {
+    pub(super) id: Option<String>,
+    pub(super) stamp: Option<String>,
     /// Findings of two principals are never pages of one.
-    resource: Option<String>,
-    said: Said,
+    pub(super) resource: Option<String>,
+    pub(super) said: Said,
     /// Each page's fingerprint, so that a page read twice counts once.
-    pages: Vec<PageId>,
+    pub(super) pages: Vec<PageId>,
 }
 
 /// The active findings about one principal, put together by the rules of the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Current {
-    groups: Vec<Group>,
+    pub(super) groups: Vec<Group>,
 }
 
 impl Current {
@@ -492,7 +492,14 @@ impl Current {
 
     /// What every finding says is unused, and a note when there were several.
     pub(crate) fn finish(self) -> (Findings, Option<String>) {
-        let note = (self.groups.len() > 1).then(|| {
+        let note = self.note();
+        (self.findings(), note)
+    }
+
+    /// A note naming the findings when there are several, of which only what all agree on
+    /// is unused.
+    pub(crate) fn note(&self) -> Option<String> {
+        (self.groups.len() > 1).then(|| {
             let labels: Vec<String> = self
                 .groups
                 .iter()
@@ -512,12 +519,16 @@ impl Current {
                 self.groups.len(),
                 labels.join(", ")
             )
-        });
+        })
+    }
+
+    /// What every finding says is unused.
+    pub(crate) fn findings(self) -> Findings {
         let mut groups = self.groups;
         for g in &mut groups {
             g.said.settle();
         }
-        let findings = match groups.pop() {
+        match groups.pop() {
             // One finding: everything it names is agreed, taken over without copies.
             Some(one) if groups.is_empty() => {
                 Findings::from_sorted(one.said.actions, one.said.services)
@@ -527,8 +538,7 @@ impl Current {
                 let said: Vec<&Said> = groups.iter().map(|g| &g.said).collect();
                 agreed(&said)
             }
-        };
-        (findings, note)
+        }
     }
 }
 
@@ -625,7 +635,7 @@ pub(crate) fn read_value(value: &Value) -> Result<FindingsRead, FindingsError> {
 /// ones (a SHA-256 collision) would count a page once too often left out, which only keeps
 /// its actions, never removes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PageId([u8; 32]);
+pub(crate) struct PageId(pub(super) [u8; 32]);
 
 impl PageId {
     pub(crate) fn of<T: serde::Serialize + ?Sized>(value: &T) -> Result<PageId, FindingsError> {

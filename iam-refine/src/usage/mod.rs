@@ -12,6 +12,7 @@ mod advisor;
 mod analyzer;
 mod date;
 pub(crate) mod findings_read;
+mod held;
 mod observed;
 
 use std::borrow::Cow;
@@ -29,6 +30,7 @@ pub use analyzer::{
     AccountFindings, AccountFindingsError, AccountFindingsReader, IgnoredFinding,
     PrincipalFindings, ReportedFinding, UnusedRole,
 };
+pub use held::HeldFindings;
 pub use observed::ObservedUsage;
 
 /// The shapes [`Usage::parse`] accepts, for messages.
