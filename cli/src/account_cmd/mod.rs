@@ -148,16 +148,14 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             || steps.account(export, &pool),
             || sources.files.get(i + 1).map(|f| sources.read(f, limit)),
         );
-        let mut this = this?;
+        let this = this?;
         // What the rest of the run needs of them: that they had findings (`unmatched`
         // asks only of principals no export has).
         evidences
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .forget(this.roster.arns.iter().map(String::as_str));
-        for o in &mut this.outcomes {
-            summary.merge(&o.slim(config.format == Format::Json, steps.report));
-        }
+        summary.merge(&this.summary);
         done.push(this);
         next = following;
     }
@@ -274,6 +272,8 @@ struct AccountDone {
     outcomes: Vec<Outcome>,
     /// Its shard's principals without, with their file (when they can have one).
     idle: Vec<Idle>,
+    /// The totals of its outcomes.
+    summary: AccountSummary,
 }
 
 impl Steps<'_> {
@@ -333,8 +333,9 @@ impl Steps<'_> {
                 Output::Stdout => None,
             },
             wanted: self.wanted,
+            details: config.format == Format::Json,
         };
-        let outcomes = work::run_all(&work, account, &todo, taken, pool, &self.progress);
+        let (outcomes, summary) = work::run_all(&work, account, &todo, taken, pool, &self.progress);
         let idle = idle
             .iter()
             .map(|p| Idle {
@@ -350,6 +351,7 @@ impl Steps<'_> {
             roster,
             outcomes,
             idle,
+            summary,
         })
     }
 }

@@ -9,6 +9,7 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::json;
 
@@ -91,8 +92,6 @@ pub struct Outcome {
     /// Every warning but those over a quota (which stderr groups from `plan_warnings`),
     /// with who and which policy it is about, for stderr.
     pub warnings: Vec<String>,
-    /// This principal's share of the totals (verdicts included).
-    pub summary: AccountSummary,
     /// With `--output-dir`: the recommendation's file, staged by the worker that made it
     /// ([`crate::output::stage`]), so that a run holds a path and a hash per principal, not
     /// every file's text; or where and why it could not be.
@@ -119,11 +118,11 @@ impl Outcome {
         !self.failed() && self.proved()
     }
 
-    /// Drops what the end of the run does not read once the principal's account is done
-    /// (taking its share of the totals out first): the policies and the verdicts that
-    /// passed are read only by `--format json` (`details`) and the GitHub report
-    /// (`report`). A run over 100,000 principals held them all to the end.
-    pub fn slim(&mut self, details: bool, report: bool) -> AccountSummary {
+    /// Drops what the end of the run does not read, as soon as the principal is done: the
+    /// policies and the verdicts that passed are read only by `--format json` (`details`)
+    /// and the GitHub report (`report`). A run over 100,000 principals held them all to
+    /// the end; one account of 8,050 held them until its last principal was done.
+    fn slim(&mut self, details: bool, report: bool) {
         if !details {
             self.policies = Vec::new();
             if !report {
@@ -132,7 +131,6 @@ impl Outcome {
                 self.verdicts.shrink_to_fit();
             }
         }
-        std::mem::take(&mut self.summary)
     }
 
     /// Failed, else the worst verdict.
@@ -164,12 +162,14 @@ pub struct Work<'a> {
     /// The `--output-dir` the files are staged in (its folders made already).
     pub dir: Option<&'a Path>,
     pub wanted: Wanted,
+    /// Whether the end of the run prints every principal's policies (`--format json`).
+    pub details: bool,
 }
 
 /// Plans (and proves) `principals` of `account` on `pool`'s threads, each with what is
 /// known of its use (`taken`, in the same order: dropped once it is done); the outcomes are
 /// in the principals' order whatever the number of threads, so every run writes the same
-/// files.
+/// files. Each principal's share of the totals is added as it is done, with the outcomes.
 pub fn run_all(
     work: &Work<'_>,
     account: &Account,
@@ -177,21 +177,37 @@ pub fn run_all(
     taken: Vec<Taken>,
     pool: &rayon::ThreadPool,
     progress: &ProgressBar,
-) -> Vec<Outcome> {
-    pool.install(|| {
+) -> (Vec<Outcome>, AccountSummary) {
+    let totals = Mutex::new(AccountSummary::default());
+    let outcomes = pool.install(|| {
         principals
             .par_iter()
             .zip(taken)
             .map(|(p, taken)| {
-                let outcome = one(work, account, p, &taken);
+                let (mut outcome, summary) = one(work, account, p, &taken);
+                outcome.slim(work.details, work.report);
+                totals
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .merge(&summary);
                 progress.inc(1);
                 outcome
             })
             .collect()
-    })
+    });
+    (
+        outcomes,
+        totals.into_inner().unwrap_or_else(PoisonError::into_inner),
+    )
 }
 
-fn one(work: &Work<'_>, account: &Account, principal: &Principal, taken: &Taken) -> Outcome {
+/// One principal's outcome, and its share of the totals (verdicts included).
+fn one(
+    work: &Work<'_>,
+    account: &Account,
+    principal: &Principal,
+    taken: &Taken,
+) -> (Outcome, AccountSummary) {
     let known = taken.unpack();
     // Findings that do not read back are a failure of this principal, never "no findings".
     let evidence = known.as_ref().map(Known::evidence).unwrap_or_default();
@@ -216,7 +232,7 @@ fn one(work: &Work<'_>, account: &Account, principal: &Principal, taken: &Taken)
         // So that the summary counts it as failed and its recommendation has no step.
         plan.status = PrincipalStatus::Failed;
     }
-    let (mut outcome, file) = digest(plan, verdicts, errors, work.wanted);
+    let (mut outcome, file, summary) = digest(plan, verdicts, errors, work.wanted);
     let name = work
         .names
         .get(principal.arn.as_str())
@@ -226,7 +242,7 @@ fn one(work: &Work<'_>, account: &Account, principal: &Principal, taken: &Taken)
         outcome.staged = Some(crate::output::stage::stage(&target, &text).map_err(|e| (target, e)));
     }
     outcome.file = name.cloned();
-    outcome
+    (outcome, summary)
 }
 
 /// Renders what is wanted of `plan` and keeps only that (the file's text apart, to be
@@ -236,7 +252,7 @@ fn digest(
     verdicts: Vec<PolicyVerdict>,
     errors: Vec<String>,
     wanted: Wanted,
-) -> (Outcome, Option<String>) {
+) -> (Outcome, Option<String>, AccountSummary) {
     let mut summary = AccountSummary::default();
     summary.add(&plan);
     for v in &verdicts {
@@ -295,13 +311,12 @@ fn digest(
         errors,
         plan_warnings: plan.warnings,
         warnings,
-        summary,
         staged: None,
         file: None,
         line,
         diff,
     };
-    (outcome, file)
+    (outcome, file, summary)
 }
 
 #[cfg(feature = "verify")]

@@ -91,6 +91,14 @@ impl ActionNames {
         number
     }
 
+    /// Drops the index from names to numbers, once no more names are to be numbered (an
+    /// account's findings read): [`ActionNames::at`] still answers. A name numbered later is
+    /// numbered again, as a new one.
+    pub(crate) fn forget_numbers(&mut self) {
+        self.numbers = HashMap::default();
+        self.all.shrink_to_fit();
+    }
+
     /// The name numbered `number`, if there is one.
     pub(crate) fn at(&self, number: usize) -> Option<&ActionName> {
         self.all.get(number)

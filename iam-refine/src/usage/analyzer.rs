@@ -385,6 +385,7 @@ impl AccountFindingsReader {
             let packed = record.pack(&arn, &mut tables);
             out.principals.insert(arn, packed);
         }
+        tables.forget_numbers();
         out.tables = Arc::new(tables);
         out
     }
