@@ -11,7 +11,8 @@
 //! straight into the catalog builder, through [`parse_with`] and a seed that refuses
 //! repeats the same way (`catalog_json.rs`).
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -63,19 +64,41 @@ pub(crate) fn duplicate_key(key: &str) -> String {
 /// `serde_json` visits numbers in document order, and each one it reports is checked against
 /// the next literal before that literal is used.
 pub(crate) struct Numbers<'t> {
-    text: &'t str,
-    /// Lexed on the first number `serde_json` reports: most inputs (catalogs, findings)
-    /// hold none, and lexing a 22 MB catalog byte by byte was 6 % of reading it.
-    literals: OnceCell<Vec<&'t str>>,
+    source: Source<'t>,
     next: Cell<usize>,
+}
+
+/// Where [`Numbers`] finds the literals.
+enum Source<'t> {
+    /// In a whole text, lexed on the first number `serde_json` reports: most inputs
+    /// (catalogs, findings) hold none, and lexing a 22 MB catalog byte by byte was 6 % of
+    /// reading it.
+    Text {
+        text: &'t str,
+        literals: OnceCell<Vec<&'t str>>,
+    },
+    /// Lexed as the text streams past ([`NumberLexer`]), taken in order.
+    Lexed(&'t RefCell<VecDeque<String>>),
 }
 
 impl<'t> Numbers<'t> {
     /// The number literals of `text`, lexed when first needed.
     pub(crate) fn scan(text: &'t str) -> Numbers<'t> {
         Numbers {
-            text,
-            literals: OnceCell::new(),
+            source: Source::Text {
+                text,
+                literals: OnceCell::new(),
+            },
+            next: Cell::new(0),
+        }
+    }
+
+    /// The number literals a [`NumberLexer`] finds as a text streams into `serde_json`: each
+    /// is in `literals` before `serde_json` reports its number, as `serde_json` reads the
+    /// byte after a number before it reports it.
+    pub(crate) fn lexed(literals: &'t RefCell<VecDeque<String>>) -> Numbers<'t> {
+        Numbers {
+            source: Source::Lexed(literals),
             next: Cell::new(0),
         }
     }
@@ -118,16 +141,71 @@ impl<'t> Numbers<'t> {
     fn take(&self, normalized: &str) -> Result<Number, String> {
         let k = self.next.get();
         self.next.set(k + 1);
-        let literals = self.literals.get_or_init(|| Numbers::lex(self.text));
-        let literal = literals.get(k).copied().unwrap_or_default();
-        if exponent_normalized(literal) != normalized {
+        let literal = match &self.source {
+            Source::Text { text, literals } => literals
+                .get_or_init(|| Numbers::lex(text))
+                .get(k)
+                .map(|l| (*l).to_string())
+                .unwrap_or_default(),
+            Source::Lexed(queue) => queue.borrow_mut().pop_front().unwrap_or_default(),
+        };
+        if exponent_normalized(&literal) != normalized {
             return Err(format!(
                 "number `{normalized}` could not be matched to its text (found `{literal}`)"
             ));
         }
         // `literal` is the same number as `normalized`, which serde_json just accepted;
         // only the spelling of its exponent may differ.
-        Ok(Number::from_string_unchecked(literal.to_string()))
+        Ok(Number::from_string_unchecked(literal))
+    }
+}
+
+/// [`Numbers::lex`] a byte at a time, for a text that streams: the literals go to a queue
+/// that [`Numbers::lexed`] takes them from.
+#[derive(Debug, Default)]
+pub(crate) struct NumberLexer {
+    in_string: bool,
+    escaped: bool,
+    /// The literal being read, when one is.
+    number: Option<String>,
+}
+
+impl NumberLexer {
+    fn is_number_byte(b: u8) -> bool {
+        matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+    }
+
+    /// Lexes `bytes`, the next of the text, each literal found pushed on `literals`.
+    pub(crate) fn feed(&mut self, bytes: &[u8], literals: &mut VecDeque<String>) {
+        for &b in bytes {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            if let Some(number) = &mut self.number {
+                if Self::is_number_byte(b) {
+                    number.push(char::from(b));
+                    continue;
+                }
+                literals.extend(self.number.take());
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'-' | b'0'..=b'9' => self.number = Some(char::from(b).to_string()),
+                _ => {}
+            }
+        }
+    }
+
+    /// The text has ended: a literal read to its last byte is complete.
+    pub(crate) fn end(&mut self, literals: &mut VecDeque<String>) {
+        literals.extend(self.number.take());
     }
 }
 

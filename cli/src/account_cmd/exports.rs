@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use iam_refine::Account;
+use iam_refine::{Account, AccountError};
 
 use crate::input::{self, display_name};
 
@@ -70,8 +70,13 @@ impl Sources {
     /// Reads and parses `file`, one of these sources, with its account id; `Ok(None)` for
     /// an export of a folder with no role or user (skipped: [`skipped`]).
     pub fn read(&self, file: &Path, limit: u64) -> Result<Option<Export>> {
-        let account =
-            Account::parse(&input::read_input(file, limit)?).with_context(|| display_name(file))?;
+        // Read as it streams: the export's text is never held whole (it was the larger part
+        // of reading an account, beside the account read from it).
+        let mut input = input::open_input(file, limit)?;
+        let account = match Account::read_from(&mut input) {
+            Ok(account) => account,
+            Err(e) => return Err(export_error(&input, file, e)),
+        };
         let id = if self.organisation {
             match single_account(&account) {
                 Ok(Some(id)) => id.to_string(),
@@ -92,6 +97,29 @@ impl Sources {
             id,
             account,
         }))
+    }
+}
+
+/// The error of an export that failed as it streamed: over `--max-input-bytes`, not UTF-8
+/// or unreadable as [`input::read_input`] says it of any input; anything else named after
+/// the file, as before.
+fn export_error(input: &input::Bounded, file: &Path, e: AccountError) -> anyhow::Error {
+    if let Some(over) = input.too_large() {
+        return over.into();
+    }
+    let name = display_name(file);
+    match e {
+        AccountError::NotUtf8 { offset } => input::InputError::NotUtf8 {
+            name,
+            offset: usize::try_from(offset).unwrap_or(usize::MAX),
+        }
+        .into(),
+        AccountError::Read { message } => input::InputError::Read {
+            name,
+            source: std::io::Error::other(message),
+        }
+        .into(),
+        e => anyhow::Error::from(e).context(name),
     }
 }
 

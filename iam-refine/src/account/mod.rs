@@ -15,6 +15,7 @@
 //! which principal a per-principal input file stands for, in [`file_names`].
 
 mod document_text;
+mod export_stream;
 pub(crate) mod file_names;
 mod limits;
 mod pages;
@@ -238,6 +239,18 @@ impl Account {
     /// on its policy ([`DocumentError`]).
     pub fn parse(text: &str) -> Result<Account, AccountError> {
         parse::parse(text)
+    }
+
+    /// Reads what [`Account::parse`] reads, from `input` as it streams: the export's text is
+    /// never held whole (a chunk of it at a time), and the account is what
+    /// [`Account::parse`] gives of the whole text, or the same error.
+    ///
+    /// # Errors
+    ///
+    /// As [`Account::parse`]; [`AccountError::Read`] when `input` fails, and
+    /// [`AccountError::NotUtf8`] at a byte that is not UTF-8.
+    pub fn read_from(input: impl std::io::Read) -> Result<Account, AccountError> {
+        parse::read_from(input)
     }
 
     /// Every role and user, sorted by ARN.

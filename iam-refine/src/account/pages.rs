@@ -37,36 +37,71 @@ pub(super) struct Pages {
 pub(super) fn read(text: &str, builder: &mut Builder) -> Result<Pages, AccountError> {
     let mut pages = Pages::default();
     for (k, piece) in json_values::split(text).into_iter().enumerate() {
-        let json_error = |source: PolicyError| AccountError::Json {
-            page: k + 1,
-            line: piece.line,
-            source,
-        };
-        // As `parse_json_text` reads a piece: the raw API's URL-encoded text decoded first.
-        let body = json_text(piece.text).map_err(json_error)?;
-        let body = body.as_ref();
-        let numbers = Numbers::scan(body);
-        let mut ctx = Ctx {
-            numbers: &numbers,
-            builder: &mut *builder,
-            pages: &mut pages,
-            line: piece.line,
-            refused: None,
-        };
-        let read = json::parse_with(body, Top(&mut ctx));
-        if let Some(e) = ctx.refused.take() {
-            return Err(e);
-        }
-        if let Some(keys) = read.map_err(|e| json_error(e.into()))? {
-            // A page given alone is a top-level object: its keys are checked as
-            // `parse_json_text` checks a top-level object's.
-            check_unambiguous(&keys).map_err(json_error)?;
-        }
+        read_piece(piece.text, k, piece.line, builder, &mut pages)?;
     }
     if pages.count == 0 {
         return Err(AccountError::Empty);
     }
     Ok(pages)
+}
+
+/// Reads the `k`-th piece (from 0) of an export's text, `text`, starting on `line`: as
+/// `parse_json_text` reads a piece, the raw API's URL-encoded text decoded first.
+pub(super) fn read_piece(
+    text: &str,
+    k: usize,
+    line: usize,
+    builder: &mut Builder,
+    pages: &mut Pages,
+) -> Result<(), AccountError> {
+    let body = json_text(text).map_err(|source| AccountError::Json {
+        page: k + 1,
+        line,
+        source,
+    })?;
+    let body = body.as_ref();
+    let numbers = Numbers::scan(body);
+    let mut de = serde_json::Deserializer::from_str(body);
+    read_value(&mut de, &numbers, true, (k, line), builder, pages)
+}
+
+/// Reads one piece's value from `de` (the `k`-th, from 0, starting on `line`), its number
+/// literals from `numbers`; with `alone`, nothing but whitespace may follow it in `de`.
+pub(super) fn read_value<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    numbers: &Numbers<'_>,
+    alone: bool,
+    (k, line): (usize, usize),
+    builder: &mut Builder,
+    pages: &mut Pages,
+) -> Result<(), AccountError> {
+    let json_error = |source: PolicyError| AccountError::Json {
+        page: k + 1,
+        line,
+        source,
+    };
+    let mut ctx = Ctx {
+        numbers,
+        builder,
+        pages,
+        line,
+        refused: None,
+    };
+    let read = Top(&mut ctx).deserialize(&mut *de).and_then(|keys| {
+        if alone {
+            de.end()?;
+        }
+        Ok(keys)
+    });
+    if let Some(e) = ctx.refused.take() {
+        return Err(e);
+    }
+    if let Some(keys) = read.map_err(|e| json_error(json::JsonError::from_serde(&e).into()))? {
+        // A page given alone is a top-level object: its keys are checked as
+        // `parse_json_text` checks a top-level object's.
+        check_unambiguous(&keys).map_err(json_error)?;
+    }
+    Ok(())
 }
 
 /// What every seed of one piece shares.

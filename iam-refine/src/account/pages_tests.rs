@@ -325,6 +325,78 @@ fn export() -> impl Strategy<Value = String> {
         })
 }
 
+/// Hands `bytes` over in reads of the sizes given, in turn (0 read as 1).
+struct Chunky<'a> {
+    bytes: &'a [u8],
+    sizes: Vec<usize>,
+    k: usize,
+}
+
+impl std::io::Read for Chunky<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = self.sizes[self.k % self.sizes.len()].max(1);
+        self.k += 1;
+        let n = want.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// The columns an error printed with `{:?}` names.
+fn columns(printed: &str) -> Vec<usize> {
+    printed
+        .split("column: ")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+/// An error printed with `{:?}`, the lines and columns within its piece left out.
+fn without_positions(printed: &str) -> String {
+    let columns_out = without_columns(printed);
+    match columns_out.split_once("source: Json { line: ") {
+        Some((head, tail)) => format!(
+            "{head}source: Json {{ line: _{}",
+            tail.trim_start_matches(|c: char| c.is_ascii_digit())
+        ),
+        None => columns_out,
+    }
+}
+
+/// An error printed with `{:?}`, its columns left out.
+fn without_columns(printed: &str) -> String {
+    let mut out = String::new();
+    for (k, part) in printed.split("column: ").enumerate() {
+        if k == 0 {
+            out.push_str(part);
+        } else {
+            out.push_str("column: _");
+            out.push_str(part.trim_start_matches(|c: char| c.is_ascii_digit()));
+        }
+    }
+    out
+}
+
+/// What reading `text` as it streams, in reads of `sizes`, gives, and what reading it
+/// whole gives, both printed (every principal, group and policy, or the error).
+fn both_ways(text: &str, sizes: Vec<usize>) -> (String, String) {
+    let streamed = Account::read_from(Chunky {
+        bytes: text.as_bytes(),
+        sizes,
+        k: 0,
+    });
+    (
+        format!("{streamed:?}"),
+        format!("{:?}", Account::parse(text)),
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
@@ -349,6 +421,38 @@ proptest! {
                 model.map(|_| "accepted"),
                 streamed.map(|_| "accepted")
             ),
+        }
+    }
+
+    /// Read as it streams, in reads of any size, an export gives what its whole text gives:
+    /// the same account, or the same error; a byte-order mark, whitespace and URL-encoded
+    /// or scalar pieces between the pages included.
+    #[test]
+    fn an_export_read_as_it_streams_reads_as_its_whole_text(
+        text in export(),
+        before in prop::sample::select(vec!["", "", "\u{feff}", "\n\n  ", "\u{feff}\t\r\n"]),
+        between in prop::sample::select(vec!["", "", "\n%7B%7D\n", "\n\u{feff}", "\n3\n", "\n\"x\"\n", "\n{\"Policies\": [1e2]}"]),
+        sizes in prop::collection::vec(1usize..70_000, 1..4),
+    ) {
+        let text = format!("{before}{text}{between}");
+        let (streamed, whole) = both_ways(&text, sizes);
+        // Two differences in where an error is placed, not in what it says:
+        // - an error the strict reader raises on a key it has read (a repeated key) is
+        //   placed after the key's closing quote by `serde_json`'s text reader, and at the
+        //   next byte by its stream reader, which has read it;
+        // - the input ending inside a value is placed after the whitespace that ends it
+        //   (the text reader trims it first).
+        if whole.contains("EOF while parsing") {
+            prop_assert_eq!(
+                without_positions(&streamed), without_positions(&whole), "{}", text
+            );
+        } else {
+            let (streamed_at, whole_at) = (columns(&streamed), columns(&whole));
+            prop_assert_eq!(streamed_at.len(), whole_at.len());
+            for (s, w) in streamed_at.iter().zip(&whole_at) {
+                prop_assert!(s.abs_diff(*w) <= 1, "columns {} and {}: {}", s, w, text);
+            }
+            prop_assert_eq!(without_columns(&streamed), without_columns(&whole), "{}", text);
         }
     }
 
@@ -460,4 +564,97 @@ fn large_managed_policies_are_read_once_and_every_reading_is_the_same() {
         !small.read.is_read(),
         "a small policy's reading is not kept"
     );
+}
+
+#[test]
+fn an_export_that_is_not_utf8_or_fails_to_read_is_refused_as_it_streams() {
+    let text = "{\"RoleDetailList\": [{\"RoleName\": \"é\", \"Arn\": \"arn:aws:iam::1:role/é\"}]}";
+    let at = text.find('é').expect("there") + 1;
+    let mut bytes = text.as_bytes().to_vec();
+    // The second byte of `é` replaced: the first is no character.
+    bytes[at] = b'x';
+    for sizes in [vec![1], vec![2, 3], vec![1 << 16]] {
+        let read = Account::read_from(Chunky {
+            bytes: &bytes,
+            sizes,
+            k: 0,
+        });
+        assert_eq!(
+            read.unwrap_err(),
+            AccountError::NotUtf8 {
+                offset: (at - 1) as u64
+            }
+        );
+    }
+    // Cut inside a character: refused at the character's start.
+    let cut = &text.as_bytes()[..at];
+    assert_eq!(
+        Account::read_from(cut).unwrap_err(),
+        AccountError::NotUtf8 {
+            offset: (at - 1) as u64
+        }
+    );
+    // A character cut by every read still reads.
+    let (streamed, whole) = both_ways(text, vec![1]);
+    assert_eq!(streamed, whole);
+
+    struct Failing;
+    impl std::io::Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("the disk is gone"))
+        }
+    }
+    assert_eq!(
+        Account::read_from(std::io::Read::chain(&b"{\"Policies\": ["[..], Failing)).unwrap_err(),
+        AccountError::Read {
+            message: "the disk is gone".to_string()
+        }
+    );
+    assert_eq!(
+        Account::read_from(&b""[..]).unwrap_err(),
+        AccountError::Empty
+    );
+    assert_eq!(
+        Account::read_from(&b"\xef\xbb\xbf \n"[..]).unwrap_err(),
+        AccountError::Empty
+    );
+}
+
+/// Large managed policies are kept read while the account's budget has room (the first
+/// read, up to `KEPT_TEXT` of text); past it, each use reads its own, the same.
+#[test]
+fn large_managed_policies_past_the_budget_are_read_at_each_use() {
+    use crate::account::document_text::KEPT_TEXT;
+    let statement = |p: usize, k: usize| {
+        format!("{{\"Effect\":\"Allow\",\"Action\":\"s3:Get{p}x{k}*\",\"Resource\":\"arn:aws:s3:::b{k}/*\"}}")
+    };
+    // Each a little over a third of the budget: two are kept, the third is not.
+    let count = KEPT_TEXT / 3 / statement(0, 0).len() + 10;
+    let texts: Vec<String> = (0..3)
+        .map(|p| {
+            let all: Vec<String> = (0..count).map(|k| statement(p, k)).collect();
+            format!("{{\"Statement\":[{}]}}", all.join(","))
+        })
+        .collect();
+    let policies: Vec<serde_json::Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(p, text)| {
+            serde_json::json!({"PolicyName": format!("L{p}"), "Arn": format!("arn:aws:iam::aws:policy/L{p}"),
+                "DefaultVersionId": "v1", "PolicyVersionList": [{"VersionId": "v1",
+                "IsDefaultVersion": true, "Document": json::parse(text).expect("JSON")}]})
+        })
+        .collect();
+    let export = serde_json::json!({ "Policies": policies }).to_string();
+    let account = Account::parse(&export).expect("reads");
+    for (p, text) in texts.iter().enumerate() {
+        let m = account
+            .managed_policy(&format!("arn:aws:iam::aws:policy/L{p}"))
+            .expect("policy");
+        for _ in 0..2 {
+            let read = m.document().expect("a policy");
+            assert_eq!(read.to_value(), json::parse(text).expect("JSON"));
+        }
+        assert_eq!(m.read.is_read(), p < 2, "policy {p}");
+    }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::document_text::{DocumentText, ReadOnce};
+use super::document_text::{DocumentText, KeptBudget, ReadOnce};
 use super::{Account, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal, PrincipalKind};
 use crate::json::kind as json_kind;
 use crate::policy::{PolicyError, PolicyKind};
@@ -43,6 +43,18 @@ pub enum AccountError {
         "the account export is empty: expected `aws iam get-account-authorization-details` output"
     )]
     Empty,
+    /// The input could not be read ([`crate::Account::read_from`]).
+    #[error("cannot read the account export: {message}")]
+    Read {
+        /// The reader's error, as it prints.
+        message: String,
+    },
+    /// The input is not UTF-8 ([`crate::Account::read_from`]).
+    #[error("the account export is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// The offset (in bytes, from 0) of the first byte that is not UTF-8.
+        offset: u64,
+    },
     /// A page is not an object with any of `RoleDetailList`, `UserDetailList`,
     /// `GroupDetailList` or `Policies` (another command's output).
     #[error("page {page} (line {line}): expected `aws iam get-account-authorization-details` output (an object with RoleDetailList, UserDetailList, GroupDetailList or Policies), found {found}")]
@@ -144,6 +156,17 @@ pub enum AccountError {
 pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
     let mut b = Builder::default();
     let pages = super::pages::read(text, &mut b)?;
+    Ok(finish(b, &pages))
+}
+
+/// [`parse`] of the text `input` gives, read as it streams.
+pub(super) fn read_from(input: impl std::io::Read) -> Result<Account, AccountError> {
+    let mut b = Builder::default();
+    let pages = super::export_stream::read_from(input, &mut b)?;
+    Ok(finish(b, &pages))
+}
+
+fn finish(mut b: Builder, pages: &super::pages::Pages) -> Account {
     if pages.last_truncated {
         b.warnings.push(format!(
             "the last page ({}) says more pages follow (`IsTruncated` or `NextToken`): \
@@ -151,7 +174,7 @@ pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
             pages.count
         ));
     }
-    Ok(b.finish())
+    b.finish()
 }
 
 pub(super) fn describe_keys(map: &Map<String, Value>) -> String {
@@ -169,6 +192,8 @@ pub(super) struct Builder {
     groups: BTreeMap<String, (Group, usize)>,
     managed: BTreeMap<String, (ManagedPolicy, usize)>,
     warnings: Vec<String>,
+    /// What the account's large managed policies may keep read.
+    kept: KeptBudget,
 }
 
 /// Reads one item's fields, naming the item in errors.
@@ -465,7 +490,7 @@ impl Builder {
             attachment_count,
             default_version,
             document,
-            read: ReadOnce::default(),
+            read: ReadOnce::new(self.kept.clone()),
             arn: arn.clone(),
         };
         match self.managed.entry(arn) {

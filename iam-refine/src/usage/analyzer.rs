@@ -250,7 +250,12 @@ impl AccountFindings {
     /// a run need not hold every principal's findings to its end).
     pub fn take(&mut self, arn: &str) -> Option<HeldFindings> {
         let (arn, bytes) = self.principals.remove_entry(arn)?;
-        Some(HeldFindings::new(arn, bytes, Arc::clone(&self.tables)))
+        let held = HeldFindings::new(arn, bytes, Arc::clone(&self.tables));
+        if self.principals.is_empty() {
+            // The last one taken: the tables go once it and the others taken are done.
+            self.tables = Arc::default();
+        }
+        Some(held)
     }
 
     /// The ARN of every principal with findings, in order.

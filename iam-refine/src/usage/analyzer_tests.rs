@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::usage::HeldFindings;
 
 const JSONL: &str = include_str!("../../testdata/account/findings.jsonl");
 const ROLE: &str = "arn:aws:iam::123456789012:role/EC2role";
@@ -261,4 +262,19 @@ fn a_byte_that_is_not_utf8_is_refused_at_its_offset() {
             }
         );
     }
+}
+
+/// Findings taken out read back after the last one is taken (when the account's findings
+/// let their name tables go), and read as they did in place.
+#[test]
+fn findings_taken_out_read_back_after_the_last_is_taken() {
+    let mut f = AccountFindings::parse([("findings.jsonl", JSONL)]).expect("valid");
+    let arns: Vec<String> = f.arns().map(str::to_string).collect();
+    let in_place: Vec<_> = f.principals().collect();
+    let taken: Vec<_> = arns.iter().map(|a| f.take(a).expect("held")).collect();
+    assert_eq!(f.arns().count(), 0);
+    assert!(f.take(&arns[0]).is_none());
+    let read: Vec<_> = taken.iter().map(HeldFindings::unpack).collect();
+    assert_eq!(read, in_place);
+    assert!(read.iter().all(Result::is_ok));
 }
