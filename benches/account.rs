@@ -4,6 +4,9 @@
 //! that a regression says where it is:
 //!
 //! - `account/parse_export/N`: `Account::parse` of the export text;
+//! - `account/stream_export/N`: the same read as `account` reads a file, as it streams
+//!   (`Account::read_from`): its text never held whole, each byte handed to `serde_json` one
+//!   at a time and lexed for number literals as it goes;
 //! - `account/parse_findings/N`: `AccountFindings::parse` of the JSON-lines findings;
 //! - `account/stream_findings/N`: the same read as `account --findings` reads a file, a
 //!   chunk at a time (`AccountFindingsReader::read_from`): the streaming that keeps an
@@ -147,6 +150,9 @@ fn bench_account(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_with_input(BenchmarkId::new("parse_export", ROLES), &export, |b, t| {
         b.iter(|| Account::parse(black_box(t)).unwrap());
+    });
+    g.bench_with_input(BenchmarkId::new("stream_export", ROLES), &export, |b, t| {
+        b.iter(|| Account::read_from(black_box(t.as_bytes())).unwrap());
     });
     g.bench_with_input(
         BenchmarkId::new("parse_findings", ROLES),

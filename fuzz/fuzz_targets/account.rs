@@ -1,7 +1,9 @@
 //! The account export reader on arbitrary bytes: it reads item by item and keeps documents
 //! as text, so a panic anywhere in either, or a document kept that does not read back the
 //! same each time, is found here. An export that is accepted is accepted again with every
-//! page repeated (AWS's `--starting-token` run twice), giving the same account.
+//! page repeated (AWS's `--starting-token` run twice), giving the same account. Read as it
+//! streams (`Account::read_from`, in small reads), any bytes are refused or read without a
+//! panic, and a text is accepted exactly when it is read whole, giving the same account.
 #![no_main]
 
 use iam_refine::Account;
@@ -36,11 +38,31 @@ fn contents(a: &Account) -> String {
     out
 }
 
+/// Hands `bytes` over a few at a time.
+struct Small<'a>(&'a [u8], usize);
+
+impl std::io::Read for Small<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    let streamed = Account::read_from(Small(data, data.len() % 13 + 1));
     let Ok(text) = std::str::from_utf8(data) else {
+        assert!(streamed.is_err(), "bytes that are not UTF-8 accepted");
         return;
     };
-    let Ok(account) = Account::parse(text) else {
+    let whole = Account::parse(text);
+    match (&whole, &streamed) {
+        (Ok(a), Ok(b)) => assert_eq!(contents(a), contents(b), "read as it streams differs"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("whole: {:?}, streamed: {:?}", whole.is_ok(), streamed.is_ok()),
+    }
+    let Ok(account) = whole else {
         return;
     };
     let first = contents(&account);
