@@ -190,7 +190,8 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     let verdict_subjects: Vec<crate::report::Subject> = outcomes
         .iter()
         .flat_map(|o| {
-            o.verdicts
+            o.details()
+                .verdicts
                 .iter()
                 .filter_map(|v| v.subject.as_deref().cloned())
         })
@@ -203,8 +204,16 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             verifies(config),
             config.compact,
         )),
-        Format::Diff => Some(written.filter_map(|o| o.diff.as_deref()).collect()),
-        _ if wanted.line => Some(written.filter_map(|o| o.line.as_deref()).collect()),
+        Format::Diff => Some(
+            written
+                .filter_map(|o| o.details().diff.as_deref())
+                .collect(),
+        ),
+        _ if wanted.line => Some(
+            written
+                .filter_map(|o| o.details().line.as_deref())
+                .collect(),
+        ),
         _ => None,
     };
     if let Some(text) = stdout {
@@ -444,16 +453,16 @@ pub(crate) fn load_first(
 /// line per kind ([`warnings::quota_lines`]).
 fn report_principals(outcomes: &[Outcome], console: &mut Console) {
     for o in outcomes {
-        for e in &o.errors {
+        for e in &o.details().errors {
             console.notice(&format!("{}: failed: {e}", o.arn));
         }
-        for v in o.verdicts.iter().filter(|v| v.exit != Exit::Ok) {
+        for v in o.details().verdicts.iter().filter(|v| v.exit != Exit::Ok) {
             console.notice(&format!("{}: policy `{}`: {}", o.arn, v.policy, v.line));
         }
     }
     let warned = outcomes
         .iter()
-        .flat_map(|o| o.warnings.iter().map(String::as_str));
+        .flat_map(|o| o.details().warnings.iter().map(String::as_str));
     for line in warnings::summarise("", warned) {
         console.warn(&line);
     }
@@ -461,7 +470,8 @@ fn report_principals(outcomes: &[Outcome], console: &mut Console) {
         .iter()
         .flat_map(|o| {
             let who = format!("{} `{}`", o.kind.name(), o.name);
-            o.plan_warnings
+            o.details()
+                .plan_warnings
                 .iter()
                 .filter(|w| w.is_quota())
                 .map(move |w| (who.clone(), w))

@@ -63,7 +63,7 @@ pub fn summary_json(
                 "type": o.kind.name(),
                 "status": o.status.name(),
                 "written": o.written(),
-                "policies": o.policies.iter().map(|p| json!({
+                "policies": o.details().policies.iter().map(|p| json!({
                     "policyId": p.id,
                     "action": match p.action {
                         PolicyAction::Unchanged => "unchanged",
@@ -72,14 +72,15 @@ pub fn summary_json(
                     },
                     "documents": p.documents,
                 })).collect::<Vec<_>>(),
-                "errors": o.errors,
-                "warnings": o.plan_warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "errors": o.details().errors,
+                "warnings": o.details().plan_warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
             if let Some(file) = &o.file {
                 entry["file"] = json!(file);
             }
             if verified {
                 entry["verdicts"] = o
+                    .details()
                     .verdicts
                     .iter()
                     .map(|v| json!({"policyId": v.policy, "verdict": v.name(), "detail": v.line}))

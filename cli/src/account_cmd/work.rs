@@ -82,6 +82,21 @@ pub struct Outcome {
     pub name: String,
     pub kind: PrincipalKind,
     pub status: PrincipalStatus,
+    /// With `--output-dir`: the recommendation's file, staged by the worker that made it
+    /// ([`crate::output::stage`]), so that a run holds a path and a hash per principal, not
+    /// every file's text; or where and why it could not be.
+    pub staged: Option<Result<Staged, (PathBuf, std::io::Error)>>,
+    /// Its file's name (in `--output-dir`: written, or when not, last run's removed), when
+    /// it can have one.
+    pub file: Option<String>,
+    /// The rest, when there is any: held to the end of the run for every principal, seven
+    /// empty lists and strings inline were half of an outcome (100,000 principals: 16 MB).
+    details: Option<Box<Details>>,
+}
+
+/// What most principals' outcomes do not have, once slimmed.
+#[derive(Debug, Default)]
+pub struct Details {
     pub policies: Vec<PolicyBrief>,
     /// One per changed (replaced or detached) policy, with `--verify`.
     pub verdicts: Vec<PolicyVerdict>,
@@ -92,25 +107,46 @@ pub struct Outcome {
     /// Every warning but those over a quota (which stderr groups from `plan_warnings`),
     /// with who and which policy it is about, for stderr.
     pub warnings: Vec<String>,
-    /// With `--output-dir`: the recommendation's file, staged by the worker that made it
-    /// ([`crate::output::stage`]), so that a run holds a path and a hash per principal, not
-    /// every file's text; or where and why it could not be.
-    pub staged: Option<Result<Staged, (PathBuf, std::io::Error)>>,
-    /// Its file's name (in `--output-dir`: written, or when not, last run's removed), when
-    /// it can have one.
-    pub file: Option<String>,
     pub line: Option<String>,
     pub diff: Option<String>,
 }
 
+impl Details {
+    fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+            && self.verdicts.is_empty()
+            && self.errors.is_empty()
+            && self.plan_warnings.is_empty()
+            && self.warnings.is_empty()
+            && self.line.is_none()
+            && self.diff.is_none()
+    }
+}
+
+/// No details: what an outcome without any reads as.
+static NO_DETAILS: Details = Details {
+    policies: Vec::new(),
+    verdicts: Vec::new(),
+    errors: Vec::new(),
+    plan_warnings: Vec::new(),
+    warnings: Vec::new(),
+    line: None,
+    diff: None,
+};
+
 impl Outcome {
+    /// Its policies, verdicts, errors, warnings, line and diff (empty when it has none).
+    pub fn details(&self) -> &Details {
+        self.details.as_deref().unwrap_or(&NO_DETAILS)
+    }
+
     pub fn failed(&self) -> bool {
         self.status == PrincipalStatus::Failed
     }
 
     /// Every verdict is "proved" (true when nothing was verified).
     pub fn proved(&self) -> bool {
-        self.verdicts.iter().all(|v| v.exit == Exit::Ok)
+        self.details().verdicts.iter().all(|v| v.exit == Exit::Ok)
     }
 
     /// Whether its recommendation is printed or written.
@@ -123,13 +159,19 @@ impl Outcome {
     /// and the GitHub report (`report`). A run over 100,000 principals held them all to
     /// the end; one account of 8,050 held them until its last principal was done.
     fn slim(&mut self, details: bool, report: bool) {
+        let Some(kept) = &mut self.details else {
+            return;
+        };
         if !details {
-            self.policies = Vec::new();
+            kept.policies = Vec::new();
             if !report {
                 // `proved()` and `exit()` read only the verdicts that did not pass.
-                self.verdicts.retain(|v| v.exit != Exit::Ok);
-                self.verdicts.shrink_to_fit();
+                kept.verdicts.retain(|v| v.exit != Exit::Ok);
+                kept.verdicts.shrink_to_fit();
             }
+        }
+        if kept.is_empty() {
+            self.details = None;
         }
     }
 
@@ -138,7 +180,8 @@ impl Outcome {
         if self.failed() {
             return Exit::Error;
         }
-        self.verdicts
+        self.details()
+            .verdicts
             .iter()
             .fold(Exit::Ok, |exit, v| exit.worse(v.exit))
     }
@@ -293,7 +336,7 @@ fn digest(
         }
         diff = wanted.diff.map(|color| super::print::diff(&plan, color));
     }
-    let outcome = Outcome {
+    let details = Details {
         policies: plan
             .policies
             .iter()
@@ -303,18 +346,21 @@ fn digest(
                 documents: p.documents.len(),
             })
             .collect(),
-        arn: plan.arn,
-        name: plan.name,
-        kind: plan.kind,
-        status: plan.status,
         verdicts,
         errors,
         plan_warnings: plan.warnings,
         warnings,
-        staged: None,
-        file: None,
         line,
         diff,
+    };
+    let outcome = Outcome {
+        arn: plan.arn,
+        name: plan.name,
+        kind: plan.kind,
+        status: plan.status,
+        staged: None,
+        file: None,
+        details: (!details.is_empty()).then(|| Box::new(details)),
     };
     (outcome, file, summary)
 }
