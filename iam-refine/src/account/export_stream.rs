@@ -8,9 +8,9 @@
 //! that starts with `{` or `[` is one JSON value, streamed into `serde_json` (which stops at
 //! its closing bracket, as the cut does); any other piece (a scalar, the raw API's
 //! URL-encoded text) runs to the end of its line and is read as a text. Number literals keep
-//! their spelling as in the text: a [`NumberLexer`] sees every byte `serde_json` is given,
-//! and `serde_json` reads the byte after a number before it reports the number, so the
-//! literal is always lexed first. The text is checked to be UTF-8 a chunk at a time, a
+//! their spelling as in the text: a [`NumberLexer`] lexes each chunk as it comes in, ahead of
+//! `serde_json`, and `serde_json` reads the byte after a number before it reports the number,
+//! so the literal is always lexed first. The text is checked to be UTF-8 a chunk at a time, a
 //! character never split between chunks.
 
 use std::cell::RefCell;
@@ -36,6 +36,7 @@ pub(super) fn read_from(input: impl Read, builder: &mut Builder) -> Result<Pages
         eof: false,
         offset: 0,
         line: 1,
+        counted: 0,
         lexer: NumberLexer::default(),
         literals: &literals,
         failed: None,
@@ -43,11 +44,10 @@ pub(super) fn read_from(input: impl Read, builder: &mut Builder) -> Result<Pages
     let mut pages = Pages::default();
     let mut k = 0;
     while let Some(first) = feed.next_piece()? {
-        let line = feed.line;
+        let line = feed.line();
         if matches!(first, b'{' | b'[') {
             // Each piece's numbers are its own, as each text piece's are.
-            literals.borrow_mut().clear();
-            feed.lexer = NumberLexer::default();
+            feed.lex_from_here();
             let numbers = Numbers::lexed(&literals);
             let read = {
                 let mut de = serde_json::Deserializer::from_reader(&mut feed);
@@ -71,22 +71,26 @@ pub(super) fn read_from(input: impl Read, builder: &mut Builder) -> Result<Pages
     Ok(pages)
 }
 
-/// The input, a chunk at a time: what `serde_json` reads, lexed for numbers and lines as it
-/// is handed over.
+/// The input, a chunk at a time. Each chunk is lexed for number literals as it comes in
+/// (ahead of `serde_json`, whose numbers are taken in order: the literals of what follows a
+/// piece come after its own), and again from a piece's first byte when a piece starts (what
+/// came before may have been no JSON); lines are counted when a piece's line is asked for.
+/// `serde_json` reads a byte at a time, so what it is handed is only copied.
 struct Feed<'q, R> {
     input: R,
     buf: Box<[u8]>,
     /// The next byte to hand over.
     start: usize,
-    /// Checked UTF-8 up to here.
+    /// Checked UTF-8 (and lexed) up to here.
     end: usize,
     /// Read up to here: `end..filled` is a character whose last bytes are still to come.
     filled: usize,
     eof: bool,
     /// The input's offset of `buf[0]`.
     offset: u64,
-    /// The line (from 1) of `buf[start]`.
+    /// The line (from 1) of `buf[counted]`.
     line: usize,
+    counted: usize,
     lexer: NumberLexer,
     literals: &'q RefCell<VecDeque<String>>,
     /// Why the input cannot be read, once it cannot.
@@ -102,15 +106,19 @@ impl<R: Read> Feed<'_, R> {
                 return false;
             }
             // What is left is at most a character's first bytes.
+            self.line += count_lines(&self.buf[self.counted..self.end]);
             let tail = self.filled - self.end;
             self.buf.copy_within(self.end..self.filled, 0);
             self.offset += self.end as u64;
-            (self.start, self.end, self.filled) = (0, 0, tail);
+            (self.start, self.end, self.filled, self.counted) = (0, 0, tail, 0);
             if self.eof {
                 if tail > 0 {
                     self.failed = Some(AccountError::NotUtf8 {
                         offset: self.offset,
                     });
+                } else {
+                    // A literal read to the input's last byte is complete.
+                    self.lexer.end(&mut self.literals.borrow_mut());
                 }
                 return false;
             }
@@ -139,8 +147,26 @@ impl<R: Read> Feed<'_, R> {
                     return false;
                 }
             }
+            self.lexer
+                .feed(&self.buf[..self.end], &mut self.literals.borrow_mut());
         }
         true
+    }
+
+    /// Lexes afresh from the next byte: a piece starts there.
+    fn lex_from_here(&mut self) {
+        let mut literals = self.literals.borrow_mut();
+        literals.clear();
+        self.lexer = NumberLexer::default();
+        self.lexer
+            .feed(&self.buf[self.start..self.end], &mut literals);
+    }
+
+    /// The line (from 1) of the next byte.
+    fn line(&mut self) -> usize {
+        self.line += count_lines(&self.buf[self.counted..self.start]);
+        self.counted = self.start;
+        self.line
     }
 
     /// Skips whitespace (and the input's byte-order mark) to the next piece: its first
@@ -154,11 +180,7 @@ impl<R: Read> Feed<'_, R> {
                 continue;
             }
             match rest.first() {
-                Some(b' ' | b'\t' | b'\r') => self.start += 1,
-                Some(b'\n') => {
-                    self.start += 1;
-                    self.line += 1;
-                }
+                Some(b' ' | b'\t' | b'\r' | b'\n') => self.start += 1,
                 first => return Ok(first.copied()),
             }
         }
@@ -182,10 +204,14 @@ impl<R: Read> Feed<'_, R> {
             return Err(e);
         }
         // Whole characters only: every chunk ends between two, and so does a newline.
-        String::from_utf8(text).map_err(|e| AccountError::NotUtf8 {
-            offset: self.offset + self.start as u64 - e.utf8_error().valid_up_to() as u64,
+        String::from_utf8(text).map_err(|_| AccountError::NotUtf8 {
+            offset: self.offset + self.start as u64,
         })
     }
+}
+
+fn count_lines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 impl<R: Read> Read for Feed<'_, R> {
@@ -197,14 +223,10 @@ impl<R: Read> Read for Feed<'_, R> {
             if self.failed.is_some() {
                 return Err(io::Error::other("the export cannot be read"));
             }
-            self.lexer.end(&mut self.literals.borrow_mut());
             return Ok(0);
         }
         let n = out.len().min(self.end - self.start);
-        let bytes = &self.buf[self.start..self.start + n];
-        out[..n].copy_from_slice(bytes);
-        self.lexer.feed(bytes, &mut self.literals.borrow_mut());
-        self.line += bytes.iter().filter(|&&b| b == b'\n').count();
+        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
         self.start += n;
         Ok(n)
     }
