@@ -95,6 +95,8 @@ mod recommendation;
 mod refine;
 mod report;
 pub mod request;
+#[cfg(test)]
+mod test_readers;
 mod trie;
 mod usage;
 

@@ -62,6 +62,17 @@ static ALLOCATOR: Counting = Counting;
 /// The counters are the whole process's: one test measures at a time.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// What `work` gives, with the bytes it left allocated and the most it had allocated at once
+/// (what was allocated before it is not counted).
+fn measured<T>(work: impl FnOnce() -> T) -> (T, usize, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let out = work();
+    let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    (out, held, peak)
+}
+
 /// A statement as accounts write them: actions, resources, a condition.
 fn statement(k: usize) -> Value {
     json!({
@@ -123,11 +134,7 @@ fn an_account_is_smaller_than_its_export_and_reading_it_holds_less_than_twice_th
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let text = export(2_000);
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let account = Account::parse(&text).expect("reads");
-    let held = LIVE.load(Ordering::Relaxed) - before;
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let (account, held, peak) = measured(|| Account::parse(&text).expect("reads"));
     let ratio = |n: usize| n as f64 / text.len() as f64;
     eprintln!(
         "export {} bytes; account {held} bytes ({:.2}x); reading peaked at {peak} bytes ({:.2}x)",
@@ -160,10 +167,7 @@ fn an_export_read_as_it_streams_holds_less_than_the_export() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let text = export(2_000);
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let account = Account::read_from(text.as_bytes()).expect("reads");
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let (account, _, peak) = measured(|| Account::read_from(text.as_bytes()).expect("reads"));
     let ratio = peak as f64 / text.len() as f64;
     eprintln!(
         "export {} bytes; reading it as it streams peaked at {peak} bytes ({ratio:.2}x)",
@@ -210,17 +214,14 @@ fn findings(roles: usize) -> String {
 }
 
 /// What reading `text` as an account's findings holds once read, and its peak, in bytes.
-fn read_findings(text: &str) -> (usize, usize, iam_refine::AccountFindings) {
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let mut reader = iam_refine::AccountFindingsReader::default();
-    reader
-        .read_from("findings.jsonl", text.as_bytes())
-        .expect("reads");
-    let read = reader.finish();
-    let held = LIVE.load(Ordering::Relaxed) - before;
-    let peak = PEAK.load(Ordering::Relaxed) - before;
-    (held, peak, read)
+fn read_findings(text: &str) -> (iam_refine::AccountFindings, usize, usize) {
+    measured(|| {
+        let mut reader = iam_refine::AccountFindingsReader::default();
+        reader
+            .read_from("findings.jsonl", text.as_bytes())
+            .expect("reads");
+        reader.finish()
+    })
 }
 
 /// An account's findings are all read before the first principal is planned, so what they
@@ -234,8 +235,8 @@ fn an_accounts_findings_are_held_in_a_tenth_of_their_text() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (small, large) = (findings(1_000), findings(3_000));
-    let (_, small_peak, _) = read_findings(&small);
-    let (held, peak, read) = read_findings(&large);
+    let (_, _, small_peak) = read_findings(&small);
+    let (read, held, peak) = read_findings(&large);
     let ratio = |n: usize| n as f64 / large.len() as f64;
     let growth = (peak - small_peak) as f64 / (large.len() - small.len()) as f64;
     eprintln!(

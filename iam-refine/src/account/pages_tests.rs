@@ -11,6 +11,7 @@ use crate::document::parse_json_text;
 use crate::json;
 use crate::json_values;
 use crate::policy::{Policy, PolicyKind};
+use crate::test_readers::Chunky;
 
 /// The reader before: every piece parsed whole, then each page's lists read in a fixed
 /// order. Only whether it accepts, and the account it gives, are compared: with two errors
@@ -325,24 +326,6 @@ fn export() -> impl Strategy<Value = String> {
         })
 }
 
-/// Hands `bytes` over in reads of the sizes given, in turn (0 read as 1).
-struct Chunky<'a> {
-    bytes: &'a [u8],
-    sizes: Vec<usize>,
-    k: usize,
-}
-
-impl std::io::Read for Chunky<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let want = self.sizes[self.k % self.sizes.len()].max(1);
-        self.k += 1;
-        let n = want.min(buf.len()).min(self.bytes.len());
-        buf[..n].copy_from_slice(&self.bytes[..n]);
-        self.bytes = &self.bytes[n..];
-        Ok(n)
-    }
-}
-
 /// The columns an error printed with `{:?}` names.
 fn columns(printed: &str) -> Vec<usize> {
     printed
@@ -386,11 +369,7 @@ fn without_columns(printed: &str) -> String {
 /// What reading `text` as it streams, in reads of `sizes`, gives, and what reading it
 /// whole gives, both printed (every principal, group and policy, or the error).
 fn both_ways(text: &str, sizes: Vec<usize>) -> (String, String) {
-    let streamed = Account::read_from(Chunky {
-        bytes: text.as_bytes(),
-        sizes,
-        k: 0,
-    });
+    let streamed = Account::read_from(Chunky::new(text.as_bytes(), &sizes));
     (
         format!("{streamed:?}"),
         format!("{:?}", Account::parse(text)),
@@ -574,11 +553,7 @@ fn an_export_that_is_not_utf8_or_fails_to_read_is_refused_as_it_streams() {
     // The second byte of `é` replaced: the first is no character.
     bytes[at] = b'x';
     for sizes in [vec![1], vec![2, 3], vec![1 << 16]] {
-        let read = Account::read_from(Chunky {
-            bytes: &bytes,
-            sizes,
-            k: 0,
-        });
+        let read = Account::read_from(Chunky::new(&bytes, &sizes));
         assert_eq!(
             read.unwrap_err(),
             AccountError::NotUtf8 {

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::test_readers::Chunky;
 use crate::usage::HeldFindings;
 
 const JSONL: &str = include_str!("../../testdata/account/findings.jsonl");
@@ -185,34 +186,9 @@ fn principal_arns() {
     assert!(!is_principal_arn("arn:aws:iam::123456789012:role/"));
 }
 
-/// A reader handing out its bytes in chunks of the sizes given (cycled): what a pipe does.
-struct Chunky<'a> {
-    bytes: &'a [u8],
-    sizes: &'a [usize],
-    k: usize,
-}
-
-impl std::io::Read for Chunky<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let want = self.sizes[self.k % self.sizes.len()].max(1);
-        self.k += 1;
-        let n = want.min(buf.len()).min(self.bytes.len());
-        buf[..n].copy_from_slice(&self.bytes[..n]);
-        self.bytes = &self.bytes[n..];
-        Ok(n)
-    }
-}
-
 fn streamed(text: &[u8], sizes: &[usize]) -> Result<AccountFindings, AccountFindingsError> {
     let mut reader = AccountFindingsReader::default();
-    reader.read_from(
-        "f",
-        Chunky {
-            bytes: text,
-            sizes,
-            k: 0,
-        },
-    )?;
+    reader.read_from("f", Chunky::new(text, sizes))?;
     Ok(reader.finish())
 }
 
