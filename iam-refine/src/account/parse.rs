@@ -7,12 +7,15 @@
 //! ([`super::pages`]); each item is turned into the account's types here ([`Builder::item`]).
 
 use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::document_text::{DocumentText, KeptBudget, ReadOnce};
 use super::{Account, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal, PrincipalKind};
+use crate::fxhash::FxHasher;
 use crate::json::kind as json_kind;
 use crate::policy::{PolicyError, PolicyKind};
 
@@ -194,6 +197,23 @@ pub(super) struct Builder {
     warnings: Vec<String>,
     /// What the account's large managed policies may keep read.
     kept: KeptBudget,
+    /// Every attached policy's ARN, once.
+    arns: Arns,
+}
+
+/// Attached policies' ARNs, one allocation each.
+#[derive(Default)]
+struct Arns(HashSet<Arc<str>, BuildHasherDefault<FxHasher>>);
+
+impl Arns {
+    fn get(&mut self, arn: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(arn) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(arn);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 /// Reads one item's fields, naming the item in errors.
@@ -289,8 +309,9 @@ impl<'a> Item<'a> {
     }
 
     /// `AttachedManagedPolicies`: `{PolicyName, PolicyArn}` items, as ARNs.
-    fn attached(&self) -> Result<Vec<String>, AccountError> {
-        let mut out: Vec<String> = Vec::new();
+    /// The ARNs of `AttachedManagedPolicies`, each shared with every other use in `arns`.
+    fn attached(&self, arns: &mut Arns) -> Result<Vec<Arc<str>>, AccountError> {
+        let mut out: Vec<Arc<str>> = Vec::new();
         for (k, entry) in self.array("AttachedManagedPolicies")?.iter().enumerate() {
             let name = format!("{}, AttachedManagedPolicies item {}", self.name, k + 1);
             let Value::Object(map) = entry else {
@@ -308,8 +329,8 @@ impl<'a> Item<'a> {
                 map,
             }
             .required("PolicyArn")?;
-            if !out.contains(&arn) {
-                out.push(arn);
+            if !out.iter().any(|a| **a == *arn) {
+                out.push(arns.get(&arn));
             }
         }
         Ok(out)
@@ -379,7 +400,7 @@ impl Builder {
             arn: item.required("Arn")?,
             id: item.string(id_key)?,
             inline: item.inline(list, kind.inline_kind())?,
-            attached: item.attached()?,
+            attached: item.attached(&mut self.arns)?,
             groups,
         };
         let kind_name = kind.name();
@@ -402,7 +423,7 @@ impl Builder {
             name: item.required("GroupName")?,
             arn: item.required("Arn")?,
             inline: item.inline("GroupPolicyList", PolicyKind::GroupInline)?,
-            attached: item.attached()?,
+            attached: item.attached(&mut self.arns)?,
         };
         // Users name their groups by name; names are unique in an account.
         insert(
@@ -523,7 +544,7 @@ impl Builder {
             .flat_map(|p| &p.attached)
             .chain(groups.values().flat_map(|g| &g.attached))
         {
-            *attached_by.entry(arn.clone()).or_insert(0) += 1;
+            *attached_by.entry(arn.to_string()).or_insert(0) += 1;
         }
         Account {
             principals,

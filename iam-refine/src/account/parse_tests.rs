@@ -31,7 +31,7 @@ fn reads_two_pages_of_cli_output() {
     assert_eq!(logs.kind, PolicyKind::RoleInline);
     assert_eq!(logs.statements[0].patterns.len(), 3);
     assert_eq!(
-        role.attached,
+        role.attached.iter().map(|a| &**a).collect::<Vec<_>>(),
         [
             "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
             "arn:aws:iam::123456789012:policy/DeployPolicy"
@@ -221,4 +221,29 @@ fn other_shapes_are_refused_with_their_page() {
         "page 1: role `R`, inline policy `P`: `PolicyDocument` is missing"
     );
     assert_eq!(err("[3]"), "page 1 (line 1): expected `aws iam get-account-authorization-details` output (an object with RoleDetailList, UserDetailList, GroupDetailList or Policies), found a number");
+}
+
+/// Principals and groups that attach one policy share its ARN: one allocation per ARN.
+#[test]
+fn an_attached_policys_arn_is_held_once() {
+    let attached =
+        serde_json::json!([{"PolicyName": "P", "PolicyArn": "arn:aws:iam::aws:policy/P"}]);
+    let export = serde_json::json!({
+        "RoleDetailList": [
+            {"RoleName": "A", "Arn": "arn:aws:iam::1:role/A", "AttachedManagedPolicies": attached},
+            {"RoleName": "B", "Arn": "arn:aws:iam::1:role/B", "AttachedManagedPolicies": attached}
+        ],
+        "GroupDetailList": [
+            {"GroupName": "G", "Arn": "arn:aws:iam::1:group/G", "AttachedManagedPolicies": attached}
+        ]
+    });
+    let account = Account::parse(&export.to_string()).expect("reads");
+    let [a, b] = account.principals() else {
+        panic!("two roles");
+    };
+    assert_eq!(&*a.attached[0], "arn:aws:iam::aws:policy/P");
+    assert!(std::sync::Arc::ptr_eq(&a.attached[0], &b.attached[0]));
+    let group = account.groups().next().expect("a group");
+    assert!(std::sync::Arc::ptr_eq(&a.attached[0], &group.attached[0]));
+    assert_eq!(account.attachments("arn:aws:iam::aws:policy/P"), 3);
 }

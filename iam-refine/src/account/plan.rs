@@ -510,8 +510,9 @@ fn carried(account: &Account, principal: &Principal, plan: &mut PrincipalPlan) -
     }
     for arn in &principal.attached {
         let Some(m) = account.managed_policy(arn) else {
-            plan.errors
-                .push(PlanError::MissingManaged { arn: arn.clone() });
+            plan.errors.push(PlanError::MissingManaged {
+                arn: arn.to_string(),
+            });
             continue;
         };
         match m.document() {
@@ -588,12 +589,12 @@ fn inherited_policies(
                 )),
                 Some((_, Err(e))) => plan.warnings.push(PlanWarning::GroupPolicy {
                     group: name.clone(),
-                    policy: arn.clone(),
+                    policy: arn.to_string(),
                     message: e.to_string(),
                 }),
                 None => plan.warnings.push(PlanWarning::GroupPolicyMissing {
                     group: name.clone(),
-                    arn: arn.clone(),
+                    arn: arn.to_string(),
                 }),
             }
         }
