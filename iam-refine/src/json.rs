@@ -11,7 +11,7 @@
 //! straight into the catalog builder, through [`parse_with`] and a seed that refuses
 //! repeats the same way (`catalog_json.rs`).
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -65,19 +65,18 @@ pub(crate) fn duplicate_key(key: &str) -> String {
 /// the next literal before that literal is used.
 pub(crate) struct Numbers<'t> {
     source: Source<'t>,
-    next: Cell<usize>,
 }
 
-/// Where [`Numbers`] finds the literals.
+/// Where [`Numbers`] finds the literals, taken in order.
 enum Source<'t> {
     /// In a whole text, lexed on the first number `serde_json` reports: most inputs
     /// (catalogs, findings) hold none, and lexing a 22 MB catalog byte by byte was 6 % of
     /// reading it.
     Text {
         text: &'t str,
-        literals: OnceCell<Vec<&'t str>>,
+        literals: OnceCell<RefCell<VecDeque<String>>>,
     },
-    /// Lexed as the text streams past ([`NumberLexer`]), taken in order.
+    /// Lexed as the text streams past ([`NumberLexer`]).
     Lexed(&'t RefCell<VecDeque<String>>),
 }
 
@@ -89,7 +88,6 @@ impl<'t> Numbers<'t> {
                 text,
                 literals: OnceCell::new(),
             },
-            next: Cell::new(0),
         }
     }
 
@@ -99,56 +97,22 @@ impl<'t> Numbers<'t> {
     pub(crate) fn lexed(literals: &'t RefCell<VecDeque<String>>) -> Numbers<'t> {
         Numbers {
             source: Source::Lexed(literals),
-            next: Cell::new(0),
         }
-    }
-
-    /// Lexes `text` just enough to find its number literals: strings (with their escapes)
-    /// are skipped, and a number is a run of `-+.0-9eE` starting with `-` or a digit.
-    /// On invalid JSON the list may be wrong, but `serde_json` then fails anyway.
-    fn lex(text: &'t str) -> Vec<&'t str> {
-        let b = text.as_bytes();
-        let mut literals = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'"' => {
-                    i += 1;
-                    while i < b.len() && b[i] != b'"' {
-                        i += if b[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i += 1;
-                }
-                b'-' | b'0'..=b'9' => {
-                    let start = i;
-                    while i < b.len()
-                        && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                    {
-                        i += 1;
-                    }
-                    // The run is ASCII, so `start..i` are character boundaries.
-                    if let Some(literal) = text.get(start..i) {
-                        literals.push(literal);
-                    }
-                }
-                _ => i += 1,
-            }
-        }
-        literals
     }
 
     /// The number `serde_json` read as `normalized`, with the text it was written with.
     fn take(&self, normalized: &str) -> Result<Number, String> {
-        let k = self.next.get();
-        self.next.set(k + 1);
-        let literal = match &self.source {
-            Source::Text { text, literals } => literals
-                .get_or_init(|| Numbers::lex(text))
-                .get(k)
-                .map(|l| (*l).to_string())
-                .unwrap_or_default(),
-            Source::Lexed(queue) => queue.borrow_mut().pop_front().unwrap_or_default(),
+        let queue = match &self.source {
+            Source::Text { text, literals } => literals.get_or_init(|| {
+                let mut all = VecDeque::new();
+                let mut lexer = NumberLexer::default();
+                lexer.feed(text.as_bytes(), &mut all);
+                lexer.end(&mut all);
+                RefCell::new(all)
+            }),
+            Source::Lexed(queue) => queue,
         };
+        let literal = queue.borrow_mut().pop_front().unwrap_or_default();
         if exponent_normalized(&literal) != normalized {
             return Err(format!(
                 "number `{normalized}` could not be matched to its text (found `{literal}`)"
@@ -160,8 +124,10 @@ impl<'t> Numbers<'t> {
     }
 }
 
-/// [`Numbers::lex`] a byte at a time, for a text that streams: the literals go to a queue
-/// that [`Numbers::lexed`] takes them from.
+/// Lexes a text just enough to find its number literals, a chunk at a time as it comes:
+/// strings (with their escapes) are skipped, and a number is a run of `-+.0-9eE` starting
+/// with `-` or a digit. On invalid JSON the literals may be wrong, but `serde_json` then
+/// fails anyway.
 #[derive(Debug, Default)]
 pub(crate) struct NumberLexer {
     in_string: bool,
@@ -437,8 +403,15 @@ mod tests {
 
     #[test]
     fn number_literals_are_found_outside_strings_only() {
-        let n = Numbers::lex(r#"{"a\"1": [1e3, "2", -4.5E+6], "b": "\\", "c": 7}"#);
-        assert_eq!(n, ["1e3", "-4.5E+6", "7"]);
+        let text = r#"{"a\"1": [1e3, "2", -4.5E+6], "b": "\\", "c": 7}"#;
+        // Whole, and cut anywhere: a literal or an escape split between two chunks.
+        for cut in 0..=text.len() {
+            let (mut lexer, mut found) = (NumberLexer::default(), VecDeque::new());
+            lexer.feed(&text.as_bytes()[..cut], &mut found);
+            lexer.feed(&text.as_bytes()[cut..], &mut found);
+            lexer.end(&mut found);
+            assert_eq!(found, ["1e3", "-4.5E+6", "7"], "cut at {cut}");
+        }
         assert_eq!(exponent_normalized("1E5"), "1e+5");
         assert_eq!(exponent_normalized("-1.5e-5"), "-1.5e-5");
     }

@@ -87,6 +87,7 @@ mod fxhash;
 mod json;
 mod json_values;
 mod nfa;
+mod numbered;
 mod options;
 mod pattern;
 mod policy;

@@ -7,16 +7,15 @@
 //! ([`super::pages`]); each item is turned into the account's types here ([`Builder::item`]).
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::document_text::{DocumentText, KeptBudget, ReadOnce};
 use super::{Account, DocumentError, Group, InlinePolicy, ManagedPolicy, Principal, PrincipalKind};
-use crate::fxhash::FxHasher;
 use crate::json::kind as json_kind;
+use crate::numbered::Numbered;
 use crate::policy::{PolicyError, PolicyKind};
 
 pub(super) const LISTS: [&str; 4] = [
@@ -198,22 +197,7 @@ pub(super) struct Builder {
     /// What the account's large managed policies may keep read.
     kept: KeptBudget,
     /// Every attached policy's ARN, once.
-    arns: Arns,
-}
-
-/// Attached policies' ARNs, one allocation each.
-#[derive(Default)]
-struct Arns(HashSet<Arc<str>, BuildHasherDefault<FxHasher>>);
-
-impl Arns {
-    fn get(&mut self, arn: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(arn) {
-            return Arc::clone(shared);
-        }
-        let shared: Arc<str> = Arc::from(arn);
-        self.0.insert(Arc::clone(&shared));
-        shared
-    }
+    arns: Numbered<Arc<str>>,
 }
 
 /// Reads one item's fields, naming the item in errors.
@@ -310,7 +294,7 @@ impl<'a> Item<'a> {
 
     /// `AttachedManagedPolicies`: `{PolicyName, PolicyArn}` items, as ARNs.
     /// The ARNs of `AttachedManagedPolicies`, each shared with every other use in `arns`.
-    fn attached(&self, arns: &mut Arns) -> Result<Vec<Arc<str>>, AccountError> {
+    fn attached(&self, arns: &mut Numbered<Arc<str>>) -> Result<Vec<Arc<str>>, AccountError> {
         let mut out: Vec<Arc<str>> = Vec::new();
         for (k, entry) in self.array("AttachedManagedPolicies")?.iter().enumerate() {
             let name = format!("{}, AttachedManagedPolicies item {}", self.name, k + 1);
@@ -330,7 +314,7 @@ impl<'a> Item<'a> {
             }
             .required("PolicyArn")?;
             if !out.iter().any(|a| **a == *arn) {
-                out.push(arns.get(&arn));
+                out.push(arns.shared(&arn, |w| Arc::from(w)));
             }
         }
         Ok(out)

@@ -9,11 +9,10 @@
 //! (`held.rs`).
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::fxhash::FxHasher;
+use crate::numbered::Numbered;
 
 /// A full action name (`s3:GetObject`), as written and lower-cased: one allocation, the
 /// name as written followed by its lower-cased copy, which is as long (ASCII lower-casing
@@ -65,42 +64,12 @@ impl Borrow<str> for ActionName {
 }
 
 /// Every distinct name read so far, each allocated once and numbered in the order read.
-#[derive(Debug, Default)]
-pub(crate) struct ActionNames {
-    numbers: HashMap<ActionName, usize, BuildHasherDefault<FxHasher>>,
-    all: Vec<ActionName>,
-}
+pub(crate) type ActionNames = Numbered<ActionName>;
 
-impl ActionNames {
+impl Numbered<ActionName> {
     /// The name `written`, shared with every earlier use of the same spelling.
     pub(crate) fn get(&mut self, written: &str) -> ActionName {
-        let number = self.number(written);
-        self.all[number].clone()
-    }
-
-    /// The number of the name `written`, given it if it has none yet.
-    pub(crate) fn number(&mut self, written: &str) -> usize {
-        if let Some(&number) = self.numbers.get(written) {
-            return number;
-        }
-        let name = ActionName::new(written.to_string());
-        let number = self.all.len();
-        self.numbers.insert(name.clone(), number);
-        self.all.push(name);
-        number
-    }
-
-    /// Drops the index from names to numbers, once no more names are to be numbered (an
-    /// account's findings read): [`ActionNames::at`] still answers. A name numbered later is
-    /// numbered again, as a new one.
-    pub(crate) fn forget_numbers(&mut self) {
-        self.numbers = HashMap::default();
-        self.all.shrink_to_fit();
-    }
-
-    /// The name numbered `number`, if there is one.
-    pub(crate) fn at(&self, number: usize) -> Option<&ActionName> {
-        self.all.get(number)
+        self.shared(written, |w| ActionName::new(w.to_string()))
     }
 }
 
@@ -119,9 +88,8 @@ mod tests {
         assert_eq!((a.lower(), a.written()), ("s3:getobject", "s3:GetObject"));
         assert_eq!(c.lower(), a.lower());
         assert_ne!(a, c);
-        let n = names.number("s3:GetObject");
-        assert!(Arc::ptr_eq(&names.at(n).expect("numbered").0, &a.0));
-        assert_ne!(names.number("s3:getobject"), n);
+        assert!(Arc::ptr_eq(&names.at(0).expect("numbered").0, &a.0));
+        assert!(Arc::ptr_eq(&names.at(1).expect("numbered").0, &c.0));
         assert!(names.at(2).is_none());
         // Other scripts: only ASCII letters are lower-cased, so both halves are as long.
         let other = names.get("s3:GÉtObjectΣ");

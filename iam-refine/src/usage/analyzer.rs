@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::findings_read::{self, PageId, Status};
-use super::held::{Corrupt, HeldFindings, Record, Tables};
+use super::held::{self, Corrupt, HeldFindings, Record, Tables};
 use crate::account::Account;
 use crate::document::parse_json_text;
 use crate::findings::{Findings, FindingsError};
@@ -204,11 +204,7 @@ impl PartialEq for AccountFindings {
         self.ignored == other.ignored
             && self.notes == other.notes
             && self.principals.len() == other.principals.len()
-            && self.arns().zip(other.arns()).all(|(a, b)| {
-                a == b
-                    && self.principal(a).map(|h| h.unpack())
-                        == other.principal(b).map(|h| h.unpack())
-            })
+            && self.principals().eq(other.principals())
     }
 }
 
@@ -271,9 +267,9 @@ impl AccountFindings {
     pub fn principals(
         &self,
     ) -> impl Iterator<Item = Result<PrincipalFindings, AccountFindingsError>> + '_ {
-        self.principals.iter().map(|(arn, bytes)| {
-            HeldFindings::new(arn.clone(), bytes.clone(), Arc::clone(&self.tables)).unpack()
-        })
+        self.principals
+            .iter()
+            .map(|(arn, bytes)| held::unpack(arn, bytes, &self.tables))
     }
 
     /// Findings set aside (other types, not active).

@@ -21,50 +21,20 @@
 //! dozen lines, where a serialisation crate would need the record's types to serialise
 //! their names by number).
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use super::action_names::ActionNames;
 use super::analyzer::{AccountFindingsError, PrincipalFindings, ReportedFinding, UnusedRole};
 use super::findings_read::{Current, Group, PageId, Said};
-use crate::fxhash::FxHasher;
-
-/// Words (services, dates) numbered in the order first read: findings repeat them.
-#[derive(Debug, Default)]
-struct Words {
-    numbers: HashMap<Arc<str>, usize, BuildHasherDefault<FxHasher>>,
-    all: Vec<Arc<str>>,
-}
-
-impl Words {
-    fn number(&mut self, word: &str) -> usize {
-        if let Some(&number) = self.numbers.get(word) {
-            return number;
-        }
-        let word: Arc<str> = Arc::from(word);
-        let number = self.all.len();
-        self.numbers.insert(Arc::clone(&word), number);
-        self.all.push(word);
-        number
-    }
-
-    fn at(&self, number: usize) -> Option<&str> {
-        self.all.get(number).map(|word| &**word)
-    }
-
-    fn forget_numbers(&mut self) {
-        self.numbers = HashMap::default();
-        self.all.shrink_to_fit();
-    }
-}
+use crate::numbered::Numbered;
 
 /// The tables held findings number their names by, filled while the findings are read.
 #[derive(Debug, Default)]
 pub(crate) struct Tables {
     /// Every action name read (the findings reader shares them).
     pub(crate) names: ActionNames,
-    words: Words,
+    /// Services and dates: findings repeat them.
+    words: Numbered<Arc<str>>,
 }
 
 impl Tables {
@@ -119,7 +89,7 @@ impl Record {
             out.maybe(group.id.as_deref());
             match &group.stamp {
                 None => out.number(0),
-                Some(stamp) => out.number(tables.words.number(stamp) + 1),
+                Some(stamp) => out.number(tables.words.number(stamp, |w| Arc::from(w)) + 1),
             }
             match group.resource.as_deref() {
                 None => out.number(0),
@@ -132,15 +102,16 @@ impl Record {
             let said = &group.said;
             out.number(said.actions.len());
             for action in &said.actions {
-                out.number(tables.names.number(action.written()));
+                // A name this table has not numbered yet is taken as it is.
+                out.number(tables.names.number(action.written(), |_| action.clone()));
             }
             out.number(said.services.len());
             for service in &said.services {
-                out.number(tables.words.number(service));
+                out.number(tables.words.number(service, |w| Arc::from(w)));
             }
             out.number(said.named.len());
             for (service, entry) in &said.named {
-                out.number(tables.words.number(service));
+                out.number(tables.words.number(service, |w| Arc::from(w)));
                 out.number(*entry);
             }
             out.number(group.pages.len());
@@ -352,12 +323,21 @@ impl HeldFindings {
     /// [`AccountFindingsError::Held`] if what was held does not read back: a bug in
     /// iam-refine, never the input's fault, and never taken as "no findings".
     pub fn unpack(&self) -> Result<PrincipalFindings, AccountFindingsError> {
-        Record::unpack(&self.bytes, &self.arn, &self.tables)
-            .map(|record| record.into_principal(self.arn.clone()))
-            .map_err(|Corrupt| AccountFindingsError::Held {
-                arn: self.arn.clone(),
-            })
+        unpack(&self.arn, &self.bytes, &self.tables)
     }
+}
+
+/// What the findings of the principal `arn`, held as `bytes`, say, put together.
+pub(crate) fn unpack(
+    arn: &str,
+    bytes: &[u8],
+    tables: &Tables,
+) -> Result<PrincipalFindings, AccountFindingsError> {
+    Record::unpack(bytes, arn, tables)
+        .map(|record| record.into_principal(arn.to_string()))
+        .map_err(|Corrupt| AccountFindingsError::Held {
+            arn: arn.to_string(),
+        })
 }
 
 #[cfg(test)]
