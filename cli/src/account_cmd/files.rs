@@ -24,15 +24,50 @@ pub(super) struct Idle {
 }
 
 /// What is kept of an export once its principals are done: its account id and its
-/// principals' ARNs, sorted.
+/// principals' ARNs, sorted, one after another in one string. Kept to the end of the run, a
+/// `String` each was an allocation per principal made as the account was dropped around it
+/// (see [`super::ledger`] for why that costs more than its bytes).
 pub(super) struct Roster {
     pub id: String,
-    pub arns: Vec<String>,
+    text: String,
+    /// Where each ARN ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl Roster {
+    /// The roster of account `id`, whose principals' ARNs are `arns`, sorted.
+    pub fn new<'a>(id: String, arns: impl IntoIterator<Item = &'a str>) -> Self {
+        let (mut text, mut ends) = (String::new(), Vec::new());
+        for arn in arns {
+            text.push_str(arn);
+            ends.push(text.len());
+        }
+        text.shrink_to_fit();
+        ends.shrink_to_fit();
+        Roster { id, text, ends }
+    }
+
+    fn arn(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// The ARNs, sorted.
+    pub fn arns(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).map(|i| self.arn(i))
+    }
+
     pub fn has(&self, arn: &str) -> bool {
-        self.arns.binary_search_by(|a| a.as_str().cmp(arn)).is_ok()
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.arn(mid).cmp(arn) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
     }
 }
 
@@ -146,7 +181,7 @@ pub(super) fn write_files(
         if accounts.organisation {
             index.insert(&roster.id, i);
         } else {
-            for arn in &roster.arns {
+            for arn in roster.arns() {
                 index.insert(account_of(arn), i);
             }
         }
@@ -202,4 +237,24 @@ pub(super) fn write_files(
         dir.display()
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Roster;
+
+    #[test]
+    fn a_roster_has_exactly_its_arns() {
+        let arns = ["arn:a", "arn:b", "arn:bb", "arn:c/d", "arn:é"];
+        for n in 0..=arns.len() {
+            let roster = Roster::new("1".to_string(), arns[..n].iter().copied());
+            assert_eq!(roster.arns().collect::<Vec<_>>(), arns[..n]);
+            for (i, arn) in arns.iter().enumerate() {
+                assert_eq!(roster.has(arn), i < n, "{arn} of {n}");
+            }
+            for absent in ["", "arn:", "arn:ab", "arn:bbb", "arn:z"] {
+                assert!(!roster.has(absent), "{absent} of {n}");
+            }
+        }
+    }
 }

@@ -18,6 +18,7 @@ use iam_refine::{
     Principal, PrincipalKind, PrincipalPlan, PrincipalStatus,
 };
 
+use super::ledger::Ledger;
 use super::usage::{Known, Taken};
 use crate::exit::Exit;
 use crate::output::Staged;
@@ -91,7 +92,7 @@ pub struct Outcome {
     pub file: Option<String>,
     /// The rest, when there is any: held to the end of the run for every principal, seven
     /// empty lists and strings inline were half of an outcome (100,000 principals: 16 MB).
-    details: Option<Box<Details>>,
+    pub(super) details: Option<Box<Details>>,
 }
 
 /// What most principals' outcomes do not have, once slimmed.
@@ -210,9 +211,10 @@ pub struct Work<'a> {
 }
 
 /// Plans (and proves) `principals` of `account` on `pool`'s threads, each with what is
-/// known of its use (`taken`, in the same order: dropped once it is done); the outcomes are
-/// in the principals' order whatever the number of threads, so every run writes the same
-/// files. Each principal's share of the totals is added as it is done, with the outcomes.
+/// known of its use (`taken`, in the same order: dropped once it is done). Each outcome is
+/// kept in the account's [`Ledger`] as it is done, at its principal's index, so every run
+/// writes the same files whatever the number of threads; its share of the totals is added
+/// with it.
 pub fn run_all(
     work: &Work<'_>,
     account: &Account,
@@ -220,26 +222,31 @@ pub fn run_all(
     taken: Vec<Taken>,
     pool: &rayon::ThreadPool,
     progress: &ProgressBar,
-) -> (Vec<Outcome>, AccountSummary) {
+) -> (Ledger, AccountSummary) {
     let totals = Mutex::new(AccountSummary::default());
-    let outcomes = pool.install(|| {
+    let room = principals.iter().map(|p| Ledger::room(&p.arn)).sum();
+    let ledger = Mutex::new(Ledger::new(principals.len(), work.dir, room));
+    pool.install(|| {
         principals
             .par_iter()
             .zip(taken)
-            .map(|(p, taken)| {
+            .enumerate()
+            .for_each(|(i, (p, taken))| {
                 let (mut outcome, summary) = one(work, account, p, &taken);
                 outcome.slim(work.details, work.report);
                 totals
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .merge(&summary);
+                ledger
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .keep(i, outcome);
                 progress.inc(1);
-                outcome
-            })
-            .collect()
+            });
     });
     (
-        outcomes,
+        ledger.into_inner().unwrap_or_else(PoisonError::into_inner),
         totals.into_inner().unwrap_or_else(PoisonError::into_inner),
     )
 }

@@ -33,6 +33,27 @@ impl Staged {
         &self.tmp
     }
 
+    /// Its target, its hash and the temporary file's path, with the file no longer deleted
+    /// when they are dropped: whoever takes them deletes it or gives it back
+    /// ([`Staged::from_parts`]).
+    pub fn into_parts(self) -> (PathBuf, String, PathBuf) {
+        let mut tmp = self.tmp;
+        tmp.disable_cleanup(true);
+        let path = tmp.to_path_buf();
+        (self.target, self.sha256, path)
+    }
+
+    /// A file staged at `temporary`, deleted when dropped (unless renamed into place). A
+    /// relative path is made absolute (`TempPath` does, so that a change of folder cannot
+    /// delete another file), which fails when the current folder cannot be read.
+    pub fn from_parts(target: PathBuf, sha256: String, temporary: PathBuf) -> io::Result<Self> {
+        Ok(Staged {
+            target,
+            sha256,
+            tmp: TempPath::try_from_path(temporary)?,
+        })
+    }
+
     /// Moves the staged file into place.
     pub fn persist(self) -> io::Result<PathBuf> {
         self.tmp.persist(&self.target).map_err(|e| e.error)?;
