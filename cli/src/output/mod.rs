@@ -12,6 +12,7 @@
 
 pub mod stage;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -270,7 +271,7 @@ pub fn check_targets<'a>(targets: impl IntoIterator<Item = &'a Path>) -> Result<
 /// deleted, as before.
 pub fn commit_staged(
     dir: &Path,
-    plan: StagedPlan,
+    mut plan: StagedPlan,
     tracking: &Tracking<'_>,
 ) -> Result<Done, WriteError> {
     let in_dir = |p: &Path| {
@@ -279,17 +280,19 @@ pub fn commit_staged(
             .to_string_lossy()
             .replace(std::path::MAIN_SEPARATOR, "/")
     };
+    // Each staged file's hash goes to the manifest, not copied: over 100,000 files, every
+    // copy of the list held at the commit was megabytes at the end of the run.
     let names: Vec<(String, String)> = plan
         .writes
-        .iter()
-        .map(|s| (in_dir(&s.target), s.sha256.clone()))
+        .iter_mut()
+        .map(|s| (in_dir(&s.target), std::mem::take(&mut s.sha256)))
         .collect();
     let named: Vec<(String, String)> = plan
         .removals
         .iter()
         .map(|(t, why)| (in_dir(t), why.clone()))
         .collect();
-    let prepared = manifest::prepare(dir, &names, &named, tracking)
+    let prepared = manifest::prepare(dir, names, &named, tracking)
         .map_err(|source| WriteError::Manifest { source })?;
     // What this run may leave on disk, recorded before anything in the folder changes.
     let pending = stage_manifests(&prepared.pending)?;
@@ -303,8 +306,15 @@ pub fn commit_staged(
     })?;
     persist_manifests(dir, pending).map_err(|source| WriteError::Manifest { source })?;
 
-    let targets: Vec<PathBuf> = plan.writes.iter().map(|s| s.target.clone()).collect();
-    let mut folders: Vec<PathBuf> = Vec::new();
+    let not_written = |writes: &[Staged]| writes.iter().map(|s| s.target.clone()).collect();
+    // The folders whose entries change, each once.
+    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut note_folder = |path: &Path| {
+        let folder = stage::parent(path);
+        if !folders.contains(folder) {
+            folders.insert(folder.to_path_buf());
+        }
+    };
     let mut done = Done {
         notes: prepared.notes,
         ..Done::default()
@@ -323,27 +333,31 @@ pub fn commit_staged(
                 target,
                 source,
                 done: Box::new(done),
-                not_written: targets,
+                not_written: not_written(&plan.writes),
             });
         }
-        folders.push(stage::parent(&target).to_path_buf());
+        note_folder(&target);
         done.removed.push((target, why));
     }
     // Staged files not yet renamed are deleted when dropped.
-    for (i, staged) in plan.writes.into_iter().enumerate() {
+    let mut writes = plan.writes.into_iter();
+    while let Some(staged) = writes.next() {
+        let target = staged.target.clone();
         match staged.persist() {
             Ok(target) => {
-                folders.push(stage::parent(&target).to_path_buf());
+                note_folder(&target);
                 done.written.push(target);
             }
             Err(source) => {
+                let mut not_written = vec![target.clone()];
+                not_written.extend(writes.map(|s| s.target.clone()));
                 return Err(WriteError::Commit {
                     verb: "write",
-                    target: targets[i].clone(),
+                    target,
                     source,
                     done: Box::new(done),
-                    not_written: targets[i..].to_vec(),
-                })
+                    not_written,
+                });
             }
         }
     }
