@@ -16,8 +16,9 @@
 //! principals are then one run's (one `--shard` slicing, one pool of workers, one commit of
 //! the files, synced once), and each account's files go in a folder named by its id. Only
 //! two exports are held at a time (the one worked on, the next one read): what is kept of
-//! a done account is its roster of ARNs and each principal's [`work::Outcome`], so the peak
-//! does not grow with the organisation. Each principal's findings go to the worker that
+//! a done account is its roster of ARNs and its principals' outcomes, packed in a
+//! [`ledger::Ledger`] (a few hundred bytes a principal), so the peak does not grow with the
+//! organisation but by that. Each principal's findings go to the worker that
 //! plans it and are dropped once it is done; a done account's others (of other shards) are
 //! dropped with it ([`Evidences::forget`]). An export refused half way (unreadable, of an
 //! account already read) fails the run before anything is committed: the files staged are
