@@ -40,7 +40,7 @@ mod work;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -67,19 +67,23 @@ pub fn help() -> String {
 }
 
 pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Result<Exit> {
-    let exited = Arc::new((Mutex::new(0), Condvar::new()));
-    let pool = {
-        let exited = Arc::clone(&exited);
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(config.jobs)
-            .thread_name(|i| format!("iam-refine-{i}"))
-            .exit_handler(move |_| {
-                let (count, changed) = &*exited;
-                *count.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-                changed.notify_all();
-            })
-            .build()?
-    };
+    // The pool's threads, joined before the end of the run ([`end_pool`]).
+    let mut threads = Vec::new();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.jobs)
+        .thread_name(|i| format!("iam-refine-{i}"))
+        .spawn_handler(|thread| {
+            let mut builder = std::thread::Builder::new();
+            if let Some(name) = thread.name() {
+                builder = builder.name(name.to_string());
+            }
+            if let Some(size) = thread.stack_size() {
+                builder = builder.stack_size(size);
+            }
+            threads.push(builder.spawn(|| thread.run())?);
+            Ok(())
+        })
+        .build()?;
     let limit = common.max_input_bytes;
     let catalog = input::load_catalog(config.catalog.as_deref(), limit)?;
     let sources = Sources::of(&config.auth)?;
@@ -171,7 +175,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         next = following;
     }
     steps.progress.finish_and_clear();
-    end_pool(pool, &exited, config.jobs);
+    end_pool(pool, threads);
     if sources.organisation && claimed.is_empty() {
         return Err(exports::none_usable(&config.auth));
     }
@@ -494,20 +498,22 @@ fn report_principals(outcomes: &[Outcome], console: &mut Console) {
     }
 }
 
-/// Ends the pool's threads, and waits (a second at most) until they have ended, before the
-/// outcomes are put together and the files committed on this thread.
+/// Ends the pool's threads and waits until they have ended, before the outcomes are put
+/// together and the files committed on this thread.
 ///
 /// Why: each worker's freed memory stays with its thread (mimalloc keeps a heap per
 /// thread, and an account's documents and findings were read and freed on the pool's
 /// threads), so what the end of the run allocates here took new pages beside them. Once a
 /// thread has ended, its free pages can be used by any thread. Over an organisation of
-/// 20,500 principals the resident peak fell from 87-89 MB to 71-77 MB (three runs each).
-fn end_pool(pool: rayon::ThreadPool, exited: &(Mutex<usize>, Condvar), threads: usize) {
+/// 20,500 principals, `--jobs 2 --verify`, the resident peak went from 94-102 MB to
+/// 81-91 MB (three runs each, with the outcomes packed: benches/README.md).
+fn end_pool(pool: rayon::ThreadPool, threads: Vec<std::thread::JoinHandle<()>>) {
+    // Every job is done: dropping the pool ends its threads at once.
     drop(pool);
-    let (count, changed) = exited;
-    let count = count.lock().unwrap_or_else(PoisonError::into_inner);
-    // Only memory depends on it: a thread slow to end is not waited for long.
-    let _ = changed.wait_timeout_while(count, std::time::Duration::from_secs(1), |n| *n < threads);
+    for thread in threads {
+        // A thread that panicked has ended too; its panic was the job's, reported there.
+        let _ = thread.join();
+    }
 }
 
 /// A bar on stderr when it is a terminal and not `--quiet`; otherwise nothing is drawn.

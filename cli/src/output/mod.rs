@@ -306,7 +306,6 @@ pub fn commit_staged(
     })?;
     persist_manifests(dir, pending).map_err(|source| WriteError::Manifest { source })?;
 
-    let not_written = |writes: &[Staged]| writes.iter().map(|s| s.target.clone()).collect();
     // The folders whose entries change, each once.
     let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
     let mut note_folder = |path: &Path| {
@@ -333,7 +332,7 @@ pub fn commit_staged(
                 target,
                 source,
                 done: Box::new(done),
-                not_written: not_written(&plan.writes),
+                not_written: plan.writes.iter().map(|s| s.target.clone()).collect(),
             });
         }
         note_folder(&target);
@@ -342,15 +341,14 @@ pub fn commit_staged(
     // Staged files not yet renamed are deleted when dropped.
     let mut writes = plan.writes.into_iter();
     while let Some(staged) = writes.next() {
-        let target = staged.target.clone();
         match staged.persist() {
             Ok(target) => {
                 note_folder(&target);
                 done.written.push(target);
             }
-            Err(source) => {
+            Err((target, source)) => {
                 let mut not_written = vec![target.clone()];
-                not_written.extend(writes.map(|s| s.target.clone()));
+                not_written.extend(writes.map(|s| s.target));
                 return Err(WriteError::Commit {
                     verb: "write",
                     target,
@@ -415,8 +413,8 @@ fn stage_manifests(
         };
         fs::create_dir_all(stage::parent(path)).map_err(error)?;
         let mut tmp = tempfile::Builder::new()
-            .prefix(".iam-refine-")
-            .suffix(".tmp")
+            .prefix(stage::TEMPORARY_PREFIX)
+            .suffix(stage::TEMPORARY_SUFFIX)
             .tempfile_in(stage::parent(path))
             .map_err(error)?;
         tmp.as_file_mut()

@@ -16,6 +16,14 @@ use tempfile::TempPath;
 
 use crate::manifest;
 
+/// A staged file's name: `.iam-refine-XXXXXX.tmp`, six random characters.
+pub const TEMPORARY_PREFIX: &str = ".iam-refine-";
+const TEMPORARY_RANDOM: usize = 6;
+pub const TEMPORARY_SUFFIX: &str = ".tmp";
+/// The length of a staged file's name.
+pub const TEMPORARY_NAME_LEN: usize =
+    TEMPORARY_PREFIX.len() + TEMPORARY_RANDOM + TEMPORARY_SUFFIX.len();
+
 /// One output file, staged.
 #[derive(Debug)]
 pub struct Staged {
@@ -54,10 +62,12 @@ impl Staged {
         })
     }
 
-    /// Moves the staged file into place.
-    pub fn persist(self) -> io::Result<PathBuf> {
-        self.tmp.persist(&self.target).map_err(|e| e.error)?;
-        Ok(self.target)
+    /// Moves the staged file into place; on an error, its target and why.
+    pub fn persist(self) -> Result<PathBuf, (PathBuf, io::Error)> {
+        match self.tmp.persist(&self.target) {
+            Ok(()) => Ok(self.target),
+            Err(e) => Err((self.target, e.error)),
+        }
     }
 }
 
@@ -70,7 +80,10 @@ pub fn stage(target: &Path, contents: &str) -> io::Result<Staged> {
     let sha256 = manifest::sha256(contents.as_bytes());
     let dir = parent(target);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".iam-refine-").suffix(".tmp");
+    builder
+        .prefix(TEMPORARY_PREFIX)
+        .suffix(TEMPORARY_SUFFIX)
+        .rand_bytes(TEMPORARY_RANDOM);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
