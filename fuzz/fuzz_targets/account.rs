@@ -38,20 +38,15 @@ fn contents(a: &Account) -> String {
     out
 }
 
-/// Hands `bytes` over a few at a time.
-struct Small<'a>(&'a [u8], usize);
-
-impl std::io::Read for Small<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.1.min(buf.len()).min(self.0.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
+#[path = "shared/chunks.rs"]
+mod chunks;
+use chunks::Chunks;
 
 fuzz_target!(|data: &[u8]| {
-    let streamed = Account::read_from(Small(data, data.len() % 13 + 1));
+    let streamed = Account::read_from(Chunks {
+        bytes: data,
+        size: data.len() % 13 + 1,
+    });
     let Ok(text) = std::str::from_utf8(data) else {
         assert!(streamed.is_err(), "bytes that are not UTF-8 accepted");
         return;

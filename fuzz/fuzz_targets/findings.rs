@@ -14,20 +14,9 @@ fn catalog() -> &'static Catalog {
     C.get_or_init(Catalog::embedded)
 }
 
-/// Hands out its bytes `size` at a time, as a pipe does.
-struct Chunks<'a> {
-    bytes: &'a [u8],
-    size: usize,
-}
-
-impl std::io::Read for Chunks<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.size.min(buf.len()).min(self.bytes.len());
-        buf[..n].copy_from_slice(&self.bytes[..n]);
-        self.bytes = &self.bytes[n..];
-        Ok(n)
-    }
-}
+#[path = "shared/chunks.rs"]
+mod chunks;
+use chunks::Chunks;
 
 fuzz_target!(|data: &[u8]| {
     let size = data.first().map_or(1, |&b| usize::from(b % 16) + 1);

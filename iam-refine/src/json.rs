@@ -7,9 +7,10 @@
 //! `arbitrary_precision` keeps their digits; [`Numbers`] their spelling), so `1e3` and
 //! `100000000000000000000001` come out as written.
 //!
-//! Every JSON text the crate reads goes through [`parse`] or, for large catalogs read
-//! straight into the catalog builder, through [`parse_with`] and a seed that refuses
-//! repeats the same way (`catalog_json.rs`).
+//! Every JSON text the crate reads goes through [`parse`], or through a seed that refuses
+//! repeats the same way and reads its values straight into what they build: a large
+//! catalog's, through [`parse_with`] (`catalog_json.rs`), and an account export's pages,
+//! from a text or a stream, with their numbers from [`Numbers`] (`account/pages.rs`).
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;

@@ -27,20 +27,7 @@ const CHUNK: usize = 1 << 16;
 /// Reads every page of `input` into `builder`, as [`super::pages::read`] reads a whole text.
 pub(super) fn read_from(input: impl Read, builder: &mut Builder) -> Result<Pages, AccountError> {
     let literals = RefCell::new(VecDeque::new());
-    let mut feed = Feed {
-        input,
-        buf: vec![0; CHUNK].into_boxed_slice(),
-        start: 0,
-        end: 0,
-        filled: 0,
-        eof: false,
-        offset: 0,
-        line: 1,
-        counted: 0,
-        lexer: NumberLexer::default(),
-        literals: &literals,
-        failed: None,
-    };
+    let mut feed = Feed::new(input, &literals);
     let mut pages = Pages::default();
     let mut k = 0;
     while let Some(first) = feed.next_piece()? {
@@ -59,22 +46,21 @@ pub(super) fn read_from(input: impl Read, builder: &mut Builder) -> Result<Pages
                 return Err(e);
             }
             read?;
+            feed.stop_lexing();
         } else {
             let text = feed.line_text()?;
             read_piece(&text, k, line, builder, &mut pages)?;
         }
         k += 1;
     }
-    if pages.count == 0 {
-        return Err(AccountError::Empty);
-    }
     Ok(pages)
 }
 
-/// The input, a chunk at a time. Each chunk is lexed for number literals as it comes in
-/// (ahead of `serde_json`, whose numbers are taken in order: the literals of what follows a
-/// piece come after its own), and again from a piece's first byte when a piece starts (what
-/// came before may have been no JSON); lines are counted when a piece's line is asked for.
+/// The input, a chunk at a time. While a bracketed piece is read, each chunk is lexed for
+/// number literals as it comes in (ahead of `serde_json`, whose numbers are taken in order),
+/// from the piece's first byte on; text pieces and what lies between pieces are not lexed
+/// (a URL-encoded page is all `%22`s and `%3A`s, each a literal to the lexer, and they were
+/// kept until the next bracket). Lines are counted when a piece's line is asked for.
 /// `serde_json` reads a byte at a time, so what it is handed is only copied.
 struct Feed<'q, R> {
     input: R,
@@ -92,12 +78,32 @@ struct Feed<'q, R> {
     line: usize,
     counted: usize,
     lexer: NumberLexer,
+    /// Whether a bracketed piece is being read: its chunks are lexed.
+    lexing: bool,
     literals: &'q RefCell<VecDeque<String>>,
     /// Why the input cannot be read, once it cannot.
     failed: Option<AccountError>,
 }
 
-impl<R: Read> Feed<'_, R> {
+impl<'q, R: Read> Feed<'q, R> {
+    fn new(input: R, literals: &'q RefCell<VecDeque<String>>) -> Self {
+        Feed {
+            input,
+            buf: vec![0; CHUNK].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            filled: 0,
+            eof: false,
+            offset: 0,
+            line: 1,
+            counted: 0,
+            lexer: NumberLexer::default(),
+            lexing: false,
+            literals,
+            failed: None,
+        }
+    }
+
     /// Makes at least one checked byte ready to hand over; `false` at the end of the input,
     /// or when it fails (`failed` says why).
     fn fill(&mut self) -> bool {
@@ -116,7 +122,7 @@ impl<R: Read> Feed<'_, R> {
                     self.failed = Some(AccountError::NotUtf8 {
                         offset: self.offset,
                     });
-                } else {
+                } else if self.lexing {
                     // A literal read to the input's last byte is complete.
                     self.lexer.end(&mut self.literals.borrow_mut());
                 }
@@ -147,19 +153,29 @@ impl<R: Read> Feed<'_, R> {
                     return false;
                 }
             }
-            self.lexer
-                .feed(&self.buf[..self.end], &mut self.literals.borrow_mut());
+            if self.lexing {
+                self.lexer
+                    .feed(&self.buf[..self.end], &mut self.literals.borrow_mut());
+            }
         }
         true
     }
 
-    /// Lexes afresh from the next byte: a piece starts there.
+    /// Lexes from the next byte on: a bracketed piece starts there.
     fn lex_from_here(&mut self) {
         let mut literals = self.literals.borrow_mut();
         literals.clear();
         self.lexer = NumberLexer::default();
         self.lexer
             .feed(&self.buf[self.start..self.end], &mut literals);
+        self.lexing = true;
+    }
+
+    /// The bracketed piece is read: what follows it is not lexed (until the next one), and
+    /// the literals lexed past its end are dropped.
+    fn stop_lexing(&mut self) {
+        self.lexing = false;
+        self.literals.borrow_mut().clear();
     }
 
     /// The line (from 1) of the next byte.
@@ -229,5 +245,45 @@ impl<R: Read> Read for Feed<'_, R> {
         out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
         self.start += n;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    use super::Feed;
+
+    /// Text pieces (URL-encoded pages: every `%22` a number to the lexer) leave no literal
+    /// behind, however many there are; nor does a bracketed piece once it is read.
+    #[test]
+    fn only_bracketed_pieces_are_lexed() {
+        let page = "%7B%22RoleDetailList%22%3A%5B%5D%2C%22IsTruncated%22%3Afalse%7D\n";
+        let text = format!("{}[1, 2.50, 3e1] 4\n{}", page.repeat(2_000), page);
+        let literals = RefCell::new(VecDeque::new());
+        let mut feed = Feed::new(text.as_bytes(), &literals);
+        let mut lexed = Vec::new();
+        while let Some(first) = feed.next_piece().expect("reads") {
+            if first == b'[' {
+                feed.lex_from_here();
+                let value: serde_json::Value = serde_json::Deserializer::from_reader(&mut feed)
+                    .into_iter()
+                    .next()
+                    .expect("a value")
+                    .expect("reads");
+                assert_eq!(value.as_array().map(Vec::len), Some(3));
+                lexed.extend(literals.borrow_mut().drain(..3));
+                feed.stop_lexing();
+            } else {
+                feed.line_text().expect("reads");
+            }
+            assert!(
+                literals.borrow().is_empty(),
+                "{} literals held",
+                literals.borrow().len()
+            );
+        }
+        assert_eq!(lexed, ["1", "2.50", "3e1"]);
     }
 }

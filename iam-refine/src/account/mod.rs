@@ -185,11 +185,12 @@ impl ManagedPolicy {
     /// The document of its default version, read; or why there is no usable one.
     ///
     /// A document larger than IAM lets a customer managed policy be (6,144 characters) is
-    /// read on the first call, and each call gets a copy of that reading: only AWS managed
-    /// policies are that large (81 of AWS's 1,567, 1.5 MB of text), and one such as
-    /// `ReadOnlyAccess` (91 KB) is attached to many roles, where reading it costs almost
-    /// four times copying it. Any other is read at each call: reading 6,144 characters
-    /// costs about 25 µs, and an account may have thousands of them.
+    /// read on the first call and kept, while the account's budget of kept text (512 KiB)
+    /// has room, and each call gets a copy of that reading: only AWS managed policies are
+    /// that large (81 of AWS's 1,567, 1.5 MB of text), and one such as `ReadOnlyAccess`
+    /// (91 KB) is attached to many roles, where reading it costs almost four times copying
+    /// it. Past the budget, and for any other document, each call reads it: reading 6,144
+    /// characters costs about 25 µs, and an account may have thousands of them.
     ///
     /// # Errors
     ///

@@ -39,9 +39,6 @@ pub(super) fn read(text: &str, builder: &mut Builder) -> Result<Pages, AccountEr
     for (k, piece) in json_values::split(text).into_iter().enumerate() {
         read_piece(piece.text, k, piece.line, builder, &mut pages)?;
     }
-    if pages.count == 0 {
-        return Err(AccountError::Empty);
-    }
     Ok(pages)
 }
 

@@ -158,17 +158,21 @@ pub enum AccountError {
 pub(super) fn parse(text: &str) -> Result<Account, AccountError> {
     let mut b = Builder::default();
     let pages = super::pages::read(text, &mut b)?;
-    Ok(finish(b, &pages))
+    finish(b, &pages)
 }
 
 /// [`parse`] of the text `input` gives, read as it streams.
 pub(super) fn read_from(input: impl std::io::Read) -> Result<Account, AccountError> {
     let mut b = Builder::default();
     let pages = super::export_stream::read_from(input, &mut b)?;
-    Ok(finish(b, &pages))
+    finish(b, &pages)
 }
 
-fn finish(mut b: Builder, pages: &super::pages::Pages) -> Account {
+/// The account the pages read into `b` make; an export of no page is none.
+fn finish(mut b: Builder, pages: &super::pages::Pages) -> Result<Account, AccountError> {
+    if pages.count == 0 {
+        return Err(AccountError::Empty);
+    }
     if pages.last_truncated {
         b.warnings.push(format!(
             "the last page ({}) says more pages follow (`IsTruncated` or `NextToken`): \
@@ -176,7 +180,7 @@ fn finish(mut b: Builder, pages: &super::pages::Pages) -> Account {
             pages.count
         ));
     }
-    b.finish()
+    Ok(b.finish())
 }
 
 pub(super) fn describe_keys(map: &Map<String, Value>) -> String {
@@ -292,8 +296,8 @@ impl<'a> Item<'a> {
         Ok(out)
     }
 
-    /// `AttachedManagedPolicies`: `{PolicyName, PolicyArn}` items, as ARNs.
-    /// The ARNs of `AttachedManagedPolicies`, each shared with every other use in `arns`.
+    /// The ARNs of `AttachedManagedPolicies` (`{PolicyName, PolicyArn}` items), each shared
+    /// with every other use in `arns`.
     fn attached(&self, arns: &mut Numbered<Arc<str>>) -> Result<Vec<Arc<str>>, AccountError> {
         let mut out: Vec<Arc<str>> = Vec::new();
         for (k, entry) in self.array("AttachedManagedPolicies")?.iter().enumerate() {

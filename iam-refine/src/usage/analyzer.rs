@@ -460,16 +460,6 @@ impl AccountFindingsReader {
                 .iter()
                 .find_map(|d| d.get(key)?.get(field)?.as_str().map(str::to_string))
         };
-        // Read by the rules every findings reader shares, before the principal's record is
-        // opened.
-        let permissions = match finding_type.as_str() {
-            "UnusedPermission" => Some((
-                findings_read::finding(map, &mut 0, &mut self.tables.names)
-                    .map_err(details_error)?,
-                PageId::of(value).map_err(details_error)?,
-            )),
-            _ => None,
-        };
         if !self.open.contains_key(&arn) {
             if let Some(bytes) = self.out.principals.remove(&arn) {
                 // Its second finding: unpacked once, kept as read to the end of reading.
@@ -489,9 +479,11 @@ impl AccountFindingsReader {
         }
         match finding_type.as_str() {
             "UnusedPermission" => {
-                if let Some((finding, page)) = permissions {
-                    entry.current.add(finding, page).map_err(details_error)?;
-                }
+                // Read by the rules every findings reader shares.
+                let finding = findings_read::finding(map, &mut 0, &mut self.tables.names)
+                    .map_err(details_error)?;
+                let page = PageId::of(value).map_err(details_error)?;
+                entry.current.add(finding, page).map_err(details_error)?;
             }
             "UnusedIAMRole" => {
                 entry.unused_role = Some(UnusedRole {

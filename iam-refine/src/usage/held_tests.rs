@@ -107,16 +107,8 @@ proptest! {
             tables.forget_numbers();
         }
         let back = Record::unpack(&bytes, ARN, &tables);
+        // Names compare by their spelling as written (the lower-cased one is made from it).
         prop_assert_eq!(back.as_ref(), Ok(&record));
-        // The spelling of every name, as `ActionName`'s equality is by spelling.
-        let spellings = |r: &Record| -> Vec<Vec<String>> {
-            r.current
-                .groups
-                .iter()
-                .map(|g| g.said.actions.iter().map(|a| format!("{}|{}", a.written(), a.lower())).collect())
-                .collect()
-        };
-        prop_assert_eq!(spellings(&back.unwrap_or_default()), spellings(&record));
     }
 
     /// Bytes that are not what was packed (cut short, a byte changed, one added) read back
