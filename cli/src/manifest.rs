@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -179,25 +179,36 @@ pub fn in_folder(name: &str) -> bool {
     })
 }
 
-fn render(entries: &[&Entry], complete: bool) -> String {
-    /// A manifest as written, its entries borrowed: copied into a `Value`, each entry was a
-    /// map and three more strings, made at the end of the run when the rest of it is held.
+/// Writes a manifest listing `entries`, as `serde_json::to_string_pretty` renders it (and a
+/// newline), straight to `out`: rendered to a string first, an organisation's manifests of
+/// 100,000 files were some 20 MB of text each, all held at once at the end of the run.
+fn write_manifest<'a, I>(out: &mut dyn Write, entries: I, complete: bool) -> io::Result<()>
+where
+    I: Iterator<Item = &'a Entry> + Clone,
+{
+    /// The entries, serialised as a list as they are borrowed (no list of them is made).
+    struct Files<I>(I);
+    impl<'a, I: Iterator<Item = &'a Entry> + Clone> serde::Serialize for Files<I> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.clone())
+        }
+    }
     #[derive(serde::Serialize)]
-    struct Manifest<'a> {
+    #[serde(bound = "")]
+    struct Manifest<'a, I: Iterator<Item = &'a Entry> + Clone> {
         manifest: &'a str,
         version: u64,
         complete: bool,
-        files: &'a [&'a Entry],
+        files: Files<I>,
     }
     let manifest = Manifest {
         manifest: KIND,
         version: VERSION,
         complete,
-        files: entries,
+        files: Files(entries),
     };
-    let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &manifest)?;
+    out.write_all(b"\n")
 }
 
 /// The SHA-256 of a regular file's content, `None` when it is missing or not a file.
@@ -214,14 +225,50 @@ fn on_disk(path: &Path) -> Option<String> {
 pub struct Prepared {
     /// Earlier files of this run's owners to remove, with why.
     pub removals: Vec<(PathBuf, String)>,
-    /// Manifests to write before anything changes: `(pending path, text)`.
-    pub pending: Vec<(PathBuf, String)>,
-    /// Manifests to write once every file is in place (`None`: remove it, nothing to list).
-    pub finals: Vec<(PathBuf, Option<String>)>,
+    /// Each of this run's units (in [`Tracking::units`] order) and its manifests, written
+    /// from [`Prepared::entries`] as they are staged ([`Prepared::write_pending`],
+    /// [`Prepared::write_final`]).
+    pub units: Vec<UnitManifests>,
     /// Earlier manifests to remove at the end (superseded, or this run's pending ones).
     pub sweep: Vec<PathBuf>,
     /// Warnings: files left in place, a run that stopped part way.
     pub notes: Vec<String>,
+    /// Every entry a unit lists: this run's files, then last run's files it removes.
+    entries: Vec<Entry>,
+}
+
+/// One unit's manifests.
+#[derive(Debug)]
+pub struct UnitManifests {
+    /// `<unit>.pending.json`, written before anything in the folder changes.
+    pub pending: PathBuf,
+    /// `<unit>.json`, written once every file is in place (removed when it lists nothing).
+    pub path: PathBuf,
+    /// This run's files of the unit, by index in [`Prepared::entries`].
+    listed: Vec<usize>,
+    /// Last run's files of the unit that this run removes.
+    old: Vec<usize>,
+}
+
+impl UnitManifests {
+    /// Whether the unit writes no file: its manifest is removed, not written.
+    pub fn lists_nothing(&self) -> bool {
+        self.listed.is_empty()
+    }
+}
+
+impl Prepared {
+    /// Writes `unit`'s pending manifest: everything it may leave on disk, should the run
+    /// stop part way (the files it writes and the earlier files it removes).
+    pub fn write_pending(&self, unit: &UnitManifests, out: &mut dyn Write) -> io::Result<()> {
+        let all = unit.listed.iter().chain(&unit.old);
+        write_manifest(out, all.map(|&i| &self.entries[i]), false)
+    }
+
+    /// Writes `unit`'s manifest once every file is in place: the files it wrote.
+    pub fn write_final(&self, unit: &UnitManifests, out: &mut dyn Write) -> io::Result<()> {
+        write_manifest(out, unit.listed.iter().map(|&i| &self.entries[i]), true)
+    }
 }
 
 /// Works out what a run must remove and record. `writes` are the plan's files (in the
@@ -328,35 +375,34 @@ pub fn prepare(
         ));
     }
     let folder = dir.join(FOLDER);
-    // Each entry's unit, asked once: an organisation has a unit per account.
-    let mut by_unit: HashMap<String, (Vec<&Entry>, Vec<&Entry>)> = HashMap::new();
-    for e in &new {
+    // Each entry's unit, asked once: an organisation has a unit per account. Entries by
+    // index: `new`, then `old_entries`.
+    let mut by_unit: HashMap<String, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, e) in new.iter().enumerate() {
         by_unit
             .entry((tracking.unit_of)(&e.owner))
             .or_default()
             .0
-            .push(e);
+            .push(i);
     }
-    for e in &old_entries {
+    for (i, e) in old_entries.iter().enumerate() {
         by_unit
             .entry((tracking.unit_of)(&e.owner))
             .or_default()
             .1
-            .push(e);
+            .push(new.len() + i);
     }
     for unit in &tracking.units {
         let (listed, old) = by_unit.remove(unit).unwrap_or_default();
         let stem = unit.trim_end_matches(".json");
         let pending = folder.join(format!("{stem}{PENDING}"));
-        // Everything this unit may leave on disk, should the run stop part way.
-        let mut all = listed.clone();
-        all.extend(old);
-        prepared
-            .pending
-            .push((pending.clone(), render(&all, false)));
-        let final_text = (!listed.is_empty()).then(|| render(&listed, true));
-        prepared.finals.push((folder.join(unit), final_text));
-        prepared.sweep.push(pending);
+        prepared.sweep.push(pending.clone());
+        prepared.units.push(UnitManifests {
+            pending,
+            path: folder.join(unit),
+            listed,
+            old,
+        });
     }
     // Manifests of another layout: removed once nothing they list is still theirs (written
     // or removed by this run, gone, changed, or listed by another manifest as it is).
@@ -393,12 +439,15 @@ pub fn prepare(
             prepared.sweep.push(folder.join(name));
         }
     }
+    drop(written);
+    prepared.entries = new;
+    prepared.entries.extend(old_entries);
     Ok(prepared)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{in_folder, render, Entry, KIND, VERSION};
+    use super::{in_folder, write_manifest, Entry, KIND, VERSION};
 
     #[test]
     fn only_names_inside_the_folder_are_files_of_a_manifest() {
@@ -424,8 +473,9 @@ mod tests {
         }
     }
 
-    /// A manifest reads as it did when it was rendered from a `Value`: byte for byte, so
-    /// that a run and the one before agree on every manifest's text.
+    /// A manifest written as it is serialised reads as it did when it was rendered from a
+    /// `Value`: byte for byte, so that a run and the one before agree on every manifest's
+    /// text.
     #[test]
     fn a_manifest_renders_as_its_value_did() {
         let entry = |file: &str, sha256: &str, owner: &str| Entry {
@@ -446,7 +496,9 @@ mod tests {
                     .collect();
                 let value = serde_json::json!({"manifest": KIND, "version": VERSION, "complete": complete, "files": files});
                 let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
-                assert_eq!(render(&listed, complete), expected);
+                let mut written = Vec::new();
+                write_manifest(&mut written, listed.iter().copied(), complete).unwrap();
+                assert_eq!(String::from_utf8(written).unwrap(), expected);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! What `account` leaves in `--output-dir`: each principal's file name ([`file_names`]),
 //! and at the end of the run the one commit of every staged file, with last run's files
 //! of the shard's principals that this run does not write again removed and each
-//! account's manifest updated ([`write_files`]). What is kept of a done account for that is
+//! account's manifest updated ([`Commit`]). What is kept of a done account for that is
 //! its [`Roster`] and its principals' outcomes.
 
 use std::collections::{BTreeMap, HashMap};
@@ -132,111 +132,148 @@ pub(super) fn file_names<'a>(
     names
 }
 
-/// Writes the recommendations, and removes last run's files of the shard's principals that
-/// this run does not write again (a principal that now has none, or whose file name
-/// changed), as the folder's manifest lists them ([`crate::manifest`]): each shard has its
-/// own, and answers only for its principals.
-pub(super) fn write_files(
-    dir: &Path,
-    outcomes: Vec<Outcome>,
-    idle: Vec<Idle>,
-    accounts: &Accounts<'_>,
-    (shard, count): (usize, usize),
-    console: &mut Console,
-) -> Result<()> {
-    let mut plan = StagedPlan::default();
-    let mut owners = Vec::new();
-    let mut why: HashMap<String, String> = HashMap::new();
-    for o in outcomes {
+/// What the commit does with each principal, gathered account by account as the outcomes
+/// are unpacked from their ledgers ([`Commit::add`]), then carried out at once
+/// ([`Commit::write`]).
+#[derive(Default)]
+pub(super) struct Commit {
+    plan: StagedPlan,
+    /// The owner (ARN) of each of `plan.writes`.
+    owners: Vec<String>,
+    /// Why each principal of the shard that gets no file gets none.
+    why: HashMap<String, String>,
+    /// The first file that could not be staged: the commit fails, with nothing written.
+    failed: Option<WriteError>,
+}
+
+impl Commit {
+    /// Takes what the commit needs of a principal's outcome: its staged file when it is
+    /// written, else its file's name (last run's is removed) and why.
+    pub fn add(&mut self, o: &mut Outcome, dir: &Path) {
         let reason = if o.failed() {
             "this principal failed"
         } else {
             "this principal's recommendation is not proved"
         };
-        if let (true, Some(staged)) = (o.written(), o.staged) {
-            // On an error, every file staged is deleted as `outcomes` is dropped.
-            let staged =
-                staged.map_err(|(target, source)| WriteError::Prepare { target, source })?;
-            plan.writes.push(staged);
-            owners.push(o.arn);
-            continue;
-        }
-        if let Some(file) = &o.file {
-            plan.removals.push((dir.join(file), reason.to_string()));
-        }
-        why.insert(o.arn, reason.to_string());
-    }
-    for p in idle {
-        let reason = "this principal has no finding now";
-        if let Some(path) = p.target {
-            plan.removals.push((path, reason.to_string()));
-        }
-        why.insert(p.arn, reason.to_string());
-    }
-    // Each manifest is one account's (a folder may hold several accounts' files) and one
-    // shard's: `account-<id>-shard-<i>-of-<n>.json`.
-    let rosters = accounts.rosters;
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, roster) in rosters.iter().enumerate() {
-        if accounts.organisation {
-            index.insert(&roster.id, i);
-        } else {
-            for arn in roster.arns() {
-                index.insert(account_of(arn), i);
+        if o.written() {
+            if let Some(staged) = o.staged.take() {
+                match staged {
+                    Ok(staged) => {
+                        self.plan.writes.push(staged);
+                        self.owners.push(o.arn.clone());
+                    }
+                    // Every file staged is deleted as the commit is dropped.
+                    Err((target, source)) => {
+                        self.failed
+                            .get_or_insert(WriteError::Prepare { target, source });
+                    }
+                }
+                return;
             }
         }
+        if let Some(file) = &o.file {
+            self.plan
+                .removals
+                .push((dir.join(file), reason.to_string()));
+        }
+        self.why.insert(o.arn.clone(), reason.to_string());
     }
-    let families: Vec<String> = rosters
-        .iter()
-        .map(|r| format!("account-{}-shard-", r.id))
-        .collect();
-    let units: Vec<String> = families
-        .iter()
-        .map(|f| format!("{f}{shard}-of-{count}.json"))
-        .collect();
-    let tracking = Tracking {
-        units: units.clone(),
-        owners,
-        unit_of: Box::new(|owner| {
-            index
-                .get(account_of(owner))
-                .map_or_else(String::new, |&i| units[i].clone())
-        }),
-        owns: Box::new(|owner, manifest| {
-            index
-                .get(account_of(owner))
-                .is_some_and(|&i| manifest.starts_with(&families[i]))
-                && in_shard(owner, shard, count)
-        }),
-        supersedes: Box::new(|manifest| {
-            families.iter().any(|f| manifest.starts_with(f)) && !units.iter().any(|u| u == manifest)
-        }),
-        why: Box::new(|owner| {
-            why.get(owner).cloned().unwrap_or_else(|| {
-                if rosters.iter().any(|r| r.has(owner)) {
-                    "this principal gets no file now".to_string()
-                } else {
-                    "this principal is no longer in the export".to_string()
+
+    /// A principal of the shard without findings: last run's file for it is removed.
+    pub fn add_idle(&mut self, p: Idle) {
+        let reason = "this principal has no finding now";
+        if let Some(path) = p.target {
+            self.plan.removals.push((path, reason.to_string()));
+        }
+        self.why.insert(p.arn, reason.to_string());
+    }
+
+    /// Writes the recommendations, and removes last run's files of the shard's principals
+    /// that this run does not write again (a principal that now has none, or whose file
+    /// name changed), as the folder's manifest lists them ([`crate::manifest`]): each shard
+    /// has its own, and answers only for its principals.
+    pub fn write(
+        self,
+        dir: &Path,
+        accounts: &Accounts<'_>,
+        (shard, count): (usize, usize),
+        console: &mut Console,
+    ) -> Result<()> {
+        let Commit {
+            plan,
+            owners,
+            why,
+            failed,
+        } = self;
+        if let Some(error) = failed {
+            return Err(error.into());
+        }
+        // Each manifest is one account's (a folder may hold several accounts' files) and one
+        // shard's: `account-<id>-shard-<i>-of-<n>.json`.
+        let rosters = accounts.rosters;
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (i, roster) in rosters.iter().enumerate() {
+            if accounts.organisation {
+                index.insert(&roster.id, i);
+            } else {
+                for arn in roster.arns() {
+                    index.insert(account_of(arn), i);
                 }
-            })
-        }),
-    };
-    let done = output::commit_staged(dir, plan, &tracking)?;
-    for (removed, why) in &done.removed {
+            }
+        }
+        let families: Vec<String> = rosters
+            .iter()
+            .map(|r| format!("account-{}-shard-", r.id))
+            .collect();
+        let units: Vec<String> = families
+            .iter()
+            .map(|f| format!("{f}{shard}-of-{count}.json"))
+            .collect();
+        let tracking = Tracking {
+            units: units.clone(),
+            owners,
+            unit_of: Box::new(|owner| {
+                index
+                    .get(account_of(owner))
+                    .map_or_else(String::new, |&i| units[i].clone())
+            }),
+            owns: Box::new(|owner, manifest| {
+                index
+                    .get(account_of(owner))
+                    .is_some_and(|&i| manifest.starts_with(&families[i]))
+                    && in_shard(owner, shard, count)
+            }),
+            supersedes: Box::new(|manifest| {
+                families.iter().any(|f| manifest.starts_with(f))
+                    && !units.iter().any(|u| u == manifest)
+            }),
+            why: Box::new(|owner| {
+                why.get(owner).cloned().unwrap_or_else(|| {
+                    if rosters.iter().any(|r| r.has(owner)) {
+                        "this principal gets no file now".to_string()
+                    } else {
+                        "this principal is no longer in the export".to_string()
+                    }
+                })
+            }),
+        };
+        let done = output::commit_staged(dir, plan, &tracking)?;
+        for (removed, why) in &done.removed {
+            console.info(&format!(
+                "removed {}: last run's recommendation; {why}",
+                removed.display()
+            ));
+        }
+        for note in &done.notes {
+            console.warn(note);
+        }
         console.info(&format!(
-            "removed {}: last run's recommendation; {why}",
-            removed.display()
+            "wrote {} recommendations to {}",
+            iam_refine::thousands(done.written.len()),
+            dir.display()
         ));
+        Ok(())
     }
-    for note in &done.notes {
-        console.warn(note);
-    }
-    console.info(&format!(
-        "wrote {} recommendations to {}",
-        iam_refine::thousands(done.written.len()),
-        dir.display()
-    ));
-    Ok(())
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@
 //! case-insensitive file systems do) and over the whole account, not the shard, so every
 //! shard of a fanned-out run names each file the same way.
 
+mod ending;
 pub(crate) mod exports;
 mod files;
 mod ledger;
@@ -45,7 +46,7 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use iam_refine::{in_shard, AccountSummary, Catalog, PlanWarning, Principal};
+use iam_refine::{in_shard, AccountSummary, Catalog, Principal};
 
 use exports::{Claimed, Export, Sources};
 
@@ -57,9 +58,10 @@ use crate::input::{self, display_name};
 use crate::output::{self, MadeDirs};
 use crate::render;
 use crate::warnings;
-use files::{file_names, write_files, Accounts, Idle, Roster};
+use ending::Ending;
+use files::{file_names, Accounts, Idle, Roster};
 use usage::{Evidences, LoadedUsage};
-use work::{Outcome, Wanted, Work};
+use work::{Wanted, Work};
 
 /// The "Exit codes:" section of `account --help`.
 pub fn help() -> String {
@@ -190,62 +192,29 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
         console.warn(&line);
     }
 
-    let mut outcomes = Vec::new();
-    let mut idle = Vec::new();
+    let dir = match &config.output {
+        Output::Dir(dir) => Some(dir.as_path()),
+        Output::Stdout => None,
+    };
+    let mut ending = Ending::new(config.format, wanted, dir, steps.report);
     let mut rosters = Vec::new();
     for d in done {
-        outcomes.extend(d.outcomes.into_outcomes());
-        idle.extend(d.idle);
+        summary.principals += d.idle.len();
+        summary.no_findings += d.idle.len();
+        ending.account(d.outcomes, d.idle, console);
         rosters.push(d.roster);
     }
-    summary.principals += idle.len();
-    summary.no_findings += idle.len();
-    report_principals(&outcomes, console);
-
-    // With `--verify` on GitHub Actions: an annotation per policy not proved, and a summary.
-    let verdict_subjects: Vec<crate::report::Subject> = outcomes
-        .iter()
-        .flat_map(|o| {
-            o.details()
-                .verdicts
-                .iter()
-                .filter_map(|v| v.subject.as_deref().cloned())
-        })
-        .collect();
-    let written = outcomes.iter().filter(|o| o.written());
-    let stdout: Option<String> = match config.format {
-        Format::Json => Some(print::summary_json(
-            &summary,
-            &outcomes,
-            verifies(config),
-            config.compact,
-        )),
-        Format::Diff => Some(
-            written
-                .filter_map(|o| o.details().diff.as_deref())
-                .collect(),
-        ),
-        _ if wanted.line => Some(
-            written
-                .filter_map(|o| o.details().line.as_deref())
-                .collect(),
-        ),
-        _ => None,
-    };
-    if let Some(text) = stdout {
+    if let Some(text) = ending.finish(&summary, verifies(config), config.compact, console) {
         console.out(&text)?;
         // Before the summary on stderr, so that a terminal shows the two in that order.
         console.flush()?;
     }
-    let exit = outcomes
-        .iter()
-        .fold(Exit::Ok, |exit, o| exit.worse(o.exit()));
-    if let Output::Dir(dir) = &config.output {
+    if let Some(dir) = dir {
         let accounts = Accounts {
             rosters: &rosters,
             organisation: sources.organisation,
         };
-        write_files(dir, outcomes, idle, &accounts, (shard, count), console)?;
+        std::mem::take(&mut ending.commit).write(dir, &accounts, (shard, count), console)?;
         steps
             .made
             .lock()
@@ -255,7 +224,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
     console.info(&summary.render());
     if steps.report {
         let mut report = crate::report::Report::new("account");
-        report.subjects = verdict_subjects;
+        report.subjects = std::mem::take(&mut ending.subjects);
         crate::report::emit(
             &report,
             crate::args::ReportFormat::Text,
@@ -264,7 +233,7 @@ pub fn run(config: &AccountConfig, common: Common, console: &mut Console) -> Res
             console,
         )?;
     }
-    Ok(exit)
+    Ok(ending.exit)
 }
 
 fn verifies(config: &AccountConfig) -> bool {
@@ -461,40 +430,6 @@ pub(crate) fn load_first(
                 usage::load_folder(source, account, wanted, inputs.unused_after, output, limit)?;
             Ok((export, usage))
         }
-    }
-}
-
-/// Each failure and each verdict other than "proved" (they explain the exit code, so
-/// `--quiet` shows them), and the principals' warnings, summarised: those over a quota one
-/// line per kind ([`warnings::quota_lines`]).
-fn report_principals(outcomes: &[Outcome], console: &mut Console) {
-    for o in outcomes {
-        for e in &o.details().errors {
-            console.notice(&format!("{}: failed: {e}", o.arn));
-        }
-        for v in o.details().verdicts.iter().filter(|v| v.exit != Exit::Ok) {
-            console.notice(&format!("{}: policy `{}`: {}", o.arn, v.policy, v.line));
-        }
-    }
-    let warned = outcomes
-        .iter()
-        .flat_map(|o| o.details().warnings.iter().map(String::as_str));
-    for line in warnings::summarise("", warned) {
-        console.warn(&line);
-    }
-    let whose: Vec<(String, &PlanWarning)> = outcomes
-        .iter()
-        .flat_map(|o| {
-            let who = format!("{} `{}`", o.kind.name(), o.name);
-            o.details()
-                .plan_warnings
-                .iter()
-                .filter(|w| w.is_quota())
-                .map(move |w| (who.clone(), w))
-        })
-        .collect();
-    for line in warnings::quota_lines(whose.iter().map(|(who, w)| (who.as_str(), *w))) {
-        console.warn(&line);
     }
 }
 

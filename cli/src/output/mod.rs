@@ -292,10 +292,15 @@ pub fn commit_staged(
         .iter()
         .map(|(t, why)| (in_dir(t), why.clone()))
         .collect();
-    let prepared = manifest::prepare(dir, names, &named, tracking)
+    let mut prepared = manifest::prepare(dir, names, &named, tracking)
         .map_err(|source| WriteError::Manifest { source })?;
     // What this run may leave on disk, recorded before anything in the folder changes.
-    let pending = stage_manifests(&prepared.pending)?;
+    let mut pending = Vec::with_capacity(prepared.units.len());
+    for unit in &prepared.units {
+        let staged = stage_manifest(&unit.pending, |out| prepared.write_pending(unit, out))
+            .map_err(|source| WriteError::Manifest { source })?;
+        pending.push((unit.pending.clone(), staged));
+    }
     let mut to_sync: Vec<&Path> = plan.writes.iter().map(Staged::temporary).collect();
     to_sync.extend(pending.iter().map(|(_, tmp)| -> &Path { tmp }));
     stage::make_durable(to_sync).map_err(|source| WriteError::Manifest {
@@ -315,10 +320,10 @@ pub fn commit_staged(
         }
     };
     let mut done = Done {
-        notes: prepared.notes,
+        notes: std::mem::take(&mut prepared.notes),
         ..Done::default()
     };
-    for (target, why) in prepared.removals {
+    for (target, why) in std::mem::take(&mut prepared.removals) {
         let Ok(meta) = fs::symlink_metadata(&target) else {
             continue;
         };
@@ -363,21 +368,21 @@ pub fn commit_staged(
     stage::sync_folders(folders.iter().map(PathBuf::as_path));
 
     let mut finals = Vec::new();
-    for (path, text) in &prepared.finals {
-        match text {
-            Some(text) => finals.push((path.clone(), text.clone())),
-            None => remove_if_there(path).map_err(|source| WriteError::Record {
+    for unit in &prepared.units {
+        let path = &unit.path;
+        if unit.lists_nothing() {
+            remove_if_there(path).map_err(|source| WriteError::Record {
                 source: ManifestError::Write {
                     path: path.clone(),
                     source,
                 },
-            })?,
+            })?;
+            continue;
         }
+        let staged = stage_manifest(path, |out| prepared.write_final(unit, out))
+            .map_err(|source| WriteError::Record { source })?;
+        finals.push((path.clone(), staged));
     }
-    let finals = stage_manifests(&finals).map_err(|e| match e {
-        WriteError::Manifest { source } => WriteError::Record { source },
-        other => other,
-    })?;
     stage::make_durable(finals.iter().map(|(_, tmp)| -> &Path { tmp })).map_err(|source| {
         WriteError::Record {
             source: ManifestError::Write {
@@ -399,30 +404,26 @@ pub fn commit_staged(
     Ok(done)
 }
 
-/// Manifests written in full to temporary files beside them, not yet synced.
-fn stage_manifests(
-    manifests: &[(PathBuf, String)],
-) -> Result<Vec<(PathBuf, TempPath)>, WriteError> {
-    let mut out = Vec::with_capacity(manifests.len());
-    for (path, text) in manifests {
-        let error = |source| WriteError::Manifest {
-            source: ManifestError::Write {
-                path: path.clone(),
-                source,
-            },
-        };
-        fs::create_dir_all(stage::parent(path)).map_err(error)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(stage::TEMPORARY_PREFIX)
-            .suffix(stage::TEMPORARY_SUFFIX)
-            .tempfile_in(stage::parent(path))
-            .map_err(error)?;
-        tmp.as_file_mut()
-            .write_all(text.as_bytes())
-            .map_err(error)?;
-        out.push((path.clone(), tmp.into_temp_path()));
-    }
-    Ok(out)
+/// A manifest written in full by `write` to a temporary file beside `path`, not yet synced.
+fn stage_manifest(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<TempPath, ManifestError> {
+    let error = |source| ManifestError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(stage::parent(path)).map_err(error)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(stage::TEMPORARY_PREFIX)
+        .suffix(stage::TEMPORARY_SUFFIX)
+        .tempfile_in(stage::parent(path))
+        .map_err(error)?;
+    let mut out = io::BufWriter::new(tmp.as_file_mut());
+    write(&mut out).map_err(error)?;
+    out.flush().map_err(error)?;
+    drop(out);
+    Ok(tmp.into_temp_path())
 }
 
 /// Renames synced manifests into place, and syncs their folder.
