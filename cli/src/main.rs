@@ -31,6 +31,7 @@ mod input;
 mod manifest;
 mod names;
 mod output;
+mod packed;
 mod policies_cmd;
 mod prover;
 #[cfg(feature = "verify")]

@@ -10,15 +10,17 @@
 //!
 //! A staged file is kept as its hash and the name of its temporary file: its target is
 //! `DIR/<file>` and its temporary file is beside it ([`crate::output::stage::stage`]), which
-//! is checked as it is kept. A name and file name that are what the ARN says (`<name>.json`,
-//! `<account>/<name>.json`) are not held again. The ledger deletes the temporary files it
-//! holds when it is dropped, as the outcomes did, so a run that fails before the commit
-//! leaves none.
+//! is checked as it is kept. Its path is absolute when `DIR` is not (`tempfile` makes it
+//! so: [`staging_folder`]); compared with `DIR/<file>` as given, no file staged in a
+//! relative `--output-dir`, as in `-o out`, was packed. A name and file name that are what
+//! the ARN says (`<name>.json`, `<account>/<name>.json`) are not held again. The ledger
+//! deletes the temporary files it holds when it is dropped, as the outcomes did, so a run
+//! that fails before the commit leaves none.
 //!
 //! What most outcomes lack ([`Details`]) stays as it came, boxed: only principals that
 //! failed or are not proved, or whose policies `--format json` prints, have any. So does an
 //! outcome the ledger cannot pack (an error staging its file, a temporary file elsewhere,
-//! text past [`Ledger::limit`]).
+//! text past [`PackedText::limit`]).
 
 use std::path::{Path, PathBuf};
 
@@ -26,25 +28,19 @@ use iam_refine::{PrincipalKind, PrincipalStatus};
 
 use super::exports::account_of;
 use super::work::{Details, Outcome};
-use crate::output::stage::parent;
+use crate::output::stage::{parent, staging_folder};
 use crate::output::Staged;
+use crate::packed::{PackedText, Span};
 
 /// Each principal's outcome, by its index in the account's work, packed.
 #[derive(Debug)]
 pub(super) struct Ledger {
-    text: String,
+    text: PackedText,
     entries: Vec<Option<Entry>>,
     /// `--output-dir`, in which every staged file's target is.
     dir: Option<PathBuf>,
-    /// The most text held: spans are `u32`s. Lower in tests.
-    limit: usize,
-}
-
-/// Where a string is in [`Ledger::text`].
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    start: u32,
-    len: u32,
+    /// `--output-dir` as the staged files' paths name it ([`staging_folder`]: absolute).
+    staged_in: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -88,10 +84,10 @@ impl Ledger {
     /// doubling could be twice what it holds).
     pub fn new(count: usize, dir: Option<&Path>, text: usize) -> Self {
         Ledger {
-            text: String::with_capacity(text),
+            text: PackedText::with_capacity(text),
             entries: std::iter::repeat_with(|| None).take(count).collect(),
             dir: dir.map(Path::to_path_buf),
-            limit: u32::MAX as usize,
+            staged_in: dir.and_then(staging_folder),
         }
     }
 
@@ -140,7 +136,7 @@ impl Ledger {
                 Ok(s) => s.sha256.len() + s.temporary().as_os_str().len(),
                 Err(_) => 0,
             });
-        if !self.finds_again(&outcome) || self.text.len().saturating_add(size) > self.limit {
+        if !self.finds_again(&outcome) || !self.text.has_room(size) {
             return Err(Box::new(outcome));
         }
         let Outcome {
@@ -193,32 +189,26 @@ impl Ledger {
             Some(Err(_)) => return false,
             Some(Ok(staged)) => staged,
         };
-        let (Some(dir), Some(file)) = (&self.dir, &outcome.file) else {
+        let (Some(dir), Some(staged_in), Some(file)) = (&self.dir, &self.staged_in, &outcome.file)
+        else {
             return false;
         };
-        let target = dir.join(file);
         let temporary = staged.temporary();
         temporary
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|name| staged.target == target && parent(&target).join(name) == temporary)
+            .is_some_and(|name| {
+                staged.target == dir.join(file)
+                    && parent(&staged_in.join(file)).join(name) == temporary
+            })
     }
 
     fn push(&mut self, s: &str) -> Span {
-        let start = self.text.len();
-        self.text.push_str(s);
-        // `pack` keeps the text within `limit`, itself within `u32`.
-        Span {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(s.len()).unwrap_or(0),
-        }
+        self.text.push(s)
     }
 
     fn get(&self, span: Span) -> &str {
-        let start = span.start as usize;
-        self.text
-            .get(start..start + span.len as usize)
-            .unwrap_or_default()
+        self.text.get(span)
     }
 
     fn file(&self, p: &Packed) -> Option<String> {
@@ -233,8 +223,10 @@ impl Ledger {
     /// A packed entry's staged file: its target and its temporary file.
     fn paths(&self, p: &Packed) -> Option<(PathBuf, PathBuf)> {
         let staged = p.staged?;
-        let target = self.dir.as_ref()?.join(self.file(p)?);
-        let temporary = parent(&target).join(self.get(staged.temporary));
+        let file = self.file(p)?;
+        let target = self.dir.as_ref()?.join(&file);
+        let temporary =
+            parent(&self.staged_in.as_ref()?.join(file)).join(self.get(staged.temporary));
         Some((target, temporary))
     }
 

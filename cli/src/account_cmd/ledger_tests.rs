@@ -175,13 +175,17 @@ proptest! {
         cases in cases(),
         order in proptest::collection::vec(any::<prop::sample::Index>(), 12),
         limit in prop_oneof![Just(usize::MAX), 0..200usize],
+        relative in any::<bool>(),
     ) {
-        let (dir, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let cwd = std::env::current_dir().unwrap();
+        let (dir, other) = (tempfile::tempdir_in(&cwd).unwrap(), tempfile::tempdir().unwrap());
+        // `-o out` as well as `-o /abs/out`.
+        let dir_path = if relative { dir.path().strip_prefix(&cwd).unwrap() } else { dir.path() };
         let outcomes: Vec<Outcome> =
-            cases.iter().map(|c| outcome(c, dir.path(), other.path())).collect();
+            cases.iter().map(|c| outcome(c, dir_path, other.path())).collect();
         let expected: Vec<Seen> = outcomes.iter().map(seen).collect();
-        let mut ledger = Ledger::new(cases.len(), Some(dir.path()), 0);
-        ledger.limit = limit.min(ledger.limit);
+        let mut ledger = Ledger::new(cases.len(), Some(dir_path), 0);
+        ledger.text.limit = limit.min(ledger.text.limit);
         let mut slots: Vec<(usize, Outcome)> = outcomes.into_iter().enumerate().collect();
         // Workers finish in any order.
         for pick in &order {
@@ -212,7 +216,7 @@ proptest! {
     ) {
         let (dir, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let mut ledger = Ledger::new(cases.len(), Some(dir.path()), 0);
-        ledger.limit = limit.min(ledger.limit);
+        ledger.text.limit = limit.min(ledger.text.limit);
         for (i, c) in cases.iter().enumerate() {
             ledger.keep(i, outcome(c, dir.path(), other.path()));
         }
@@ -226,7 +230,24 @@ proptest! {
 #[test]
 fn staged_outcomes_are_packed_into_the_ledgers_text() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::new(100, Some(dir.path()), 0);
+    hundred_are_packed(dir.path());
+}
+
+/// Also in a relative output folder (`-o out`), where the temporary files' paths are
+/// absolute: before, none of them was packed.
+#[test]
+fn staged_outcomes_of_a_relative_folder_are_packed_too() {
+    let cwd = std::env::current_dir().unwrap();
+    let dir = tempfile::tempdir_in(&cwd).unwrap();
+    let relative = dir.path().strip_prefix(&cwd).unwrap();
+    assert!(relative.is_relative());
+    hundred_are_packed(relative);
+}
+
+/// A hundred outcomes staged in `dir` are packed, and come back as they were kept.
+fn hundred_are_packed(dir: &Path) {
+    let mut ledger = Ledger::new(100, Some(dir), 0);
+    let mut expected = Vec::new();
     for i in 0..100 {
         let case = Case {
             arn: format!("arn:aws:iam::123456789012:role/r{i}"),
@@ -242,7 +263,9 @@ fn staged_outcomes_are_packed_into_the_ledgers_text() {
             how: How::Staged,
             errors: Vec::new(),
         };
-        ledger.keep(i, outcome(&case, dir.path(), dir.path()));
+        let outcome = outcome(&case, dir, dir);
+        expected.push(seen(&outcome));
+        ledger.keep(i, outcome);
     }
     let packed = ledger
         .entries
@@ -255,7 +278,8 @@ fn staged_outcomes_are_packed_into_the_ledgers_text() {
         .map(|i| format!("arn:aws:iam::123456789012:role/r{i}").len() + 64 + 22)
         .sum();
     assert_eq!(ledger.text.len(), held);
-    assert_eq!(ledger.into_outcomes().len(), 100);
+    let back: Vec<Seen> = ledger.into_outcomes().iter().map(seen).collect();
+    assert_eq!(back, expected);
 }
 
 /// No outcome is lost to an index the ledger was not made for.

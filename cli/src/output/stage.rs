@@ -99,6 +99,18 @@ pub fn stage(target: &Path, contents: &str) -> io::Result<Staged> {
     })
 }
 
+/// Where files whose targets are in `dir` are staged, as their temporary files' paths say:
+/// `tempfile` makes a relative folder absolute (the current folder joined to it, not
+/// normalised), so that a change of folder cannot make it delete another file. `None` when
+/// the current folder cannot be read (then no file could be staged in a relative folder).
+pub fn staging_folder(dir: &Path) -> Option<PathBuf> {
+    if dir.is_absolute() {
+        Some(dir.to_path_buf())
+    } else {
+        std::env::current_dir().ok().map(|cwd| cwd.join(dir))
+    }
+}
+
 /// The folder a file of the output folder is in.
 pub fn parent(path: &Path) -> &Path {
     path.parent()
