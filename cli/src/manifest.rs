@@ -71,8 +71,6 @@ pub struct Tracking<'a> {
     /// The manifests this run rewrites (`account-...-shard-0-of-1.json`, one per `refine`
     /// policy), each listing what it writes, if anything.
     pub units: Vec<String>,
-    /// For each write of the plan, in order: its owner.
-    pub owners: Vec<String>,
     /// The manifest (of `units`) that lists an owner's files.
     pub unit_of: Box<dyn Fn(&str) -> String + 'a>,
     /// Whether this run answers for an earlier entry: `(owner, manifest name)`.
@@ -220,34 +218,38 @@ fn on_disk(path: &Path) -> Option<String> {
     fs::read(path).ok().map(|b| sha256(&b))
 }
 
-/// What a tracked run does besides its plan's writes.
-#[derive(Debug, Default)]
-pub struct Prepared {
-    /// Earlier files of this run's owners to remove, with why.
-    pub removals: Vec<(PathBuf, String)>,
-    /// Each of this run's units (in [`Tracking::units`] order) and its manifests, written
-    /// from [`Prepared::entries`] as they are staged ([`Prepared::write_pending`],
-    /// [`Prepared::write_final`]).
-    pub units: Vec<UnitManifests>,
+/// What a tracked run does besides writing its files, worked out before anything in the
+/// folder changes ([`prepare`]); each unit's manifests are made as its files are read
+/// ([`Prepared::units`], one chunk of a commit at a time, then [`Prepared::rest`]).
+#[derive(Debug)]
+pub struct Prepared<'n> {
     /// Earlier manifests to remove at the end (superseded, or this run's pending ones).
     pub sweep: Vec<PathBuf>,
     /// Warnings: files left in place, a run that stopped part way.
     pub notes: Vec<String>,
-    /// Every entry a unit lists: this run's files, then last run's files it removes.
-    entries: Vec<Entry>,
+    folder: PathBuf,
+    dir: PathBuf,
+    /// Earlier files of this run's owners that it removes, as they are on disk, by unit.
+    removable: HashMap<String, Vec<Entry>>,
+    /// The plan's own removals, by name, with why.
+    named: BTreeMap<&'n str, &'n str>,
+    /// The units whose manifests are made: `(unit, whether made)`.
+    units: BTreeMap<String, bool>,
+    /// The earlier files to remove, with their names (their order) and why.
+    removals: Vec<(String, PathBuf, String)>,
 }
 
-/// One unit's manifests.
+/// One unit's manifests, and what they list.
 #[derive(Debug)]
 pub struct UnitManifests {
     /// `<unit>.pending.json`, written before anything in the folder changes.
     pub pending: PathBuf,
     /// `<unit>.json`, written once every file is in place (removed when it lists nothing).
     pub path: PathBuf,
-    /// This run's files of the unit, by index in [`Prepared::entries`].
-    listed: Vec<usize>,
+    /// This run's files of the unit.
+    listed: Vec<Entry>,
     /// Last run's files of the unit that this run removes.
-    old: Vec<usize>,
+    old: Vec<Entry>,
 }
 
 impl UnitManifests {
@@ -255,34 +257,147 @@ impl UnitManifests {
     pub fn lists_nothing(&self) -> bool {
         self.listed.is_empty()
     }
-}
 
-impl Prepared {
-    /// Writes `unit`'s pending manifest: everything it may leave on disk, should the run
+    /// Writes the pending manifest: everything the unit may leave on disk, should the run
     /// stop part way (the files it writes and the earlier files it removes).
-    pub fn write_pending(&self, unit: &UnitManifests, out: &mut dyn Write) -> io::Result<()> {
-        let all = unit.listed.iter().chain(&unit.old);
-        write_manifest(out, all.map(|&i| &self.entries[i]), false)
+    pub fn write_pending(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_manifest(out, self.listed.iter().chain(&self.old), false)
     }
 
-    /// Writes `unit`'s manifest once every file is in place: the files it wrote.
-    pub fn write_final(&self, unit: &UnitManifests, out: &mut dyn Write) -> io::Result<()> {
-        write_manifest(out, unit.listed.iter().map(|&i| &self.entries[i]), true)
+    /// Writes the manifest for when every file is in place: the files the unit wrote.
+    pub fn write_final(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_manifest(out, self.listed.iter(), true)
     }
 }
 
-/// Works out what a run must remove and record. `writes` are the plan's files (in the
-/// folder, by name) with the SHA-256 of their contents; `named_removals` the plan's own
-/// removals (files at the names this run would have written), which are removed only when a
-/// manifest this run answers for lists them as they are.
-pub fn prepare(
+impl Prepared<'_> {
+    /// The manifests of the units whose files `entries` are (this run's, in the folder by
+    /// name, with their hashes and owners; one chunk of a commit, which holds every file of
+    /// its units), each with the earlier files it removes, which join
+    /// [`Prepared::removals`]. A unit not among [`Tracking::units`] gets none, as before.
+    pub fn units(
+        &mut self,
+        entries: Vec<Entry>,
+        tracking: &Tracking<'_>,
+    ) -> Result<Vec<UnitManifests>, ManifestError> {
+        let mut by_unit: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+        for e in entries {
+            by_unit
+                .entry((tracking.unit_of)(&e.owner))
+                .or_default()
+                .push(e);
+        }
+        let mut out = Vec::new();
+        for (unit, listed) in by_unit {
+            match self.units.get_mut(&unit) {
+                None => {}
+                Some(true) => {
+                    return Err(ManifestError::Malformed {
+                        path: self.folder.join(&unit),
+                        why: "its files came in two chunks of one commit (this is a bug)"
+                            .to_string(),
+                    })
+                }
+                Some(made) => {
+                    *made = true;
+                    out.push(self.unit(&unit, listed, tracking));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The manifests of the units with no file this run (their pending manifests list the
+    /// earlier files they remove; their manifests are removed).
+    pub fn rest(&mut self, tracking: &Tracking<'_>) -> Vec<UnitManifests> {
+        let rest: Vec<String> = self
+            .units
+            .iter_mut()
+            .filter(|(_, made)| !**made)
+            .map(|(unit, made)| {
+                *made = true;
+                unit.clone()
+            })
+            .collect();
+        let made = rest
+            .into_iter()
+            .map(|unit| self.unit(&unit, Vec::new(), tracking))
+            .collect();
+        // Earlier files of owners whose unit is none of this run's (no owner the run
+        // answers for has one): removed all the same, without a manifest to list them.
+        let orphans: Vec<Entry> = std::mem::take(&mut self.removable)
+            .into_values()
+            .flatten()
+            .collect();
+        self.remove(&orphans, &[], tracking);
+        made
+    }
+
+    fn unit(&mut self, unit: &str, listed: Vec<Entry>, tracking: &Tracking<'_>) -> UnitManifests {
+        let old = self.removable.remove(unit).unwrap_or_default();
+        self.remove(&old, &listed, tracking);
+        let stem = unit.trim_end_matches(".json");
+        UnitManifests {
+            pending: self.folder.join(format!("{stem}{PENDING}")),
+            path: self.folder.join(unit),
+            listed,
+            old,
+        }
+    }
+
+    /// Earlier files `old` to remove, each with why (given the files `listed` of its unit).
+    fn remove(&mut self, old: &[Entry], listed: &[Entry], tracking: &Tracking<'_>) {
+        for e in old {
+            let why = match self.named.get(e.file.as_str()) {
+                Some(why) => (*why).to_string(),
+                None => match listed.iter().find(|n| n.owner == e.owner) {
+                    Some(n) => format!("its output is now `{}`", n.file),
+                    None => (tracking.why)(&e.owner),
+                },
+            };
+            self.removals
+                .push((e.file.clone(), self.dir.join(&e.file), why));
+        }
+    }
+
+    /// Earlier files of this run's owners to remove, with why, in the order of their names:
+    /// those of the units made so far (every unit's, once [`Prepared::rest`] is made).
+    pub fn removals(&mut self) -> Vec<(PathBuf, String)> {
+        let mut removals = std::mem::take(&mut self.removals);
+        removals.sort_by(|a, b| a.0.cmp(&b.0));
+        removals
+            .into_iter()
+            .map(|(_, path, why)| (path, why))
+            .collect()
+    }
+}
+
+/// Works out, before anything in the folder changes, what a run must remove besides what it
+/// writes: `written` says whether this run writes a file (in the folder, by name);
+/// `named_removals` are the plan's own removals (files at the names this run would have
+/// written), which are removed only when a manifest this run answers for lists them as
+/// they are.
+pub fn prepare<'n>(
     dir: &Path,
-    writes: Vec<(String, String)>,
-    named_removals: &[(String, String)],
+    written: &dyn Fn(&str) -> bool,
+    named_removals: &'n [(String, String)],
     tracking: &Tracking<'_>,
-) -> Result<Prepared, ManifestError> {
+) -> Result<Prepared<'n>, ManifestError> {
     let manifests = read_all(dir)?;
-    let mut prepared = Prepared::default();
+    let folder = dir.join(FOLDER);
+    let mut prepared = Prepared {
+        sweep: Vec::new(),
+        notes: Vec::new(),
+        folder: folder.clone(),
+        dir: dir.to_path_buf(),
+        removable: HashMap::new(),
+        named: named_removals
+            .iter()
+            .map(|(f, why)| (f.as_str(), why.as_str()))
+            .collect(),
+        units: tracking.units.iter().map(|u| (u.clone(), false)).collect(),
+        removals: Vec::new(),
+    };
     for name in manifests.keys().filter(|n| n.ends_with(PENDING)) {
         let unit = name.trim_end_matches(PENDING);
         if tracking
@@ -297,23 +412,13 @@ pub fn prepare(
             ));
         }
     }
-    let new: Vec<Entry> = writes
-        .into_iter()
-        .zip(&tracking.owners)
-        .map(|((file, sha256), owner)| Entry {
-            file,
-            sha256,
-            owner: owner.clone(),
-        })
-        .collect();
-    let written: BTreeMap<&str, &Entry> = new.iter().map(|e| (e.file.as_str(), e)).collect();
     // Earlier files this run answers for, by name: each with every hash it was listed with.
     let mut owned: BTreeMap<&str, (Vec<&Entry>, &str)> = BTreeMap::new();
     for (manifest, entries) in &manifests {
         let unit = manifest.trim_end_matches(PENDING).trim_end_matches(".json");
         let unit = format!("{unit}.json");
         for e in entries {
-            if (tracking.owns)(&e.owner, &unit) && !written.contains_key(e.file.as_str()) {
+            if (tracking.owns)(&e.owner, &unit) && !written(&e.file) {
                 let slot = owned.entry(&e.file).or_insert((Vec::new(), &e.owner));
                 slot.0.push(e);
             }
@@ -326,29 +431,22 @@ pub fn prepare(
             .flatten()
             .any(|e| e.file == file && e.sha256 == sha)
     };
-    let named: BTreeMap<&str, &str> = named_removals
-        .iter()
-        .map(|(f, why)| (f.as_str(), why.as_str()))
-        .collect();
-    let mut old_entries: Vec<Entry> = Vec::new();
+    let mut removing: BTreeSet<PathBuf> = BTreeSet::new();
     let mut changed: Vec<String> = Vec::new();
     for (file, (entries, owner)) in &owned {
         let path = dir.join(file);
         let Some(sha) = on_disk(&path) else { continue };
         if entries.iter().any(|e| e.sha256 == sha) {
-            let why = match named.get(file) {
-                Some(why) => (*why).to_string(),
-                None => match new.iter().find(|n| n.owner == *owner) {
-                    Some(n) => format!("its output is now `{}`", n.file),
-                    None => (tracking.why)(owner),
-                },
-            };
-            old_entries.push(Entry {
-                file: (*file).to_string(),
-                sha256: sha,
-                owner: (*owner).to_string(),
-            });
-            prepared.removals.push((path, why));
+            prepared
+                .removable
+                .entry((tracking.unit_of)(owner))
+                .or_default()
+                .push(Entry {
+                    file: (*file).to_string(),
+                    sha256: sha,
+                    owner: (*owner).to_string(),
+                });
+            removing.insert(path);
         } else if !listed_elsewhere(file, &sha) {
             changed.push(format!("`{file}`"));
         }
@@ -374,40 +472,13 @@ pub fn prepare(
             dir.display()
         ));
     }
-    let folder = dir.join(FOLDER);
-    // Each entry's unit, asked once: an organisation has a unit per account. Entries by
-    // index: `new`, then `old_entries`.
-    let mut by_unit: HashMap<String, (Vec<usize>, Vec<usize>)> = HashMap::new();
-    for (i, e) in new.iter().enumerate() {
-        by_unit
-            .entry((tracking.unit_of)(&e.owner))
-            .or_default()
-            .0
-            .push(i);
-    }
-    for (i, e) in old_entries.iter().enumerate() {
-        by_unit
-            .entry((tracking.unit_of)(&e.owner))
-            .or_default()
-            .1
-            .push(new.len() + i);
-    }
     for unit in &tracking.units {
-        let (listed, old) = by_unit.remove(unit).unwrap_or_default();
         let stem = unit.trim_end_matches(".json");
-        let pending = folder.join(format!("{stem}{PENDING}"));
-        prepared.sweep.push(pending.clone());
-        prepared.units.push(UnitManifests {
-            pending,
-            path: folder.join(unit),
-            listed,
-            old,
-        });
+        prepared.sweep.push(folder.join(format!("{stem}{PENDING}")));
     }
     // Manifests of another layout: removed once nothing they list is still theirs (written
     // or removed by this run, gone, changed, or listed by another manifest as it is).
     let ours: BTreeSet<&str> = tracking.units.iter().map(String::as_str).collect();
-    let removing: BTreeSet<&Path> = prepared.removals.iter().map(|(p, _)| p.as_path()).collect();
     let mut gone: BTreeSet<&str> = BTreeSet::new();
     for (name, entries) in &manifests {
         let unit = format!(
@@ -419,7 +490,7 @@ pub fn prepare(
         }
         let dead = entries.iter().all(|e| {
             let path = dir.join(&e.file);
-            if written.contains_key(e.file.as_str()) || removing.contains(path.as_path()) {
+            if written(&e.file) || removing.contains(&path) {
                 return true;
             }
             match on_disk(&path) {
@@ -439,9 +510,6 @@ pub fn prepare(
             prepared.sweep.push(folder.join(name));
         }
     }
-    drop(written);
-    prepared.entries = new;
-    prepared.entries.extend(old_entries);
     Ok(prepared)
 }
 

@@ -596,7 +596,6 @@ fn emit(
     };
     let mut plan = Plan::default();
     let mut names = HashSet::new();
-    let mut owners = Vec::new();
     let mut why_none: HashMap<&str, &str> = HashMap::new();
     for (source, o) in loaded.sources.iter().zip(outcomes) {
         // Files are never coloured.
@@ -632,7 +631,7 @@ fn emit(
                 bail!("two outputs would be written to `{}` in --output-dir; rename one of the policies", dir.join(&name).display());
             }
             plan.writes.push((dir.join(name), text));
-            owners.push(source.file_name.clone());
+            plan.owners.push(source.file_name.clone());
         }
     }
     let targets: Vec<PathBuf> = plan.writes.iter().map(|(t, _)| t.clone()).collect();
@@ -654,7 +653,6 @@ fn emit(
             .iter()
             .map(|s| unit_of(&s.file_name))
             .collect(),
-        owners,
         unit_of: Box::new(unit_of),
         owns: Box::new(|owner, manifest| {
             manifest.starts_with("refine-") && sources.contains(owner)
@@ -706,7 +704,7 @@ fn emit(
     };
     console.info(&format!(
         "wrote {} {what} to {} ({changed} changed; {detached} to detach{unproved}{not_written})",
-        done.written.len(),
+        done.written,
         dir.display()
     ));
     Ok(exit)

@@ -7,8 +7,10 @@
 //! Why not all at once: every outcome unpacked together was about 380 bytes a principal
 //! beside what the commit then made of them, at the run's resident peak (an organisation of
 //! 100,450 principals rose from 110-126 MB through the run to 205 MB in its last second).
-//! `--format json` lists every principal in one document, so it alone keeps the outcomes
-//! (without their staged files, which go to the commit).
+//! What the commit needs of each account's files is packed again, in a chunk of its own
+//! ([`crate::output::StagedFiles`]), as its ledger is read; the commit reads the chunks in
+//! turn. `--format json` lists every principal in one document, so it alone keeps the
+//! outcomes (without their staged files, which go to the commit).
 
 use iam_refine::PlanWarning;
 
@@ -19,6 +21,7 @@ use super::work::{Outcome, Wanted};
 use crate::args::Format;
 use crate::console::Console;
 use crate::exit::Exit;
+use crate::output::StagedFiles;
 use crate::report::Subject;
 use crate::warnings;
 use std::path::Path;
@@ -63,7 +66,18 @@ impl<'a> Ending<'a> {
     /// One account's outcomes, unpacked and read in turn, then its principals without
     /// findings.
     pub fn account(&mut self, ledger: Ledger, idle: Vec<Idle>, console: &mut Console) {
-        for outcome in ledger.into_outcomes() {
+        let outcomes = ledger.into_outcomes();
+        if let Some(dir) = self.dir {
+            let (mut files, mut text) = (0, 0);
+            for o in &outcomes {
+                if let (true, Some(Ok(_)), Some(file)) = (o.written(), &o.staged, &o.file) {
+                    files += 1;
+                    text += StagedFiles::room(file, &o.arn);
+                }
+            }
+            self.commit.account(dir, files, text);
+        }
+        for outcome in outcomes {
             self.outcome(outcome, console);
         }
         if self.dir.is_some() {

@@ -15,7 +15,7 @@ use super::exports::account_of;
 use super::work::Outcome;
 use crate::console::Console;
 use crate::manifest::Tracking;
-use crate::output::{self, StagedPlan, WriteError};
+use crate::output::{self, StagedFiles, StagedPlan, WriteError};
 
 /// A principal of the shard without findings: last run's file for it is removed.
 pub(super) struct Idle {
@@ -137,9 +137,8 @@ pub(super) fn file_names<'a>(
 /// ([`Commit::write`]).
 #[derive(Default)]
 pub(super) struct Commit {
+    /// A chunk of staged files per account ([`Commit::account`]).
     plan: StagedPlan,
-    /// The owner (ARN) of each of `plan.writes`.
-    owners: Vec<String>,
     /// Why each principal of the shard that gets no file gets none.
     why: HashMap<String, String>,
     /// The first file that could not be staged: the commit fails, with nothing written.
@@ -147,6 +146,13 @@ pub(super) struct Commit {
 }
 
 impl Commit {
+    /// The next account's files go in a chunk of their own (read again at the commit, not
+    /// unpacked all at once), with room for `files` files and `text` bytes
+    /// ([`StagedFiles::new`]).
+    pub fn account(&mut self, dir: &Path, files: usize, text: usize) {
+        self.plan.chunks.push(StagedFiles::new(dir, files, text));
+    }
+
     /// Takes what the commit needs of a principal's outcome: its staged file when it is
     /// written, else its file's name (last run's is removed) and why.
     pub fn add(&mut self, o: &mut Outcome, dir: &Path) {
@@ -159,8 +165,12 @@ impl Commit {
             if let Some(staged) = o.staged.take() {
                 match staged {
                     Ok(staged) => {
-                        self.plan.writes.push(staged);
-                        self.owners.push(o.arn.clone());
+                        if self.plan.chunks.is_empty() {
+                            self.account(dir, 0, 0);
+                        }
+                        if let Some(chunk) = self.plan.chunks.last_mut() {
+                            chunk.push(staged, &o.arn);
+                        }
                     }
                     // Every file staged is deleted as the commit is dropped.
                     Err((target, source)) => {
@@ -199,12 +209,7 @@ impl Commit {
         (shard, count): (usize, usize),
         console: &mut Console,
     ) -> Result<()> {
-        let Commit {
-            plan,
-            owners,
-            why,
-            failed,
-        } = self;
+        let Commit { plan, why, failed } = self;
         if let Some(error) = failed {
             return Err(error.into());
         }
@@ -231,7 +236,6 @@ impl Commit {
             .collect();
         let tracking = Tracking {
             units: units.clone(),
-            owners,
             unit_of: Box::new(|owner| {
                 index
                     .get(account_of(owner))
@@ -269,7 +273,7 @@ impl Commit {
         }
         console.info(&format!(
             "wrote {} recommendations to {}",
-            iam_refine::thousands(done.written.len()),
+            iam_refine::thousands(done.written),
             dir.display()
         ));
         Ok(())

@@ -6,19 +6,22 @@
 //! In order: [`load`] reads the usage source and the first export; then, export by export,
 //! [`Steps::account`] checks where the account's outputs go and [`work`] plans (and with
 //! `--verify` proves) every principal of the shard that has a finding, in parallel, staging
-//! each file as it is made, while the next export is read; [`print`] renders what goes to
-//! stdout (JSON lines, diffs, or a JSON summary); the files are committed at the end, all at
-//! once, through [`files::write_files`]. One principal's failure is its own: it is
-//! named on stderr, gets no file (last run's is removed), and makes the exit code 1 once
-//! the rest is done.
+//! each file as it is made, while the next export is read. At the end, [`ending`] reads
+//! each account's outcomes in turn: what goes to stdout ([`print`]: JSON lines, diffs, or a
+//! JSON summary), what stderr says of them, and what the commit needs, a chunk of staged
+//! files per account; the files are committed all at once ([`files::Commit`]). One
+//! principal's failure is its own: it is named on stderr, gets no file (last run's is
+//! removed), and makes the exit code 1 once the rest is done.
 //!
 //! `AUTH` may be a folder of exports, one per account ([`exports`]): every account's
 //! principals are then one run's (one `--shard` slicing, one pool of workers, one commit of
 //! the files, synced once), and each account's files go in a folder named by its id. Only
 //! two exports are held at a time (the one worked on, the next one read): what is kept of
 //! a done account is its roster of ARNs and its principals' outcomes, packed in a
-//! [`ledger::Ledger`] (a few hundred bytes a principal), so the peak does not grow with the
-//! organisation but by that. Each principal's findings go to the worker that
+//! [`ledger::Ledger`] (about 190 bytes a principal), and at the commit its staged files,
+//! packed likewise ([`crate::output::StagedFiles`]), so the peak does not grow with the
+//! organisation but by that (an organisation of 100,450 principals: 126 MB resident through
+//! the run, and no higher at its end). Each principal's findings go to the worker that
 //! plans it and are dropped once it is done; a done account's others (of other shards) are
 //! dropped with it ([`Evidences::forget`]). An export refused half way (unreadable, of an
 //! account already read) fails the run before anything is committed: the files staged are

@@ -10,25 +10,29 @@
 //! durable at once before the first rename ([`commit_staged`] says in which order, and what
 //! a crash leaves).
 
+mod commit;
 pub mod stage;
+mod staged_files;
 
-use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 #[cfg(not(unix))]
 use same_file::Handle;
-use tempfile::TempPath;
 
-use crate::manifest::{self, ManifestError, Tracking};
+use crate::manifest::{ManifestError, Tracking};
+pub use commit::commit_staged;
 pub use stage::Staged;
+pub use staged_files::StagedFiles;
 
 /// What to do in the output folder.
 #[derive(Debug, Default)]
 pub struct Plan {
     /// Files to write, with their contents.
     pub writes: Vec<(PathBuf, String)>,
+    /// Whose each write is, in order (for the manifests: [`Tracking`]).
+    pub owners: Vec<String>,
     /// Files at the names this run would have written for what now gets no file, each
     /// with the reason to give: removed when a manifest says they are last run's.
     pub removals: Vec<(PathBuf, String)>,
@@ -37,7 +41,9 @@ pub struct Plan {
 /// What to do in the output folder, with every file staged already.
 #[derive(Debug, Default)]
 pub struct StagedPlan {
-    pub writes: Vec<Staged>,
+    /// The files, in chunks (an organisation's accounts), each holding every file of the
+    /// manifest units it has ([`manifest::Prepared::units`]).
+    pub chunks: Vec<StagedFiles>,
     /// As [`Plan::removals`].
     pub removals: Vec<(PathBuf, String)>,
 }
@@ -45,7 +51,11 @@ pub struct StagedPlan {
 /// What was done.
 #[derive(Debug, Default)]
 pub struct Done {
-    pub written: Vec<PathBuf>,
+    /// How many files were written.
+    pub written: usize,
+    /// The first [`NAMED`] of them, for a message (a list of every file written was
+    /// 100,000 paths held to the end of an organisation's run).
+    pub written_first: Vec<PathBuf>,
     /// Files that existed and were removed, with their reasons.
     pub removed: Vec<(PathBuf, String)>,
     /// Warnings: files left in place, an earlier run that did not finish.
@@ -97,26 +107,39 @@ pub enum WriteError {
     },
 }
 
-fn names(paths: &[PathBuf]) -> String {
-    if paths.is_empty() {
+/// How many files a message names; the rest are counted.
+const NAMED: usize = 20;
+
+/// The first [`NAMED`] of `paths`, of `total`, quoted.
+fn names<'a>(paths: impl IntoIterator<Item = &'a PathBuf>, total: usize) -> String {
+    if total == 0 {
         return "none".to_string();
     }
-    paths
-        .iter()
+    let named: Vec<String> = paths
+        .into_iter()
+        .take(NAMED)
         .map(|p| format!("`{}`", p.display()))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    let more = total.saturating_sub(named.len());
+    let mut s = named.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {} more", iam_refine::thousands(more)));
+    }
+    s
 }
 
 fn progress(done: &Done, not_written: &[PathBuf]) -> String {
     let mut s = format!(
         "written: {}; not written: {}",
-        names(&done.written),
-        names(not_written)
+        names(&done.written_first, done.written),
+        names(not_written, not_written.len())
     );
     if !done.removed.is_empty() {
-        let removed: Vec<PathBuf> = done.removed.iter().map(|(p, _)| p.clone()).collect();
-        s.push_str(&format!("; removed: {}", names(&removed)));
+        let removed = done.removed.iter().map(|(p, _)| p);
+        s.push_str(&format!(
+            "; removed: {}",
+            names(removed, done.removed.len())
+        ));
     }
     s
 }
@@ -178,11 +201,14 @@ pub fn commit(dir: &Path, plan: Plan, tracking: &Tracking<'_>) -> Result<Done, W
     let mut made = MadeDirs::default();
     create_dirs(dir, &targets, &mut made)?;
     check_targets(targets)?;
-    let writes = stage_all(plan.writes)?;
+    let mut chunk = StagedFiles::new(dir, plan.writes.len(), 0);
+    for (staged, owner) in stage_all(plan.writes)?.into_iter().zip(&plan.owners) {
+        chunk.push(staged, owner);
+    }
     let done = commit_staged(
         dir,
         StagedPlan {
-            writes,
+            chunks: vec![chunk],
             removals: plan.removals,
         },
         tracking,
@@ -253,199 +279,6 @@ pub fn check_targets<'a>(targets: impl IntoIterator<Item = &'a Path>) -> Result<
         }
     }
     Ok(())
-}
-
-/// [`commit`] of files staged already ([`stage::stage`], as `account` does while it plans).
-///
-/// Durability, in order: every staged file and this run's pending manifests are written
-/// but not synced; then one [`stage::make_durable`] (on Linux one `syncfs` per file
-/// system) makes all of their data durable; the pending manifests are renamed into place
-/// and their folder synced; only then are last run's files removed and the staged files
-/// renamed over their targets, and each folder synced; the final manifests are written the
-/// same way (written, synced at once, renamed), and the pending ones removed. So after a
-/// crash at any point each target holds its old content or its complete new content (the
-/// data of every file renamed was on disk before the first rename), a file this run may
-/// have left is listed by a pending manifest that is itself on disk, and the next run
-/// finishes the work. What the once-per-run sync gives up against one `fsync` per file:
-/// nothing of the above; a run that fails before renaming leaves its temporary files to be
-/// deleted, as before.
-pub fn commit_staged(
-    dir: &Path,
-    mut plan: StagedPlan,
-    tracking: &Tracking<'_>,
-) -> Result<Done, WriteError> {
-    let in_dir = |p: &Path| {
-        p.strip_prefix(dir)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .replace(std::path::MAIN_SEPARATOR, "/")
-    };
-    // Each staged file's hash goes to the manifest, not copied: over 100,000 files, every
-    // copy of the list held at the commit was megabytes at the end of the run.
-    let names: Vec<(String, String)> = plan
-        .writes
-        .iter_mut()
-        .map(|s| (in_dir(&s.target), std::mem::take(&mut s.sha256)))
-        .collect();
-    let named: Vec<(String, String)> = plan
-        .removals
-        .iter()
-        .map(|(t, why)| (in_dir(t), why.clone()))
-        .collect();
-    let mut prepared = manifest::prepare(dir, names, &named, tracking)
-        .map_err(|source| WriteError::Manifest { source })?;
-    // What this run may leave on disk, recorded before anything in the folder changes.
-    let mut pending = Vec::with_capacity(prepared.units.len());
-    for unit in &prepared.units {
-        let staged = stage_manifest(&unit.pending, |out| prepared.write_pending(unit, out))
-            .map_err(|source| WriteError::Manifest { source })?;
-        pending.push((unit.pending.clone(), staged));
-    }
-    let mut to_sync: Vec<&Path> = plan.writes.iter().map(Staged::temporary).collect();
-    to_sync.extend(pending.iter().map(|(_, tmp)| -> &Path { tmp }));
-    stage::make_durable(to_sync).map_err(|source| WriteError::Manifest {
-        source: ManifestError::Write {
-            path: dir.to_path_buf(),
-            source,
-        },
-    })?;
-    persist_manifests(dir, pending).map_err(|source| WriteError::Manifest { source })?;
-
-    // The folders whose entries change, each once.
-    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut note_folder = |path: &Path| {
-        let folder = stage::parent(path);
-        if !folders.contains(folder) {
-            folders.insert(folder.to_path_buf());
-        }
-    };
-    let mut done = Done {
-        notes: std::mem::take(&mut prepared.notes),
-        ..Done::default()
-    };
-    for (target, why) in std::mem::take(&mut prepared.removals) {
-        let Ok(meta) = fs::symlink_metadata(&target) else {
-            continue;
-        };
-        // Only a file (or a link) can be last run's output; a folder there is not ours.
-        if meta.is_dir() {
-            continue;
-        }
-        if let Err(source) = fs::remove_file(&target) {
-            return Err(WriteError::Commit {
-                verb: "remove",
-                target,
-                source,
-                done: Box::new(done),
-                not_written: plan.writes.iter().map(|s| s.target.clone()).collect(),
-            });
-        }
-        note_folder(&target);
-        done.removed.push((target, why));
-    }
-    // Staged files not yet renamed are deleted when dropped.
-    let mut writes = plan.writes.into_iter();
-    while let Some(staged) = writes.next() {
-        match staged.persist() {
-            Ok(target) => {
-                note_folder(&target);
-                done.written.push(target);
-            }
-            Err((target, source)) => {
-                let mut not_written = vec![target.clone()];
-                not_written.extend(writes.map(|s| s.target));
-                return Err(WriteError::Commit {
-                    verb: "write",
-                    target,
-                    source,
-                    done: Box::new(done),
-                    not_written,
-                });
-            }
-        }
-    }
-    // The renames survive a crash only once their folders are synced.
-    stage::sync_folders(folders.iter().map(PathBuf::as_path));
-
-    let mut finals = Vec::new();
-    for unit in &prepared.units {
-        let path = &unit.path;
-        if unit.lists_nothing() {
-            remove_if_there(path).map_err(|source| WriteError::Record {
-                source: ManifestError::Write {
-                    path: path.clone(),
-                    source,
-                },
-            })?;
-            continue;
-        }
-        let staged = stage_manifest(path, |out| prepared.write_final(unit, out))
-            .map_err(|source| WriteError::Record { source })?;
-        finals.push((path.clone(), staged));
-    }
-    stage::make_durable(finals.iter().map(|(_, tmp)| -> &Path { tmp })).map_err(|source| {
-        WriteError::Record {
-            source: ManifestError::Write {
-                path: dir.join(manifest::FOLDER),
-                source,
-            },
-        }
-    })?;
-    persist_manifests(dir, finals).map_err(|source| WriteError::Record { source })?;
-    for path in &prepared.sweep {
-        remove_if_there(path).map_err(|source| WriteError::Record {
-            source: ManifestError::Write {
-                path: path.clone(),
-                source,
-            },
-        })?;
-    }
-    stage::sync_folders([dir.join(manifest::FOLDER).as_path()]);
-    Ok(done)
-}
-
-/// A manifest written in full by `write` to a temporary file beside `path`, not yet synced.
-fn stage_manifest(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<TempPath, ManifestError> {
-    let error = |source| ManifestError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    fs::create_dir_all(stage::parent(path)).map_err(error)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(stage::TEMPORARY_PREFIX)
-        .suffix(stage::TEMPORARY_SUFFIX)
-        .tempfile_in(stage::parent(path))
-        .map_err(error)?;
-    let mut out = io::BufWriter::new(tmp.as_file_mut());
-    write(&mut out).map_err(error)?;
-    out.flush().map_err(error)?;
-    drop(out);
-    Ok(tmp.into_temp_path())
-}
-
-/// Renames synced manifests into place, and syncs their folder.
-fn persist_manifests(dir: &Path, staged: Vec<(PathBuf, TempPath)>) -> Result<(), ManifestError> {
-    if staged.is_empty() {
-        return Ok(());
-    }
-    for (path, tmp) in staged {
-        tmp.persist(&path).map_err(|e| ManifestError::Write {
-            path: path.clone(),
-            source: e.error,
-        })?;
-    }
-    stage::sync_folders([dir.join(manifest::FOLDER).as_path()]);
-    Ok(())
-}
-
-fn remove_if_there(path: &Path) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
 }
 
 /// Staging is mostly waiting for the file system (creating a file, writing it): with

@@ -2,7 +2,7 @@
 //!
 //! A file is staged by writing it in full to a temporary file beside its target
 //! (`.iam-refine-*.tmp`, closed at once: an account run stages more files than a process
-//! may hold open), without syncing it: [`make_durable`] syncs every staged file's data in
+//! may hold open), without syncing it: [`Durable`] syncs every staged file's data in
 //! one call before anything is renamed into place, where syncing each file as it was
 //! written cost more than all the planning (one `fsync` per file, each waiting for the
 //! disk: 6 s for 2,000 files of 10 KB on the 2-core VM of `benches/README.md`, against
@@ -73,7 +73,7 @@ impl Staged {
 
 /// A complete copy of `contents` in a temporary file beside `target`, with the
 /// permissions a new file gets (0666 less the umask), not tempfile's private 0600. Not
-/// synced: see [`make_durable`]. (A target already holding these bytes is replaced all
+/// synced: see [`Durable`]. (A target already holding these bytes is replaced all
 /// the same: the new file takes the umask of this run, as `output_files_follow_the_umask`
 /// requires, and its time says this run wrote it.)
 pub fn stage(target: &Path, contents: &str) -> io::Result<Staged> {
@@ -118,36 +118,66 @@ pub fn parent(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// Makes the data of every file in `files` (staged files and manifests, closed, in `dir` or
-/// folders inside it) durable, before any of them is renamed over a target.
+/// Makes the data of files (staged files and manifests, closed, in the output folder or
+/// folders inside it), added one at a time, durable at once, before any of them is renamed
+/// over a target.
 ///
-/// On Linux, one `syncfs(2)` per file system the files' folders are on: it writes every
-/// dirty page and inode of that file system and waits for them (since Linux 5.8 it also
-/// reports a write-back error of any file there; before, such an error went unreported, as
-/// it may with `fsync` too). Elsewhere, each file is opened again and synced
-/// (`File::sync_all`: `fsync`, `FlushFileBuffers`), one after another.
-pub fn make_durable<'a>(files: impl IntoIterator<Item = &'a Path>) -> io::Result<()> {
+/// On Linux, one `syncfs(2)` per file system the files' folders are on, when it
+/// [finishes](Durable::finish): it writes every dirty page and inode of that file system
+/// and waits for them (since Linux 5.8 it also reports a write-back error of any file
+/// there; before, such an error went unreported, as it may with `fsync` too); the files'
+/// folders are noted as they are added. Elsewhere, each file is opened again and synced as
+/// it is added (`File::sync_all`: `fsync`, `FlushFileBuffers`).
+#[derive(Debug, Default)]
+pub struct Durable {
     #[cfg(target_os = "linux")]
-    {
-        use std::collections::BTreeSet;
-        use std::os::unix::fs::MetadataExt;
+    folders: std::collections::BTreeSet<PathBuf>,
+    /// The first file that could not be synced.
+    #[cfg(not(target_os = "linux"))]
+    error: Option<io::Error>,
+}
 
-        let folders: BTreeSet<&Path> = files.into_iter().map(parent).collect();
-        let mut devices = BTreeSet::new();
-        for folder in folders {
-            let d = fs::File::open(folder)?;
-            if devices.insert(d.metadata()?.dev()) {
-                rustix::fs::syncfs(&d)?;
+impl Durable {
+    pub fn add(&mut self, file: &Path) {
+        #[cfg(target_os = "linux")]
+        {
+            let folder = parent(file);
+            if !self.folders.contains(folder) {
+                self.folders.insert(folder.to_path_buf());
             }
         }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        for path in files {
-            fs::OpenOptions::new().write(true).open(path)?.sync_all()?;
+        #[cfg(not(target_os = "linux"))]
+        if self.error.is_none() {
+            let synced = fs::OpenOptions::new()
+                .write(true)
+                .open(file)
+                .and_then(|f| f.sync_all());
+            if let Err(e) = synced {
+                self.error = Some(e);
+            }
         }
-        Ok(())
+    }
+
+    /// Every file added is durable, or why not.
+    pub fn finish(self) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::MetadataExt;
+
+            let mut devices = std::collections::BTreeSet::new();
+            for folder in &self.folders {
+                let d = fs::File::open(folder)?;
+                if devices.insert(d.metadata()?.dev()) {
+                    rustix::fs::syncfs(&d)?;
+                }
+            }
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
