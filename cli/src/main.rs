@@ -7,6 +7,7 @@
 //! `iam-refine-prover`, feature `verify`) with it.
 
 mod account_cmd;
+mod allocator;
 mod app;
 mod args;
 mod catalog_cmd;
@@ -62,11 +63,6 @@ mod verify_steps;
 mod warnings;
 
 use std::process::ExitCode;
-
-/// mimalloc rather than glibc's allocator: see the root Cargo.toml (`account --verify` spent
-/// 28 % of its instructions in malloc and free).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     match app::run() {

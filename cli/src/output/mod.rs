@@ -42,7 +42,7 @@ pub struct Plan {
 #[derive(Debug, Default)]
 pub struct StagedPlan {
     /// The files, in chunks (an organisation's accounts), each holding every file of the
-    /// manifest units it has ([`manifest::Prepared::units`]).
+    /// manifest units it has (each unit's manifests are made from one chunk: [`manifest::prepare`]).
     pub chunks: Vec<StagedFiles>,
     /// As [`Plan::removals`].
     pub removals: Vec<(PathBuf, String)>,

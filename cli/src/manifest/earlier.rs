@@ -1,0 +1,242 @@
+//! What an output folder's earlier manifests say, as much of it as [`super::prepare`] asks:
+//! read one manifest at a time, in the order of their names, and held as little as that.
+//!
+//! Why not every entry: a run over last run's folder of an organisation read 100,000
+//! entries (three strings each) and held them through its commit, some 26 MB at the end
+//! of the run. Kept whole: the entries this run answers for and does not write again (the
+//! files it may remove) and the manifests it may remove (of another layout). Of every other
+//! entry only two 64-bit hashes are kept, under a key chosen per run: of its file, and of
+//! its file and hash with its manifest. Answers that only add or leave out a warning
+//! ([`Earlier::lists`], [`Earlier::lists_file`]) are the hashes' (two names that collide
+//! would lose a warning); the answer that lets a manifest be removed
+//! ([`Earlier::listed_by_another`]) is confirmed against the other manifest, read again.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::hash::BuildHasher;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{parse, Entry, ManifestError, FOLDER};
+
+/// What the earlier manifests say.
+#[derive(Debug)]
+pub(super) struct Earlier {
+    /// Every manifest's file name (`x.json`, `x.pending.json`), sorted.
+    pub names: Vec<String>,
+    /// Earlier files this run answers for and does not write again, by name: every hash it
+    /// was listed with, and the owner it was first listed with.
+    pub owned: BTreeMap<String, (Vec<String>, String)>,
+    /// The manifests this run may remove, by index in `names`, with their entries.
+    pub removable: Vec<(usize, Vec<Entry>)>,
+    folder: PathBuf,
+    key: RandomState,
+    /// `(hash of an entry's file and hash, its manifest's index)`, sorted.
+    listings: Vec<(u64, u32)>,
+    /// The hash of each entry's file, sorted.
+    files: Vec<u64>,
+}
+
+impl Earlier {
+    /// Reads every manifest of `dir`. `owned` says whether this run answers for an entry and
+    /// does not write it again (`(manifest's unit, entry)`: `x.json` for `x.pending.json`);
+    /// `removable` whether it may remove a manifest of that unit.
+    pub fn read(
+        dir: &Path,
+        owned: impl Fn(&str, &Entry) -> bool,
+        removable: impl Fn(&str) -> bool,
+    ) -> Result<Self, ManifestError> {
+        let folder = dir.join(FOLDER);
+        let mut earlier = Earlier {
+            names: names(&folder)?,
+            owned: BTreeMap::new(),
+            removable: Vec::new(),
+            folder,
+            key: RandomState::new(),
+            listings: Vec::new(),
+            files: Vec::new(),
+        };
+        for i in 0..earlier.names.len() {
+            let entries = earlier.entries(i)?;
+            let unit = unit_of(&earlier.names[i]);
+            for e in &entries {
+                earlier
+                    .listings
+                    .push((earlier.listing(&e.file, &e.sha256), i as u32));
+                earlier.files.push(earlier.key.hash_one(&e.file));
+                if owned(&unit, e) {
+                    let slot = earlier
+                        .owned
+                        .entry(e.file.clone())
+                        .or_insert_with(|| (Vec::new(), e.owner.clone()));
+                    slot.0.push(e.sha256.clone());
+                }
+            }
+            if removable(&unit) {
+                earlier.removable.push((i, entries));
+            }
+        }
+        earlier.listings.sort_unstable();
+        earlier.files.sort_unstable();
+        Ok(earlier)
+    }
+
+    /// The `i`th manifest's entries, read from its file.
+    fn entries(&self, i: usize) -> Result<Vec<Entry>, ManifestError> {
+        let path = self.folder.join(&self.names[i]);
+        let text = fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        parse(&text).map_err(|why| ManifestError::Malformed { path, why })
+    }
+
+    fn listing(&self, file: &str, sha256: &str) -> u64 {
+        self.key.hash_one((file, sha256))
+    }
+
+    /// Whether a manifest lists `file` as `sha256` (by the hashes: a warning's answer).
+    pub fn lists(&self, file: &str, sha256: &str) -> bool {
+        let hash = self.listing(file, sha256);
+        let start = self.listings.partition_point(|l| l.0 < hash);
+        self.listings.get(start).is_some_and(|l| l.0 == hash)
+    }
+
+    /// Whether a manifest lists `file` at all (by the hashes: a warning's answer).
+    pub fn lists_file(&self, file: &str) -> bool {
+        self.files.binary_search(&self.key.hash_one(file)).is_ok()
+    }
+
+    /// Whether a manifest other than the `except`th and those `gone` lists `file` as
+    /// `sha256`: confirmed against each such manifest, read again once (`read` keeps them).
+    /// A manifest that cannot be read again lists nothing (its file is not taken as listed,
+    /// so the manifest asking stays).
+    pub fn listed_by_another(
+        &self,
+        file: &str,
+        sha256: &str,
+        except: usize,
+        gone: &BTreeSet<usize>,
+        read: &mut HashMap<usize, Vec<Entry>>,
+    ) -> bool {
+        let hash = self.listing(file, sha256);
+        let start = self.listings.partition_point(|l| l.0 < hash);
+        self.listings[start..]
+            .iter()
+            .take_while(|l| l.0 == hash)
+            .map(|l| l.1 as usize)
+            .filter(|&i| i != except && !gone.contains(&i))
+            .any(|i| {
+                read.entry(i)
+                    .or_insert_with(|| self.entries(i).unwrap_or_default())
+                    .iter()
+                    .any(|e| e.file == file && e.sha256 == sha256)
+            })
+    }
+}
+
+/// The unit a manifest is of: `x.json` for `x.json` and `x.pending.json`.
+pub(super) fn unit_of(manifest: &str) -> String {
+    let stem = manifest
+        .trim_end_matches(super::PENDING)
+        .trim_end_matches(".json");
+    format!("{stem}.json")
+}
+
+/// The manifests of `folder`, by file name, sorted (none when it does not exist).
+fn names(folder: &Path) -> Result<Vec<String>, ManifestError> {
+    let listing = match fs::read_dir(folder) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(ManifestError::Read {
+                path: folder.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let mut names = Vec::new();
+    for entry in listing {
+        let entry = entry.map_err(|source| ManifestError::Read {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Staged manifests of a run that stopped (`.iam-refine-*.tmp`) are not manifests.
+        if name.ends_with(".json") && !name.starts_with('.') {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
+    use proptest::prelude::*;
+
+    use super::{Earlier, FOLDER};
+    use crate::manifest::{write_manifest, Entry};
+
+    fn manifests() -> impl Strategy<Value = Vec<Vec<Entry>>> {
+        let entry = ("[ab]{1,2}\\.json", "[01]", "[xy]").prop_map(|(file, sha256, owner)| Entry {
+            file,
+            sha256,
+            owner,
+        });
+        proptest::collection::vec(proptest::collection::vec(entry, 0..4), 0..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        /// Every answer is what the manifests themselves, all held, say.
+        #[test]
+        fn answers_as_the_whole_manifests_do(
+            manifests in manifests(),
+            file in "[ab]{1,2}\\.json",
+            sha256 in "[01]",
+            except in 0..4usize,
+            gone in proptest::collection::btree_set(0..4usize, 0..3),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join(FOLDER)).unwrap();
+            let names: Vec<String> = (0..manifests.len()).map(|i| format!("m{i}.json")).collect();
+            for (name, entries) in names.iter().zip(&manifests) {
+                let mut text = Vec::new();
+                write_manifest(&mut text, entries.iter(), true).unwrap();
+                std::fs::write(dir.path().join(FOLDER).join(name), text).unwrap();
+            }
+            let earlier = Earlier::read(
+                dir.path(),
+                |unit, e| unit == "m0.json" && e.owner == "x",
+                |unit| unit != "m1.json",
+            )
+            .unwrap();
+            prop_assert_eq!(&earlier.names, &names);
+            let all = || manifests.iter().enumerate().flat_map(|(i, m)| m.iter().map(move |e| (i, e)));
+            prop_assert_eq!(earlier.lists(&file, &sha256), all().any(|(_, e)| e.file == file && e.sha256 == sha256));
+            prop_assert_eq!(earlier.lists_file(&file), all().any(|(_, e)| e.file == file));
+            let gone: BTreeSet<usize> = gone;
+            let expected = all().any(|(i, e)| i != except && !gone.contains(&i) && e.file == file && e.sha256 == sha256);
+            let mut read = HashMap::new();
+            prop_assert_eq!(earlier.listed_by_another(&file, &sha256, except, &gone, &mut read), expected);
+            // What this run answers for, kept whole; the manifests it may remove, whole.
+            let owned: Vec<(String, String)> = manifests.first().into_iter().flatten()
+                .filter(|e| e.owner == "x")
+                .map(|e| (e.file.clone(), e.sha256.clone()))
+                .collect();
+            let kept: Vec<(String, String)> = earlier.owned.iter()
+                .flat_map(|(f, (hashes, _))| hashes.iter().map(move |h| (f.clone(), h.clone())))
+                .collect();
+            let mut sorted = owned.clone();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            prop_assert_eq!(kept, sorted);
+            let removable: Vec<usize> = earlier.removable.iter().map(|(i, _)| *i).collect();
+            prop_assert_eq!(removable, (0..manifests.len()).filter(|&i| i != 1).collect::<Vec<_>>());
+        }
+    }
+}
