@@ -3,8 +3,14 @@
 
 /// mimalloc rather than glibc's allocator: see the root Cargo.toml (`account --verify` spent
 /// 28 % of its instructions in malloc and free).
+#[cfg(not(test))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// In tests, mimalloc with each thread's allocations counted ([`counting::measured`]).
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 // mimalloc's own `mi_collect` (`void mi_collect(bool force)`, mimalloc.h), in the static
 // library `mimalloc` links. Declared here, not taken from `libmimalloc-sys`: its binding is
@@ -29,6 +35,74 @@ pub fn release_freed() {
     unsafe { mi_collect(true) }
 }
 
+/// mimalloc, with the bytes each thread has allocated and not freed counted, and their
+/// peak: what a piece of work holds, measured by bytes (not by time, so the same on every
+/// machine) and on its own thread (so that tests running at once on other threads do not
+/// count).
+#[cfg(test)]
+pub mod counting {
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        // Const-initialised, without a destructor: using them allocates nothing.
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn count(bytes: isize) {
+        // A thread being torn down has no counters left: nothing to count.
+        let _ = LIVE.try_with(|live| {
+            live.set(live.get() + bytes);
+            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+        });
+    }
+
+    fn size(bytes: usize) -> isize {
+        isize::try_from(bytes).unwrap_or(isize::MAX)
+    }
+
+    // SAFETY: every call is passed on to mimalloc unchanged, with the caller's guarantees;
+    // only sizes are counted.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's guarantees for `alloc` hold for mimalloc's.
+            let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
+            if !p.is_null() {
+                count(size(layout.size()));
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` was allocated by mimalloc with `layout` (every allocation is).
+            unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
+            count(-size(layout.size()));
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: as for `dealloc`, and the caller's guarantees on `new_size` hold.
+            let p = unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                count(size(new_size) - size(layout.size()));
+            }
+            p
+        }
+    }
+
+    /// What `work` gives, and the most bytes it held at once on this thread beyond what was
+    /// held when it started (what it was given and frees counts down).
+    pub fn measured<T>(work: impl FnOnce() -> T) -> (T, usize) {
+        let start = LIVE.with(Cell::get);
+        PEAK.with(|peak| peak.set(start));
+        let out = work();
+        let peak = PEAK.with(Cell::get);
+        (out, usize::try_from(peak - start).unwrap_or(0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Memory in use is untouched: only what was freed is given back.
@@ -39,5 +113,17 @@ mod tests {
         drop(freed);
         super::release_freed();
         assert!(kept.iter().enumerate().all(|(i, s)| *s == i.to_string()));
+    }
+
+    /// The counter sees what is held, and only at its peak.
+    #[test]
+    fn the_peak_is_what_was_held_at_once() {
+        let ((), peak) = super::counting::measured(|| {
+            let a = vec![0u8; 10_000];
+            drop(a);
+            let b = vec![0u8; 4_000];
+            drop(b);
+        });
+        assert_eq!(peak, 10_000);
     }
 }
