@@ -225,26 +225,29 @@ pub fn prepare<'n>(
             changed.push(format!("`{file}`"));
         }
     }
-    if !changed.is_empty() {
-        prepared.notes.push(format!(
-            "{} in {}: last run's, but changed since it was written (not by iam-refine): left in place",
-            crate::warnings::first_few(changed, 5, ", "),
-            dir.display()
-        ));
-    }
-    let mut unlisted: Vec<String> = Vec::new();
-    for (file, _) in named_removals {
-        if !earlier.lists_file(file) && on_disk(&dir.join(file)).is_some() {
-            unlisted.push(format!("`{file}`"));
+    // A warning naming the first few `files` left in place, and why.
+    let mut left = |files: Vec<String>, why: &str| {
+        if !files.is_empty() {
+            let files = crate::warnings::first_few(files, 5, ", ");
+            let dir = dir.display();
+            prepared
+                .notes
+                .push(format!("{files} in {dir}: {why}: left in place"));
         }
-    }
-    if !unlisted.is_empty() {
-        prepared.notes.push(format!(
-            "{} in {}: would be removed as last run's, but no manifest of iam-refine lists it (written by an older version, or not by iam-refine): left in place",
-            crate::warnings::first_few(unlisted, 5, ", "),
-            dir.display()
-        ));
-    }
+    };
+    left(
+        changed,
+        "last run's, but changed since it was written (not by iam-refine)",
+    );
+    let unlisted: Vec<String> = named_removals
+        .iter()
+        .filter(|(file, _)| !earlier.lists_file(file) && on_disk(&dir.join(file)).is_some())
+        .map(|(file, _)| format!("`{file}`"))
+        .collect();
+    left(
+        unlisted,
+        "would be removed as last run's, but no manifest of iam-refine lists it (written by an older version, or not by iam-refine)",
+    );
     for unit in &tracking.units {
         let stem = unit.trim_end_matches(".json");
         prepared.sweep.push(folder.join(format!("{stem}{PENDING}")));
