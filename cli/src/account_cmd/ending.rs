@@ -12,6 +12,8 @@
 //! turn. `--format json` lists every principal in one document, so it alone keeps the
 //! outcomes (without their staged files, which go to the commit).
 
+use std::path::Path;
+
 use iam_refine::PlanWarning;
 
 use super::files::{Commit, Idle};
@@ -24,7 +26,6 @@ use crate::exit::Exit;
 use crate::output::StagedFiles;
 use crate::report::Subject;
 use crate::warnings;
-use std::path::Path;
 
 /// What the end of the run has read of the outcomes so far.
 pub(super) struct Ending<'a> {
