@@ -59,6 +59,10 @@ pub enum ManifestError {
     },
     #[error("the manifest `{}` is not one iam-refine wrote ({why}); it records which files of the folder are iam-refine's: restore it, or remove the folder's files and it", .path.display())]
     Malformed { path: PathBuf, why: String },
+    /// A unit's files in two chunks of one commit: it would get two manifests, each with
+    /// part of its files.
+    #[error("the files of the manifest `{unit}` came in two parts of one commit (a bug in iam-refine: please report it)")]
+    Split { unit: String },
     #[error("cannot write the manifest `{}`: {source}", .path.display())]
     Write {
         path: PathBuf,

@@ -82,13 +82,7 @@ impl Prepared<'_> {
         for (unit, listed) in by_unit {
             match self.units.get_mut(&unit) {
                 None => {}
-                Some(true) => {
-                    return Err(ManifestError::Malformed {
-                        path: self.folder.join(&unit),
-                        why: "its files came in two chunks of one commit (this is a bug)"
-                            .to_string(),
-                    })
-                }
+                Some(true) => return Err(ManifestError::Split { unit }),
                 Some(made) => {
                     *made = true;
                     out.push(self.unit(&unit, listed, tracking));

@@ -191,7 +191,13 @@ fn a_unit_in_two_chunks_is_refused() {
         removals: Vec::new(),
     };
     let error = commit_staged(dir.path(), plan, &tracking()).unwrap_err();
-    assert!(error.to_string().contains("two chunks"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("`unit-a.json` came in two parts"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("nothing was written"), "{error}");
     assert!(
         contents(dir.path()).is_empty(),
         "{:?}",

@@ -114,12 +114,13 @@ impl StagedFiles {
         (found && self.text.has_room(size)).then_some(name)
     }
 
-    /// A packed file's target and temporary file.
-    fn paths(&self, p: &Packed) -> Option<(PathBuf, PathBuf)> {
+    /// A packed file's target and temporary file. (A file is packed only when
+    /// `staged_in` is known.)
+    fn paths(&self, p: &Packed) -> (PathBuf, PathBuf) {
         let name = self.text.get(p.name);
-        let temporary =
-            parent(&self.staged_in.as_ref()?.join(name)).join(self.text.get(p.temporary));
-        Some((self.dir.join(name), temporary))
+        let staged_in = self.staged_in.as_deref().unwrap_or(&self.dir);
+        let temporary = parent(&staged_in.join(name)).join(self.text.get(p.temporary));
+        (self.dir.join(name), temporary)
     }
 
     /// Shows each file in turn, in order.
@@ -127,15 +128,13 @@ impl StagedFiles {
         for kept in &self.files {
             match kept {
                 Kept::Packed(p) => {
-                    // Packed only when `staged_in` is known.
-                    if let Some((target, temporary)) = self.paths(p) {
-                        f(StagedRef {
-                            target: &target,
-                            sha256: self.text.get(p.sha256),
-                            owner: self.text.get(p.owner),
-                            temporary: &temporary,
-                        });
-                    }
+                    let (target, temporary) = self.paths(p);
+                    f(StagedRef {
+                        target: &target,
+                        sha256: self.text.get(p.sha256),
+                        owner: self.text.get(p.owner),
+                        temporary: &temporary,
+                    });
                 }
                 Kept::Whole(whole) => {
                     let (staged, owner) = &**whole;
@@ -153,7 +152,7 @@ impl StagedFiles {
     /// The `i`th file's target.
     pub fn target(&self, i: usize) -> Option<PathBuf> {
         match self.files.get(i)? {
-            Kept::Packed(p) => self.paths(p).map(|(target, _)| target),
+            Kept::Packed(p) => Some(self.paths(p).0),
             Kept::Whole(whole) => Some(whole.0.target.clone()),
         }
     }
@@ -172,19 +171,15 @@ impl StagedFiles {
         let files = std::mem::take(&mut self.files);
         files
             .into_iter()
-            .filter_map(|kept| match kept {
-                Kept::Whole(whole) => Some(Ok(whole.0)),
+            .map(|kept| match kept {
+                Kept::Whole(whole) => Ok(whole.0),
                 Kept::Packed(p) => {
-                    let (target, temporary) = self.paths(&p)?;
+                    let (target, temporary) = self.paths(&p);
                     let sha256 = self.text.get(p.sha256).to_string();
-                    Some(
-                        Staged::from_parts(target.clone(), sha256, temporary.clone()).map_err(
-                            |e| {
-                                let _ = std::fs::remove_file(&temporary);
-                                (target, e)
-                            },
-                        ),
-                    )
+                    Staged::from_parts(target.clone(), sha256, temporary.clone()).map_err(|e| {
+                        let _ = std::fs::remove_file(&temporary);
+                        (target, e)
+                    })
                 }
             })
             .collect()
@@ -196,9 +191,7 @@ impl Drop for StagedFiles {
     fn drop(&mut self) {
         for kept in &self.files {
             if let Kept::Packed(p) = kept {
-                if let Some((_, temporary)) = self.paths(p) {
-                    let _ = std::fs::remove_file(temporary);
-                }
+                let _ = std::fs::remove_file(self.paths(p).1);
             }
         }
     }
