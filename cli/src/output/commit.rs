@@ -84,6 +84,9 @@ pub fn commit_staged(
             source,
         },
     })?;
+    if crashes_here() {
+        return Err(crashed(dir));
+    }
     persist_manifests(dir, pending).map_err(manifest_error)?;
 
     // The folders whose entries change, each once.
@@ -106,6 +109,9 @@ pub fn commit_staged(
         if meta.is_dir() {
             continue;
         }
+        if crashes_here() {
+            return Err(crashed(dir));
+        }
         if let Err(source) = fs::remove_file(&target) {
             return Err(WriteError::Commit {
                 verb: "remove",
@@ -123,6 +129,9 @@ pub fn commit_staged(
     while let Some(chunk) = chunks.next() {
         let mut files = chunk.into_staged().into_iter();
         while let Some(file) = files.next() {
+            if crashes_here() {
+                return Err(crashed(dir));
+            }
             match file.and_then(Staged::persist) {
                 Ok(target) => {
                     note_folder(&target);
@@ -158,6 +167,9 @@ pub fn commit_staged(
             source,
         },
     };
+    if crashes_here() {
+        return Err(crashed(dir));
+    }
     let mut ready = Vec::new();
     for (path, tmp) in finals {
         match tmp {
@@ -167,10 +179,61 @@ pub fn commit_staged(
     }
     persist_manifests(dir, ready).map_err(|source| WriteError::Record { source })?;
     for path in &prepared.sweep {
+        if crashes_here() {
+            return Err(crashed(dir));
+        }
         remove_if_there(path).map_err(|source| record_error(path, source))?;
     }
     stage::sync_folders([dir.join(manifest::FOLDER).as_path()]);
     Ok(done)
+}
+
+/// Whether a test stops the commit here, before a change of the folder, as a crash would
+/// ([`crash`]); never outside tests.
+#[cfg(not(test))]
+fn crashes_here() -> bool {
+    false
+}
+
+#[cfg(test)]
+fn crashes_here() -> bool {
+    crash::here()
+}
+
+/// What a commit that a test stopped returns (its caller sees a failed commit; the folder
+/// is as a crash at that point leaves it, but for temporary files, deleted as they drop).
+fn crashed(dir: &Path) -> WriteError {
+    WriteError::Record {
+        source: ManifestError::Write {
+            path: dir.to_path_buf(),
+            source: io::Error::other("stopped here by a test"),
+        },
+    }
+}
+
+/// Crash points of commits on a test's thread: [`crash::at`] picks the change of the folder
+/// before which the next commit stops.
+#[cfg(test)]
+pub(super) mod crash {
+    use std::cell::Cell;
+
+    thread_local! {
+        static AT: Cell<Option<usize>> = const { Cell::new(None) };
+        static SEEN: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Commits on this thread stop before their `step`th change of the folder (counted from
+    /// this call on), or (`None`) not at all.
+    pub fn at(step: Option<usize>) {
+        AT.set(step);
+        SEEN.set(0);
+    }
+
+    pub(super) fn here() -> bool {
+        let seen = SEEN.get();
+        SEEN.set(seen + 1);
+        AT.get() == Some(seen)
+    }
 }
 
 /// The names of the files a commit writes, to ask whether it writes a name, without a list

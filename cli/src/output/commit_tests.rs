@@ -7,7 +7,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use super::{commit_staged, WrittenNames};
+use super::{commit_staged, crash, WrittenNames};
 use crate::manifest::{Tracking, FOLDER};
 use crate::output::stage::stage;
 use crate::output::{StagedFiles, StagedPlan, WriteError};
@@ -116,6 +116,47 @@ proptest! {
         }
         let asked = format!("{asked}.json");
         prop_assert_eq!(names.has(&asked), files.iter().any(|f| f.0 == asked));
+    }
+}
+
+/// Every file of `dir` but temporary ones (a crash leaves those; they are hidden, and no
+/// run reads them).
+fn lasting(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = contents(dir);
+    files.retain(|name, _| !name.ends_with(".tmp"));
+    files
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// A run stopped before any change of the folder, as by a crash, and then a run that
+    /// finishes: the folder is what it would be had the stopped run never been (no file
+    /// of either earlier run that the last does not write survives, every manifest as it
+    /// would be), whatever the step.
+    #[test]
+    fn a_run_that_crashed_is_finished_by_the_next(
+        first in files(),
+        crashed in files(),
+        last in files(),
+        step in 0..40usize,
+        split in any::<bool>(),
+    ) {
+        let (dir, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for d in [dir.path(), clean.path()] {
+            let plan = StagedPlan { chunks: chunks(d, &first, split), removals: Vec::new() };
+            commit_staged(d, plan, &tracking()).unwrap();
+        }
+        let plan = StagedPlan { chunks: chunks(dir.path(), &crashed, split), removals: Vec::new() };
+        crash::at(Some(step));
+        let stopped = commit_staged(dir.path(), plan, &tracking());
+        crash::at(None);
+        drop(stopped);
+        for d in [dir.path(), clean.path()] {
+            let plan = StagedPlan { chunks: chunks(d, &last, split), removals: Vec::new() };
+            commit_staged(d, plan, &tracking()).unwrap();
+        }
+        prop_assert_eq!(lasting(dir.path()), lasting(clean.path()));
     }
 }
 
