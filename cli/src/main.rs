@@ -28,6 +28,7 @@ mod console;
 mod document;
 mod exit;
 mod expand_cmd;
+mod hashed;
 mod input;
 mod manifest;
 mod names;

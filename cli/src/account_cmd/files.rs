@@ -16,6 +16,7 @@ use super::work::Outcome;
 use crate::console::Console;
 use crate::manifest::Tracking;
 use crate::output::{self, StagedFiles, StagedPlan, WriteError};
+use crate::packed::{PackedText, Span};
 
 /// A principal of the shard without findings: last run's file for it is removed.
 pub(super) struct Idle {
@@ -24,50 +25,32 @@ pub(super) struct Idle {
 }
 
 /// What is kept of an export once its principals are done: its account id and its
-/// principals' ARNs, sorted, one after another in one string. Kept to the end of the run, a
+/// principals' ARNs, sorted, one after another in one text. Kept to the end of the run, a
 /// `String` each was an allocation per principal made as the account was dropped around it
 /// (see [`super::ledger`] for why that costs more than its bytes).
 pub(super) struct Roster {
     pub id: String,
-    text: String,
-    /// Where each ARN ends in `text`.
-    ends: Vec<usize>,
+    text: PackedText,
+    arns: Vec<Span>,
 }
 
 impl Roster {
     /// The roster of account `id`, whose principals' ARNs are `arns`, sorted.
-    pub fn new<'a>(id: String, arns: impl IntoIterator<Item = &'a str>) -> Self {
-        let (mut text, mut ends) = (String::new(), Vec::new());
-        for arn in arns {
-            text.push_str(arn);
-            ends.push(text.len());
-        }
-        text.shrink_to_fit();
-        ends.shrink_to_fit();
-        Roster { id, text, ends }
-    }
-
-    fn arn(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+    pub fn new<'a>(id: String, arns: impl IntoIterator<Item = &'a str> + Clone) -> Self {
+        let mut text = PackedText::with_capacity(arns.clone().into_iter().map(str::len).sum());
+        let arns = arns.into_iter().map(|arn| text.push(arn)).collect();
+        Roster { id, text, arns }
     }
 
     /// The ARNs, sorted.
     pub fn arns(&self) -> impl Iterator<Item = &str> {
-        (0..self.ends.len()).map(|i| self.arn(i))
+        self.arns.iter().map(|&span| self.text.get(span))
     }
 
     pub fn has(&self, arn: &str) -> bool {
-        let (mut low, mut high) = (0, self.ends.len());
-        while low < high {
-            let mid = low + (high - low) / 2;
-            match self.arn(mid).cmp(arn) {
-                std::cmp::Ordering::Less => low = mid + 1,
-                std::cmp::Ordering::Greater => high = mid,
-                std::cmp::Ordering::Equal => return true,
-            }
-        }
-        false
+        self.arns
+            .binary_search_by(|&span| self.text.get(span).cmp(arn))
+            .is_ok()
     }
 }
 

@@ -2,34 +2,33 @@
 //! commit at the end of the run: a [`Ledger`] per account.
 //!
 //! Why not the outcomes themselves: an outcome is half a dozen small allocations (its ARN,
-//! name and file name, the staged file's target, hash and temporary path), about 380 bytes
-//! with its struct, kept for every principal of every account to the end of the run. Here a
+//! name and file name, the staged file's target, hash and temporary path), 394 bytes with
+//! its struct, kept for every principal of every account to the end of the run. Here a
 //! principal's ARN, hash and temporary file's name are appended to one string, and the
-//! rest is an entry of fixed size in one vector: about 190 bytes (massif, 8,050
-//! principals: 1.53 MB, reserved once from their ARNs).
+//! rest is an entry of fixed size in one vector: 190 bytes (test
+//! `a_packed_outcome_takes_about_half_of_an_outcome`; massif, 8,050 principals: 1.53 MB,
+//! reserved once from their ARNs).
 //!
 //! A staged file is kept as its hash and the name of its temporary file: its target is
 //! `DIR/<file>` and its temporary file is beside it ([`crate::output::stage::stage`]), which
-//! is checked as it is kept. Its path is absolute when `DIR` is not (`tempfile` makes it
-//! so: [`staging_folder`]); compared with `DIR/<file>` as given, no file staged in a
-//! relative `--output-dir`, as in `-o out`, was packed. A name and file name that are what
-//! the ARN says (`<name>.json`, `<account>/<name>.json`) are not held again. The ledger
-//! deletes the temporary files it holds when it is dropped, as the outcomes did, so a run
-//! that fails before the commit leaves none.
+//! is checked as it is kept ([`StagingFolder`], which also finds the files of a relative
+//! `--output-dir` again). A name and file name that are what the ARN says (`<name>.json`,
+//! `<account>/<name>.json`) are not held again. The ledger deletes the temporary files it
+//! holds when it is dropped, as the outcomes did, so a run that fails before the commit
+//! leaves none.
 //!
 //! What most outcomes lack ([`Details`]) stays as it came, boxed: only principals that
 //! failed or are not proved, or whose policies `--format json` prints, have any. So does an
 //! outcome the ledger cannot pack (an error staging its file, a temporary file elsewhere,
 //! text past [`PackedText::limit`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use iam_refine::{PrincipalKind, PrincipalStatus};
 
 use super::exports::account_of;
 use super::work::{Details, Outcome};
-use crate::output::stage::{parent, staging_folder};
-use crate::output::Staged;
+use crate::output::stage::StagingFolder;
 use crate::packed::{PackedText, Span};
 
 /// Each principal's outcome, by its index in the account's work, packed.
@@ -38,9 +37,7 @@ pub(super) struct Ledger {
     text: PackedText,
     entries: Vec<Option<Entry>>,
     /// `--output-dir`, in which every staged file's target is.
-    dir: Option<PathBuf>,
-    /// `--output-dir` as the staged files' paths name it ([`staging_folder`]: absolute).
-    staged_in: Option<PathBuf>,
+    dir: Option<StagingFolder>,
 }
 
 #[derive(Debug)]
@@ -86,8 +83,7 @@ impl Ledger {
         Ledger {
             text: PackedText::with_capacity(text),
             entries: std::iter::repeat_with(|| None).take(count).collect(),
-            dir: dir.map(Path::to_path_buf),
-            staged_in: dir.and_then(staging_folder),
+            dir: dir.map(StagingFolder::new),
         }
     }
 
@@ -148,30 +144,32 @@ impl Ledger {
             file,
             details,
         } = outcome;
-        let staged = match staged {
-            Some(Ok(staged)) => {
-                let (_, sha256, temporary) = staged.into_parts();
-                // `finds_again` checked that it has a UTF-8 file name.
-                let name = temporary.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                Some(StagedFile {
-                    sha256: self.push(&sha256),
-                    temporary: self.push(name),
-                })
+        let staged = match (staged, &self.dir, &file) {
+            (Some(Ok(staged)), Some(folder), Some(file)) => {
+                // `finds_again` checked that it has one.
+                let temporary = folder.temporary_name(&staged, file).unwrap_or_default();
+                let kept = StagedFile {
+                    sha256: self.text.push(&staged.sha256),
+                    temporary: self.text.push(temporary),
+                };
+                // Deleted by the ledger from now on, not by `staged`.
+                let _ = staged.into_parts();
+                Some(kept)
             }
             _ => None,
         };
-        let name = (name != arn_tail(&arn)).then(|| self.push(&name));
+        let name = (name != arn_tail(&arn)).then(|| self.text.push(&name));
         let file = file.map(|f| {
             if name.is_none() && f == file_as_arn_says(&arn, false) {
                 File::OfName
             } else if name.is_none() && f == file_as_arn_says(&arn, true) {
                 File::InAccountFolder
             } else {
-                File::Held(self.push(&f))
+                File::Held(self.text.push(&f))
             }
         });
         Ok(Packed {
-            arn: self.push(&arn),
+            arn: self.text.push(&arn),
             name,
             file,
             kind,
@@ -181,71 +179,48 @@ impl Ledger {
         })
     }
 
-    /// Whether the outcome's staged file, if it has one, is where [`Ledger::paths`] finds
+    /// Whether the outcome's staged file, if it has one, is where [`Ledger::staged_names`] finds
     /// it again: staged at `DIR/<file>`, beside it, under a UTF-8 name.
     fn finds_again(&self, outcome: &Outcome) -> bool {
-        let staged = match &outcome.staged {
-            None => return true,
-            Some(Err(_)) => return false,
-            Some(Ok(staged)) => staged,
-        };
-        let (Some(dir), Some(staged_in), Some(file)) = (&self.dir, &self.staged_in, &outcome.file)
-        else {
-            return false;
-        };
-        let temporary = staged.temporary();
-        temporary
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|name| {
-                staged.target == dir.join(file)
-                    && parent(&staged_in.join(file)).join(name) == temporary
-            })
-    }
-
-    fn push(&mut self, s: &str) -> Span {
-        self.text.push(s)
-    }
-
-    fn get(&self, span: Span) -> &str {
-        self.text.get(span)
+        match (&outcome.staged, &self.dir, &outcome.file) {
+            (None, _, _) => true,
+            (Some(Ok(staged)), Some(folder), Some(file)) => {
+                folder.temporary_name(staged, file).is_some()
+            }
+            _ => false,
+        }
     }
 
     fn file(&self, p: &Packed) -> Option<String> {
-        let arn = self.get(p.arn);
+        let arn = self.text.get(p.arn);
         Some(match p.file? {
             File::OfName => file_as_arn_says(arn, false),
             File::InAccountFolder => file_as_arn_says(arn, true),
-            File::Held(span) => self.get(span).to_string(),
+            File::Held(span) => self.text.get(span).to_string(),
         })
     }
 
-    /// A packed entry's staged file: its target and its temporary file.
-    fn paths(&self, p: &Packed) -> Option<(PathBuf, PathBuf)> {
-        let staged = p.staged?;
-        let file = self.file(p)?;
-        let target = self.dir.as_ref()?.join(&file);
-        let temporary =
-            parent(&self.staged_in.as_ref()?.join(file)).join(self.get(staged.temporary));
-        Some((target, temporary))
+    /// A packed entry's staged file: its name in the folder and its temporary file's.
+    fn staged_names(&self, p: &Packed) -> Option<(String, &str)> {
+        Some((self.file(p)?, self.text.get(p.staged?.temporary)))
     }
 
     fn unpack(&self, p: Packed) -> Outcome {
         let staged = self
-            .paths(&p)
+            .dir
+            .as_ref()
+            .zip(self.staged_names(&p))
             .zip(p.staged)
-            .map(|((target, temporary), s)| {
-                let sha256 = self.get(s.sha256).to_string();
-                Staged::from_parts(target.clone(), sha256, temporary.clone()).map_err(|e| {
-                    // Nothing will delete it now: as a file that could not be staged.
-                    let _ = std::fs::remove_file(&temporary);
-                    (target, e)
-                })
+            .map(|((folder, (file, temporary)), s)| {
+                folder.take_back(&file, self.text.get(s.sha256).to_string(), temporary)
             });
-        let arn = self.get(p.arn);
+        let arn = self.text.get(p.arn);
         Outcome {
             arn: arn.to_string(),
-            name: p.name.map_or(arn_tail(arn), |n| self.get(n)).to_string(),
+            name: p
+                .name
+                .map_or(arn_tail(arn), |n| self.text.get(n))
+                .to_string(),
             kind: p.kind,
             status: p.status,
             staged,
@@ -273,12 +248,12 @@ fn file_as_arn_says(arn: &str, in_account_folder: bool) -> String {
 
 impl Drop for Ledger {
     /// Deletes the temporary files still held (a run that failed before its commit), as
-    /// each outcome's [`Staged`] would have.
+    /// each outcome's [`crate::output::Staged`] would have.
     fn drop(&mut self) {
         for entry in self.entries.iter().flatten() {
-            if let Entry::Packed(p) = entry {
-                if let Some((_, temporary)) = self.paths(p) {
-                    let _ = std::fs::remove_file(temporary);
+            if let (Entry::Packed(p), Some(folder)) = (entry, &self.dir) {
+                if let Some((file, temporary)) = self.staged_names(p) {
+                    folder.delete(&file, temporary);
                 }
             }
         }

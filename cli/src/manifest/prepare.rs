@@ -18,7 +18,6 @@ pub struct Prepared<'n> {
     pub sweep: Vec<PathBuf>,
     /// Warnings: files left in place, a run that stopped part way.
     pub notes: Vec<String>,
-    folder: PathBuf,
     dir: PathBuf,
     /// Earlier files of this run's owners that it removes, as they are on disk, by unit.
     removable: HashMap<String, Vec<Entry>>,
@@ -121,10 +120,10 @@ impl Prepared<'_> {
     fn unit(&mut self, unit: &str, listed: Vec<Entry>, tracking: &Tracking<'_>) -> UnitManifests {
         let old = self.removable.remove(unit).unwrap_or_default();
         self.remove(&old, &listed, tracking);
-        let stem = unit.trim_end_matches(".json");
+        let folder = self.dir.join(FOLDER);
         UnitManifests {
-            pending: self.folder.join(format!("{stem}{PENDING}")),
-            path: self.folder.join(unit),
+            pending: pending_of(&folder, unit),
+            path: folder.join(unit),
             listed,
             old,
         }
@@ -179,7 +178,6 @@ pub fn prepare<'n>(
     let mut prepared = Prepared {
         sweep: Vec::new(),
         notes: Vec::new(),
-        folder: folder.clone(),
         dir: dir.to_path_buf(),
         removable: HashMap::new(),
         named: named_removals
@@ -243,8 +241,7 @@ pub fn prepare<'n>(
         "would be removed as last run's, but no manifest of iam-refine lists it (written by an older version, or not by iam-refine)",
     );
     for unit in &tracking.units {
-        let stem = unit.trim_end_matches(".json");
-        prepared.sweep.push(folder.join(format!("{stem}{PENDING}")));
+        prepared.sweep.push(pending_of(&folder, unit));
     }
     // Manifests of another layout: removed once nothing they list is still theirs (written
     // or removed by this run, gone, changed, or listed by another manifest as it is).
@@ -270,4 +267,10 @@ pub fn prepare<'n>(
         }
     }
     Ok(prepared)
+}
+
+/// Where `unit`'s pending manifest is: `<unit>.pending.json` for `<unit>.json`.
+fn pending_of(folder: &Path, unit: &str) -> PathBuf {
+    let stem = unit.trim_end_matches(".json");
+    folder.join(format!("{stem}{PENDING}"))
 }

@@ -11,6 +11,7 @@ use tempfile::TempPath;
 
 use super::stage::{self, Staged};
 use super::{Done, StagedFiles, StagedPlan, WriteError, NAMED};
+use crate::hashed::HashedIndex;
 use crate::manifest::{self, ManifestError, Tracking};
 
 /// [`commit`] of files staged already ([`stage::stage`], as `account` does while it plans),
@@ -51,10 +52,13 @@ pub fn commit_staged(
     drop(written);
     // Each unit's manifests, staged before anything in the folder changes: its pending one
     // (what it may leave on disk) and its final one (what it wrote), made from its chunk.
+    // The same pass notes each staged file to be made durable.
     let mut staged = StagedManifests::default();
+    let mut durable = stage::Durable::default();
     for chunk in &chunks {
         let mut entries = Vec::with_capacity(chunk.len());
         chunk.each(|f| {
+            durable.add(f.temporary);
             entries.push(manifest::Entry {
                 file: in_dir(f.target),
                 sha256: f.sha256.to_string(),
@@ -67,10 +71,6 @@ pub fn commit_staged(
     staged.stage(prepared.rest(tracking))?;
     let StagedManifests { pending, finals } = staged;
 
-    let mut durable = stage::Durable::default();
-    for chunk in &chunks {
-        chunk.each(|f| durable.add(f.temporary));
-    }
     for tmp in pending
         .iter()
         .map(|(_, t)| t)
@@ -237,55 +237,39 @@ pub(super) mod crash {
 }
 
 /// The names of the files a commit writes, to ask whether it writes a name, without a list
-/// of them all: each name's 64-bit hash (under a key chosen per run, so that no export can
-/// be made to collide), sorted, with where the file is; a hash that matches is confirmed
-/// against the file's own name.
+/// of them all: where each file is, by its name's hash ([`HashedIndex`]), each candidate
+/// confirmed against the file's own name.
 struct WrittenNames<'c> {
     chunks: &'c [StagedFiles],
     in_dir: &'c dyn Fn(&Path) -> String,
-    key: std::collections::hash_map::RandomState,
-    /// `(hash, chunk, file)`, sorted.
-    hashes: Vec<(u64, u32, u32)>,
+    /// `(chunk, file)`, by the file's name.
+    index: HashedIndex<(u32, u32)>,
 }
 
 impl<'c> WrittenNames<'c> {
     fn new(chunks: &'c [StagedFiles], in_dir: &'c dyn Fn(&Path) -> String) -> Self {
-        let mut names = WrittenNames {
-            chunks,
-            in_dir,
-            key: std::collections::hash_map::RandomState::new(),
-            hashes: Vec::new(),
-        };
-        let mut hashes = Vec::with_capacity(chunks.iter().map(StagedFiles::len).sum());
+        let mut index = HashedIndex::with_capacity(chunks.iter().map(StagedFiles::len).sum());
         for (c, chunk) in chunks.iter().enumerate() {
             let mut i = 0;
             chunk.each(|f| {
-                let hash = names.hash(&in_dir(f.target));
-                hashes.push((hash, c as u32, i));
+                index.file(in_dir(f.target), (c as u32, i));
                 i += 1;
             });
         }
-        hashes.sort_unstable();
-        names.hashes = hashes;
-        names
-    }
-
-    fn hash(&self, name: &str) -> u64 {
-        use std::hash::BuildHasher;
-        self.key.hash_one(name)
+        index.sort();
+        WrittenNames {
+            chunks,
+            in_dir,
+            index,
+        }
     }
 
     fn has(&self, name: &str) -> bool {
-        let hash = self.hash(name);
-        let start = self.hashes.partition_point(|e| e.0 < hash);
-        self.hashes[start..]
-            .iter()
-            .take_while(|e| e.0 == hash)
-            .any(|&(_, c, i)| {
-                self.chunks[c as usize]
-                    .target(i as usize)
-                    .is_some_and(|target| (self.in_dir)(&target) == name)
-            })
+        self.index.candidates(name).any(|(c, i)| {
+            self.chunks[c as usize]
+                .target(i as usize)
+                .is_some_and(|target| (self.in_dir)(&target) == name)
+        })
     }
 }
 

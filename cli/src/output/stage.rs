@@ -99,15 +99,79 @@ pub fn stage(target: &Path, contents: &str) -> io::Result<Staged> {
     })
 }
 
-/// Where files whose targets are in `dir` are staged, as their temporary files' paths say:
-/// `tempfile` makes a relative folder absolute (the current folder joined to it, not
-/// normalised), so that a change of folder cannot make it delete another file. `None` when
-/// the current folder cannot be read (then no file could be staged in a relative folder).
-pub fn staging_folder(dir: &Path) -> Option<PathBuf> {
-    if dir.is_absolute() {
-        Some(dir.to_path_buf())
-    } else {
-        std::env::current_dir().ok().map(|cwd| cwd.join(dir))
+/// An output folder, and how its staged files are found again from two short names: a
+/// file's name in the folder (`<name>.json`, `<account>/<name>.json`) and its temporary
+/// file's. What keeps many staged files to a commit (`account`'s ledger, a commit's chunks)
+/// keeps those names, not two paths a file.
+///
+/// A temporary file's path is absolute when the folder is not: `tempfile` joins the current
+/// folder to a relative one (not normalised), so that a change of folder cannot make it
+/// delete another file. Compared with the relative target's folder instead, no file staged
+/// in `-o out` was found again.
+#[derive(Debug, Clone)]
+pub struct StagingFolder {
+    dir: PathBuf,
+    /// `dir` as the temporary files' paths name it; `None` when the current folder cannot
+    /// be read (then no file can be staged in a relative folder, and none is found again).
+    staged_in: Option<PathBuf>,
+}
+
+impl StagingFolder {
+    pub fn new(dir: &Path) -> Self {
+        let staged_in = if dir.is_absolute() {
+            Some(dir.to_path_buf())
+        } else {
+            std::env::current_dir().ok().map(|cwd| cwd.join(dir))
+        };
+        StagingFolder {
+            dir: dir.to_path_buf(),
+            staged_in,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The name of `staged`'s temporary file when it is `DIR/<name>`'s, staged beside it
+    /// under a UTF-8 name: what [`StagingFolder::paths`] finds it again from.
+    pub fn temporary_name<'s>(&self, staged: &'s Staged, name: &str) -> Option<&'s str> {
+        let temporary = staged.temporary();
+        let file_name = temporary.file_name()?.to_str()?;
+        let found = staged.target == self.dir.join(name)
+            && parent(&self.staged_in.as_ref()?.join(name)).join(file_name) == temporary;
+        found.then_some(file_name)
+    }
+
+    /// The target and the temporary file of `DIR/<name>`, staged as `temporary` (a name
+    /// [`StagingFolder::temporary_name`] gave).
+    pub fn paths(&self, name: &str, temporary: &str) -> (PathBuf, PathBuf) {
+        let staged_in = self.staged_in.as_deref().unwrap_or(&self.dir);
+        let temporary = parent(&staged_in.join(name)).join(temporary);
+        (self.dir.join(name), temporary)
+    }
+
+    /// `DIR/<name>`, staged as `temporary` with contents hashed `sha256`, taken back: again
+    /// deleted when dropped unless moved into place. One that cannot be taken back (the
+    /// current folder gone: [`Staged::from_parts`]) is deleted now, and its target and why
+    /// given instead.
+    pub fn take_back(
+        &self,
+        name: &str,
+        sha256: String,
+        temporary: &str,
+    ) -> Result<Staged, (PathBuf, io::Error)> {
+        let (target, temporary) = self.paths(name, temporary);
+        Staged::from_parts(target.clone(), sha256, temporary.clone()).map_err(|e| {
+            let _ = fs::remove_file(&temporary);
+            (target, e)
+        })
+    }
+
+    /// Deletes `DIR/<name>`'s temporary file `temporary` (what held it was dropped before
+    /// the commit), as its [`Staged`] would have.
+    pub fn delete(&self, name: &str, temporary: &str) {
+        let _ = fs::remove_file(self.paths(name, temporary).1);
     }
 }
 

@@ -7,8 +7,9 @@
 //! an account holds every principal's findings at once. Held as read (the ARN three times,
 //! a map per finding of the services it names, a pointer per action), 8,050 principals'
 //! findings took 22 MB at the end of reading, more than the account read from its 22 MB
-//! export; packed, 2.4 MB, the table of their 19,941 distinct action names included. Each is unpacked by the worker that
-//! plans its principal ([`HeldFindings::unpack`]), and dropped once it is done.
+//! export; packed, 2.4 MB, the table of their 19,941 distinct action names included. Each
+//! is unpacked by the worker that plans its principal ([`HeldFindings::unpack`]), and
+//! dropped once it is done.
 //!
 //! A principal's findings are packed after its first finding is read. When another of its
 //! findings comes (another page of it, or another finding), they are unpacked once and kept
